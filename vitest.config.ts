@@ -1,15 +1,59 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+/**
+ * Three tiers (README "Tests"):
+ * - unit: pure tables and the local stack's contract tests, in Node;
+ * - worker: routes, auth, signatures and validation inside workerd, against a local stack that
+ *   test/worker/global-setup.ts starts on WORKER_STACK_PORTS, under a key prefix of their own;
+ * - e2e: the worker in workerd (wrangler's programmatic API) + local stack + real Redis, whole runs.
+ */
+const WORKER_STACK_PORTS = { redis: 18079, qstash: 18080 };
+const WORKER_KEY_PREFIX = `test-w-${Math.random().toString(36).slice(2, 10)}`;
+process.env.AGENT_DAG_WORKER_STACK = JSON.stringify({ ...WORKER_STACK_PORTS, prefix: WORKER_KEY_PREFIX });
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts", "test/local/**/*.test.ts"], environment: "node" } },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml", environment: "dev" } })],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts", "test/local/**/*.test.ts"],
+          environment: "node",
+        },
       },
-      { test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml", environment: "dev" },
+            miniflare: {
+              bindings: {
+                UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${WORKER_STACK_PORTS.redis}`,
+                QSTASH_URL: `http://127.0.0.1:${WORKER_STACK_PORTS.qstash}`,
+                KEY_PREFIX: WORKER_KEY_PREFIX,
+                API_KEYS: "dev:dev-key,acme:acme-key",
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["test/worker/global-setup.ts"],
+          // files share one Redis prefix and the emulator's chaos switch: run them one after another
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

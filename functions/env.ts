@@ -1,0 +1,120 @@
+import { z } from "zod";
+
+/**
+ * Worker bindings (wrangler.toml `[vars]` and secrets). Secrets: UPSTASH_REDIS_REST_URL/TOKEN, QSTASH_TOKEN,
+ * QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY, API_KEYS.
+ */
+export interface Env {
+  UPSTASH_REDIS_REST_URL: string;
+  UPSTASH_REDIS_REST_TOKEN: string;
+  /** QStash API base URL; unset means the real service (https://qstash.upstash.io). */
+  QSTASH_URL?: string;
+  QSTASH_TOKEN: string;
+  QSTASH_CURRENT_SIGNING_KEY: string;
+  QSTASH_NEXT_SIGNING_KEY: string;
+  /** Comma-separated `tenant:key` pairs (a bare `key` belongs to tenant `default`). */
+  API_KEYS: string;
+  /** Redis key prefix, default `ad`. */
+  KEY_PREFIX?: string;
+  /** Seconds a finished run is kept, default 604800 (7 days). */
+  RUN_RETENTION_SECONDS?: string;
+  /** JSON array of `{ cron, workflow, input? }`: which workflows each cron trigger starts. */
+  CRON_WORKFLOWS?: string;
+  /** Latency of a simulated call in ms when neither node nor trigger sets one, default 0. */
+  SIMULATED_LATENCY_MS?: string;
+  /** Public origin of this worker for QStash to call (e.g. https://agent-dag.example.workers.dev); default: the
+   * origin of the request that started the run. */
+  PUBLIC_URL?: string;
+}
+
+/** One cron entry of `CRON_WORKFLOWS`: when `cron` fires, start `workflow` with `input`. */
+export const cronWorkflowSchema = z.strictObject({
+  cron: z.string().min(1),
+  workflow: z.string().min(1),
+  input: z.unknown().optional(),
+});
+
+/** A validated `CRON_WORKFLOWS` entry. */
+export type CronWorkflow = z.output<typeof cronWorkflowSchema>;
+
+/** Settings parsed from {@link Env}. Durations in seconds or ms as named. */
+export interface Config {
+  redisUrl: string;
+  redisToken: string;
+  qstashUrl: string | undefined;
+  qstashToken: string;
+  signingKeys: { current: string; next: string };
+  /** API key -> tenant. */
+  apiKeys: Map<string, string>;
+  keyPrefix: string;
+  retentionSeconds: number;
+  simulatedLatencyMs: number;
+  cronWorkflows: CronWorkflow[];
+  publicUrl: string | undefined;
+}
+
+const configSchema = z.object({
+  UPSTASH_REDIS_REST_URL: z.url(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+  QSTASH_URL: z.url().optional(),
+  QSTASH_TOKEN: z.string().min(1),
+  QSTASH_CURRENT_SIGNING_KEY: z.string().min(1),
+  QSTASH_NEXT_SIGNING_KEY: z.string().min(1),
+  API_KEYS: z.string().min(1),
+  KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default("ad"),
+  RUN_RETENTION_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(604_800),
+  SIMULATED_LATENCY_MS: z.coerce.number().int().min(0).max(7_200_000).default(0),
+  CRON_WORKFLOWS: z
+    .string()
+    .default("[]")
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "CRON_WORKFLOWS must be JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(cronWorkflowSchema)),
+  PUBLIC_URL: z.url().optional(),
+});
+
+/**
+ * Parses `API_KEYS` (`tenant:key,tenant2:key2`; a bare key belongs to tenant `default`).
+ * @returns key -> tenant.
+ */
+export function parseApiKeys(raw: string): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const entry of raw.split(",").map((e) => e.trim()).filter(Boolean)) {
+    const i = entry.indexOf(":");
+    if (i === -1) keys.set(entry, "default");
+    else keys.set(entry.slice(i + 1), entry.slice(0, i));
+  }
+  return keys;
+}
+
+/**
+ * Validates the worker's bindings.
+ * @throws Error naming every missing or invalid variable (the worker answers 500 until configured).
+ */
+export function parseConfig(env: Env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`agent-dag is misconfigured: ${names}`);
+  }
+  const e = parsed.data;
+  return {
+    redisUrl: e.UPSTASH_REDIS_REST_URL,
+    redisToken: e.UPSTASH_REDIS_REST_TOKEN,
+    qstashUrl: e.QSTASH_URL,
+    qstashToken: e.QSTASH_TOKEN,
+    signingKeys: { current: e.QSTASH_CURRENT_SIGNING_KEY, next: e.QSTASH_NEXT_SIGNING_KEY },
+    apiKeys: parseApiKeys(e.API_KEYS),
+    keyPrefix: e.KEY_PREFIX,
+    retentionSeconds: e.RUN_RETENTION_SECONDS,
+    simulatedLatencyMs: e.SIMULATED_LATENCY_MS,
+    cronWorkflows: e.CRON_WORKFLOWS,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+  };
+}

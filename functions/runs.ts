@@ -1,0 +1,100 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { validateWorkflow } from "../shared/dag/validate.js";
+import { loadRun } from "../shared/engine/run-cache.js";
+import { startRun } from "../shared/engine/start-run.js";
+import { invalidRequest, invalidWorkflow, malformedJson, notFound, payloadTooLarge, ProblemError, problemResponse } from "../shared/errors/problem.js";
+import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
+import { buildRunView } from "../shared/progress/run-view.js";
+import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_TRIGGER_BYTES, triggerSchema } from "../shared/schema/trigger.js";
+import type { AppEnv } from "./app-env.js";
+import { apiKeyAuth } from "./middleware/api-key.js";
+import { bundledWorkflow } from "./workflow-registry.js";
+
+/**
+ * `/v1/runs`: start a run (`POST`), read its todo-list progress (`GET /:id`) and its final outputs
+ * (`GET /:id/output`). Every route needs a Bearer API key; a tenant sees only its own runs.
+ */
+export const runsRoutes = new Hono<AppEnv>();
+
+runsRoutes.use("*", apiKeyAuth());
+
+runsRoutes.post(
+  "/",
+  bodyLimit({ maxSize: MAX_TRIGGER_BYTES, onError: (c) => problemResponse(payloadTooLarge(MAX_TRIGGER_BYTES, { instance: c.req.path })) }),
+  async (c) => {
+    const { config, engine } = c.get("services");
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await c.req.text());
+    } catch {
+      throw new ProblemError(malformedJson());
+    }
+    const body = triggerSchema.safeParse(raw);
+    if (!body.success) {
+      throw new ProblemError(invalidRequest("The request body is invalid", { errors: zodIssuesToFieldErrors(body.error) }));
+    }
+    const idempotencyKey = c.req.header("idempotency-key");
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_CHARS)) {
+      throw new ProblemError(
+        invalidRequest(`Idempotency-Key must be 1..${MAX_IDEMPOTENCY_KEY_CHARS} characters`, { errors: [{ pointer: "", detail: "Idempotency-Key header" }] }),
+      );
+    }
+    let resolved;
+    if (typeof body.data.workflow === "string") {
+      resolved = bundledWorkflow(body.data.workflow);
+      if (!resolved) {
+        throw new ProblemError(
+          invalidWorkflow(`No workflow named "${body.data.workflow}"`, { errors: [{ pointer: "/workflow", detail: "unknown workflow name" }] }),
+        );
+      }
+    } else {
+      const v = validateWorkflow(body.data.workflow, "/workflow");
+      if (!v.ok) throw new ProblemError(v.problem);
+      resolved = v;
+    }
+    const outcome = await startRun(engine, {
+      tenant: c.get("tenant"),
+      workflow: resolved.workflow,
+      dag: resolved.dag,
+      input: body.data.input ?? {},
+      simulate: body.data.simulate ?? null,
+      idempotencyKey,
+      trigger: "api",
+      baseUrl: config.publicUrl ?? new URL(c.req.url).origin,
+    });
+    const self = `/v1/runs/${outcome.runId}`;
+    return c.json(
+      { runId: outcome.runId, status: outcome.status, created: outcome.created, links: { self, output: `${self}/output` } },
+      outcome.created ? 202 : 200,
+      { Location: self },
+    );
+  },
+);
+
+async function ownedSnapshot(c: { get: (k: "services" | "tenant") => unknown }, runId: string) {
+  const { engine } = c.get("services") as AppEnv["Variables"]["services"];
+  const snapshot = /^run_[0-9a-f]{26}$/.test(runId) ? await engine.store.readSnapshot(runId) : null;
+  if (!snapshot || snapshot.frozen.tenant !== c.get("tenant")) {
+    throw new ProblemError(notFound(`No run ${runId} (runs expire after their retention)`, { instance: `/v1/runs/${runId}` }));
+  }
+  return snapshot;
+}
+
+runsRoutes.get("/:id", async (c) => {
+  const { engine } = c.get("services");
+  const snapshot = await ownedSnapshot(c, c.req.param("id"));
+  const run = await loadRun(engine.store, snapshot.frozen.runId, snapshot.frozen);
+  if (!run) throw new ProblemError(notFound(`No run ${c.req.param("id")}`));
+  return c.json(buildRunView(snapshot, run.dag, engine.now()));
+});
+
+runsRoutes.get("/:id/output", async (c) => {
+  const { engine } = c.get("services");
+  const snapshot = await ownedSnapshot(c, c.req.param("id"));
+  const run = await loadRun(engine.store, snapshot.frozen.runId, snapshot.frozen);
+  const sinks = (run?.dag.sinks ?? []).filter((id) => snapshot.output[id]);
+  const texts = await engine.blobs.getMany(sinks.map((id) => snapshot.output[id] as string));
+  const outputs = Object.fromEntries(sinks.map((id, i) => [id, texts[i] ?? null]));
+  return c.json({ runId: snapshot.frozen.runId, status: snapshot.meta.status, outputs });
+});

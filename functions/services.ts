@@ -1,0 +1,49 @@
+import { Client, Receiver } from "@upstash/qstash";
+import { Redis } from "@upstash/redis/cloudflare";
+import { BlobStore } from "../shared/blobs/blob-store.js";
+import { QStashDispatcher } from "../shared/dispatch/dispatcher.js";
+import type { Engine } from "../shared/engine/engine.js";
+import { SimulatedProvider } from "../shared/providers/simulated.js";
+import { RunStore } from "../shared/state/run-store.js";
+import { parseConfig, type Config, type Env } from "./env.js";
+
+/** Seconds an active run's keys live at most (7 days): longer than any run QStash can keep alive. */
+export const ACTIVE_RUN_TTL_SECONDS = 7 * 24 * 3600;
+
+/** What the routes use: parsed config, the engine, and the QStash signature receiver. */
+export interface Services {
+  config: Config;
+  engine: Engine;
+  receiver: Receiver;
+}
+
+const byEnv = new WeakMap<object, Services>();
+
+/**
+ * Builds (once per bindings object, i.e. per isolate) the Redis and QStash clients and the engine.
+ * @throws Error when the bindings are invalid (see parseConfig).
+ */
+export function services(env: Env): Services {
+  const cached = byEnv.get(env);
+  if (cached) return cached;
+  const config = parseConfig(env);
+  const redis = new Redis({
+    url: config.redisUrl,
+    token: config.redisToken,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
+  const qstash = new Client({ token: config.qstashToken, ...(config.qstashUrl ? { baseUrl: config.qstashUrl } : {}) });
+  const engine: Engine = {
+    store: new RunStore(redis, config.keyPrefix),
+    blobs: new BlobStore(redis, config.keyPrefix, config.retentionSeconds),
+    dispatcher: new QStashDispatcher(qstash),
+    provider: new SimulatedProvider(config.simulatedLatencyMs),
+    config: { keyPrefix: config.keyPrefix, retentionSeconds: config.retentionSeconds, activeTtlSeconds: ACTIVE_RUN_TTL_SECONDS },
+    now: () => Date.now(),
+  };
+  const receiver = new Receiver({ currentSigningKey: config.signingKeys.current, nextSigningKey: config.signingKeys.next });
+  const built = { config, engine, receiver };
+  byEnv.set(env, built);
+  return built;
+}

@@ -1,0 +1,315 @@
+/**
+ * `npm run demo -- [--repo <path>] [--latency-ms <ms>] [--timeout-ms <ms>] [--json] [--memory] [--verbose]`
+ *
+ * Runs the `review-all` workflow on a real codebase, entirely on this machine: the local stack (Upstash Redis
+ * REST + QStash emulator, ephemeral ports), the worker under wrangler (`unstable_startWorker`, env `dev`, its
+ * Upstash URLs and tokens overridden to point at the stack), and the simulated model provider. Shows the run as a
+ * live todo list grouped by level, then the senior reviewer's synthesis and the run's figures: makespan, critical
+ * path, makespan / critical path, overhead per hop, tokens, QStash messages and Redis commands.
+ *
+ * Everything it starts is stopped again on success, failure, timeout and Ctrl-C. Exit status: 0 completed,
+ * 1 run failed or error, 2 timed out, 64 usage error, 130 interrupted.
+ */
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { formatBytes, readCodebase, type CodebaseInput } from "./codebase";
+import { DEMO_USAGE, UsageError, parseDemoArgs, type DemoOptions } from "./demo-args";
+import { LiveRegion } from "./live-region";
+import { progressLines } from "./progress-lines";
+import { formatDuration, renderRun } from "./render";
+import { computeRunFigures, formatFigures, statsDelta } from "./run-figures";
+import { isFinal, type RunAccepted, type RunOutput, type RunView } from "./run-view";
+import { startLocalStack, type LocalStack } from "./stack";
+
+/** The project root (where wrangler.toml lives), from this file's location. */
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** Loopback address every server of the demo listens on. */
+const HOST = "127.0.0.1";
+
+/** The API key of `[env.dev]` in wrangler.toml (`API_KEYS = "dev:dev-key"`). */
+export const DEV_API_KEY = "dev-key";
+
+/** How often the demo polls `GET /v1/runs/:id`, ms. */
+export const POLL_INTERVAL_MS = 150;
+
+/** How long the demo waits, after the run ends, for the stack's last callbacks before reading its counters, ms. */
+export const IDLE_WAIT_MS = 2_000;
+
+/** The node whose output is the review. */
+const SYNTHESIS_NODE = "senior-reviewer";
+
+/** Exit statuses of the demo. */
+export const EXIT = { completed: 0, failed: 1, timedOut: 2, usage: 64, interrupted: 130 } as const;
+
+/** Where the demo writes: `out` gets `--json`, the progress goes to `out` (or to `err` with `--json`). */
+export interface DemoIo {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+}
+
+/** A non-2xx answer from the worker; `message` carries the problem details' title and detail when present. */
+export class ApiError extends Error {
+  /** @param status HTTP status; @param message what the worker said. */
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/**
+ * Runs the demo once.
+ * @param options parsed flags (see demo-args.ts).
+ * @param signal aborting it (Ctrl-C) stops the run's polling and everything the demo started.
+ * @returns the exit status ({@link EXIT}). Never throws: errors are printed to `io.err` and give status 1.
+ */
+export async function runDemo(options: DemoOptions, signal: AbortSignal, io: DemoIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const human = options.json ? io.err : io.out;
+  const tty = Boolean(human.isTTY);
+  const color = tty && !process.env.NO_COLOR;
+  const say = (line = "") => void human.write(`${line}\n`);
+  const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let live: LiveRegion | undefined;
+
+  try {
+    say(bold(`agent-dag demo: review-all on ${options.repo}`));
+    const input = await readCodebase(options.repo);
+    say(`  codebase     ${describeInput(input)}`);
+
+    const stackStarting = startLocalStack({
+      host: HOST,
+      redisPort: 0,
+      qstashPort: 0,
+      ...(options.memory ? { memory: true } : {}),
+      ...(options.verbose ? { log: (line: string) => void io.err.write(`[stack] ${line}\n`) } : {}),
+    });
+    cleanups.push(async () => (await stackStarting).close());
+    const stack = await until(stackStarting, signal);
+    say(`  local stack  Upstash Redis REST ${stack.redisRestUrl} (${stack.backend}) · QStash ${stack.qstashUrl}`);
+
+    const port = await freePort(HOST);
+    const publicUrl = `http://${HOST}:${port}`;
+    process.env.WRANGLER_SEND_METRICS ??= "false";
+    const { unstable_startWorker } = await import("wrangler");
+    const workerStarting = unstable_startWorker({
+      config: join(PROJECT_ROOT, "wrangler.toml"),
+      env: "dev",
+      dev: {
+        server: { hostname: HOST, port },
+        inspector: false,
+        watch: false,
+        logLevel: options.verbose ? "log" : "error",
+      },
+      bindings: workerBindings(stack, publicUrl, options.latencyMs),
+    });
+    cleanups.push(async () => (await workerStarting).dispose());
+    const worker = await until(workerStarting, signal);
+    await until(worker.ready, signal);
+    const base = (await until(worker.url, signal)).origin;
+    say(`  worker       ${base} (wrangler, env dev, simulated provider, ${options.latencyMs} ms per call)`);
+
+    const before = stack.stats();
+    const accepted = await api<RunAccepted>(base, "/v1/runs", signal, {
+      method: "POST",
+      body: JSON.stringify({ workflow: "review-all", input, simulate: { latencyMs: options.latencyMs } }),
+    });
+    say(`  run          ${accepted.runId}`);
+    say();
+
+    const deadline = Date.now() + options.timeoutMs;
+    const liveRegion = tty && !options.verbose ? new LiveRegion(human) : undefined;
+    live = liveRegion;
+    let previous: RunView | null = null;
+    let view: RunView;
+    let timedOut = false;
+    for (;;) {
+      view = await api<RunView>(base, accepted.links.self, signal);
+      const now = Date.now();
+      if (liveRegion) liveRegion.update(renderRun(view, { color, width: human.columns ?? 0, now }));
+      else for (const line of progressLines(previous, view, now)) say(line);
+      previous = view;
+      if (isFinal(view.status)) break;
+      if (now >= deadline) {
+        timedOut = true;
+        break;
+      }
+      await sleep(POLL_INTERVAL_MS, undefined, { signal });
+    }
+    liveRegion?.done();
+    if (!liveRegion) {
+      say();
+      say(renderRun(view, { color, width: 0, now: Date.now() }));
+    }
+
+    // Let the last callbacks land before reading the counters, so the run's traffic is complete.
+    await until(Promise.race([stack.idle(), sleep(IDLE_WAIT_MS)]), signal);
+    const figures = computeRunFigures(view, statsDelta(before, stack.stats()));
+
+    if (timedOut) {
+      say();
+      say(`Timed out after ${formatDuration(options.timeoutMs)}: run ${view.runId} is still ${view.status}.`);
+    } else {
+      const output = await api<RunOutput>(base, view.links.output, signal);
+      say();
+      say(bold(`Synthesis (${SYNTHESIS_NODE})${view.simulated ? "  [SIMULATED provider: no model was called]" : ""}`));
+      say(synthesisText(output, view));
+    }
+    say();
+    say(bold("Figures"));
+    for (const line of formatFigures(figures)) say(line);
+    if (options.json) io.out.write(`${JSON.stringify(view, null, 2)}\n`);
+    if (timedOut) return EXIT.timedOut;
+    return view.status === "completed" ? EXIT.completed : EXIT.failed;
+  } catch (err) {
+    live?.done();
+    if (signal.aborted) {
+      io.err.write("\nInterrupted: stopping the worker and the local stack.\n");
+      return EXIT.interrupted;
+    }
+    io.err.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  } finally {
+    live?.done();
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err: unknown) => io.err.write(`cleanup failed: ${err instanceof Error ? err.message : String(err)}\n`));
+    }
+  }
+}
+
+/**
+ * The worker bindings that point the `dev` environment at this stack (they override wrangler.toml's `[env.dev.vars]`):
+ * Upstash Redis REST URL and token, QStash URL, token and signing keys, the worker's own public URL (for QStash to
+ * call back) and the simulated latency, ms. Shape: wrangler's `StartDevWorkerInput["bindings"]` (`plain_text`).
+ */
+export function workerBindings(
+  stack: Pick<LocalStack, "redisRestUrl" | "redisToken" | "qstashUrl" | "qstashToken" | "signingKeys">,
+  publicUrl: string,
+  latencyMs: number,
+): Record<string, { type: "plain_text"; value: string }> {
+  const vars: Record<string, string> = {
+    UPSTASH_REDIS_REST_URL: stack.redisRestUrl,
+    UPSTASH_REDIS_REST_TOKEN: stack.redisToken,
+    QSTASH_URL: stack.qstashUrl,
+    QSTASH_TOKEN: stack.qstashToken,
+    QSTASH_CURRENT_SIGNING_KEY: stack.signingKeys.current,
+    QSTASH_NEXT_SIGNING_KEY: stack.signingKeys.next,
+    PUBLIC_URL: publicUrl,
+    SIMULATED_LATENCY_MS: String(latencyMs),
+  };
+  return Object.fromEntries(Object.entries(vars).map(([name, value]) => [name, { type: "plain_text", value }]));
+}
+
+/**
+ * One line about the codebase input, e.g. `"agent-dag: 41 of 42 files, 124.2 KiB of the 256.0 KiB budget; 1 omitted"`.
+ */
+export function describeInput(input: CodebaseInput): string {
+  const s = input.stats;
+  const omitted = s.filesOmitted > 0 ? `; ${s.filesOmitted} omitted (${input.omitted.split("\n")[0]}${input.omitted.includes("\n") ? "; …" : ""})` : "";
+  return `${input.repo}: ${s.filesIncluded} of ${s.filesSeen} files, ${formatBytes(s.filesTextBytes)} of the ${formatBytes(s.maxTotalBytes)} budget${omitted}`;
+}
+
+/**
+ * The text to show as the review: the senior reviewer's output, else every sink's output under its id, else a
+ * note saying why there is none (e.g. the run failed before the synthesis).
+ */
+export function synthesisText(output: RunOutput, view: RunView): string {
+  const synthesis = output.outputs[SYNTHESIS_NODE];
+  if (typeof synthesis === "string") return synthesis;
+  const others = Object.entries(output.outputs).filter((e): e is [string, string] => typeof e[1] === "string");
+  if (others.length > 0) return others.map(([id, text]) => `## ${id}\n${text}`).join("\n\n");
+  const failed = view.levels.flatMap((l) => l.nodes).filter((n) => n.status === "failed");
+  const why = failed.length > 0 ? `: ${failed.map((n) => `${n.id} failed${n.error ? ` (${n.error})` : ""}`).join("; ")}` : "";
+  return `(no output: the run ended ${view.status}${why})`;
+}
+
+async function api<T>(base: string, path: string, signal: AbortSignal, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(new URL(path, base), {
+    ...init,
+    signal,
+    headers: { authorization: `Bearer ${DEV_API_KEY}`, "content-type": "application/json", ...init.headers },
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    let message = text.slice(0, 500);
+    try {
+      const problem = JSON.parse(text) as { title?: string; detail?: string };
+      message = [problem.title, problem.detail].filter(Boolean).join(": ") || message;
+    } catch {
+      // not JSON: keep the raw text
+    }
+    throw new ApiError(res.status, `${init.method ?? "GET"} ${path} answered ${res.status}: ${message}`);
+  }
+  return JSON.parse(text) as T;
+}
+
+/** Resolves like `promise`, or rejects with the signal's reason as soon as it aborts. */
+function until<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** A TCP port that was free a moment ago on `host` (the worker needs its URL before it starts, for PUBLIC_URL). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error("could not find a free port"))));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  let options: DemoOptions;
+  try {
+    options = parseDemoArgs(process.argv.slice(2), process.cwd());
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n\n${DEMO_USAGE}\n`);
+    process.exit(EXIT.usage);
+  }
+  if (options.help) {
+    process.stdout.write(`${DEMO_USAGE}\n`);
+    return;
+  }
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(EXIT.interrupted); // a second Ctrl-C: stop waiting for the cleanup
+    controller.abort(new Error(`received ${name}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const code = await runDemo(options, controller.signal);
+  // wrangler can leave handles (file watchers, sockets) behind after dispose(): exit explicitly.
+  process.exit(code);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT.failed);
+  });
+}

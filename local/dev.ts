@@ -1,0 +1,157 @@
+/**
+ * `npm run dev [-- --memory] [-- --verbose]`: the local development loop. Starts the local stack on the ports
+ * wrangler.toml's `[env.dev]` expects (Upstash Redis REST on 127.0.0.1:8079, QStash on 127.0.0.1:8080) and
+ * `wrangler dev --env dev` on 127.0.0.1:8787 as a child process (the project's own wrangler), prints how to start a
+ * run with curl, and stops both on Ctrl-C / SIGTERM, or when wrangler exits.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { constants } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { startLocalStack, type LocalStack } from "./stack";
+
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** Where `npm run dev` serves: the stack on the ports of wrangler.toml `[env.dev.vars]`, the worker on 8787. */
+export const DEV_PORTS = { host: "127.0.0.1", redis: 8079, qstash: 8080, worker: 8787 } as const;
+
+/** How long wrangler gets to exit after SIGTERM before it is killed, ms. */
+const CHILD_EXIT_GRACE_MS = 5_000;
+
+/**
+ * The wrangler command line `npm run dev` runs (without the executable): env `dev`, loopback only, port 8787,
+ * `/__scheduled` enabled so the cron handler can be fired by hand, and no interactive hotkeys (Ctrl-C then reaches
+ * this process as SIGINT).
+ */
+export function wranglerDevArgs(): string[] {
+  return [
+    "dev",
+    "--env", "dev",
+    "--ip", DEV_PORTS.host,
+    "--port", String(DEV_PORTS.worker),
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+  ];
+}
+
+/**
+ * The curl commands printed once everything is up: start a `review-all` run on a tiny inline codebase, then read
+ * its progress and output. Uses the dev API key of wrangler.toml (`API_KEYS = "dev:dev-key"`).
+ */
+export function curlHelp(workerUrl: string): string {
+  const body = {
+    workflow: "review-all",
+    input: {
+      repo: "hello",
+      tree: "hello.ts (27 B)",
+      files: '<file path="hello.ts">\nconsole.log("hello world");\n</file>\n',
+      omitted: "nothing omitted",
+    },
+    simulate: { latencyMs: 500 },
+  };
+  return [
+    "Start a run:",
+    `  curl -X POST ${workerUrl}/v1/runs -H 'authorization: Bearer dev-key' -H 'content-type: application/json' \\`,
+    `    -d '${JSON.stringify(body)}'`,
+    "Then follow it (use the runId from the answer):",
+    `  curl ${workerUrl}/v1/runs/<runId> -H 'authorization: Bearer dev-key'`,
+    `  curl ${workerUrl}/v1/runs/<runId>/output -H 'authorization: Bearer dev-key'`,
+    "Or review a real codebase with live progress:  npm run demo -- --repo <path>",
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { memory: { type: "boolean", default: false }, verbose: { type: "boolean", default: false } },
+  });
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      host: DEV_PORTS.host,
+      redisPort: DEV_PORTS.redis,
+      qstashPort: DEV_PORTS.qstash,
+      ...(values.memory ? { memory: true } : {}),
+      ...(values.verbose ? { log: (line: string) => void process.stdout.write(`[stack] ${line}\n`) } : {}),
+    });
+  } catch (err) {
+    process.stderr.write(
+      `Could not start the local stack on ${DEV_PORTS.host}:${DEV_PORTS.redis}/${DEV_PORTS.qstash} ` +
+        `(${err instanceof Error ? err.message : String(err)}). Is another \`npm run dev\` running?\n`,
+    );
+    process.exit(1);
+  }
+  process.stdout.write(
+    `Local stack: Upstash Redis REST ${stack.redisRestUrl} (${stack.backend}), QStash ${stack.qstashUrl}\n`,
+  );
+
+  // node_modules/.bin/wrangler is a link to wrangler's JS entry: run it with this Node (wrangler needs >= 22.12).
+  const wranglerJs = realpathSync(join(PROJECT_ROOT, "node_modules", ".bin", "wrangler"));
+  const child: ChildProcess = spawn(process.execPath, [wranglerJs, ...wranglerDevArgs()], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false" },
+  });
+  const childExited = new Promise<number>((resolve) => {
+    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
+    child.once("error", (err) => {
+      process.stderr.write(`could not start wrangler: ${err.message}\n`);
+      resolve(1);
+    });
+  });
+
+  const workerUrl = `http://${DEV_PORTS.host}:${DEV_PORTS.worker}`;
+  void waitForHealth(workerUrl, childExited).then((up) => {
+    if (up) process.stdout.write(`\nagent-dag worker ready at ${workerUrl}\n${curlHelp(workerUrl)}\n\n`);
+  });
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_EXIT_GRACE_MS);
+      await childExited;
+      clearTimeout(timer);
+    }
+    await stack.close().catch((err: unknown) => process.stderr.write(`stack close failed: ${String(err)}\n`));
+    process.exit(code);
+  };
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    if (signals > 1) process.exit(130); // a second Ctrl-C: stop waiting
+    process.stdout.write("\nStopping wrangler and the local stack…\n");
+    void stop(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  void childExited.then((code) => stop(code));
+}
+
+/** Polls `GET /healthz` until it answers 2xx (true), wrangler exits or 60 s pass (false). */
+async function waitForHealth(base: string, exited: Promise<number>): Promise<boolean> {
+  let done = false;
+  void exited.then(() => (done = true));
+  const deadline = Date.now() + 60_000;
+  while (!done && Date.now() < deadline) {
+    try {
+      const res = await fetch(`${base}/healthz`);
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * Full validation of a workflow definition at the trust boundary: schema (zod), then graph rules, agent
+ * references and prompt templates. Every problem is collected into one RFC 9457 problem (422
+ * `invalid-workflow`) whose `errors` name the field (JSON Pointer) and the node.
+ *
+ * Phases: schema problems are reported alone (the graph of a structurally invalid definition cannot be trusted).
+ * When the schema passes, graph, agent and template problems are reported together. Template ancestry is only
+ * checked when the graph itself is valid; references to nodes that do not exist are always reported.
+ */
+import type { ProblemDetails, ProblemFieldError } from "../errors/problem.js";
+import { invalidWorkflow } from "../errors/problem.js";
+import { pointer } from "../errors/json-pointer.js";
+import { zodIssuesToFieldErrors } from "../errors/zod-issues.js";
+import { workflowDefinitionSchema, type WorkflowDefinition } from "../schema/workflow.js";
+import { isAncestor } from "./ancestors.js";
+import { compileDag } from "./compile.js";
+import { analyzeGraph } from "./graph.js";
+import { templateRefs } from "./template.js";
+import type { CompiledDag } from "./types.js";
+
+/** Most field errors listed in one problem; the `detail` still gives the total. Bounds the response size. */
+export const MAX_REPORTED_ERRORS = 100;
+
+/** Outcome of {@link validateWorkflow}: the parsed definition and its compiled DAG, or a problem to answer with. */
+export type WorkflowValidation =
+  | { ok: true; workflow: WorkflowDefinition; dag: CompiledDag }
+  | { ok: false; problem: ProblemDetails };
+
+/**
+ * Validates an untrusted workflow definition. Never throws on bad input.
+ *
+ * Rejections (each a field error with `pointer` and, where there is one, `node`):
+ * - schema: wrong types, bad names/ids, out-of-range values, unknown keys, 0 nodes or more than 1,000
+ *   (pointer `/nodes`), no agents, `kind: "http"` ("not supported yet", pointer `/nodes/<i>/kind`);
+ * - graph: duplicate id (`/nodes/<i>/id`), unknown or self dependency (`/nodes/<i>/dependsOn/<j>`), cycle
+ *   (`/nodes/<i>/dependsOn/<j>` of the cycle's first node; detail shows `a -> b -> c -> a`, each node depending
+ *   on the next);
+ * - agent: `node.agent` not among `agents` (`/nodes/<i>/agent`);
+ * - template: malformed `{{input…}}`/`{{nodes…}}` expression, reading a node that does not exist, the node
+ *   itself, or a node that is not an ancestor (`/nodes/<i>/prompt`; detail names the referenced id).
+ *
+ * The DAG is compiled with `weightMs = node.simulate.latencyMs` when given (else the compiler's default of 1).
+ *
+ * @param raw - the parsed JSON value claimed to be a workflow definition.
+ * @param basePointer - pointer of that value inside the request body, e.g. `"/workflow"`; default `""`.
+ * @returns `{ ok: true, workflow, dag }` or `{ ok: false, problem }` (status 422, type `invalid-workflow`).
+ */
+export function validateWorkflow(raw: unknown, basePointer = ""): WorkflowValidation {
+  const parsed = workflowDefinitionSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, problem: toProblem(zodIssuesToFieldErrors(parsed.error, basePointer, (path) => rawNodeId(raw, path))) };
+  }
+
+  const workflow = parsed.data;
+  const errors: ProblemFieldError[] = [];
+  const at = (i: number, ...rest: PropertyKey[]): string => pointer(["nodes", i, ...rest], basePointer);
+
+  const graph = analyzeGraph(workflow.nodes);
+  for (const issue of graph.issues) {
+    const where = issue.code === "duplicate-id" ? at(issue.index, "id") : at(issue.index, "dependsOn", issue.dependencyIndex ?? 0);
+    errors.push({ pointer: where, node: issue.node, detail: issue.message });
+  }
+
+  const agentNames = Object.keys(workflow.agents);
+  workflow.nodes.forEach((node, i) => {
+    if (!Object.hasOwn(workflow.agents, node.agent)) {
+      errors.push({
+        pointer: at(i, "agent"),
+        node: node.id,
+        detail: `node "${node.id}" uses unknown agent "${node.agent}" (defined: ${listNames(agentNames)})`,
+      });
+    }
+  });
+
+  const dag =
+    graph.issues.length === 0
+      ? compileDag(workflow.nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: n.simulate?.latencyMs })))
+      : undefined;
+
+  workflow.nodes.forEach((node, i) => {
+    const refs = templateRefs(node.prompt);
+    for (const bad of refs.invalid) {
+      errors.push({ pointer: at(i, "prompt"), node: node.id, detail: `prompt of node "${node.id}": ${bad.reason}` });
+    }
+    for (const ref of refs.nodes) {
+      let detail: string | undefined;
+      if (!graph.indexOf.has(ref)) {
+        detail = `prompt of node "${node.id}" reads {{nodes.${ref}.output}} but there is no node "${ref}"`;
+      } else if (ref === node.id) {
+        detail = `prompt of node "${node.id}" reads its own output`;
+      } else if (dag && !isAncestor(dag, ref, node.id)) {
+        detail = `prompt of node "${node.id}" reads {{nodes.${ref}.output}} but "${ref}" is not an ancestor of "${node.id}" (add it to dependsOn)`;
+      }
+      if (detail !== undefined) errors.push({ pointer: at(i, "prompt"), node: node.id, detail });
+    }
+  });
+
+  if (errors.length > 0 || !dag) return { ok: false, problem: toProblem(errors) };
+  return { ok: true, workflow, dag };
+}
+
+/** The id of the raw node an issue path points into (`["nodes", i, …]`), if it has a string id. */
+function rawNodeId(raw: unknown, path: readonly PropertyKey[]): string | undefined {
+  if (path[0] !== "nodes" || typeof path[1] !== "number") return undefined;
+  if (raw === null || typeof raw !== "object" || !Object.hasOwn(raw, "nodes")) return undefined;
+  const nodes = (raw as { nodes: unknown }).nodes;
+  if (!Array.isArray(nodes)) return undefined;
+  const node: unknown = nodes[path[1]];
+  if (node === null || typeof node !== "object" || !Object.hasOwn(node, "id")) return undefined;
+  const id = (node as { id: unknown }).id;
+  return typeof id === "string" ? id : undefined;
+}
+
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, 10).map((n) => `"${n}"`).join(", ");
+  return names.length > 10 ? `${shown}, …` : shown;
+}
+
+function toProblem(errors: ProblemFieldError[]): ProblemDetails {
+  const first = errors[0]?.detail ?? "invalid workflow definition";
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
+  return invalidWorkflow(`Invalid workflow definition: ${first}${more}`, { errors: errors.slice(0, MAX_REPORTED_ERRORS) });
+}

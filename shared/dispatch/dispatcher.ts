@@ -1,0 +1,85 @@
+import type { Client } from "@upstash/qstash";
+
+/** One node to hand to QStash. */
+export interface NodeDispatch {
+  runId: string;
+  nodeId: string;
+  /** QStash retries after the first attempt (`Upstash-Retries`), 0..10. */
+  retries: number;
+  /** Per-attempt timeout in ms (`Upstash-Timeout`, sent in whole seconds, at least 1). */
+  timeoutMs: number;
+  /** Dispatch priority: longest remaining path in ms; higher goes first when more nodes are ready than allowed. */
+  priority: number;
+}
+
+/** Run-wide dispatch settings. */
+export interface DispatchRun {
+  /** Public origin of the worker, e.g. `https://agent-dag.example.workers.dev` (no trailing slash). */
+  baseUrl: string;
+  /** Flow-control parallelism of the run: the workflow's `concurrency`. */
+  concurrency: number;
+}
+
+/** Hands ready nodes to the queue. A narrow interface so the engine can be tested without QStash. */
+export interface Dispatcher {
+  /**
+   * Publishes one execute message per node; safe to repeat (deduplicated per node and dispatch generation).
+   * @throws QstashError (or a network error) when the queue refuses; nothing about the run is changed.
+   */
+  dispatch(run: DispatchRun, nodes: readonly NodeDispatch[]): Promise<number>;
+}
+
+/** Body of an `/internal/execute` message: references only, so its size never depends on the data. */
+export interface ExecuteMessage {
+  runId: string;
+  nodeId: string;
+}
+
+/**
+ * Most messages per `POST /v2/batch` request. QStash documents no fixed cap; 100 keeps each request small and is
+ * the batch size Upstash's own examples use.
+ */
+export const BATCH_SIZE = 100;
+
+/** Flow-control key of a run: every message of one run shares it, so QStash enforces the run's parallelism. */
+export function flowControlKey(runId: string): string {
+  return `agent-dag.${runId}`;
+}
+
+/**
+ * Deduplication id of a node's dispatch (`Upstash-Deduplication-Id`): a second publish of the same node in the same
+ * generation is dropped by QStash, so re-publishing after a lost callback can never run a node twice.
+ */
+export function deduplicationId(runId: string, nodeId: string, generation = 1): string {
+  return `${runId}.${nodeId}.g${generation}`;
+}
+
+/**
+ * Dispatcher over `@upstash/qstash`: ready nodes go out in batch requests (at most {@link BATCH_SIZE} each), each
+ * message with callback and failure callback, retries, timeout, a deduplication id and the run's flow-control key
+ * (design.md, decision 5). Longest remaining path first, so that when the run's concurrency is the limit the
+ * critical chain is not starved.
+ */
+export class QStashDispatcher implements Dispatcher {
+  /** @param client a QStash client (real or the local emulator's URL). */
+  constructor(private readonly client: Pick<Client, "batchJSON">) {}
+
+  async dispatch(run: DispatchRun, nodes: readonly NodeDispatch[]): Promise<number> {
+    if (nodes.length === 0) return 0;
+    const ordered = [...nodes].sort((a, b) => b.priority - a.priority);
+    const requests = ordered.map((n) => ({
+      url: `${run.baseUrl}/internal/execute`,
+      body: { runId: n.runId, nodeId: n.nodeId } satisfies ExecuteMessage,
+      callback: `${run.baseUrl}/internal/callback`,
+      failureCallback: `${run.baseUrl}/internal/failure`,
+      retries: n.retries,
+      timeout: Math.max(1, Math.ceil(n.timeoutMs / 1000)),
+      deduplicationId: deduplicationId(n.runId, n.nodeId),
+      flowControl: { key: flowControlKey(n.runId), parallelism: run.concurrency },
+    }));
+    for (let i = 0; i < requests.length; i += BATCH_SIZE) {
+      await this.client.batchJSON(requests.slice(i, i + BATCH_SIZE));
+    }
+    return requests.length;
+  }
+}

@@ -1,0 +1,90 @@
+import { renderTemplate, templateRefs } from "../dag/template.js";
+import { ProviderError } from "../providers/provider.js";
+import { resolveNodeSettings } from "../schema/node-settings.js";
+import type { Engine } from "./engine.js";
+import { loadRun } from "./run-cache.js";
+
+/** Characters of a node's output kept as its excerpt in progress views. */
+export const EXCERPT_CHARS = 160;
+
+/** Default output limit in tokens when neither node nor agent sets `maxOutputTokens`. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
+
+/** The body `/internal/execute` answers with when it ran the node; QStash hands it to `/internal/callback`. */
+export interface ExecuteResult {
+  runId: string;
+  nodeId: string;
+  /** Blob ref (SHA-256 hex) of the output text. */
+  ref: string;
+  usage: { inputTokens: number; outputTokens: number };
+  model: string;
+  /** Attempt start and end, ms since epoch. */
+  startedAt: number;
+  finishedAt: number;
+  excerpt: string;
+  attempt: number;
+  simulated: boolean;
+}
+
+/** Outcome of {@link executeNode}: `ran`, or `skipped` when this delivery must not run the node (duplicate, done…). */
+export type ExecuteOutcome = { kind: "ran"; result: ExecuteResult } | { kind: "skipped"; reason: string };
+
+/**
+ * Runs one node for one QStash delivery: claims it (a duplicate delivery is skipped), loads the run input and the
+ * upstream outputs its prompt reads (by reference), renders the prompt, calls the provider under the node's
+ * timeout, and stores the output under its content hash. It does not advance the DAG: the callback does.
+ * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
+ * @throws ProviderError from the provider (classified for QStash), or `non-retryable` when the run's input or an
+ *   upstream output has expired.
+ */
+export async function executeNode(engine: Engine, runId: string, nodeId: string, lease: string): Promise<ExecuteOutcome> {
+  const startedAt = engine.now();
+  const [claim, run] = await Promise.all([engine.store.claimNode(runId, nodeId, lease, startedAt), loadRun(engine.store, runId)]);
+  if (!claim.claimed) return { kind: "skipped", reason: claim.reason };
+  if (!run) return { kind: "skipped", reason: "run-missing" };
+  const { frozen } = run;
+  const node = frozen.workflow.nodes.find((n) => n.id === nodeId);
+  if (!node) return { kind: "skipped", reason: "unknown-node" };
+  const agent = frozen.workflow.agents[node.agent] ?? {};
+  const settings = resolveNodeSettings(frozen.workflow, node);
+
+  const upstream = templateRefs(node.prompt).nodes;
+  const refs = await engine.store.readOutputRefs(runId, upstream);
+  const missing = upstream.filter((id) => !refs[id]);
+  if (missing.length > 0) throw new ProviderError("non-retryable", `upstream output missing for ${missing.join(", ")}`);
+  const texts = await engine.blobs.getMany([frozen.inputRef, ...upstream.map((id) => refs[id] as string)]);
+  if (texts.some((t) => t == null)) throw new ProviderError("non-retryable", "run input or an upstream output has expired");
+  const outputs = Object.fromEntries(upstream.map((id, i) => [id, texts[i + 1] as string]));
+  const prompt = renderTemplate(node.prompt, { input: JSON.parse(texts[0] as string), outputs });
+
+  const signal = AbortSignal.timeout(settings.timeoutMs);
+  const result = await engine.provider.generate({
+    runId,
+    nodeId,
+    agent: node.agent,
+    system: agent.system ?? "",
+    prompt,
+    model: agent.model ?? "default",
+    maxOutputTokens: settings.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+    temperature: agent.temperature,
+    attempt: claim.attempt,
+    simulate: { latencyMs: node.simulate?.latencyMs ?? frozen.simulate?.latencyMs, failAttempts: node.simulate?.failAttempts },
+    signal,
+  });
+  const ref = await engine.blobs.put(result.text);
+  return {
+    kind: "ran",
+    result: {
+      runId,
+      nodeId,
+      ref,
+      usage: result.usage,
+      model: result.model,
+      startedAt,
+      finishedAt: engine.now(),
+      excerpt: result.text.slice(0, EXCERPT_CHARS),
+      attempt: claim.attempt,
+      simulated: result.simulated,
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import { criticalPathOf, type CompiledDag } from "../dag/compile.js";
+import type { NodeStatus, RunSnapshot } from "../state/run-types.js";
+
+/** One node in the todo-list view. Times are ISO 8601; durations in ms; tokens as counted by the provider. */
+export interface NodeView {
+  id: string;
+  agent: string;
+  status: NodeStatus;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  usage: { inputTokens: number; outputTokens: number } | null;
+  model: string | null;
+  excerpt: string | null;
+  error: string | null;
+}
+
+/** Nodes of one level ("Level 2: 5 agents in parallel"). */
+export interface LevelView {
+  level: number;
+  title: string;
+  nodes: NodeView[];
+}
+
+/** `GET /v1/runs/:id`: a TodoWrite-style todo list grouped by level, with timings, tokens and the critical path. */
+export interface RunView {
+  runId: string;
+  workflow: string;
+  status: string;
+  trigger: string;
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Wall time from run start to its end (or to now while running), ms. */
+  makespanMs: number;
+  totals: Record<NodeStatus, number> & { nodes: number; inputTokens: number; outputTokens: number; attempts: number };
+  /** Longest chain of node durations (measured; running nodes count their elapsed time, pending ones 0). */
+  criticalPath: { nodes: string[]; durationMs: number };
+  /** makespan / critical path, once the run finished; null before. */
+  makespanOverCriticalPath: number | null;
+  /** true when a node's output came from the simulated provider (the output says so too). */
+  simulated: boolean;
+  levels: LevelView[];
+  links: { self: string; output: string };
+}
+
+const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
+
+/**
+ * Builds the run view from a snapshot (see RunStore.readSnapshot) and the run's compiled DAG.
+ * @param now ms since epoch, for the elapsed time of running nodes and of an unfinished run.
+ */
+export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): RunView {
+  const agentOf = new Map(s.frozen.workflow.nodes.map((n) => [n.id, n.agent]));
+  const totals: RunView["totals"] = {
+    nodes: dag.order.length,
+    pending: 0,
+    queued: 0,
+    running: 0,
+    retrying: 0,
+    done: 0,
+    failed: 0,
+    skipped: 0,
+    inputTokens: Number(s.meta.inputTokens ?? 0),
+    outputTokens: Number(s.meta.outputTokens ?? 0),
+    attempts: 0,
+  };
+  const durations: Record<string, number> = {};
+  let simulated = false;
+  const nodeView = (id: string): NodeView => {
+    const status = (s.status[id] ?? "pending") as NodeStatus;
+    totals[status] += 1;
+    const attempts = Number(s.attempts[id] ?? 0);
+    totals.attempts += attempts;
+    const started = s.started[id];
+    const finished = s.finished[id];
+    let durationMs: number | null = null;
+    if (started && finished && status === "done") durationMs = Number(finished) - Number(started);
+    else if (started && (status === "running" || status === "retrying")) durationMs = now - Number(started);
+    durations[id] = durationMs ?? 0;
+    const usage = s.usage[id]?.split(",").map(Number);
+    const excerpt = s.excerpt[id] ?? null;
+    if (excerpt?.startsWith("[SIMULATED")) simulated = true;
+    return {
+      id,
+      agent: agentOf.get(id) ?? "",
+      status,
+      attempts,
+      startedAt: iso(started),
+      finishedAt: iso(finished),
+      durationMs,
+      usage: usage && usage.length === 2 ? { inputTokens: usage[0] ?? 0, outputTokens: usage[1] ?? 0 } : null,
+      model: s.model[id] ?? null,
+      excerpt,
+      error: s.error[id] ?? null,
+    };
+  };
+  const levels = dag.levels.map((ids, i) => {
+    const nodes = ids.map(nodeView);
+    const n = nodes.length;
+    const title = `Level ${i + 1}: ${n} ${n === 1 ? "agent" : "agents"}${n > 1 ? " in parallel" : ""}`;
+    return { level: i + 1, title, nodes };
+  });
+  const cp = criticalPathOf(dag, durations);
+  const startedAt = Number(s.meta.startedAt ?? s.meta.createdAt);
+  const finishedAt = s.meta.finishedAt ? Number(s.meta.finishedAt) : null;
+  const makespanMs = (finishedAt ?? now) - startedAt;
+  const runId = s.frozen.runId;
+  return {
+    runId,
+    workflow: s.frozen.workflow.name,
+    status: s.meta.status ?? "running",
+    trigger: s.frozen.trigger,
+    createdAt: new Date(Number(s.meta.createdAt)).toISOString(),
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: finishedAt === null ? null : new Date(finishedAt).toISOString(),
+    makespanMs,
+    totals,
+    criticalPath: { nodes: cp.nodes, durationMs: cp.weightMs },
+    makespanOverCriticalPath: finishedAt !== null && cp.weightMs > 0 ? Math.round((makespanMs / cp.weightMs) * 1000) / 1000 : null,
+    simulated,
+    levels,
+    links: { self: `/v1/runs/${runId}`, output: `/v1/runs/${runId}/output` },
+  };
+}

@@ -1,0 +1,73 @@
+import { sha256Hex } from "../util/hash.js";
+import { ProviderError, type GenerateRequest, type GenerateResult, type LlmProvider } from "./provider.js";
+
+/** First line of every simulated output, so that no reader mistakes it for a model's answer. */
+export const SIMULATED_BANNER = "[SIMULATED OUTPUT: no model was called]";
+
+/**
+ * Rough token count of a text: one token per 4 characters, rounded up. This is the rule of thumb OpenAI gives for
+ * English text ("a token is ~4 characters", help.openai.com, "What are tokens and how to count them?"); the
+ * simulated provider has no tokenizer.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * The offline default provider: deterministic output that says it is simulated, token usage estimated from the
+ * text, latency configurable per node (`simulate.latencyMs`, else the provider's default), and failure injection
+ * (`simulate.failAttempts`: the first N attempts throw a retryable error) for tests and demos.
+ */
+export class SimulatedProvider implements LlmProvider {
+  readonly name = "simulated";
+
+  /** @param defaultLatencyMs latency of a call, in ms, when the node sets none (config `SIMULATED_LATENCY_MS`). */
+  constructor(private readonly defaultLatencyMs = 0) {}
+
+  /**
+   * @throws ProviderError (`retryable`) on the attempts `simulate.failAttempts` asks to fail.
+   * @throws DOMException `AbortError` when `signal` aborts during the simulated latency.
+   */
+  async generate(req: GenerateRequest): Promise<GenerateResult> {
+    const latencyMs = req.simulate?.latencyMs ?? this.defaultLatencyMs;
+    if (latencyMs > 0) await sleep(latencyMs, req.signal);
+    if (req.attempt <= (req.simulate?.failAttempts ?? 0)) {
+      throw new ProviderError("retryable", `simulated failure of attempt ${req.attempt} (simulate.failAttempts)`);
+    }
+    const digest = (await sha256Hex(`${req.model}\n${req.system}\n${req.prompt}`)).slice(0, 12);
+    const lines = req.prompt
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
+    const gist = lines.slice(0, 3).map((l) => `> ${l.length > 100 ? `${l.slice(0, 100)}…` : l}`);
+    const inputTokens = estimateTokens(req.system) + estimateTokens(req.prompt);
+    let text = [
+      SIMULATED_BANNER,
+      `Agent ${req.agent} (model ${req.model}) on node ${req.nodeId}, attempt ${req.attempt}.`,
+      `It read a prompt of ${req.prompt.length} characters (~${inputTokens} tokens, digest ${digest}) beginning:`,
+      ...gist,
+      `A real provider would answer here; configure one to get real ${req.agent} output.`,
+    ].join("\n");
+    let stopReason: GenerateResult["stopReason"] = "end";
+    if (estimateTokens(text) > req.maxOutputTokens) {
+      text = text.slice(0, req.maxOutputTokens * 4);
+      stopReason = "max_tokens";
+    }
+    return { text, model: req.model, usage: { inputTokens, outputTokens: estimateTokens(text) }, stopReason, simulated: true };
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

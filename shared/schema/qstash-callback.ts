@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+/**
+ * Body QStash posts to a callback or failure-callback URL (upstash-protocols.md B8): the destination's `status`,
+ * its response `body` (standard base64, maybe truncated), `retried`/`maxRetries`, the `sourceMessageId`, and the
+ * original message body `sourceBody` (base64). Unknown fields are allowed (QStash adds fields over time).
+ */
+export const qstashCallbackSchema = z.looseObject({
+  status: z.number().int(),
+  body: z.string().optional().default(""),
+  retried: z.number().int().min(0).optional().default(0),
+  maxRetries: z.number().int().min(0).optional().default(0),
+  sourceMessageId: z.string().min(1),
+  sourceBody: z.string(),
+  dlqId: z.string().optional(),
+});
+
+/** A parsed QStash callback body. */
+export type QStashCallback = z.output<typeof qstashCallbackSchema>;
+
+/** Body of an `/internal/execute` message (references only). */
+export const executeMessageSchema = z.strictObject({
+  runId: z.string().regex(/^run_[0-9a-f]{26}$/),
+  nodeId: z.string().min(1).max(128),
+});
+
+/**
+ * Decodes standard base64 (RFC 4648 §4) into UTF-8 text.
+ * @throws DOMException `InvalidCharacterError` when the input is not base64.
+ */
+export function base64ToText(b64: string): string {
+  return new TextDecoder().decode(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)));
+}

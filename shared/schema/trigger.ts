@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { WORKFLOW_NAME_RE } from "./workflow.js";
+
+/** Largest accepted `POST /v1/runs` body, in bytes (1 MiB); larger bodies get 413. */
+export const MAX_TRIGGER_BYTES = 1024 * 1024;
+
+/** Longest accepted `Idempotency-Key` header, in characters (the IETF httpapi idempotency-key draft sets no limit;
+ * 255 matches common practice, e.g. Stripe's). */
+export const MAX_IDEMPOTENCY_KEY_CHARS = 255;
+
+/**
+ * Body of `POST /v1/runs`: `workflow` is the name of a bundled workflow or an inline definition (validated
+ * separately, pointers under `/workflow`); `input` is any JSON value templates read as `{{input.*}}`; `simulate`
+ * sets the simulated provider's default latency for this run (ms).
+ */
+export const triggerSchema = z.strictObject({
+  workflow: z.union([
+    z.string().regex(WORKFLOW_NAME_RE, { message: "workflow name must match /^[a-z0-9][a-z0-9-]{0,63}$/" }),
+    z.record(z.string(), z.unknown()),
+  ]),
+  input: z.unknown().optional(),
+  simulate: z.strictObject({ latencyMs: z.number().int().min(0).max(7_200_000).optional() }).optional(),
+});
+
+/** A parsed trigger body. */
+export type TriggerBody = z.output<typeof triggerSchema>;

@@ -1,0 +1,135 @@
+/**
+ * zod schema of a workflow definition (the JSON users submit inline to `POST /v1/runs` or store under a name), and
+ * the TypeScript types of a parsed definition. Shape, patterns, limits and defaults follow the agent-dag contract
+ * ("Workflow definition (JSON)").
+ *
+ * Objects are strict: an unknown key (e.g. a misspelled `dependson`) is rejected rather than silently dropped.
+ * The parsed value keeps the definition's own shape (defaults filled in, durations left as written), so it can be
+ * stored and parsed again. Graph rules (unique ids, known dependencies, no cycles), agent references and template
+ * references are checked afterwards by `shared/dag/validate.ts`.
+ */
+import { z } from "zod";
+import { durationSchema } from "./duration.js";
+
+/** Workflow name pattern: lowercase letters, digits and dashes, 1..64 chars, not starting with a dash. */
+export const WORKFLOW_NAME_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/**
+ * Node id pattern: 1..128 chars of letters, digits, `_`, `.`, `-`, not starting with `.` or `-`
+ * (real workload ids such as `NFCORE_VIRALRECON.ILLUMINA.MULTIQC` contain dots).
+ */
+export const NODE_ID_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** Agent name pattern (keys of `agents`): 1..64 chars of letters, digits, `_`, `.`, `-`, starting with a letter or digit. */
+export const AGENT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Largest number of nodes in one workflow (contract: 1..1000 nodes). */
+export const MAX_NODES = 1000;
+
+/** Default per-run parallelism (QStash flow-control parallelism), contract default. */
+export const DEFAULT_CONCURRENCY = 5;
+
+/** Default retries per node (QStash `Upstash-Retries`), contract default. */
+export const DEFAULT_RETRIES = 3;
+
+/** Default node timeout as written in definitions (120 s), contract default. */
+export const DEFAULT_TIMEOUT = "120s";
+
+/** Largest `retries` value (contract: int 0..10). */
+export const MAX_RETRIES = 10;
+
+/** Largest prompt or system prompt, in characters (ours; request bodies are capped at 1 MiB anyway). */
+export const MAX_PROMPT_CHARS = 200_000;
+
+/** Largest `maxOutputTokens` accepted (ours; providers cap lower per model). */
+export const MAX_OUTPUT_TOKENS_LIMIT = 200_000;
+
+const retriesSchema = z.number().int().min(0).max(MAX_RETRIES);
+const maxOutputTokensSchema = z.number().int().min(1).max(MAX_OUTPUT_TOKENS_LIMIT);
+
+/**
+ * An agent profile: system prompt, model (tier name or concrete model), default output limit (tokens) and sampling
+ * temperature (0..2, the widest range providers accept).
+ */
+export const agentProfileSchema = z.strictObject({
+  system: z.string().max(MAX_PROMPT_CHARS).optional(),
+  model: z.string().min(1).max(128).optional(),
+  maxOutputTokens: maxOutputTokensSchema.optional(),
+  temperature: z.number().min(0).max(2).optional(),
+});
+
+/**
+ * Simulated-provider knobs of a node: `latencyMs` (ms the simulated call takes, 0..2 h) and `failAttempts` (how
+ * many first attempts fail before one succeeds).
+ */
+export const simulateSchema = z.strictObject({
+  latencyMs: z.number().int().min(0).max(7_200_000).optional(),
+  failAttempts: z.number().int().min(0).max(100).optional(),
+});
+
+/**
+ * One node. `kind` defaults to `"llm"`; `"http"` is reserved and rejected as "not supported yet".
+ * `dependsOn` defaults to `[]`; duplicates are allowed and collapsed by the compiler.
+ * `retries`, `timeout`, `maxOutputTokens` override the workflow defaults / the agent's values.
+ */
+export const workflowNodeSchema = z.strictObject({
+  id: z.string().regex(NODE_ID_RE, {
+    message: "node id must match /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/",
+  }),
+  kind: z
+    .enum(["llm"], {
+      error: (iss) =>
+        iss.input === "http" ? 'kind "http" is not supported yet' : 'kind must be "llm"',
+    })
+    .default("llm"),
+  agent: z.string().min(1).max(64),
+  prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
+  dependsOn: z.array(z.string().min(1).max(128)).max(MAX_NODES).default([]),
+  retries: retriesSchema.optional(),
+  timeout: durationSchema.optional(),
+  maxOutputTokens: maxOutputTokensSchema.optional(),
+  simulate: simulateSchema.optional(),
+});
+
+/** Workflow-wide defaults for nodes: `retries` (default 3) and `timeout` (default `"120s"`). */
+export const workflowDefaultsSchema = z.strictObject({
+  retries: retriesSchema.default(DEFAULT_RETRIES),
+  timeout: durationSchema.default(DEFAULT_TIMEOUT),
+});
+
+/**
+ * The workflow definition. `concurrency` (int 1..1000, default 5) is the per-run parallelism given to QStash flow
+ * control; `agents` needs at least one entry; `nodes` holds 1..1000 nodes.
+ */
+export const workflowDefinitionSchema = z.strictObject({
+  name: z.string().regex(WORKFLOW_NAME_RE, { message: "name must match /^[a-z0-9][a-z0-9-]{0,63}$/" }),
+  version: z.string().min(1).max(64).optional(),
+  description: z.string().max(4000).optional(),
+  concurrency: z.number().int().min(1).max(1000).default(DEFAULT_CONCURRENCY),
+  defaults: workflowDefaultsSchema.default({ retries: DEFAULT_RETRIES, timeout: DEFAULT_TIMEOUT }),
+  agents: z
+    .record(
+      z.string().regex(AGENT_NAME_RE, { message: "agent name must match /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/" }),
+      agentProfileSchema,
+    )
+    .refine((agents) => Object.keys(agents).length > 0, { message: "at least one agent is required" }),
+  nodes: z
+    .array(workflowNodeSchema)
+    .min(1, { message: "a workflow needs at least one node" })
+    .max(MAX_NODES, { message: `a workflow has at most ${MAX_NODES} nodes` }),
+});
+
+/** A parsed, schema-valid workflow definition (defaults filled in). Graph validity is not implied. */
+export type WorkflowDefinition = z.output<typeof workflowDefinitionSchema>;
+
+/** A workflow definition as written by users (before defaults). */
+export type WorkflowDefinitionInput = z.input<typeof workflowDefinitionSchema>;
+
+/** A parsed node of a workflow definition. */
+export type WorkflowNode = z.output<typeof workflowNodeSchema>;
+
+/** A parsed agent profile (value of `agents[name]`). */
+export type AgentProfile = z.output<typeof agentProfileSchema>;
+
+/** A parsed `simulate` block of a node. */
+export type NodeSimulation = z.output<typeof simulateSchema>;

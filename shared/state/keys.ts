@@ -1,0 +1,52 @@
+/**
+ * Redis key layout of one run.
+ *
+ * Every key of a run shares the hash tag `{run:<runId>}` so that a clustered Redis keeps them in one slot and a Lua
+ * script may touch all of them (design.md, decision 3). Per-node data lives in hashes keyed by node id, so reading a
+ * whole run's progress costs a fixed number of commands whatever the DAG's size.
+ */
+
+/** Names of the per-run keys, in the fixed order in which Lua scripts receive them as `KEYS[1..n]`. */
+export const RUN_KEY_NAMES = [
+  "meta", // hash: run fields (status, counts, timestamps, token totals, fingerprint, …)
+  "def", // string: the run's frozen workflow definition + compiled DAG (JSON), written once at start
+  "pending", // hash nodeId -> number of dependencies not yet done
+  "dependents", // hash nodeId -> comma-separated ids of the nodes that depend on it
+  "status", // hash nodeId -> pending | queued | running | retrying | done | failed | skipped
+  "attempts", // hash nodeId -> attempts started (integer)
+  "lease", // hash nodeId -> "<messageId>:<retried>" of the delivery that holds the node
+  "started", // hash nodeId -> start of the latest attempt (ms since epoch)
+  "finished", // hash nodeId -> end of the node (ms since epoch)
+  "output", // hash nodeId -> blob ref (content hash) of the node's output
+  "usage", // hash nodeId -> "<inputTokens>,<outputTokens>"
+  "model", // hash nodeId -> model that produced the output
+  "excerpt", // hash nodeId -> first characters of the output
+  "error", // hash nodeId -> last error message
+] as const;
+
+/** One of {@link RUN_KEY_NAMES}. */
+export type RunKeyName = (typeof RUN_KEY_NAMES)[number];
+
+/** The concrete Redis keys of one run, by name. */
+export type RunKeys = Record<RunKeyName, string> & { readonly all: readonly string[] };
+
+/**
+ * Builds the keys of run `runId` under `prefix`.
+ * @param prefix key prefix (config `KEY_PREFIX`, e.g. `"ad"`); tests use their own prefix to stay isolated.
+ * @param runId run id as returned by `POST /v1/runs` (e.g. `run_0f3a…`).
+ * @returns `{ meta: "ad:{run:run_…}:meta", …, all: [...] }` with `all` in {@link RUN_KEY_NAMES} order.
+ */
+export function runKeys(prefix: string, runId: string): RunKeys {
+  const base = `${prefix}:{run:${runId}}`;
+  const entries = RUN_KEY_NAMES.map((name) => [name, `${base}:${name}`] as const);
+  return { ...(Object.fromEntries(entries) as Record<RunKeyName, string>), all: entries.map(([, key]) => key) };
+}
+
+/**
+ * Key of a content-addressed blob (a node output or a run input).
+ * @param prefix key prefix (config `KEY_PREFIX`).
+ * @param ref the blob's SHA-256 as 64 lowercase hex characters.
+ */
+export function blobKey(prefix: string, ref: string): string {
+  return `${prefix}:blob:${ref}`;
+}

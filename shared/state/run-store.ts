@@ -1,0 +1,241 @@
+import type { Redis } from "@upstash/redis";
+import type { CompiledDag } from "../dag/compile.js";
+import { runKeys, type RunKeys } from "./keys.js";
+import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
+import { COMPLETE_NODE_LUA } from "./lua/complete-node.js";
+import { FAIL_NODE_LUA } from "./lua/fail-node.js";
+import { RETRY_NODE_LUA } from "./lua/retry-node.js";
+import { START_RUN_LUA } from "./lua/start-run.js";
+import type { FrozenRun, RunSnapshot, RunStatus } from "./run-types.js";
+
+/** The slice of the Upstash Redis client the run store uses (created with `automaticDeserialization: false`). */
+export type RunRedis = Pick<Redis, "createScript" | "get" | "del" | "hmget" | "pipeline">;
+
+/** Arguments of {@link RunStore.startRun}. */
+export interface StartRunParams {
+  frozen: FrozenRun;
+  dag: CompiledDag;
+  /** SHA-256 hex of the trigger, compared when an idempotency key is reused. */
+  fingerprint: string;
+  /** ms since epoch. */
+  now: number;
+  /** Seconds a finished run's keys are kept (config `RUN_RETENTION_SECONDS`). */
+  retentionSeconds: number;
+  /** Seconds the keys of an active run live at most (a safety net against runs that never finish). */
+  activeTtlSeconds: number;
+}
+
+/** Outcome of {@link RunStore.startRun}. */
+export type StartRunResult =
+  | { created: true; roots: string[] }
+  | { created: false; status: string; fingerprint: string };
+
+/** Outcome of {@link RunStore.claimNode}: `attempt` is 1-based; `reason` says why the delivery must not run. */
+export type ClaimResult = { claimed: true; attempt: number } | { claimed: false; reason: string };
+
+/** What the execute step produced, recorded by {@link RunStore.completeNode}. */
+export interface NodeCompletion {
+  outputRef: string;
+  inputTokens: number;
+  outputTokens: number;
+  model: string;
+  excerpt: string;
+  /** Start of the producing attempt, ms since epoch. */
+  startedAt: number;
+  /** End of the producing attempt, ms since epoch. */
+  finishedAt: number;
+}
+
+/** Outcome of {@link RunStore.completeNode} and {@link RunStore.failNode}. */
+export interface TransitionResult {
+  /** false when the call was a duplicate or late and changed nothing. */
+  applied: boolean;
+  /** The run's status after the call (`running`, `completed`, `failed`, or `missing`). */
+  runStatus: RunStatus | "missing";
+  /** completeNode: dependents to publish now; failNode: descendants marked skipped. */
+  nodes: string[];
+}
+
+const SCRIPTS = {
+  startRun: START_RUN_LUA,
+  claimNode: CLAIM_NODE_LUA,
+  completeNode: COMPLETE_NODE_LUA,
+  retryNode: RETRY_NODE_LUA,
+  failNode: FAIL_NODE_LUA,
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+
+/**
+ * Run state in Redis: one Lua script per transition, each atomic and idempotent (design.md, decision 3), so a
+ * callback delivered twice or two callbacks racing can neither release a node twice nor lose a release. Scripts run
+ * through `@upstash/redis` `createScript` (EVALSHA first, EVAL when Redis answers NOSCRIPT).
+ */
+export class RunStore {
+  private readonly scripts: Record<ScriptName, ReturnType<Redis["createScript"]>>;
+
+  /**
+   * @param redis Upstash Redis client created with `automaticDeserialization: false`.
+   * @param prefix key prefix (config `KEY_PREFIX`).
+   */
+  constructor(
+    private readonly redis: RunRedis,
+    private readonly prefix: string,
+  ) {
+    this.scripts = Object.fromEntries(
+      Object.entries(SCRIPTS).map(([name, src]) => [name, redis.createScript(src)]),
+    ) as Record<ScriptName, ReturnType<Redis["createScript"]>>;
+  }
+
+  /** The keys of run `runId`. */
+  keys(runId: string): RunKeys {
+    return runKeys(this.prefix, runId);
+  }
+
+  private async exec(name: ScriptName, runId: string, args: (string | number)[]): Promise<(string | number)[]> {
+    return (await this.scripts[name].exec([...this.keys(runId).all], args.map(String))) as (string | number)[];
+  }
+
+  /**
+   * Creates the run (meta, frozen definition, pending counts, dependents, statuses) in one script, or reports the
+   * existing run with the same id (an idempotent repeat) without changing it.
+   * @throws UpstashError when Redis fails.
+   */
+  async startRun(p: StartRunParams): Promise<StartRunResult> {
+    const meta: Record<string, string | number> = {
+      workflow: p.frozen.workflow.name,
+      tenant: p.frozen.tenant,
+      trigger: p.frozen.trigger,
+      nodeCount: p.dag.order.length,
+      retentionSeconds: p.retentionSeconds,
+    };
+    const metaArgs = Object.entries(meta).flatMap(([k, v]) => [k, v]);
+    const nodeArgs = p.dag.order.flatMap((id) => [id, p.dag.pendingCounts[id] ?? 0, (p.dag.dependents[id] ?? []).join(",")]);
+    const [created, status, third, ...rest] = await this.exec("startRun", p.frozen.runId, [
+      p.fingerprint,
+      p.now,
+      p.activeTtlSeconds,
+      JSON.stringify(p.frozen),
+      metaArgs.length / 2,
+      ...metaArgs,
+      ...nodeArgs,
+    ]);
+    if (Number(created) === 1) {
+      return { created: true, roots: [third, ...rest].filter((x) => x !== undefined).map(String) };
+    }
+    return { created: false, status: String(status), fingerprint: String(third ?? "") };
+  }
+
+  /**
+   * Takes node `nodeId` for one delivery before it runs (see claim_node).
+   * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
+   * @param now ms since epoch.
+   */
+  async claimNode(runId: string, nodeId: string, lease: string, now: number): Promise<ClaimResult> {
+    const [ok, value] = await this.exec("claimNode", runId, [nodeId, lease, now]);
+    return Number(ok) === 1 ? { claimed: true, attempt: Number(value) } : { claimed: false, reason: String(value) };
+  }
+
+  /**
+   * Records a node's output once and returns the dependents it released (see complete_node).
+   * @throws UpstashError when Redis fails.
+   */
+  async completeNode(runId: string, nodeId: string, c: NodeCompletion): Promise<TransitionResult> {
+    const res = await this.exec("completeNode", runId, [
+      nodeId,
+      c.finishedAt,
+      c.outputRef,
+      Math.max(0, Math.round(c.inputTokens)),
+      Math.max(0, Math.round(c.outputTokens)),
+      c.model,
+      c.excerpt,
+      c.startedAt,
+    ]);
+    return toTransition(res);
+  }
+
+  /**
+   * Marks a running node `retrying` after a failed attempt that QStash will retry.
+   * @param lease `<messageId>:<retried>` of the failed delivery; ignored (no change) if a newer one holds the node.
+   * @returns whether the node changed.
+   */
+  async retryNode(runId: string, nodeId: string, error: string, lease: string): Promise<boolean> {
+    const [ok] = await this.exec("retryNode", runId, [nodeId, error, lease]);
+    return Number(ok) === 1;
+  }
+
+  /**
+   * Fails a node for good, skips its descendants and finishes the run once nothing else is active (see fail_node).
+   * @param now ms since epoch.
+   */
+  async failNode(runId: string, nodeId: string, error: string, now: number): Promise<TransitionResult> {
+    return toTransition(await this.exec("failNode", runId, [nodeId, error, now]));
+  }
+
+  /** Deletes every key of a run (used only to undo a run whose roots could not be dispatched). */
+  async deleteRun(runId: string): Promise<void> {
+    await this.redis.del(...this.keys(runId).all);
+  }
+
+  /** Reads the frozen definition of a run, or null when the run does not exist (or expired). */
+  async readFrozen(runId: string): Promise<FrozenRun | null> {
+    const raw = await this.redis.get<string>(this.keys(runId).def);
+    return raw == null ? null : (JSON.parse(raw) as FrozenRun);
+  }
+
+  /**
+   * Output refs of `nodeIds`, in one round trip.
+   * @returns nodeId -> ref, for the nodes that have one.
+   */
+  async readOutputRefs(runId: string, nodeIds: readonly string[]): Promise<Record<string, string>> {
+    if (nodeIds.length === 0) return {};
+    // With automaticDeserialization off the client returns HMGET's raw reply: values in field order.
+    const values = (await this.redis.hmget(this.keys(runId).output, ...nodeIds)) as unknown as (string | null)[] | null;
+    const refs: Record<string, string> = {};
+    nodeIds.forEach((id, i) => {
+      const ref = values?.[i];
+      if (ref) refs[id] = ref;
+    });
+    return refs;
+  }
+
+  /**
+   * Everything stored about a run, in one pipeline of a fixed number of commands (13), whatever the DAG's size.
+   * @returns null when the run does not exist (never created, or expired after its retention).
+   */
+  async readSnapshot(runId: string): Promise<RunSnapshot | null> {
+    const k = this.keys(runId);
+    const hashes = ["status", "attempts", "started", "finished", "output", "usage", "model", "excerpt", "error"] as const;
+    const p = this.redis.pipeline();
+    p.hgetall(k.meta);
+    p.get(k.def);
+    for (const h of hashes) p.hgetall(k[h]);
+    const [metaRaw, def, ...rest] = (await p.exec()) as [unknown, string | null, ...unknown[]];
+    const meta = hashReply(metaRaw);
+    if (Object.keys(meta).length === 0 || !def) return null;
+    const snapshot = { meta, frozen: JSON.parse(def) as FrozenRun } as RunSnapshot;
+    hashes.forEach((h, i) => {
+      snapshot[h] = hashReply(rest[i]);
+    });
+    return snapshot;
+  }
+}
+
+/**
+ * HGETALL's reply as a record. With `automaticDeserialization: false` the client hands back Redis' raw flat array
+ * `[field, value, field, value, …]`; an object (client default) or null is accepted too.
+ */
+export function hashReply(raw: unknown): Record<string, string> {
+  if (raw == null) return {};
+  if (Array.isArray(raw)) {
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i])] = String(raw[i + 1]);
+    return out;
+  }
+  return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+function toTransition(res: (string | number)[]): TransitionResult {
+  const [ok, status, ...nodes] = res;
+  return { applied: Number(ok) === 1, runStatus: String(status) as RunStatus | "missing", nodes: nodes.map(String) };
+}

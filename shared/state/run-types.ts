@@ -1,0 +1,59 @@
+import type { WorkflowDefinition } from "../schema/workflow.js";
+
+/** Status of a node in a run (the todo-list states shown by `GET /v1/runs/:id`). */
+export const NODE_STATUSES = ["pending", "queued", "running", "retrying", "done", "failed", "skipped"] as const;
+/** One of {@link NODE_STATUSES}. */
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+/** Status of a run: `running` until every node is terminal, then `completed` or `failed`. */
+export type RunStatus = "running" | "completed" | "failed";
+
+/**
+ * What a run froze at its start and never changes: stored once as JSON under the run's `def` key, read by every
+ * `/internal/execute` delivery (and cached per isolate, since it is immutable).
+ */
+export interface FrozenRun {
+  /** Run id, e.g. `run_3f9c…` (26 hex characters after `run_`). */
+  runId: string;
+  /** Tenant that owns the run (from the API key). */
+  tenant: string;
+  /** The validated workflow definition the run executes. */
+  workflow: WorkflowDefinition;
+  /** Blob ref (SHA-256 hex) of the run input JSON. */
+  inputRef: string;
+  /** Run-wide simulation settings from the trigger (simulated provider only). */
+  simulate: { latencyMs?: number | undefined } | null;
+  /** Public origin of the worker that QStash calls back (e.g. `https://agent-dag.example.workers.dev`). */
+  baseUrl: string;
+  /** How the run was started: `api` (POST /v1/runs) or `cron:<expression>`. */
+  trigger: string;
+  /** Creation time, ms since epoch. */
+  createdAt: number;
+}
+
+/** Everything stored about a run, read in one pipeline (see RunStore.readSnapshot). Hash values are raw strings. */
+export interface RunSnapshot {
+  /** Run fields: status, createdAt, startedAt, finishedAt (ms), nodeCount, doneCount, failedCount, skippedCount,
+   * terminalCount, inputTokens, outputTokens, retentionSeconds, fingerprint, workflow, tenant. */
+  meta: Record<string, string>;
+  /** The frozen definition. */
+  frozen: FrozenRun;
+  /** Per node: status. */
+  status: Record<string, string>;
+  /** Per node: attempts started. */
+  attempts: Record<string, string>;
+  /** Per node: start of the latest attempt, ms. */
+  started: Record<string, string>;
+  /** Per node: end, ms. */
+  finished: Record<string, string>;
+  /** Per node: output blob ref. */
+  output: Record<string, string>;
+  /** Per node: "<inputTokens>,<outputTokens>". */
+  usage: Record<string, string>;
+  /** Per node: model id. */
+  model: Record<string, string>;
+  /** Per node: output excerpt. */
+  excerpt: Record<string, string>;
+  /** Per node: last error. */
+  error: Record<string, string>;
+}

@@ -1,0 +1,21 @@
+/**
+ * SHA-256 of a UTF-8 string as 64 lowercase hex characters, via WebCrypto (`crypto.subtle`), which Workers and
+ * Node 22 both provide.
+ * @param text any string; it is hashed as UTF-8 bytes.
+ */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * JSON with object keys sorted at every depth, so that equal values always serialise to the same text (used for
+ * fingerprints and content hashes). Arrays keep their order; `undefined` object members are dropped as in JSON.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHarness, type Harness, type RunViewLike } from "../support/worker-harness.js";
+import { readWorkload, workloadWorkflow } from "../support/workloads.js";
+import { node, workflow } from "../support/workflows.js";
+
+const allNodes = (v: RunViewLike) => v.levels.flatMap((l) => l.nodes);
+
+describe("end to end: worker in workerd + local QStash + Upstash REST + real Redis", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("runs review-all to completion: 7 nodes, each once, synthesis stored", async () => {
+    const input = { repo: "tiny", tree: "tiny/\n  index.ts", files: "=== index.ts\nexport const x = 1;\n", omitted: "nothing" };
+    const started = await h.startRun({ workflow: "review-all", input, simulate: { latencyMs: 20 } });
+    expect(started.status).toBe(202);
+    const view = await h.waitForRun(started.body.runId);
+    expect(view.status).toBe("completed");
+    expect(view.totals.done).toBe(7);
+    expect(view.levels.map((l) => l.nodes.length)).toEqual([1, 5, 1]);
+    for (const n of allNodes(view)) expect(n.attempts).toBe(1);
+    expect(view.simulated).toBe(true);
+    expect(view.criticalPath.nodes).toHaveLength(3);
+    const out = await fetch(`${h.url}/v1/runs/${started.body.runId}/output`, { headers: { authorization: "Bearer dev-key" } });
+    const { outputs } = (await out.json()) as { outputs: Record<string, string> };
+    expect(Object.keys(outputs)).toEqual(["senior-reviewer"]);
+    expect(outputs["senior-reviewer"]).toMatch(/SIMULATED/);
+  });
+
+  it("runs a 203-node real DAG (viralrecon) with every node run exactly once", async () => {
+    const tasks = readWorkload("viralrecon-dirt02-001");
+    h.stack.resetStats();
+    const started = await h.startRun({ workflow: workloadWorkflow("viralrecon", tasks, 0) });
+    expect(started.status).toBe(202);
+    const view = await h.waitForRun(started.body.runId, 150_000);
+    expect(view.status).toBe("completed");
+    expect(view.totals.done).toBe(tasks.length);
+    const nodes = allNodes(view);
+    expect(nodes).toHaveLength(tasks.length);
+    expect(nodes.filter((n) => n.attempts !== 1)).toEqual([]);
+    await h.stack.idle();
+    // one execute delivery per node, one callback per node
+    expect(h.stack.stats().qstashDeliveries).toBe(2 * tasks.length);
+  });
+
+  it("fails the run when a node exhausts its retries: descendants skipped, other branches finish", async () => {
+    const wf = workflow([
+      node("a"),
+      node("b", ["a"], { retries: 1, simulate: { failAttempts: 99 } }),
+      node("c", ["b"]),
+      node("d", ["c"]),
+      node("e", ["a"]),
+    ]);
+    const started = await h.startRun({ workflow: wf });
+    const view = await h.waitForRun(started.body.runId);
+    expect(view.status).toBe("failed");
+    const byId = Object.fromEntries(allNodes(view).map((n) => [n.id, n]));
+    expect(byId.a?.status).toBe("done");
+    expect(byId.b?.status).toBe("failed");
+    expect(byId.b?.attempts).toBe(2);
+    expect(byId.b?.error).toMatch(/simulated failure/);
+    expect(byId.c?.status).toBe("skipped");
+    expect(byId.d?.status).toBe("skipped");
+    expect(byId.e?.status).toBe("done");
+    expect(view.totals).toMatchObject({ done: 2, failed: 1, skipped: 2, running: 0, pending: 0, queued: 0 });
+  });
+
+  it("retries a flaky node and completes it", async () => {
+    const started = await h.startRun({ workflow: workflow([node("flaky", [], { retries: 3, simulate: { failAttempts: 2 } }), node("after", ["flaky"])]) });
+    const view = await h.waitForRun(started.body.runId);
+    expect(view.status).toBe("completed");
+    expect(allNodes(view).find((n) => n.id === "flaky")?.attempts).toBe(3);
+  });
+
+  it("refuses a forged callback and the run is unaffected", async () => {
+    const started = await h.startRun({ workflow: workflow([node("slow", [], { simulate: { latencyMs: 300 } })]) });
+    const forged = JSON.stringify({
+      status: 500,
+      body: "",
+      retried: 3,
+      maxRetries: 3,
+      sourceMessageId: "msg_forged",
+      sourceBody: btoa(JSON.stringify({ runId: started.body.runId, nodeId: "slow" })),
+    });
+    for (const path of ["/internal/failure", "/internal/callback"]) {
+      const res = await fetch(`${h.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "upstash-signature": "eyJhbGciOiJIUzI1NiJ9.e30.forged" }, body: forged });
+      expect(res.status).toBe(401);
+    }
+    const view = await h.waitForRun(started.body.runId);
+    expect(view.status).toBe("completed");
+  });
+});
+
+describe("end to end under duplicate delivery", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ chaos: { duplicateDelivery: true } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("completes every node once when every message is delivered twice", async () => {
+    const tasks = readWorkload("methylseq-dirt02-001");
+    const started = await h.startRun({ workflow: workloadWorkflow("methylseq", tasks, 0) });
+    const view = await h.waitForRun(started.body.runId);
+    expect(view.status).toBe("completed");
+    const nodes = allNodes(view);
+    expect(nodes).toHaveLength(tasks.length);
+    expect(view.totals.done).toBe(tasks.length);
+    // every execute was delivered twice, but each node ran (claimed) once
+    expect(nodes.filter((n) => n.attempts !== 1)).toEqual([]);
+    await h.stack.idle();
+    expect(h.stack.stats().qstashDeliveries).toBeGreaterThanOrEqual(4 * tasks.length);
+  });
+
+  it("completes review-all under duplicate delivery", async () => {
+    const started = await h.startRun({ workflow: "review-all", input: { repo: "x", tree: "", files: "", omitted: "" } });
+    const view = await h.waitForRun(started.body.runId);
+    expect(view.status).toBe("completed");
+    expect(view.totals.done).toBe(7);
+  });
+});

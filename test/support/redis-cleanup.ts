@@ -1,0 +1,24 @@
+import { Redis as IORedis } from "ioredis";
+
+/**
+ * Deletes every key that starts with `prefix` (and only those) from the Redis at `redisUrl`, with SCAN + UNLINK.
+ * Tests call it for their own prefix so a shared Redis keeps everything else.
+ * @returns how many keys were deleted.
+ */
+export async function deleteKeysWithPrefix(redisUrl: string, prefix: string): Promise<number> {
+  if (prefix.length < 4) throw new Error(`refusing to delete keys under the short prefix "${prefix}"`);
+  const redis = new IORedis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  let deleted = 0;
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}

@@ -1,0 +1,109 @@
+import { createServer } from "node:net";
+import { unstable_startWorker } from "wrangler";
+import { startLocalStack, type LocalStack, type ChaosOptions } from "../../local/stack.js";
+import { deleteKeysWithPrefix } from "./redis-cleanup.js";
+
+/** A running worker (workerd under wrangler's programmatic API) wired to a local stack. */
+export interface Harness {
+  stack: LocalStack;
+  /** Worker origin, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Key prefix of this harness (only its keys are deleted at the end). */
+  prefix: string;
+  /** POST /v1/runs with the dev key. */
+  startRun(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: { runId: string; status: string } }>;
+  /** GET /v1/runs/:id as JSON. */
+  getRun(runId: string): Promise<RunViewLike>;
+  /** Polls GET /v1/runs/:id until the run is terminal (or the timeout passes: then throws). */
+  waitForRun(runId: string, timeoutMs?: number): Promise<RunViewLike>;
+  close(): Promise<void>;
+}
+
+/** The fields of the run view the tests read. */
+export interface RunViewLike {
+  runId: string;
+  status: string;
+  makespanMs: number;
+  totals: Record<string, number>;
+  criticalPath: { nodes: string[]; durationMs: number };
+  makespanOverCriticalPath: number | null;
+  simulated: boolean;
+  levels: { level: number; title: string; nodes: { id: string; status: string; attempts: number; error: string | null; durationMs: number | null }[] }[];
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts the local stack on ephemeral ports and the worker on a free port, with bindings pointing at the stack and a
+ * random key prefix. `vars` override further bindings (e.g. SIMULATED_LATENCY_MS).
+ */
+export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<string, string> } = {}): Promise<Harness> {
+  const stack = await startLocalStack({ redisPort: 0, qstashPort: 0, ...(opts.chaos ? { chaos: opts.chaos } : {}) });
+  const port = await freePort();
+  const prefix = `test-e2e-${Math.random().toString(36).slice(2, 10)}`;
+  const url = `http://127.0.0.1:${port}`;
+  const vars: Record<string, string> = {
+    UPSTASH_REDIS_REST_URL: stack.redisRestUrl,
+    UPSTASH_REDIS_REST_TOKEN: stack.redisToken,
+    QSTASH_URL: stack.qstashUrl,
+    QSTASH_TOKEN: stack.qstashToken,
+    QSTASH_CURRENT_SIGNING_KEY: stack.signingKeys.current,
+    QSTASH_NEXT_SIGNING_KEY: stack.signingKeys.next,
+    KEY_PREFIX: prefix,
+    PUBLIC_URL: url,
+    ...opts.vars,
+  };
+  const worker = await unstable_startWorker({
+    config: "wrangler.toml",
+    env: "dev",
+    bindings: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: "plain_text", value: v }])),
+    dev: { server: { hostname: "127.0.0.1", port }, inspector: false, logLevel: "warn" },
+  } as Parameters<typeof unstable_startWorker>[0]);
+  await worker.ready;
+
+  const startRun: Harness["startRun"] = async (body, headers = {}) => {
+    const res = await fetch(`${url}/v1/runs`, {
+      method: "POST",
+      headers: { authorization: "Bearer dev-key", "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as { runId: string; status: string } };
+  };
+  const getRun = async (runId: string) => {
+    const res = await fetch(`${url}/v1/runs/${runId}`, { headers: { authorization: "Bearer dev-key" } });
+    if (!res.ok) throw new Error(`GET run ${runId}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as RunViewLike;
+  };
+  const waitForRun = async (runId: string, timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const view = await getRun(runId);
+      if (view.status !== "running") return view;
+      if (Date.now() > deadline) throw new Error(`run ${runId} still running after ${timeoutMs} ms: ${JSON.stringify(view.totals)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  return {
+    stack,
+    url,
+    prefix,
+    startRun,
+    getRun,
+    waitForRun,
+    async close() {
+      await worker.dispose();
+      await stack.close();
+      if (stack.backend === "redis") await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
+    },
+  };
+}

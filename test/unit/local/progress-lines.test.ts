@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { progressLines } from "../../../local/progress-lines";
+import type { RunView } from "../../../local/run-view";
+import { START, at, node, runningView } from "./fixtures";
+
+function withLevels(view: RunView, edit: (v: RunView) => void): RunView {
+  const copy = structuredClone(view);
+  edit(copy);
+  return copy;
+}
+
+describe("progressLines", () => {
+  it("announces the run and every node that is not pending on the first view", () => {
+    expect(progressLines(null, runningView(), START + 3200)).toEqual([
+      "[  3.20 s] review-all run_abc running [SIMULATED provider]",
+      "[  3.20 s] ✔ codebase-analyzer  done  level 1  1.01 s  812 tok",
+      "[  3.20 s] ◐ quality-reviewer  running  level 2",
+      "[  3.20 s] ◐ security-reviewer  running  level 2",
+      "[  3.20 s] ◔ performance-reviewer  queued  level 2",
+    ]);
+  });
+
+  it("prints nothing when nothing changed", () => {
+    expect(progressLines(runningView(), runningView(), START + 4000)).toEqual([]);
+  });
+
+  it("prints one line per changed node, retries included, and the run's end", () => {
+    const prev = runningView();
+    const next = withLevels(prev, (v) => {
+      v.status = "failed";
+      const l2 = v.levels[1]!.nodes;
+      l2[0] = node("quality-reviewer", { status: "retrying", attempts: 2, startedAt: at(2800), error: "provider\nanswered 503" });
+      l2[1] = node("security-reviewer", { status: "failed", attempts: 4, error: "timeout" });
+    });
+    expect(progressLines(prev, next, START + 5000)).toEqual([
+      "[  5.00 s] ↻ quality-reviewer  retrying  level 2  attempt 2  provider answered 503",
+      "[  5.00 s] ✖ security-reviewer  failed  level 2  attempt 4  timeout",
+      "[  5.00 s] run failed [SIMULATED provider]",
+    ]);
+  });
+});

@@ -1,0 +1,59 @@
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { keysUnderPrefix, sign } from "./helpers.js";
+
+const ORIGIN = "http://agent-dag.test";
+const body = JSON.stringify({ runId: "run_0123456789abcdef0123456789", nodeId: "a" });
+
+function post(path: string, headers: Record<string, string>, payload = body): Promise<Response> {
+  return SELF.fetch(`${ORIGIN}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: payload });
+}
+
+describe("/internal/* signature checks", () => {
+  for (const path of ["/internal/execute", "/internal/callback", "/internal/failure"]) {
+    it(`${path}: refuses a request without Upstash-Signature`, async () => {
+      const res = await post(path, {});
+      expect(res.status).toBe(401);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+    });
+
+    it(`${path}: refuses a signature made with a foreign key, and changes nothing`, async () => {
+      const before = await keysUnderPrefix();
+      const res = await post(path, { "upstash-signature": await sign(`${ORIGIN}${path}`, body, "sig_forgedforgedforgedforged") });
+      expect(res.status).toBe(401);
+      expect(await keysUnderPrefix()).toEqual(before);
+    });
+  }
+
+  it("refuses a valid signature minted for another URL (no replay across endpoints)", async () => {
+    const res = await post("/internal/execute", { "upstash-signature": await sign(`${ORIGIN}/internal/failure`, body) });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/subject/i);
+  });
+
+  it("refuses a valid signature over a different body", async () => {
+    const res = await post("/internal/execute", { "upstash-signature": await sign(`${ORIGIN}/internal/execute`, "{}") }, body);
+    expect(res.status).toBe(401);
+  });
+
+  it("refuses an expired token", async () => {
+    const sig = await sign(`${ORIGIN}/internal/execute`, body, env.QSTASH_CURRENT_SIGNING_KEY, { exp: Math.floor(Date.now() / 1000) - 60 });
+    expect((await post("/internal/execute", { "upstash-signature": sig })).status).toBe(401);
+  });
+
+  it("accepts the current and the next signing key", async () => {
+    for (const key of [env.QSTASH_CURRENT_SIGNING_KEY, env.QSTASH_NEXT_SIGNING_KEY]) {
+      const res = await post("/internal/execute", { "upstash-signature": await sign(`${ORIGIN}/internal/execute`, body, key) });
+      expect(res.status).toBe(200);
+      // the run does not exist, so the delivery is skipped: nothing runs, nothing is stored
+      expect(await res.json()).toMatchObject({ skipped: true });
+    }
+  });
+
+  it("answers a signed but malformed execute message with 489 non-retryable", async () => {
+    const bad = JSON.stringify({ nope: true });
+    const res = await post("/internal/execute", { "upstash-signature": await sign(`${ORIGIN}/internal/execute`, bad) }, bad);
+    expect(res.status).toBe(489);
+    expect(res.headers.get("upstash-nonretryable-error")).toBe("true");
+  });
+});
