@@ -2,8 +2,8 @@
  * Reads a codebase from disk into the input of the `review-all` workflow: a file tree, the contents of as many files
  * as fit a size budget, and a plain account of what was left out and why.
  *
- * Order is deterministic: files are taken in ascending order of their root-relative path (UTF-16 code unit order,
- * not locale order), so the same tree always gives the same input and the same cache keys.
+ * Deterministic: paths are sorted by UTF-16 code units (not locale order), so the same tree always gives the same
+ * input and the same cache keys.
  */
 import { open, readFile, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
@@ -131,9 +131,12 @@ interface Walk {
  * Rules, in order, for each file (sorted by path): symbolic links are not followed; files ignored by the root
  * `.gitignore`, lock files ({@link LOCK_FILES}) and possible secrets ({@link SECRET_FILE_PATTERN}) are listed but
  * never read; a NUL byte in the first {@link BINARY_SNIFF_BYTES} bytes marks a binary file; files over
- * `maxFileBytes` are left out; the rest are added while the `files` text stays within `maxTotalBytes` (a file that
- * does not fit is skipped and later, smaller files may still fit). Directories in {@link SKIPPED_DIRS} or ignored
- * by `.gitignore` are not walked. Contents are decoded as UTF-8 (invalid sequences become U+FFFD).
+ * `maxFileBytes` are left out; the rest are added while the `files` text stays within `maxTotalBytes`. Files claim
+ * the budget by priority: root files (README, manifests, configuration) first, then other non-test files, then
+ * tests (under `test/`, `tests/`, `__tests__/`, `spec/`, or named `*.test.*` / `*.spec.*`), path order within each
+ * group; a file that does not fit is skipped and later, smaller files may still fit. The `files` text lists the
+ * included files in path order. Directories in {@link SKIPPED_DIRS} or ignored by `.gitignore` are not walked.
+ * Contents are decoded as UTF-8 (invalid sequences become U+FFFD).
  *
  * @param root path of the codebase's root directory (relative paths resolve against `process.cwd()`).
  * @throws Error when `root` does not exist or is not a directory, or when a limit is not a positive integer.
@@ -153,10 +156,10 @@ export async function readCodebase(root: string, options: ReadCodebaseOptions = 
   await walkDir(dir, "", ignore, walk);
   walk.files.sort((a, b) => compare(a.path, b.path));
 
-  const sections: string[] = [];
+  const sections = new Map<string, string>();
   let filesTextBytes = 0;
   let bytesIncluded = 0;
-  for (const file of walk.files) {
+  for (const file of byPriority(walk.files)) {
     if (file.reason) continue;
     const name = basename(file.path);
     if (LOCK_FILES.includes(name)) {
@@ -182,7 +185,7 @@ export async function readCodebase(root: string, options: ReadCodebaseOptions = 
       file.reason = "over-budget";
       continue;
     }
-    sections.push(section);
+    sections.set(file.path, section);
     filesTextBytes += sectionBytes;
     bytesIncluded += file.size;
   }
@@ -190,13 +193,13 @@ export async function readCodebase(root: string, options: ReadCodebaseOptions = 
   const omittedByReason = emptyReasonCounts();
   for (const file of walk.files) if (file.reason) omittedByReason[file.reason] += 1;
   omittedByReason["scan-limit"] += walk.truncated;
-  const filesIncluded = sections.length;
+  const filesIncluded = sections.size;
   const skippedDirs = [...walk.dirs.keys()].sort(compare);
 
   return {
     repo: options.name ?? (await packageName(dir)) ?? basename(dir),
     tree: renderTree(walk),
-    files: sections.join(""),
+    files: walk.files.flatMap((f) => sections.get(f.path) ?? []).join(""), // path order
     omitted: describeOmitted(walk, { maxFileBytes, maxTotalBytes }),
     stats: {
       filesSeen: walk.files.length,
@@ -225,13 +228,27 @@ export function fileSection(path: string, content: string): string {
 }
 
 /**
- * Formats a byte count for people: `"512 B"`, `"1.5 KiB"`, `"2.0 MiB"` (binary prefixes, one decimal).
+ * Formats a byte count for people: `"512 B"`, `"1.5 KiB"`, `"256 KiB"`, `"2 MiB"` (binary prefixes, one decimal,
+ * dropped when it is 0).
  * @param bytes a non-negative byte count.
  */
 export function formatBytes(bytes: number): string {
+  const fixed = (n: number) => n.toFixed(1).replace(/\.0$/, "");
   if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes < 1024 * 1024) return `${fixed(bytes / 1024)} KiB`;
+  return `${fixed(bytes / (1024 * 1024))} MiB`;
+}
+
+/** Test files: under a `test`, `tests`, `__tests__` or `spec` folder, or named `*.test.*` / `*.spec.*`. */
+const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|specs?)\/|\.(?:test|spec)\.[^./]+$/;
+
+/**
+ * The order in which files claim the budget: files at the root (README, manifests, configuration), then the other
+ * non-test files, then tests; path order within each group. The `files` text itself stays in path order.
+ */
+function byPriority(files: FoundFile[]): FoundFile[] {
+  const tier = (path: string) => (!path.includes("/") ? 0 : TEST_PATH.test(path) ? 2 : 1);
+  return [...files].sort((a, b) => tier(a.path) - tier(b.path) || compare(a.path, b.path));
 }
 
 function compare(a: string, b: string): number {

@@ -14,7 +14,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { formatBytes, readCodebase, type CodebaseInput } from "./codebase";
+import { formatBytes, readCodebase, type CodebaseInput, type OmitReason } from "./codebase";
 import { DEMO_USAGE, UsageError, parseDemoArgs, type DemoOptions } from "./demo-args";
 import { LiveRegion } from "./live-region";
 import { progressLines } from "./progress-lines";
@@ -37,6 +37,9 @@ export const POLL_INTERVAL_MS = 150;
 
 /** How long the demo waits, after the run ends, for the stack's last callbacks before reading its counters, ms. */
 export const IDLE_WAIT_MS = 2_000;
+
+/** Signals closer together than this count as one Ctrl-C (ms): see `main`. */
+const SIGNAL_REPEAT_MS = 1_000;
 
 /** The node whose output is the review. */
 const SYNTHESIS_NODE = "senior-reviewer";
@@ -96,6 +99,8 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     const port = await freePort(HOST);
     const publicUrl = `http://${HOST}:${port}`;
     process.env.WRANGLER_SEND_METRICS ??= "false";
+    // Offline: miniflare would otherwise fetch a Request.cf sample from workers.cloudflare.com (3 s timeout).
+    process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
     const { unstable_startWorker } = await import("wrangler");
     const workerStarting = unstable_startWorker({
       config: join(PROJECT_ROOT, "wrangler.toml"),
@@ -111,6 +116,7 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     cleanups.push(async () => (await workerStarting).dispose());
     const worker = await until(workerStarting, signal);
     await until(worker.ready, signal);
+    takeOverSignals();
     const base = (await until(worker.url, signal)).origin;
     say(`  worker       ${base} (wrangler, env dev, simulated provider, ${options.latencyMs} ms per call)`);
 
@@ -148,7 +154,7 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     }
 
     // Let the last callbacks land before reading the counters, so the run's traffic is complete.
-    await until(Promise.race([stack.idle(), sleep(IDLE_WAIT_MS)]), signal);
+    if (!timedOut) await until(Promise.race([stack.idle(), sleep(IDLE_WAIT_MS)]), signal);
     const figures = computeRunFigures(view, statsDelta(before, stack.stats()));
 
     if (timedOut) {
@@ -206,11 +212,26 @@ export function workerBindings(
 }
 
 /**
- * One line about the codebase input, e.g. `"agent-dag: 41 of 42 files, 124.2 KiB of the 256.0 KiB budget; 1 omitted"`.
+ * One line about the codebase input, e.g.
+ * `"agent-dag: 68 of 131 files, 256 KiB of the 256 KiB budget; omitted: 62 over budget, 1 lock file"`.
  */
 export function describeInput(input: CodebaseInput): string {
   const s = input.stats;
-  const omitted = s.filesOmitted > 0 ? `; ${s.filesOmitted} omitted (${input.omitted.split("\n")[0]}${input.omitted.includes("\n") ? "; …" : ""})` : "";
+  const labels: Record<OmitReason, string> = {
+    "over-budget": "over budget",
+    "too-large": "too large",
+    binary: "binary",
+    "lock-file": "lock file",
+    secret: "may hold secrets",
+    gitignored: ".gitignore",
+    symlink: "symlink",
+    unreadable: "unreadable",
+    "scan-limit": "beyond scan limit",
+  };
+  const reasons = (Object.entries(s.omittedByReason) as [OmitReason, number][])
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${n} ${labels[reason]}`);
+  const omitted = reasons.length > 0 ? `; omitted: ${reasons.join(", ")}` : "";
   return `${input.repo}: ${s.filesIncluded} of ${s.filesSeen} files, ${formatBytes(s.filesTextBytes)} of the ${formatBytes(s.maxTotalBytes)} budget${omitted}`;
 }
 
@@ -246,6 +267,24 @@ async function api<T>(base: string, path: string, signal: AbortSignal, init: Req
     throw new ApiError(res.status, `${init.method ?? "GET"} ${path} answered ${res.status}: ${message}`);
   }
   return JSON.parse(text) as T;
+}
+
+/** The signal handlers installed by `main`; see {@link takeOverSignals}. */
+const ownSignalHandlers = new Set<(...args: never[]) => void>();
+
+/**
+ * wrangler's runtime (miniflare's exit hook) installs SIGINT/SIGTERM/SIGHUP handlers that kill workerd and exit
+ * the process at once, which would skip `worker.dispose()` and `stack.close()`. When `main` handles signals, drop
+ * those handlers so Ctrl-C goes through the demo's own orderly shutdown (which disposes the worker, and with it
+ * workerd). Does nothing when the demo runs without `main` (e.g. from a test).
+ */
+function takeOverSignals(): void {
+  if (ownSignalHandlers.size === 0) return;
+  for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    for (const listener of process.listeners(name)) {
+      if (!ownSignalHandlers.has(listener)) process.removeListener(name, listener);
+    }
+  }
 }
 
 /** Resolves like `promise`, or rejects with the signal's reason as soon as it aborts. */
@@ -294,14 +333,21 @@ async function main(): Promise<void> {
     return;
   }
   const controller = new AbortController();
-  let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (name: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) process.exit(EXIT.interrupted); // a second Ctrl-C: stop waiting for the cleanup
+    // Ctrl-C reaches every process of the group, and tsx relays it too: one keypress can arrive twice. Only a
+    // second Ctrl-C pressed later (after SIGNAL_REPEAT_MS) gives up on the cleanup.
+    if (firstSignalAt > 0) {
+      if (Date.now() - firstSignalAt > SIGNAL_REPEAT_MS) process.exit(EXIT.interrupted);
+      return;
+    }
+    firstSignalAt = Date.now();
     controller.abort(new Error(`received ${name}`));
   };
+  ownSignalHandlers.add(onSignal);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
   const code = await runDemo(options, controller.signal);
   // wrangler can leave handles (file watchers, sockets) behind after dispose(): exit explicitly.
   process.exit(code);

@@ -92,7 +92,12 @@ async function main(): Promise<void> {
   const child: ChildProcess = spawn(process.execPath, [wranglerJs, ...wranglerDevArgs()], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false",
+      // Offline: miniflare would otherwise fetch a Request.cf sample from workers.cloudflare.com.
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+    },
   });
   const childExited = new Promise<number>((resolve) => {
     child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));
@@ -120,10 +125,15 @@ async function main(): Promise<void> {
     await stack.close().catch((err: unknown) => process.stderr.write(`stack close failed: ${String(err)}\n`));
     process.exit(code);
   };
-  let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = () => {
-    signals += 1;
-    if (signals > 1) process.exit(130); // a second Ctrl-C: stop waiting
+    // Ctrl-C reaches every process of the group, and tsx relays it too: one keypress can arrive twice. Only a
+    // second Ctrl-C pressed later gives up on the cleanup.
+    if (firstSignalAt > 0) {
+      if (Date.now() - firstSignalAt > 1_000) process.exit(130);
+      return;
+    }
+    firstSignalAt = Date.now();
     process.stdout.write("\nStopping wrangler and the local stack…\n");
     void stop(130);
   };

@@ -27,7 +27,8 @@ export function progressLines(prev: RunView | null, next: RunView, now: number):
       if (changed) lines.push(`${stamp} ${describeNode(node, level.level)}`);
     }
   }
-  if (prev && (prev.status !== next.status || (!prev.simulated && next.simulated))) {
+  if (prev && !prev.simulated && next.simulated) lines.push(`${stamp} [SIMULATED provider] no model is called in this run`);
+  if (prev && prev.status !== next.status) {
     lines.push(`${stamp} run ${next.status}${next.simulated ? " [SIMULATED provider]" : ""}`);
   }
   return lines;

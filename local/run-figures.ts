@@ -96,13 +96,19 @@ export function formatFigures(f: RunFigures): string[] {
   ];
   const t = f.traffic;
   if (t) {
+    const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
     lines.push(
       row(
         "QStash",
-        `${t.qstashMessagesPublished} messages published · ${t.qstashDeliveries} deliveries · ${t.qstashCallbacks} callbacks · ` +
-          `${t.qstashFailureCallbacks} failure callbacks · ${t.qstashDeadLetters} dead letters`,
+        [
+          n(t.qstashMessagesPublished, "message published", "messages published"),
+          n(t.qstashDeliveries, "delivery", "deliveries"),
+          n(t.qstashCallbacks, "callback", "callbacks"),
+          n(t.qstashFailureCallbacks, "failure callback", "failure callbacks"),
+          n(t.qstashDeadLetters, "dead letter", "dead letters"),
+        ].join(" · "),
       ),
-      row("Redis", `${t.redisCommands} commands in ${t.redisRequests} HTTP requests`),
+      row("Redis", `${n(t.redisCommands, "command", "commands")} in ${n(t.redisRequests, "HTTP request", "HTTP requests")}`),
     );
   }
   return lines;

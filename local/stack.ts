@@ -9,7 +9,9 @@ import { openBackend } from "./redis-rest/open-backend.js";
 import { createRedisRestServer } from "./redis-rest/server.js";
 import { StatsCounter, type StackStats } from "./stats.js";
 
+/** Chaos settings (see chaos.ts), re-exported as part of the contract. */
 export type { ChaosOptions } from "./chaos.js";
+/** Stack counters (see stats.ts), re-exported as part of the contract. */
 export type { StackStats } from "./stats.js";
 
 /** Default Upstash Redis REST port (working contract). */

@@ -13,11 +13,14 @@ export interface StackStats {
   qstashApiRequests: number;
   /** Messages accepted and enqueued by publish/batch (deduplicated and chaos-rejected ones excluded; callbacks excluded). */
   qstashMessagesPublished: number;
-  /** HTTP attempts made to message destinations (retries and chaos duplicates included; callbacks excluded). */
+  /**
+   * Every HTTP request the emulator sent: to destinations, callback and failure-callback URLs (retries and chaos
+   * duplicates included). `qstashCallbacks` and `qstashFailureCallbacks` are the callback parts of this count.
+   */
   qstashDeliveries: number;
-  /** HTTP attempts made to success-callback URLs (retries and chaos duplicates included). */
+  /** HTTP requests sent to success-callback URLs (retries and chaos duplicates included); part of qstashDeliveries. */
   qstashCallbacks: number;
-  /** HTTP attempts made to failure-callback URLs (retries and chaos duplicates included). */
+  /** HTTP requests sent to failure-callback URLs (retries and chaos duplicates included); part of qstashDeliveries. */
   qstashFailureCallbacks: number;
   /** Messages (including callbacks) moved to the dead-letter queue after their retries were exhausted. */
   qstashDeadLetters: number;

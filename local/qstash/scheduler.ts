@@ -17,6 +17,9 @@ import { signDelivery } from "./signer.js";
 /** `User-Agent` of every delivery (upstash-protocols.md B5). */
 export const QSTASH_USER_AGENT = "Upstash-QStash";
 
+/** Longest single Node timer, in ms (2^31 - 1). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** A new message id, `msg_` + 26 url-safe random characters. */
 export function newMessageId(): string {
   return `msg_${randomBytes(20).toString("base64url").slice(0, 26)}`;
@@ -54,7 +57,7 @@ interface Entry {
  * `Upstash-NonRetryable-Error: true` fails at once. The success callback is published after every attempt that
  * got an HTTP response. Callbacks are messages of their own (signed with `sub` = callback URL, retried, never
  * flow-controlled). Chaos: `deliveryDelayMs` waits before each attempt; `duplicateDelivery` sends each attempt
- * twice concurrently and uses the first copy's outcome.
+ * twice concurrently (both copies share the flow-control slot; see #afterAttempt for how they settle).
  */
 export class Scheduler {
   readonly #entries = new Map<string, Entry>();
@@ -131,6 +134,11 @@ export class Scheduler {
 
   #schedule(entry: Entry, at: number): void {
     const wait = Math.max(0, at - Date.now());
+    // setTimeout fires at once beyond 2^31-1 ms (~24.8 days); longer delays (QStash allows up to a year) hop.
+    if (wait > MAX_TIMER_MS) {
+      entry.timer = setTimeout(() => this.#schedule(entry, at), MAX_TIMER_MS);
+      return;
+    }
     entry.timer = setTimeout(() => this.#ready(entry), wait);
   }
 
@@ -154,28 +162,27 @@ export class Scheduler {
     entry.inFlight = true;
     rec.state = "ACTIVE";
     this.#event(rec, "ACTIVE");
-    let outcome: AttemptOutcome | undefined;
+    let outcomes: AttemptOutcome[] = [];
     try {
       const chaos = this.deps.chaos.get();
       if (chaos.deliveryDelayMs > 0) await sleep(chaos.deliveryDelayMs, undefined, { signal: this.#shutdown.signal });
       if (!entry.cancelled) {
         const copies = chaos.duplicateDelivery ? 2 : 1;
-        const outcomes = await Promise.all(Array.from({ length: copies }, () => this.#send(rec)));
-        outcome = outcomes[0];
+        outcomes = await Promise.all(Array.from({ length: copies }, () => this.#send(rec)));
       }
     } catch (err) {
       if (!this.#shutdown.signal.aborted) this.deps.log(`qstash: attempt of ${rec.id} crashed: ${String(err)}`);
-      outcome = { kind: "error", error: String(err) };
+      outcomes = [{ kind: "error", error: String(err) }];
     } finally {
       entry.inFlight = false;
       if (flowKey !== undefined) this.deps.flow.release(flowKey);
     }
     if (this.#shutdown.signal.aborted) return;
-    if (entry.cancelled || !outcome) {
+    if (entry.cancelled || outcomes.length === 0) {
       this.#finish(entry, "CANCELLED");
       return;
     }
-    await this.#afterAttempt(entry, outcome);
+    await this.#afterAttempt(entry, outcomes);
   }
 
   async #send(rec: MessageRecord): Promise<AttemptOutcome> {
@@ -185,24 +192,36 @@ export class Scheduler {
     headers["upstash-message-id"] = rec.id;
     headers["upstash-retried"] = String(rec.retried);
     headers["upstash-caller-ip"] = rec.callerIp;
-    headers["upstash-signature"] = await signDelivery(this.deps.keys.get().current, rec.url, rec.body);
-    const stat = rec.kind === "message" ? "qstashDeliveries" : rec.kind === "callback" ? "qstashCallbacks" : "qstashFailureCallbacks";
-    this.deps.stats.add(stat);
-    this.deps.stats.add("qstashDeliveryBytes", rec.body.length);
-    return sendAttempt({ url: rec.url, method: rec.method, headers, body: rec.body, timeoutMs: rec.timeoutMs, signal: this.#shutdown.signal });
+    // GET and HEAD carry no body, so the signature covers the empty body actually sent.
+    const body = rec.method === "GET" || rec.method === "HEAD" ? Buffer.alloc(0) : rec.body;
+    headers["upstash-signature"] = await signDelivery(this.deps.keys.get().current, rec.url, body);
+    this.deps.stats.add("qstashDeliveries");
+    if (rec.kind === "callback") this.deps.stats.add("qstashCallbacks");
+    if (rec.kind === "failure-callback") this.deps.stats.add("qstashFailureCallbacks");
+    this.deps.stats.add("qstashDeliveryBytes", body.length);
+    return sendAttempt({ url: rec.url, method: rec.method, headers, body, timeoutMs: rec.timeoutMs, signal: this.#shutdown.signal });
   }
 
-  async #afterAttempt(entry: Entry, outcome: AttemptOutcome): Promise<void> {
+  /**
+   * Settles one attempt. `outcomes` has one element, or two under chaos `duplicateDelivery`: every copy that got
+   * an HTTP response gets its own success callback (as each delivery of an at-least-once system would); the
+   * attempt succeeded if any copy got a 2xx; otherwise the first 489-non-retryable copy, else the first copy,
+   * decides between retry and dead letter.
+   */
+  async #afterAttempt(entry: Entry, outcomes: AttemptOutcome[]): Promise<void> {
     const { rec } = entry;
+    const success = outcomes.find(isSuccess);
+    const outcome = success ?? outcomes.find(isNonRetryable) ?? outcomes[0]!;
     const status = outcome.kind === "response" ? outcome.status : undefined;
-    if (isSuccess(outcome)) {
-      if (rec.callback) this.#spawnCallback(rec, rec.callback, "callback", outcome);
+    if (rec.callback) {
+      for (const o of outcomes) if (o.kind === "response") this.#spawnCallback(rec, rec.callback, "callback", o);
+    }
+    if (success) {
       this.#finish(entry, "DELIVERED", { responseStatus: status });
       return;
     }
     const error = outcome.kind === "error" ? outcome.error : `HTTP ${outcome.status}`;
     this.#event(rec, "ERROR", { error, responseStatus: status });
-    if (rec.callback && outcome.kind === "response") this.#spawnCallback(rec, rec.callback, "callback", outcome);
     if (isNonRetryable(outcome) || rec.retried >= rec.maxRetries) {
       const dlqId = this.deps.dlq.add(rec, outcome);
       this.deps.stats.add("qstashDeadLetters");
@@ -255,6 +274,7 @@ export class Scheduler {
   }
 
   #finish(entry: Entry, state: "DELIVERED" | "FAILED" | "CANCELLED", extra: { error?: string; responseStatus?: number } = {}): void {
+    if (this.#entries.get(entry.rec.id) !== entry) return; // already finished (e.g. cancelled meanwhile)
     entry.rec.state = state;
     this.#event(entry.rec, state, extra);
     this.#entries.delete(entry.rec.id);

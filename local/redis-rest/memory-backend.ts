@@ -102,7 +102,7 @@ export class MemoryBackend implements RedisBackend {
     const problem = this.#validate(cmd);
     if (problem) throw problem;
     const name = commandName(cmd);
-    const args = cmd.slice(1).map((b) => b.toString("utf8"));
+    const args = normaliseOptions(name, cmd.slice(1).map((b) => b.toString("utf8")));
     switch (name) {
       case "eval":
       case "eval_ro":
@@ -116,9 +116,28 @@ export class MemoryBackend implements RedisBackend {
       case "script":
         return this.#script(args);
       default: {
+        await this.#checkNumeric(name, args);
         const fn = this.#mock[name] as MockMethod;
         return toReply(await fn.apply(this.#mock, args), false);
       }
+    }
+  }
+
+  /**
+   * ioredis-mock stores NaN when INCR-like commands meet a non-numeric value; Redis refuses instead and keeps
+   * the value. Check first (we hold the lock, so nothing changes in between).
+   */
+  async #checkNumeric(name: string, args: string[]): Promise<void> {
+    let current: unknown;
+    if (["incr", "decr", "incrby", "decrby", "incrbyfloat"].includes(name)) current = await (this.#mock["get"] as MockMethod).call(this.#mock, args[0]);
+    else if (name === "hincrby" || name === "hincrbyfloat") current = await (this.#mock["hget"] as MockMethod).call(this.#mock, args[0], args[1]);
+    else return;
+    if (current === null || current === undefined) return;
+    const text = String(current);
+    if (name.endsWith("float")) {
+      if (text.trim() === "" || Number.isNaN(Number(text))) throw new Error("ERR value is not a valid float");
+    } else if (!/^-?\d+$/.test(text)) {
+      throw new Error(name === "hincrby" ? "ERR hash value is not an integer" : "ERR value is not an integer or out of range");
     }
   }
 
@@ -143,6 +162,24 @@ export class MemoryBackend implements RedisBackend {
     }
     throw new Error(`ERR unknown subcommand '${args[0] ?? ""}'. Try SCRIPT HELP.`);
   }
+}
+
+const SET_OPTIONS = new Set(["EX", "PX", "EXAT", "PXAT", "NX", "XX", "KEEPTTL", "GET"]);
+const ZADD_OPTIONS = new Set(["NX", "XX", "GT", "LT", "CH", "INCR"]);
+
+/**
+ * Upper-cases option keywords ioredis-mock only recognises in upper case (Redis itself is case-insensitive, and
+ * @upstash/redis sends them in lower case, e.g. `["set","k","v","ex",100]`): SET options after the value, and
+ * ZADD's leading flags.
+ */
+function normaliseOptions(name: string, args: string[]): string[] {
+  if (name === "set") return args.map((a, i) => (i >= 2 && SET_OPTIONS.has(a.toUpperCase()) ? a.toUpperCase() : a));
+  if (name === "zadd") {
+    const out = [...args];
+    for (let i = 1; i < out.length && ZADD_OPTIONS.has(out[i]!.toUpperCase()); i++) out[i] = out[i]!.toUpperCase();
+    return out;
+  }
+  return args;
 }
 
 function sha1(text: string): string {

@@ -31,19 +31,19 @@ export function postRun(body: unknown, headers: Record<string, string> = {}): Pr
 
 /**
  * A QStash-style signature (upstash-protocols.md B6): HS256 JWT with iss "Upstash", sub = url, body = base64url
- * SHA-256 of the body, signed with `key` (default: the dev current signing key).
+ * SHA-256 of the body, signed with `key` (default: the dev current signing key); `times` overrides exp/nbf (s).
  */
-export async function sign(url: string, body: string, key = env.QSTASH_CURRENT_SIGNING_KEY, claims: Record<string, unknown> = {}): Promise<string> {
+export async function sign(url: string, body: string, key = env.QSTASH_CURRENT_SIGNING_KEY, times: { exp?: number; nbf?: number } = {}): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
   const b64url = btoa(String.fromCharCode(...digest)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ body: b64url, ...claims })
+  return new SignJWT({ body: b64url })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer("Upstash")
     .setSubject(url)
     .setIssuedAt(now)
-    .setNotBefore(now)
-    .setExpirationTime(now + 300)
+    .setNotBefore(times.nbf ?? now)
+    .setExpirationTime(times.exp ?? now + 300)
     .setJti(`jwt_${crypto.randomUUID()}`)
     .sign(new TextEncoder().encode(key));
 }

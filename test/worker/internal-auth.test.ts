@@ -41,6 +41,11 @@ describe("/internal/* signature checks", () => {
     expect((await post("/internal/execute", { "upstash-signature": sig })).status).toBe(401);
   });
 
+  it("refuses a token that is not valid yet", async () => {
+    const sig = await sign(`${ORIGIN}/internal/execute`, body, env.QSTASH_CURRENT_SIGNING_KEY, { nbf: Math.floor(Date.now() / 1000) + 600 });
+    expect((await post("/internal/execute", { "upstash-signature": sig })).status).toBe(401);
+  });
+
   it("accepts the current and the next signing key", async () => {
     for (const key of [env.QSTASH_CURRENT_SIGNING_KEY, env.QSTASH_NEXT_SIGNING_KEY]) {
       const res = await post("/internal/execute", { "upstash-signature": await sign(`${ORIGIN}/internal/execute`, body, key) });

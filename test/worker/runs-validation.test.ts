@@ -44,7 +44,7 @@ const cases: [string, unknown, number, string, string | null, string | null, Reg
   ["unknown agent", { workflow: workflow([node("a", [], { agent: "nobody" })]) }, 422, "invalid-workflow", "/workflow/nodes/0/agent", "a", /nobody|agent/],
   ["http kind", { workflow: workflow([node("a", [], { kind: "http" })]) }, 422, "invalid-workflow", "/workflow/nodes/0/kind", null, /not supported yet/],
   ["unknown workflow name", { workflow: "no-such-flow" }, 422, "invalid-workflow", "/workflow", null, /no-such-flow/],
-  ["unknown top-level field", { workflow: "review-all", colour: "red" }, 422, "invalid-request", "", null, /invalid/i],
+  ["unknown top-level field", { workflow: "review-all", colour: "red" }, 422, "invalid-request", "/colour", null, /colour|unrecognized/i],
   ["negative simulated latency", { workflow: "review-all", simulate: { latencyMs: -1 } }, 422, "invalid-request", "/simulate/latencyMs", null, /invalid/i],
 ];
 

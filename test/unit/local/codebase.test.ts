@@ -123,6 +123,21 @@ describe("readCodebase", () => {
     expect(input.omitted).toBe(`1 file over the ${budget} B total budget: b.txt`);
   });
 
+  it("gives the budget to root files first, then sources, then tests, but lists contents in path order", async () => {
+    await put("a/test/x.ts", "t".repeat(40));
+    await put("a/src/y.ts", "s".repeat(40));
+    await put("b.spec.ts", "root spec\n"); // a root file: first tier even if it is a test
+    await put("zz/z.test.ts", "t".repeat(40));
+    const root1 = fileSection("b.spec.ts", "root spec\n");
+    const src = fileSection("a/src/y.ts", "s".repeat(40));
+    const budget = Buffer.byteLength(root1) + Buffer.byteLength(src) + 10;
+
+    const input = await readCodebase(root, { maxTotalBytes: budget });
+
+    expect(input.files).toBe(src + root1);
+    expect(input.omitted).toBe(`2 files over the ${budget} B total budget: a/test/x.ts, zz/z.test.ts`);
+  });
+
   it("never exceeds the total budget and lists at most 10 paths per reason", async () => {
     for (let i = 0; i < 25; i += 1) await put(`f${String(i).padStart(2, "0")}.txt`, "z".repeat(50));
 
@@ -181,8 +196,9 @@ describe("readCodebase", () => {
   it("uses 48 KiB per file and 256 KiB in total by default", () => {
     expect(MAX_FILE_BYTES).toBe(49_152);
     expect(MAX_TOTAL_BYTES).toBe(262_144);
-    expect(formatBytes(MAX_TOTAL_BYTES)).toBe("256.0 KiB");
+    expect(formatBytes(MAX_TOTAL_BYTES)).toBe("256 KiB");
+    expect(formatBytes(1536)).toBe("1.5 KiB");
     expect(formatBytes(512)).toBe("512 B");
-    expect(formatBytes(3 * 1024 * 1024)).toBe("3.0 MiB");
+    expect(formatBytes(3 * 1024 * 1024)).toBe("3 MiB");
   });
 });

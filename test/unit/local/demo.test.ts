@@ -38,7 +38,7 @@ describe("demo helpers", () => {
       await writeFile(join(root, "a.ts"), "x\n");
       await writeFile(join(root, "yarn.lock"), "lock\n");
       const input = await readCodebase(root, { name: "demo" });
-      expect(describeInput(input)).toBe("demo: 1 of 2 files, 30 B of the 256.0 KiB budget; 1 omitted (1 lock file: yarn.lock)");
+      expect(describeInput(input)).toBe("demo: 1 of 2 files, 29 B of the 256 KiB budget; omitted: 1 lock file");
     } finally {
       await rm(root, { recursive: true, force: true });
     }

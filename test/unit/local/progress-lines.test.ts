@@ -20,6 +20,11 @@ describe("progressLines", () => {
     ]);
   });
 
+  it("says so once when the run turns out to be simulated", () => {
+    const prev = runningView({ simulated: false });
+    expect(progressLines(prev, runningView(), START + 3500)).toEqual(["[  3.50 s] [SIMULATED provider] no model is called in this run"]);
+  });
+
   it("prints nothing when nothing changed", () => {
     expect(progressLines(runningView(), runningView(), START + 4000)).toEqual([]);
   });

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { BATCH_SIZE, deduplicationId, flowControlKey, QStashDispatcher } from "../../../shared/dispatch/dispatcher.js";
+
+type Item = Record<string, unknown> & { body: { runId: string; nodeId: string } };
+
+function fakeClient() {
+  const batches: Item[][] = [];
+  return {
+    batches,
+    client: {
+      batchJSON: async (items: unknown[]) => {
+        batches.push(items as Item[]);
+        return items.map((_, i) => ({ messageId: `msg_${i}` }));
+      },
+    },
+  };
+}
+
+describe("QStashDispatcher", () => {
+  it("publishes one message per node with callbacks, retries, timeout, dedup id and the run's flow-control key", async () => {
+    const { batches, client } = fakeClient();
+    const d = new QStashDispatcher(client as never);
+    const n = await d.dispatch({ baseUrl: "https://w.example", concurrency: 4 }, [
+      { runId: "run_1", nodeId: "a", retries: 2, timeoutMs: 1500, priority: 1 },
+    ]);
+    expect(n).toBe(1);
+    expect(batches).toEqual([
+      [
+        {
+          url: "https://w.example/internal/execute",
+          body: { runId: "run_1", nodeId: "a" },
+          callback: "https://w.example/internal/callback",
+          failureCallback: "https://w.example/internal/failure",
+          retries: 2,
+          timeout: 2,
+          deduplicationId: deduplicationId("run_1", "a"),
+          flowControl: { key: flowControlKey("run_1"), parallelism: 4 },
+        },
+      ],
+    ]);
+  });
+
+  it("orders by longest remaining path first and splits into batches of BATCH_SIZE", async () => {
+    const { batches, client } = fakeClient();
+    const nodes = Array.from({ length: BATCH_SIZE + 5 }, (_, i) => ({ runId: "run_1", nodeId: `n${i}`, retries: 0, timeoutMs: 1000, priority: i }));
+    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1 }, nodes);
+    expect(batches.map((b) => b.length)).toEqual([BATCH_SIZE, 5]);
+    const order = batches.flat().map((m) => m.body.nodeId);
+    expect(order[0]).toBe(`n${BATCH_SIZE + 4}`);
+    expect(order.at(-1)).toBe("n0");
+  });
+
+  it("keeps message bodies the same size whatever the data: only ids travel", async () => {
+    const { batches, client } = fakeClient();
+    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1 }, [
+      { runId: "run_1", nodeId: "a", retries: 0, timeoutMs: 1000, priority: 0 },
+    ]);
+    expect(Object.keys(batches[0]?.[0]?.body ?? {})).toEqual(["runId", "nodeId"]);
+  });
+
+  it("publishes nothing for no nodes", async () => {
+    const { batches, client } = fakeClient();
+    expect(await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1 }, [])).toBe(0);
+    expect(batches).toEqual([]);
+  });
+});

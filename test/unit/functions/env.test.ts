@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { parseApiKeys, parseConfig, type Env } from "../../../functions/env.js";
+
+const base: Env = {
+  UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
+  UPSTASH_REDIS_REST_TOKEN: "t",
+  QSTASH_TOKEN: "q",
+  QSTASH_CURRENT_SIGNING_KEY: "sig_a",
+  QSTASH_NEXT_SIGNING_KEY: "sig_b",
+  API_KEYS: "dev:dev-key",
+};
+
+describe("worker config", () => {
+  it("maps API keys to tenants; a bare key belongs to 'default'", () => {
+    expect([...parseApiKeys("acme:k1, beta:k2,plain")]).toEqual([
+      ["k1", "acme"],
+      ["k2", "beta"],
+      ["plain", "default"],
+    ]);
+  });
+
+  it("fills defaults", () => {
+    const c = parseConfig(base);
+    expect(c.keyPrefix).toBe("ad");
+    expect(c.retentionSeconds).toBe(604_800);
+    expect(c.cronWorkflows).toEqual([]);
+    expect(c.publicUrl).toBeUndefined();
+  });
+
+  it("parses CRON_WORKFLOWS and strips a trailing slash from PUBLIC_URL", () => {
+    const c = parseConfig({ ...base, CRON_WORKFLOWS: '[{"cron":"0 6 * * *","workflow":"review-all"}]', PUBLIC_URL: "https://x.example/" });
+    expect(c.cronWorkflows).toEqual([{ cron: "0 6 * * *", workflow: "review-all" }]);
+    expect(c.publicUrl).toBe("https://x.example");
+  });
+
+  it("names every missing or invalid variable", () => {
+    expect(() => parseConfig({ ...base, QSTASH_TOKEN: "", UPSTASH_REDIS_REST_URL: "nope" } as Env)).toThrow(/UPSTASH_REDIS_REST_URL.*QSTASH_TOKEN|QSTASH_TOKEN.*UPSTASH_REDIS_REST_URL/);
+    expect(() => parseConfig({ ...base, CRON_WORKFLOWS: "not json" })).toThrow(/CRON_WORKFLOWS/);
+  });
+});
