@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { advance, errorMessage, fail, NON_RETRYABLE_STATUS } from "../shared/engine/advance.js";
+import { advance, errorMessage, fail } from "../shared/engine/advance.js";
 import { executeNode } from "../shared/engine/execute-node.js";
 import { problem, ProblemError, problemResponse } from "../shared/errors/problem.js";
 import { ProviderError } from "../shared/providers/provider.js";
@@ -16,7 +16,7 @@ export const internalRoutes = new Hono<AppEnv>();
 internalRoutes.use("*", qstashSignature());
 
 function nonRetryableProblem(detail: string) {
-  return { ...problem("invalid-request", detail), status: NON_RETRYABLE_STATUS };
+  return problem("non-retryable", detail);
 }
 
 /** Answer QStash must not retry: 489 + `Upstash-NonRetryable-Error: true` (upstash-protocols.md B5). */
@@ -45,13 +45,13 @@ internalRoutes.post("/execute", async (c) => {
     if (err instanceof ProviderError) {
       if (err.kind === "non-retryable") return nonRetryable(err.message);
       if (err.kind === "rate-limited") {
-        return problemResponse({ ...problem("dispatch-unavailable", err.message), status: 429, title: "Provider rate limit" }, {
+        return problemResponse(problem("provider-rate-limited", err.message), {
           "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? 1))),
         });
       }
     }
     const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return problemResponse({ ...problem("dispatch-unavailable", detail), status: 500, title: "Node attempt failed" });
+    return problemResponse(problem("node-attempt-failed", detail));
   }
 });
 

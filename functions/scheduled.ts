@@ -6,6 +6,11 @@ import { bundledWorkflow } from "./workflow-registry.js";
 /** Tenant that owns runs started by cron triggers. */
 export const CRON_TENANT = "cron";
 
+/** Idempotency key of one cron firing for one workflow: a trigger delivered twice maps to one run. */
+export function cronIdempotencyKey(cron: string, scheduledTime: number, workflow: string): string {
+  return `cron:${cron}:${scheduledTime}:${workflow}`;
+}
+
 /**
  * The `scheduled` handler: starts every workflow that `CRON_WORKFLOWS` maps to the cron expression that fired.
  * Each start is idempotent on (cron, scheduled time, workflow), so a trigger delivered twice starts one run.
@@ -28,7 +33,7 @@ export async function runScheduled(controller: Pick<ScheduledController, "cron" 
       dag: resolved.dag,
       input: entry.input ?? {},
       simulate: null,
-      idempotencyKey: `cron:${controller.cron}:${controller.scheduledTime}:${entry.workflow}`,
+      idempotencyKey: cronIdempotencyKey(controller.cron, controller.scheduledTime, entry.workflow),
       trigger: `cron:${controller.cron}`,
       baseUrl: config.publicUrl,
     });

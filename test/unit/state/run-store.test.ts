@@ -9,165 +9,176 @@ import { deleteKeysWithPrefix } from "../../support/redis-cleanup.js";
 import { readWorkload } from "../../support/workloads.js";
 
 /**
- * The run transitions (Lua) through the official @upstash/redis client, the local Upstash REST server and a real
- * Redis: idempotent under duplicates, and exact under concurrent callbacks.
+ * The run transitions (Lua) through the official @upstash/redis client and the local Upstash REST server, on both of
+ * its backends (a real Redis and the embedded in-memory store): idempotent under duplicates, and exact under
+ * concurrent callbacks. The same scripts must behave identically on both.
  */
-const prefix = `test-state-${Math.random().toString(36).slice(2, 10)}`;
-let stack: LocalStack;
-let store: RunStore;
+describe.each([
+  { name: "real Redis", memory: false },
+  { name: "in-memory", memory: true },
+])("run store on $name", ({ memory }) => {
+  const prefix = `test-state-${Math.random().toString(36).slice(2, 10)}`;
+  let stack: LocalStack;
+  let store: RunStore;
 
-beforeAll(async () => {
-  stack = await startLocalStack({ redisPort: 0, qstashPort: 0 });
-  const redis = new Redis({ url: stack.redisRestUrl, token: stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
-  store = new RunStore(redis, prefix);
-});
-afterAll(async () => {
-  await stack?.close();
-  if (stack?.backend === "redis") await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
-});
+  beforeAll(async () => {
+    stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
+    const redis = new Redis({ url: stack.redisRestUrl, token: stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
+    store = new RunStore(redis, prefix);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    if (stack?.backend === "redis") await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
+  });
 
-let seq = 0;
-async function start(deps: Record<string, string[]>) {
-  const runId = `run_${(++seq).toString(16).padStart(26, "0")}`;
-  const nodes = Object.entries(deps).map(([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode);
-  const dag = compileDag(nodes);
-  const frozen: FrozenRun = {
-    runId,
-    tenant: "t",
-    workflow: { name: "w", concurrency: 5, defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
-    inputRef: "0".repeat(64),
-    simulate: null,
-    baseUrl: "http://w",
-    trigger: "api",
-    createdAt: 0,
-  };
-  const res = await store.startRun({ frozen, dag, fingerprint: "fp", now: 1, retentionSeconds: 60, activeTtlSeconds: 600 });
-  return { runId, dag, res };
-}
+  it("uses the requested backend", () => {
+    // Real Redis at 127.0.0.1:6379 is part of this machine's setup (working contract).
+    expect(stack.backend).toBe(memory ? "memory" : "redis");
+  });
 
-const done = (ref = "r") => ({ outputRef: ref, inputTokens: 1, outputTokens: 2, model: "m", excerpt: "e", startedAt: 1, finishedAt: 2 });
+  let seq = 0;
+  async function start(deps: Record<string, string[]>) {
+    const runId = `run_${(++seq).toString(16).padStart(26, "0")}`;
+    const nodes = Object.entries(deps).map(([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode);
+    const dag = compileDag(nodes);
+    const frozen: FrozenRun = {
+      runId,
+      tenant: "t",
+      workflow: { name: "w", concurrency: 5, defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
+      inputRef: "0".repeat(64),
+      simulate: null,
+      baseUrl: "http://w",
+      trigger: "api",
+      createdAt: 0,
+    };
+    const res = await store.startRun({ frozen, dag, fingerprint: "fp", now: 1, retentionSeconds: 60, activeTtlSeconds: 600 });
+    return { runId, dag, res };
+  }
 
-describe("start_run", () => {
-  it("creates the run, queues the roots, and is idempotent", async () => {
-    const { runId, res, dag } = await start({ a: [], b: [], c: ["a", "b"] });
-    expect(res).toEqual({ created: true, roots: ["a", "b"] });
-    const again = await store.startRun({
-      frozen: (await store.readFrozen(runId)) as FrozenRun,
-      dag,
-      fingerprint: "other",
-      now: 5,
-      retentionSeconds: 60,
-      activeTtlSeconds: 600,
+  const done = (ref = "r") => ({ outputRef: ref, inputTokens: 1, outputTokens: 2, model: "m", excerpt: "e", startedAt: 1, finishedAt: 2 });
+
+  describe("start_run", () => {
+    it("creates the run, queues the roots, and is idempotent", async () => {
+      const { runId, res, dag } = await start({ a: [], b: [], c: ["a", "b"] });
+      expect(res).toEqual({ created: true, roots: ["a", "b"] });
+      const again = await store.startRun({
+        frozen: (await store.readFrozen(runId)) as FrozenRun,
+        dag,
+        fingerprint: "other",
+        now: 5,
+        retentionSeconds: 60,
+        activeTtlSeconds: 600,
+      });
+      expect(again).toEqual({ created: false, status: "running", fingerprint: "fp" });
+      const snap = await store.readSnapshot(runId);
+      expect(snap?.status).toEqual({ a: "queued", b: "queued", c: "pending" });
+      expect(snap?.meta.nodeCount).toBe("3");
     });
-    expect(again).toEqual({ created: false, status: "running", fingerprint: "fp" });
-    const snap = await store.readSnapshot(runId);
-    expect(snap?.status).toEqual({ a: "queued", b: "queued", c: "pending" });
-    expect(snap?.meta.nodeCount).toBe("3");
-  });
-});
-
-describe("claim_node", () => {
-  it("lets one delivery hold a node: a duplicate with the same lease is refused, a retry takes over", async () => {
-    const { runId } = await start({ a: [] });
-    expect(await store.claimNode(runId, "a", "m1:0", 10)).toEqual({ claimed: true, attempt: 1 });
-    expect(await store.claimNode(runId, "a", "m1:0", 11)).toEqual({ claimed: false, reason: "duplicate" });
-    expect(await store.claimNode(runId, "a", "m1:1", 12)).toEqual({ claimed: true, attempt: 2 });
-    await store.completeNode(runId, "a", done());
-    expect(await store.claimNode(runId, "a", "m1:2", 13)).toEqual({ claimed: false, reason: "run-completed" });
   });
 
-  it("refuses a node whose dependencies are not done", async () => {
-    const { runId } = await start({ a: [], b: ["a"] });
-    expect(await store.claimNode(runId, "b", "m:0", 1)).toEqual({ claimed: false, reason: "pending" });
-  });
-});
+  describe("claim_node", () => {
+    it("lets one delivery hold a node: a duplicate with the same lease is refused, a retry takes over", async () => {
+      const { runId } = await start({ a: [] });
+      expect(await store.claimNode(runId, "a", "m1:0", 10)).toEqual({ claimed: true, attempt: 1 });
+      expect(await store.claimNode(runId, "a", "m1:0", 11)).toEqual({ claimed: false, reason: "duplicate" });
+      expect(await store.claimNode(runId, "a", "m1:1", 12)).toEqual({ claimed: true, attempt: 2 });
+      await store.completeNode(runId, "a", done());
+      expect(await store.claimNode(runId, "a", "m1:2", 13)).toEqual({ claimed: false, reason: "run-completed" });
+    });
 
-describe("complete_node", () => {
-  it("releases a join exactly once when its two dependencies complete concurrently, even with duplicates", async () => {
-    for (let round = 0; round < 20; round++) {
-      const { runId } = await start({ a: [], b: [], c: ["a", "b"] });
-      await Promise.all([store.claimNode(runId, "a", "x:0", 1), store.claimNode(runId, "b", "y:0", 1)]);
-      const results = await Promise.all([
-        store.completeNode(runId, "a", done("ra")),
-        store.completeNode(runId, "b", done("rb")),
-        store.completeNode(runId, "a", done("ra")),
-        store.completeNode(runId, "b", done("rb")),
-      ]);
-      expect(results.filter((r) => r.applied)).toHaveLength(2);
-      const released = results.filter((r) => r.applied).flatMap((r) => r.nodes);
-      expect(released).toEqual(["c"]);
-    }
+    it("refuses a node whose dependencies are not done", async () => {
+      const { runId } = await start({ a: [], b: ["a"] });
+      expect(await store.claimNode(runId, "b", "m:0", 1)).toEqual({ claimed: false, reason: "pending" });
+    });
   });
 
-  it("re-offers a released but undispatched dependent on a duplicate callback", async () => {
-    const { runId } = await start({ a: [], b: ["a"] });
-    await store.claimNode(runId, "a", "x:0", 1);
-    expect((await store.completeNode(runId, "a", done())).nodes).toEqual(["b"]);
-    // the first callback died before publishing b; QStash retries the callback
-    expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: false, nodes: ["b"] });
-    // once b runs, a duplicate re-offers nothing
-    await store.claimNode(runId, "b", "y:0", 2);
-    expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: false, nodes: [] });
-  });
-
-  it("finishes the run and sets every key to expire after the retention", async () => {
-    const { runId } = await start({ a: [] });
-    await store.claimNode(runId, "a", "x:0", 1);
-    expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: true, runStatus: "completed" });
-    const snap = await store.readSnapshot(runId);
-    expect(snap?.meta).toMatchObject({ status: "completed", doneCount: "1", inputTokens: "1", outputTokens: "2" });
-  });
-
-  it("runs a real 212-node DAG with shuffled, concurrent, duplicated completions: every node released once", async () => {
-    const tasks = readWorkload("airrflow-dirt02-001");
-    const deps = Object.fromEntries(tasks.map((t) => [t.id, [...new Set(t.deps)]]));
-    const { runId, res } = await start(deps);
-    if (!res.created) throw new Error("not created");
-    const released: string[] = [...res.roots];
-    let ready = [...res.roots];
-    let finalStatus = "running";
-    while (ready.length > 0) {
-      const batch = ready.sort(() => Math.random() - 0.5);
-      ready = [];
-      await Promise.all(batch.map((id) => store.claimNode(runId, id, `${id}:0`, 1)));
-      const results = await Promise.all(batch.flatMap((id) => [store.completeNode(runId, id, done()), store.completeNode(runId, id, done())]));
-      for (const r of results) {
-        if (r.applied) {
-          ready.push(...r.nodes);
-          released.push(...r.nodes);
-        }
-        if (r.runStatus !== "running") finalStatus = r.runStatus;
+  describe("complete_node", () => {
+    it("releases a join exactly once when its two dependencies complete concurrently, even with duplicates", async () => {
+      for (let round = 0; round < 20; round++) {
+        const { runId } = await start({ a: [], b: [], c: ["a", "b"] });
+        await Promise.all([store.claimNode(runId, "a", "x:0", 1), store.claimNode(runId, "b", "y:0", 1)]);
+        const results = await Promise.all([
+          store.completeNode(runId, "a", done("ra")),
+          store.completeNode(runId, "b", done("rb")),
+          store.completeNode(runId, "a", done("ra")),
+          store.completeNode(runId, "b", done("rb")),
+        ]);
+        expect(results.filter((r) => r.applied)).toHaveLength(2);
+        const released = results.filter((r) => r.applied).flatMap((r) => r.nodes);
+        expect(released).toEqual(["c"]);
       }
-    }
-    expect(released.length).toBe(tasks.length);
-    expect(new Set(released).size).toBe(tasks.length);
-    expect(finalStatus).toBe("completed");
-  });
-});
+    });
 
-describe("retry_node and fail_node", () => {
-  it("marks retrying only for the delivery that holds the node", async () => {
-    const { runId } = await start({ a: [] });
-    await store.claimNode(runId, "a", "m:0", 1);
-    await store.claimNode(runId, "a", "m:1", 2); // the retry already took over
-    expect(await store.retryNode(runId, "a", "HTTP 500", "m:0")).toBe(false);
-    expect(await store.retryNode(runId, "a", "HTTP 500", "m:1")).toBe(true);
-    expect((await store.readSnapshot(runId))?.status.a).toBe("retrying");
+    it("re-offers a released but undispatched dependent on a duplicate callback", async () => {
+      const { runId } = await start({ a: [], b: ["a"] });
+      await store.claimNode(runId, "a", "x:0", 1);
+      expect((await store.completeNode(runId, "a", done())).nodes).toEqual(["b"]);
+      // the first callback died before publishing b; QStash retries the callback
+      expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: false, nodes: ["b"] });
+      // once b runs, a duplicate re-offers nothing
+      await store.claimNode(runId, "b", "y:0", 2);
+      expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: false, nodes: [] });
+    });
+
+    it("finishes the run and sets every key to expire after the retention", async () => {
+      const { runId } = await start({ a: [] });
+      await store.claimNode(runId, "a", "x:0", 1);
+      expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: true, runStatus: "completed" });
+      const snap = await store.readSnapshot(runId);
+      expect(snap?.meta).toMatchObject({ status: "completed", doneCount: "1", inputTokens: "1", outputTokens: "2" });
+    });
+
+    it("runs a real 212-node DAG with shuffled, concurrent, duplicated completions: every node released once", async () => {
+      const tasks = readWorkload("airrflow-dirt02-001");
+      const deps = Object.fromEntries(tasks.map((t) => [t.id, [...new Set(t.deps)]]));
+      const { runId, res } = await start(deps);
+      if (!res.created) throw new Error("not created");
+      const released: string[] = [...res.roots];
+      let ready = [...res.roots];
+      let finalStatus = "running";
+      while (ready.length > 0) {
+        const batch = ready.sort(() => Math.random() - 0.5);
+        ready = [];
+        await Promise.all(batch.map((id) => store.claimNode(runId, id, `${id}:0`, 1)));
+        const results = await Promise.all(batch.flatMap((id) => [store.completeNode(runId, id, done()), store.completeNode(runId, id, done())]));
+        for (const r of results) {
+          if (r.applied) {
+            ready.push(...r.nodes);
+            released.push(...r.nodes);
+          }
+          if (r.runStatus !== "running") finalStatus = r.runStatus;
+        }
+      }
+      expect(released.length).toBe(tasks.length);
+      expect(new Set(released).size).toBe(tasks.length);
+      expect(finalStatus).toBe("completed");
+    });
   });
 
-  it("fails a node once, skips its descendants, lets independent branches finish, then fails the run", async () => {
-    const { runId } = await start({ a: [], b: ["a"], c: ["b"], d: [] });
-    await store.claimNode(runId, "a", "a:0", 1);
-    await store.claimNode(runId, "d", "d:0", 1);
-    const [first, dup] = await Promise.all([store.failNode(runId, "a", "boom", 5), store.failNode(runId, "a", "boom", 5)]);
-    const applied = [first, dup].filter((r) => r.applied);
-    expect(applied).toHaveLength(1);
-    expect(applied[0]?.nodes.sort()).toEqual(["b", "c"]);
-    expect(applied[0]?.runStatus).toBe("running"); // d still runs
-    expect(await store.completeNode(runId, "d", done())).toMatchObject({ applied: true, runStatus: "failed" });
-    const snap = await store.readSnapshot(runId);
-    expect(snap?.status).toEqual({ a: "failed", b: "skipped", c: "skipped", d: "done" });
-    expect(snap?.error.a).toBe("boom");
-    expect(snap?.meta).toMatchObject({ failedCount: "1", skippedCount: "2", doneCount: "1", status: "failed" });
+  describe("retry_node and fail_node", () => {
+    it("marks retrying only for the delivery that holds the node", async () => {
+      const { runId } = await start({ a: [] });
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.claimNode(runId, "a", "m:1", 2); // the retry already took over
+      expect(await store.retryNode(runId, "a", "HTTP 500", "m:0")).toBe(false);
+      expect(await store.retryNode(runId, "a", "HTTP 500", "m:1")).toBe(true);
+      expect((await store.readSnapshot(runId))?.status.a).toBe("retrying");
+    });
+
+    it("fails a node once, skips its descendants, lets independent branches finish, then fails the run", async () => {
+      const { runId } = await start({ a: [], b: ["a"], c: ["b"], d: [] });
+      await store.claimNode(runId, "a", "a:0", 1);
+      await store.claimNode(runId, "d", "d:0", 1);
+      const [first, dup] = await Promise.all([store.failNode(runId, "a", "boom", 5), store.failNode(runId, "a", "boom", 5)]);
+      const applied = [first, dup].filter((r) => r.applied);
+      expect(applied).toHaveLength(1);
+      expect(applied[0]?.nodes.sort()).toEqual(["b", "c"]);
+      expect(applied[0]?.runStatus).toBe("running"); // d still runs
+      expect(await store.completeNode(runId, "d", done())).toMatchObject({ applied: true, runStatus: "failed" });
+      const snap = await store.readSnapshot(runId);
+      expect(snap?.status).toEqual({ a: "failed", b: "skipped", c: "skipped", d: "done" });
+      expect(snap?.error.a).toBe("boom");
+      expect(snap?.meta).toMatchObject({ failedCount: "1", skippedCount: "2", doneCount: "1", status: "failed" });
+    });
   });
 });
