@@ -22,7 +22,8 @@ const CHILD_EXIT_GRACE_MS = 5_000;
 
 /**
  * The wrangler command line `npm run dev` runs (without the executable): env `dev`, loopback only, port 8787,
- * `/__scheduled` enabled so the cron handler can be fired by hand, and no interactive hotkeys (Ctrl-C then reaches
+ * `/__scheduled` enabled so the cron handler can be fired by hand, `PUBLIC_URL` set to the worker's own origin (cron
+ * runs need it), and no interactive hotkeys (Ctrl-C then reaches
  * this process as SIGINT).
  */
 export function wranglerDevArgs(): string[] {
@@ -33,6 +34,8 @@ export function wranglerDevArgs(): string[] {
     "--port", String(DEV_PORTS.worker),
     "--test-scheduled",
     "--show-interactive-dev-session=false",
+    // cron-started runs have no request origin: QStash must call back the dev worker here
+    "--var", `PUBLIC_URL:http://${DEV_PORTS.host}:${DEV_PORTS.worker}`,
   ];
 }
 
