@@ -10,7 +10,6 @@
  * Everything it starts is stopped again on success, failure, timeout and Ctrl-C. Exit status: 0 completed,
  * 1 run failed or error, 2 timed out, 64 usage error, 130 interrupted.
  */
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -21,6 +20,7 @@ import { progressLines } from "./progress-lines";
 import { formatDuration, renderRun } from "./render";
 import { computeRunFigures, formatFigures, statsDelta } from "./run-figures";
 import { isFinal, type RunAccepted, type RunOutput, type RunView } from "./run-view";
+import { freePort, workerBindings } from "./worker-bindings.js";
 import { startLocalStack, type LocalStack } from "./stack";
 
 /** The project root (where wrangler.toml lives), from this file's location. */
@@ -111,7 +111,7 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
         watch: false,
         logLevel: options.verbose ? "log" : "error",
       },
-      bindings: workerBindings(stack, publicUrl, options.latencyMs),
+      bindings: workerBindings(stack, publicUrl, { SIMULATED_LATENCY_MS: String(options.latencyMs) }),
     });
     cleanups.push(async () => (await workerStarting).dispose());
     const worker = await until(workerStarting, signal);
@@ -186,29 +186,6 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
       await cleanup().catch((err: unknown) => io.err.write(`cleanup failed: ${err instanceof Error ? err.message : String(err)}\n`));
     }
   }
-}
-
-/**
- * The worker bindings that point the `dev` environment at this stack (they override wrangler.toml's `[env.dev.vars]`):
- * Upstash Redis REST URL and token, QStash URL, token and signing keys, the worker's own public URL (for QStash to
- * call back) and the simulated latency, ms. Shape: wrangler's `StartDevWorkerInput["bindings"]` (`plain_text`).
- */
-export function workerBindings(
-  stack: Pick<LocalStack, "redisRestUrl" | "redisToken" | "qstashUrl" | "qstashToken" | "signingKeys">,
-  publicUrl: string,
-  latencyMs: number,
-): Record<string, { type: "plain_text"; value: string }> {
-  const vars: Record<string, string> = {
-    UPSTASH_REDIS_REST_URL: stack.redisRestUrl,
-    UPSTASH_REDIS_REST_TOKEN: stack.redisToken,
-    QSTASH_URL: stack.qstashUrl,
-    QSTASH_TOKEN: stack.qstashToken,
-    QSTASH_CURRENT_SIGNING_KEY: stack.signingKeys.current,
-    QSTASH_NEXT_SIGNING_KEY: stack.signingKeys.next,
-    PUBLIC_URL: publicUrl,
-    SIMULATED_LATENCY_MS: String(latencyMs),
-  };
-  return Object.fromEntries(Object.entries(vars).map(([name, value]) => [name, { type: "plain_text", value }]));
 }
 
 /**
@@ -303,19 +280,6 @@ function until<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
         reject(err);
       },
     );
-  });
-}
-
-/** A TCP port that was free a moment ago on `host` (the worker needs its URL before it starts, for PUBLIC_URL). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error("could not find a free port"))));
-    });
   });
 }
 

@@ -1,5 +1,5 @@
-import { createServer } from "node:net";
 import { unstable_startWorker } from "wrangler";
+import { freePort, workerBindings } from "../../local/worker-bindings.js";
 import { startLocalStack, type LocalStack, type ChaosOptions } from "../../local/stack.js";
 import { deleteKeysWithPrefix } from "./redis-cleanup.js";
 
@@ -31,18 +31,6 @@ export interface RunViewLike {
   levels: { level: number; title: string; nodes: { id: string; status: string; attempts: number; error: string | null; durationMs: number | null }[] }[];
 }
 
-/** A free TCP port on 127.0.0.1 (bound then released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
-    });
-  });
-}
-
 /**
  * Starts the local stack on ephemeral ports and the worker on a free port, with bindings pointing at the stack and a
  * random key prefix. `vars` override further bindings (e.g. SIMULATED_LATENCY_MS).
@@ -52,21 +40,10 @@ export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<s
   const port = await freePort();
   const prefix = `test-e2e-${Math.random().toString(36).slice(2, 10)}`;
   const url = `http://127.0.0.1:${port}`;
-  const vars: Record<string, string> = {
-    UPSTASH_REDIS_REST_URL: stack.redisRestUrl,
-    UPSTASH_REDIS_REST_TOKEN: stack.redisToken,
-    QSTASH_URL: stack.qstashUrl,
-    QSTASH_TOKEN: stack.qstashToken,
-    QSTASH_CURRENT_SIGNING_KEY: stack.signingKeys.current,
-    QSTASH_NEXT_SIGNING_KEY: stack.signingKeys.next,
-    KEY_PREFIX: prefix,
-    PUBLIC_URL: url,
-    ...opts.vars,
-  };
   const worker = await unstable_startWorker({
     config: "wrangler.toml",
     env: "dev",
-    bindings: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: "plain_text", value: v }])),
+    bindings: workerBindings(stack, url, { KEY_PREFIX: prefix, ...opts.vars }),
     dev: { server: { hostname: "127.0.0.1", port }, inspector: false, logLevel: "warn" },
   } as Parameters<typeof unstable_startWorker>[0]);
   await worker.ready;

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCodebase } from "../../../local/codebase";
-import { describeInput, synthesisText, workerBindings } from "../../../local/demo";
+import { describeInput, synthesisText } from "../../../local/demo";
+import { workerBindings } from "../../../local/worker-bindings";
 import { curlHelp, wranglerDevArgs } from "../../../local/dev";
 import { node, runningView } from "./fixtures";
 
@@ -18,7 +19,7 @@ describe("demo helpers", () => {
         signingKeys: { current: "sig_a", next: "sig_b" },
       },
       "http://127.0.0.1:4003",
-      250,
+      { SIMULATED_LATENCY_MS: "250" },
     );
     expect(bindings).toEqual({
       UPSTASH_REDIS_REST_URL: { type: "plain_text", value: "http://127.0.0.1:4001" },
