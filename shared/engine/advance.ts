@@ -22,7 +22,7 @@ export interface DeliveryReport {
 export type AdvanceOutcome =
   | { kind: "completed"; applied: boolean; dispatched: number; runStatus: string }
   | { kind: "retrying"; applied: boolean }
-  | { kind: "failed"; applied: boolean; runStatus: string; skipped: string[] }
+  | { kind: "failed"; applied: boolean; runStatus: string; skipped: string[]; dispatched: number }
   | { kind: "ignored"; reason: string };
 
 /** Status with which `/internal/execute` marks a failure QStash must not retry (upstash-protocols.md B5). */
@@ -30,8 +30,9 @@ export const NON_RETRYABLE_STATUS = 489;
 
 /**
  * Advances the DAG after one attempt of a node (the `/internal/callback` step; design.md "The path of one run"):
- * - 2xx with a result: complete the node once (Lua) and publish the dependents it released; on a duplicate
- *   callback, publish again any dependent that was released but is still `queued` (deduplicated by QStash);
+ * - 2xx with a result: complete the node once (Lua) and publish the ready nodes its freed slot lets start
+ *   (longest remaining path first); on a duplicate callback, publish again what that completion took but is
+ *   still `queued` (deduplicated by QStash);
  * - 2xx that says the delivery was skipped (duplicate delivery): nothing;
  * - 489 non-retryable, or a failure with retries exhausted: fail the node, skip its descendants;
  * - any other failure: mark the node `retrying` (QStash retries it).
@@ -52,11 +53,7 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
       startedAt: parsed.startedAt,
       finishedAt: parsed.finishedAt,
     });
-    let dispatched = 0;
-    if (t.nodes.length > 0) {
-      const run = await loadRun(engine.store, runId);
-      if (run) dispatched = await dispatchNodes(engine, run, t.nodes);
-    }
+    const dispatched = await dispatchTaken(engine, runId, t.dispatch);
     return { kind: "completed", applied: t.applied, dispatched, runStatus: t.runStatus };
   }
   const error = errorMessage(report);
@@ -73,7 +70,15 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
  */
 export async function fail(engine: Engine, runId: string, nodeId: string, error: string): Promise<AdvanceOutcome> {
   const t = await engine.store.failNode(runId, nodeId, error, engine.now());
-  return { kind: "failed", applied: t.applied, runStatus: t.runStatus, skipped: t.nodes };
+  const dispatched = await dispatchTaken(engine, runId, t.dispatch);
+  return { kind: "failed", applied: t.applied, runStatus: t.runStatus, skipped: t.skipped, dispatched };
+}
+
+/** Publishes the nodes a transition took from the ready set (a freed slot lets the next ones start). */
+async function dispatchTaken(engine: Engine, runId: string, nodeIds: readonly string[]): Promise<number> {
+  if (nodeIds.length === 0) return 0;
+  const run = await loadRun(engine.store, runId);
+  return run ? dispatchNodes(engine, run, nodeIds) : 0;
 }
 
 function parseResult(body: string): ExecuteResult | null {

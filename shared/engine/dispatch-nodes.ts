@@ -1,5 +1,6 @@
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { NodeDispatch } from "../dispatch/dispatcher.js";
+import { runConcurrency } from "../state/run-store.js";
 import type { Engine } from "./engine.js";
 import type { LoadedRun } from "./run-cache.js";
 
@@ -18,5 +19,5 @@ export async function dispatchNodes(engine: Engine, run: LoadedRun, nodeIds: rea
     const settings = resolveNodeSettings(frozen.workflow, node);
     return { runId: frozen.runId, nodeId: id, retries: settings.retries, timeoutMs: settings.timeoutMs, priority: dag.remainingPathMs[id] ?? 0 };
   });
-  return engine.dispatcher.dispatch({ baseUrl: frozen.baseUrl, concurrency: frozen.workflow.concurrency }, nodes);
+  return engine.dispatcher.dispatch({ baseUrl: frozen.baseUrl, concurrency: runConcurrency(frozen.workflow.mode, frozen.workflow.concurrency) }, nodes);
 }

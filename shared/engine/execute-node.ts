@@ -68,7 +68,11 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
     maxOutputTokens: settings.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
     temperature: agent.temperature,
     attempt: claim.attempt,
-    simulate: { latencyMs: node.simulate?.latencyMs ?? frozen.simulate?.latencyMs, failAttempts: node.simulate?.failAttempts },
+    simulate: {
+      latencyMs: node.simulate?.latencyMs ?? frozen.simulate?.latencyMs,
+      failAttempts: node.simulate?.failAttempts,
+      outputBytes: node.simulate?.outputBytes,
+    },
     signal,
   });
   const ref = await engine.blobs.put(result.text);

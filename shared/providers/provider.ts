@@ -1,6 +1,7 @@
 /**
- * The provider interface every LLM backend implements (simulated now; Anthropic, OpenAI-compatible and Workers AI
- * in the next slice). `/internal/execute` knows only this interface (design.md, decision 4).
+ * The provider interface every LLM backend implements: simulated (the offline default), Anthropic, any
+ * OpenAI-compatible Chat Completions endpoint, and the Workers AI binding. `/internal/execute` knows only this
+ * interface (design.md, decision 4).
  */
 
 /** One model call. */
@@ -14,6 +15,20 @@ export interface GenerateRequest {
   system: string;
   /** Rendered user prompt. */
   prompt: string;
+  /**
+   * Optional context that sibling nodes share verbatim (e.g. the upstream analysis all five reviewers read). It is
+   * sent FIRST, before the agent's own `system` prompt, as a system block of its own, so that calls whose `system`
+   * and `prompt` differ still share a byte-identical prefix:
+   * - Anthropic: the block carries `cache_control: {type: "ephemeral"}` (5-minute prompt cache). The first sibling
+   *   pays a cache write (1.25 x input price), the others read it (0.1 x or less); see `usage.cacheReadTokens` /
+   *   `usage.cacheWriteTokens`. Anthropic only caches prefixes of at least 1024-4096 tokens depending on the model
+   *   (platform.claude.com, "Prompt caching"); shorter ones are billed as plain input.
+   * - OpenAI-compatible: sent as the first system message; OpenAI's automatic prefix caching (prefixes of 1024+
+   *   tokens) can then serve it from cache, reported as `usage.cacheReadTokens`.
+   * - Workers AI and simulated: prepended to the system prompt (no caching).
+   * Callers must not repeat this text inside `prompt`.
+   */
+  sharedContext?: string | undefined;
   /** Model id to call. */
   model: string;
   /** Upper bound of generated tokens. */
@@ -22,18 +37,29 @@ export interface GenerateRequest {
   temperature?: number | undefined;
   /** 1-based attempt number of the node. */
   attempt: number;
-  /** Simulation knobs (ignored by real providers): latency in ms, and how many first attempts fail. */
-  simulate?: { latencyMs?: number | undefined; failAttempts?: number | undefined } | undefined;
+  /** Simulation knobs (ignored by real providers): latency in ms, how many first attempts fail, and the output size
+   * in bytes (padding; not cut by maxOutputTokens). */
+  simulate?: { latencyMs?: number | undefined; failAttempts?: number | undefined; outputBytes?: number | undefined } | undefined;
   /** Aborts the call (the node's timeout). */
   signal?: AbortSignal | undefined;
 }
 
-/** Token usage of one call. */
+/**
+ * Token usage of one call. The three input counts are disjoint (each prompt token is in exactly one of them), so
+ * the whole prompt is `inputTokens + (cacheReadTokens ?? 0) + (cacheWriteTokens ?? 0)` and each count is billed at
+ * its own rate (shared/pricing/prices.ts). This is Anthropic's own split (`input_tokens`,
+ * `cache_read_input_tokens`, `cache_creation_input_tokens`); for OpenAI, `inputTokens = prompt_tokens -
+ * prompt_tokens_details.cached_tokens`.
+ */
 export interface TokenUsage {
-  /** Prompt tokens billed (system + user). */
+  /** Prompt tokens billed at the plain input rate (system + user), excluding cache reads and cache writes. */
   inputTokens: number;
-  /** Generated tokens billed. */
+  /** Generated tokens billed (including any reasoning/thinking tokens). */
   outputTokens: number;
+  /** Prompt tokens served from the provider's prompt cache (absent or 0 when nothing was read from cache). */
+  cacheReadTokens?: number | undefined;
+  /** Prompt tokens written to the provider's prompt cache (Anthropic `cache_creation_input_tokens`). */
+  cacheWriteTokens?: number | undefined;
 }
 
 /** What a call returned. */
@@ -47,6 +73,8 @@ export interface GenerateResult {
   stopReason: "end" | "max_tokens";
   /** true when no real model was called. */
   simulated: boolean;
+  /** Name of the provider that answered (its key in the providers config, e.g. `anthropic`, `openrouter`). */
+  provider?: string | undefined;
 }
 
 /** An LLM backend. */
@@ -60,10 +88,23 @@ export interface LlmProvider {
   generate(request: GenerateRequest): Promise<GenerateResult>;
 }
 
+/** What a provider told us about a failure, for logs and the node's error record. */
+export interface ProviderErrorDetails {
+  /** Provider name (config key), e.g. `anthropic`. */
+  provider?: string | undefined;
+  /** HTTP status the provider answered, when there was an answer. */
+  status?: number | undefined;
+  /** Vendor error type or code, e.g. `invalid_request_error`, `context_length_exceeded`, `overloaded_error`. */
+  code?: string | undefined;
+  /** Vendor request id (`request-id` / `x-request-id` header), for support tickets. */
+  requestId?: string | undefined;
+}
+
 /**
  * A provider failure, classified for QStash: `retryable` (timeout, 5xx: QStash retries with backoff),
  * `rate-limited` (answered 429 with `Retry-After`, which QStash honours), `non-retryable` (answered 489 with
  * `Upstash-NonRetryable-Error: true`, so QStash fails the message at once; upstash-protocols.md B5).
+ * shared/providers/classify-error.ts turns any SDK or network error into one of these.
  */
 export class ProviderError extends Error {
   override readonly name = "ProviderError";
@@ -71,11 +112,13 @@ export class ProviderError extends Error {
    * @param kind how QStash should treat the failure.
    * @param message provider's message, recorded on the node.
    * @param retryAfterSeconds for `rate-limited`: seconds to wait before the next attempt.
+   * @param details optional facts about the failure (status, vendor code, request id).
    */
   constructor(
     readonly kind: "retryable" | "rate-limited" | "non-retryable",
     message: string,
     readonly retryAfterSeconds?: number,
+    readonly details?: ProviderErrorDetails,
   ) {
     super(message);
   }

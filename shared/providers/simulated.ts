@@ -34,13 +34,14 @@ export class SimulatedProvider implements LlmProvider {
     if (req.attempt <= (req.simulate?.failAttempts ?? 0)) {
       throw new ProviderError("retryable", `simulated failure of attempt ${req.attempt} (simulate.failAttempts)`);
     }
-    const digest = (await sha256Hex(`${req.model}\n${req.system}\n${req.prompt}`)).slice(0, 12);
+    const shared = req.sharedContext ?? "";
+    const digest = (await sha256Hex(`${req.model}\n${shared}\n${req.system}\n${req.prompt}`)).slice(0, 12);
     const lines = req.prompt
       .split("\n")
       .map((l) => l.trim())
       .filter((l) => l.length > 0);
     const gist = lines.slice(0, 3).map((l) => `> ${l.length > 100 ? `${l.slice(0, 100)}…` : l}`);
-    const inputTokens = estimateTokens(req.system) + estimateTokens(req.prompt);
+    const inputTokens = estimateTokens(shared) + estimateTokens(req.system) + estimateTokens(req.prompt);
     let text = [
       SIMULATED_BANNER,
       `Agent ${req.agent} (model ${req.model}) on node ${req.nodeId}, attempt ${req.attempt}.`,
@@ -48,12 +49,21 @@ export class SimulatedProvider implements LlmProvider {
       ...gist,
       `A real provider would answer here; configure one to get real ${req.agent} output.`,
     ].join("\n");
+    const pad = req.simulate?.outputBytes ?? 0;
+    if (pad > text.length) text += `\n${"x".repeat(pad - text.length - 1)}`;
     let stopReason: GenerateResult["stopReason"] = "end";
-    if (estimateTokens(text) > req.maxOutputTokens) {
+    if (pad === 0 && estimateTokens(text) > req.maxOutputTokens) {
       text = text.slice(0, req.maxOutputTokens * 4);
       stopReason = "max_tokens";
     }
-    return { text, model: req.model, usage: { inputTokens, outputTokens: estimateTokens(text) }, stopReason, simulated: true };
+    return {
+      text,
+      model: req.model,
+      usage: { inputTokens, outputTokens: estimateTokens(text) },
+      stopReason,
+      simulated: true,
+      provider: this.name,
+    };
   }
 }
 

@@ -58,13 +58,18 @@ export const agentProfileSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
 });
 
+/** Largest simulated output, in bytes (2 MB): room for the 1 MB outputs of the message-size benchmark. */
+export const MAX_SIMULATED_OUTPUT_BYTES = 2_000_000;
+
 /**
- * Simulated-provider knobs of a node: `latencyMs` (ms the simulated call takes, 0..2 h) and `failAttempts` (how
- * many first attempts fail before one succeeds).
+ * Simulated-provider knobs of a node: `latencyMs` (ms the simulated call takes, 0..2 h), `failAttempts` (how
+ * many first attempts fail before one succeeds) and `outputBytes` (pad the output to this many bytes, for
+ * benchmarks of message size against output size; at most {@link MAX_SIMULATED_OUTPUT_BYTES}).
  */
 export const simulateSchema = z.strictObject({
   latencyMs: z.number().int().min(0).max(7_200_000).optional(),
   failAttempts: z.number().int().min(0).max(100).optional(),
+  outputBytes: z.number().int().min(0).max(MAX_SIMULATED_OUTPUT_BYTES).optional(),
 });
 
 /**
@@ -91,6 +96,14 @@ export const workflowNodeSchema = z.strictObject({
   simulate: simulateSchema.optional(),
 });
 
+/**
+ * Scheduling modes: `eager` (default: a node is dispatched the moment its own dependencies are done), `levels`
+ * (a node waits until every node of the previous levels is done: the wave executor of the seeds, kept for
+ * comparison) and `sequential` (one node at a time, the baseline). In every mode, when more nodes are ready than
+ * the run's slots allow, the one with the longest remaining path goes first.
+ */
+export const RUN_MODES = ["eager", "levels", "sequential"] as const;
+
 /** Workflow-wide defaults for nodes: `retries` (default 3) and `timeout` (default `"120s"`). */
 export const workflowDefaultsSchema = z.strictObject({
   retries: retriesSchema.default(DEFAULT_RETRIES),
@@ -98,14 +111,15 @@ export const workflowDefaultsSchema = z.strictObject({
 });
 
 /**
- * The workflow definition. `concurrency` (int 1..1000, default 5) is the per-run parallelism given to QStash flow
- * control; `agents` needs at least one entry; `nodes` holds 1..1000 nodes.
+ * The workflow definition. `concurrency` (int 1..1000, default 5) is the per-run parallelism (enforced by the run
+ * state, and given to QStash flow control as a second guard); `mode` is the scheduling mode (see {@link RUN_MODES}); `agents` needs at least one entry; `nodes` holds 1..1000 nodes.
  */
 export const workflowDefinitionSchema = z.strictObject({
   name: z.string().regex(WORKFLOW_NAME_RE, { message: "name must match /^[a-z0-9][a-z0-9-]{0,63}$/" }),
   version: z.string().min(1).max(64).optional(),
   description: z.string().max(4000).optional(),
   concurrency: z.number().int().min(1).max(1000).default(DEFAULT_CONCURRENCY),
+  mode: z.enum(RUN_MODES).default("eager"),
   defaults: workflowDefaultsSchema.default({ retries: DEFAULT_RETRIES, timeout: DEFAULT_TIMEOUT }),
   agents: z
     .record(

@@ -22,6 +22,12 @@ export const RUN_KEY_NAMES = [
   "model", // hash nodeId -> model that produced the output
   "excerpt", // hash nodeId -> first characters of the output
   "error", // hash nodeId -> last error message
+  "ready", // sorted set: nodes whose dependencies are done, waiting for a slot; score = dispatch priority
+  "priority", // hash nodeId -> dispatch priority (longest remaining path, ms)
+  "level", // hash nodeId -> level (1 = roots)
+  "levelLeft", // hash level -> nodes of that level not yet terminal
+  "levelNodes", // hash level -> comma-separated node ids of that level
+  "took", // hash nodeId -> comma-separated nodes taken for dispatch when this node finished
 ] as const;
 
 /** One of {@link RUN_KEY_NAMES}. */

@@ -25,6 +25,14 @@ export interface StartRunParams {
   activeTtlSeconds: number;
 }
 
+/**
+ * Slots of a run: how many nodes may be queued or running at once. `sequential` runs one node at a time; the other
+ * modes use the workflow's `concurrency`.
+ */
+export function runConcurrency(mode: RunMode, concurrency: number): number {
+  return mode === "sequential" ? 1 : concurrency;
+}
+
 /** Outcome of {@link RunStore.startRun}. */
 export type StartRunResult =
   | { created: true; roots: string[] }
@@ -52,9 +60,15 @@ export interface TransitionResult {
   applied: boolean;
   /** The run's status after the call (`running`, `completed`, `failed`, or `missing`). */
   runStatus: RunStatus | "missing";
-  /** completeNode: dependents to publish now; failNode: descendants marked skipped. */
-  nodes: string[];
+  /** Nodes to publish now (taken from the ready set, or re-offered after a duplicate callback). */
+  dispatch: string[];
+  /** failNode only: descendants marked skipped. */
+  skipped: string[];
 }
+
+/** Scheduling mode of a run: `eager` (a node starts when its own dependencies are done), `levels` (a node waits
+ * for its whole previous level: the wave executor, for comparison) or `sequential` (one node at a time). */
+export type RunMode = "eager" | "levels" | "sequential";
 
 const SCRIPTS = {
   startRun: START_RUN_LUA,
@@ -97,20 +111,31 @@ export class RunStore {
   }
 
   /**
-   * Creates the run (meta, frozen definition, pending counts, dependents, statuses) in one script, or reports the
-   * existing run with the same id (an idempotent repeat) without changing it.
+   * Creates the run (meta, frozen definition, pending counts, dependents, levels, priorities, statuses) in one
+   * script and takes the first roots for dispatch, or reports the existing run with the same id (an idempotent
+   * repeat) without changing it. A node's priority is its longest remaining path (`dag.remainingPathMs`).
    * @throws UpstashError when Redis fails.
    */
   async startRun(p: StartRunParams): Promise<StartRunResult> {
+    const mode = p.frozen.workflow.mode;
     const meta: Record<string, string | number> = {
       workflow: p.frozen.workflow.name,
       tenant: p.frozen.tenant,
       trigger: p.frozen.trigger,
       nodeCount: p.dag.order.length,
       retentionSeconds: p.retentionSeconds,
+      mode,
+      concurrency: runConcurrency(mode, p.frozen.workflow.concurrency),
+      levelCount: p.dag.levels.length,
     };
     const metaArgs = Object.entries(meta).flatMap(([k, v]) => [k, v]);
-    const nodeArgs = p.dag.order.flatMap((id) => [id, p.dag.pendingCounts[id] ?? 0, (p.dag.dependents[id] ?? []).join(",")]);
+    const nodeArgs = p.dag.order.flatMap((id) => [
+      id,
+      p.dag.pendingCounts[id] ?? 0,
+      (p.dag.dependents[id] ?? []).join(","),
+      p.dag.levelOf[id] ?? 1,
+      p.dag.remainingPathMs[id] ?? 0,
+    ]);
     const [created, status, third, ...rest] = await this.exec("startRun", p.frozen.runId, [
       p.fingerprint,
       p.now,
@@ -137,7 +162,7 @@ export class RunStore {
   }
 
   /**
-   * Records a node's output once and returns the dependents it released (see complete_node).
+   * Records a node's output once and returns the nodes to publish now (see complete_node).
    * @throws UpstashError when Redis fails.
    */
   async completeNode(runId: string, nodeId: string, c: NodeCompletion): Promise<TransitionResult> {
@@ -169,7 +194,14 @@ export class RunStore {
    * @param now ms since epoch.
    */
   async failNode(runId: string, nodeId: string, error: string, now: number): Promise<TransitionResult> {
-    return toTransition(await this.exec("failNode", runId, [nodeId, error, now]));
+    const [ok, status, count, ...rest] = await this.exec("failNode", runId, [nodeId, error, now]);
+    const k = Number(count ?? 0);
+    return {
+      applied: Number(ok) === 1,
+      runStatus: String(status) as RunStatus | "missing",
+      dispatch: rest.slice(0, k).map(String),
+      skipped: rest.slice(k).map(String),
+    };
   }
 
   /** Deletes every key of a run (used only to undo a run whose roots could not be dispatched). */
@@ -237,5 +269,5 @@ export function hashReply(raw: unknown): Record<string, string> {
 
 function toTransition(res: (string | number)[]): TransitionResult {
   const [ok, status, ...nodes] = res;
-  return { applied: Number(ok) === 1, runStatus: String(status) as RunStatus | "missing", nodes: nodes.map(String) };
+  return { applied: Number(ok) === 1, runStatus: String(status) as RunStatus | "missing", dispatch: nodes.map(String), skipped: [] };
 }

@@ -1,7 +1,8 @@
 import { LUA_PRELUDE } from "./prelude.js";
 
 /**
- * complete_node: records a node's output once and releases the dependents whose last dependency it was.
+ * complete_node: records a node's output once, releases the dependents whose last dependency it was, frees the
+ * node's slot and takes the next ready nodes for dispatch.
  *
  * KEYS: the run's keys in RUN_KEY_NAMES order.
  * ARGV[1] nodeId
@@ -13,10 +14,10 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[7] excerpt        first characters of the output
  * ARGV[8] startedAt      ms since epoch of the attempt that produced the output ('' keeps the claimed time)
  *
- * Returns `{1, runStatus, ready…}` when it applied the completion; `ready` are the dependents that just became
- * ready (now `queued`). A duplicate or late callback returns `{0, runStatus, queued…}` and changes nothing; for an
- * already-done node it lists the dependents still `queued` (released but maybe never dispatched, e.g. the first
- * callback died before publishing), so the caller can publish them again: their deduplication ids make that safe.
+ * Returns `{1, runStatus, taken…}` when it applied the completion; `taken` are the nodes to publish now (status
+ * `queued`). A duplicate or late callback changes nothing and returns `{0, runStatus, queued…}`: for an already-done
+ * node, the nodes its completion took that are still `queued` (taken but maybe never published, e.g. the first
+ * callback died before publishing), so the caller can publish them again; their deduplication ids make that safe.
  */
 export const COMPLETE_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
@@ -24,20 +25,12 @@ local now = ARGV[2]
 
 local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
-local function dependents()
-  local list = {}
-  local csv = redis.call('HGET', K.dependents, node)
-  if csv then
-    for d in string.gmatch(csv, '[^,]+') do list[#list + 1] = d end
-  end
-  return list
-end
 
 if (not s) or is_terminal(s) or s == 'pending' or run_status ~= 'running' then
   local result = {0, run_status or 'missing'}
   if s == 'done' and run_status == 'running' then
-    for _, d in ipairs(dependents()) do
-      if redis.call('HGET', K.status, d) == 'queued' then result[#result + 1] = d end
+    for _, id in ipairs(csv(redis.call('HGET', K.took, node))) do
+      if redis.call('HGET', K.status, id) == 'queued' then result[#result + 1] = id end
     end
   end
   return result
@@ -53,17 +46,22 @@ if ARGV[8] ~= '' then redis.call('HSET', K.started, node, ARGV[8]) end
 redis.call('HDEL', K.error, node)
 redis.call('HINCRBY', K.meta, 'doneCount', 1)
 redis.call('HINCRBY', K.meta, 'terminalCount', 1)
+redis.call('HINCRBY', K.meta, 'inflight', -1)
 redis.call('HINCRBY', K.meta, 'inputTokens', tonumber(ARGV[4]))
 redis.call('HINCRBY', K.meta, 'outputTokens', tonumber(ARGV[5]))
+level_done(node)
 
-local result = {1, ''}
-for _, d in ipairs(dependents()) do
+for _, d in ipairs(csv(redis.call('HGET', K.dependents, node))) do
   local left = redis.call('HINCRBY', K.pending, d, -1)
   if left == 0 and redis.call('HGET', K.status, d) == 'pending' then
-    redis.call('HSET', K.status, d, 'queued')
-    result[#result + 1] = d
+    release(d)
   end
 end
-result[2] = finish_if_done(now)
+open_levels()
+local taken = take()
+if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
+
+local result = {1, finish_if_done(now)}
+for _, id in ipairs(taken) do result[#result + 1] = id end
 return result
 `;

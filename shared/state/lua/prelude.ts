@@ -3,10 +3,18 @@ import { RUN_KEY_NAMES } from "../keys.js";
 /**
  * Lua prelude shared by every run transition script.
  *
- * Binds `K.<name>` to `KEYS[i]` in {@link RUN_KEY_NAMES} order (so TypeScript and Lua cannot drift), and defines
- * `finish_if_done(now)`: once every node is terminal (done, failed or skipped) it marks the run `completed` (or
- * `failed` if any node failed), stamps `finishedAt` and sets every run key to expire after the run's retention
- * (meta field `retentionSeconds`). Scripts stay free of `cjson` so they also run on the embedded in-memory store.
+ * Binds `K.<name>` to `KEYS[i]` in {@link RUN_KEY_NAMES} order (so TypeScript and Lua cannot drift) and defines the
+ * scheduling helpers every transition shares:
+ * - `csv(s)`: splits a comma-separated list (node ids never contain commas);
+ * - `release(node)`: a node whose dependencies are all done joins the `ready` set (score = its priority), except in
+ *   `levels` mode, where it waits until its whole level opens;
+ * - `open_levels()`: `levels` mode only: while every node of the open level is terminal, opens the next level and
+ *   puts its nodes in the ready set (the classic wave executor, kept for comparison);
+ * - `take()`: moves the highest-priority ready nodes into `queued`, as many as the run's free slots
+ *   (meta `concurrency` − `inflight`), and returns them for dispatch: longest remaining path first;
+ * - `finish_if_done(now)`: once every node is terminal (done, failed or skipped) marks the run `completed` (or
+ *   `failed` if any node failed), stamps `finishedAt` and sets every run key to expire after the run's retention.
+ * Scripts stay free of `cjson` so they also run on the embedded in-memory store.
  */
 export const LUA_PRELUDE = `
 local K = {}
@@ -14,6 +22,55 @@ ${RUN_KEY_NAMES.map((name, i) => `K["${name}"] = KEYS[${i + 1}]`).join("\n")}
 
 local function is_terminal(s)
   return s == 'done' or s == 'failed' or s == 'skipped'
+end
+
+local function csv(s)
+  local list = {}
+  if s then
+    for id in string.gmatch(s, '[^,]+') do list[#list + 1] = id end
+  end
+  return list
+end
+
+local function release(node)
+  if redis.call('HGET', K.meta, 'mode') == 'levels' then
+    local lvl = tonumber(redis.call('HGET', K.level, node))
+    if lvl > tonumber(redis.call('HGET', K.meta, 'openLevel')) then return end
+  end
+  redis.call('ZADD', K.ready, redis.call('HGET', K.priority, node), node)
+end
+
+local function open_levels()
+  if redis.call('HGET', K.meta, 'mode') ~= 'levels' then return end
+  local open = tonumber(redis.call('HGET', K.meta, 'openLevel'))
+  local last = tonumber(redis.call('HGET', K.meta, 'levelCount'))
+  while open < last and tonumber(redis.call('HGET', K.levelLeft, open) or '0') <= 0 do
+    open = open + 1
+    redis.call('HSET', K.meta, 'openLevel', open)
+    for _, id in ipairs(csv(redis.call('HGET', K.levelNodes, open))) do
+      if redis.call('HGET', K.status, id) == 'pending' and tonumber(redis.call('HGET', K.pending, id)) == 0 then
+        redis.call('ZADD', K.ready, redis.call('HGET', K.priority, id), id)
+      end
+    end
+  end
+end
+
+local function take()
+  local free = tonumber(redis.call('HGET', K.meta, 'concurrency')) - tonumber(redis.call('HGET', K.meta, 'inflight'))
+  local taken = {}
+  if free <= 0 then return taken end
+  local items = redis.call('ZREVRANGE', K.ready, 0, free - 1)
+  for _, id in ipairs(items) do
+    redis.call('ZREM', K.ready, id)
+    redis.call('HSET', K.status, id, 'queued')
+    taken[#taken + 1] = id
+  end
+  if #taken > 0 then redis.call('HINCRBY', K.meta, 'inflight', #taken) end
+  return taken
+end
+
+local function level_done(node)
+  redis.call('HINCRBY', K.levelLeft, redis.call('HGET', K.level, node), -1)
 end
 
 local function finish_if_done(now)

@@ -10,11 +10,13 @@ import { LUA_PRELUDE } from "./prelude.js";
  *                        when the run finishes)
  * ARGV[4] def            the frozen definition (JSON), stored as is
  * ARGV[5] m              number of meta field/value pairs that follow
- * ARGV[6 .. 5+2m]        meta fields and values (must include nodeCount and retentionSeconds)
- * then, per node, three values: nodeId, pending dependency count, comma-separated dependents
+ * ARGV[6 .. 5+2m]        meta fields and values (must include nodeCount, retentionSeconds, concurrency, mode,
+ *                        levelCount)
+ * then, per node, five values: nodeId, pending dependency count, comma-separated dependents, level, priority
  *
- * Returns `{1, "running", root…}` when it created the run (roots are set `queued`), or
- * `{0, status, fingerprint}` when the run already exists (nothing is changed).
+ * Returns `{1, "running", taken…}` when it created the run: the roots join the ready set and the first
+ * `concurrency` of them (highest priority first) are taken (`queued`) for dispatch. Returns `{0, status,
+ * fingerprint}` when the run already exists (nothing is changed).
  */
 export const START_RUN_LUA = `${LUA_PRELUDE}
 local fingerprint = ARGV[1]
@@ -28,32 +30,41 @@ if redis.call('EXISTS', K.meta) == 1 then
 end
 
 redis.call('HSET', K.meta, 'status', 'running', 'fingerprint', fingerprint, 'createdAt', now, 'startedAt', now,
-  'terminalCount', 0, 'doneCount', 0, 'failedCount', 0, 'skippedCount', 0, 'inputTokens', 0, 'outputTokens', 0)
+  'terminalCount', 0, 'doneCount', 0, 'failedCount', 0, 'skippedCount', 0, 'inputTokens', 0, 'outputTokens', 0,
+  'inflight', 0, 'openLevel', 1)
 for i = 6, 5 + 2 * m, 2 do
   redis.call('HSET', K.meta, ARGV[i], ARGV[i + 1])
 end
 redis.call('SET', K.def, def)
 
-local roots = {}
-for i = 6 + 2 * m, #ARGV, 3 do
+local by_level = {}
+for i = 6 + 2 * m, #ARGV, 5 do
   local node = ARGV[i]
   local pending = tonumber(ARGV[i + 1])
+  local lvl = ARGV[i + 3]
   redis.call('HSET', K.pending, node, pending)
   if ARGV[i + 2] ~= '' then
     redis.call('HSET', K.dependents, node, ARGV[i + 2])
   end
+  redis.call('HSET', K.status, node, 'pending')
+  redis.call('HSET', K.level, node, lvl)
+  redis.call('HSET', K.priority, node, ARGV[i + 4])
+  redis.call('HINCRBY', K.levelLeft, lvl, 1)
+  if not by_level[lvl] then by_level[lvl] = {} end
+  local list = by_level[lvl]
+  list[#list + 1] = node
   if pending == 0 then
-    redis.call('HSET', K.status, node, 'queued')
-    roots[#roots + 1] = node
-  else
-    redis.call('HSET', K.status, node, 'pending')
+    redis.call('ZADD', K.ready, ARGV[i + 4], node)
   end
 end
+for lvl, list in pairs(by_level) do
+  redis.call('HSET', K.levelNodes, lvl, table.concat(list, ','))
+end
 
+local result = {1, 'running'}
+for _, node in ipairs(take()) do result[#result + 1] = node end
 for i = 1, #KEYS do
   redis.call('EXPIRE', KEYS[i], active_ttl)
 end
-local result = {1, 'running'}
-for _, node in ipairs(roots) do result[#result + 1] = node end
 return result
 `;

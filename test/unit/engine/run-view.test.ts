@@ -17,7 +17,7 @@ function snapshot(over: Partial<RunSnapshot>): RunSnapshot {
     frozen: {
       runId: "run_x",
       tenant: "t",
-      workflow: { name: "w", concurrency: 5, defaults: { retries: 3, timeout: "120s" }, agents: { x: {} }, nodes },
+      workflow: { name: "w", concurrency: 5, mode: "eager", defaults: { retries: 3, timeout: "120s" }, agents: { x: {} }, nodes },
       inputRef: "r",
       simulate: null,
       baseUrl: "http://w",
