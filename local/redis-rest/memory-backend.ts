@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import RedisMock from "ioredis-mock";
 import { CONNECTION_COMMANDS, commandName, notAvailable, type RedisBackend, type RedisCommand, type RedisReply } from "./backend.js";
+import { liftLuaError, wrapLuaScript } from "./memory-lua.js";
 
 type MockMethod = (...args: unknown[]) => Promise<unknown>;
 
@@ -14,6 +15,9 @@ const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
  * NaN for a failed INCR, booleans and fractional numbers from Lua), so this maps them the way Redis would:
  * strings -> Buffers, objects -> flat [field, value, ...] arrays, NaN -> the "not an integer" error,
  * fractional numbers -> bulk strings (or truncated integers for Lua, per Redis' Lua-to-RESP rules), `false` -> nil.
+ * An Error (a Lua `{err=...}` reply, see memory-lua.ts) passes through.
+ * @throws Error for a value with no Redis form, such as a function (a fengari proxy of a Lua table that escaped the
+ *   shim in memory-lua.ts; converting it would call into a Lua state ioredis-mock has already closed).
  */
 function toReply(value: unknown, fromLua: boolean): RedisReply {
   if (value === null || value === undefined) return null;
@@ -32,6 +36,7 @@ function toReply(value: unknown, fromLua: boolean): RedisReply {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) flat.push(Buffer.from(k, "utf8"), toReply(v, fromLua));
     return flat;
   }
+  if (typeof value === "function") throw new Error("ERR in-memory backend: the Lua reply could not be converted");
   return Buffer.from(String(value), "utf8");
 }
 
@@ -41,8 +46,11 @@ function toReply(value: unknown, fromLua: boolean): RedisReply {
  * Scripts: EVAL caches the script under its SHA-1, EVALSHA of an unknown SHA-1 fails with NOSCRIPT, SCRIPT
  * LOAD/EXISTS/FLUSH work (upstash-protocols.md A5).
  *
- * Limits inherited from ioredis-mock: Lua has no `cjson`; `redis.call` errors inside Lua come back as `false`
- * instead of aborting the script; a Lua `{err=...}` reply becomes nil; keys are stored as UTF-8 text.
+ * Scripts run inside the shim of memory-lua.ts, which makes Lua replies and `redis.call` number arguments convert
+ * as on Redis (ioredis-mock alone turns most tables built step by step into a crash, and stores numbers unconverted).
+ *
+ * Limits inherited from ioredis-mock: Lua is 5.3 (fengari), not Redis' 5.1, and has no `cjson`; `redis.call`
+ * errors inside Lua come back as `false` instead of aborting the script; keys are stored as UTF-8 text.
  */
 export class MemoryBackend implements RedisBackend {
   readonly kind = "memory" as const;
@@ -141,10 +149,16 @@ export class MemoryBackend implements RedisBackend {
     }
   }
 
+  /**
+   * Runs `script` (cached under the SHA-1 of its own text, as Redis does) inside the shim of memory-lua.ts.
+   * @throws Error with the message of a Lua `{err=...}` reply, or ioredis-mock's error for a failing script.
+   */
   async #eval(script: string, rest: string[]): Promise<RedisReply> {
     this.#scripts.set(sha1(script), script);
     const fn = this.#mock["eval"] as MockMethod;
-    return toReply(await fn.call(this.#mock, script, ...rest), true);
+    const reply = toReply(liftLuaError(await fn.call(this.#mock, wrapLuaScript(script), ...rest)), true);
+    if (reply instanceof Error) throw reply;
+    return reply;
   }
 
   #script(args: string[]): RedisReply {

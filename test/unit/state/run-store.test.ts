@@ -37,14 +37,17 @@ describe.each([
   });
 
   let seq = 0;
-  async function start(deps: Record<string, string[]>) {
+  async function start(
+    deps: Record<string, string[]>,
+    opts: { concurrency?: number; mode?: "eager" | "levels" | "sequential"; weights?: Record<string, number> } = {},
+  ) {
     const runId = `run_${(++seq).toString(16).padStart(26, "0")}`;
     const nodes = Object.entries(deps).map(([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode);
-    const dag = compileDag(nodes);
+    const dag = compileDag(nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: opts.weights?.[n.id] ?? 1 })));
     const frozen: FrozenRun = {
       runId,
       tenant: "t",
-      workflow: { name: "w", concurrency: 5, defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
+      workflow: { name: "w", concurrency: opts.concurrency ?? 1000, mode: opts.mode ?? "eager", defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
       inputRef: "0".repeat(64),
       simulate: null,
       baseUrl: "http://w",
@@ -60,7 +63,8 @@ describe.each([
   describe("start_run", () => {
     it("creates the run, queues the roots, and is idempotent", async () => {
       const { runId, res, dag } = await start({ a: [], b: [], c: ["a", "b"] });
-      expect(res).toEqual({ created: true, roots: ["a", "b"] });
+      expect(res.created).toBe(true);
+      expect(res.created && [...res.roots].sort()).toEqual(["a", "b"]);
       const again = await store.startRun({
         frozen: (await store.readFrozen(runId)) as FrozenRun,
         dag,
@@ -104,20 +108,21 @@ describe.each([
           store.completeNode(runId, "b", done("rb")),
         ]);
         expect(results.filter((r) => r.applied)).toHaveLength(2);
-        const released = results.filter((r) => r.applied).flatMap((r) => r.nodes);
-        expect(released).toEqual(["c"]);
+          expect(results.filter((r) => r.applied).flatMap((r) => r.dispatch)).toEqual(["c"]);
+      // a duplicate may only re-offer what was taken and is still queued: c, never anything else
+      expect(results.filter((r) => !r.applied).flatMap((r) => r.dispatch).every((id) => id === "c")).toBe(true);
       }
     });
 
     it("re-offers a released but undispatched dependent on a duplicate callback", async () => {
       const { runId } = await start({ a: [], b: ["a"] });
       await store.claimNode(runId, "a", "x:0", 1);
-      expect((await store.completeNode(runId, "a", done())).nodes).toEqual(["b"]);
+      expect((await store.completeNode(runId, "a", done())).dispatch).toEqual(["b"]);
       // the first callback died before publishing b; QStash retries the callback
-      expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: false, nodes: ["b"] });
+      expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: false, dispatch: ["b"] });
       // once b runs, a duplicate re-offers nothing
       await store.claimNode(runId, "b", "y:0", 2);
-      expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: false, nodes: [] });
+      expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: false, dispatch: [] });
     });
 
     it("finishes the run and sets every key to expire after the retention", async () => {
@@ -143,8 +148,8 @@ describe.each([
         const results = await Promise.all(batch.flatMap((id) => [store.completeNode(runId, id, done()), store.completeNode(runId, id, done())]));
         for (const r of results) {
           if (r.applied) {
-            ready.push(...r.nodes);
-            released.push(...r.nodes);
+            ready.push(...r.dispatch);
+            released.push(...r.dispatch);
           }
           if (r.runStatus !== "running") finalStatus = r.runStatus;
         }
@@ -152,6 +157,55 @@ describe.each([
       expect(released.length).toBe(tasks.length);
       expect(new Set(released).size).toBe(tasks.length);
       expect(finalStatus).toBe("completed");
+    });
+  });
+
+  describe("scheduling", () => {
+    it("takes no more nodes than the run's slots, longest remaining path first, and refills a freed slot", async () => {
+      const { runId, res } = await start(
+        { long1: [], long2: ["long1"], mid: [], short: [] },
+        { concurrency: 2, weights: { long1: 10, long2: 10, mid: 5, short: 1 } },
+      );
+      expect(res.created && res.roots).toEqual(["long1", "mid"]);
+      await store.claimNode(runId, "long1", "l:0", 1);
+      // long1 frees its slot and releases long2 (remaining 10), which outranks short (1)
+      expect((await store.completeNode(runId, "long1", done())).dispatch).toEqual(["long2"]);
+      await store.claimNode(runId, "mid", "m:0", 1);
+      expect((await store.completeNode(runId, "mid", done())).dispatch).toEqual(["short"]);
+      const snap = await store.readSnapshot(runId);
+      expect(snap?.meta.inflight).toBe("2");
+    });
+
+    it("sequential runs one node at a time", async () => {
+      const { runId, res } = await start({ a: [], b: [], c: [] }, { mode: "sequential", concurrency: 10 });
+      expect(res.created && res.roots).toHaveLength(1);
+      const first = res.created ? (res.roots[0] as string) : "";
+      await store.claimNode(runId, first, "x:0", 1);
+      expect((await store.completeNode(runId, first, done())).dispatch).toHaveLength(1);
+    });
+
+    it("levels mode holds a released node until its whole previous level is done", async () => {
+      const { runId, res } = await start({ slow: [], fast: [], afterFast: ["fast"], afterSlow: ["slow"] }, { mode: "levels" });
+      expect(res.created && [...res.roots].sort()).toEqual(["fast", "slow"]);
+      await store.claimNode(runId, "fast", "f:0", 1);
+      await store.claimNode(runId, "slow", "s:0", 1);
+      expect((await store.completeNode(runId, "fast", done())).dispatch).toEqual([]);
+      expect((await store.completeNode(runId, "slow", done())).dispatch.sort()).toEqual(["afterFast", "afterSlow"]);
+    });
+
+    it("eager mode releases a node as soon as its own dependencies are done", async () => {
+      const { runId } = await start({ slow: [], fast: [], afterFast: ["fast"], afterSlow: ["slow"] });
+      await store.claimNode(runId, "fast", "f:0", 1);
+      expect((await store.completeNode(runId, "fast", done())).dispatch).toEqual(["afterFast"]);
+    });
+
+    it("a failure frees its slot for the next ready node", async () => {
+      const { runId, res } = await start({ a: [], b: [], c: [] }, { concurrency: 1 });
+      const first = res.created ? (res.roots[0] as string) : "";
+      await store.claimNode(runId, first, "x:0", 1);
+      const t = await store.failNode(runId, first, "boom", 2);
+      expect(t.dispatch).toHaveLength(1);
+      expect(t.skipped).toEqual([]);
     });
   });
 
@@ -172,7 +226,7 @@ describe.each([
       const [first, dup] = await Promise.all([store.failNode(runId, "a", "boom", 5), store.failNode(runId, "a", "boom", 5)]);
       const applied = [first, dup].filter((r) => r.applied);
       expect(applied).toHaveLength(1);
-      expect(applied[0]?.nodes.sort()).toEqual(["b", "c"]);
+      expect(applied[0]?.skipped.sort()).toEqual(["b", "c"]);
       expect(applied[0]?.runStatus).toBe("running"); // d still runs
       expect(await store.completeNode(runId, "d", done())).toMatchObject({ applied: true, runStatus: "failed" });
       const snap = await store.readSnapshot(runId);
