@@ -49,3 +49,14 @@ describe("SimulatedProvider", () => {
     await expect(pending).rejects.toThrow("timeout");
   });
 });
+
+describe("SimulatedProvider with sharedContext", () => {
+  it("counts the shared context as input and lets it change the digest", async () => {
+    const p = new SimulatedProvider();
+    const plain = await p.generate(req);
+    const shared = await p.generate({ ...req, sharedContext: "a brief of forty characters, more or less" });
+    expect(shared.usage.inputTokens).toBe(plain.usage.inputTokens + estimateTokens("a brief of forty characters, more or less"));
+    expect(shared.text).not.toBe(plain.text);
+    expect(shared.provider).toBe("simulated");
+  });
+});
