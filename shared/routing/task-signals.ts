@@ -43,11 +43,15 @@ export const LIGHT_KEYWORDS: ReadonlyArray<readonly [string, RegExp]> = [
   ["yes/no", /\b(yes or no|yes\/no|one word)\b/i],
 ];
 
-/** Role words of demanding agents (matched in agent name, node id and the system prompt's opening). */
-export const DEEP_ROLE = /(architect|security|senior|principal|staff|expert|judge|critic|planner|strateg|synthes|auditor|lead)/i;
+/**
+ * Role words of demanding agents, matched at the start of a word (after a non-letter: `senior-reviewer`,
+ * `team_lead`, "You are a software architect") in the agent name, the node id and the system prompt's opening.
+ * "expert" is left out on purpose: nearly every system prompt claims it.
+ */
+export const DEEP_ROLE = /(?<![a-z])((?:architect|security|senior|principal|staff|judge|critic|planner|strateg|synthes|auditor|lead)[a-z]*)/i;
 
-/** Role words of light agents. */
-export const LIGHT_ROLE = /(summar|extract|classif|categori|formatter|tagger|labeler|labeller|translat|router|parser)/i;
+/** Role words of light agents (same matching as {@link DEEP_ROLE}). */
+export const LIGHT_ROLE = /(?<![a-z])((?:summar|extract|classif|categori|formatter|tagger|labeler|labeller|translat|router|parser)[a-z]*)/i;
 
 /**
  * Labels of the keyword lists whose pattern occurs in the first {@link KEYWORD_SCAN_CHARS} characters of `text`.
@@ -59,7 +63,7 @@ export function matchKeywords(text: string, list: ReadonlyArray<readonly [string
 }
 
 /**
- * What the node's role says: `deep` or `light` with the word that matched, or null. The agent name is read first,
+ * What the node's role says: `deep` or `light` with the (lower-cased) word that matched, e.g. `summarizer`, or null. The agent name is read first,
  * then the node id, then the first {@link ROLE_SCAN_CHARS} characters of the system prompt; within one source a deep
  * word beats a light one (a "security-summarizer" is still a security role).
  */

@@ -55,7 +55,9 @@ export function parseTierMapJson(text: string): TierMap {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.join(".") || "(root)";
-    throw new Error(`invalid tier map at ${path}: ${issue?.message ?? "invalid"}`);
+    // a bad provider name arrives as "Invalid key in record" with the key's own issue nested inside
+    const nested = issue && "issues" in issue && Array.isArray(issue.issues) ? (issue.issues[0] as { message?: string } | undefined) : undefined;
+    throw new Error(`invalid tier map at ${path}: ${nested?.message ?? issue?.message ?? "invalid"}`);
   }
   return parsed.data as TierMap;
 }
