@@ -6,6 +6,7 @@ import { healthRoutes } from "./health.js";
 import { internalRoutes } from "./internal.js";
 import { runsRoutes } from "./runs.js";
 import { services } from "./services.js";
+import { usageRoutes } from "./usage.js";
 
 /**
  * The worker's Hono app: `/v1/runs`, `/internal/*` (QStash only), `/healthz`. Errors become
@@ -19,6 +20,7 @@ export function createApp(): Hono<AppEnv> {
   });
   app.route("/healthz", healthRoutes);
   app.route("/v1/runs", runsRoutes);
+  app.route("/v1/usage", usageRoutes);
   app.route("/internal", internalRoutes);
   app.notFound((c) => problemResponse(notFound(`No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
   app.onError((err, c) => {

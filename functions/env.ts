@@ -1,4 +1,9 @@
 import { z } from "zod";
+import { tenantBudgetsSchema, type TenantBudgets } from "../shared/budget/budget-spec.js";
+import { parsePriceOverrides, mergePriceOverrides } from "../shared/pricing/overrides.js";
+import { DEFAULT_PRICES, type PriceTable } from "../shared/pricing/prices.js";
+import { parseProvidersConfig, type ProvidersConfig } from "../shared/providers/providers-config.js";
+import { DEFAULT_TIER_MAP, parseTierMapJson, PROVIDER_NAME_RE, type TierMap } from "../shared/routing/tier-map.js";
 
 /**
  * Worker bindings (wrangler.toml `[vars]` and secrets). Secrets: UPSTASH_REDIS_REST_URL/TOKEN, QSTASH_TOKEN,
@@ -25,6 +30,23 @@ export interface Env {
   /** Public origin of this worker for QStash to call (e.g. https://agent-dag.example.workers.dev); default: the
    * origin of the request that started the run. */
   PUBLIC_URL?: string;
+  /** JSON providers config (shared/providers/providers-config.ts), e.g.
+   * `{"anthropic":{"type":"anthropic","apiKeySecret":"ANTHROPIC_API_KEY"}}`; `simulated` is always present. */
+  PROVIDERS?: string;
+  /** Provider of agents that name none, default `simulated`. */
+  DEFAULT_PROVIDER?: string;
+  /** JSON tier map `{provider: {fast, balanced, deep}}`, merged over the built-in `simulated` entry. */
+  TIERS?: string;
+  /** JSON price overrides `{model: {input, output, cacheRead, cacheWrite, source, asOf}}` (USD per million tokens). */
+  PRICES?: string;
+  /** JSON daily budgets per tenant `{tenant|"*": {tokens?, usd?}}` (UTC days). */
+  TENANT_BUDGETS?: string;
+  /** `<provider>:<model>` of the LLM that classifies tasks the routing rules are unsure about; unset = off. */
+  ROUTING_CLASSIFIER?: string;
+  /** Workers AI binding (wrangler.toml `[ai]`), used by providers of type `workers-ai`. */
+  AI?: unknown;
+  /** Provider API keys and other secrets named by `PROVIDERS` (`apiKeySecret`). */
+  [secret: string]: unknown;
 }
 
 /** One cron entry of `CRON_WORKFLOWS`: when `cron` fires, start `workflow` with `input`. */
@@ -51,6 +73,13 @@ export interface Config {
   simulatedLatencyMs: number;
   cronWorkflows: CronWorkflow[];
   publicUrl: string | undefined;
+  providers: ProvidersConfig;
+  defaultProvider: string;
+  tierMap: TierMap;
+  prices: PriceTable;
+  tenantBudgets: TenantBudgets;
+  /** `{provider, model}` of the routing classifier, or null when off. */
+  classifier: { provider: string; model: string } | null;
 }
 
 const configSchema = z.object({
@@ -77,7 +106,22 @@ const configSchema = z.object({
     })
     .pipe(z.array(cronWorkflowSchema)),
   PUBLIC_URL: z.url().optional(),
+  DEFAULT_PROVIDER: z.string().regex(PROVIDER_NAME_RE).default("simulated"),
+  ROUTING_CLASSIFIER: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}:\S+$/, { message: "ROUTING_CLASSIFIER must be <provider>:<model>" })
+    .optional(),
 });
+
+function parseJsonVar<T>(name: string, text: string | undefined, parse: (t: string) => T, fallback: T, problems: string[]): T {
+  if (text === undefined || text.trim() === "") return fallback;
+  try {
+    return parse(text);
+  } catch (err) {
+    problems.push(`${name}: ${(err as Error).message}`);
+    return fallback;
+  }
+}
 
 /**
  * Parses `API_KEYS` (`tenant:key,tenant2:key2`; a bare key belongs to tenant `default`).
@@ -104,6 +148,16 @@ export function parseConfig(env: Env): Config {
     throw new Error(`agent-dag is misconfigured: ${names}`);
   }
   const e = parsed.data;
+  const problems: string[] = [];
+  const providers = parseJsonVar("PROVIDERS", env.PROVIDERS, parseProvidersConfig, {} as ProvidersConfig, problems);
+  const tiers = parseJsonVar("TIERS", env.TIERS, parseTierMapJson, {} as TierMap, problems);
+  const prices = mergePriceOverrides(DEFAULT_PRICES, parseJsonVar("PRICES", env.PRICES, parsePriceOverrides, {}, problems));
+  const tenantBudgets = parseJsonVar("TENANT_BUDGETS", env.TENANT_BUDGETS, (t) => tenantBudgetsSchema.parse(JSON.parse(t)), {}, problems);
+  const tierMap = { ...DEFAULT_TIER_MAP, ...tiers };
+  if (!tierMap[e.DEFAULT_PROVIDER]) problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" has no TIERS entry`);
+  if (e.DEFAULT_PROVIDER !== "simulated" && !providers[e.DEFAULT_PROVIDER]) problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" is not in PROVIDERS`);
+  if (problems.length > 0) throw new Error(`agent-dag is misconfigured: ${problems.join("; ")}`);
+  const [classifierProvider, ...classifierModel] = e.ROUTING_CLASSIFIER?.split(":") ?? [];
   return {
     redisUrl: e.UPSTASH_REDIS_REST_URL,
     redisToken: e.UPSTASH_REDIS_REST_TOKEN,
@@ -116,5 +170,11 @@ export function parseConfig(env: Env): Config {
     simulatedLatencyMs: e.SIMULATED_LATENCY_MS,
     cronWorkflows: e.CRON_WORKFLOWS,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    providers,
+    defaultProvider: e.DEFAULT_PROVIDER,
+    tierMap,
+    prices,
+    tenantBudgets,
+    classifier: classifierProvider ? { provider: classifierProvider, model: classifierModel.join(":") } : null,
   };
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { validateWorkflow } from "../shared/dag/validate.js";
+import { runScope } from "../shared/budget/scopes.js";
 import { loadRun } from "../shared/engine/run-cache.js";
 import { startRun } from "../shared/engine/start-run.js";
 import { invalidRequest, invalidWorkflow, malformedJson, notFound, payloadTooLarge, ProblemError, problemResponse } from "../shared/errors/problem.js";
@@ -59,6 +60,7 @@ runsRoutes.post(
       dag: resolved.dag,
       input: body.data.input ?? {},
       simulate: body.data.simulate ?? null,
+      budget: body.data.budget ?? null,
       idempotencyKey,
       trigger: "api",
       baseUrl: config.publicUrl ?? new URL(c.req.url).origin,
@@ -86,7 +88,9 @@ runsRoutes.get("/:id", async (c) => {
   const snapshot = await ownedSnapshot(c, c.req.param("id"));
   const run = await loadRun(engine.store, snapshot.frozen.runId, snapshot.frozen);
   if (!run) throw new ProblemError(notFound(`No run ${c.req.param("id")}`));
-  return c.json(buildRunView(snapshot, run.dag, engine.now()));
+  const view = buildRunView(snapshot, run.dag, engine.now());
+  const budgetUsage = snapshot.frozen.budget ? await engine.budgets.store.usage(runScope(snapshot.frozen.runId)) : null;
+  return c.json({ ...view, budgetUsage });
 });
 
 runsRoutes.get("/:id/output", async (c) => {

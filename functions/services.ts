@@ -3,7 +3,10 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { BlobStore } from "../shared/blobs/blob-store.js";
 import { QStashDispatcher } from "../shared/dispatch/dispatcher.js";
 import type { Engine } from "../shared/engine/engine.js";
-import { SimulatedProvider } from "../shared/providers/simulated.js";
+import { BudgetStore } from "../shared/budget/budget-store.js";
+import { createProviders } from "../shared/providers/factory.js";
+import { CLASSIFIER_CACHE_TTL_SECONDS, llmClassifier, type TierCache } from "../shared/routing/classifier.js";
+import { isTier } from "../shared/routing/tier.js";
 import { RunStore } from "../shared/state/run-store.js";
 import { parseConfig, type Config, type Env } from "./env.js";
 
@@ -18,6 +21,19 @@ export interface Services {
 }
 
 const byEnv = new WeakMap<object, Services>();
+
+/** Routing classifier verdicts kept in Redis for {@link CLASSIFIER_CACHE_TTL_SECONDS}. */
+function redisTierCache(redis: Redis): TierCache {
+  return {
+    async get(key) {
+      const v = await redis.get<string>(key);
+      return v && isTier(v) ? v : null;
+    },
+    async set(key, tier) {
+      await redis.set(key, tier, { ex: CLASSIFIER_CACHE_TTL_SECONDS });
+    },
+  };
+}
 
 /**
  * Builds (once per bindings object, i.e. per isolate) the Redis and QStash clients and the engine.
@@ -34,11 +50,23 @@ export function services(env: Env): Services {
     enableTelemetry: false,
   });
   const qstash = new Client({ token: config.qstashToken, ...(config.qstashUrl ? { baseUrl: config.qstashUrl } : {}) });
+  const providers = createProviders(config.providers, env as Record<string, unknown>, { simulatedLatencyMs: config.simulatedLatencyMs });
+  const classifierProvider = config.classifier ? providers.get(config.classifier.provider) : undefined;
   const engine: Engine = {
     store: new RunStore(redis, config.keyPrefix),
     blobs: new BlobStore(redis, config.keyPrefix, config.retentionSeconds),
     dispatcher: new QStashDispatcher(qstash),
-    provider: new SimulatedProvider(config.simulatedLatencyMs),
+    providers,
+    routing: {
+      tierMap: config.tierMap,
+      defaultProvider: config.defaultProvider,
+      classifier:
+        config.classifier && classifierProvider
+          ? llmClassifier({ provider: classifierProvider, model: config.classifier.model, prefix: config.keyPrefix, cache: redisTierCache(redis) })
+          : undefined,
+    },
+    prices: config.prices,
+    budgets: { store: new BudgetStore(redis, config.keyPrefix), tenantDaily: config.tenantBudgets },
     config: { keyPrefix: config.keyPrefix, retentionSeconds: config.retentionSeconds, activeTtlSeconds: ACTIVE_RUN_TTL_SECONDS },
     now: () => Date.now(),
   };

@@ -48,6 +48,10 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
       outputRef: parsed.ref,
       inputTokens: parsed.usage.inputTokens,
       outputTokens: parsed.usage.outputTokens,
+      cacheReadTokens: parsed.usage.cacheReadTokens,
+      cacheWriteTokens: parsed.usage.cacheWriteTokens,
+      costMicroUsd: parsed.costMicroUsd,
+      route: parsed.route ? routeField(parsed.route) : undefined,
       model: parsed.model,
       excerpt: parsed.excerpt,
       startedAt: parsed.startedAt,
@@ -79,6 +83,11 @@ async function dispatchTaken(engine: Engine, runId: string, nodeIds: readonly st
   if (nodeIds.length === 0) return 0;
   const run = await loadRun(engine.store, runId);
   return run ? dispatchNodes(engine, run, nodeIds) : 0;
+}
+
+/** The stored form of a routing decision: `<provider>|<tier>|<source>|<reason>` (the reason may contain `|`). */
+export function routeField(route: ExecuteResult["route"]): string {
+  return [route.provider, route.tier ?? "", route.source, route.reason].join("|");
 }
 
 function parseResult(body: string): ExecuteResult | null {

@@ -2,7 +2,9 @@ import { renderTemplate, templateRefs } from "../dag/template.js";
 import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { Engine } from "./engine.js";
+import { callModel } from "./model-call.js";
 import { loadRun } from "./run-cache.js";
+import { sharedContextPointer, sharedContextRef } from "./shared-context.js";
 
 /** Characters of a node's output kept as its excerpt in progress views. */
 export const EXCERPT_CHARS = 160;
@@ -16,8 +18,13 @@ export interface ExecuteResult {
   nodeId: string;
   /** Blob ref (SHA-256 hex) of the output text. */
   ref: string;
-  usage: { inputTokens: number; outputTokens: number };
+  /** Tokens as billed; cache reads and writes are not part of `inputTokens`. */
+  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
+  /** Cost of the call, integer micro-USD (1e-6 USD). */
+  costMicroUsd: number;
   model: string;
+  /** Routing decision: provider, tier (null for a model outside the tier map), reason, source. */
+  route: { provider: string; tier: string | null; reason: string; source: string };
   /** Attempt start and end, ms since epoch. */
   startedAt: number;
   finishedAt: number;
@@ -31,10 +38,11 @@ export type ExecuteOutcome = { kind: "ran"; result: ExecuteResult } | { kind: "s
 
 /**
  * Runs one node for one QStash delivery: claims it (a duplicate delivery is skipped), loads the run input and the
- * upstream outputs its prompt reads (by reference), renders the prompt, calls the provider under the node's
- * timeout, and stores the output under its content hash. It does not advance the DAG: the callback does.
+ * upstream outputs its prompt reads (by reference), renders the prompt (an upstream output that siblings share goes
+ * first, as a cacheable prefix), routes, reserves budget, calls the provider under the node's timeout and stores
+ * the output under its content hash. It does not advance the DAG: the callback does.
  * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
- * @throws ProviderError from the provider (classified for QStash), or `non-retryable` when the run's input or an
+ * @throws ProviderError from the model call (classified for QStash), or `non-retryable` when the run's input or an
  *   upstream output has expired.
  */
 export async function executeNode(engine: Engine, runId: string, nodeId: string, lease: string): Promise<ExecuteOutcome> {
@@ -42,7 +50,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   const [claim, run] = await Promise.all([engine.store.claimNode(runId, nodeId, lease, startedAt), loadRun(engine.store, runId)]);
   if (!claim.claimed) return { kind: "skipped", reason: claim.reason };
   if (!run) return { kind: "skipped", reason: "run-missing" };
-  const { frozen } = run;
+  const { frozen, dag } = run;
   const node = frozen.workflow.nodes.find((n) => n.id === nodeId);
   if (!node) return { kind: "skipped", reason: "unknown-node" };
   const agent = frozen.workflow.agents[node.agent] ?? {};
@@ -55,26 +63,31 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   const texts = await engine.blobs.getMany([frozen.inputRef, ...upstream.map((id) => refs[id] as string)]);
   if (texts.some((t) => t == null)) throw new ProviderError("non-retryable", "run input or an upstream output has expired");
   const outputs = Object.fromEntries(upstream.map((id, i) => [id, texts[i + 1] as string]));
-  const prompt = renderTemplate(node.prompt, { input: JSON.parse(texts[0] as string), outputs });
+  const shared = sharedContextRef(frozen.workflow, nodeId);
+  const prompt = renderTemplate(node.prompt, {
+    input: JSON.parse(texts[0] as string),
+    outputs: shared ? { ...outputs, [shared]: sharedContextPointer(shared) } : outputs,
+  });
 
-  const signal = AbortSignal.timeout(settings.timeoutMs);
-  const result = await engine.provider.generate({
+  const call = await callModel(engine, {
     runId,
-    nodeId,
-    agent: node.agent,
-    system: agent.system ?? "",
-    prompt,
-    model: agent.model ?? "default",
-    maxOutputTokens: settings.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
-    temperature: agent.temperature,
+    tenant: frozen.tenant,
+    node,
+    agent,
     attempt: claim.attempt,
+    dag,
+    prompt,
+    sharedContext: shared ? outputs[shared] : undefined,
+    maxOutputTokens: settings.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+    budget: frozen.budget,
     simulate: {
       latencyMs: node.simulate?.latencyMs ?? frozen.simulate?.latencyMs,
       failAttempts: node.simulate?.failAttempts,
       outputBytes: node.simulate?.outputBytes,
     },
-    signal,
+    signal: AbortSignal.timeout(settings.timeoutMs),
   });
+  const { result } = call;
   const ref = await engine.blobs.put(result.text);
   return {
     kind: "ran",
@@ -82,8 +95,15 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
       runId,
       nodeId,
       ref,
-      usage: result.usage,
+      usage: {
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+        cacheReadTokens: result.usage.cacheReadTokens ?? 0,
+        cacheWriteTokens: result.usage.cacheWriteTokens ?? 0,
+      },
+      costMicroUsd: call.costMicroUsd,
       model: result.model,
+      route: { provider: call.route.provider, tier: call.route.tier, reason: call.route.reason, source: call.route.source },
       startedAt,
       finishedAt: engine.now(),
       excerpt: result.text.slice(0, EXCERPT_CHARS),

@@ -1,3 +1,4 @@
+import type { RunBudget } from "../budget/budget-spec.js";
 import type { CompiledDag } from "../dag/compile.js";
 import { dispatchUnavailable, idempotencyConflict, ProblemError } from "../errors/problem.js";
 import type { WorkflowDefinition } from "../schema/workflow.js";
@@ -15,6 +16,8 @@ export interface StartRunRequest {
   /** Run input (any JSON value); stored as a blob and read by templates as `{{input.*}}`. */
   input: unknown;
   simulate: { latencyMs?: number | undefined } | null;
+  /** Run budget from the trigger; null falls back to the workflow's `budget`. */
+  budget?: RunBudget | null | undefined;
   /** `Idempotency-Key` header (or a cron firing's id): the same key returns the same run. */
   idempotencyKey?: string | undefined;
   /** `api` or `cron:<expression>`. */
@@ -50,7 +53,8 @@ export async function runIdFor(tenant: string, idempotencyKey?: string): Promise
 export async function startRun(engine: Engine, req: StartRunRequest): Promise<StartRunOutcome> {
   const runId = await runIdFor(req.tenant, req.idempotencyKey);
   const inputJson = JSON.stringify(req.input ?? {});
-  const fingerprint = await sha256Hex(canonicalJson({ tenant: req.tenant, workflow: req.workflow, input: req.input ?? {}, simulate: req.simulate }));
+  const budget = req.budget ?? req.workflow.budget ?? null;
+  const fingerprint = await sha256Hex(canonicalJson({ tenant: req.tenant, workflow: req.workflow, input: req.input ?? {}, simulate: req.simulate, budget }));
   const inputRef = await engine.blobs.put(inputJson);
   const now = engine.now();
   const frozen: FrozenRun = {
@@ -59,6 +63,7 @@ export async function startRun(engine: Engine, req: StartRunRequest): Promise<St
     workflow: req.workflow,
     inputRef,
     simulate: req.simulate,
+    budget,
     baseUrl: req.baseUrl,
     trigger: req.trigger,
     createdAt: now,

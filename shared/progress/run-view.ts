@@ -10,8 +10,14 @@ export interface NodeView {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
-  usage: { inputTokens: number; outputTokens: number } | null;
+  /** Tokens as billed; cache reads/writes (Anthropic prompt caching) are not part of `inputTokens`. */
+  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number } | null;
+  /** Cost of the node's successful call, USD (from the price table). */
+  costUsd: number | null;
   model: string | null;
+  /** Routing decision: provider, tier (`fast|balanced|deep`, null for a model outside the tier map), source
+   * (`explicit|rules|classifier`) and reason, e.g. `balanced: synthesis over 5 inputs`. */
+  route: { provider: string; tier: string | null; source: string; reason: string; summary: string } | null;
   excerpt: string | null;
   error: string | null;
 }
@@ -34,7 +40,18 @@ export interface RunView {
   finishedAt: string | null;
   /** Wall time from run start to its end (or to now while running), ms. */
   makespanMs: number;
-  totals: Record<NodeStatus, number> & { nodes: number; inputTokens: number; outputTokens: number; attempts: number };
+  /** Counts per status, and sums over nodes: tokens, attempts, cost (USD; exactly the sum of the nodes' micro-USD). */
+  totals: Record<NodeStatus, number> & {
+    nodes: number;
+    inputTokens: number;
+    outputTokens: number;
+    cacheReadTokens: number;
+    cacheWriteTokens: number;
+    costUsd: number;
+    attempts: number;
+  };
+  /** The run's budget as written (tokens, USD, onBudget), or null. */
+  budget: { tokens?: number | undefined; usd?: number | undefined; onBudget: string } | null;
   /** Longest chain of node durations (measured; running nodes count their elapsed time, pending ones 0). */
   criticalPath: { nodes: string[]; durationMs: number };
   /** makespan / critical path, once the run finished; null before. */
@@ -46,6 +63,17 @@ export interface RunView {
 }
 
 const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
+
+/** Integer micro-USD (1e-6 USD) as USD. */
+const microToUsd = (micro: number): number => micro / 1_000_000;
+
+/** Parses the stored routing decision `<provider>|<tier>|<source>|<reason>` (the reason may contain `|`). */
+function parseRoute(raw: string | undefined): NodeView["route"] {
+  if (!raw) return null;
+  const [provider = "", tier = "", source = "", ...reason] = raw.split("|");
+  const why = reason.join("|");
+  return { provider, tier: tier || null, source, reason: why, summary: `${tier || provider}: ${why}` };
+}
 
 /**
  * Builds the run view from a snapshot (see RunStore.readSnapshot) and the run's compiled DAG.
@@ -64,6 +92,9 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     skipped: 0,
     inputTokens: Number(s.meta.inputTokens ?? 0),
     outputTokens: Number(s.meta.outputTokens ?? 0),
+    cacheReadTokens: Number(s.meta.cacheReadTokens ?? 0),
+    cacheWriteTokens: Number(s.meta.cacheWriteTokens ?? 0),
+    costUsd: microToUsd(Number(s.meta.costMicroUsd ?? 0)),
     attempts: 0,
   };
   const durations: Record<string, number> = {};
@@ -82,6 +113,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     const usage = s.usage[id]?.split(",").map(Number);
     const excerpt = s.excerpt[id] ?? null;
     if (excerpt?.startsWith("[SIMULATED")) simulated = true;
+    const cost = s.cost[id];
     return {
       id,
       agent: agentOf.get(id) ?? "",
@@ -90,8 +122,13 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
       startedAt: iso(started),
       finishedAt: iso(finished),
       durationMs,
-      usage: usage && usage.length === 2 ? { inputTokens: usage[0] ?? 0, outputTokens: usage[1] ?? 0 } : null,
+      usage:
+        usage && usage.length >= 2
+          ? { inputTokens: usage[0] ?? 0, outputTokens: usage[1] ?? 0, cacheReadTokens: usage[2] ?? 0, cacheWriteTokens: usage[3] ?? 0 }
+          : null,
+      costUsd: cost === undefined ? null : microToUsd(Number(cost)),
       model: s.model[id] ?? null,
+      route: parseRoute(s.route[id]),
       excerpt,
       error: s.error[id] ?? null,
     };
@@ -117,6 +154,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     finishedAt: finishedAt === null ? null : new Date(finishedAt).toISOString(),
     makespanMs,
     totals,
+    budget: s.frozen.budget ?? null,
     criticalPath: { nodes: cp.nodes, durationMs: cp.weightMs },
     makespanOverCriticalPath: finishedAt !== null && cp.weightMs > 0 ? Math.round((makespanMs / cp.weightMs) * 1000) / 1000 : null,
     simulated,

@@ -17,8 +17,11 @@ import { resolveModelChoice, type ModelChoice } from "./model-choice.js";
 import { DEEP_KEYWORDS, LIGHT_KEYWORDS, matchKeywords, roleSignal } from "./task-signals.js";
 import { minTier, type Tier } from "./tier.js";
 
+/** Difficulty hints a workflow may declare on a node or agent (`complexity`). */
+export const COMPLEXITIES = ["low", "medium", "high"] as const;
+
 /** Declared difficulty of a node (workflow hint). */
-export type Complexity = "low" | "medium" | "high";
+export type Complexity = (typeof COMPLEXITIES)[number];
 
 /** Tier of each {@link Complexity} hint. */
 export const COMPLEXITY_TIER: Readonly<Record<Complexity, Tier>> = { low: "fast", medium: "balanced", high: "deep" };
@@ -211,8 +214,10 @@ function collectSignals(input: TaskInput): TaskSignals {
   const upstreamCount = Math.max(0, input.upstreamCount);
   const dependentsCount = Math.max(0, input.dependentsCount);
   const inputTokens = Math.max(0, input.inputTokens ?? Math.ceil(input.prompt.length / 4));
-  const deepKeywords = matchKeywords(input.prompt, DEEP_KEYWORDS);
-  const lightKeywords = matchKeywords(input.prompt, LIGHT_KEYWORDS);
+  // template expressions ({{nodes.extract.output}}) name data, not what the node asks for
+  const instructions = input.prompt.replace(/\{\{[^}]*\}\}/g, " ");
+  const deepKeywords = matchKeywords(instructions, DEEP_KEYWORDS);
+  const lightKeywords = matchKeywords(instructions, LIGHT_KEYWORDS);
   const role = roleSignal(input.agent, input.nodeId, input.system);
   const P = ROUTING_POINTS;
   const points: SignalPoints[] = [];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { runBudgetSchema } from "../budget/budget-spec.js";
 import { WORKFLOW_NAME_RE } from "./workflow.js";
 
 /** Largest accepted `POST /v1/runs` body, in bytes (1 MiB); larger bodies get 413. */
@@ -11,7 +12,8 @@ export const MAX_IDEMPOTENCY_KEY_CHARS = 255;
 /**
  * Body of `POST /v1/runs`: `workflow` is the name of a bundled workflow or an inline definition (validated
  * separately, pointers under `/workflow`); `input` is any JSON value templates read as `{{input.*}}`; `simulate`
- * sets the simulated provider's default latency for this run (ms).
+ * sets the simulated provider's default latency for this run (ms); `budget` (tokens, USD, `onBudget`) replaces the
+ * workflow's run budget.
  */
 export const triggerSchema = z.strictObject({
   workflow: z.union([
@@ -20,6 +22,7 @@ export const triggerSchema = z.strictObject({
   ]),
   input: z.unknown().optional(),
   simulate: z.strictObject({ latencyMs: z.number().int().min(0).max(7_200_000).optional() }).optional(),
+  budget: runBudgetSchema.optional(),
 });
 
 /** A parsed trigger body. */

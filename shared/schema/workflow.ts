@@ -9,6 +9,9 @@
  * references are checked afterwards by `shared/dag/validate.ts`.
  */
 import { z } from "zod";
+import { runBudgetSchema } from "../budget/budget-spec.js";
+import { COMPLEXITIES } from "../routing/analyze-task.js";
+import { PROVIDER_NAME_RE } from "../routing/tier-map.js";
 import { durationSchema } from "./duration.js";
 
 /** Workflow name pattern: lowercase letters, digits and dashes, 1..64 chars, not starting with a dash. */
@@ -48,12 +51,16 @@ const retriesSchema = z.number().int().min(0).max(MAX_RETRIES);
 const maxOutputTokensSchema = z.number().int().min(1).max(MAX_OUTPUT_TOKENS_LIMIT);
 
 /**
- * An agent profile: system prompt, model (tier name or concrete model), default output limit (tokens) and sampling
- * temperature (0..2, the widest range providers accept).
+ * An agent profile: system prompt, `provider` (a name in config `PROVIDERS`; default config `DEFAULT_PROVIDER`),
+ * `model` (`"auto"` or absent: routed by task analysis; a tier `fast|balanced|deep`; `"<provider>:<tier>"`; or a
+ * concrete model id), a `complexity` hint for routing, default output limit (tokens) and sampling temperature (0..2,
+ * the widest range providers accept).
  */
 export const agentProfileSchema = z.strictObject({
   system: z.string().max(MAX_PROMPT_CHARS).optional(),
+  provider: z.string().regex(PROVIDER_NAME_RE, { message: "provider must match /^[a-z0-9][a-z0-9-]{0,63}$/" }).optional(),
   model: z.string().min(1).max(128).optional(),
+  complexity: z.enum(COMPLEXITIES).optional(),
   maxOutputTokens: maxOutputTokensSchema.optional(),
   temperature: z.number().min(0).max(2).optional(),
 });
@@ -75,7 +82,8 @@ export const simulateSchema = z.strictObject({
 /**
  * One node. `kind` defaults to `"llm"`; `"http"` is reserved and rejected as "not supported yet".
  * `dependsOn` defaults to `[]`; duplicates are allowed and collapsed by the compiler.
- * `retries`, `timeout`, `maxOutputTokens` override the workflow defaults / the agent's values.
+ * `retries`, `timeout`, `maxOutputTokens` override the workflow defaults / the agent's values; `model` (same forms
+ * as the agent's) and `complexity` override the agent's for routing: an explicit model or tier always wins.
  */
 export const workflowNodeSchema = z.strictObject({
   id: z.string().regex(NODE_ID_RE, {
@@ -93,6 +101,8 @@ export const workflowNodeSchema = z.strictObject({
   retries: retriesSchema.optional(),
   timeout: durationSchema.optional(),
   maxOutputTokens: maxOutputTokensSchema.optional(),
+  model: z.string().min(1).max(128).optional(),
+  complexity: z.enum(COMPLEXITIES).optional(),
   simulate: simulateSchema.optional(),
 });
 
@@ -120,6 +130,7 @@ export const workflowDefinitionSchema = z.strictObject({
   description: z.string().max(4000).optional(),
   concurrency: z.number().int().min(1).max(1000).default(DEFAULT_CONCURRENCY),
   mode: z.enum(RUN_MODES).default("eager"),
+  budget: runBudgetSchema.optional(),
   defaults: workflowDefaultsSchema.default({ retries: DEFAULT_RETRIES, timeout: DEFAULT_TIMEOUT }),
   agents: z
     .record(

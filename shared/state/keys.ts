@@ -18,7 +18,7 @@ export const RUN_KEY_NAMES = [
   "started", // hash nodeId -> start of the latest attempt (ms since epoch)
   "finished", // hash nodeId -> end of the node (ms since epoch)
   "output", // hash nodeId -> blob ref (content hash) of the node's output
-  "usage", // hash nodeId -> "<inputTokens>,<outputTokens>"
+  "usage", // hash nodeId -> "<inputTokens>,<outputTokens>,<cacheReadTokens>,<cacheWriteTokens>"
   "model", // hash nodeId -> model that produced the output
   "excerpt", // hash nodeId -> first characters of the output
   "error", // hash nodeId -> last error message
@@ -28,6 +28,8 @@ export const RUN_KEY_NAMES = [
   "levelLeft", // hash level -> nodes of that level not yet terminal
   "levelNodes", // hash level -> comma-separated node ids of that level
   "took", // hash nodeId -> comma-separated nodes taken for dispatch when this node finished
+  "cost", // hash nodeId -> cost of the producing call, integer micro-USD (1e-6 USD)
+  "route", // hash nodeId -> routing decision "<provider>|<tier>|<source>|<reason>"
 ] as const;
 
 /** One of {@link RUN_KEY_NAMES}. */

@@ -41,11 +41,18 @@ export type StartRunResult =
 /** Outcome of {@link RunStore.claimNode}: `attempt` is 1-based; `reason` says why the delivery must not run. */
 export type ClaimResult = { claimed: true; attempt: number } | { claimed: false; reason: string };
 
-/** What the execute step produced, recorded by {@link RunStore.completeNode}. */
+/** What the execute step produced, recorded by {@link RunStore.completeNode}. Tokens as billed; cache reads and
+ * writes are not part of `inputTokens`. */
 export interface NodeCompletion {
   outputRef: string;
   inputTokens: number;
   outputTokens: number;
+  cacheReadTokens?: number | undefined;
+  cacheWriteTokens?: number | undefined;
+  /** Cost of the call in integer micro-USD (1e-6 USD). */
+  costMicroUsd?: number | undefined;
+  /** Routing decision: `<provider>|<tier>|<source>|<reason>`. */
+  route?: string | undefined;
   model: string;
   excerpt: string;
   /** Start of the producing attempt, ms since epoch. */
@@ -170,11 +177,15 @@ export class RunStore {
       nodeId,
       c.finishedAt,
       c.outputRef,
-      Math.max(0, Math.round(c.inputTokens)),
-      Math.max(0, Math.round(c.outputTokens)),
+      count(c.inputTokens),
+      count(c.outputTokens),
       c.model,
       c.excerpt,
       c.startedAt,
+      count(c.cacheReadTokens),
+      count(c.cacheWriteTokens),
+      count(c.costMicroUsd),
+      c.route ?? "",
     ]);
     return toTransition(res);
   }
@@ -232,12 +243,12 @@ export class RunStore {
   }
 
   /**
-   * Everything stored about a run, in one pipeline of a fixed number of commands (13), whatever the DAG's size.
+   * Everything stored about a run, in one pipeline of a fixed number of commands (2 + one per per-node hash), whatever the DAG's size.
    * @returns null when the run does not exist (never created, or expired after its retention).
    */
   async readSnapshot(runId: string): Promise<RunSnapshot | null> {
     const k = this.keys(runId);
-    const hashes = ["status", "attempts", "started", "finished", "output", "usage", "model", "excerpt", "error"] as const;
+    const hashes = ["status", "attempts", "started", "finished", "output", "usage", "model", "excerpt", "error", "cost", "route"] as const;
     const p = this.redis.pipeline();
     p.hgetall(k.meta);
     p.get(k.def);
@@ -265,6 +276,11 @@ export function hashReply(raw: unknown): Record<string, string> {
     return out;
   }
   return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+/** A non-negative integer count (tokens, micro-USD); undefined counts as 0. */
+function count(n: number | undefined): number {
+  return Math.max(0, Math.round(n ?? 0));
 }
 
 function toTransition(res: (string | number)[]): TransitionResult {

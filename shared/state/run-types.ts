@@ -1,3 +1,4 @@
+import type { RunBudget } from "../budget/budget-spec.js";
 import type { WorkflowDefinition } from "../schema/workflow.js";
 
 /** Status of a node in a run (the todo-list states shown by `GET /v1/runs/:id`). */
@@ -21,6 +22,8 @@ export interface FrozenRun {
   workflow: WorkflowDefinition;
   /** Blob ref (SHA-256 hex) of the run input JSON. */
   inputRef: string;
+  /** The run budget (trigger's, else workflow's), or null for none. */
+  budget: RunBudget | null;
   /** Run-wide simulation settings from the trigger (simulated provider only). */
   simulate: { latencyMs?: number | undefined } | null;
   /** Public origin of the worker that QStash calls back (e.g. `https://agent-dag.example.workers.dev`). */
@@ -48,7 +51,7 @@ export interface RunSnapshot {
   finished: Record<string, string>;
   /** Per node: output blob ref. */
   output: Record<string, string>;
-  /** Per node: "<inputTokens>,<outputTokens>". */
+  /** Per node: "<inputTokens>,<outputTokens>,<cacheReadTokens>,<cacheWriteTokens>". */
   usage: Record<string, string>;
   /** Per node: model id. */
   model: Record<string, string>;
@@ -56,4 +59,8 @@ export interface RunSnapshot {
   excerpt: Record<string, string>;
   /** Per node: last error. */
   error: Record<string, string>;
+  /** Per node: cost of the producing call, integer micro-USD. */
+  cost: Record<string, string>;
+  /** Per node: routing decision `<provider>|<tier>|<source>|<reason>`. */
+  route: Record<string, string>;
 }

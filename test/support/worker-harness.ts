@@ -33,10 +33,16 @@ export interface RunViewLike {
 
 /**
  * Starts the local stack on ephemeral ports and the worker on a free port, with bindings pointing at the stack and a
- * random key prefix. `vars` override further bindings (e.g. SIMULATED_LATENCY_MS).
+ * random key prefix. `vars` override further bindings (e.g. SIMULATED_LATENCY_MS); `retrySpeedup` divides QStash's
+ * retry delays (default 1000; 1 = real time).
  */
-export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<string, string> } = {}): Promise<Harness> {
-  const stack = await startLocalStack({ redisPort: 0, qstashPort: 0, ...(opts.chaos ? { chaos: opts.chaos } : {}) });
+export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<string, string>; retrySpeedup?: number } = {}): Promise<Harness> {
+  const stack = await startLocalStack({
+    redisPort: 0,
+    qstashPort: 0,
+    ...(opts.chaos ? { chaos: opts.chaos } : {}),
+    ...(opts.retrySpeedup ? { retrySpeedup: opts.retrySpeedup } : {}),
+  });
   const port = await freePort();
   const prefix = `test-e2e-${Math.random().toString(36).slice(2, 10)}`;
   const url = `http://127.0.0.1:${port}`;

@@ -13,6 +13,10 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[6] model          model id that produced the output
  * ARGV[7] excerpt        first characters of the output
  * ARGV[8] startedAt      ms since epoch of the attempt that produced the output ('' keeps the claimed time)
+ * ARGV[9] cacheReadTokens   integer (prompt-cache reads, not part of inputTokens)
+ * ARGV[10] cacheWriteTokens integer (prompt-cache writes, not part of inputTokens)
+ * ARGV[11] costMicroUsd     integer micro-USD (1e-6 USD) of the call
+ * ARGV[12] route            "<provider>|<tier>|<source>|<reason>"
  *
  * Returns `{1, runStatus, taken…}` when it applied the completion; `taken` are the nodes to publish now (status
  * `queued`). A duplicate or late callback changes nothing and returns `{0, runStatus, queued…}`: for an already-done
@@ -38,7 +42,9 @@ end
 
 redis.call('HSET', K.status, node, 'done')
 redis.call('HSET', K.output, node, ARGV[3])
-redis.call('HSET', K.usage, node, ARGV[4] .. ',' .. ARGV[5])
+redis.call('HSET', K.usage, node, ARGV[4] .. ',' .. ARGV[5] .. ',' .. ARGV[9] .. ',' .. ARGV[10])
+redis.call('HSET', K.cost, node, ARGV[11])
+redis.call('HSET', K.route, node, ARGV[12])
 redis.call('HSET', K.model, node, ARGV[6])
 redis.call('HSET', K.excerpt, node, ARGV[7])
 redis.call('HSET', K.finished, node, now)
@@ -49,6 +55,9 @@ redis.call('HINCRBY', K.meta, 'terminalCount', 1)
 redis.call('HINCRBY', K.meta, 'inflight', -1)
 redis.call('HINCRBY', K.meta, 'inputTokens', tonumber(ARGV[4]))
 redis.call('HINCRBY', K.meta, 'outputTokens', tonumber(ARGV[5]))
+redis.call('HINCRBY', K.meta, 'cacheReadTokens', tonumber(ARGV[9]))
+redis.call('HINCRBY', K.meta, 'cacheWriteTokens', tonumber(ARGV[10]))
+redis.call('HINCRBY', K.meta, 'costMicroUsd', tonumber(ARGV[11]))
 level_done(node)
 
 for _, d in ipairs(csv(redis.call('HGET', K.dependents, node))) do

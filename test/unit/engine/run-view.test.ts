@@ -20,6 +20,7 @@ function snapshot(over: Partial<RunSnapshot>): RunSnapshot {
       workflow: { name: "w", concurrency: 5, mode: "eager", defaults: { retries: 3, timeout: "120s" }, agents: { x: {} }, nodes },
       inputRef: "r",
       simulate: null,
+      budget: null,
       baseUrl: "http://w",
       trigger: "api",
       createdAt: 1000,
@@ -33,6 +34,8 @@ function snapshot(over: Partial<RunSnapshot>): RunSnapshot {
     model: {},
     excerpt: {},
     error: {},
+    cost: {},
+    route: {},
     ...over,
   };
 }

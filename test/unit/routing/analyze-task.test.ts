@@ -152,3 +152,19 @@ describe("analyzeTask on review-all (every node as auto)", () => {
     expect({ tier: a.tier, confident: a.confident, reason: a.reason }).toEqual({ tier, confident, reason });
   });
 });
+
+describe("keywords come from the instructions, not from template expressions", () => {
+  it("ignores the names inside {{…}}", () => {
+    const a = analyzeTask({
+      nodeId: "audit",
+      agent: "a",
+      prompt: "Audit the security architecture and design trade-offs of {{nodes.extract.output}} and {{input.list}}",
+      upstreamCount: 1,
+      dependentsCount: 0,
+      isSink: true,
+      maxOutputTokens: 1024,
+    });
+    expect(a.signals.lightKeywords).toEqual([]);
+    expect(a.tier).toBe("deep");
+  });
+});

@@ -50,6 +50,7 @@ describe.each([
       workflow: { name: "w", concurrency: opts.concurrency ?? 1000, mode: opts.mode ?? "eager", defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
       inputRef: "0".repeat(64),
       simulate: null,
+      budget: null,
       baseUrl: "http://w",
       trigger: "api",
       createdAt: 0,

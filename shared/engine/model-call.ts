@@ -1,0 +1,174 @@
+import type { RunBudget } from "../budget/budget-spec.js";
+import { releaseHold, settleHold, type BudgetHold, type ScopedLimits } from "../budget/reserve-scopes.js";
+import { reserveWithPolicy } from "../budget/reserve-with-policy.js";
+import { runScope, tenantDayScope } from "../budget/scopes.js";
+import { usdToMicroUsd } from "../budget/units.js";
+import { remainingUsd, worstCase } from "../budget/worst-case.js";
+import type { CompiledDag } from "../dag/types.js";
+import { costUsd } from "../pricing/cost.js";
+import { ProviderError, type GenerateResult, type TokenUsage } from "../providers/provider.js";
+import { estimateTokens } from "../providers/simulated.js";
+import { routeModel, type RouteDecision } from "../routing/route-model.js";
+import { modelForTier } from "../routing/tier-map.js";
+import type { AgentProfile, WorkflowNode } from "../schema/workflow.js";
+import type { Engine } from "./engine.js";
+
+/** One node's model call, as execute prepares it. */
+export interface ModelCallInput {
+  runId: string;
+  tenant: string;
+  node: WorkflowNode;
+  agent: AgentProfile;
+  attempt: number;
+  dag: CompiledDag;
+  /** Rendered prompt (without the shared context). */
+  prompt: string;
+  /** Upstream output sent first as a cacheable prefix, if any. */
+  sharedContext: string | undefined;
+  maxOutputTokens: number;
+  budget: RunBudget | null;
+  simulate: { latencyMs?: number | undefined; failAttempts?: number | undefined; outputBytes?: number | undefined };
+  signal: AbortSignal;
+}
+
+/** What the call produced, with its routing decision, cost and budget note. */
+export interface ModelCallResult {
+  result: GenerateResult;
+  route: Pick<RouteDecision, "provider" | "tier" | "model" | "reason" | "source">;
+  /** Cost of the call, integer micro-USD (1e-6 USD), from the price table. */
+  costMicroUsd: number;
+  /** e.g. `budget: downgraded deep -> balanced (run budget)`, or null. */
+  budgetNote: string | null;
+}
+
+/** Every token a call billed: plain input + output + cache reads + cache writes. */
+export function billedTokens(u: TokenUsage): number {
+  return u.inputTokens + u.outputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0);
+}
+
+/**
+ * Routes, reserves, calls and settles one node's model call (design.md, decision 6):
+ * 1. route: an explicit model or tier wins; otherwise task analysis picks `fast|balanced|deep` (capped by the USD
+ *    left in the tightest budget), optionally asking the classifier when the rules are unsure;
+ * 2. reserve the worst case (estimated input + `maxOutputTokens`, priced for the model) in the run budget and the
+ *    tenant's daily budget, atomically per budget (Lua); when it does not fit, `onBudget: "downgrade"` retries one
+ *    tier down, `"fail"` fails the node;
+ * 3. call the provider; a failed call releases the reservation, a successful one settles the actual usage.
+ * @throws ProviderError `non-retryable` when the budget refuses, the provider is not configured or a budgeted model
+ *   has no price; whatever the provider throws (after releasing the reservation).
+ */
+export async function callModel(engine: Engine, input: ModelCallInput): Promise<ModelCallResult> {
+  const { node, agent, dag } = input;
+  const system = agent.system ?? "";
+  const inputTokens = estimateTokens(system) + estimateTokens(input.sharedContext ?? "") + estimateTokens(input.prompt);
+  const scopes = budgetScopes(engine, input);
+  const needsUsd = scopes.some((s) => s.limits.usd !== undefined);
+  const price = (model: string, usage: TokenUsage): number => {
+    try {
+      return costUsd(model, usage, engine.prices);
+    } catch (err) {
+      if (needsUsd) throw new ProviderError("non-retryable", `${(err as Error).message}; a USD budget needs a price (config PRICES)`);
+      return 0;
+    }
+  };
+  const usages = needsUsd ? await Promise.all(scopes.map((s) => engine.budgets.store.usage(s.scope))) : [];
+  const provider = agent.provider ?? engine.routing.defaultProvider;
+  const decision = await routeModel(
+    {
+      nodeId: node.id,
+      agent: node.agent,
+      agentModel: agent.model,
+      nodeModel: node.model,
+      complexity: node.complexity ?? agent.complexity,
+      // what the node asks for is its template; the upstream data it reads only counts by size (inputTokens)
+      prompt: node.prompt,
+      system,
+      inputTokens,
+      upstreamCount: dag.dependencies[node.id]?.length ?? 0,
+      dependentsCount: dag.dependents[node.id]?.length ?? 0,
+      isSink: (dag.dependents[node.id]?.length ?? 0) === 0,
+      maxOutputTokens: input.maxOutputTokens,
+      budgetRemainingUsd: remainingUsd(usages),
+    },
+    {
+      tierMap: engine.routing.tierMap,
+      provider,
+      classifier: engine.routing.classifier,
+      costUsd: (m, u) => price(m, u),
+      signal: input.signal,
+      runId: input.runId,
+    },
+  );
+
+  let model = decision.model;
+  let tier = decision.tier;
+  let hold: BudgetHold | null = null;
+  let budgetNote: string | null = null;
+  if (scopes.length > 0) {
+    const policy = await reserveWithPolicy({
+      store: engine.budgets.store,
+      scopes,
+      reservationId: `${input.runId}:${node.id}:${input.attempt}`,
+      onBudget: input.budget?.onBudget ?? "fail",
+      start: { tier, model },
+      worstCase: (m) => worstCase(inputTokens, input.maxOutputTokens, (u) => price(m, u)),
+      modelForTier: (t) => modelForTier(engine.routing.tierMap, decision.provider, t),
+    });
+    if (!policy.ok) {
+      const why = policy.status === "refused" ? policy.error.message : `budget reservation already ${policy.closedAs}`;
+      throw new ProviderError("non-retryable", why);
+    }
+    hold = policy.hold;
+    model = policy.chosen.model;
+    tier = policy.chosen.tier;
+    budgetNote = policy.note;
+  }
+
+  const llm = engine.providers.get(decision.provider);
+  if (!llm) {
+    if (hold) await releaseHold(engine.budgets.store, hold);
+    throw new ProviderError("non-retryable", `provider "${decision.provider}" is not configured (config PROVIDERS)`);
+  }
+  let result: GenerateResult;
+  try {
+    result = await llm.generate({
+      runId: input.runId,
+      nodeId: node.id,
+      agent: node.agent,
+      system,
+      prompt: input.prompt,
+      sharedContext: input.sharedContext,
+      model,
+      maxOutputTokens: input.maxOutputTokens,
+      temperature: agent.temperature,
+      attempt: input.attempt,
+      simulate: input.simulate,
+      signal: input.signal,
+    });
+  } catch (err) {
+    if (hold) await releaseHold(engine.budgets.store, hold);
+    throw err;
+  }
+  const usd = price(result.model, result.usage);
+  if (hold) await settleHold(engine.budgets.store, hold, { tokens: billedTokens(result.usage), usd });
+  return {
+    result,
+    route: { provider: decision.provider, tier, model, reason: budgetNote ? `${decision.reason}; ${budgetNote}` : decision.reason, source: decision.source },
+    costMicroUsd: usdToMicroUsd(usd, "nearest"),
+    budgetNote,
+  };
+}
+
+/** The node's budgets, most likely to refuse first: the run's, then the tenant's day. Empty when none applies. */
+function budgetScopes(engine: Engine, input: ModelCallInput): ScopedLimits[] {
+  const scopes: ScopedLimits[] = [];
+  const run = input.budget;
+  if (run && (run.tokens !== undefined || run.usd !== undefined)) {
+    scopes.push({ scope: runScope(input.runId), limits: { tokens: run.tokens, usd: run.usd } });
+  }
+  const daily = engine.budgets.tenantDaily[input.tenant] ?? engine.budgets.tenantDaily["*"];
+  if (daily && (daily.tokens !== undefined || daily.usd !== undefined)) {
+    scopes.push({ scope: tenantDayScope(input.tenant, engine.now()), limits: { tokens: daily.tokens, usd: daily.usd } });
+  }
+  return scopes;
+}

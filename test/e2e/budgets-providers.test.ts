@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeAnthropic } from "../../local/fake-providers/anthropic.js";
+import type { FakeProviderServer } from "../../local/fake-providers/harness.js";
+import { startHarness, type Harness } from "../support/worker-harness.js";
+import { node, workflow } from "../support/workflows.js";
+
+interface ViewNode {
+  id: string;
+  status: string;
+  attempts: number;
+  error: string | null;
+  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number } | null;
+  costUsd: number | null;
+  model: string | null;
+  route: { tier: string | null; reason: string; source: string } | null;
+}
+interface View {
+  status: string;
+  totals: Record<string, number>;
+  levels: { nodes: ViewNode[] }[];
+  budgetUsage: { usedTokens: number; reservedTokens: number } | null;
+}
+
+async function view(h: Harness, runId: string): Promise<View> {
+  await h.waitForRun(runId);
+  const res = await fetch(`${h.url}/v1/runs/${runId}`, { headers: { authorization: "Bearer dev-key" } });
+  return (await res.json()) as View;
+}
+const nodesOf = (v: View) => v.levels.flatMap((l) => l.nodes);
+
+describe("budgets through the full stack", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("20 parallel nodes racing for a budget that fits five: at most five run, the total never exceeds it", async () => {
+    // each call's worst case is exact: input estimate 3 + 2 tokens ("You test." / "Do nX."), output padded to the
+    // 100-token limit, so 5 calls use 525 tokens and a settled call frees nothing
+    const perCall = 3 + 2 + 100;
+    const budget = { tokens: 5 * perCall, onBudget: "fail" as const };
+    for (let round = 0; round < 5; round++) {
+      const nodes = Array.from({ length: 20 }, (_, i) =>
+        node(`n${i % 10}${i >= 10 ? "x" : ""}`.slice(0, 3), [], { maxOutputTokens: 100, simulate: { latencyMs: 300, outputBytes: 400 } }),
+      );
+      const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 20 }), budget, input: { round } });
+      const v = await view(h, body.runId);
+      const done = nodesOf(v).filter((n) => n.status === "done");
+      const refused = nodesOf(v).filter((n) => n.status === "failed");
+      expect(done.length).toBeLessThanOrEqual(5);
+      expect(done.length + refused.length).toBe(20);
+      for (const n of refused) {
+        expect(n.error).toMatch(/run budget exceeded/);
+        expect(n.attempts).toBe(1); // a budget refusal is not retried
+      }
+      const used = done.reduce((sum, n) => sum + (n.usage ? n.usage.inputTokens + n.usage.outputTokens : 0), 0);
+      expect(used).toBeLessThanOrEqual(budget.tokens);
+      expect(v.budgetUsage?.usedTokens).toBe(used);
+      expect(v.budgetUsage?.reservedTokens).toBe(0);
+    }
+  });
+
+});
+
+describe("real provider wire format (fake Anthropic) through the full stack", () => {
+  let h: Harness;
+  let fake: FakeProviderServer;
+  beforeAll(async () => {
+    fake = await startFakeAnthropic({ port: 0 });
+    h = await startHarness({
+      retrySpeedup: 1,
+      vars: {
+        PROVIDERS: JSON.stringify({ anthropic: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" } }),
+        ANTHROPIC_API_KEY: "fake-key",
+        DEFAULT_PROVIDER: "anthropic",
+        TIERS: JSON.stringify({ anthropic: { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" } }),
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+
+  it("routes, prices and records each node; the run total is the sum of the nodes", async () => {
+    fake.reset();
+    const wf = workflow(
+      [
+        node("extract", [], { prompt: "Extract and list the names in this text." }),
+        node("audit", ["extract"], { prompt: "Audit the security architecture and design trade-offs of this:\n{{nodes.extract.output}}" }),
+      ],
+      { agents: { a: { system: "You are careful." } } }, // no model: routed automatically
+    );
+    const v = await view(h, (await h.startRun({ workflow: wf })).body.runId);
+    expect(v.status).toBe("completed");
+    const [extract, audit] = nodesOf(v);
+    expect(extract?.route?.tier).toBe("fast");
+    expect(extract?.route).toMatchObject({ provider: "anthropic", source: "rules" });
+    expect(audit?.route).toMatchObject({ provider: "anthropic", tier: "deep", source: "rules" });
+    expect(audit?.model).toBe("claude-opus-4-5");
+    for (const n of [extract, audit]) expect(n?.costUsd).toBeGreaterThan(0);
+    const micro = (x: number) => Math.round(x * 1e6);
+    expect(micro(v.totals.costUsd ?? 0)).toBe(micro(extract?.costUsd ?? 0) + micro(audit?.costUsd ?? 0));
+    expect(fake.calls().filter((c) => c.status === 200)).toHaveLength(2);
+  });
+
+  it("downgrades a tier when the budget does not fit and records why", async () => {
+    fake.reset();
+    // worst case of 2,000 output tokens: Opus and Sonnet do not fit in $0.02, Haiku does
+    const wf = workflow([node("deep-one", [], { model: "deep", maxOutputTokens: 2000 })]);
+    const v = await view(h, (await h.startRun({ workflow: wf, budget: { usd: 0.02, onBudget: "downgrade" } })).body.runId);
+    const n = nodesOf(v)[0] as ViewNode;
+    expect(n.status).toBe("done");
+    expect(n.route?.tier).toBe("fast");
+    expect(n.model).toBe("claude-haiku-4-5");
+    expect(n.route?.reason).toMatch(/downgraded deep -> balanced -> fast/);
+    expect(fake.requestsByModel()).toEqual({ "claude-haiku-4-5": 1 });
+  });
+
+  it("fails the node with a budget error when onBudget is fail", async () => {
+    fake.reset();
+    const wf = workflow([node("deep-one", [], { model: "deep", maxOutputTokens: 2000 })]);
+    const v = await view(h, (await h.startRun({ workflow: wf, budget: { usd: 0.02, onBudget: "fail" } })).body.runId);
+    const n = nodesOf(v)[0] as ViewNode;
+    expect(v.status).toBe("failed");
+    expect(n.error).toMatch(/run budget exceeded/);
+    expect(fake.calls()).toHaveLength(0);
+  });
+
+  it("retries a 429 after its Retry-After", async () => {
+    fake.reset();
+    fake.setBehaviour({ faults: [{ status: 429, retryAfterSeconds: 1 }] });
+    const v = await view(h, (await h.startRun({ workflow: workflow([node("limited", [], { model: "fast" })]) })).body.runId);
+    expect(v.status).toBe("completed");
+    expect(nodesOf(v)[0]?.attempts).toBe(2);
+    const calls = fake.calls();
+    expect(calls.map((c) => c.status)).toEqual([429, 200]);
+    expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("does not retry a 400: the node fails with the provider's message", async () => {
+    fake.reset();
+    fake.setBehaviour({ faults: [{ status: 400, message: "prompt is too long: 250000 tokens > 200000 maximum" }] });
+    const v = await view(h, (await h.startRun({ workflow: workflow([node("too-long", [], { model: "fast", retries: 3 })]) })).body.runId);
+    expect(v.status).toBe("failed");
+    const n = nodesOf(v)[0];
+    expect(n?.attempts).toBe(1);
+    expect(n?.error).toMatch(/prompt is too long/);
+    expect(fake.calls()).toHaveLength(1);
+  });
+});
