@@ -10,6 +10,7 @@ import { buildRunView } from "../shared/progress/run-view.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_TRIGGER_BYTES, triggerSchema } from "../shared/schema/trigger.js";
 import type { AppEnv } from "./app-env.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
+import { withBundledAgents } from "./agent-registry.js";
 import { bundledWorkflow } from "./workflow-registry.js";
 
 /**
@@ -50,7 +51,7 @@ runsRoutes.post(
         );
       }
     } else {
-      const v = validateWorkflow(body.data.workflow, "/workflow");
+      const v = validateWorkflow(withBundledAgents(body.data.workflow), "/workflow");
       if (!v.ok) throw new ProblemError(v.problem);
       resolved = v;
     }

@@ -1,6 +1,7 @@
 import reviewAll from "../workflows/review-all.json";
 import type { CompiledDag } from "../shared/dag/types.js";
 import { validateWorkflow } from "../shared/dag/validate.js";
+import { withBundledAgents } from "./agent-registry.js";
 import type { WorkflowDefinition } from "../shared/schema/workflow.js";
 
 /** Workflow definitions bundled with the worker (from `workflows/*.json`), startable by name. */
@@ -16,7 +17,7 @@ const compiled = new Map<string, { workflow: WorkflowDefinition; dag: CompiledDa
 export function bundledWorkflow(name: string): { workflow: WorkflowDefinition; dag: CompiledDag } | undefined {
   if (compiled.size === 0) {
     for (const raw of BUNDLED_WORKFLOWS) {
-      const v = validateWorkflow(raw);
+      const v = validateWorkflow(withBundledAgents(raw));
       if (!v.ok) throw new Error(`bundled workflow is invalid: ${JSON.stringify(v.problem)}`);
       compiled.set(v.workflow.name, { workflow: v.workflow, dag: v.dag });
     }

@@ -56,6 +56,13 @@ describe("starting runs", () => {
     expect(conflict.status).toBe(409);
   });
 
+  it("resolves agents bundled in workflows/agents by name; an unknown one is a 422", async () => {
+    const body = { name: "bundled", nodes: [{ id: "s", agent: "summarizer", prompt: "Summarize {{input.text}}" }] };
+    expect((await postRun({ workflow: body, input: { text: "hi" } })).status).toBe(202);
+    const unknown = await postRun({ workflow: { ...body, nodes: [{ id: "s", agent: "nobody", prompt: "x" }] } });
+    expect(unknown.status).toBe(422);
+  });
+
   it("hides a run from another tenant", async () => {
     const res = await postRun({ workflow: workflow([node("a")]) });
     const { links } = (await res.json()) as Started;
