@@ -3,6 +3,8 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { MAX_BUDGET_TOKENS, MAX_BUDGET_USD } from "../shared/budget/budget-spec";
+import { ON_BUDGET, type OnBudget } from "../shared/budget/reserve-with-policy";
 
 /** Default latency of each simulated model call, ms. */
 export const DEFAULT_LATENCY_MS = 1000;
@@ -13,12 +15,42 @@ export const DEFAULT_TIMEOUT_MS = 120_000;
 /** Largest simulated latency, ms: the workflow schema's `simulate.latencyMs` limit (2 h). */
 export const MAX_LATENCY_MS = 7_200_000;
 
+/**
+ * Model providers the demo can run against: `simulated` (the worker's built-in simulated provider, no HTTP) or
+ * `fake-anthropic` (a local fake of the Anthropic Messages API, local/fake-providers/anthropic.ts, reached through
+ * the real Anthropic provider of the worker).
+ */
+export const DEMO_PROVIDERS = ["simulated", "fake-anthropic"] as const;
+
+/** One of {@link DEMO_PROVIDERS}. */
+export type DemoProvider = (typeof DEMO_PROVIDERS)[number];
+
+/** A run budget as the trigger body carries it (shared/budget/budget-spec.ts `runBudgetSchema`). */
+export interface DemoBudget {
+  /** Limit in US dollars. */
+  usd?: number;
+  /** Limit in tokens (input + output). */
+  tokens?: number;
+  /** What happens when a call would exceed the budget: fail it, or retry one tier down. */
+  onBudget: OnBudget;
+}
+
+/** Largest `--fake-reply-tokens` (ours: 100k tokens, 400 KB of filler text per answer). */
+export const MAX_FAKE_REPLY_TOKENS = 100_000;
+
 /** The demo's settings. */
 export interface DemoOptions {
   /** Absolute path of the codebase to review. */
   repo: string;
-  /** Latency of each simulated model call, ms (sent as the run's `simulate.latencyMs`). */
+  /** Latency of each model call, ms: the run's `simulate.latencyMs`, or the fake provider's answer delay. */
   latencyMs: number;
+  /** The model provider to run against. */
+  provider: DemoProvider;
+  /** The run's budget (sent as the trigger's `budget`), or null for none. */
+  budget: DemoBudget | null;
+  /** With `fake-anthropic`: length of every fake answer in tokens (a fixed filler text), or null for the fake's
+   * short echo of the prompt. */
+  fakeReplyTokens: number | null;
   /** How long to wait for the run to finish before giving up, ms. */
   timeoutMs: number;
   /** Print the final RunView as JSON on stdout (progress then goes to stderr). */
@@ -32,20 +64,35 @@ export interface DemoOptions {
 }
 
 /** The usage text printed by `--help` and after a usage error. */
-export const DEMO_USAGE = `Usage: npm run demo -- [--repo <path>] [--latency-ms <ms>] [--timeout-ms <ms>] [--json] [--memory] [--verbose]
+export const DEMO_USAGE = `Usage: npm run demo -- [--repo <path>] [--provider simulated|fake-anthropic] [--latency-ms <ms>]
+                      [--budget-usd <usd>] [--budget-tokens <n>] [--on-budget fail|downgrade] [--fake-reply-tokens <n>]
+                      [--timeout-ms <ms>] [--json] [--memory] [--verbose]
 
 Runs the review-all workflow on a codebase, on your machine: a local Upstash stack (Redis REST + QStash),
-the worker under wrangler, and the simulated model provider. No account, no Docker, no tunnel.
+the worker under wrangler, and a model provider that calls no real model. No account, no Docker, no tunnel.
+Agents are routed to tiers (fast / balanced / deep); the report shows each node's tier, reason, tokens and cost.
 
   --repo <path>        codebase to review (default: the current directory)
-  --latency-ms <ms>    latency of each simulated model call (default: ${DEFAULT_LATENCY_MS})
+  --provider <name>    simulated: the worker's simulated provider (default; models sim-fast/balanced/deep)
+                       fake-anthropic: a local fake of the Anthropic Messages API, called by the worker's
+                       real Anthropic provider (models claude-haiku-4-5 / claude-sonnet-4-5 / claude-opus-4-5,
+                       priced from the built-in price table)
+  --latency-ms <ms>    latency of each model call (default: ${DEFAULT_LATENCY_MS})
+  --budget-usd <usd>   run budget in US dollars, e.g. 0.05
+  --budget-tokens <n>  run budget in tokens (input + output)
+  --on-budget <what>   fail (default) or downgrade: retry a call that would exceed the budget one tier down
+  --fake-reply-tokens <n>
+                       fake-anthropic only: every fake answer is a fixed text of n tokens instead of a short
+                       echo; 1024 or more makes the analyzer's brief long enough for the reviewers to share it
+                       through prompt caching (Anthropic caches prefixes of at least 1024 tokens)
   --timeout-ms <ms>    give up when the run takes longer (default: ${DEFAULT_TIMEOUT_MS})
   --json               print the final run view as JSON on stdout (progress goes to stderr)
   --memory             use the embedded in-memory store even when a local Redis is reachable
   --verbose            show wrangler and local-stack logs
   -h, --help           show this help
 
-Exit status: 0 completed, 1 run failed or error, 2 timed out, 64 usage error, 130 interrupted.`;
+Exit status: 0 completed, 1 run failed, cost or request check failed, or error, 2 timed out, 64 usage error,
+130 interrupted.`;
 
 /** A bad command line; the message says which flag and why. */
 export class UsageError extends Error {
@@ -60,8 +107,11 @@ export class UsageError extends Error {
  * Parses the demo's flags. `--flag value` and `--flag=value` both work.
  * @param argv the arguments after the script name (`process.argv.slice(2)`).
  * @param cwd directory `--repo` resolves against and the default repo (`process.cwd()`).
- * @throws UsageError on an unknown flag, a positional argument, a missing value, or a number out of range
- *   (`--latency-ms` integer 0..7,200,000; `--timeout-ms` integer >= 1).
+ * @throws UsageError on an unknown flag, a positional argument, a missing value, a number out of range
+ *   (`--latency-ms` integer 0..7,200,000; `--timeout-ms` integer >= 1; `--budget-usd` decimal 0..1,000,000;
+ *   `--budget-tokens` integer 0..1e12, the limits of shared/budget/budget-spec.ts; `--fake-reply-tokens` integer
+ *   1..100,000), an unknown `--provider` or `--on-budget`, `--on-budget` without a budget, or
+ *   `--fake-reply-tokens` without `--provider fake-anthropic`.
  */
 export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions {
   let values;
@@ -73,6 +123,11 @@ export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions
       options: {
         repo: { type: "string" },
         "latency-ms": { type: "string" },
+        provider: { type: "string" },
+        "budget-usd": { type: "string" },
+        "budget-tokens": { type: "string" },
+        "on-budget": { type: "string" },
+        "fake-reply-tokens": { type: "string" },
         "timeout-ms": { type: "string" },
         json: { type: "boolean", default: false },
         memory: { type: "boolean", default: false },
@@ -84,15 +139,46 @@ export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   if (values.repo === "") throw new UsageError("Expected `--repo` to be a path, got an empty string");
+  const provider = choiceFlag("--provider", values.provider, DEMO_PROVIDERS, "simulated");
+  const replyRaw = values["fake-reply-tokens"];
+  if (replyRaw !== undefined && provider !== "fake-anthropic") {
+    throw new UsageError("`--fake-reply-tokens` needs `--provider fake-anthropic`");
+  }
   return {
     repo: resolve(cwd, values.repo ?? "."),
     latencyMs: integerFlag("--latency-ms", values["latency-ms"], DEFAULT_LATENCY_MS, 0, MAX_LATENCY_MS),
+    provider,
+    budget: budgetFlags(values["budget-usd"], values["budget-tokens"], values["on-budget"]),
+    fakeReplyTokens: replyRaw === undefined ? null : integerFlag("--fake-reply-tokens", replyRaw, 0, 1, MAX_FAKE_REPLY_TOKENS),
     timeoutMs: integerFlag("--timeout-ms", values["timeout-ms"], DEFAULT_TIMEOUT_MS, 1, Number.MAX_SAFE_INTEGER),
     json: values.json,
     memory: values.memory,
     verbose: values.verbose,
     help: values.help,
   };
+}
+
+function choiceFlag<T extends string>(name: string, raw: string | undefined, choices: readonly T[], fallback: T): T {
+  if (raw === undefined) return fallback;
+  if ((choices as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`Expected \`${name}\` to be one of ${choices.join(", ")}, got ${JSON.stringify(raw)}`);
+}
+
+function budgetFlags(usdRaw: string | undefined, tokensRaw: string | undefined, onRaw: string | undefined): DemoBudget | null {
+  if (usdRaw === undefined && tokensRaw === undefined) {
+    if (onRaw !== undefined) throw new UsageError("`--on-budget` needs a budget: add `--budget-usd` or `--budget-tokens`");
+    return null;
+  }
+  const budget: DemoBudget = { onBudget: choiceFlag("--on-budget", onRaw, ON_BUDGET, "fail") };
+  if (usdRaw !== undefined) {
+    const usd = /^\d+(\.\d+)?$/.test(usdRaw.trim()) ? Number(usdRaw.trim()) : Number.NaN;
+    if (!Number.isFinite(usd) || usd > MAX_BUDGET_USD) {
+      throw new UsageError(`Expected \`--budget-usd\` to be a number in 0..${MAX_BUDGET_USD}, got ${JSON.stringify(usdRaw)}`);
+    }
+    budget.usd = usd;
+  }
+  if (tokensRaw !== undefined) budget.tokens = integerFlag("--budget-tokens", tokensRaw, 0, 0, MAX_BUDGET_TOKENS);
+  return budget;
 }
 
 function integerFlag(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {

@@ -1,23 +1,32 @@
 /**
- * `npm run demo -- [--repo <path>] [--latency-ms <ms>] [--timeout-ms <ms>] [--json] [--memory] [--verbose]`
+ * `npm run demo -- [--repo <path>] [--provider simulated|fake-anthropic] [--latency-ms <ms>] [--budget-usd <usd>]
+ * [--budget-tokens <n>] [--on-budget fail|downgrade] [--timeout-ms <ms>] [--json] [--memory] [--verbose]`
  *
  * Runs the `review-all` workflow on a real codebase, entirely on this machine: the local stack (Upstash Redis
  * REST + QStash emulator, ephemeral ports), the worker under wrangler (`unstable_startWorker`, env `dev`, its
- * Upstash URLs and tokens overridden to point at the stack), and the simulated model provider. Shows the run as a
- * live todo list grouped by level, then the senior reviewer's synthesis and the run's figures: makespan, critical
- * path, makespan / critical path, overhead per hop, tokens, QStash messages and Redis commands.
+ * Upstash URLs and tokens overridden to point at the stack), and a model provider that calls no real model: the
+ * simulated provider, or (`--provider fake-anthropic`) the worker's real Anthropic provider pointed at a local fake
+ * of the Anthropic Messages API. Agents are routed automatically into tiers. Shows the run as a live todo list
+ * grouped by level (tier, tokens, cost and routing reason per node), then the senior reviewer's synthesis, the
+ * run's figures (makespan, critical path, makespan / critical path, overhead per hop, tokens, cost, QStash messages
+ * and Redis commands) and a cost report: per node provider, tier, model, reason, tokens and cost, the total, a
+ * check that the total equals the sum of the nodes (in integer micro-USD), and with the fake, its requests per
+ * model against the nodes.
  *
  * Everything it starts is stopped again on success, failure, timeout and Ctrl-C. Exit status: 0 completed,
- * 1 run failed or error, 2 timed out, 64 usage error, 130 interrupted.
+ * 1 run failed, cost or request check failed, or error, 2 timed out, 64 usage error, 130 interrupted.
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { formatBytes, readCodebase, type CodebaseInput, type OmitReason } from "./codebase";
+import { buildCostReport, checkRequests, formatCostReport } from "./cost-report";
 import { DEMO_USAGE, UsageError, parseDemoArgs, type DemoOptions } from "./demo-args";
+import { startFakeAnthropic } from "./fake-providers/anthropic";
+import type { FakeProviderServer } from "./fake-providers/harness";
 import { LiveRegion } from "./live-region";
 import { progressLines } from "./progress-lines";
-import { formatDuration, renderRun } from "./render";
+import { formatDuration, formatUsd, renderRun } from "./render";
 import { computeRunFigures, formatFigures, statsDelta } from "./run-figures";
 import { isFinal, type RunAccepted, type RunOutput, type RunView } from "./run-view";
 import { freePort, workerBindings } from "./worker-bindings.js";
@@ -43,6 +52,45 @@ const SIGNAL_REPEAT_MS = 1_000;
 
 /** The node whose output is the review. */
 const SYNTHESIS_NODE = "senior-reviewer";
+
+/**
+ * Tier -> model of the `anthropic` provider in the fake-anthropic demo (worker var `TIERS`). Each id has a non-zero
+ * price in shared/pricing/prices.ts `DEFAULT_PRICES` (USD per MTok input / output: Haiku 4.5 1 / 5, Sonnet 4.5
+ * 3 / 15, Opus 4.5 5 / 25), so the cost report shows real-looking figures.
+ */
+export const FAKE_ANTHROPIC_TIERS = { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" } as const;
+
+/** The API key the demo gives the worker for the fake (it accepts any non-empty key; no real key is ever used). */
+export const FAKE_ANTHROPIC_KEY = "fake-anthropic-key-for-the-local-demo";
+
+/** The header tag of a run on the fake Anthropic endpoint. */
+export const FAKE_ANTHROPIC_LABEL = "[fake Anthropic endpoint]";
+
+/**
+ * The worker vars that make `anthropic` the default provider and point it at the fake Anthropic Messages API
+ * (functions/env.ts): `PROVIDERS`, the `ANTHROPIC_API_KEY` secret it names, `DEFAULT_PROVIDER` and `TIERS`.
+ * @param baseUrl the fake's API root including `/v1` (`FakeProviderServer.baseUrl`).
+ */
+export function fakeAnthropicVars(baseUrl: string): Record<string, string> {
+  return {
+    PROVIDERS: JSON.stringify({ anthropic: { type: "anthropic", baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" } }),
+    ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY,
+    DEFAULT_PROVIDER: "anthropic",
+    TIERS: JSON.stringify({ anthropic: FAKE_ANTHROPIC_TIERS }),
+  };
+}
+
+/**
+ * A fixed fake answer of exactly `tokens` tokens at the fakes' 4 characters per token (shared/providers/simulated.ts
+ * `estimateTokens`): a sentence saying what it is, then filler. Long answers make the analyzer's brief, which the
+ * five reviewers share as a cacheable prefix, long enough for prompt caching.
+ * @param tokens answer length in tokens, >= 1.
+ */
+export function fakeReplyFiller(tokens: number): string {
+  const head = `[FAKE ANTHROPIC] Fixed reply of ${tokens} tokens from the local fake; no model was called. `;
+  const chars = tokens * 4;
+  return (head + "filler ".repeat(Math.ceil(chars / 7))).slice(0, chars);
+}
 
 /** Exit statuses of the demo. */
 export const EXIT = { completed: 0, failed: 1, timedOut: 2, usage: 64, interrupted: 130 } as const;
@@ -96,6 +144,26 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     const stack = await until(stackStarting, signal);
     say(`  local stack  Upstash Redis REST ${stack.redisRestUrl} (${stack.backend}) · QStash ${stack.qstashUrl}`);
 
+    let fake: FakeProviderServer | undefined;
+    let providerVars: Record<string, string> = {};
+    let providerText = `simulated provider, ${options.latencyMs} ms per call`;
+    if (options.provider === "fake-anthropic") {
+      const fakeStarting = startFakeAnthropic({ host: HOST, port: 0 });
+      cleanups.push(async () => (await fakeStarting).close());
+      fake = await until(fakeStarting, signal);
+      fake.setBehaviour({
+        latencyMs: options.latencyMs,
+        ...(options.fakeReplyTokens === null ? {} : { reply: fakeReplyFiller(options.fakeReplyTokens) }),
+      });
+      providerVars = fakeAnthropicVars(fake.baseUrl);
+      providerText = `anthropic provider → fake endpoint, ${options.latencyMs} ms per call`;
+      say(`  provider     fake Anthropic Messages API at ${fake.url}, no real model is called`);
+      const t = FAKE_ANTHROPIC_TIERS;
+      say(`               tiers: fast ${t.fast} · balanced ${t.balanced} · deep ${t.deep}`);
+      if (options.fakeReplyTokens !== null) say(`               every answer: a fixed text of ${options.fakeReplyTokens} tokens`);
+    }
+    const label = fake ? FAKE_ANTHROPIC_LABEL : undefined;
+
     const port = await freePort(HOST);
     const publicUrl = `http://${HOST}:${port}`;
     process.env.WRANGLER_SEND_METRICS ??= "false";
@@ -111,21 +179,27 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
         watch: false,
         logLevel: options.verbose ? "log" : "error",
       },
-      bindings: workerBindings(stack, publicUrl, { SIMULATED_LATENCY_MS: String(options.latencyMs) }),
+      bindings: workerBindings(stack, publicUrl, { SIMULATED_LATENCY_MS: String(options.latencyMs), ...providerVars }),
     });
     cleanups.push(async () => (await workerStarting).dispose());
     const worker = await until(workerStarting, signal);
     await until(worker.ready, signal);
     takeOverSignals();
     const base = (await until(worker.url, signal)).origin;
-    say(`  worker       ${base} (wrangler, env dev, simulated provider, ${options.latencyMs} ms per call)`);
+    say(`  worker       ${base} (wrangler, env dev, ${providerText})`);
 
     const before = stack.stats();
     const accepted = await api<RunAccepted>(base, "/v1/runs", signal, {
       method: "POST",
-      body: JSON.stringify({ workflow: "review-all", input, simulate: { latencyMs: options.latencyMs } }),
+      body: JSON.stringify({
+        workflow: "review-all",
+        input,
+        ...(fake ? {} : { simulate: { latencyMs: options.latencyMs } }),
+        ...(options.budget ? { budget: options.budget } : {}),
+      }),
     });
     say(`  run          ${accepted.runId}`);
+    if (options.budget) say(`  budget       ${describeBudget(options.budget)}`);
     say();
 
     const deadline = Date.now() + options.timeoutMs;
@@ -137,8 +211,8 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     for (;;) {
       view = await api<RunView>(base, accepted.links.self, signal);
       const now = Date.now();
-      if (liveRegion) liveRegion.update(renderRun(view, { color, width: human.columns ?? 0, now }));
-      else for (const line of progressLines(previous, view, now)) say(line);
+      if (liveRegion) liveRegion.update(renderRun(view, { color, width: human.columns ?? 0, now, providerLabel: label }));
+      else for (const line of progressLines(previous, view, now, label)) say(line);
       previous = view;
       if (isFinal(view.status)) break;
       if (now >= deadline) {
@@ -150,7 +224,7 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     liveRegion?.done();
     if (!liveRegion) {
       say();
-      say(renderRun(view, { color, width: 0, now: Date.now() }));
+      say(renderRun(view, { color, width: 0, now: Date.now(), providerLabel: label }));
     }
 
     // Let the last callbacks land before reading the counters, so the run's traffic is complete.
@@ -163,14 +237,24 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     } else {
       const output = await api<RunOutput>(base, view.links.output, signal);
       say();
-      say(bold(`Synthesis (${SYNTHESIS_NODE})${view.simulated ? "  [SIMULATED provider: no model was called]" : ""}`));
+      const note = view.simulated ? "  [SIMULATED provider: no model was called]" : fake ? `  ${FAKE_ANTHROPIC_LABEL}: no real model was called` : "";
+      say(bold(`Synthesis (${SYNTHESIS_NODE})${note}`));
       say(synthesisText(output, view));
     }
     say();
     say(bold("Figures"));
     for (const line of formatFigures(figures)) say(line);
+
+    const report = buildCostReport(view);
+    const requests = fake ? checkRequests(view, fake.requestsByModel()) : null;
+    say();
+    say(bold(`Cost report${fake ? " (fake Anthropic endpoint, prices from shared/pricing/prices.ts)" : " (simulated provider: every model is free)"}`));
+    for (const line of formatCostReport(report, requests, "fake Anthropic requests")) say(line);
     if (options.json) io.out.write(`${JSON.stringify(view, null, 2)}\n`);
     if (timedOut) return EXIT.timedOut;
+    if (!report.totalsMatch) io.err.write("\ncost check failed: the run's total is not the sum of its nodes' costs\n");
+    if (requests && !requests.ok) io.err.write("\nrequest check failed: the fake provider did not receive exactly one request per node\n");
+    if (!report.totalsMatch || (requests && !requests.ok)) return EXIT.failed;
     return view.status === "completed" ? EXIT.completed : EXIT.failed;
   } catch (err) {
     live?.done();
@@ -186,6 +270,15 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
       await cleanup().catch((err: unknown) => io.err.write(`cleanup failed: ${err instanceof Error ? err.message : String(err)}\n`));
     }
   }
+}
+
+/**
+ * The run budget in one line, e.g. `"$0.0500 · 20000 tokens · on budget: downgrade"`.
+ * @param budget the trigger's budget.
+ */
+export function describeBudget(budget: NonNullable<DemoOptions["budget"]>): string {
+  const parts = [budget.usd === undefined ? "" : formatUsd(budget.usd), budget.tokens === undefined ? "" : `${budget.tokens} tokens`];
+  return [...parts.filter((p) => p !== ""), `on budget: ${budget.onBudget}`].join(" · ");
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Renders a run's progress ({@link RunView}) as a TodoWrite-style todo list grouped by level: a header with the
- * workflow, run id, status and elapsed time, one block per level, one line per node, and a totals footer.
+ * workflow, run id, status, elapsed time and provider, one block per level, one line per node (plus a dimmed line
+ * with the routing reason and prompt-cache tokens once the node has them), and a totals footer with tokens and cost.
  *
  * Pure: the same view, options and `now` always give the same text. Widths count Unicode code points, which matches
  * terminals for the ASCII ids and the single-width icons used here (wide CJK or emoji in excerpts may overrun).
@@ -15,6 +16,11 @@ export interface RenderOptions {
   width: number;
   /** Current time, ms since the epoch: elapsed times of running nodes and of an unfinished run are `now - startedAt`. */
   now: number;
+  /**
+   * Header tag naming the provider when the view is not simulated, e.g. `"[fake Anthropic endpoint]"`. Default:
+   * the providers of the nodes' routing decisions (see {@link providerTag}).
+   */
+  providerLabel?: string | undefined;
 }
 
 /** One icon per node status: pending ○, queued ◔, running ◐, retrying ↻, done ✔, failed ✖, skipped ⊘. */
@@ -30,6 +36,20 @@ export const STATUS_ICONS: Readonly<Record<NodeStatus, string>> = {
 
 /** The tag shown in the header when the view says `simulated: true`. */
 export const SIMULATED_TAG = "[SIMULATED provider]";
+
+/**
+ * The header's provider tag: {@link SIMULATED_TAG} when the view says `simulated: true` (that warning always wins);
+ * else `label` when given; else the distinct providers of the nodes' routing decisions, e.g. `"[provider: anthropic]"`
+ * or `"[providers: anthropic, openai]"`; else `""` (no node routed yet).
+ * @param label what the caller knows about the endpoint, e.g. `"[fake Anthropic endpoint]"`.
+ */
+export function providerTag(view: RunView, label?: string): string {
+  if (view.simulated) return SIMULATED_TAG;
+  if (label) return label;
+  const names = [...new Set(view.levels.flatMap((l) => l.nodes.flatMap((n) => (n.route?.provider ? [n.route.provider] : []))))];
+  if (names.length === 0) return "";
+  return `[${names.length === 1 ? "provider" : "providers"}: ${names.join(", ")}]`;
+}
 
 type Style = "green" | "red" | "yellow" | "cyan" | "blue" | "gray" | "bold" | "dim" | "warn";
 
@@ -67,19 +87,28 @@ type Segment = readonly [text: string, style?: Style];
  * ```
  * review-all  run_abc  running  3.20 s  [SIMULATED provider]
  * Level 1: 1 agent
- *   ✔ codebase-analyzer  done     1.01 s   812 tok  "Simulated analysis of …"
+ *   ✔ codebase-analyzer  done     1.01 s   812 tok   $0.0040  balanced  "Simulated analysis of …"
+ *     ↳ feeds 5 nodes · cache read 1.2k · cache write 300
  * ```
  * Node lines show the duration (measured when done, `now - startedAt` while running), total tokens (input +
- * output), and the output excerpt, the error, or the attempt number. A level whose `title` is empty gets one
- * computed from its size. Never throws; missing or invalid timestamps show as no time.
+ * output, as billed: prompt-cache reads and writes are not included), the cost in USD, the routing tier (or the
+ * model, when the route has no tier), and the output excerpt, the error, or the attempt number. A routed node gets
+ * a second, dimmed line with the routing reason and its non-zero prompt-cache reads and writes (tokens). A level
+ * whose `title` is empty gets one computed from its size. Never throws; missing or invalid timestamps show as no time.
  * @param view the body of `GET /v1/runs/:id`.
  */
 export function renderRun(view: RunView, options: RenderOptions): string {
-  const lines: Segment[][] = [header(view, options.now)];
-  const idWidth = Math.max(0, ...view.levels.flatMap((l) => l.nodes.map((n) => codePoints(n.id))));
+  const lines: Segment[][] = [header(view, options.now, options.providerLabel)];
+  const nodes = view.levels.flatMap((l) => l.nodes);
+  const idWidth = Math.max(0, ...nodes.map((n) => codePoints(n.id)));
+  const tierWidth = Math.max(0, ...nodes.map((n) => codePoints(tierOrModel(n))));
   for (const level of view.levels) {
     lines.push([[levelTitle(level), "bold"]]);
-    for (const node of level.nodes) lines.push(nodeLine(node, idWidth, options.now));
+    for (const node of level.nodes) {
+      lines.push(nodeLine(node, idWidth, tierWidth, options.now));
+      const why = routeLine(node);
+      if (why) lines.push(why);
+    }
   }
   lines.push(footer(view));
   return lines.map((segments) => paint(fit(segments, options.width), options.color).trimEnd()).join("\n");
@@ -110,6 +139,19 @@ export function formatTokens(tokens: number): string {
 }
 
 /**
+ * Formats an amount of US dollars: `"$0.0123"` (4 decimals by default), `"$0"` for exactly zero, and
+ * `"<$0.0001"` for a positive amount that would round to zero.
+ * @param usd a non-negative amount, USD.
+ * @param digits decimals shown (6 shows whole micro-dollars, the unit costs are kept in).
+ */
+export function formatUsd(usd: number, digits = 4): string {
+  if (usd === 0) return "$0";
+  const smallest = 10 ** -digits;
+  if (usd > 0 && usd < smallest / 2) return `<$${smallest.toFixed(digits)}`;
+  return `$${usd.toFixed(digits)}`;
+}
+
+/**
  * The elapsed time of a run, ms: the server's `makespanMs` once the run is final; while it runs, `now - startedAt`
  * (so the clock keeps moving between polls), falling back to `makespanMs`; null when neither is known.
  * @param now current time, ms since the epoch.
@@ -122,7 +164,7 @@ export function runElapsedMs(view: RunView, now: number): number | null {
   return known;
 }
 
-function header(view: RunView, now: number): Segment[] {
+function header(view: RunView, now: number, label: string | undefined): Segment[] {
   const elapsed = runElapsedMs(view, now);
   const segments: Segment[] = [
     [view.workflow, "bold"],
@@ -132,7 +174,8 @@ function header(view: RunView, now: number): Segment[] {
     [view.status, STATUS_STYLE[view.status] ?? "bold"],
   ];
   if (elapsed !== null) segments.push(["  "], [formatDuration(elapsed)]);
-  if (view.simulated) segments.push(["  "], [SIMULATED_TAG, "warn"]);
+  const tag = providerTag(view, label);
+  if (tag) segments.push(["  "], [tag, view.simulated ? "warn" : "bold"]);
   return segments;
 }
 
@@ -142,7 +185,12 @@ function levelTitle(level: LevelView): string {
   return `Level ${level.level}: ${n} ${n === 1 ? "agent" : "agents in parallel"}`;
 }
 
-function nodeLine(node: NodeView, idWidth: number, now: number): Segment[] {
+/** The routing tier, else the model (an explicit model outside the tier map), else "". */
+function tierOrModel(node: NodeView): string {
+  return node.route?.tier ?? node.model ?? "";
+}
+
+function nodeLine(node: NodeView, idWidth: number, tierWidth: number, now: number): Segment[] {
   const style = STATUS_STYLE[node.status] ?? "bold";
   const icon = STATUS_ICONS[node.status] ?? "?";
   const duration = nodeDurationMs(node, now);
@@ -159,10 +207,32 @@ function nodeLine(node: NodeView, idWidth: number, now: number): Segment[] {
     ["  "],
     [(tokens === null ? "" : `${formatTokens(tokens)} tok`).padStart(10), "dim"],
     ["  "],
+    [(node.costUsd === null ? "" : formatUsd(node.costUsd)).padStart(8)],
+    ["  "],
   ];
+  if (tierWidth > 0) segments.push([padEnd(tierOrModel(node), tierWidth), "cyan"], ["  "]);
   const detail = nodeDetail(node);
   if (detail) segments.push(detail);
   return segments;
+}
+
+/** The dimmed second line of a node: routing reason and non-zero prompt-cache tokens; undefined when none. */
+function routeLine(node: NodeView): Segment[] | undefined {
+  const parts = [node.route?.reason ? oneLine(node.route.reason) : "", ...cacheParts(node.usage)].filter((p) => p !== "");
+  if (parts.length === 0) return undefined;
+  return [["    "], [`↳ ${parts.join(" · ")}`, "dim"]];
+}
+
+/**
+ * Prompt-cache token counts for people, leaving out zeros: `["cache read 1.2k", "cache write 300"]`, or `[]`.
+ * @param usage token counts (Anthropic prompt caching: reads and writes are billed apart from input tokens), or null.
+ */
+export function cacheParts(usage: { cacheReadTokens: number; cacheWriteTokens: number } | null): string[] {
+  if (!usage) return [];
+  const parts: string[] = [];
+  if (usage.cacheReadTokens > 0) parts.push(`cache read ${formatTokens(usage.cacheReadTokens)}`);
+  if (usage.cacheWriteTokens > 0) parts.push(`cache write ${formatTokens(usage.cacheWriteTokens)}`);
+  return parts;
 }
 
 function nodeDetail(node: NodeView): Segment | undefined {
@@ -190,11 +260,17 @@ function footer(view: RunView): Segment[] {
   const retried = view.levels.reduce((sum, l) => sum + l.nodes.reduce((n, node) => n + Math.max(0, node.attempts - 1), 0), 0);
   const retries = retried > 0 ? [`${retried} ${retried === 1 ? "retry" : "retries"}`] : [];
   const parts = [`${t.nodes} ${t.nodes === 1 ? "node" : "nodes"}`, ...counts, ...retries];
-  return [
-    [parts.join(" · "), "dim"],
-    ["   "],
-    [`tokens ${formatTokens(t.inputTokens)} in / ${formatTokens(t.outputTokens)} out`, "dim"],
-  ];
+  const tokens = [`tokens ${formatTokens(t.inputTokens)} in / ${formatTokens(t.outputTokens)} out`, ...cacheParts(t)].join(" · ");
+  const segments: Segment[] = [[parts.join(" · "), "dim"], ["   "], [tokens, "dim"], ["   "], [formatUsd(t.costUsd), "bold"]];
+  const budget = view.budget ? budgetText(view.budget) : "";
+  if (budget) segments.push([` of ${budget}`, "dim"]);
+  return segments;
+}
+
+/** `"budget $0.0500 / 20.0k tok, on budget: downgrade"`; "" when the budget sets no limit. */
+function budgetText(b: NonNullable<RunView["budget"]>): string {
+  const limits = [b.usd === undefined ? "" : formatUsd(b.usd), b.tokens === undefined ? "" : `${formatTokens(b.tokens)} tok`].filter((x) => x !== "");
+  return limits.length === 0 ? "" : `budget ${limits.join(" / ")}, on budget: ${b.onBudget}`;
 }
 
 function parseTime(iso: string | null | undefined): number | null {

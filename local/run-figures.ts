@@ -1,8 +1,8 @@
 /**
  * The figures the demo prints after a run: makespan against the critical path, the scheduling overhead per hop,
- * tokens, and the QStash and Redis traffic the run caused (from the local stack's counters).
+ * tokens, cost, and the QStash and Redis traffic the run caused (from the local stack's counters).
  */
-import { formatDuration, formatTokens } from "./render";
+import { cacheParts, formatDuration, formatTokens, formatUsd } from "./render";
 import type { RunView } from "./run-view";
 import type { StackStats } from "./stats";
 
@@ -22,6 +22,11 @@ export interface RunFigures {
   perHopOverheadMs: number | null;
   inputTokens: number;
   outputTokens: number;
+  /** Prompt-cache reads and writes, tokens (billed apart from `inputTokens`). */
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** The run's cost as the worker reports it (`totals.costUsd`), USD. */
+  costUsd: number;
   /** Local stack counters over the run (after - before); null when not measured. */
   traffic: StackStats | null;
 }
@@ -73,13 +78,17 @@ export function computeRunFigures(view: RunView, traffic: StackStats | null): Ru
     perHopOverheadMs: perHopOverheadMs(makespanMs, criticalPathMs, hops),
     inputTokens: view.totals.inputTokens,
     outputTokens: view.totals.outputTokens,
+    cacheReadTokens: view.totals.cacheReadTokens,
+    cacheWriteTokens: view.totals.cacheWriteTokens,
+    costUsd: view.totals.costUsd,
     traffic,
   };
 }
 
 /**
  * Formats the figures as aligned lines for people, e.g.
- * `"  makespan / critical path   1.06"` and `"  overhead per hop          40 ms  (3 hops)"`.
+ * `"  makespan / critical path   1.06"` and `"  overhead per hop          40 ms  (3 hops)"`; the cost in whole
+ * micro-dollars (`"  cost                     $0.012345"`).
  */
 export function formatFigures(f: RunFigures): string[] {
   const row = (label: string, value: string) => `  ${label.padEnd(25)}${value}`;
@@ -92,7 +101,8 @@ export function formatFigures(f: RunFigures): string[] {
       "overhead per hop",
       f.perHopOverheadMs === null ? "n/a" : `${ms(f.perHopOverheadMs)}  ((makespan − critical path) / ${f.hops} ${f.hops === 1 ? "hop" : "hops"})`,
     ),
-    row("tokens", `${formatTokens(f.inputTokens)} in / ${formatTokens(f.outputTokens)} out`),
+    row("tokens", [`${formatTokens(f.inputTokens)} in / ${formatTokens(f.outputTokens)} out`, ...cacheParts(f)].join(" · ")),
+    row("cost", formatUsd(f.costUsd, 6)),
   ];
   const t = f.traffic;
   if (t) {

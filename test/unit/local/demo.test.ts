@@ -3,7 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCodebase } from "../../../local/codebase";
-import { describeInput, synthesisText } from "../../../local/demo";
+import {
+  FAKE_ANTHROPIC_KEY,
+  FAKE_ANTHROPIC_TIERS,
+  describeBudget,
+  describeInput,
+  fakeAnthropicVars,
+  fakeReplyFiller,
+  synthesisText,
+} from "../../../local/demo";
+import { parseConfig, type Env } from "../../../functions/env";
+import { DEFAULT_PRICES, priceFor } from "../../../shared/pricing/prices";
+import { estimateTokens } from "../../../shared/providers/simulated";
 import { workerBindings } from "../../../local/worker-bindings";
 import { curlHelp, wranglerDevArgs } from "../../../local/dev";
 import { node, runningView } from "./fixtures";
@@ -56,6 +67,46 @@ describe("demo helpers", () => {
     expect(synthesisText({ runId: "r", status: "failed", outputs: {} }, failed)).toBe(
       "(no output: the run ended failed: codebase-analyzer failed (boom))",
     );
+  });
+});
+
+describe("fake-anthropic demo", () => {
+  const stackVars: Env = {
+    UPSTASH_REDIS_REST_URL: "http://127.0.0.1:4001",
+    UPSTASH_REDIS_REST_TOKEN: "tok",
+    QSTASH_TOKEN: "qtok",
+    QSTASH_CURRENT_SIGNING_KEY: "sig_a",
+    QSTASH_NEXT_SIGNING_KEY: "sig_b",
+    API_KEYS: "dev:dev-key",
+  };
+
+  it("gives the worker a config that makes anthropic, pointed at the fake, the default provider with three tiers", () => {
+    const config = parseConfig({ ...stackVars, ...fakeAnthropicVars("http://127.0.0.1:4100/v1") });
+    expect(config.defaultProvider).toBe("anthropic");
+    expect(config.providers.anthropic).toEqual({ type: "anthropic", baseUrl: "http://127.0.0.1:4100/v1", apiKeySecret: "ANTHROPIC_API_KEY" });
+    expect(config.tierMap.anthropic).toEqual(FAKE_ANTHROPIC_TIERS);
+    expect(fakeAnthropicVars("http://x/v1").ANTHROPIC_API_KEY).toBe(FAKE_ANTHROPIC_KEY);
+  });
+
+  it("routes only to models with a non-zero price, cheapest tier cheapest", () => {
+    const price = (model: string) => priceFor(model, DEFAULT_PRICES);
+    for (const model of Object.values(FAKE_ANTHROPIC_TIERS)) {
+      expect(price(model)?.input, model).toBeGreaterThan(0);
+      expect(price(model)?.output, model).toBeGreaterThan(0);
+    }
+    const { fast, balanced, deep } = FAKE_ANTHROPIC_TIERS;
+    expect(price(fast)!.output).toBeLessThan(price(balanced)!.output);
+    expect(price(balanced)!.output).toBeLessThan(price(deep)!.output);
+  });
+
+  it("makes fixed fake replies of exactly the asked number of tokens, saying what they are", () => {
+    for (const tokens of [1, 30, 1200]) expect(estimateTokens(fakeReplyFiller(tokens))).toBe(tokens);
+    expect(fakeReplyFiller(1200)).toMatch(/^\[FAKE ANTHROPIC\] Fixed reply of 1200 tokens from the local fake; no model was called\. filler/);
+  });
+
+  it("describes the run budget in one line", () => {
+    expect(describeBudget({ usd: 0.05, tokens: 20_000, onBudget: "downgrade" })).toBe("$0.0500 · 20000 tokens · on budget: downgrade");
+    expect(describeBudget({ tokens: 0, onBudget: "fail" })).toBe("0 tokens · on budget: fail");
   });
 });
 

@@ -11,7 +11,9 @@ export function node(id: string, over: Partial<NodeView> = {}): NodeView {
     finishedAt: null,
     durationMs: null,
     usage: null,
+    costUsd: null,
     model: null,
+    route: null,
     excerpt: null,
     error: null,
     ...over,
@@ -41,8 +43,9 @@ export function runningView(over: Partial<RunView> = {}): RunView {
     makespanMs: 3100,
     totals: {
       nodes: 7, pending: 4, queued: 0, running: 2, retrying: 0, done: 1, failed: 0, skipped: 0,
-      inputTokens: 600, outputTokens: 212, attempts: 3,
+      inputTokens: 600, outputTokens: 212, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.004, attempts: 3,
     },
+    budget: null,
     criticalPath: { nodes: ["codebase-analyzer", "quality-reviewer", "senior-reviewer"], durationMs: 3000 },
     makespanOverCriticalPath: null,
     simulated: true,
@@ -53,7 +56,8 @@ export function runningView(over: Partial<RunView> = {}): RunView {
         nodes: [
           node("codebase-analyzer", {
             status: "done", attempts: 1, startedAt: at(0), finishedAt: at(1010), durationMs: 1010,
-            usage: { inputTokens: 600, outputTokens: 212 }, model: "sim-balanced",
+            usage: { inputTokens: 600, outputTokens: 212, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0.004, model: "sim-balanced",
+            route: { provider: "simulated", tier: "balanced", source: "rules", reason: "feeds 5 nodes", summary: "balanced: feeds 5 nodes" },
             excerpt: "Simulated analysis of\nagent-dag: a serverless engine",
           }),
         ],
@@ -74,4 +78,67 @@ export function runningView(over: Partial<RunView> = {}): RunView {
     links: { self: "/v1/runs/run_abc", output: "/v1/runs/run_abc/output" },
     ...over,
   };
+}
+
+type Route = NonNullable<NodeView["route"]>;
+
+/** A routing decision on the `anthropic` provider; `summary` is built the way the worker builds it. */
+export function route(tier: string | null, reason: string, model = ""): Route {
+  return { provider: "anthropic", tier, source: "rules", reason, summary: `${tier ?? model}: ${reason}` };
+}
+
+/**
+ * A completed three-node run on Anthropic models, with prompt caching on the second node and costs chosen so that
+ * their float sum differs from the exact sum (0.1 + 0.2 + 0.000123): totals.costUsd is the exact micro-USD sum, like the worker's.
+ */
+export function costedView(over: Partial<RunView> = {}): RunView {
+  const done = (ms: number): Partial<NodeView> => ({ status: "done", attempts: 1, startedAt: at(0), finishedAt: at(ms), durationMs: ms });
+  return runningView({
+    status: "completed",
+    finishedAt: at(3000),
+    makespanMs: 3000,
+    simulated: false,
+    totals: {
+      nodes: 3, pending: 0, queued: 0, running: 0, retrying: 0, done: 3, failed: 0, skipped: 0,
+      inputTokens: 13_100, outputTokens: 900, cacheReadTokens: 1500, cacheWriteTokens: 2000, costUsd: 0.300123, attempts: 3,
+    },
+    budget: { usd: 0.5, onBudget: "downgrade" },
+    criticalPath: { nodes: ["brief", "review", "final"], durationMs: 2900 },
+    levels: [
+      {
+        level: 1,
+        title: "Level 1: 1 agent",
+        nodes: [
+          node("brief", {
+            ...done(1000), model: "claude-opus-4-5", costUsd: 0.1,
+            usage: { inputTokens: 12_000, outputTokens: 400, cacheReadTokens: 0, cacheWriteTokens: 2000 },
+            route: route("deep", "principal role, long prompt (~12k tokens)"), excerpt: "[FAKE ANTHROPIC claude-opus-4-5] brief",
+          }),
+        ],
+      },
+      {
+        level: 2,
+        title: "Level 2: 1 agent",
+        nodes: [
+          node("review", {
+            ...done(900), model: "claude-haiku-4-5", costUsd: 0.2,
+            usage: { inputTokens: 600, outputTokens: 300, cacheReadTokens: 1500, cacheWriteTokens: 0 },
+            route: route("fast", "short output (up to 256 tokens); budget cap: fast"), excerpt: "review",
+          }),
+        ],
+      },
+      {
+        level: 3,
+        title: "Level 3: 1 agent",
+        nodes: [
+          node("final", {
+            ...done(1000), model: "my-custom-model", costUsd: 0.000123,
+            usage: { inputTokens: 500, outputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0 },
+            route: route(null, 'explicit: node model "my-custom-model"', "my-custom-model"), excerpt: "final",
+          }),
+        ],
+      },
+    ],
+    ...over,
+  });
 }

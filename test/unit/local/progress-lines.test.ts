@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { progressLines } from "../../../local/progress-lines";
 import type { RunView } from "../../../local/run-view";
-import { START, at, node, runningView } from "./fixtures";
+import { START, at, costedView, node, runningView } from "./fixtures";
 
 function withLevels(view: RunView, edit: (v: RunView) => void): RunView {
   const copy = structuredClone(view);
@@ -13,11 +13,22 @@ describe("progressLines", () => {
   it("announces the run and every node that is not pending on the first view", () => {
     expect(progressLines(null, runningView(), START + 3200)).toEqual([
       "[  3.20 s] review-all run_abc running [SIMULATED provider]",
-      "[  3.20 s] ✔ codebase-analyzer  done  level 1  1.01 s  812 tok",
+      "[  3.20 s] ✔ codebase-analyzer  done  level 1  1.01 s  812 tok  $0.0040  balanced: feeds 5 nodes",
       "[  3.20 s] ◐ quality-reviewer  running  level 2",
       "[  3.20 s] ◐ security-reviewer  running  level 2",
       "[  3.20 s] ◔ performance-reviewer  queued  level 2",
     ]);
+  });
+
+  it("shows cost, cache tokens and the routing summary of done nodes, and the caller's provider label", () => {
+    expect(progressLines(null, costedView(), START + 3000, "[fake Anthropic endpoint]")).toEqual([
+      "[  3.00 s] review-all run_abc completed [fake Anthropic endpoint]",
+      "[  3.00 s] ✔ brief  done  level 1  1.00 s  12.4k tok  cache write 2.0k  $0.1000  deep: principal role, long prompt (~12k tokens)",
+      "[  3.00 s] ✔ review  done  level 2  0.90 s  900 tok  cache read 1.5k  $0.2000  fast: short output (up to 256 tokens); budget cap: fast",
+      '[  3.00 s] ✔ final  done  level 3  1.00 s  700 tok  $0.0001  my-custom-model: explicit: node model "my-custom-model"',
+    ]);
+    const running = costedView({ status: "running" });
+    expect(progressLines(running, costedView(), START + 3000).at(-1)).toBe("[  3.00 s] run completed [provider: anthropic]");
   });
 
   it("says so once when the run turns out to be simulated", () => {

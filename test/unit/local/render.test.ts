@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { SIMULATED_TAG, STATUS_ICONS, formatDuration, formatTokens, renderRun, runElapsedMs } from "../../../local/render";
+import {
+  SIMULATED_TAG,
+  STATUS_ICONS,
+  cacheParts,
+  formatDuration,
+  formatTokens,
+  formatUsd,
+  providerTag,
+  renderRun,
+  runElapsedMs,
+} from "../../../local/render";
 import { NODE_STATUSES } from "../../../local/run-view";
-import { START, at, node, runningView } from "./fixtures";
+import { START, at, costedView, node, route, runningView } from "./fixtures";
 
 const plain = { color: false, width: 0, now: START + 3200 };
 const ANSI = /\x1b\[/;
@@ -12,7 +22,8 @@ describe("renderRun", () => {
       [
         "review-all  run_abc  running  3.20 s  [SIMULATED provider]",
         "Level 1: 1 agent",
-        '  ✔ codebase-analyzer        done        1.01 s     812 tok  "Simulated analysis of agent-dag: a serverless engine"',
+        '  ✔ codebase-analyzer        done        1.01 s     812 tok   $0.0040  balanced  "Simulated analysis of agent-dag: a serverless engine"',
+        "    ↳ feeds 5 nodes",
         "Level 2: 5 agents in parallel",
         "  ◐ quality-reviewer         running     0.40 s",
         "  ◐ security-reviewer        running     0.30 s",
@@ -21,7 +32,7 @@ describe("renderRun", () => {
         "  ○ best-practices-reviewer  pending",
         "Level 3: 1 agent",
         "  ○ senior-reviewer          pending",
-        "7 nodes · 1 done · 2 running · 4 pending   tokens 600 in / 212 out",
+        "7 nodes · 1 done · 2 running · 4 pending   tokens 600 in / 212 out   $0.0040",
       ].join("\n"),
     );
   });
@@ -54,10 +65,10 @@ describe("renderRun", () => {
       ],
     });
     const lines = renderRun(view, plain).split("\n");
-    expect(lines[5]).toBe("7 nodes · 1 done · 2 running · 4 pending · 4 retries   tokens 600 in / 212 out");
+    expect(lines[5]).toBe("7 nodes · 1 done · 2 running · 4 pending · 4 retries   tokens 600 in / 212 out   $0.0040");
     expect(lines[1]).toBe("Level 1: 3 agents in parallel");
-    expect(lines[2]).toBe("  ✖ a  failed  " + " ".repeat(24) + "attempt 4: provider answered 500 after 3 retries");
-    expect(lines[3]).toBe("  ↻ b  retrying    0.20 s" + " ".repeat(14) + "attempt 2: timeout");
+    expect(lines[2]).toBe("  ✖ a  failed  " + " ".repeat(34) + "attempt 4: provider answered 500 after 3 retries");
+    expect(lines[3]).toBe("  ↻ b  retrying    0.20 s" + " ".repeat(24) + "attempt 2: timeout");
     expect(lines[4]).toBe("  ⊘ c  skipped");
   });
 
@@ -78,12 +89,77 @@ describe("renderRun", () => {
     );
   });
 
+  it("shows tier (or model), cost, the routing reason and non-zero cache tokens per node, and cost and budget in the footer", () => {
+    const lines = renderRun(costedView(), { ...plain, providerLabel: "[fake Anthropic endpoint]" }).split("\n");
+    expect(lines).toEqual([
+      "review-all  run_abc  completed  3.00 s  [fake Anthropic endpoint]",
+      "Level 1: 1 agent",
+      '  ✔ brief   done        1.00 s   12.4k tok   $0.1000  deep             "[FAKE ANTHROPIC claude-opus-4-5] brief"',
+      "    ↳ principal role, long prompt (~12k tokens) · cache write 2.0k",
+      "Level 2: 1 agent",
+      '  ✔ review  done        0.90 s     900 tok   $0.2000  fast             "review"',
+      "    ↳ short output (up to 256 tokens); budget cap: fast · cache read 1.5k",
+      "Level 3: 1 agent",
+      '  ✔ final   done        1.00 s     700 tok   $0.0001  my-custom-model  "final"',
+      '    ↳ explicit: node model "my-custom-model"',
+      "3 nodes · 3 done   tokens 13.1k in / 900 out · cache read 1.5k · cache write 2.0k   $0.3001 of budget $0.5000, on budget: downgrade",
+    ]);
+  });
+
+  it("keeps tier and cost visible at 100 columns, and colours the tier", () => {
+    // review-all's ids (the longest is 23 characters), every node done like costedView's "brief"
+    const brief = costedView().levels[0]!.nodes[0]!;
+    const view = costedView({ levels: runningView().levels.map((l) => ({ ...l, nodes: l.nodes.map((n) => ({ ...brief, id: n.id })) })) });
+    const lines = renderRun(view, { ...plain, width: 100 }).split("\n");
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
+    const bestPractices = lines.find((l) => l.includes("best-practices-reviewer")) ?? "";
+    expect(bestPractices).toMatch(/12\.4k tok\s+\$0\.1000  deep  "\[FAKE ANTHROPIC .*…$/);
+    expect(renderRun(view, { ...plain, color: true })).toContain("\x1b[36mdeep\x1b[0m");
+  });
+
+  it("puts no second line under a node before it is routed, and none for zero cache tokens", () => {
+    const lines = renderRun(runningView(), plain).split("\n");
+    expect(lines.filter((l) => l.includes("↳"))).toEqual(["    ↳ feeds 5 nodes"]);
+  });
+
   it("is pure: same input, same output", () => {
     expect(renderRun(runningView(), plain)).toBe(renderRun(runningView(), plain));
   });
 });
 
+describe("providerTag", () => {
+  it("warns about the simulated provider first, then uses the caller's label, then the routed providers", () => {
+    expect(providerTag(runningView(), "[fake Anthropic endpoint]")).toBe(SIMULATED_TAG);
+    expect(providerTag(costedView(), "[fake Anthropic endpoint]")).toBe("[fake Anthropic endpoint]");
+    expect(providerTag(costedView())).toBe("[provider: anthropic]");
+    const mixed = costedView();
+    mixed.levels[2]!.nodes[0]!.route = { ...route("deep", "x"), provider: "openai" };
+    expect(providerTag(mixed)).toBe("[providers: anthropic, openai]");
+    expect(providerTag(runningView({ simulated: false, levels: [{ level: 1, title: "", nodes: [node("a")] }] }))).toBe("");
+  });
+
+  it("shows the routed providers in the header when no label is given", () => {
+    expect(renderRun(costedView(), plain).split("\n")[0]).toBe("review-all  run_abc  completed  3.00 s  [provider: anthropic]");
+  });
+});
+
 describe("formatting", () => {
+  it("formats USD amounts", () => {
+    expect(formatUsd(0.0123)).toBe("$0.0123");
+    expect(formatUsd(0.01234567, 6)).toBe("$0.012346");
+    expect(formatUsd(0)).toBe("$0");
+    expect(formatUsd(0.00004)).toBe("<$0.0001");
+    expect(formatUsd(0.00005)).toBe("$0.0001");
+    expect(formatUsd(12.5)).toBe("$12.5000");
+  });
+
+  it("lists only non-zero cache token counts", () => {
+    expect(cacheParts({ cacheReadTokens: 1500, cacheWriteTokens: 0 })).toEqual(["cache read 1.5k"]);
+    expect(cacheParts({ cacheReadTokens: 0, cacheWriteTokens: 300 })).toEqual(["cache write 300"]);
+    expect(cacheParts({ cacheReadTokens: 0, cacheWriteTokens: 0 })).toEqual([]);
+    expect(cacheParts(null)).toEqual([]);
+  });
+
   it("formats durations", () => {
     expect(formatDuration(400)).toBe("0.40 s");
     expect(formatDuration(12_345)).toBe("12.3 s");

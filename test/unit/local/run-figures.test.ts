@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { computeRunFigures, formatFigures, perHopOverheadMs, statsDelta } from "../../../local/run-figures";
 import { emptyStats } from "../../../local/stats";
-import { at, runningView } from "./fixtures";
+import { at, costedView, runningView } from "./fixtures";
 
 const finished = () =>
   runningView({
@@ -43,6 +43,9 @@ describe("computeRunFigures", () => {
       perHopOverheadMs: 100,
       inputTokens: 600,
       outputTokens: 212,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costUsd: 0.004,
       traffic,
     });
   });
@@ -63,8 +66,15 @@ describe("computeRunFigures", () => {
       "  makespan / critical path 1.10",
       "  overhead per hop         100 ms  ((makespan − critical path) / 3 hops)",
       "  tokens                   600 in / 212 out",
+      "  cost                     $0.004000",
       "  QStash                   7 messages published · 7 deliveries · 7 callbacks · 0 failure callbacks · 0 dead letters",
       "  Redis                    120 commands in 40 HTTP requests",
     ]);
+  });
+
+  it("adds prompt-cache tokens when there are any, and the cost to the micro-dollar", () => {
+    const lines = formatFigures(computeRunFigures(costedView(), null));
+    expect(lines).toContain("  tokens                   13.1k in / 900 out · cache read 1.5k · cache write 2.0k");
+    expect(lines).toContain("  cost                     $0.300123");
   });
 });
