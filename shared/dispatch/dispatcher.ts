@@ -27,12 +27,22 @@ export interface Dispatcher {
    * @throws QstashError (or a network error) when the queue refuses; nothing about the run is changed.
    */
   dispatch(run: DispatchRun, nodes: readonly NodeDispatch[]): Promise<number>;
+  /**
+   * Publishes one node again after `delaySeconds` (QStash `Upstash-Delay`), marked `waited`: the node is waiting for
+   * an identical call in flight elsewhere. `key` makes the deduplication id unique per deferral (the delivery's
+   * lease), so a duplicate delivery of the same message defers once.
+   * @throws QstashError (or a network error) when the queue refuses.
+   */
+  defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string): Promise<void>;
 }
 
 /** Body of an `/internal/execute` message: references only, so its size never depends on the data. */
 export interface ExecuteMessage {
   runId: string;
   nodeId: string;
+  /** Set on a deferred re-delivery: the node waited for an identical call in flight (a cache hit then counts as
+   * `shared`). */
+  waited?: boolean;
 }
 
 /**
@@ -44,6 +54,20 @@ export const BATCH_SIZE = 100;
 /** Flow-control key of a run: every message of one run shares it, so QStash enforces the run's parallelism. */
 export function flowControlKey(runId: string): string {
   return `agent-dag.${runId}`;
+}
+
+/** One execute message: callback and failure callback, retries, timeout, dedup id and the run's flow-control key. */
+function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup: string) {
+  return {
+    url: `${run.baseUrl}/internal/execute`,
+    body,
+    callback: `${run.baseUrl}/internal/callback`,
+    failureCallback: `${run.baseUrl}/internal/failure`,
+    retries: n.retries,
+    timeout: Math.max(1, Math.ceil(n.timeoutMs / 1000)),
+    deduplicationId: dedup,
+    flowControl: { key: flowControlKey(n.runId), parallelism: run.concurrency },
+  };
 }
 
 /**
@@ -67,19 +91,16 @@ export class QStashDispatcher implements Dispatcher {
   async dispatch(run: DispatchRun, nodes: readonly NodeDispatch[]): Promise<number> {
     if (nodes.length === 0) return 0;
     const ordered = [...nodes].sort((a, b) => b.priority - a.priority);
-    const requests = ordered.map((n) => ({
-      url: `${run.baseUrl}/internal/execute`,
-      body: { runId: n.runId, nodeId: n.nodeId } satisfies ExecuteMessage,
-      callback: `${run.baseUrl}/internal/callback`,
-      failureCallback: `${run.baseUrl}/internal/failure`,
-      retries: n.retries,
-      timeout: Math.max(1, Math.ceil(n.timeoutMs / 1000)),
-      deduplicationId: deduplicationId(n.runId, n.nodeId),
-      flowControl: { key: flowControlKey(n.runId), parallelism: run.concurrency },
-    }));
+    const requests = ordered.map((n) => message(run, n, { runId: n.runId, nodeId: n.nodeId }, deduplicationId(n.runId, n.nodeId)));
     for (let i = 0; i < requests.length; i += BATCH_SIZE) {
       await this.client.batchJSON(requests.slice(i, i + BATCH_SIZE));
     }
     return requests.length;
+  }
+
+  async defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string): Promise<void> {
+    const body: ExecuteMessage = { runId: node.runId, nodeId: node.nodeId, waited: true };
+    const dedup = `${deduplicationId(node.runId, node.nodeId)}.w.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+    await this.client.batchJSON([{ ...message(run, node, body, dedup), delay: Math.max(1, Math.ceil(delaySeconds)) }]);
   }
 }

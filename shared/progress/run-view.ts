@@ -18,6 +18,9 @@ export interface NodeView {
   /** Routing decision: provider, tier (`fast|balanced|deep`, null for a model outside the tier map), source
    * (`explicit|rules|classifier`) and reason, e.g. `balanced: synthesis over 5 inputs`. */
   route: { provider: string; tier: string | null; source: string; reason: string; summary: string } | null;
+  /** Result cache outcome: `hit` (no provider call), `shared` (waited for an identical call in flight), `miss`
+   * (called the provider), or null (cache off / not finished). */
+  cache: "hit" | "shared" | "miss" | null;
   excerpt: string | null;
   error: string | null;
 }
@@ -50,6 +53,9 @@ export interface RunView {
     costUsd: number;
     attempts: number;
   };
+  /** Result cache of this run: counts, hit rate = (hits + shared) / (hits + shared + misses) (null before any
+   * lookup), and the tokens and USD the hits saved (what the producing calls cost). */
+  cache: { hits: number; shared: number; misses: number; hitRate: number | null; savedTokens: number; savedUsd: number };
   /** The run's budget as written (tokens, USD, onBudget), or null. */
   budget: { tokens?: number | undefined; usd?: number | undefined; onBudget: string } | null;
   /** Longest chain of node durations (measured; running nodes count their elapsed time, pending ones 0). */
@@ -66,6 +72,22 @@ const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)
 
 /** Integer micro-USD (1e-6 USD) as USD. */
 const microToUsd = (micro: number): number => micro / 1_000_000;
+
+/** The run's cache counters from its meta fields (`cache_hit`, `cache_shared`, `cache_miss`, `saved*`). */
+function cacheSummary(meta: Record<string, string>): RunView["cache"] {
+  const hits = Number(meta.cache_hit ?? 0);
+  const shared = Number(meta.cache_shared ?? 0);
+  const misses = Number(meta.cache_miss ?? 0);
+  const lookups = hits + shared + misses;
+  return {
+    hits,
+    shared,
+    misses,
+    hitRate: lookups === 0 ? null : Math.round(((hits + shared) / lookups) * 1000) / 1000,
+    savedTokens: Number(meta.savedTokens ?? 0),
+    savedUsd: microToUsd(Number(meta.savedMicroUsd ?? 0)),
+  };
+}
 
 /** Parses the stored routing decision `<provider>|<tier>|<source>|<reason>` (the reason may contain `|`). */
 function parseRoute(raw: string | undefined): NodeView["route"] {
@@ -129,6 +151,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
       costUsd: cost === undefined ? null : microToUsd(Number(cost)),
       model: s.model[id] ?? null,
       route: parseRoute(s.route[id]),
+      cache: (s.cache[id] as NodeView["cache"] | undefined) ?? null,
       excerpt,
       error: s.error[id] ?? null,
     };
@@ -154,6 +177,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     finishedAt: finishedAt === null ? null : new Date(finishedAt).toISOString(),
     makespanMs,
     totals,
+    cache: cacheSummary(s.meta),
     budget: s.frozen.budget ?? null,
     criticalPath: { nodes: cp.nodes, durationMs: cp.weightMs },
     makespanOverCriticalPath: finishedAt !== null && cp.weightMs > 0 ? Math.round((makespanMs / cp.weightMs) * 1000) / 1000 : null,

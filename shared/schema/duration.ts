@@ -12,9 +12,9 @@ import { z } from "zod";
 export const MAX_DURATION_MS = 2 * 60 * 60 * 1000;
 
 /** Milliseconds per unit suffix. */
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/
 
 /** A duration as written in a definition: seconds (number) or `"<n>ms|s|m|h"`. */
 export type DurationInput = number | string;
@@ -24,7 +24,7 @@ export type DurationInput = number | string;
  *
  * @returns `{ ok: true, ms }` (integer ms, 1..7,200,000) or `{ ok: false, reason }`.
  */
-export function tryParseDurationMs(value: unknown): { ok: true; ms: number } | { ok: false; reason: string } {
+export function tryParseDurationMs(value: unknown, maxMs: number = MAX_DURATION_MS): { ok: true; ms: number } | { ok: false; reason: string } {
   let ms: number;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return { ok: false, reason: "duration must be a finite number of seconds" };
@@ -38,7 +38,7 @@ export function tryParseDurationMs(value: unknown): { ok: true; ms: number } | {
   }
   ms = Math.round(ms);
   if (ms <= 0) return { ok: false, reason: "duration must be greater than 0" };
-  if (ms > MAX_DURATION_MS) return { ok: false, reason: "duration must be at most 2h" };
+  if (ms > maxMs) return { ok: false, reason: `duration must be at most ${formatMax(maxMs)}` };
   return { ok: true, ms };
 }
 
@@ -47,10 +47,11 @@ export function tryParseDurationMs(value: unknown): { ok: true; ms: number } | {
  *
  * @param value - seconds (number) or `"<n>ms|s|m|h"`.
  * @returns milliseconds, 1..{@link MAX_DURATION_MS}.
- * @throws RangeError when the value is not a valid duration, not positive, or above 2 h.
+ * @param maxMs - upper bound, default {@link MAX_DURATION_MS} (2 h).
+ * @throws RangeError when the value is not a valid duration, not positive, or above `maxMs`.
  */
-export function parseDurationMs(value: DurationInput): number {
-  const r = tryParseDurationMs(value);
+export function parseDurationMs(value: DurationInput, maxMs: number = MAX_DURATION_MS): number {
+  const r = tryParseDurationMs(value, maxMs);
   if (!r.ok) throw new RangeError(r.reason);
   return r.ms;
 }
@@ -63,3 +64,16 @@ export const durationSchema = z.union([z.number(), z.string()]).superRefine((val
   const r = tryParseDurationMs(value);
   if (!r.ok) ctx.addIssue({ code: "custom", message: r.reason });
 });
+
+/** Upper bound of a cache TTL (`cacheTtl`): 30 days, in milliseconds. */
+export const MAX_CACHE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** zod schema of a cache TTL: like {@link durationSchema} but up to 30 days (`"<n>ms|s|m|h|d"`). */
+export const ttlSchema = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+  const r = tryParseDurationMs(value, MAX_CACHE_TTL_MS);
+  if (!r.ok) ctx.addIssue({ code: "custom", message: r.reason });
+});
+
+function formatMax(ms: number): string {
+  return ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms}ms`;
+}

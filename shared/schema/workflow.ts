@@ -12,7 +12,7 @@ import { z } from "zod";
 import { runBudgetSchema } from "../budget/budget-spec.js";
 import { COMPLEXITIES } from "../routing/analyze-task.js";
 import { PROVIDER_NAME_RE } from "../routing/tier-map.js";
-import { durationSchema } from "./duration.js";
+import { durationSchema, ttlSchema } from "./duration.js";
 
 /** Workflow name pattern: lowercase letters, digits and dashes, 1..64 chars, not starting with a dash. */
 export const WORKFLOW_NAME_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -65,6 +65,12 @@ export const agentProfileSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
 });
 
+/** Default time a cached node result lives (`cacheTtl`): one hour. */
+export const DEFAULT_CACHE_TTL = "1h";
+
+/** Allowed cache tag names (used in Redis hash fields and query strings). */
+export const CACHE_TAG_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 /** Largest simulated output, in bytes (2 MB): room for the 1 MB outputs of the message-size benchmark. */
 export const MAX_SIMULATED_OUTPUT_BYTES = 2_000_000;
 
@@ -84,6 +90,9 @@ export const simulateSchema = z.strictObject({
  * `dependsOn` defaults to `[]`; duplicates are allowed and collapsed by the compiler.
  * `retries`, `timeout`, `maxOutputTokens` override the workflow defaults / the agent's values; `model` (same forms
  * as the agent's) and `complexity` override the agent's for routing: an explicit model or tier always wins.
+ * `cache` (default: the workflow's, else true), `cacheTtl` (default: the workflow's, else 1 h) and `cacheTags`
+ * (for invalidation by tag) control the result cache; `sensitive: true` stores the node's output (and cache entry)
+ * encrypted at rest.
  */
 export const workflowNodeSchema = z.strictObject({
   id: z.string().regex(NODE_ID_RE, {
@@ -103,6 +112,10 @@ export const workflowNodeSchema = z.strictObject({
   maxOutputTokens: maxOutputTokensSchema.optional(),
   model: z.string().min(1).max(128).optional(),
   complexity: z.enum(COMPLEXITIES).optional(),
+  cache: z.boolean().optional(),
+  cacheTtl: ttlSchema.optional(),
+  cacheTags: z.array(z.string().regex(CACHE_TAG_RE, { message: "cache tag must match /^[A-Za-z0-9_.:-]{1,64}$/" })).max(16).optional(),
+  sensitive: z.boolean().optional(),
   simulate: simulateSchema.optional(),
 });
 
@@ -130,6 +143,8 @@ export const workflowDefinitionSchema = z.strictObject({
   description: z.string().max(4000).optional(),
   concurrency: z.number().int().min(1).max(1000).default(DEFAULT_CONCURRENCY),
   mode: z.enum(RUN_MODES).default("eager"),
+  cache: z.boolean().default(true),
+  cacheTtl: ttlSchema.default(DEFAULT_CACHE_TTL),
   budget: runBudgetSchema.optional(),
   defaults: workflowDefaultsSchema.default({ retries: DEFAULT_RETRIES, timeout: DEFAULT_TIMEOUT }),
   agents: z

@@ -30,6 +30,7 @@ export const RUN_KEY_NAMES = [
   "took", // hash nodeId -> comma-separated nodes taken for dispatch when this node finished
   "cost", // hash nodeId -> cost of the producing call, integer micro-USD (1e-6 USD)
   "route", // hash nodeId -> routing decision "<provider>|<tier>|<source>|<reason>"
+  "cache", // hash nodeId -> result cache outcome: hit | shared | miss
 ] as const;
 
 /** One of {@link RUN_KEY_NAMES}. */

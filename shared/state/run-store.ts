@@ -3,6 +3,7 @@ import type { CompiledDag } from "../dag/compile.js";
 import { runKeys, type RunKeys } from "./keys.js";
 import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
 import { COMPLETE_NODE_LUA } from "./lua/complete-node.js";
+import { DEFER_NODE_LUA } from "./lua/defer-node.js";
 import { FAIL_NODE_LUA } from "./lua/fail-node.js";
 import { RETRY_NODE_LUA } from "./lua/retry-node.js";
 import { START_RUN_LUA } from "./lua/start-run.js";
@@ -53,6 +54,8 @@ export interface NodeCompletion {
   costMicroUsd?: number | undefined;
   /** Routing decision: `<provider>|<tier>|<source>|<reason>`. */
   route?: string | undefined;
+  /** Result cache outcome, when the node uses the cache. */
+  cache?: { outcome: "hit" | "shared" | "miss"; savedTokens: number; savedMicroUsd: number } | undefined;
   model: string;
   excerpt: string;
   /** Start of the producing attempt, ms since epoch. */
@@ -83,6 +86,7 @@ const SCRIPTS = {
   completeNode: COMPLETE_NODE_LUA,
   retryNode: RETRY_NODE_LUA,
   failNode: FAIL_NODE_LUA,
+  deferNode: DEFER_NODE_LUA,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -186,6 +190,9 @@ export class RunStore {
       count(c.cacheWriteTokens),
       count(c.costMicroUsd),
       c.route ?? "",
+      c.cache?.outcome ?? "",
+      count(c.cache?.savedTokens),
+      count(c.cache?.savedMicroUsd),
     ]);
     return toTransition(res);
   }
@@ -197,6 +204,16 @@ export class RunStore {
    */
   async retryNode(runId: string, nodeId: string, error: string, lease: string): Promise<boolean> {
     const [ok] = await this.exec("retryNode", runId, [nodeId, error, lease]);
+    return Number(ok) === 1;
+  }
+
+  /**
+   * Gives a claimed node back (`queued`, its slot kept) so a later delivery can claim it: used while an identical
+   * call is in flight elsewhere (see defer_node).
+   * @returns whether the node changed.
+   */
+  async deferNode(runId: string, nodeId: string, lease: string): Promise<boolean> {
+    const [ok] = await this.exec("deferNode", runId, [nodeId, lease]);
     return Number(ok) === 1;
   }
 
@@ -248,7 +265,7 @@ export class RunStore {
    */
   async readSnapshot(runId: string): Promise<RunSnapshot | null> {
     const k = this.keys(runId);
-    const hashes = ["status", "attempts", "started", "finished", "output", "usage", "model", "excerpt", "error", "cost", "route"] as const;
+    const hashes = ["status", "attempts", "started", "finished", "output", "usage", "model", "excerpt", "error", "cost", "route", "cache"] as const;
     const p = this.redis.pipeline();
     p.hgetall(k.meta);
     p.get(k.def);

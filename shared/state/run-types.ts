@@ -63,4 +63,6 @@ export interface RunSnapshot {
   cost: Record<string, string>;
   /** Per node: routing decision `<provider>|<tier>|<source>|<reason>`. */
   route: Record<string, string>;
+  /** Per node: result cache outcome (hit | shared | miss). */
+  cache: Record<string, string>;
 }

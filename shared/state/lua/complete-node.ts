@@ -17,6 +17,9 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[10] cacheWriteTokens integer (prompt-cache writes, not part of inputTokens)
  * ARGV[11] costMicroUsd     integer micro-USD (1e-6 USD) of the call
  * ARGV[12] route            "<provider>|<tier>|<source>|<reason>"
+ * ARGV[13] cacheOutcome     hit | shared | miss, or '' when the node does not use the cache
+ * ARGV[14] savedTokens      tokens a cache hit saved (the producing call's), else 0
+ * ARGV[15] savedMicroUsd    micro-USD a cache hit saved, else 0
  *
  * Returns `{1, runStatus, taken…}` when it applied the completion; `taken` are the nodes to publish now (status
  * `queued`). A duplicate or late callback changes nothing and returns `{0, runStatus, queued…}`: for an already-done
@@ -45,6 +48,12 @@ redis.call('HSET', K.output, node, ARGV[3])
 redis.call('HSET', K.usage, node, ARGV[4] .. ',' .. ARGV[5] .. ',' .. ARGV[9] .. ',' .. ARGV[10])
 redis.call('HSET', K.cost, node, ARGV[11])
 redis.call('HSET', K.route, node, ARGV[12])
+if ARGV[13] ~= '' then
+  redis.call('HSET', K.cache, node, ARGV[13])
+  redis.call('HINCRBY', K.meta, 'cache_' .. ARGV[13], 1)
+  redis.call('HINCRBY', K.meta, 'savedTokens', tonumber(ARGV[14]))
+  redis.call('HINCRBY', K.meta, 'savedMicroUsd', tonumber(ARGV[15]))
+end
 redis.call('HSET', K.model, node, ARGV[6])
 redis.call('HSET', K.excerpt, node, ARGV[7])
 redis.call('HSET', K.finished, node, now)

@@ -17,7 +17,7 @@ function snapshot(over: Partial<RunSnapshot>): RunSnapshot {
     frozen: {
       runId: "run_x",
       tenant: "t",
-      workflow: { name: "w", concurrency: 5, mode: "eager", defaults: { retries: 3, timeout: "120s" }, agents: { x: {} }, nodes },
+      workflow: { name: "w", concurrency: 5, mode: "eager", cache: true, cacheTtl: "1h", defaults: { retries: 3, timeout: "120s" }, agents: { x: {} }, nodes },
       inputRef: "r",
       simulate: null,
       budget: null,
@@ -36,6 +36,7 @@ function snapshot(over: Partial<RunSnapshot>): RunSnapshot {
     error: {},
     cost: {},
     route: {},
+    cache: {},
     ...over,
   };
 }

@@ -14,6 +14,7 @@ export function node(id: string, over: Partial<NodeView> = {}): NodeView {
     costUsd: null,
     model: null,
     route: null,
+    cache: null,
     excerpt: null,
     error: null,
     ...over,
@@ -46,6 +47,7 @@ export function runningView(over: Partial<RunView> = {}): RunView {
       inputTokens: 600, outputTokens: 212, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.004, attempts: 3,
     },
     budget: null,
+    cache: { hits: 0, shared: 0, misses: 0, hitRate: null, savedTokens: 0, savedUsd: 0 },
     criticalPath: { nodes: ["codebase-analyzer", "quality-reviewer", "senior-reviewer"], durationMs: 3000 },
     makespanOverCriticalPath: null,
     simulated: true,
@@ -103,6 +105,7 @@ export function costedView(over: Partial<RunView> = {}): RunView {
       inputTokens: 13_100, outputTokens: 900, cacheReadTokens: 1500, cacheWriteTokens: 2000, costUsd: 0.300123, attempts: 3,
     },
     budget: { usd: 0.5, onBudget: "downgrade" },
+    cache: { hits: 0, shared: 0, misses: 7, hitRate: 0, savedTokens: 0, savedUsd: 0 },
     criticalPath: { nodes: ["brief", "review", "final"], durationMs: 2900 },
     levels: [
       {

@@ -47,7 +47,7 @@ describe.each([
     const frozen: FrozenRun = {
       runId,
       tenant: "t",
-      workflow: { name: "w", concurrency: opts.concurrency ?? 1000, mode: opts.mode ?? "eager", defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
+      workflow: { name: "w", concurrency: opts.concurrency ?? 1000, mode: opts.mode ?? "eager", cache: true, cacheTtl: "1h", defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
       inputRef: "0".repeat(64),
       simulate: null,
       budget: null,
