@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { notFound, problem, ProblemError, problemResponse } from "../shared/errors/problem.js";
 import type { AppEnv } from "./app-env.js";
+import { cacheRoutes } from "./cache.js";
 import { healthRoutes } from "./health.js";
 import { internalRoutes } from "./internal.js";
 import { runsRoutes } from "./runs.js";
@@ -21,6 +22,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/healthz", healthRoutes);
   app.route("/v1/runs", runsRoutes);
   app.route("/v1/usage", usageRoutes);
+  app.route("/v1/cache", cacheRoutes);
   app.route("/internal", internalRoutes);
   app.notFound((c) => problemResponse(notFound(`No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
   app.onError((err, c) => {

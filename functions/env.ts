@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EncryptionKeyring } from "../shared/crypto/keyring.js";
 import { tenantBudgetsSchema, type TenantBudgets } from "../shared/budget/budget-spec.js";
 import { parsePriceOverrides, mergePriceOverrides } from "../shared/pricing/overrides.js";
 import { DEFAULT_PRICES, type PriceTable } from "../shared/pricing/prices.js";
@@ -43,6 +44,8 @@ export interface Env {
   TENANT_BUDGETS?: string;
   /** `<provider>:<model>` of the LLM that classifies tasks the routing rules are unsure about; unset = off. */
   ROUTING_CLASSIFIER?: string;
+  /** Secret: keys that encrypt sensitive nodes' outputs, `kid:<base64 32 bytes>[,kid2:…]` (first = current). */
+  CACHE_ENCRYPTION_KEYS?: string;
   /** Workers AI binding (wrangler.toml `[ai]`), used by providers of type `workers-ai`. */
   AI?: unknown;
   /** Provider API keys and other secrets named by `PROVIDERS` (`apiKeySecret`). */
@@ -80,6 +83,8 @@ export interface Config {
   tenantBudgets: TenantBudgets;
   /** `{provider, model}` of the routing classifier, or null when off. */
   classifier: { provider: string; model: string } | null;
+  /** Keys for sensitive outputs (AES-256-GCM), or undefined when `CACHE_ENCRYPTION_KEYS` is unset. */
+  keyring: EncryptionKeyring | undefined;
 }
 
 const configSchema = z.object({
@@ -154,6 +159,7 @@ export function parseConfig(env: Env): Config {
   const prices = mergePriceOverrides(DEFAULT_PRICES, parseJsonVar("PRICES", env.PRICES, parsePriceOverrides, {}, problems));
   const tenantBudgets = parseJsonVar("TENANT_BUDGETS", env.TENANT_BUDGETS, (t) => tenantBudgetsSchema.parse(JSON.parse(t)), {}, problems);
   const tierMap = { ...DEFAULT_TIER_MAP, ...tiers };
+  const keyring = parseJsonVar("CACHE_ENCRYPTION_KEYS", env.CACHE_ENCRYPTION_KEYS, (t) => EncryptionKeyring.fromSecret(t), undefined, problems);
   if (!tierMap[e.DEFAULT_PROVIDER]) problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" has no TIERS entry`);
   if (e.DEFAULT_PROVIDER !== "simulated" && !providers[e.DEFAULT_PROVIDER]) problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" is not in PROVIDERS`);
   if (problems.length > 0) throw new Error(`agent-dag is misconfigured: ${problems.join("; ")}`);
@@ -176,5 +182,6 @@ export function parseConfig(env: Env): Config {
     prices,
     tenantBudgets,
     classifier: classifierProvider ? { provider: classifierProvider, model: classifierModel.join(":") } : null,
+    keyring,
   };
 }

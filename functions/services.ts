@@ -4,6 +4,7 @@ import { BlobStore } from "../shared/blobs/blob-store.js";
 import { QStashDispatcher } from "../shared/dispatch/dispatcher.js";
 import type { Engine } from "../shared/engine/engine.js";
 import { BudgetStore } from "../shared/budget/budget-store.js";
+import { CacheStore } from "../shared/cache/cache-store.js";
 import { createProviders } from "../shared/providers/factory.js";
 import { CLASSIFIER_CACHE_TTL_SECONDS, llmClassifier, type TierCache } from "../shared/routing/classifier.js";
 import { isTier } from "../shared/routing/tier.js";
@@ -54,7 +55,7 @@ export function services(env: Env): Services {
   const classifierProvider = config.classifier ? providers.get(config.classifier.provider) : undefined;
   const engine: Engine = {
     store: new RunStore(redis, config.keyPrefix),
-    blobs: new BlobStore(redis, config.keyPrefix, config.retentionSeconds),
+    blobs: new BlobStore(redis, config.keyPrefix, config.retentionSeconds, { keyring: config.keyring }),
     dispatcher: new QStashDispatcher(qstash),
     providers,
     routing: {
@@ -67,6 +68,7 @@ export function services(env: Env): Services {
     },
     prices: config.prices,
     budgets: { store: new BudgetStore(redis, config.keyPrefix), tenantDaily: config.tenantBudgets },
+    cache: new CacheStore(redis, config.keyPrefix),
     config: { keyPrefix: config.keyPrefix, retentionSeconds: config.retentionSeconds, activeTtlSeconds: ACTIVE_RUN_TTL_SECONDS },
     now: () => Date.now(),
   };

@@ -52,6 +52,7 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
       cacheWriteTokens: parsed.usage.cacheWriteTokens,
       costMicroUsd: parsed.costMicroUsd,
       route: parsed.route ? routeField(parsed.route) : undefined,
+      cache: parsed.cache ?? undefined,
       model: parsed.model,
       excerpt: parsed.excerpt,
       startedAt: parsed.startedAt,

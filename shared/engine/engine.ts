@@ -1,6 +1,7 @@
 import type { BlobStore } from "../blobs/blob-store.js";
 import type { TenantBudgets } from "../budget/budget-spec.js";
 import type { BudgetStore } from "../budget/budget-store.js";
+import type { CacheStore } from "../cache/cache-store.js";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
 import type { PriceTable } from "../pricing/prices.js";
 import type { LlmProvider } from "../providers/provider.js";
@@ -44,6 +45,8 @@ export interface Engine {
   /** USD per million tokens by model (DEFAULT_PRICES merged with config `PRICES`). */
   prices: PriceTable;
   budgets: BudgetConfig;
+  /** The content-addressed result cache (entries, in-flight locks, generations, stats). */
+  cache: CacheStore;
   config: EngineConfig;
   /** Current time in ms since epoch (injectable for tests). */
   now(): number;

@@ -2,12 +2,18 @@ import { renderTemplate, templateRefs } from "../dag/template.js";
 import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { Engine } from "./engine.js";
-import { callModel } from "./model-call.js";
+import { resolveCachePolicy } from "../cache/policy.js";
+import { cachedCall } from "./cached-call.js";
+import { deferNode } from "./dispatch-nodes.js";
+import { routeCall, type ModelCallInput } from "./model-call.js";
 import { loadRun } from "./run-cache.js";
 import { sharedContextPointer, sharedContextRef } from "./shared-context.js";
 
 /** Characters of a node's output kept as its excerpt in progress views. */
 export const EXCERPT_CHARS = 160;
+
+/** Excerpt shown for a `sensitive: true` node instead of its output. */
+export const SENSITIVE_EXCERPT = "[sensitive output: stored encrypted, not shown]";
 
 /** Default output limit in tokens when neither node nor agent sets `maxOutputTokens`. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
@@ -25,6 +31,8 @@ export interface ExecuteResult {
   model: string;
   /** Routing decision: provider, tier (null for a model outside the tier map), reason, source. */
   route: { provider: string; tier: string | null; reason: string; source: string };
+  /** Result cache outcome and what a hit saved (tokens, micro-USD); null when the node does not use the cache. */
+  cache: { outcome: "hit" | "shared" | "miss"; savedTokens: number; savedMicroUsd: number } | null;
   /** Attempt start and end, ms since epoch. */
   startedAt: number;
   finishedAt: number;
@@ -39,8 +47,10 @@ export type ExecuteOutcome = { kind: "ran"; result: ExecuteResult } | { kind: "s
 /**
  * Runs one node for one QStash delivery: claims it (a duplicate delivery is skipped), loads the run input and the
  * upstream outputs its prompt reads (by reference), renders the prompt (an upstream output that siblings share goes
- * first, as a cacheable prefix), routes, reserves budget, calls the provider under the node's timeout and stores
- * the output under its content hash. It does not advance the DAG: the callback does.
+ * first, as a cacheable prefix), routes, then looks the call up in the result cache: a hit completes the node with
+ * no provider call; an identical call in flight defers the node (it comes back later, holding no worker); a miss
+ * reserves budget, calls the provider under the node's timeout and stores the output under its content hash (and
+ * in the cache). It does not advance the DAG: the callback does.
  * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
  * @throws ProviderError from the model call (classified for QStash), or `non-retryable` when the run's input or an
  *   upstream output has expired.
@@ -69,7 +79,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
     outputs: shared ? { ...outputs, [shared]: sharedContextPointer(shared) } : outputs,
   });
 
-  const call = await callModel(engine, {
+  const callInput: ModelCallInput = {
     runId,
     tenant: frozen.tenant,
     node,
@@ -86,29 +96,39 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
       outputBytes: node.simulate?.outputBytes,
     },
     signal: AbortSignal.timeout(settings.timeoutMs),
+  };
+  const routed = await routeCall(engine, callInput);
+  const outcome = await cachedCall(engine, callInput, routed, {
+    policy: resolveCachePolicy(frozen.workflow, node),
+    workflow: frozen.workflow.name,
+    inputs: refs,
+    sensitive: node.sensitive ?? false,
+    timeoutMs: settings.timeoutMs,
   });
-  const { result } = call;
-  const ref = await engine.blobs.put(result.text);
+  if (outcome.kind === "wait") {
+    // an identical call is in flight: give the node back and come back for its result, holding no worker
+    await engine.store.deferNode(runId, nodeId, lease);
+    await deferNode(engine, run, nodeId, outcome.retryAfterMs / 1000, lease);
+    return { kind: "skipped", reason: "waiting for an identical call in flight" };
+  }
+  const out = outcome.output;
   return {
     kind: "ran",
     result: {
       runId,
       nodeId,
-      ref,
-      usage: {
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        cacheReadTokens: result.usage.cacheReadTokens ?? 0,
-        cacheWriteTokens: result.usage.cacheWriteTokens ?? 0,
-      },
-      costMicroUsd: call.costMicroUsd,
-      model: result.model,
-      route: { provider: call.route.provider, tier: call.route.tier, reason: call.route.reason, source: call.route.source },
+      ref: out.ref,
+      usage: out.usage,
+      costMicroUsd: out.costMicroUsd,
+      model: out.model,
+      route: out.route,
+      cache: out.cache,
       startedAt,
       finishedAt: engine.now(),
-      excerpt: result.text.slice(0, EXCERPT_CHARS),
+      // a sensitive output never leaves the encrypted blob: no excerpt in run state or in QStash's callback body
+      excerpt: node.sensitive ? SENSITIVE_EXCERPT : out.text.slice(0, EXCERPT_CHARS),
       attempt: claim.attempt,
-      simulated: result.simulated,
+      simulated: out.simulated,
     },
   };
 }

@@ -58,6 +58,26 @@ export function billedTokens(u: TokenUsage): number {
  *   has no price; whatever the provider throws (after releasing the reservation).
  */
 export async function callModel(engine: Engine, input: ModelCallInput): Promise<ModelCallResult> {
+  return callRouted(engine, input, await routeCall(engine, input));
+}
+
+/** A call whose model is chosen: the routing decision and what reservation needs (input estimate, budgets). */
+export interface RoutedCall {
+  decision: RouteDecision;
+  /** Estimated input tokens of the call (4 characters per token). */
+  inputTokens: number;
+  scopes: ScopedLimits[];
+  /** Prices a call in USD; throws ProviderError when a USD budget applies and the model has no price. */
+  price: (model: string, usage: TokenUsage) => number;
+}
+
+/**
+ * Step 1 of {@link callModel}: routes the call (explicit model or tier, else task analysis capped by the USD left in
+ * the tightest budget, else the classifier when the rules are unsure). Reads budget usage only when a USD budget
+ * applies.
+ * @throws ProviderError `non-retryable` for a configuration the routing cannot satisfy.
+ */
+export async function routeCall(engine: Engine, input: ModelCallInput): Promise<RoutedCall> {
   const { node, agent, dag } = input;
   const system = agent.system ?? "";
   const inputTokens = estimateTokens(system) + estimateTokens(input.sharedContext ?? "") + estimateTokens(input.prompt);
@@ -99,7 +119,19 @@ export async function callModel(engine: Engine, input: ModelCallInput): Promise<
       runId: input.runId,
     },
   );
+  return { decision, inputTokens, scopes, price };
+}
 
+/**
+ * Step 2 of {@link callModel}: reserves the worst case (with the `onBudget` policy), calls the provider, settles
+ * the actual usage (or releases everything when the call fails).
+ * @throws ProviderError `non-retryable` when the budget refuses or the provider is not configured; whatever the
+ *   provider throws (after releasing the reservation).
+ */
+export async function callRouted(engine: Engine, input: ModelCallInput, routed: RoutedCall): Promise<ModelCallResult> {
+  const { node, agent } = input;
+  const { decision, inputTokens, scopes, price } = routed;
+  const system = agent.system ?? "";
   let model = decision.model;
   let tier = decision.tier;
   let hold: BudgetHold | null = null;

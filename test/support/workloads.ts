@@ -23,13 +23,15 @@ export function readWorkload(stem: string): WorkloadTask[] {
 }
 
 /**
- * A workflow definition with one simulated node per task: edges from `deps`, latency `runtime_s * scale` ms.
+ * A workflow definition with one simulated node per task: edges from `deps`, latency `runtime_s * scale` ms; the
+ * result cache is off (every run measures real dispatch).
  * @param scaleMsPerSecond simulated ms per recorded second (0 = no latency).
  */
 export function workloadWorkflow(name: string, tasks: WorkloadTask[], scaleMsPerSecond: number, concurrency = 1000) {
   return {
     name,
     concurrency,
+    cache: false,
     agents: { task: { system: "Simulated workload task.", model: "sim-fast", maxOutputTokens: 64 } },
     nodes: tasks.map((t) => ({
       id: t.id,

@@ -1,0 +1,135 @@
+import { holderIdOf } from "../cache/cache-store.js";
+import { savingOf, type CacheEntry } from "../cache/entry.js";
+import { computeCacheKey } from "../cache/key-material.js";
+import { lockMsFor, type CachePolicy } from "../cache/policy.js";
+import type { CacheOutcome } from "../cache/stats.js";
+import type { Engine } from "./engine.js";
+import { callRouted, type ModelCallInput, type RoutedCall } from "./model-call.js";
+
+/** What a node's call produced, from the provider or from the cache. Tokens as billed; cost in micro-USD. */
+export interface NodeOutput {
+  /** Output blob ref. */
+  ref: string;
+  /** Output text (for the excerpt). */
+  text: string;
+  model: string;
+  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
+  costMicroUsd: number;
+  simulated: boolean;
+  /** Cache outcome and what a hit saved; null when the node does not use the cache. */
+  cache: { outcome: CacheOutcome; savedTokens: number; savedMicroUsd: number } | null;
+  /** The routing decision as applied: after any budget downgrade, with the cache outcome in the reason. */
+  route: { provider: string; tier: string | null; reason: string; source: string };
+}
+
+/** Outcome of {@link cachedCall}: a result, or `wait` (an identical call is in flight; come back after the delay). */
+export type CachedCallOutcome = { kind: "output"; output: NodeOutput } | { kind: "wait"; retryAfterMs: number };
+
+/** What the cache lookup needs beyond the call itself. */
+export interface CacheContext {
+  policy: CachePolicy;
+  workflow: string;
+  /** Upstream outputs the prompt read: nodeId -> ref. */
+  inputs: Record<string, string>;
+  sensitive: boolean;
+  /** Per-attempt timeout of the node, ms (sizes the in-flight lock). */
+  timeoutMs: number;
+}
+
+/**
+ * Runs a routed call through the result cache (design.md, decision 7):
+ * 1. the key hashes tenant, agent, resolved model, parameters, shared context, rendered prompt, the refs of the
+ *    upstream outputs read and the invalidation generations that apply (see shared/cache/key-material.ts);
+ * 2. a hit completes the node with no provider call, no tokens and no budget reservation (an entry whose blob has
+ *    expired is evicted and treated as a miss);
+ * 3. a miss takes the key's in-flight lock and calls the provider; a concurrent identical call finds the lock and
+ *    gets `wait` (the caller defers the node and comes back, holding no worker), then hits as `shared`;
+ * 4. the output is stored (encrypted when the node is sensitive), the entry written with the node's TTL and the
+ *    lock released in one script; a failed call releases the lock.
+ * Without the cache (`cache: false`) it just calls.
+ * @throws whatever the call throws (after releasing the lock).
+ */
+export async function cachedCall(engine: Engine, input: ModelCallInput, routed: RoutedCall, ctx: CacheContext): Promise<CachedCallOutcome> {
+  const store = async (): Promise<NodeOutput> => {
+    const call = await callRouted(engine, input, routed);
+    const u = call.result.usage;
+    const ref = await engine.blobs.put(call.result.text, { encrypt: ctx.sensitive });
+    return {
+      ref,
+      text: call.result.text,
+      model: call.result.model,
+      usage: { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens ?? 0, cacheWriteTokens: u.cacheWriteTokens ?? 0 },
+      costMicroUsd: call.costMicroUsd,
+      simulated: call.result.simulated,
+      cache: null,
+      route: { provider: call.route.provider, tier: call.route.tier, reason: call.route.reason, source: call.route.source },
+    };
+  };
+  if (!ctx.policy.enabled) return { kind: "output", output: await store() };
+
+  const { tenant } = input;
+  const generations = await engine.cache.readGenerations(tenant, ctx.workflow, input.node.id, ctx.policy.tags);
+  const key = await computeCacheKey({
+    tenant,
+    agent: { name: input.node.agent, system: input.agent.system, provider: routed.decision.provider },
+    model: routed.decision.model,
+    params: { maxOutputTokens: input.maxOutputTokens, temperature: input.agent.temperature },
+    sharedContext: input.sharedContext,
+    prompt: input.prompt,
+    inputs: ctx.inputs,
+    sensitive: ctx.sensitive,
+    generations,
+  });
+  const holder = holderIdOf(input.runId, input.node.id);
+  const lockMs = lockMsFor(ctx.timeoutMs);
+  let look = await engine.cache.lookupOrLock(tenant, key, holder, lockMs);
+  if (look.kind === "hit") {
+    const [text] = await engine.blobs.getMany([look.entry.outputRef]);
+    if (text != null) {
+      const saving = savingOf(look.entry);
+      await engine.cache.record(tenant, { workflow: ctx.workflow, outcome: look.outcome, saving });
+      const cache = { outcome: look.outcome, savedTokens: saving.tokens, savedMicroUsd: saving.microUsd };
+      const d = routed.decision;
+      const route = { provider: d.provider, tier: d.tier, reason: `${d.reason}; cache ${look.outcome}`, source: d.source };
+      return { kind: "output", output: fromEntry(look.entry, text, cache, route) };
+    }
+    await engine.cache.evict(tenant, key);
+    const again = await engine.cache.acquire(tenant, key, holder, lockMs);
+    look = again.acquired ? { kind: "acquired", renewed: again.renewed } : { kind: "wait", holder: again.holder, retryAfterMs: again.retryAfterMs };
+  }
+  if (look.kind === "wait") return { kind: "wait", retryAfterMs: look.retryAfterMs };
+
+  let output: NodeOutput;
+  try {
+    output = await store();
+  } catch (err) {
+    await engine.cache.release(tenant, key, holder);
+    throw err;
+  }
+  const entry: CacheEntry = {
+    outputRef: output.ref,
+    model: output.model,
+    usage: output.usage,
+    costMicroUsd: output.costMicroUsd,
+    createdAt: engine.now(),
+    producedBy: { runId: input.runId, nodeId: input.node.id },
+  };
+  // the entry points at the blob: keep the blob at least as long as the entry
+  if (ctx.policy.ttlSeconds > engine.config.retentionSeconds) await engine.blobs.touch([output.ref], ctx.policy.ttlSeconds);
+  await engine.cache.put(tenant, key, entry, ctx.policy.ttlSeconds, holder);
+  await engine.cache.record(tenant, { workflow: ctx.workflow, outcome: "miss" });
+  return { kind: "output", output: { ...output, cache: { outcome: "miss", savedTokens: 0, savedMicroUsd: 0 } } };
+}
+
+function fromEntry(entry: CacheEntry, text: string, cache: NonNullable<NodeOutput["cache"]>, route: NodeOutput["route"]): NodeOutput {
+  return {
+    ref: entry.outputRef,
+    text,
+    model: entry.model,
+    usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    costMicroUsd: 0,
+    simulated: text.startsWith("[SIMULATED"),
+    cache,
+    route,
+  };
+}

@@ -1,0 +1,165 @@
+import { Redis as IORedis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeAnthropic } from "../../local/fake-providers/anthropic.js";
+import type { FakeProviderServer } from "../../local/fake-providers/harness.js";
+import { startHarness, type Harness } from "../support/worker-harness.js";
+
+interface ViewNode {
+  id: string;
+  status: string;
+  cache: string | null;
+  usage: { inputTokens: number; outputTokens: number } | null;
+}
+interface View {
+  status: string;
+  makespanMs: number;
+  cache: { hits: number; shared: number; misses: number; hitRate: number | null; savedTokens: number; savedUsd: number };
+  levels: { nodes: ViewNode[] }[];
+}
+
+const auth = { authorization: "Bearer dev-key" };
+const nodesOf = (v: View) => Object.fromEntries(v.levels.flatMap((l) => l.nodes).map((n) => [n.id, n]));
+
+describe("result cache through the full stack (fake Anthropic counts provider calls)", () => {
+  let h: Harness;
+  let fake: FakeProviderServer;
+  const run = async (body: unknown): Promise<View> => {
+    const { body: started } = await h.startRun(body);
+    await h.waitForRun(started.runId);
+    return (await (await fetch(`${h.url}/v1/runs/${started.runId}`, { headers: auth })).json()) as View;
+  };
+
+  beforeAll(async () => {
+    fake = await startFakeAnthropic({ port: 0 });
+    h = await startHarness({
+      vars: {
+        PROVIDERS: JSON.stringify({ anthropic: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" } }),
+        ANTHROPIC_API_KEY: "fake-key",
+        DEFAULT_PROVIDER: "anthropic",
+        TIERS: JSON.stringify({ anthropic: { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" } }),
+        CACHE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+
+  const codebase = (tag: string, file = "export const x = 1;") => ({ repo: `repo-${tag}`, tree: "index.ts", files: `=== index.ts\n${file}\n`, omitted: "nothing" });
+
+  it("a second review-all on the same codebase makes zero provider calls, hits 100% and reports what it saved", async () => {
+    fake.reset();
+    fake.setBehaviour({ latencyMs: 150 });
+    const input = codebase("twice");
+    const first = await run({ workflow: "review-all", input });
+    expect(first.status).toBe("completed");
+    expect(first.cache).toMatchObject({ hits: 0, misses: 7, hitRate: 0 });
+    const callsAfterFirst = fake.calls().length;
+    expect(callsAfterFirst).toBe(7);
+
+    const second = await run({ workflow: "review-all", input });
+    expect(second.status).toBe("completed");
+    expect(fake.calls().length).toBe(callsAfterFirst);
+    expect(second.cache).toMatchObject({ hits: 7, misses: 0, hitRate: 1 });
+    expect(second.cache.savedTokens).toBeGreaterThan(0);
+    expect(second.cache.savedUsd).toBeGreaterThan(0);
+    for (const n of Object.values(nodesOf(second))) {
+      expect(n.cache).toBe("hit");
+      expect(n.usage).toMatchObject({ inputTokens: 0, outputTokens: 0 });
+    }
+    expect(second.makespanMs).toBeLessThan(first.makespanMs);
+  });
+
+  it("changing one file misses the analyzer and everything downstream of it", async () => {
+    fake.reset();
+    await run({ workflow: "review-all", input: codebase("change", "export const x = 1;") });
+    const changed = await run({ workflow: "review-all", input: codebase("change", "export const x = 2;") });
+    expect(changed.cache).toMatchObject({ hits: 0, misses: 7 });
+    expect(fake.calls()).toHaveLength(14);
+  });
+
+  it("recomputes only the branch whose input changed", async () => {
+    fake.reset();
+    const wf = {
+      name: "two-branches",
+      agents: { a: { system: "You are terse.", model: "fast" } },
+      nodes: [
+        { id: "left", agent: "a", prompt: "Summarize {{input.left}}" },
+        { id: "left-2", agent: "a", prompt: "Refine {{nodes.left.output}}", dependsOn: ["left"] },
+        { id: "right", agent: "a", prompt: "Summarize {{input.right}}" },
+        { id: "join", agent: "a", prompt: "Join {{nodes.left-2.output}} and {{nodes.right.output}}", dependsOn: ["left-2", "right"] },
+      ],
+    };
+    await run({ workflow: wf, input: { left: "L1", right: "R1" } });
+    const v = await run({ workflow: wf, input: { left: "L1", right: "R2" } });
+    const n = nodesOf(v);
+    expect([n.left?.cache, n["left-2"]?.cache, n.right?.cache, n.join?.cache]).toEqual(["hit", "hit", "miss", "miss"]);
+    expect(fake.calls()).toHaveLength(4 + 2);
+  });
+
+  it("two identical runs started at the same moment make one provider call per distinct node", async () => {
+    fake.reset();
+    fake.setBehaviour({ latencyMs: 400 });
+    const input = codebase("concurrent");
+    const [a, b] = await Promise.all([run({ workflow: "review-all", input }), run({ workflow: "review-all", input })]);
+    expect([a.status, b.status]).toEqual(["completed", "completed"]);
+    expect(fake.calls()).toHaveLength(7);
+    const total = (v: View) => v.cache.hits + v.cache.shared + v.cache.misses;
+    expect(total(a) + total(b)).toBe(14);
+    expect(a.cache.misses + b.cache.misses).toBe(7);
+    expect(a.cache.shared + b.cache.shared).toBeGreaterThan(0);
+  });
+
+  it("invalidation by node recomputes that node and its dependents only; stats count per workflow", async () => {
+    fake.reset();
+    const wf = {
+      name: "invalidate-me",
+      agents: { a: { system: "You are terse.", model: "fast" } },
+      nodes: [
+        { id: "one", agent: "a", prompt: "Summarize {{input.t}}" },
+        { id: "two", agent: "a", prompt: "Summarize {{input.t}} again" },
+        { id: "three", agent: "a", prompt: "Combine {{nodes.one.output}}", dependsOn: ["one"] },
+      ],
+    };
+    fake.setBehaviour({ reply: "first answer" });
+    await run({ workflow: wf, input: { t: "x" } });
+    // a recomputed node whose output changes changes its dependents' keys (content-addressed cascade)
+    fake.setBehaviour({ reply: "second answer" });
+    const del = await fetch(`${h.url}/v1/cache?workflow=invalidate-me&node=one`, { method: "DELETE", headers: auth });
+    expect(del.status).toBe(200);
+    const v = await run({ workflow: wf, input: { t: "x" } });
+    const n = nodesOf(v);
+    expect([n.one?.cache, n.two?.cache, n.three?.cache]).toEqual(["miss", "hit", "miss"]);
+    const stats = (await (await fetch(`${h.url}/v1/cache/stats?workflow=invalidate-me`, { headers: auth })).json()) as {
+      byWorkflow: Record<string, { hits: number; misses: number }>;
+    };
+    expect(stats.byWorkflow["invalidate-me"]).toMatchObject({ hits: 1, misses: 5 });
+    const bad = await fetch(`${h.url}/v1/cache?node=one`, { method: "DELETE", headers: auth });
+    expect(bad.status).toBe(422);
+  });
+
+  it("stores a sensitive node's output encrypted at rest", async () => {
+    fake.reset();
+    fake.setBehaviour({ reply: "TOP-SECRET-PAYLOAD-0123456789 the quarterly numbers" });
+    const wf = {
+      name: "secret",
+      agents: { a: { system: "You are terse.", model: "fast" } },
+      nodes: [{ id: "s", agent: "a", prompt: "Say it", sensitive: true }],
+    };
+    const v = await run({ workflow: wf });
+    expect(v.status).toBe("completed");
+    const out = (await (await fetch(`${h.url}/v1/runs/${(v as unknown as { runId: string }).runId}/output`, { headers: auth })).json()) as {
+      outputs: Record<string, string>;
+    };
+    expect(out.outputs.s).toContain("TOP-SECRET-PAYLOAD");
+    const redis = new IORedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+    try {
+      const keys = await redis.keys(`${h.prefix}:*`);
+      const values = await Promise.all(keys.map(async (k) => ((await redis.type(k)) === "string" ? await redis.get(k) : JSON.stringify(await redis.hgetall(k)))));
+      expect(values.some((x) => x?.includes("TOP-SECRET-PAYLOAD"))).toBe(false);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
