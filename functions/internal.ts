@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { advance, errorMessage, fail } from "../shared/engine/advance.js";
 import { executeNode } from "../shared/engine/execute-node.js";
 import { problem, ProblemError, problemResponse } from "../shared/errors/problem.js";
+import { isPermanentBlobError } from "../shared/blobs/blob-errors.js";
 import { ProviderError } from "../shared/providers/provider.js";
 import { base64ToText, executeMessageSchema, qstashCallbackSchema } from "../shared/schema/qstash-callback.js";
 import type { AppEnv } from "./app-env.js";
@@ -42,6 +43,7 @@ internalRoutes.post("/execute", async (c) => {
     if (outcome.kind === "skipped") return c.json({ skipped: true, reason: outcome.reason });
     return c.json(outcome.result);
   } catch (err) {
+    if (isPermanentBlobError(err)) return nonRetryable(`${err.name}: ${err.message}`);
     if (err instanceof ProviderError) {
       if (err.kind === "non-retryable") return nonRetryable(err.message);
       if (err.kind === "rate-limited") {

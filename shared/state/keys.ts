@@ -54,7 +54,8 @@ export function runKeys(prefix: string, runId: string): RunKeys {
 /**
  * Key of a content-addressed blob (a node output or a run input).
  * @param prefix key prefix (config `KEY_PREFIX`).
- * @param ref the blob's SHA-256 as 64 lowercase hex characters.
+ * @param ref the blob's ref, 64 lowercase hex characters: the SHA-256 of its text, or for an encrypted blob an
+ *   HMAC-SHA-256 under a key derived from `CACHE_ENCRYPTION_KEYS` (shared/blobs/blob-ref.ts).
  */
 export function blobKey(prefix: string, ref: string): string {
   return `${prefix}:blob:${ref}`;
