@@ -1,3 +1,4 @@
+import { BlobDecryptionError } from "../blobs/blob-errors.js";
 import { holderIdOf } from "../cache/cache-store.js";
 import { savingOf, type CacheEntry } from "../cache/entry.js";
 import { computeCacheKey } from "../cache/key-material.js";
@@ -84,7 +85,11 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
   const lockMs = lockMsFor(ctx.timeoutMs);
   let look = await engine.cache.lookupOrLock(tenant, key, holder, lockMs);
   if (look.kind === "hit") {
-    const [text] = await engine.blobs.getMany([look.entry.outputRef]);
+    // an entry whose blob expired, or was written under a key since removed from the keyring, is a miss
+    const [text] = await engine.blobs.getMany([look.entry.outputRef]).catch((err: unknown) => {
+      if (err instanceof BlobDecryptionError) return [null];
+      throw err;
+    });
     if (text != null) {
       const saving = savingOf(look.entry);
       await engine.cache.record(tenant, { workflow: ctx.workflow, outcome: look.outcome, saving });
