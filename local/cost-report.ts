@@ -46,17 +46,22 @@ export interface CostReport {
 /**
  * How many requests a provider received per model against how many nodes the run view says called that model.
  * `ok` when every model's counts agree and the requests add up to the nodes that called a model: one call per node
- * (a retried or duplicated call would show up here as an extra, billed request). In a completed run every node
- * called a model, so the requests must equal the run's node count.
+ * (a retried or duplicated call would show up here as an extra, billed request). A node the result cache served
+ * (`cache` `hit` or `shared`) records the model of the call that produced its output but made no call itself, so it
+ * counts in `cached`, not in `nodes`. In a completed run every other node called a model, so the requests must
+ * equal the run's node count minus the cached ones.
  */
 export interface RequestCheck {
   /** Model id -> requests received and nodes that called it; models in either source, sorted by id. */
   byModel: { model: string; requests: number; nodes: number }[];
   /** Total requests received. */
   requests: number;
-  /** Nodes that called a model (the view records their model). */
+  /** Nodes that called a model (the view records their model and the cache did not serve them). */
   nodes: number;
-  /** Nodes of the run (`totals.nodes`); more than `nodes` when some failed before calling or were skipped. */
+  /** Nodes the result cache served (`hit` or `shared`): no call of their own. */
+  cached: number;
+  /** Nodes of the run (`totals.nodes`); more than `nodes` when some were served from the cache, failed before
+   * calling, or were skipped. */
   runNodes: number;
   ok: boolean;
 }
@@ -112,14 +117,18 @@ export function buildCostReport(view: RunView): CostReport {
  */
 export function checkRequests(view: RunView, requestsByModel: Readonly<Record<string, number>>): RequestCheck {
   const nodesByModel = new Map<string, number>();
+  let cached = 0;
   for (const level of view.levels) {
-    for (const n of level.nodes) if (n.model !== null) nodesByModel.set(n.model, (nodesByModel.get(n.model) ?? 0) + 1);
+    for (const n of level.nodes) {
+      if (n.cache === "hit" || n.cache === "shared") cached += 1;
+      else if (n.model !== null) nodesByModel.set(n.model, (nodesByModel.get(n.model) ?? 0) + 1);
+    }
   }
   const models = [...new Set([...Object.keys(requestsByModel), ...nodesByModel.keys()])].sort();
   const byModel = models.map((model) => ({ model, requests: requestsByModel[model] ?? 0, nodes: nodesByModel.get(model) ?? 0 }));
   const requests = byModel.reduce((acc, m) => acc + m.requests, 0);
   const nodes = [...nodesByModel.values()].reduce((acc, n) => acc + n, 0);
-  return { byModel, requests, nodes, runNodes: view.totals.nodes, ok: requests === nodes && byModel.every((m) => m.requests === m.nodes) };
+  return { byModel, requests, nodes, cached, runNodes: view.totals.nodes, ok: requests === nodes && byModel.every((m) => m.requests === m.nodes) };
 }
 
 /** Formats whole micro-dollars as USD with 6 decimals (`"$0.012345"`), `"$0"` for zero. */
@@ -139,8 +148,10 @@ function table(header: string[], body: string[][], right: ReadonlySet<number>): 
  * The report as lines for people: a table (node, provider, tier, model, input / output / cache-read / cache-write
  * tokens, cost in USD to the micro-dollar) with each node's routing reason on a line of its own under its row, a
  * total row, the check line `"  check: total $X = sum of nodes $Y  ✔"` (or `✖ … ≠ …` with the difference), and,
- * when `requests` is given, the provider's requests per model against the nodes that called a model. A node without
- * a route shows its status and error instead of a reason.
+ * when `requests` is given, the provider's requests per model against the nodes that called a model (and how many
+ * made no call, of which how many the result cache served). A node without a route shows its status and error
+ * instead of a reason; the worker's `; cache hit` suffix of a reason is kept, so the report says which rows cost
+ * nothing because of the cache.
  * @param report from {@link buildCostReport}.
  * @param requests from {@link checkRequests}, or null/undefined to leave that line out.
  * @param requestsLabel who received the requests, e.g. `"fake Anthropic requests"`.
@@ -187,7 +198,8 @@ export function formatCostReport(report: CostReport, requests?: RequestCheck | n
     const wrong = requests.byModel.filter((m) => m.requests !== m.nodes).map((m) => `${m.model}: ${m.requests} requests for ${m.nodes} nodes`);
     const verdict = requests.ok ? "✔" : `✖${wrong.length > 0 ? ` (${wrong.join("; ")})` : ""}`;
     const idle = requests.runNodes - requests.nodes;
-    const others = idle > 0 ? ` (${idle} of ${requests.runNodes} made no call)` : "";
+    const cached = requests.cached > 0 ? `, ${requests.cached} served from the result cache` : "";
+    const others = idle > 0 ? ` (${idle} of ${requests.runNodes} made no call${cached})` : "";
     out.push(`  ${requestsLabel}: ${perModel} = ${requests.requests} requests for ${requests.nodes} nodes${others}  ${verdict}`);
   }
   return out;

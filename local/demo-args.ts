@@ -51,8 +51,12 @@ export interface DemoOptions {
   /** With `fake-anthropic`: length of every fake answer in tokens (a fixed filler text), or null for the fake's
    * short echo of the prompt. */
   fakeReplyTokens: number | null;
-  /** How long to wait for the run to finish before giving up, ms. */
+  /** How long to wait for the run to finish before giving up, ms (each run, with `twice`). */
   timeoutMs: number;
+  /** Run review-all a second time with the same input on the same stack and worker, and compare the two runs:
+   * the second should be served entirely by the result cache. The first starts cold (the demo invalidates the
+   * tenant's review-all cache entries before it). */
+  twice: boolean;
   /** Print the final RunView as JSON on stdout (progress then goes to stderr). */
   json: boolean;
   /** Force the local stack's in-memory store instead of a local Redis. */
@@ -66,7 +70,7 @@ export interface DemoOptions {
 /** The usage text printed by `--help` and after a usage error. */
 export const DEMO_USAGE = `Usage: npm run demo -- [--repo <path>] [--provider simulated|fake-anthropic] [--latency-ms <ms>]
                       [--budget-usd <usd>] [--budget-tokens <n>] [--on-budget fail|downgrade] [--fake-reply-tokens <n>]
-                      [--timeout-ms <ms>] [--json] [--memory] [--verbose]
+                      [--timeout-ms <ms>] [--twice] [--json] [--memory] [--verbose]
 
 Runs the review-all workflow on a codebase, on your machine: a local Upstash stack (Redis REST + QStash),
 the worker under wrangler, and a model provider that calls no real model. No account, no Docker, no tunnel.
@@ -86,13 +90,18 @@ Agents are routed to tiers (fast / balanced / deep); the report shows each node'
                        echo; 1024 or more makes the analyzer's brief long enough for the reviewers to share it
                        through prompt caching (Anthropic caches prefixes of at least 1024 tokens)
   --timeout-ms <ms>    give up when the run takes longer (default: ${DEFAULT_TIMEOUT_MS})
-  --json               print the final run view as JSON on stdout (progress goes to stderr)
+  --twice              run review-all a second time with the same input on the same stack and worker, and
+                       compare: makespans, provider calls, hit rate, tokens and USD saved, the tenant's cache
+                       stats. The first run starts cold (the demo first invalidates review-all's cache entries);
+                       the second must make no provider call and hit the result cache 100%, else exit status 1
+  --json               print the final run view as JSON on stdout (progress goes to stderr); with --twice,
+                       { first, second, comparison, cacheStats }
   --memory             use the embedded in-memory store even when a local Redis is reachable
   --verbose            show wrangler and local-stack logs
   -h, --help           show this help
 
-Exit status: 0 completed, 1 run failed, cost or request check failed, or error, 2 timed out, 64 usage error,
-130 interrupted.`;
+Exit status: 0 completed, 1 run failed, cost, request or cache check failed, or error, 2 timed out, 64 usage
+error, 130 interrupted.`;
 
 /** A bad command line; the message says which flag and why. */
 export class UsageError extends Error {
@@ -129,6 +138,7 @@ export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions
         "on-budget": { type: "string" },
         "fake-reply-tokens": { type: "string" },
         "timeout-ms": { type: "string" },
+        twice: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         memory: { type: "boolean", default: false },
         verbose: { type: "boolean", default: false },
@@ -151,6 +161,7 @@ export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions
     budget: budgetFlags(values["budget-usd"], values["budget-tokens"], values["on-budget"]),
     fakeReplyTokens: replyRaw === undefined ? null : integerFlag("--fake-reply-tokens", replyRaw, 0, 1, MAX_FAKE_REPLY_TOKENS),
     timeoutMs: integerFlag("--timeout-ms", values["timeout-ms"], DEFAULT_TIMEOUT_MS, 1, Number.MAX_SAFE_INTEGER),
+    twice: values.twice,
     json: values.json,
     memory: values.memory,
     verbose: values.verbose,

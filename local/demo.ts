@@ -1,6 +1,7 @@
 /**
  * `npm run demo -- [--repo <path>] [--provider simulated|fake-anthropic] [--latency-ms <ms>] [--budget-usd <usd>]
- * [--budget-tokens <n>] [--on-budget fail|downgrade] [--timeout-ms <ms>] [--json] [--memory] [--verbose]`
+ * [--budget-tokens <n>] [--on-budget fail|downgrade] [--fake-reply-tokens <n>] [--timeout-ms <ms>] [--twice] [--json]
+ * [--memory] [--verbose]`
  *
  * Runs the `review-all` workflow on a real codebase, entirely on this machine: the local stack (Upstash Redis
  * REST + QStash emulator, ephemeral ports), the worker under wrangler (`unstable_startWorker`, env `dev`, its
@@ -11,10 +12,16 @@
  * run's figures (makespan, critical path, makespan / critical path, overhead per hop, tokens, cost, QStash messages
  * and Redis commands) and a cost report: per node provider, tier, model, reason, tokens and cost, the total, a
  * check that the total equals the sum of the nodes (in integer micro-USD), and with the fake, its requests per
- * model against the nodes.
+ * model against the nodes that called it (nodes the result cache served make no call).
+ *
+ * With `--twice` it invalidates review-all's result-cache entries (so the first run starts cold), runs it, then
+ * runs it again with the same input on the same stack and worker, shows the second run the same way, and compares
+ * the two (cache-comparison.ts): makespans and their ratio, provider calls (the fake's requests, or the nodes whose
+ * cache outcome was `miss`), the second run's hit rate and savings, and the tenant's `GET /v1/cache/stats`.
  *
  * Everything it starts is stopped again on success, failure, timeout and Ctrl-C. Exit status: 0 completed,
- * 1 run failed, cost or request check failed, or error, 2 timed out, 64 usage error, 130 interrupted.
+ * 1 run failed, cost, request or cache check failed (with `--twice`: the second run made a provider call or hit
+ * less than 100 %), or error, 2 timed out, 64 usage error, 130 interrupted.
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -27,8 +34,9 @@ import type { FakeProviderServer } from "./fake-providers/harness";
 import { LiveRegion } from "./live-region";
 import { progressLines } from "./progress-lines";
 import { formatDuration, formatUsd, renderRun } from "./render";
-import { computeRunFigures, formatFigures, statsDelta } from "./run-figures";
-import { isFinal, type RunAccepted, type RunOutput, type RunView } from "./run-view";
+import { computeRunFigures, formatFigures, statsDelta, type RunFigures } from "./run-figures";
+import { cacheStatsDelta, compareCachedRuns, comparedRun, formatCacheComparison, providerCallsFromView, sameOutputs } from "./cache-comparison";
+import { isFinal, type CacheStatsBody, type RunAccepted, type RunOutput, type RunView } from "./run-view";
 import { freePort, workerBindings } from "./worker-bindings.js";
 import { startLocalStack, type LocalStack } from "./stack";
 
@@ -52,6 +60,9 @@ const SIGNAL_REPEAT_MS = 1_000;
 
 /** The node whose output is the review. */
 const SYNTHESIS_NODE = "senior-reviewer";
+
+/** The bundled workflow the demo runs (workflows/review-all.json). */
+const WORKFLOW = "review-all";
 
 /**
  * Tier -> model of the `anthropic` provider in the fake-anthropic demo (worker var `TIERS`). Each id has a non-zero
@@ -114,7 +125,7 @@ export class ApiError extends Error {
 }
 
 /**
- * Runs the demo once.
+ * Runs the demo once (one run of review-all, or two with `options.twice`).
  * @param options parsed flags (see demo-args.ts).
  * @param signal aborting it (Ctrl-C) stops the run's polling and everything the demo started.
  * @returns the exit status ({@link EXIT}). Never throws: errors are printed to `io.err` and give status 1.
@@ -126,7 +137,6 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
   const say = (line = "") => void human.write(`${line}\n`);
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   const cleanups: (() => Promise<unknown>)[] = [];
-  let live: LiveRegion | undefined;
 
   try {
     say(bold(`agent-dag demo: review-all on ${options.repo}`));
@@ -188,31 +198,133 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     const base = (await until(worker.url, signal)).origin;
     say(`  worker       ${base} (wrangler, env dev, ${providerText})`);
 
-    const before = stack.stats();
-    const accepted = await api<RunAccepted>(base, "/v1/runs", signal, {
-      method: "POST",
-      body: JSON.stringify({
-        workflow: "review-all",
-        input,
-        ...(fake ? {} : { simulate: { latencyMs: options.latencyMs } }),
-        ...(options.budget ? { budget: options.budget } : {}),
-      }),
-    });
-    say(`  run          ${accepted.runId}`);
-    if (options.budget) say(`  budget       ${describeBudget(options.budget)}`);
-    say();
+    const session: Session = { base, signal, stack, fake, input, options, label, human, err: io.err, color, tty, say, bold };
+    let statsBefore: CacheStatsBody | null = null;
+    if (options.twice) {
+      // Entries from an earlier demo (the local Redis keeps them for the cache TTL) would make the first run warm.
+      await api<unknown>(base, `/v1/cache?workflow=${WORKFLOW}`, signal, { method: "DELETE" });
+      say(`  cache        invalidated ${WORKFLOW}'s result-cache entries (DELETE /v1/cache?workflow=${WORKFLOW}): the first run starts cold`);
+      statsBefore = await api<CacheStatsBody>(base, "/v1/cache/stats", signal);
+      say();
+      say(bold("First run"));
+    }
 
-    const deadline = Date.now() + options.timeoutMs;
-    const liveRegion = tty && !options.verbose ? new LiveRegion(human) : undefined;
-    live = liveRegion;
-    let previous: RunView | null = null;
-    let view: RunView;
-    let timedOut = false;
+    const first = await watchRun(session);
+    const firstOk = printRun(session, first, true);
+    if (!options.twice) {
+      if (options.json) io.out.write(`${JSON.stringify(first.view, null, 2)}\n`);
+      if (first.timedOut) return EXIT.timedOut;
+      return firstOk && first.view.status === "completed" ? EXIT.completed : EXIT.failed;
+    }
+    if (first.timedOut) return EXIT.timedOut;
+    if (first.view.status !== "completed") {
+      io.err.write(`\nsecond run skipped: the first run ended ${first.view.status}\n`);
+      return EXIT.failed;
+    }
+
+    say();
+    say(bold("Second run: the same input, on the same stack and worker"));
+    const second = await watchRun(session);
+    const identical = sameOutputs(first.output, second.output);
+    const secondOk = printRun(session, second, false, identical);
+    const statsAfter = await api<CacheStatsBody>(base, "/v1/cache/stats", signal);
+    const calls = (run: WatchedRun) => run.fakeCalls ?? providerCallsFromView(run.view);
+    const callSource = fake ? "requests the fake Anthropic endpoint received" : "nodes whose cache outcome was miss: each called the simulated provider";
+    const comparison = compareCachedRuns(comparedRun(first.view, calls(first)), comparedRun(second.view, calls(second)), callSource, identical);
+    say();
+    say(bold("Result cache: first run vs second run"));
+    for (const line of formatCacheComparison(comparison, { after: statsAfter, delta: cacheStatsDelta(statsBefore, statsAfter) })) say(line);
+    if (options.json) {
+      io.out.write(`${JSON.stringify({ first: first.view, second: second.view, comparison, cacheStats: statsAfter }, null, 2)}\n`);
+    }
+    if (second.timedOut) return EXIT.timedOut;
+    if (!comparison.ok) io.err.write(`\ncache check failed: ${comparison.problems.join("; ")}\n`);
+    return firstOk && secondOk && comparison.ok ? EXIT.completed : EXIT.failed;
+  } catch (err) {
+    if (signal.aborted) {
+      io.err.write("\nInterrupted: stopping the worker and the local stack.\n");
+      return EXIT.interrupted;
+    }
+    io.err.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err: unknown) => io.err.write(`cleanup failed: ${err instanceof Error ? err.message : String(err)}\n`));
+    }
+  }
+}
+
+/** What the demo needs to trigger, watch and report runs on its started stack and worker. */
+interface Session {
+  /** The worker's origin, e.g. `http://127.0.0.1:41234`. */
+  base: string;
+  signal: AbortSignal;
+  stack: LocalStack;
+  /** The fake Anthropic endpoint, when the demo runs against it. */
+  fake: FakeProviderServer | undefined;
+  input: CodebaseInput;
+  options: DemoOptions;
+  /** Header tag of a run on the fake endpoint, else undefined. */
+  label: string | undefined;
+  /** Where progress and reports go (stdout, or stderr with `--json`). */
+  human: NodeJS.WriteStream;
+  /** Where failed checks are reported. */
+  err: NodeJS.WriteStream;
+  color: boolean;
+  tty: boolean;
+  say: (line?: string) => void;
+  bold: (s: string) => string;
+}
+
+/** One run of the workflow, triggered, watched to its end (or the timeout) and measured. */
+interface WatchedRun {
+  /** The last view polled. */
+  view: RunView;
+  timedOut: boolean;
+  figures: RunFigures;
+  /** The run's outputs; null when it timed out. */
+  output: RunOutput | null;
+  /** Requests the fake endpoint received during the run; null without the fake. */
+  fakeCalls: number | null;
+  /** The same per model id; null without the fake. */
+  fakeRequestsByModel: Record<string, number> | null;
+}
+
+/**
+ * Triggers the workflow on the session's input, shows its progress (a live todo list on a TTY, else one line per
+ * change and the final list) until it ends or `options.timeoutMs` passes, waits for the stack to go idle, and
+ * measures the run: figures with the stack's traffic, outputs, and the fake endpoint's requests over the run.
+ * @throws ApiError when the worker answers non-2xx; the signal's reason when aborted.
+ */
+async function watchRun(s: Session): Promise<WatchedRun> {
+  const { base, signal, options, say } = s;
+  const before = s.stack.stats();
+  const callsBefore = s.fake?.calls().length ?? 0;
+  const modelsBefore = s.fake?.requestsByModel() ?? {};
+  const accepted = await api<RunAccepted>(base, "/v1/runs", signal, {
+    method: "POST",
+    body: JSON.stringify({
+      workflow: WORKFLOW,
+      input: s.input,
+      ...(s.fake ? {} : { simulate: { latencyMs: options.latencyMs } }),
+      ...(options.budget ? { budget: options.budget } : {}),
+    }),
+  });
+  say(`  run          ${accepted.runId}`);
+  if (options.budget) say(`  budget       ${describeBudget(options.budget)}`);
+  say();
+
+  const deadline = Date.now() + options.timeoutMs;
+  const liveRegion = s.tty && !options.verbose ? new LiveRegion(s.human) : undefined;
+  let previous: RunView | null = null;
+  let view: RunView;
+  let timedOut = false;
+  try {
     for (;;) {
       view = await api<RunView>(base, accepted.links.self, signal);
       const now = Date.now();
-      if (liveRegion) liveRegion.update(renderRun(view, { color, width: human.columns ?? 0, now, providerLabel: label }));
-      else for (const line of progressLines(previous, view, now, label)) say(line);
+      if (liveRegion) liveRegion.update(renderRun(view, { color: s.color, width: s.human.columns ?? 0, now, providerLabel: s.label }));
+      else for (const line of progressLines(previous, view, now, s.label)) say(line);
       previous = view;
       if (isFinal(view.status)) break;
       if (now >= deadline) {
@@ -221,55 +333,80 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
       }
       await sleep(POLL_INTERVAL_MS, undefined, { signal });
     }
-    liveRegion?.done();
-    if (!liveRegion) {
-      say();
-      say(renderRun(view, { color, width: 0, now: Date.now(), providerLabel: label }));
-    }
-
-    // Let the last callbacks land before reading the counters, so the run's traffic is complete.
-    if (!timedOut) await until(Promise.race([stack.idle(), sleep(IDLE_WAIT_MS)]), signal);
-    const figures = computeRunFigures(view, statsDelta(before, stack.stats()));
-
-    if (timedOut) {
-      say();
-      say(`Timed out after ${formatDuration(options.timeoutMs)}: run ${view.runId} is still ${view.status}.`);
-    } else {
-      const output = await api<RunOutput>(base, view.links.output, signal);
-      say();
-      const note = view.simulated ? "  [SIMULATED provider: no model was called]" : fake ? `  ${FAKE_ANTHROPIC_LABEL}: no real model was called` : "";
-      say(bold(`Synthesis (${SYNTHESIS_NODE})${note}`));
-      say(synthesisText(output, view));
-    }
-    say();
-    say(bold("Figures"));
-    for (const line of formatFigures(figures)) say(line);
-
-    const report = buildCostReport(view);
-    const requests = fake ? checkRequests(view, fake.requestsByModel()) : null;
-    say();
-    say(bold(`Cost report${fake ? " (fake Anthropic endpoint, prices from shared/pricing/prices.ts)" : " (simulated provider: every model is free)"}`));
-    for (const line of formatCostReport(report, requests, "fake Anthropic requests")) say(line);
-    if (options.json) io.out.write(`${JSON.stringify(view, null, 2)}\n`);
-    if (timedOut) return EXIT.timedOut;
-    if (!report.totalsMatch) io.err.write("\ncost check failed: the run's total is not the sum of its nodes' costs\n");
-    if (requests && !requests.ok) io.err.write("\nrequest check failed: the fake provider did not receive exactly one request per node\n");
-    if (!report.totalsMatch || (requests && !requests.ok)) return EXIT.failed;
-    return view.status === "completed" ? EXIT.completed : EXIT.failed;
-  } catch (err) {
-    live?.done();
-    if (signal.aborted) {
-      io.err.write("\nInterrupted: stopping the worker and the local stack.\n");
-      return EXIT.interrupted;
-    }
-    io.err.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT.failed;
   } finally {
-    live?.done();
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((err: unknown) => io.err.write(`cleanup failed: ${err instanceof Error ? err.message : String(err)}\n`));
+    liveRegion?.done();
+  }
+  if (!liveRegion) {
+    say();
+    say(renderRun(view, { color: s.color, width: 0, now: Date.now(), providerLabel: s.label }));
+  }
+
+  // Let the last callbacks land before reading the counters, so the run's traffic is complete.
+  if (!timedOut) await until(Promise.race([s.stack.idle(), sleep(IDLE_WAIT_MS)]), signal);
+  const figures = computeRunFigures(view, statsDelta(before, s.stack.stats()));
+  const output = timedOut ? null : await api<RunOutput>(base, view.links.output, signal);
+  return {
+    view,
+    timedOut,
+    figures,
+    output,
+    fakeCalls: s.fake ? s.fake.calls().length - callsBefore : null,
+    fakeRequestsByModel: s.fake ? countsDelta(modelsBefore, s.fake.requestsByModel()) : null,
+  };
+}
+
+/**
+ * Prints a watched run's synthesis (or, for a repeat, whether its outputs equal the first run's), its figures and
+ * its cost report, and reports a failed cost or request check on `s.err`.
+ * @param showSynthesis print the synthesis text; otherwise one line from `identical` ({@link sameOutputs}).
+ * @returns whether the cost check (and, with the fake, the request check) passed.
+ */
+function printRun(s: Session, run: WatchedRun, showSynthesis: boolean, identical: boolean | null = null): boolean {
+  const { say, bold } = s;
+  const view = run.view;
+  if (run.timedOut) {
+    say();
+    say(`Timed out after ${formatDuration(s.options.timeoutMs)}: run ${view.runId} is still ${view.status}.`);
+  } else if (run.output) {
+    say();
+    const note = view.simulated ? "  [SIMULATED provider: no model was called]" : s.fake ? `  ${FAKE_ANTHROPIC_LABEL}: no real model was called` : "";
+    if (showSynthesis) {
+      say(bold(`Synthesis (${SYNTHESIS_NODE})${note}`));
+      say(synthesisText(run.output, view));
+    } else {
+      const same = identical === null ? "not compared (an output is missing)" : identical ? "identical to the first run's" : "DIFFERENT from the first run's";
+      say(`${bold(`Synthesis (${SYNTHESIS_NODE})`)}: ${same}`);
     }
   }
+  say();
+  say(bold("Figures"));
+  for (const line of formatFigures(run.figures)) say(line);
+
+  const report = buildCostReport(view);
+  const requests = run.fakeRequestsByModel ? checkRequests(view, run.fakeRequestsByModel) : null;
+  say();
+  say(bold(`Cost report${s.fake ? " (fake Anthropic endpoint, prices from shared/pricing/prices.ts)" : " (simulated provider: every model is free)"}`));
+  for (const line of formatCostReport(report, requests, "fake Anthropic requests")) say(line);
+  if (run.timedOut) return true;
+  if (!report.totalsMatch) s.err.write(`\ncost check failed (${view.runId}): the run's total is not the sum of its nodes' costs\n`);
+  if (requests && !requests.ok) {
+    s.err.write(`\nrequest check failed (${view.runId}): the fake provider did not receive exactly one request per node that called it\n`);
+  }
+  return report.totalsMatch && (requests === null || requests.ok);
+}
+
+/**
+ * Per-key growth of a counter map between two reads (after - before), keeping only keys that grew.
+ * @param before counts read earlier, e.g. a fake's `requestsByModel()`.
+ * @param after the same counts read later.
+ */
+export function countsDelta(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, n] of Object.entries(after)) {
+    const grew = n - (before[key] ?? 0);
+    if (grew !== 0) out[key] = grew;
+  }
+  return out;
 }
 
 /**

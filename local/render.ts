@@ -1,7 +1,9 @@
 /**
  * Renders a run's progress ({@link RunView}) as a TodoWrite-style todo list grouped by level: a header with the
- * workflow, run id, status, elapsed time and provider, one block per level, one line per node (plus a dimmed line
- * with the routing reason and prompt-cache tokens once the node has them), and a totals footer with tokens and cost.
+ * workflow, run id, status, elapsed time and provider, one block per level, one line per node (with a `cache hit` /
+ * `cache shared` marker when the result cache served it, plus a dimmed line with the routing reason and
+ * prompt-cache tokens once the node has them), a totals footer with tokens and cost, and, once the run looked
+ * anything up in the result cache, a cache line with its hits, shared calls, misses, hit rate and savings.
  *
  * Pure: the same view, options and `now` always give the same text. Widths count Unicode code points, which matches
  * terminals for the ASCII ids and the single-width icons used here (wide CJK or emoji in excerpts may overrun).
@@ -92,9 +94,12 @@ type Segment = readonly [text: string, style?: Style];
  * ```
  * Node lines show the duration (measured when done, `now - startedAt` while running), total tokens (input +
  * output, as billed: prompt-cache reads and writes are not included), the cost in USD, the routing tier (or the
- * model, when the route has no tier), and the output excerpt, the error, or the attempt number. A routed node gets
- * a second, dimmed line with the routing reason and its non-zero prompt-cache reads and writes (tokens). A level
- * whose `title` is empty gets one computed from its size. Never throws; missing or invalid timestamps show as no time.
+ * model, when the route has no tier), the result-cache marker ({@link cacheMarker}; its column only appears once a
+ * node has one), and the output excerpt, the error, or the attempt number. A routed node gets a second, dimmed line
+ * with the routing reason (without the worker's `; cache hit` suffix, which the marker shows) and its non-zero
+ * prompt-cache reads and writes (tokens). The footer is followed by {@link formatCacheLine} once the run looked
+ * anything up. A level whose `title` is empty gets one computed from its size. Never throws; missing or invalid
+ * timestamps show as no time.
  * @param view the body of `GET /v1/runs/:id`.
  */
 export function renderRun(view: RunView, options: RenderOptions): string {
@@ -102,15 +107,18 @@ export function renderRun(view: RunView, options: RenderOptions): string {
   const nodes = view.levels.flatMap((l) => l.nodes);
   const idWidth = Math.max(0, ...nodes.map((n) => codePoints(n.id)));
   const tierWidth = Math.max(0, ...nodes.map((n) => codePoints(tierOrModel(n))));
+  const cacheWidth = Math.max(0, ...nodes.map((n) => codePoints(cacheMarker(n))));
   for (const level of view.levels) {
     lines.push([[levelTitle(level), "bold"]]);
     for (const node of level.nodes) {
-      lines.push(nodeLine(node, idWidth, tierWidth, options.now));
+      lines.push(nodeLine(node, { id: idWidth, tier: tierWidth, cache: cacheWidth }, options.now));
       const why = routeLine(node);
       if (why) lines.push(why);
     }
   }
   lines.push(footer(view));
+  const cache = formatCacheLine(view.cache);
+  if (cache) lines.push([[cache]]);
   return lines.map((segments) => paint(fit(segments, options.width), options.color).trimEnd()).join("\n");
 }
 
@@ -190,7 +198,61 @@ function tierOrModel(node: NodeView): string {
   return node.route?.tier ?? node.model ?? "";
 }
 
-function nodeLine(node: NodeView, idWidth: number, tierWidth: number, now: number): Segment[] {
+/**
+ * A node's result-cache marker: `"cache hit"` (served from an entry, no provider call) or `"cache shared"` (waited
+ * for an identical call in flight and took its result); `""` for a miss (the provider was called, the normal case),
+ * for a node without the cache, and for a node that has not finished.
+ */
+export function cacheMarker(node: Pick<NodeView, "cache">): string {
+  if (node.cache === "hit") return "cache hit";
+  if (node.cache === "shared") return "cache shared";
+  return "";
+}
+
+/**
+ * Text without the `; cache hit` / `; cache shared` suffix the worker appends to the routing reason of a node the
+ * result cache served (shared/engine/cached-call.ts), for lines that show {@link cacheMarker} instead.
+ * @param text a routing reason or summary, e.g. `"fast: short output; cache hit"`.
+ * @param cache the node's cache outcome; only its own suffix is removed.
+ */
+export function withoutCacheSuffix(text: string, cache: NodeView["cache"]): string {
+  if (cache !== "hit" && cache !== "shared") return text;
+  const suffix = `; cache ${cache}`;
+  return text.endsWith(suffix) ? text.slice(0, -suffix.length) : text;
+}
+
+/**
+ * A hit rate (0..1) as a percentage for people: `"100%"`, `"85.7%"`, `"0%"` (one decimal, trailing zero dropped).
+ * @param rate hits (and shared calls) over lookups, 0..1.
+ */
+export function formatPercent(rate: number): string {
+  return `${Number((rate * 100).toFixed(1))}%`;
+}
+
+/**
+ * Result-cache counters for people, e.g. `"7 hits · 0 shared · 0 misses (100%) · saved 72.4k tok / $0.3666"`:
+ * hits, shared calls and misses, the hit rate ((hits + shared) / lookups; `n/a` before any lookup), and the tokens
+ * and USD the hits and shared calls saved (what the producing calls cost).
+ * @param cache `RunView.cache`, the counters of `GET /v1/cache/stats`, or a difference of two such reads.
+ */
+export function formatCacheCounts(cache: Pick<RunView["cache"], "hits" | "shared" | "misses" | "savedTokens" | "savedUsd">): string {
+  const lookups = cache.hits + cache.shared + cache.misses;
+  const rate = lookups === 0 ? "n/a" : formatPercent((cache.hits + cache.shared) / lookups);
+  const counts = [`${cache.hits} ${cache.hits === 1 ? "hit" : "hits"}`, `${cache.shared} shared`, `${cache.misses} ${cache.misses === 1 ? "miss" : "misses"}`];
+  return `${counts.join(" · ")} (${rate}) · saved ${formatTokens(cache.savedTokens)} tok / ${formatUsd(cache.savedUsd)}`;
+}
+
+/**
+ * The run's result-cache line, e.g. `"cache 7 hits · 0 shared · 0 misses (100%) · saved 72.4k tok / $0.3666"`
+ * (see {@link formatCacheCounts}); null when nothing was looked up (cache off, or no node finished yet).
+ * @param cache `RunView.cache`.
+ */
+export function formatCacheLine(cache: Pick<RunView["cache"], "hits" | "shared" | "misses" | "savedTokens" | "savedUsd">): string | null {
+  if (cache.hits + cache.shared + cache.misses === 0) return null;
+  return `cache ${formatCacheCounts(cache)}`;
+}
+
+function nodeLine(node: NodeView, widths: { id: number; tier: number; cache: number }, now: number): Segment[] {
   const style = STATUS_STYLE[node.status] ?? "bold";
   const icon = STATUS_ICONS[node.status] ?? "?";
   const duration = nodeDurationMs(node, now);
@@ -199,7 +261,7 @@ function nodeLine(node: NodeView, idWidth: number, tierWidth: number, now: numbe
     ["  "],
     [icon, style],
     [" "],
-    [padEnd(node.id, idWidth)],
+    [padEnd(node.id, widths.id)],
     ["  "],
     [padEnd(node.status, 8), style],
     ["  "],
@@ -210,7 +272,8 @@ function nodeLine(node: NodeView, idWidth: number, tierWidth: number, now: numbe
     [(node.costUsd === null ? "" : formatUsd(node.costUsd)).padStart(8)],
     ["  "],
   ];
-  if (tierWidth > 0) segments.push([padEnd(tierOrModel(node), tierWidth), "cyan"], ["  "]);
+  if (widths.tier > 0) segments.push([padEnd(tierOrModel(node), widths.tier), "cyan"], ["  "]);
+  if (widths.cache > 0) segments.push([padEnd(cacheMarker(node), widths.cache), "green"], ["  "]);
   const detail = nodeDetail(node);
   if (detail) segments.push(detail);
   return segments;
@@ -218,7 +281,8 @@ function nodeLine(node: NodeView, idWidth: number, tierWidth: number, now: numbe
 
 /** The dimmed second line of a node: routing reason and non-zero prompt-cache tokens; undefined when none. */
 function routeLine(node: NodeView): Segment[] | undefined {
-  const parts = [node.route?.reason ? oneLine(node.route.reason) : "", ...cacheParts(node.usage)].filter((p) => p !== "");
+  const reason = node.route?.reason ? oneLine(withoutCacheSuffix(node.route.reason, node.cache)) : "";
+  const parts = [reason, ...cacheParts(node.usage)].filter((p) => p !== "");
   if (parts.length === 0) return undefined;
   return [["    "], [`↳ ${parts.join(" · ")}`, "dim"]];
 }

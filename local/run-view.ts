@@ -1,7 +1,9 @@
 /**
  * The worker's run API as the demo sees it: the progress view of `GET /v1/runs/:id` (types owned by the engine in
- * shared/progress/run-view.ts, re-exported here) and the client-side shapes of the other answers.
+ * shared/progress/run-view.ts, re-exported here) and the client-side shapes of the other answers (run output,
+ * trigger acceptance, cache stats).
  */
+import type { CacheStats } from "../shared/cache/stats";
 export type { LevelView, NodeView, RunView } from "../shared/progress/run-view";
 export { NODE_STATUSES, type NodeStatus } from "../shared/state/run-types";
 
@@ -27,3 +29,10 @@ export interface RunAccepted {
 export function isFinal(status: string): boolean {
   return status === "completed" || status === "failed" || status === "cancelled";
 }
+
+/**
+ * The body of `GET /v1/cache/stats` (functions/cache.ts): the tenant's result-cache totals (hits, shared calls,
+ * misses, lookups, hit rate 0..1 or null before any lookup, tokens and USD saved, the USD also as integer micro-USD)
+ * and the same counters per workflow. Counters live for 90 days after their last write (shared/cache/stats.ts).
+ */
+export type CacheStatsBody = CacheStats & { tenant: string };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildCostReport, checkRequests, formatCostReport } from "../../../local/cost-report";
-import { costedView, node } from "./fixtures";
+import { cachedView, costedView, node } from "./fixtures";
 
 describe("buildCostReport", () => {
   it("has one row per node with provider, tier, model, reason, tokens and cost in micro-USD", () => {
@@ -44,9 +44,22 @@ describe("checkRequests", () => {
       ],
       requests: 3,
       nodes: 3,
+      cached: 0,
       runNodes: 3,
       ok: true,
     });
+  });
+
+  it("expects no request from nodes the result cache served, and says so", () => {
+    const check = checkRequests(cachedView(), {});
+    expect(check).toEqual({ byModel: [], requests: 0, nodes: 0, cached: 3, runNodes: 3, ok: true });
+    expect(formatCostReport(buildCostReport(cachedView()), check, "fake Anthropic requests").at(-1)).toBe(
+      "  fake Anthropic requests: none = 0 requests for 0 nodes (3 of 3 made no call, 3 served from the result cache)  ✔",
+    );
+    expect(checkRequests(cachedView(), { "claude-opus-4-5": 1 }).ok).toBe(false);
+    const mixed = cachedView();
+    mixed.levels[1]!.nodes[0]!.cache = "miss";
+    expect(checkRequests(mixed, { "claude-haiku-4-5": 1 })).toMatchObject({ requests: 1, nodes: 1, cached: 2, ok: true });
   });
 
   it("rejects a duplicated call, a call to another model, and a missing call", () => {

@@ -10,6 +10,7 @@ describe("parseDemoArgs", () => {
       budget: null,
       fakeReplyTokens: null,
       timeoutMs: DEFAULT_TIMEOUT_MS,
+      twice: false,
       json: false,
       memory: false,
       verbose: false,
@@ -20,11 +21,15 @@ describe("parseDemoArgs", () => {
   });
 
   it("reads every flag, in both --flag value and --flag=value forms", () => {
-    const o = parseDemoArgs(["--repo", "../other", "--latency-ms=0", "--timeout-ms", "5000", "--json", "--memory", "--verbose"], "/work/repo");
+    const o = parseDemoArgs(
+      ["--repo", "../other", "--latency-ms=0", "--timeout-ms", "5000", "--twice", "--json", "--memory", "--verbose"],
+      "/work/repo",
+    );
     expect(o).toEqual({
       repo: "/work/other", latencyMs: 0, provider: "simulated", budget: null, fakeReplyTokens: null,
-      timeoutMs: 5000, json: true, memory: true, verbose: true, help: false,
+      timeoutMs: 5000, twice: true, json: true, memory: true, verbose: true, help: false,
     });
+    expect(() => parseDemoArgs(["--twice=yes"], "/x")).toThrow(UsageError);
     expect(parseDemoArgs(["--repo=/abs/path"], "/x").repo).toBe("/abs/path");
     expect(parseDemoArgs(["-h"], "/x").help).toBe(true);
   });

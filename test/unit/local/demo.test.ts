@@ -6,6 +6,7 @@ import { readCodebase } from "../../../local/codebase";
 import {
   FAKE_ANTHROPIC_KEY,
   FAKE_ANTHROPIC_TIERS,
+  countsDelta,
   describeBudget,
   describeInput,
   fakeAnthropicVars,
@@ -20,6 +21,14 @@ import { curlHelp, wranglerDevArgs } from "../../../local/dev";
 import { node, runningView } from "./fixtures";
 
 describe("demo helpers", () => {
+  it("counts what each key grew by between two reads, leaving out keys that did not grow", () => {
+    expect(countsDelta({ "claude-haiku-4-5": 5, "claude-opus-4-5": 1 }, { "claude-haiku-4-5": 10, "claude-opus-4-5": 1, "claude-sonnet-4-5": 1 })).toEqual({
+      "claude-haiku-4-5": 5,
+      "claude-sonnet-4-5": 1,
+    });
+    expect(countsDelta({ a: 2 }, { a: 2 })).toEqual({});
+  });
+
   it("points every Upstash variable of the worker at the stack, as plain_text bindings", () => {
     const bindings = workerBindings(
       {

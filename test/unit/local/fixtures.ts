@@ -105,7 +105,7 @@ export function costedView(over: Partial<RunView> = {}): RunView {
       inputTokens: 13_100, outputTokens: 900, cacheReadTokens: 1500, cacheWriteTokens: 2000, costUsd: 0.300123, attempts: 3,
     },
     budget: { usd: 0.5, onBudget: "downgrade" },
-    cache: { hits: 0, shared: 0, misses: 7, hitRate: 0, savedTokens: 0, savedUsd: 0 },
+    cache: { hits: 0, shared: 0, misses: 3, hitRate: 0, savedTokens: 0, savedUsd: 0 },
     criticalPath: { nodes: ["brief", "review", "final"], durationMs: 2900 },
     levels: [
       {
@@ -113,7 +113,7 @@ export function costedView(over: Partial<RunView> = {}): RunView {
         title: "Level 1: 1 agent",
         nodes: [
           node("brief", {
-            ...done(1000), model: "claude-opus-4-5", costUsd: 0.1,
+            ...done(1000), model: "claude-opus-4-5", costUsd: 0.1, cache: "miss",
             usage: { inputTokens: 12_000, outputTokens: 400, cacheReadTokens: 0, cacheWriteTokens: 2000 },
             route: route("deep", "principal role, long prompt (~12k tokens)"), excerpt: "[FAKE ANTHROPIC claude-opus-4-5] brief",
           }),
@@ -124,7 +124,7 @@ export function costedView(over: Partial<RunView> = {}): RunView {
         title: "Level 2: 1 agent",
         nodes: [
           node("review", {
-            ...done(900), model: "claude-haiku-4-5", costUsd: 0.2,
+            ...done(900), model: "claude-haiku-4-5", costUsd: 0.2, cache: "miss",
             usage: { inputTokens: 600, outputTokens: 300, cacheReadTokens: 1500, cacheWriteTokens: 0 },
             route: route("fast", "short output (up to 256 tokens); budget cap: fast"), excerpt: "review",
           }),
@@ -135,7 +135,7 @@ export function costedView(over: Partial<RunView> = {}): RunView {
         title: "Level 3: 1 agent",
         nodes: [
           node("final", {
-            ...done(1000), model: "my-custom-model", costUsd: 0.000123,
+            ...done(1000), model: "my-custom-model", costUsd: 0.000123, cache: "miss",
             usage: { inputTokens: 500, outputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0 },
             route: route(null, 'explicit: node model "my-custom-model"', "my-custom-model"), excerpt: "final",
           }),
@@ -144,4 +144,41 @@ export function costedView(over: Partial<RunView> = {}): RunView {
     ],
     ...over,
   });
+}
+
+/**
+ * {@link costedView} run again with the same input, served by the result cache: `brief` and `final` are hits,
+ * `review` waited for an identical call in flight (`shared`). No tokens, no cost; the routing reasons carry the
+ * worker's `; cache <outcome>` suffix; the savings are what the first run's calls cost (17,500 tokens, $0.300123).
+ */
+export function cachedView(over: Partial<RunView> = {}): RunView {
+  const base = costedView();
+  const outcomes: Record<string, "hit" | "shared"> = { brief: "hit", review: "shared", final: "hit" };
+  return {
+    ...base,
+    runId: "run_def",
+    finishedAt: at(120),
+    makespanMs: 120,
+    totals: { ...base.totals, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+    cache: { hits: 2, shared: 1, misses: 0, hitRate: 1, savedTokens: 17_500, savedUsd: 0.300123 },
+    criticalPath: { nodes: ["brief", "review", "final"], durationMs: 60 },
+    makespanOverCriticalPath: 2,
+    levels: base.levels.map((level) => ({
+      ...level,
+      nodes: level.nodes.map((n) => {
+        const cache = outcomes[n.id] ?? "hit";
+        const r = n.route && { ...n.route, reason: `${n.route.reason}; cache ${cache}`, summary: `${n.route.summary}; cache ${cache}` };
+        return {
+          ...n,
+          durationMs: 20,
+          finishedAt: at(20),
+          usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+          costUsd: 0,
+          cache,
+          route: r,
+        };
+      }),
+    })),
+    ...over,
+  };
 }

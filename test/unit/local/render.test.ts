@@ -2,16 +2,21 @@ import { describe, expect, it } from "vitest";
 import {
   SIMULATED_TAG,
   STATUS_ICONS,
+  cacheMarker,
   cacheParts,
+  formatCacheCounts,
+  formatCacheLine,
   formatDuration,
+  formatPercent,
   formatTokens,
   formatUsd,
   providerTag,
   renderRun,
   runElapsedMs,
+  withoutCacheSuffix,
 } from "../../../local/render";
 import { NODE_STATUSES } from "../../../local/run-view";
-import { START, at, costedView, node, route, runningView } from "./fixtures";
+import { START, at, cachedView, costedView, node, route, runningView } from "./fixtures";
 
 const plain = { color: false, width: 0, now: START + 3200 };
 const ANSI = /\x1b\[/;
@@ -103,7 +108,32 @@ describe("renderRun", () => {
       '  ✔ final   done        1.00 s     700 tok   $0.0001  my-custom-model  "final"',
       '    ↳ explicit: node model "my-custom-model"',
       "3 nodes · 3 done   tokens 13.1k in / 900 out · cache read 1.5k · cache write 2.0k   $0.3001 of budget $0.5000, on budget: downgrade",
+      "cache 0 hits · 0 shared · 3 misses (0%) · saved 0 tok / $0",
     ]);
+  });
+
+  it("marks nodes the result cache served, drops the reason's cache suffix, and sums the run's cache in the footer", () => {
+    const lines = renderRun(cachedView(), plain).split("\n");
+    expect(lines).toEqual([
+      "review-all  run_def  completed  0.12 s  [provider: anthropic]",
+      "Level 1: 1 agent",
+      '  ✔ brief   done        0.02 s       0 tok        $0  deep             cache hit     "[FAKE ANTHROPIC claude-opus-4-5] brief"',
+      "    ↳ principal role, long prompt (~12k tokens)",
+      "Level 2: 1 agent",
+      '  ✔ review  done        0.02 s       0 tok        $0  fast             cache shared  "review"',
+      "    ↳ short output (up to 256 tokens); budget cap: fast",
+      "Level 3: 1 agent",
+      '  ✔ final   done        0.02 s       0 tok        $0  my-custom-model  cache hit     "final"',
+      '    ↳ explicit: node model "my-custom-model"',
+      "3 nodes · 3 done   tokens 0 in / 0 out   $0 of budget $0.5000, on budget: downgrade",
+      "cache 2 hits · 1 shared · 0 misses (100%) · saved 17.5k tok / $0.3001",
+    ]);
+  });
+
+  it("shows no cache column and no cache line before any lookup", () => {
+    const text = renderRun(runningView(), plain);
+    expect(text).not.toContain("cache");
+    expect(text.split("\n").at(-1)).toMatch(/^7 nodes/);
   });
 
   it("keeps tier and cost visible at 100 columns, and colours the tier", () => {
@@ -179,5 +209,39 @@ describe("formatting", () => {
     expect(runElapsedMs(runningView({ status: "failed", makespanMs: 42 }), START + 500)).toBe(42);
     expect(runElapsedMs(runningView({ startedAt: "", createdAt: "garbage" }), START)).toBe(3100);
     expect(runElapsedMs(runningView({ startedAt: "", createdAt: "garbage", makespanMs: Number.NaN }), START)).toBeNull();
+  });
+});
+
+describe("result-cache formatting", () => {
+  it("marks hits and shared calls only", () => {
+    expect(cacheMarker({ cache: "hit" })).toBe("cache hit");
+    expect(cacheMarker({ cache: "shared" })).toBe("cache shared");
+    expect(cacheMarker({ cache: "miss" })).toBe("");
+    expect(cacheMarker({ cache: null })).toBe("");
+  });
+
+  it("removes only the node's own cache suffix, at the end", () => {
+    expect(withoutCacheSuffix("fast: short output; cache hit", "hit")).toBe("fast: short output");
+    expect(withoutCacheSuffix("fast: short output; cache shared", "shared")).toBe("fast: short output");
+    expect(withoutCacheSuffix("fast: short output; cache hit", "shared")).toBe("fast: short output; cache hit");
+    expect(withoutCacheSuffix("fast: short output; cache hit", null)).toBe("fast: short output; cache hit");
+    expect(withoutCacheSuffix("cache hit; then more", "hit")).toBe("cache hit; then more");
+  });
+
+  it("formats hit rates as percentages with at most one decimal", () => {
+    expect(formatPercent(1)).toBe("100%");
+    expect(formatPercent(0)).toBe("0%");
+    expect(formatPercent(0.857)).toBe("85.7%");
+    expect(formatPercent(2 / 3)).toBe("66.7%");
+  });
+
+  it("formats the run's cache line, singular counts included, and none before any lookup", () => {
+    const c = { hits: 7, shared: 0, misses: 0, savedTokens: 72_412, savedUsd: 0.36661 };
+    expect(formatCacheLine(c)).toBe("cache 7 hits · 0 shared · 0 misses (100%) · saved 72.4k tok / $0.3666");
+    expect(formatCacheLine({ hits: 1, shared: 1, misses: 1, savedTokens: 0, savedUsd: 0 })).toBe(
+      "cache 1 hit · 1 shared · 1 miss (66.7%) · saved 0 tok / $0",
+    );
+    expect(formatCacheLine({ hits: 0, shared: 0, misses: 0, savedTokens: 0, savedUsd: 0 })).toBeNull();
+    expect(formatCacheCounts({ hits: 0, shared: 0, misses: 0, savedTokens: 0, savedUsd: 0 })).toBe("0 hits · 0 shared · 0 misses (n/a) · saved 0 tok / $0");
   });
 });
