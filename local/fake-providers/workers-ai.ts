@@ -1,3 +1,4 @@
+import { sleep } from "../../shared/util/sleep.js";
 import { estimateTokens } from "../../shared/providers/simulated.js";
 import { fakeReplyText, isRecord, truncateToTokens } from "./harness.js";
 
@@ -78,19 +79,4 @@ export function createFakeWorkersAiBinding(): FakeWorkersAiBinding {
       reply = b.reply;
     },
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

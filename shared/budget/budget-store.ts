@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis";
+import { LuaScripts, type LuaReply } from "../util/lua-scripts.js";
 import { RELEASE_LUA } from "./lua/release.js";
 import { RESERVE_LUA } from "./lua/reserve.js";
 import { SETTLE_LUA } from "./lua/settle.js";
@@ -104,7 +105,7 @@ export interface BudgetStoreOptions {
 
 const SCRIPTS = { reserve: RESERVE_LUA, settle: SETTLE_LUA, release: RELEASE_LUA } as const;
 type ScriptName = keyof typeof SCRIPTS;
-type Reply = (string | number | null)[];
+type Reply = LuaReply;
 
 const CLOSED_AS = ["settled", "released", "expired"] as const;
 
@@ -120,7 +121,7 @@ const CLOSED_AS = ["settled", "released", "expired"] as const;
  * `@upstash/redis` `createScript` (EVALSHA, then EVAL on NOSCRIPT).
  */
 export class BudgetStore {
-  private readonly scripts: Record<ScriptName, ReturnType<Redis["createScript"]>>;
+  private readonly scripts: LuaScripts<ScriptName>;
   private readonly runTtl: number;
   private readonly tenantDayTtl: number;
 
@@ -133,11 +134,7 @@ export class BudgetStore {
     private readonly prefix: string,
     options: BudgetStoreOptions = {},
   ) {
-    this.scripts = {
-      reserve: redis.createScript(SCRIPTS.reserve),
-      settle: redis.createScript(SCRIPTS.settle),
-      release: redis.createScript(SCRIPTS.release),
-    };
+    this.scripts = new LuaScripts(redis, SCRIPTS);
     this.runTtl = options.runTtlSeconds ?? RUN_BUDGET_TTL_SECONDS;
     this.tenantDayTtl = options.tenantDayTtlSeconds ?? TENANT_DAY_TTL_SECONDS;
   }
@@ -307,7 +304,7 @@ export class BudgetStore {
   }
 
   private async exec(name: ScriptName, scope: BudgetScope, args: (string | number)[]): Promise<Reply> {
-    return (await this.scripts[name].exec([...this.keys(scope).all], args.map(String))) as Reply;
+    return this.scripts.exec(name, this.keys(scope).all, args);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis";
+import { LuaScripts } from "../util/lua-scripts.js";
 import { NODE_ID_RE, WORKFLOW_NAME_RE } from "../schema/workflow.js";
 import { decodeEntry, encodeEntry, type CacheEntry, type CacheSaving } from "./entry.js";
 import { nodeGenerationFields, selectorField, type GenerationVector, type InvalidationSelector } from "./generations.js";
@@ -95,12 +96,7 @@ type Reply = (string | number | null)[];
  * `acquired` → call, store the output blob, `put(…, holderId)`, `record(miss)`; `wait` → come back later.
  */
 export class CacheStore {
-  private readonly scripts: {
-    lookupOrLock: ReturnType<Redis["createScript"]>;
-    release: ReturnType<Redis["createScript"]>;
-    put: ReturnType<Redis["createScript"]>;
-    record: ReturnType<Redis["createScript"]>;
-  };
+  private readonly scripts: LuaScripts<"lookupOrLock" | "release" | "put" | "record">;
   private readonly retryMinMs: number;
   private readonly retryCapMs: number;
   private readonly waiterGraceMs: number;
@@ -116,12 +112,7 @@ export class CacheStore {
     private readonly prefix: string,
     options: CacheStoreOptions = {},
   ) {
-    this.scripts = {
-      lookupOrLock: redis.createScript(LOOKUP_OR_LOCK_LUA),
-      release: redis.createScript(RELEASE_LOCK_LUA),
-      put: redis.createScript(PUT_ENTRY_LUA),
-      record: redis.createScript(RECORD_OUTCOME_LUA),
-    };
+    this.scripts = new LuaScripts(redis, { lookupOrLock: LOOKUP_OR_LOCK_LUA, release: RELEASE_LOCK_LUA, put: PUT_ENTRY_LUA, record: RECORD_OUTCOME_LUA });
     this.retryMinMs = count("retryMinMs", options.retryMinMs ?? DEFAULT_RETRY_MIN_MS);
     this.retryCapMs = count("retryCapMs", options.retryCapMs ?? DEFAULT_RETRY_CAP_MS);
     if (this.retryCapMs < this.retryMinMs) throw new RangeError("Expected retryCapMs >= retryMinMs");
@@ -219,7 +210,7 @@ export class CacheStore {
    */
   async release(tenant: string, key: string, holderId: string): Promise<boolean> {
     const k = this.keys(tenant);
-    const r = await this.scripts.release.exec([k.lock(key)], [nonEmpty("holder id", holderId)]);
+    const r = await this.scripts.exec("release", [k.lock(key)], [nonEmpty("holder id", holderId)]);
     return Number(r) === 1;
   }
 
@@ -234,7 +225,7 @@ export class CacheStore {
   async put(tenant: string, key: string, entry: CacheEntry, ttlSeconds: number, holderId?: string): Promise<{ released: boolean }> {
     if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError(`Expected ttlSeconds to be an integer >= 1, got ${ttlSeconds}`);
     const k = this.keys(tenant);
-    const r = await this.scripts.put.exec([k.entry(key), k.lock(key)], [encodeEntry(entry), String(ttlSeconds), holderId ?? ""]);
+    const r = await this.scripts.exec("put", [k.entry(key), k.lock(key)], [encodeEntry(entry), String(ttlSeconds), holderId ?? ""]);
     return { released: Number(r) === 1 };
   }
 
@@ -260,7 +251,8 @@ export class CacheStore {
     }
     const tokens = count("saved tokens", rec.saving?.tokens ?? 0);
     const micro = count("saved micro-USD", rec.saving?.microUsd ?? 0);
-    await this.scripts.record.exec(
+    await this.scripts.exec(
+      "record",
       [this.keys(tenant).stats],
       [OUTCOME_FIELDS[rec.outcome], rec.workflow, String(tokens), String(micro), String(this.statsTtlSeconds)],
     );
@@ -280,7 +272,7 @@ export class CacheStore {
   private async lockScript(tenant: string, key: string, holderId: string, lockMs: number, checkEntry: boolean): Promise<[number, unknown, unknown]> {
     if (!Number.isSafeInteger(lockMs) || lockMs < 1) throw new RangeError(`Expected lockMs to be an integer >= 1, got ${lockMs}`);
     const k = this.keys(tenant);
-    const r = (await this.scripts.lookupOrLock.exec(
+    const r = (await this.scripts.exec("lookupOrLock", 
       [k.entry(key), k.lock(key), k.waiters(key)],
       [nonEmpty("holder id", holderId), String(lockMs), String(lockMs + this.waiterGraceMs), checkEntry ? "1" : "0"],
     )) as Reply;

@@ -1,3 +1,4 @@
+import { sleep } from "../util/sleep.js";
 import { sha256Hex } from "../util/hash.js";
 import { ProviderError, type GenerateRequest, type GenerateResult, type LlmProvider } from "./provider.js";
 
@@ -65,19 +66,4 @@ export class SimulatedProvider implements LlmProvider {
       provider: this.name,
     };
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { CompiledDag } from "../dag/compile.js";
+import { LuaScripts } from "../util/lua-scripts.js";
 import { runKeys, type RunKeys } from "./keys.js";
 import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
 import { COMPLETE_NODE_LUA } from "./lua/complete-node.js";
@@ -97,7 +98,7 @@ type ScriptName = keyof typeof SCRIPTS;
  * through `@upstash/redis` `createScript` (EVALSHA first, EVAL when Redis answers NOSCRIPT).
  */
 export class RunStore {
-  private readonly scripts: Record<ScriptName, ReturnType<Redis["createScript"]>>;
+  private readonly scripts: LuaScripts<ScriptName>;
 
   /**
    * @param redis Upstash Redis client created with `automaticDeserialization: false`.
@@ -107,9 +108,7 @@ export class RunStore {
     private readonly redis: RunRedis,
     private readonly prefix: string,
   ) {
-    this.scripts = Object.fromEntries(
-      Object.entries(SCRIPTS).map(([name, src]) => [name, redis.createScript(src)]),
-    ) as Record<ScriptName, ReturnType<Redis["createScript"]>>;
+    this.scripts = new LuaScripts(redis, SCRIPTS);
   }
 
   /** The keys of run `runId`. */
@@ -118,7 +117,7 @@ export class RunStore {
   }
 
   private async exec(name: ScriptName, runId: string, args: (string | number)[]): Promise<(string | number)[]> {
-    return (await this.scripts[name].exec([...this.keys(runId).all], args.map(String))) as (string | number)[];
+    return (await this.scripts.exec(name, this.keys(runId).all, args)) as (string | number)[];
   }
 
   /**

@@ -25,8 +25,7 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
   let fake: FakeProviderServer;
   const run = async (body: unknown): Promise<View> => {
     const { body: started } = await h.startRun(body);
-    await h.waitForRun(started.runId);
-    return (await (await fetch(`${h.url}/v1/runs/${started.runId}`, { headers: auth })).json()) as View;
+    return (await h.waitForRun(started.runId)) as unknown as View;
   };
 
   beforeAll(async () => {

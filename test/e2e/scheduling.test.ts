@@ -10,8 +10,7 @@ interface TimedNode {
 }
 
 async function timings(h: Harness, runId: string): Promise<Record<string, { start: number; end: number }>> {
-  const res = await fetch(`${h.url}/v1/runs/${runId}`, { headers: { authorization: "Bearer dev-key" } });
-  const view = (await res.json()) as { status: string; levels: { nodes: TimedNode[] }[] };
+  const view = (await h.waitForRun(runId)) as unknown as { status: string; levels: { nodes: TimedNode[] }[] };
   expect(view.status).toBe("completed");
   return Object.fromEntries(
     view.levels.flatMap((l) => l.nodes).map((n) => [n.id, { start: Date.parse(n.startedAt ?? ""), end: Date.parse(n.finishedAt ?? "") }]),
@@ -56,7 +55,6 @@ describe("scheduling modes through the full stack", () => {
 
   it("eager: a node starts when its own dependency finishes, not when its level does", async () => {
     const { body } = await h.startRun({ workflow: slowAndFast("eager") });
-    await h.waitForRun(body.runId);
     const t = await timings(h, body.runId);
     expect(t["after-fast"]!.start).toBeGreaterThanOrEqual(t.fast!.end);
     expect(t["after-fast"]!.start).toBeLessThan(t.slow!.end);
@@ -64,7 +62,6 @@ describe("scheduling modes through the full stack", () => {
 
   it("levels: a node waits for its whole previous level", async () => {
     const { body } = await h.startRun({ workflow: slowAndFast("levels") });
-    await h.waitForRun(body.runId);
     const t = await timings(h, body.runId);
     expect(t["after-fast"]!.start).toBeGreaterThanOrEqual(t.slow!.end);
     expect(t["after-slow"]!.start).toBeGreaterThanOrEqual(t.slow!.end);
@@ -73,7 +70,6 @@ describe("scheduling modes through the full stack", () => {
   it("concurrency 2: never more than two nodes at once, and all complete", async () => {
     const nodes = Array.from({ length: 8 }, (_, i) => node(`n${i}`, [], { simulate: { latencyMs: 120 } }));
     const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 2 }) });
-    await h.waitForRun(body.runId);
     const t = await timings(h, body.runId);
     expect(Object.keys(t)).toHaveLength(8);
     expect(maxOverlap(t)).toBe(2);
@@ -82,7 +78,6 @@ describe("scheduling modes through the full stack", () => {
   it("sequential: one node at a time", async () => {
     const nodes = [node("a", [], { simulate: { latencyMs: 60 } }), node("b", [], { simulate: { latencyMs: 60 } }), node("c", ["a"], { simulate: { latencyMs: 60 } })];
     const { body } = await h.startRun({ workflow: workflow(nodes, { mode: "sequential", concurrency: 10 }) });
-    await h.waitForRun(body.runId);
     expect(maxOverlap(await timings(h, body.runId))).toBe(1);
   });
 
@@ -95,7 +90,6 @@ describe("scheduling modes through the full stack", () => {
       node("x3", ["x2"], { simulate: { latencyMs: 50 } }),
     ];
     const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 1 }) });
-    await h.waitForRun(body.runId);
     const t = await timings(h, body.runId);
     expect(t.x1!.start).toBeLessThan(t.y!.start);
   });
