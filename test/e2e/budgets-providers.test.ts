@@ -75,6 +75,7 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
         ANTHROPIC_API_KEY: "fake-key",
         DEFAULT_PROVIDER: "anthropic",
         TIERS: JSON.stringify({ anthropic: { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" } }),
+        TENANT_BUDGETS: JSON.stringify({ "*": { usd: 100 } }),
       },
     });
   });
@@ -126,6 +127,41 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     expect(v.status).toBe("failed");
     expect(n.error).toMatch(/run budget exceeded/);
     expect(fake.calls()).toHaveLength(0);
+  });
+
+  it("siblings reading the same upstream output share a cached prompt prefix, priced as cache reads", async () => {
+    fake.reset();
+    fake.setBehaviour({ reply: "analysis ".repeat(1500) }); // ~3,000 tokens: above Anthropic's 1,024-token minimum
+    const wf = workflow(
+      [
+        node("analyze", [], { model: "fast", maxOutputTokens: 4000 }),
+        ...["r1", "r2", "r3"].map((id) => node(id, ["analyze"], { model: "fast", prompt: `Review as ${id}:\n{{nodes.analyze.output}}` })),
+      ],
+      { concurrency: 1 }, // one at a time, so the first sibling has written the cache when the next one asks
+    );
+    const v = await view(h, (await h.startRun({ workflow: wf })).body.runId);
+    expect(v.status).toBe("completed");
+    const byId = Object.fromEntries(nodesOf(v).map((n) => [n.id, n]));
+    const siblings = ["r1", "r2", "r3"].map((id) => byId[id]?.usage);
+    expect(siblings.filter((u) => (u?.cacheWriteTokens ?? 0) > 0)).toHaveLength(1);
+    expect(siblings.filter((u) => (u?.cacheReadTokens ?? 0) > 0)).toHaveLength(2);
+    // a cache read costs a tenth of plain input for Haiku 4.5 ($0.10 vs $1 per MTok)
+    const reader = ["r1", "r2", "r3"].map((id) => byId[id]).find((n) => (n?.usage?.cacheReadTokens ?? 0) > 0) as ViewNode;
+    const u = reader.usage as NonNullable<ViewNode["usage"]>;
+    const expected = (u.inputTokens * 1 + u.outputTokens * 5 + u.cacheReadTokens * 0.1) / 1e6;
+    // costs are kept in integer micro-USD (rounded to nearest)
+    expect(Math.round((reader.costUsd ?? 0) * 1e6)).toBe(Math.round(expected * 1e6));
+  });
+
+  it("reports the tenant's daily usage", async () => {
+    const res = await fetch(`${h.url}/v1/usage`, { headers: { authorization: "Bearer dev-key" } });
+    expect(res.status).toBe(200);
+    const usage = (await res.json()) as { tenant: string; usedUsd: number; usedTokens: number; limits: { usd: number } };
+    expect(usage.tenant).toBe("dev");
+    expect(usage.usedTokens).toBeGreaterThan(0);
+    expect(usage.usedUsd).toBeGreaterThan(0);
+    expect(usage.limits).toEqual({ usd: 100 });
+    expect((await fetch(`${h.url}/v1/usage?day=yesterday`, { headers: { authorization: "Bearer dev-key" } })).status).toBe(422);
   });
 
   it("retries a 429 after its Retry-After", async () => {
