@@ -57,17 +57,18 @@ export type ExecuteOutcome = { kind: "ran"; result: ExecuteResult } | { kind: "s
  */
 export async function executeNode(engine: Engine, runId: string, nodeId: string, lease: string): Promise<ExecuteOutcome> {
   const startedAt = engine.now();
-  const [claim, run] = await Promise.all([engine.store.claimNode(runId, nodeId, lease, startedAt), loadRun(engine.store, runId)]);
-  if (!claim.claimed) return { kind: "skipped", reason: claim.reason };
+  // the frozen run is cached per isolate, so claiming (and reading the upstream refs) is usually the first round trip
+  const run = await loadRun(engine.store, runId);
   if (!run) return { kind: "skipped", reason: "run-missing" };
   const { frozen, dag } = run;
   const node = frozen.workflow.nodes.find((n) => n.id === nodeId);
   if (!node) return { kind: "skipped", reason: "unknown-node" };
+  const upstream = templateRefs(node.prompt).nodes;
+  const claim = await engine.store.claimNode(runId, nodeId, lease, startedAt, upstream);
+  if (!claim.claimed) return { kind: "skipped", reason: claim.reason };
   const agent = frozen.workflow.agents[node.agent] ?? {};
   const settings = resolveNodeSettings(frozen.workflow, node);
-
-  const upstream = templateRefs(node.prompt).nodes;
-  const refs = await engine.store.readOutputRefs(runId, upstream);
+  const { refs } = claim;
   const missing = upstream.filter((id) => !refs[id]);
   if (missing.length > 0) throw new ProviderError("non-retryable", `upstream output missing for ${missing.join(", ")}`);
   const texts = await engine.blobs.getMany([frozen.inputRef, ...upstream.map((id) => refs[id] as string)]);

@@ -40,8 +40,9 @@ export type StartRunResult =
   | { created: true; roots: string[] }
   | { created: false; status: string; fingerprint: string };
 
-/** Outcome of {@link RunStore.claimNode}: `attempt` is 1-based; `reason` says why the delivery must not run. */
-export type ClaimResult = { claimed: true; attempt: number } | { claimed: false; reason: string };
+/** Outcome of {@link RunStore.claimNode}: `attempt` is 1-based; `refs` are the requested upstream output refs (nodes
+ * without an output are absent); `reason` says why the delivery must not run. */
+export type ClaimResult = { claimed: true; attempt: number; refs: Record<string, string> } | { claimed: false; reason: string };
 
 /** What the execute step produced, recorded by {@link RunStore.completeNode}. Tokens as billed; cache reads and
  * writes are not part of `inputTokens`. */
@@ -162,13 +163,21 @@ export class RunStore {
   }
 
   /**
-   * Takes node `nodeId` for one delivery before it runs (see claim_node).
+   * Takes node `nodeId` for one delivery before it runs (see claim_node), reading the output refs of `upstream` in
+   * the same round trip.
    * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
    * @param now ms since epoch.
+   * @param upstream ids of the nodes whose outputs the node's prompt reads.
    */
-  async claimNode(runId: string, nodeId: string, lease: string, now: number): Promise<ClaimResult> {
-    const [ok, value] = await this.exec("claimNode", runId, [nodeId, lease, now]);
-    return Number(ok) === 1 ? { claimed: true, attempt: Number(value) } : { claimed: false, reason: String(value) };
+  async claimNode(runId: string, nodeId: string, lease: string, now: number, upstream: readonly string[] = []): Promise<ClaimResult> {
+    const [ok, value, ...refs] = await this.exec("claimNode", runId, [nodeId, lease, now, ...upstream]);
+    if (Number(ok) !== 1) return { claimed: false, reason: String(value) };
+    const found: Record<string, string> = {};
+    upstream.forEach((id, i) => {
+      const ref = refs[i];
+      if (ref) found[id] = String(ref);
+    });
+    return { claimed: true, attempt: Number(value), refs: found };
   }
 
   /**
@@ -240,22 +249,6 @@ export class RunStore {
   async readFrozen(runId: string): Promise<FrozenRun | null> {
     const raw = await this.redis.get<string>(this.keys(runId).def);
     return raw == null ? null : (JSON.parse(raw) as FrozenRun);
-  }
-
-  /**
-   * Output refs of `nodeIds`, in one round trip.
-   * @returns nodeId -> ref, for the nodes that have one.
-   */
-  async readOutputRefs(runId: string, nodeIds: readonly string[]): Promise<Record<string, string>> {
-    if (nodeIds.length === 0) return {};
-    // With automaticDeserialization off the client returns HMGET's raw reply: values in field order.
-    const values = (await this.redis.hmget(this.keys(runId).output, ...nodeIds)) as unknown as (string | null)[] | null;
-    const refs: Record<string, string> = {};
-    nodeIds.forEach((id, i) => {
-      const ref = values?.[i];
-      if (ref) refs[id] = ref;
-    });
-    return refs;
   }
 
   /**

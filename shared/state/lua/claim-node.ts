@@ -9,8 +9,10 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[2] lease   "<Upstash-Message-Id>:<Upstash-Retried>": the same delivery sent twice carries the same lease;
  *                 a QStash retry carries a new one and may take over a node whose previous attempt died
  * ARGV[3] now     ms since epoch
+ * ARGV[4..] upstream node ids whose output refs the caller needs (read in the same round trip)
  *
- * Returns `{1, attempt}` when this delivery holds the node (status `running`, attempts + 1), or `{0, reason}` with
+ * Returns `{1, attempt, ref…}` when this delivery holds the node (status `running`, attempts + 1), with one output
+ * ref per upstream id in ARGV order ('' when missing), or `{0, reason}` with
  * reason `duplicate` (same lease already running), the node's terminal/pending status, or `run-<status>` when the run
  * is not running.
  */
@@ -34,7 +36,11 @@ if s == 'queued' or s == 'retrying' or s == 'running' then
   redis.call('HSET', K.status, node, 'running')
   redis.call('HSET', K.lease, node, lease)
   redis.call('HSET', K.started, node, now)
-  return {1, redis.call('HINCRBY', K.attempts, node, 1)}
+  local result = {1, redis.call('HINCRBY', K.attempts, node, 1)}
+  for i = 4, #ARGV do
+    result[#result + 1] = redis.call('HGET', K.output, ARGV[i]) or ''
+  end
+  return result
 end
 return {0, s}
 `;

@@ -84,11 +84,18 @@ describe.each([
   describe("claim_node", () => {
     it("lets one delivery hold a node: a duplicate with the same lease is refused, a retry takes over", async () => {
       const { runId } = await start({ a: [] });
-      expect(await store.claimNode(runId, "a", "m1:0", 10)).toEqual({ claimed: true, attempt: 1 });
+      expect(await store.claimNode(runId, "a", "m1:0", 10)).toEqual({ claimed: true, attempt: 1, refs: {} });
       expect(await store.claimNode(runId, "a", "m1:0", 11)).toEqual({ claimed: false, reason: "duplicate" });
-      expect(await store.claimNode(runId, "a", "m1:1", 12)).toEqual({ claimed: true, attempt: 2 });
+      expect(await store.claimNode(runId, "a", "m1:1", 12)).toEqual({ claimed: true, attempt: 2, refs: {} });
       await store.completeNode(runId, "a", done());
       expect(await store.claimNode(runId, "a", "m1:2", 13)).toEqual({ claimed: false, reason: "run-completed" });
+    });
+
+    it("returns the output refs of the upstream nodes asked for, in the same script", async () => {
+      const { runId } = await start({ a: [], b: ["a"] });
+      await store.claimNode(runId, "a", "x:0", 1);
+      await store.completeNode(runId, "a", done("ref-a"));
+      expect(await store.claimNode(runId, "b", "y:0", 2, ["a", "ghost"])).toEqual({ claimed: true, attempt: 1, refs: { a: "ref-a" } });
     });
 
     it("refuses a node whose dependencies are not done", async () => {
