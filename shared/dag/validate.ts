@@ -7,13 +7,13 @@
  * When the schema passes, graph, agent and template problems are reported together. Template ancestry is only
  * checked when the graph itself is valid; references to nodes that do not exist are always reported.
  */
+import { compileWorkflowDag } from "./workflow-dag.js";
 import type { ProblemDetails, ProblemFieldError } from "../errors/problem.js";
 import { invalidWorkflow } from "../errors/problem.js";
 import { pointer } from "../errors/json-pointer.js";
 import { zodIssuesToFieldErrors } from "../errors/zod-issues.js";
 import { workflowDefinitionSchema, type WorkflowDefinition } from "../schema/workflow.js";
 import { isAncestor } from "./ancestors.js";
-import { compileDag } from "./compile.js";
 import { analyzeGraph } from "./graph.js";
 import { templateRefs } from "./template.js";
 import type { CompiledDag } from "./types.js";
@@ -74,7 +74,7 @@ export function validateWorkflow(raw: unknown, basePointer = ""): WorkflowValida
 
   const dag =
     graph.issues.length === 0
-      ? compileDag(workflow.nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: n.simulate?.latencyMs })))
+      ? compileWorkflowDag(workflow)
       : undefined;
 
   workflow.nodes.forEach((node, i) => {

@@ -1,4 +1,5 @@
-import { compileDag, type CompiledDag } from "../dag/compile.js";
+import type { CompiledDag } from "../dag/compile.js";
+import { compileWorkflowDag } from "../dag/workflow-dag.js";
 import type { RunStore } from "../state/run-store.js";
 import type { FrozenRun } from "../state/run-types.js";
 
@@ -24,7 +25,7 @@ export async function loadRun(store: RunStore, runId: string, frozen?: FrozenRun
   if (hit) return hit;
   const f = frozen ?? (await store.readFrozen(runId));
   if (!f) return null;
-  const loaded = { frozen: f, dag: compileDag(f.workflow.nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn }))) };
+  const loaded = { frozen: f, dag: compileWorkflowDag(f.workflow) };
   cache.set(runId, loaded);
   if (cache.size > RUN_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return loaded;

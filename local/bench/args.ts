@@ -1,0 +1,126 @@
+/**
+ * Command-line flags of `npm run bench` (local/bench/cli.ts) and how they become {@link BenchSettings}.
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "./machine.js";
+import { ALL_WORKLOADS, FULL_SETTINGS, QUICK_SETTINGS, type BenchSettings } from "./plan.js";
+
+/** Where results go by default: `bench/results/` in the project (whatever the current directory). */
+export const DEFAULT_OUT_DIR = join(PROJECT_ROOT, "bench", "results");
+
+/** Usage text printed by `--help` and after a usage error. */
+export const BENCH_USAGE = `usage: npm run bench -- [options]
+
+  --quick                 a subset in under two minutes: ${QUICK_SETTINGS.workloads.join(", ")}; 2 s critical paths
+  --workloads a,b,…       workloads to run (${ALL_WORKLOADS.join(", ")})
+  --cp-ms <ms>            scale every workload so its critical path lasts this long (full ${FULL_SETTINGS.criticalPathTargetMs}, quick ${QUICK_SETTINGS.criticalPathTargetMs})
+  --budget-s <s>          skip sequential / concurrency-limited runs longer than this (full ${FULL_SETTINGS.runBudgetMs / 1000}, quick ${QUICK_SETTINGS.runBudgetMs / 1000})
+  --concurrency 4,16      concurrency limits compared with the list schedule ("" = none)
+  --load-runs <n>         review-all runs started at once in the load test (0 = skip; default ${FULL_SETTINGS.loadRuns})
+  --load-latency-ms <ms>  simulated latency per call in the load test (full ${FULL_SETTINGS.loadLatencyMs}, quick ${QUICK_SETTINGS.loadLatencyMs})
+  --no-peer               skip the LangGraph.js peer
+  --no-message-size       skip the 1 KiB vs 1 MiB output experiment
+  --out <dir>             where results go (default bench/results in the project)
+  --strict                exit 3 when a "done means" claim does not hold
+  --render <results.json> run nothing: re-check the claims of a results file and rewrite its .json/.md/.svg
+  --verbose               show wrangler and local-stack logs
+  --help                  this text`;
+
+/** A bad flag or value; the CLI prints it with {@link BENCH_USAGE} and exits 64. */
+export class UsageError extends Error {
+  /** @param message what was wrong. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parsed command line: the settings plus the CLI's own switches. */
+export interface BenchOptions {
+  settings: BenchSettings;
+  outDir: string;
+  strict: boolean;
+  verbose: boolean;
+  help: boolean;
+  /** `--render`: the results file to re-render instead of running (null = run the benchmark). */
+  render: string | null;
+}
+
+/**
+ * Parses the flags.
+ * @param argv arguments after the script (process.argv.slice(2)).
+ * @throws UsageError for an unknown flag, an unknown workload or a value that is not a positive number.
+ */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: "boolean" },
+        workloads: { type: "string" },
+        "cp-ms": { type: "string" },
+        "budget-s": { type: "string" },
+        concurrency: { type: "string" },
+        "load-runs": { type: "string" },
+        "load-latency-ms": { type: "string" },
+        "no-peer": { type: "boolean" },
+        "no-message-size": { type: "boolean" },
+        out: { type: "string" },
+        strict: { type: "boolean" },
+        render: { type: "string" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const base = values.quick ? QUICK_SETTINGS : FULL_SETTINGS;
+  const settings: BenchSettings = { ...base, workloads: [...base.workloads], concurrencyLimits: [...base.concurrencyLimits], messageSizes: [...base.messageSizes] };
+  if (values.workloads !== undefined) {
+    const names = values.workloads.split(",").map((s) => s.trim()).filter(Boolean);
+    const unknown = names.filter((n) => !(ALL_WORKLOADS as readonly string[]).includes(n));
+    if (unknown.length > 0) throw new UsageError(`unknown workload(s): ${unknown.join(", ")} (known: ${ALL_WORKLOADS.join(", ")})`);
+    if (names.length === 0) throw new UsageError("--workloads needs at least one name");
+    settings.workloads = names;
+  }
+  if (values["cp-ms"] !== undefined) settings.criticalPathTargetMs = positive("--cp-ms", values["cp-ms"]);
+  if (values["budget-s"] !== undefined) settings.runBudgetMs = positive("--budget-s", values["budget-s"]) * 1000;
+  if (values.concurrency !== undefined) {
+    settings.concurrencyLimits = values.concurrency
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => {
+        const n = positive("--concurrency", s);
+        if (!Number.isInteger(n) || n > 1000) throw new UsageError(`--concurrency values must be integers in 1..1000, got ${s}`);
+        return n;
+      });
+  }
+  if (values["load-runs"] !== undefined) {
+    const n = Number(values["load-runs"]);
+    if (!(Number.isInteger(n) && n >= 0)) throw new UsageError(`--load-runs must be an integer >= 0, got ${values["load-runs"]}`);
+    settings.loadRuns = n;
+  }
+  if (values["load-latency-ms"] !== undefined) settings.loadLatencyMs = positive("--load-latency-ms", values["load-latency-ms"]);
+  if (values["no-peer"]) settings.peer = false;
+  if (values["no-message-size"]) settings.messageSizes = [];
+  return {
+    settings,
+    outDir: values.out ?? DEFAULT_OUT_DIR,
+    strict: Boolean(values.strict),
+    verbose: Boolean(values.verbose),
+    help: Boolean(values.help),
+    render: values.render ?? null,
+  };
+}
+
+function positive(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`${flag} must be a number > 0, got "${raw}"`);
+  return n;
+}

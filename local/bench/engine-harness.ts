@@ -1,0 +1,158 @@
+/**
+ * The engine under test: the local stack (Upstash Redis REST over the real Redis + QStash v2 emulator, ephemeral
+ * ports) and the worker in workerd (wrangler's `unstable_startWorker`, env `dev`, bindings from
+ * local/worker-bindings.ts) under a random Redis key prefix, plus the calls the benchmark makes: start a run,
+ * wait for it, read its view, and read the stack's counters. `close()` stops everything and deletes only this
+ * harness's keys.
+ */
+import { Redis as IORedis } from "ioredis";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RunView } from "../../shared/progress/run-view.js";
+import { deleteKeysWithPrefix } from "../../test/support/redis-cleanup.js";
+import { startLocalStack, type LocalStack } from "../stack.js";
+import type { StackStats } from "../stats.js";
+import { freePort, workerBindings } from "../worker-bindings.js";
+import { PROJECT_ROOT } from "./machine.js";
+
+/** The API key of `[env.dev]` in wrangler.toml (`API_KEYS = "dev:dev-key,…"`). */
+export const DEV_API_KEY = "dev-key";
+
+/** Loopback address every server listens on. */
+const HOST = "127.0.0.1";
+
+/** How often a run is polled once the stack says it is idle but the run view still says `running`, ms. */
+const POLL_MS = 100;
+
+/** A running engine (stack + worker) for the benchmark. */
+export interface EngineHarness {
+  stack: LocalStack;
+  /** Worker origin, e.g. `http://127.0.0.1:40123`. */
+  url: string;
+  /** Redis key prefix of this harness (`bench-<8 random chars>`). */
+  prefix: string;
+  /** Redis server version (`INFO server`), or null with the in-memory store or when unreadable. */
+  redisServer: string | null;
+  /**
+   * `POST /v1/runs` with the dev key.
+   * @returns the run id.
+   * @throws Error with the status and body when the worker does not answer 202.
+   */
+  startRun(body: unknown): Promise<string>;
+  /** `GET /v1/runs/:id`. @throws Error on a non-2xx answer. */
+  getRun(runId: string): Promise<RunView>;
+  /**
+   * Waits until the stack is idle (no QStash message queued, in flight or retrying), then until every run in
+   * `runIds` is no longer `running` (polling), or until `timeoutMs` passes.
+   * @returns the final views (runs still running at the deadline keep status `running`), whether it timed out, and
+   *   the stack's counters read the moment the stack went idle (before this call read any run view, so they hold
+   *   only the runs' own traffic).
+   */
+  waitForRuns(runIds: readonly string[], timeoutMs: number): Promise<{ views: RunView[]; timedOut: boolean; idleStats: StackStats }>;
+  /** The stack's counters now (see local/stats.ts). */
+  stats(): StackStats;
+  /** Stops the worker and the stack and deletes this harness's keys (only when the store is the real Redis). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the stack and the worker.
+ * @param opts.redisUrl backing Redis (default `REDIS_URL` or redis://127.0.0.1:6379; without one, the stack falls
+ *   back to its in-memory store and says so in `stack.backend`).
+ * @param opts.log receives wrangler/stack log lines when verbose.
+ * @throws the listen or startup error of the stack or of wrangler.
+ */
+export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; log?: (line: string) => void } = {}): Promise<EngineHarness> {
+  const redisUrl = opts.redisUrl ?? process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
+  const stack = await startLocalStack({
+    host: HOST,
+    redisPort: 0,
+    qstashPort: 0,
+    redisUrl,
+    ...(opts.verbose && opts.log ? { log: opts.log } : {}),
+  });
+  const prefix = `bench-${Math.random().toString(36).slice(2, 10)}`;
+  let dispose: (() => Promise<void>) | undefined;
+  try {
+    const port = await freePort(HOST);
+    const url = `http://${HOST}:${port}`;
+    process.env["WRANGLER_SEND_METRICS"] ??= "false";
+    // Offline: miniflare would otherwise fetch a Request.cf sample from workers.cloudflare.com (3 s timeout).
+    process.env["CLOUDFLARE_CF_FETCH_ENABLED"] ??= "false";
+    const { unstable_startWorker } = await import("wrangler");
+    const worker = await unstable_startWorker({
+      config: `${PROJECT_ROOT}wrangler.toml`,
+      env: "dev",
+      dev: { server: { hostname: HOST, port }, inspector: false, watch: false, logLevel: opts.verbose ? "log" : "error" },
+      bindings: workerBindings(stack, url, { KEY_PREFIX: prefix }),
+    });
+    dispose = () => worker.dispose();
+    await worker.ready;
+    const redisServer = stack.backend === "redis" ? await redisVersion(redisUrl) : null;
+    return makeHarness(stack, url, prefix, redisServer, async () => {
+      await dispose?.();
+      await stack.close();
+      if (stack.backend === "redis") await deleteKeysWithPrefix(redisUrl, prefix);
+    });
+  } catch (err) {
+    await dispose?.().catch(() => undefined);
+    await stack.close();
+    throw err;
+  }
+}
+
+function makeHarness(stack: LocalStack, url: string, prefix: string, redisServer: string | null, close: () => Promise<void>): EngineHarness {
+  const headers = { authorization: `Bearer ${DEV_API_KEY}`, "content-type": "application/json" };
+  const getRun = async (runId: string): Promise<RunView> => {
+    const res = await fetch(`${url}/v1/runs/${runId}`, { headers });
+    if (!res.ok) throw new Error(`GET /v1/runs/${runId} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
+    return (await res.json()) as RunView;
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    stack,
+    url,
+    prefix,
+    redisServer,
+    async startRun(body) {
+      const res = await fetch(`${url}/v1/runs`, { method: "POST", headers, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (res.status !== 202) throw new Error(`POST /v1/runs answered ${res.status}: ${text.slice(0, 500)}`);
+      return (JSON.parse(text) as { runId: string }).runId;
+    },
+    getRun,
+    async waitForRuns(runIds, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      const idleTimer = new AbortController();
+      const timedOutIdle = await Promise.race([
+        stack.idle().then(() => false),
+        sleep(timeoutMs, true, { signal: idleTimer.signal }).catch(() => false),
+      ]);
+      idleTimer.abort();
+      const idleStats = stack.stats();
+      const views = new Map<string, RunView>();
+      for (;;) {
+        const pending = runIds.filter((id) => views.get(id)?.status === undefined || views.get(id)!.status === "running");
+        for (const view of await Promise.all(pending.map(getRun))) views.set(view.runId, view);
+        const stillRunning = runIds.some((id) => views.get(id)!.status === "running");
+        if (!stillRunning) return { views: runIds.map((id) => views.get(id)!), timedOut: false, idleStats };
+        if (timedOutIdle || Date.now() >= deadline) return { views: runIds.map((id) => views.get(id)!), timedOut: true, idleStats };
+        await sleep(POLL_MS);
+      }
+    },
+    stats: () => stack.stats(),
+    close: () => (closing ??= close()),
+  };
+}
+
+async function redisVersion(redisUrl: string): Promise<string | null> {
+  const redis = new IORedis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const info = await redis.info("server");
+    return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? null;
+  } catch {
+    return null;
+  } finally {
+    redis.disconnect();
+  }
+}

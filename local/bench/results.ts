@@ -1,0 +1,204 @@
+/**
+ * The results file `bench/results/<date>.json`: its schema (zod, checked before writing and by the tests) and
+ * types. Every duration is in ms, every size in bytes, every ratio a plain number; a figure that was not
+ * measured is `null` and says why in `reason`, never a made-up value.
+ */
+import { z } from "zod";
+
+/** Version of this file format; bump on an incompatible change. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+const num = z.number().finite();
+const nullableNum = num.nullable();
+
+/** Count, mean, p50, p95 and max of a sample (ms); null figures for an empty sample (see percentiles.ts). */
+export const summarySchema = z.strictObject({
+  count: z.number().int().min(0),
+  mean: nullableNum,
+  p50: nullableNum,
+  p95: nullableNum,
+  max: nullableNum,
+});
+
+/** The local stack's counters over one measurement (local/stats.ts StackStats). */
+export const stackStatsSchema = z.strictObject({
+  redisRequests: num,
+  redisCommands: num,
+  redisRequestBytes: num,
+  qstashApiRequests: num,
+  qstashMessagesPublished: num,
+  qstashDeliveries: num,
+  qstashCallbacks: num,
+  qstashFailureCallbacks: num,
+  qstashDeadLetters: num,
+  qstashRequestBytes: num,
+  qstashDeliveryBytes: num,
+});
+
+/**
+ * Cost per node derived from {@link stackStatsSchema}: `qstashMessages` = (published + callbacks) / nodes (QStash
+ * bills a callback as a message), `publishBytesPerMessage` = QStash API request bytes / messages published,
+ * `deliveryBytesPerDelivery` = bytes QStash sent per delivery.
+ */
+export const perNodeCostSchema = z.strictObject({
+  qstashMessages: nullableNum,
+  qstashPublished: nullableNum,
+  qstashDeliveries: nullableNum,
+  redisCommands: nullableNum,
+  redisRequests: nullableNum,
+  redisRequestBytes: nullableNum,
+  publishBytesPerMessage: nullableNum,
+  deliveryBytesPerDelivery: nullableNum,
+});
+
+/** Per-node hop overhead (start − last dependency's finish; roots: − run start), ms: all nodes and non-roots. */
+export const hopSchema = z.strictObject({ all: summarySchema, dependent: summarySchema });
+
+/** Who executed a run: the engine through the full local stack, or LangGraph.js in-process. */
+export const EXECUTORS = ["agent-dag", "langgraph"] as const;
+
+/** What happened to a planned run. `not-run` carries the reason (e.g. "would take 412 s"). */
+export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run"] as const;
+
+/**
+ * One measured (or deliberately skipped) run of a workload.
+ * - `expectedMs`: the simulated schedule for this mode and concurrency on the same latencies (critical path for
+ *   eager unlimited, level barrier for levels and LangGraph, total work for sequential, list schedule for P slots);
+ * - `ratio` = makespan / workload critical path (× scale); `ratioMeasuredCp` = makespan / critical path of
+ *   measured node durations (run view); `overExpected` = makespan / expectedMs;
+ * - `cpHopMs`: the demo's figure, (makespan − critical path) / nodes on the critical path;
+ * - `inNodeOverhead`: per done node, its measured duration (claim to result, run view) − its simulated latency:
+ *   the engine's work inside a node (claim, loading the run and inputs, routing, storing the output).
+ */
+export const runResultSchema = z.strictObject({
+  scenario: z.enum(["makespan", "concurrency"]),
+  workload: z.string(),
+  executor: z.enum(EXECUTORS),
+  mode: z.enum(["eager", "levels", "sequential", "supersteps"]),
+  concurrency: z.number().int().min(1),
+  outcome: z.enum(RUN_OUTCOMES),
+  reason: z.string().optional(),
+  runId: z.string().optional(),
+  nodes: z.number().int(),
+  criticalPathMs: num,
+  expectedMs: num,
+  makespanMs: nullableNum,
+  ratio: nullableNum,
+  measuredCriticalPathMs: nullableNum,
+  ratioMeasuredCp: nullableNum,
+  overExpected: nullableNum,
+  cpHopMs: nullableNum,
+  hop: hopSchema.nullable(),
+  inNodeOverhead: summarySchema.nullable(),
+  attempts: z.number().int().nullable(),
+  stats: stackStatsSchema.nullable(),
+  perNode: perNodeCostSchema.nullable(),
+});
+
+/** A workload's shape and the reference schedules at the scale it ran with (scaled figures in ms). */
+export const workloadResultSchema = z.strictObject({
+  name: z.string(),
+  source: z.string(),
+  nodes: z.number().int(),
+  edges: z.number().int(),
+  levels: z.number().int(),
+  maxWidth: z.number().int(),
+  criticalPathHops: z.number().int(),
+  recordedCriticalPathS: num,
+  recordedTotalWorkS: num,
+  scaleMsPerSecond: num,
+  criticalPathMs: num,
+  totalWorkMs: num,
+  levelBarrierMs: num,
+  barrierOverCriticalPath: num,
+  listScheduleMs: z.record(z.string(), z.strictObject({ dep: num, bar: num })),
+});
+
+/** The load test: `runs` review-all runs started at once. */
+export const loadResultSchema = z.strictObject({
+  runs: z.number().int(),
+  latencyMsPerNode: num,
+  completed: z.number().int(),
+  failed: z.number().int(),
+  unfinished: z.number().int(),
+  nodesExpected: z.number().int(),
+  nodesDone: z.number().int(),
+  wallMs: num,
+  nodeCompletionsPerSecond: num,
+  makespan: summarySchema,
+  hop: hopSchema,
+  inNodeOverhead: summarySchema,
+  stats: stackStatsSchema,
+  perNode: perNodeCostSchema,
+});
+
+/** One point of the message-size experiment: the same workflow with every output padded to `outputBytes`. */
+export const messageSizeResultSchema = z.strictObject({
+  workload: z.string(),
+  outputBytes: z.number().int(),
+  nodes: z.number().int(),
+  outcome: z.enum(RUN_OUTCOMES),
+  stats: stackStatsSchema.nullable(),
+  perNode: perNodeCostSchema.nullable(),
+});
+
+/** One "done means" item of the issue, checked against the figures: `holds` is null when it was not measured. */
+export const claimResultSchema = z.strictObject({
+  id: z.string(),
+  claim: z.string(),
+  holds: z.boolean().nullable(),
+  detail: z.string(),
+});
+
+/** The whole results file. */
+export const benchResultsSchema = z.strictObject({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  date: z.string(),
+  command: z.string(),
+  argv: z.array(z.string()),
+  quick: z.boolean(),
+  durationMs: num,
+  machine: z.strictObject({
+    cpus: z.number().int(),
+    cpuModel: z.string(),
+    memoryBytes: num,
+    os: z.string(),
+    arch: z.string(),
+    node: z.string(),
+    loadAverageStart: z.tuple([num, num, num]),
+    loadAverageEnd: z.tuple([num, num, num]),
+  }),
+  versions: z.record(z.string(), z.string().nullable()),
+  git: z.strictObject({ commit: z.string(), dirty: z.boolean() }).nullable(),
+  stack: z.strictObject({ backend: z.string(), redisServer: z.string().nullable() }),
+  settings: z.strictObject({
+    criticalPathTargetMs: num,
+    runBudgetMs: num,
+    unlimitedConcurrency: z.number().int(),
+    concurrencyLimits: z.array(z.number().int()),
+    loadRuns: z.number().int(),
+    loadLatencyMs: num,
+    messageSizes: z.array(z.number().int()),
+    workloads: z.array(z.string()),
+  }),
+  workloads: z.array(workloadResultSchema),
+  runs: z.array(runResultSchema),
+  load: loadResultSchema.nullable(),
+  messageSize: z.array(messageSizeResultSchema),
+  claims: z.array(claimResultSchema),
+});
+
+/** The results file as data. */
+export type BenchResults = z.infer<typeof benchResultsSchema>;
+/** One entry of `runs`. */
+export type RunResult = z.infer<typeof runResultSchema>;
+/** One entry of `workloads`. */
+export type WorkloadResult = z.infer<typeof workloadResultSchema>;
+/** The `load` section. */
+export type LoadResult = z.infer<typeof loadResultSchema>;
+/** One entry of `messageSize`. */
+export type MessageSizeResult = z.infer<typeof messageSizeResultSchema>;
+/** One entry of `claims`. */
+export type ClaimResult = z.infer<typeof claimResultSchema>;
+/** The per-node cost block. */
+export type PerNodeCost = z.infer<typeof perNodeCostSchema>;

@@ -1,0 +1,148 @@
+/**
+ * The benchmark's tables, as rows of cells, and two renderings: aligned text for the terminal and Markdown for
+ * the README's Performance section. Pure.
+ */
+import type { BenchResults, RunResult } from "./results.js";
+
+/** A table: a header row and body rows of equal length (cells are already formatted strings). */
+export interface Table {
+  title: string;
+  header: string[];
+  rows: string[][];
+}
+
+const f2 = (x: number | null | undefined) => (x === null || x === undefined ? "–" : x.toFixed(2));
+const ms = (x: number | null | undefined) => (x === null || x === undefined ? "–" : String(Math.round(x)));
+/** A scale in ms per recorded second: three significant digits, whole numbers from 100 up (1667, not 1.67e+3). */
+const scale = (x: number) => (x >= 100 ? String(Math.round(x)) : x.toPrecision(3));
+
+/** Finds the run of a workload for one executor/mode/concurrency, or undefined. */
+function find(runs: readonly RunResult[], workload: string, pick: (r: RunResult) => boolean): RunResult | undefined {
+  return runs.find((r) => r.workload === workload && pick(r));
+}
+
+/** A ratio cell: the ratio, or why there is none ("not run", "failed"). */
+function ratioCell(r: RunResult | undefined): string {
+  if (!r) return "–";
+  if (r.outcome === "not-run") return "not run";
+  if (r.outcome !== "completed") return r.outcome;
+  return f2(r.ratio);
+}
+
+/**
+ * The main table: per workload its size, scale and critical path, then makespan / critical path for eager,
+ * levels, LangGraph and sequential, each beside its simulated figure where it has one.
+ */
+export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">): Table {
+  const rows = results.workloads.map((w) => {
+    const runs = results.runs.filter((r) => r.scenario === "makespan");
+    const eager = find(runs, w.name, (r) => r.executor === "agent-dag" && r.mode === "eager");
+    const levels = find(runs, w.name, (r) => r.mode === "levels");
+    const peer = find(runs, w.name, (r) => r.executor === "langgraph");
+    const seq = find(runs, w.name, (r) => r.mode === "sequential");
+    return [
+      w.name,
+      String(w.nodes),
+      String(w.levels),
+      scale(w.scaleMsPerSecond),
+      ms(w.criticalPathMs),
+      ratioCell(eager),
+      `${ratioCell(levels)} (${f2(w.barrierOverCriticalPath)})`,
+      `${ratioCell(peer)} (${f2(w.barrierOverCriticalPath)})`,
+      seq?.outcome === "not-run" ? (seq.reason ?? "not run") : `${ratioCell(seq)} (${f2(w.totalWorkMs / w.criticalPathMs)})`,
+    ];
+  });
+  return {
+    title: "Makespan / critical path, concurrency unlimited (simulated figure in parentheses)",
+    header: ["workload", "nodes", "levels", "scale ms/s", "CP ms", "eager", "levels", "LangGraph", "sequential"],
+    rows,
+  };
+}
+
+/**
+ * Where eager's time beyond the critical path goes, per workload (concurrency unlimited): the per-hop overhead of
+ * dependency hops (node start − last dependency's finish: p50, p95, max, mean), the engine's time inside a node
+ * (measured duration − simulated latency: p50, p95), the demo's figure (makespan − CP) / nodes on the CP, and the
+ * critical path of measured node durations (run view) with the makespan's ratio to it.
+ */
+export function overheadTable(results: Pick<BenchResults, "workloads" | "runs">): Table {
+  const rows = results.workloads.map((w) => {
+    const r = find(results.runs, w.name, (x) => x.scenario === "makespan" && x.executor === "agent-dag" && x.mode === "eager");
+    if (!r || r.outcome !== "completed") return [w.name, String(w.criticalPathHops), r?.reason ?? r?.outcome ?? "–", "", "", "", "", "", "", "", ""];
+    const h = r.hop?.dependent;
+    return [
+      w.name,
+      String(w.criticalPathHops),
+      ms(h?.p50),
+      ms(h?.p95),
+      ms(h?.max),
+      ms(h?.mean),
+      ms(r.inNodeOverhead?.p50),
+      ms(r.inNodeOverhead?.p95),
+      ms(r.cpHopMs),
+      ms(r.measuredCriticalPathMs),
+      f2(r.ratioMeasuredCp),
+    ];
+  });
+  return {
+    title: "Eager overhead per node, ms (concurrency unlimited)",
+    header: ["workload", "CP nodes", "hop p50", "hop p95", "hop max", "hop mean", "in-node p50", "in-node p95", "(makespan−CP)/CP nodes", "measured CP", "makespan/measured CP"],
+    rows,
+  };
+}
+
+/** Eager with a concurrency limit against the greedy list schedule of the same DAG and limit. */
+export function concurrencyTable(results: Pick<BenchResults, "runs">): Table {
+  const rows = results.runs
+    .filter((r) => r.scenario === "concurrency")
+    .map((r) => [
+      r.workload,
+      String(r.concurrency),
+      ms(r.expectedMs),
+      r.outcome === "not-run" ? (r.reason ?? "not run") : ms(r.makespanMs),
+      r.outcome === "completed" ? f2(r.overExpected) : r.outcome === "not-run" ? "–" : r.outcome,
+    ]);
+  return {
+    title: "Concurrency limit: eager makespan against the greedy list schedule (longest remaining path first)",
+    header: ["workload", "slots", "list schedule ms", "eager ms", "eager / list"],
+    rows,
+  };
+}
+
+/** Cost per node of each eager unlimited run and of the message-size runs. */
+export function costTable(results: Pick<BenchResults, "runs" | "messageSize">): Table {
+  const rows = [
+    ...results.runs
+      .filter((r) => r.executor === "agent-dag" && r.scenario === "makespan" && r.mode === "eager" && r.perNode)
+      .map((r) => ({ label: r.workload, p: r.perNode! })),
+    ...results.messageSize.filter((s) => s.perNode).map((s) => ({ label: `${s.workload}, ${s.outputBytes} B outputs`, p: s.perNode! })),
+  ].map(({ label, p }) => [
+    label,
+    f2(p.qstashPublished),
+    f2(p.qstashMessages),
+    f2(p.qstashDeliveries),
+    f2(p.redisCommands),
+    f2(p.redisRequests),
+    ms(p.redisRequestBytes),
+    ms(p.publishBytesPerMessage),
+  ]);
+  return {
+    title: "Cost per node (counted by the local stack)",
+    header: ["run", "QStash published", "QStash msgs (+callbacks)", "deliveries", "Redis cmds", "Redis HTTP reqs", "Redis req B", "publish B/msg"],
+    rows,
+  };
+}
+
+/** Aligned plain-text rendering: title, header, a rule, rows; columns padded to their widest cell. */
+export function renderText(t: Table): string {
+  const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [t.title, line(t.header), widths.map((w) => "-".repeat(w)).join("  "), ...t.rows.map(line)].join("\n");
+}
+
+/** Markdown (GFM) rendering: a bold title line and a pipe table; `|` inside cells is escaped. */
+export function renderMarkdown(t: Table): string {
+  const cell = (c: string) => c.replace(/\|/g, "\\|");
+  const row = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
+  return [`**${t.title}**`, "", row(t.header), `|${t.header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...t.rows.map(row)].join("\n");
+}

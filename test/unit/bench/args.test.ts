@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { parseBenchArgs, UsageError } from "../../../local/bench/args.js";
+import { FULL_SETTINGS, QUICK_SETTINGS } from "../../../local/bench/plan.js";
+
+describe("parseBenchArgs", () => {
+  it("gives the full settings by default and the quick ones with --quick", () => {
+    expect(parseBenchArgs([]).settings).toEqual(FULL_SETTINGS);
+    expect(parseBenchArgs(["--quick"]).settings).toEqual(QUICK_SETTINGS);
+    expect(parseBenchArgs([]).outDir).toMatch(/\/bench\/results$/);
+  });
+
+  it("applies each flag", () => {
+    const o = parseBenchArgs([
+      "--quick",
+      "--workloads", "airrflow,viralrecon",
+      "--cp-ms", "3000",
+      "--budget-s", "30",
+      "--concurrency", "2,8",
+      "--load-runs", "0",
+      "--load-latency-ms", "50",
+      "--no-peer",
+      "--no-message-size",
+      "--out", "/tmp/x",
+      "--strict",
+    ]);
+    expect(o.settings).toMatchObject({
+      quick: true,
+      workloads: ["airrflow", "viralrecon"],
+      criticalPathTargetMs: 3000,
+      runBudgetMs: 30_000,
+      concurrencyLimits: [2, 8],
+      loadRuns: 0,
+      loadLatencyMs: 50,
+      peer: false,
+      messageSizes: [],
+    });
+    expect(o).toMatchObject({ outDir: "/tmp/x", strict: true, render: null });
+    expect(parseBenchArgs(["--render", "bench/results/latest.json"]).render).toBe("bench/results/latest.json");
+    expect(parseBenchArgs(["--concurrency", ""]).settings.concurrencyLimits).toEqual([]);
+  });
+
+  it("does not change the shared defaults", () => {
+    parseBenchArgs(["--workloads", "bwa", "--concurrency", "3"]);
+    expect(FULL_SETTINGS.workloads).toHaveLength(10);
+    expect(FULL_SETTINGS.concurrencyLimits).toEqual([4, 16]);
+  });
+
+  it.each([
+    [["--bogus"]],
+    [["--workloads", "nope"]],
+    [["--cp-ms", "0"]],
+    [["--cp-ms", "abc"]],
+    [["--concurrency", "4,1001"]],
+    [["--load-runs", "-1"]],
+    [["positional"]],
+  ])("rejects %j", (argv) => {
+    expect(() => parseBenchArgs(argv)).toThrow(UsageError);
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { checkClaims } from "../../../local/bench/claims.js";
+import { run, sampleResults } from "./fixtures.js";
+
+const byId = (claims: ReturnType<typeof checkClaims>) => Object.fromEntries(claims.map((c) => [c.id, c]));
+
+describe("checkClaims", () => {
+  it("holds on the sample figures and reports the numbers", () => {
+    const c = byId(checkClaims(sampleResults()));
+    expect(c["eager-near-critical-path"]!.holds).toBe(true);
+    // big has 300 nodes: its 1.30 is reported but not held to 1.15.
+    expect(c["eager-near-critical-path"]!.detail).toContain("big (300) 1.30 hop p50 10 ms p95 20 ms [not held]");
+    expect(c["concurrency-near-list-schedule"]!.holds).toBe(true);
+    expect(c["qstash-messages-per-node"]!.holds).toBe(true);
+    expect(c["qstash-messages-per-node"]!.detail).toMatch(/^6 of 6 runs exactly 2\.00, max 2\.00; Redis commands\/node 6\.00\.\.6\.00$/);
+    expect(c["message-size-independent-of-output"]!.holds).toBe(true);
+    expect(c["load-loses-nothing"]!.holds).toBe(true);
+  });
+
+  it("says 'not measured' (null) for the barrier claim when airrflow was not run", () => {
+    const c = byId(checkClaims(sampleResults()));
+    expect(c["eager-beats-barriers"]!.holds).toBeNull();
+    expect(c["eager-beats-barriers"]!.detail).toContain("viralrecon: levels/eager 2.52, LangGraph/eager 2.50, ceiling (barrier/CP) 2.59");
+    expect(c["eager-beats-barriers"]!.detail).toContain("airrflow: not measured");
+  });
+
+  it("says why a workload has no eager figure", () => {
+    const r = sampleResults();
+    r.runs[5] = { ...r.runs[5]!, outcome: "not-run", reason: "not run (1004 nodes; a workflow holds at most 1000)", ratio: null, makespanMs: null };
+    expect(byId(checkClaims(r))["eager-near-critical-path"]!.detail).toContain("big (300) not run (1004 nodes; a workflow holds at most 1000) [not held]");
+  });
+
+  it("fails the ratio claim when a workload up to 250 nodes is over 1.15", () => {
+    const r = sampleResults();
+    r.runs[0] = run("viralrecon", { executor: "agent-dag", mode: "eager" }, 2400);
+    expect(byId(checkClaims(r))["eager-near-critical-path"]!.holds).toBe(false);
+  });
+
+  it("fails the barrier claim when eager is not faster than levels", () => {
+    const r = sampleResults();
+    r.workloads.push({ ...r.workloads[0]!, name: "airrflow", barrierOverCriticalPath: 1.81 });
+    r.runs.push(
+      run("airrflow", { executor: "agent-dag", mode: "eager" }, 2100),
+      run("airrflow", { executor: "agent-dag", mode: "levels" }, 2000),
+      run("airrflow", { executor: "langgraph", mode: "supersteps" }, 3600),
+    );
+    expect(byId(checkClaims(r))["eager-beats-barriers"]!.holds).toBe(false);
+  });
+
+  it("fails on more than 2 QStash messages per node, a publish size that grows, and a lost run", () => {
+    const r = sampleResults();
+    r.runs[0] = { ...r.runs[0]!, perNode: { ...r.runs[0]!.perNode!, qstashMessages: 2.2 } };
+    r.messageSize[1] = { ...r.messageSize[1]!, perNode: { ...r.messageSize[1]!.perNode!, publishBytesPerMessage: 1_049_000 } };
+    r.load = { ...r.load!, completed: 49, unfinished: 1, nodesDone: 343 };
+    const c = byId(checkClaims(r));
+    expect(c["qstash-messages-per-node"]!.holds).toBe(false);
+    expect(c["qstash-messages-per-node"]!.detail).toContain("over: viralrecon/eager/c=1000 2.20");
+    expect(c["message-size-independent-of-output"]!.holds).toBe(false);
+    expect(c["load-loses-nothing"]!.holds).toBe(false);
+  });
+
+  it("fails the concurrency claim over 1.15 × the list schedule and ignores runs that were not run", () => {
+    const r = sampleResults();
+    r.runs.push(run("big", { executor: "agent-dag", mode: "eager", scenario: "concurrency", concurrency: 16, outcome: "not-run", reason: "not run (would take 300 s; budget 240 s)" }, 0));
+    expect(byId(checkClaims(r))["concurrency-near-list-schedule"]!.holds).toBe(true);
+    r.runs.push(run("big", { executor: "agent-dag", mode: "eager", scenario: "concurrency", concurrency: 4 }, 3200, 2600));
+    const c = byId(checkClaims(r))["concurrency-near-list-schedule"]!;
+    expect(c.holds).toBe(false);
+    expect(c.detail).toContain("big P=4 1.23");
+    expect(c.detail).toContain("big P=16 not run (would take 300 s; budget 240 s)");
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { FULL_SETTINGS, QUICK_SETTINGS, planRuns, prepareWorkload } from "../../../local/bench/plan.js";
+import { readWorkload, reviewAllWorkload } from "../../../local/bench/workloads.js";
+
+describe("prepareWorkload", () => {
+  it("scales the critical path to the target and keeps the shape's barrier ratio", () => {
+    const p = prepareWorkload(readWorkload("viralrecon-dirt02-001"), 5000, [4, 16]);
+    expect(p.summary.scaleMsPerSecond).toBeCloseTo(5000 / 487.89, 2);
+    // Latencies are rounded to whole ms, so the scaled critical path is within a few ms of the target.
+    expect(Math.abs(p.summary.criticalPathMs - 5000)).toBeLessThan(20);
+    expect(p.summary.barrierOverCriticalPath).toBeCloseTo(2.59, 1);
+    expect(p.summary.listScheduleMs["P4"]!.dep).toBeGreaterThan(p.summary.criticalPathMs);
+    expect(p.summary.nodes).toBe(203);
+  });
+
+  it("gives review-all calls of a third of the target each (three on the critical path)", () => {
+    const p = prepareWorkload(reviewAllWorkload(), 3000, []);
+    expect(p.summary.scaleMsPerSecond).toBe(1000);
+    expect(p.summary.criticalPathHops).toBe(3);
+  });
+});
+
+describe("planRuns", () => {
+  it("runs eager, levels, LangGraph, sequential and each limit, in that order", () => {
+    const p = prepareWorkload(readWorkload("methylseq-dirt02-001"), 2000, [4, 16]);
+    const runs = planRuns(p, { runBudgetMs: 60_000, concurrencyLimits: [4, 16], peer: true });
+    expect(runs.map((r) => `${r.executor}/${r.mode}/${r.concurrency}`)).toEqual([
+      "agent-dag/eager/1000",
+      "agent-dag/levels/1000",
+      "langgraph/supersteps/1000",
+      "agent-dag/sequential/1",
+      "agent-dag/eager/4",
+      "agent-dag/eager/16",
+    ]);
+    expect(runs.every((r) => r.skip === undefined)).toBe(true);
+    expect(runs[3]!.expectedMs).toBe(p.summary.totalWorkMs);
+  });
+
+  it("marks runs over the budget as not run, saying how long they would take", () => {
+    const p = prepareWorkload(readWorkload("1000genome-chameleon-22ch-250k-001"), 5000, [4]);
+    const runs = planRuns(p, { runBudgetMs: 240_000, concurrencyLimits: [4], peer: false });
+    const seq = runs.find((r) => r.mode === "sequential")!;
+    expect(seq.skip).toBe(`not run (would take ${Math.round(p.summary.totalWorkMs / 1000)} s; budget 240 s)`);
+    expect(Math.round(p.summary.totalWorkMs / 1000)).toBe(851);
+    expect(runs.find((r) => r.scenario === "concurrency")!.skip).toBeUndefined();
+  });
+
+  it("runs bwa on LangGraph only: 1,004 nodes exceed a workflow's 1,000", () => {
+    const p = prepareWorkload(readWorkload("bwa-chameleon-large-001"), 1000, []);
+    const runs = planRuns(p, { runBudgetMs: 1e9, concurrencyLimits: [], peer: true });
+    expect(runs.filter((r) => r.skip === undefined).map((r) => r.executor)).toEqual(["langgraph"]);
+    expect(runs[0]!.skip).toBe("not run (1004 nodes; a workflow holds at most 1000)");
+  });
+
+  it("keeps --quick to four workloads with short critical paths", () => {
+    expect(QUICK_SETTINGS.workloads).toEqual(["review-all", "methylseq", "viralrecon", "airrflow"]);
+    expect(QUICK_SETTINGS.criticalPathTargetMs).toBeLessThan(FULL_SETTINGS.criticalPathTargetMs);
+  });
+});
