@@ -4,7 +4,9 @@
  * trigger acceptance, cache stats).
  */
 import type { CacheStats } from "../shared/cache/stats";
+/** The engine's run view types (shapes documented in shared/progress/run-view.ts). */
 export type { LevelView, NodeView, RunView } from "../shared/progress/run-view";
+/** Node statuses (documented in shared/state/run-types.ts). */
 export { NODE_STATUSES, type NodeStatus } from "../shared/state/run-types";
 
 /** The body of `GET /v1/runs/:id/output`: the full text of each sink node (a node nothing depends on). */
