@@ -43,6 +43,17 @@ local function parse(held)
   return string.match(held, '^(%d+),(%d+),(%d+)$')
 end
 
+-- removes reservation id's hold from the reserved totals; returns found (boolean), tokens, micro-USD (strings)
+local function take_hold(id)
+  local held = redis.call('HGET', res, id)
+  if not held then return false, '0', '0' end
+  local held_t, held_m = parse(held)
+  redis.call('HDEL', res, id)
+  sub('reservedTokens', held_t)
+  sub('reservedMicroUsd', held_m)
+  return true, held_t, held_m
+end
+
 local function left(limit_field, used_field, reserved_field)
   local limit = redis.call('HGET', totals, limit_field)
   if not limit then

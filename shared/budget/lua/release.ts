@@ -26,14 +26,8 @@ if closed_as == 'settled' or closed_as == 'released' then
 end
 
 local status = 0
-local held_t = '0'
-local held_m = '0'
-local held = redis.call('HGET', res, id)
-if held then
-  held_t, held_m = parse(held)
-  redis.call('HDEL', res, id)
-  sub('reservedTokens', held_t)
-  sub('reservedMicroUsd', held_m)
+local found, held_t, held_m = take_hold(id)
+if found then
   status = 1
 end
 if mode == 'release' then
