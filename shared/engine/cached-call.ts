@@ -1,6 +1,7 @@
 import { BlobDecryptionError } from "../blobs/blob-errors.js";
 import { holderIdOf } from "../cache/cache-store.js";
 import { savingOf, type CacheEntry } from "../cache/entry.js";
+import type { GenerationVector } from "../cache/generations.js";
 import { computeCacheKey } from "../cache/key-material.js";
 import { lockMsFor, type CachePolicy } from "../cache/policy.js";
 import type { CacheOutcome } from "../cache/stats.js";
@@ -35,6 +36,8 @@ export interface CacheContext {
   sensitive: boolean;
   /** Per-attempt timeout of the node, ms (sizes the in-flight lock). */
   timeoutMs: number;
+  /** The node's invalidation generations when the caller already read them (alongside the claim), else read here. */
+  generations?: GenerationVector | undefined;
 }
 
 /**
@@ -69,7 +72,7 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
   if (!ctx.policy.enabled) return { kind: "output", output: await store() };
 
   const { tenant } = input;
-  const generations = await engine.cache.readGenerations(tenant, ctx.workflow, input.node.id, ctx.policy.tags);
+  const generations = ctx.generations ?? (await engine.cache.readGenerations(tenant, ctx.workflow, input.node.id, ctx.policy.tags));
   const key = await computeCacheKey({
     tenant,
     agent: { name: input.node.agent, system: input.agent.system, provider: routed.decision.provider },
@@ -121,8 +124,11 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
   };
   // the entry points at the blob: keep the blob at least as long as the entry
   if (ctx.policy.ttlSeconds > engine.config.retentionSeconds) await engine.blobs.touch([output.ref], ctx.policy.ttlSeconds);
-  await engine.cache.put(tenant, key, entry, ctx.policy.ttlSeconds, holder);
-  await engine.cache.record(tenant, { workflow: ctx.workflow, outcome: "miss" });
+  // issued in the same tick, the two scripts travel in one auto-pipelined request
+  await Promise.all([
+    engine.cache.put(tenant, key, entry, ctx.policy.ttlSeconds, holder),
+    engine.cache.record(tenant, { workflow: ctx.workflow, outcome: "miss" }),
+  ]);
   return { kind: "output", output: { ...output, cache: { outcome: "miss", savedTokens: 0, savedMicroUsd: 0 } } };
 }
 

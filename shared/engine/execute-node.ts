@@ -64,7 +64,12 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   const node = frozen.workflow.nodes.find((n) => n.id === nodeId);
   if (!node) return { kind: "skipped", reason: "unknown-node" };
   const upstream = templateRefs(node.prompt).nodes;
-  const claim = await engine.store.claimNode(runId, nodeId, lease, startedAt, upstream);
+  const policy = resolveCachePolicy(frozen.workflow, node);
+  // issued in the same tick, the claim and the cache generations travel in one auto-pipelined request
+  const [claim, generations] = await Promise.all([
+    engine.store.claimNode(runId, nodeId, lease, startedAt, upstream),
+    policy.enabled ? engine.cache.readGenerations(frozen.tenant, frozen.workflow.name, nodeId, policy.tags) : undefined,
+  ]);
   if (!claim.claimed) return { kind: "skipped", reason: claim.reason };
   const agent = frozen.workflow.agents[node.agent] ?? {};
   const settings = resolveNodeSettings(frozen.workflow, node);
@@ -100,7 +105,8 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   };
   const routed = await routeCall(engine, callInput);
   const outcome = await cachedCall(engine, callInput, routed, {
-    policy: resolveCachePolicy(frozen.workflow, node),
+    policy,
+    generations,
     workflow: frozen.workflow.name,
     inputs: refs,
     sensitive: node.sensitive ?? false,
