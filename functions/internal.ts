@@ -71,8 +71,20 @@ function parseCallback(text: string) {
   return { cb: cb.data, ...source.data, body: cb.data.body ? base64ToText(cb.data.body) : "" };
 }
 
+/** Parses a callback or answers the non-retryable response (a malformed body can never become valid). */
+function callbackOrAnswer(text: string): ReturnType<typeof parseCallback> | Response {
+  try {
+    return parseCallback(text);
+  } catch (err) {
+    if (err instanceof ProblemError) return nonRetryable(err.problem.detail);
+    throw err;
+  }
+}
+
 internalRoutes.post("/callback", async (c) => {
-  const { cb, runId, nodeId, body } = parseCallback(c.get("rawBody"));
+  const parsed = callbackOrAnswer(c.get("rawBody"));
+  if (parsed instanceof Response) return parsed;
+  const { cb, runId, nodeId, body } = parsed;
   const outcome = await advance(c.get("services").engine, {
     runId,
     nodeId,
@@ -86,7 +98,9 @@ internalRoutes.post("/callback", async (c) => {
 });
 
 internalRoutes.post("/failure", async (c) => {
-  const { cb, runId, nodeId, body } = parseCallback(c.get("rawBody"));
+  const parsed = callbackOrAnswer(c.get("rawBody"));
+  if (parsed instanceof Response) return parsed;
+  const { cb, runId, nodeId, body } = parsed;
   const outcome = await fail(c.get("services").engine, runId, nodeId, errorMessage({ status: cb.status, body }));
   return c.json(outcome);
 });

@@ -18,6 +18,9 @@ export interface DispatchRun {
   baseUrl: string;
   /** Flow-control parallelism of the run: the workflow's `concurrency`. */
   concurrency: number;
+  /** Generation of the run's messages (its creation time, ms): a run re-created under the same id (idempotent
+   * retry after a failed start) gets fresh deduplication ids, so QStash does not drop its roots. */
+  generation: number;
 }
 
 /** Hands ready nodes to the queue. A narrow interface so the engine can be tested without QStash. */
@@ -72,9 +75,10 @@ function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup:
 
 /**
  * Deduplication id of a node's dispatch (`Upstash-Deduplication-Id`): a second publish of the same node in the same
- * generation is dropped by QStash, so re-publishing after a lost callback can never run a node twice.
+ * generation (the run's creation time) is dropped by QStash, so re-publishing after a lost callback can never run a
+ * node twice.
  */
-export function deduplicationId(runId: string, nodeId: string, generation = 1): string {
+export function deduplicationId(runId: string, nodeId: string, generation: number): string {
   return `${runId}.${nodeId}.g${generation}`;
 }
 
@@ -91,7 +95,7 @@ export class QStashDispatcher implements Dispatcher {
   async dispatch(run: DispatchRun, nodes: readonly NodeDispatch[]): Promise<number> {
     if (nodes.length === 0) return 0;
     const ordered = [...nodes].sort((a, b) => b.priority - a.priority);
-    const requests = ordered.map((n) => message(run, n, { runId: n.runId, nodeId: n.nodeId }, deduplicationId(n.runId, n.nodeId)));
+    const requests = ordered.map((n) => message(run, n, { runId: n.runId, nodeId: n.nodeId }, deduplicationId(n.runId, n.nodeId, run.generation)));
     for (let i = 0; i < requests.length; i += BATCH_SIZE) {
       await this.client.batchJSON(requests.slice(i, i + BATCH_SIZE));
     }
@@ -100,7 +104,7 @@ export class QStashDispatcher implements Dispatcher {
 
   async defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string): Promise<void> {
     const body: ExecuteMessage = { runId: node.runId, nodeId: node.nodeId, waited: true };
-    const dedup = `${deduplicationId(node.runId, node.nodeId)}.w.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+    const dedup = `${deduplicationId(node.runId, node.nodeId, run.generation)}.w.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     await this.client.batchJSON([{ ...message(run, node, body, dedup), delay: Math.max(1, Math.ceil(delaySeconds)) }]);
   }
 }

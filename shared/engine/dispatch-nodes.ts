@@ -29,7 +29,7 @@ export async function deferNode(engine: Engine, run: LoadedRun, nodeId: string, 
 }
 
 function dispatchRun({ frozen }: LoadedRun): DispatchRun {
-  return { baseUrl: frozen.baseUrl, concurrency: runConcurrency(frozen.workflow.mode, frozen.workflow.concurrency) };
+  return { baseUrl: frozen.baseUrl, concurrency: runConcurrency(frozen.workflow.mode, frozen.workflow.concurrency), generation: frozen.createdAt };
 }
 
 function nodeDispatch({ frozen, dag }: LoadedRun, id: string, byId: ReadonlyMap<string, WorkflowNode>): NodeDispatch {

@@ -114,7 +114,9 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   });
   if (outcome.kind === "wait") {
     // an identical call is in flight: give the node back and come back for its result, holding no worker
-    await engine.store.deferNode(runId, nodeId, lease);
+    // only the delivery that still holds the node defers it; if the publish then fails, this delivery answers 500
+    // and QStash's retry claims the (queued) node again
+    if (!(await engine.store.deferNode(runId, nodeId, lease))) return { kind: "skipped", reason: "superseded" };
     await deferNode(engine, run, nodeId, outcome.retryAfterMs / 1000, lease);
     return { kind: "skipped", reason: "waiting for an identical call in flight" };
   }

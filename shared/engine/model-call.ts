@@ -181,7 +181,14 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     if (hold) await releaseHold(engine.budgets.store, hold);
     throw err;
   }
-  const usd = price(result.model, result.usage);
+  let usd: number;
+  try {
+    // the answering model may be a dated id the table lacks: fall back to the model that was asked for
+    usd = priceOrNull(price, result.model, result.usage) ?? price(model, result.usage);
+  } catch (err) {
+    if (hold) await releaseHold(engine.budgets.store, hold);
+    throw err;
+  }
   if (hold) await settleHold(engine.budgets.store, hold, { tokens: billedTokens(result.usage), usd });
   return {
     result,
@@ -189,6 +196,14 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     costMicroUsd: usdToMicroUsd(usd, "nearest"),
     budgetNote,
   };
+}
+
+function priceOrNull(price: RoutedCall["price"], model: string, usage: TokenUsage): number | null {
+  try {
+    return price(model, usage);
+  } catch {
+    return null;
+  }
 }
 
 /** The node's budgets, most likely to refuse first: the run's, then the tenant's day. Empty when none applies. */

@@ -6,7 +6,7 @@ import type { FrozenRun } from "../state/run-types.js";
 import { canonicalJson, sha256Hex } from "../util/hash.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
-import { rememberRun } from "./run-cache.js";
+import { loadRun, rememberRun } from "./run-cache.js";
 
 /** A validated request to start a run. */
 export interface StartRunRequest {
@@ -41,6 +41,19 @@ export interface StartRunOutcome {
 export async function runIdFor(tenant: string, idempotencyKey?: string): Promise<string> {
   if (idempotencyKey !== undefined) return `run_${(await sha256Hex(`${tenant}\n${idempotencyKey}`)).slice(0, 26)}`;
   return `run_${crypto.randomUUID().replaceAll("-", "").slice(0, 26)}`;
+}
+
+/**
+ * On an idempotent repeat of a running run: publishes again the roots that are still `queued` and never attempted
+ * (the first request may have died between creating the run and publishing them). Their deduplication ids make
+ * this a no-op for roots QStash already has.
+ */
+async function republishUnstartedRoots(engine: Engine, runId: string): Promise<void> {
+  const snapshot = await engine.store.readSnapshot(runId);
+  const run = snapshot ? await loadRun(engine.store, runId, snapshot.frozen) : null;
+  if (!snapshot || !run) return;
+  const roots = run.dag.roots.filter((id) => snapshot.status[id] === "queued" && !snapshot.attempts[id]);
+  if (roots.length > 0) await dispatchNodes(engine, run, roots);
 }
 
 /**
@@ -82,6 +95,7 @@ export async function startRun(engine: Engine, req: StartRunRequest): Promise<St
         idempotencyConflict(`Idempotency-Key was already used for a different request (run ${runId})`, { errors: [{ pointer: "", detail: "Idempotency-Key header" }] }),
       );
     }
+    if (started.status === "running") await republishUnstartedRoots(engine, runId);
     return { runId, created: false, status: started.status };
   }
   const loaded = { frozen, dag: req.dag };

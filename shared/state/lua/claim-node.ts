@@ -36,6 +36,7 @@ if s == 'queued' or s == 'retrying' or s == 'running' then
   redis.call('HSET', K.status, node, 'running')
   redis.call('HSET', K.lease, node, lease)
   redis.call('HSET', K.started, node, now)
+  keep_ttl()
   local result = {1, redis.call('HINCRBY', K.attempts, node, 1)}
   for i = 4, #ARGV do
     result[#result + 1] = redis.call('HGET', K.output, ARGV[i]) or ''

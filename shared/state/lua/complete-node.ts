@@ -79,6 +79,7 @@ open_levels()
 local taken = take()
 if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
 
+keep_ttl()
 local result = {1, finish_if_done(now)}
 for _, id in ipairs(taken) do result[#result + 1] = id end
 return result

@@ -12,8 +12,9 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[3] now     ms since epoch
  *
  * Returns `{1, runStatus, k, taken(k)…, skipped…}` when applied: the k nodes to publish now, then the descendants
- * marked skipped. Returns `{0, runStatus, 0}` when the node was already terminal or the run is not running (a
- * duplicate failure callback).
+ * marked skipped. A duplicate or late failure callback changes nothing and returns `{0, runStatus, k, queued(k)…}`:
+ * for an already-failed node, the nodes its failure took that are still `queued` (maybe never published), so the
+ * caller can publish them again (deduplicated by QStash).
  */
 export const FAIL_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
@@ -21,7 +22,17 @@ local now = ARGV[3]
 local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
 if run_status ~= 'running' or (not s) or is_terminal(s) then
-  return {0, run_status or 'missing', 0}
+  -- a duplicate failure callback re-offers what the first one took and may never have published
+  local result = {0, run_status or 'missing', 0}
+  if s == 'failed' and run_status == 'running' then
+    for _, id in ipairs(csv(redis.call('HGET', K.took, node))) do
+      if redis.call('HGET', K.status, id) == 'queued' then
+        result[#result + 1] = id
+        result[3] = result[3] + 1
+      end
+    end
+  end
+  return result
 end
 
 redis.call('HSET', K.status, node, 'failed')
@@ -59,6 +70,7 @@ open_levels()
 local taken = take()
 if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
 
+keep_ttl()
 local result = {1, finish_if_done(now), #taken}
 for _, id in ipairs(taken) do result[#result + 1] = id end
 for _, id in ipairs(skipped) do result[#result + 1] = id end

@@ -12,6 +12,8 @@ import { RUN_KEY_NAMES } from "../keys.js";
  *   puts its nodes in the ready set (the classic wave executor, kept for comparison);
  * - `take()`: moves the highest-priority ready nodes into `queued`, as many as the run's free slots
  *   (meta `concurrency` − `inflight`), and returns them for dispatch: longest remaining path first;
+ * - `keep_ttl()`: gives keys created after the start the run's remaining TTL (a run that never finishes still
+ *   expires whole);
  * - `finish_if_done(now)`: once every node is terminal (done, failed or skipped) marks the run `completed` (or
  *   `failed` if any node failed), stamps `finishedAt` and sets every run key to expire after the run's retention.
  * Scripts stay free of `cjson` so they also run on the embedded in-memory store.
@@ -71,6 +73,17 @@ end
 
 local function level_done(node)
   redis.call('HINCRBY', K.levelLeft, redis.call('HGET', K.level, node), -1)
+end
+
+-- keys created after start_run (lease, output, usage, …) inherit the run's remaining TTL, so a run that never
+-- finishes still expires whole
+local function keep_ttl()
+  local ttl = redis.call('PTTL', K.meta)
+  if ttl and ttl > 0 then
+    for i = 1, #KEYS do
+      if redis.call('PTTL', KEYS[i]) == -1 then redis.call('PEXPIRE', KEYS[i], ttl) end
+    end
+  end
 end
 
 local function finish_if_done(now)

@@ -26,5 +26,6 @@ if redis.call('HGET', K.lease, node) ~= ARGV[3] then
 end
 redis.call('HSET', K.status, node, 'retrying')
 redis.call('HSET', K.error, node, ARGV[2])
+keep_ttl()
 return {1}
 `;

@@ -20,7 +20,7 @@ describe("QStashDispatcher", () => {
   it("publishes one message per node with callbacks, retries, timeout, dedup id and the run's flow-control key", async () => {
     const { batches, client } = fakeClient();
     const d = new QStashDispatcher(client as never);
-    const n = await d.dispatch({ baseUrl: "https://w.example", concurrency: 4 }, [
+    const n = await d.dispatch({ baseUrl: "https://w.example", concurrency: 4, generation: 7 }, [
       { runId: "run_1", nodeId: "a", retries: 2, timeoutMs: 1500, priority: 1 },
     ]);
     expect(n).toBe(1);
@@ -33,7 +33,7 @@ describe("QStashDispatcher", () => {
           failureCallback: "https://w.example/internal/failure",
           retries: 2,
           timeout: 2,
-          deduplicationId: deduplicationId("run_1", "a"),
+          deduplicationId: deduplicationId("run_1", "a", 7),
           flowControl: { key: flowControlKey("run_1"), parallelism: 4 },
         },
       ],
@@ -43,7 +43,7 @@ describe("QStashDispatcher", () => {
   it("orders by longest remaining path first and splits into batches of BATCH_SIZE", async () => {
     const { batches, client } = fakeClient();
     const nodes = Array.from({ length: BATCH_SIZE + 5 }, (_, i) => ({ runId: "run_1", nodeId: `n${i}`, retries: 0, timeoutMs: 1000, priority: i }));
-    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1 }, nodes);
+    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7 }, nodes);
     expect(batches.map((b) => b.length)).toEqual([BATCH_SIZE, 5]);
     const order = batches.flat().map((m) => m.body.nodeId);
     expect(order[0]).toBe(`n${BATCH_SIZE + 4}`);
@@ -52,7 +52,7 @@ describe("QStashDispatcher", () => {
 
   it("keeps message bodies the same size whatever the data: only ids travel", async () => {
     const { batches, client } = fakeClient();
-    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1 }, [
+    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7 }, [
       { runId: "run_1", nodeId: "a", retries: 0, timeoutMs: 1000, priority: 0 },
     ]);
     expect(Object.keys(batches[0]?.[0]?.body ?? {})).toEqual(["runId", "nodeId"]);
@@ -60,7 +60,7 @@ describe("QStashDispatcher", () => {
 
   it("publishes nothing for no nodes", async () => {
     const { batches, client } = fakeClient();
-    expect(await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1 }, [])).toBe(0);
+    expect(await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7 }, [])).toBe(0);
     expect(batches).toEqual([]);
   });
 });

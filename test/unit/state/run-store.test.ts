@@ -59,6 +59,8 @@ describe.each([
     return { runId, dag, res };
   }
 
+  const redisOf = (s: LocalStack) => new Redis({ url: s.redisRestUrl, token: s.redisToken, automaticDeserialization: false, enableTelemetry: false });
+
   const done = (ref = "r") => ({ outputRef: ref, inputTokens: 1, outputTokens: 2, model: "m", excerpt: "e", startedAt: 1, finishedAt: 2 });
 
   describe("start_run", () => {
@@ -205,6 +207,23 @@ describe.each([
       const { runId } = await start({ slow: [], fast: [], afterFast: ["fast"], afterSlow: ["slow"] });
       await store.claimNode(runId, "fast", "f:0", 1);
       expect((await store.completeNode(runId, "fast", done())).dispatch).toEqual(["afterFast"]);
+    });
+
+    it("a duplicate failure callback re-offers what the first one took and left queued", async () => {
+      const { runId, res } = await start({ a: [], b: [], c: [] }, { concurrency: 1 });
+      const first = res.created ? (res.roots[0] as string) : "";
+      await store.claimNode(runId, first, "x:0", 1);
+      const t = await store.failNode(runId, first, "boom", 2);
+      expect(t.dispatch).toHaveLength(1);
+      // the first failure callback died before publishing: its retry offers the same node again
+      expect(await store.failNode(runId, first, "boom", 3)).toMatchObject({ applied: false, dispatch: t.dispatch, skipped: [] });
+    });
+
+    it("keys created after the start expire with the run", async () => {
+      const { runId } = await start({ a: [], b: ["a"] });
+      await store.claimNode(runId, "a", "x:0", 1);
+      const ttl = Number(await redisOf(stack).pttl(store.keys(runId).lease));
+      expect(ttl).toBeGreaterThan(0);
     });
 
     it("a failure frees its slot for the next ready node", async () => {
