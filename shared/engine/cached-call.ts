@@ -1,4 +1,5 @@
 import { BlobDecryptionError } from "../blobs/blob-errors.js";
+import { SIMULATED_BANNER } from "../providers/simulated.js";
 import { holderIdOf } from "../cache/cache-store.js";
 import { savingOf, type CacheEntry } from "../cache/entry.js";
 import type { GenerationVector } from "../cache/generations.js";
@@ -139,7 +140,7 @@ function fromEntry(entry: CacheEntry, text: string, cache: NonNullable<NodeOutpu
     model: entry.model,
     usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
     costMicroUsd: 0,
-    simulated: text.startsWith("[SIMULATED"),
+    simulated: text.startsWith(SIMULATED_BANNER),
     cache,
     route,
   };

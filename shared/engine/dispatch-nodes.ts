@@ -1,5 +1,4 @@
 import { resolveNodeSettings } from "../schema/node-settings.js";
-import type { WorkflowNode } from "../schema/workflow.js";
 import type { DispatchRun, NodeDispatch } from "../dispatch/dispatcher.js";
 import { runConcurrency } from "../state/run-store.js";
 import type { Engine } from "./engine.js";
@@ -13,8 +12,7 @@ import type { LoadedRun } from "./run-cache.js";
  */
 export async function dispatchNodes(engine: Engine, run: LoadedRun, nodeIds: readonly string[]): Promise<number> {
   const { frozen, dag } = run;
-  const byId = new Map(run.frozen.workflow.nodes.map((n) => [n.id, n]));
-  const nodes = nodeIds.map((id) => nodeDispatch(run, id, byId));
+  const nodes = nodeIds.map((id) => nodeDispatch(run, id));
   return engine.dispatcher.dispatch(dispatchRun(run), nodes);
 }
 
@@ -24,16 +22,15 @@ export async function dispatchNodes(engine: Engine, run: LoadedRun, nodeIds: rea
  * @throws whatever the dispatcher throws.
  */
 export async function deferNode(engine: Engine, run: LoadedRun, nodeId: string, delaySeconds: number, key: string): Promise<void> {
-  const byId = new Map(run.frozen.workflow.nodes.map((n) => [n.id, n]));
-  await engine.dispatcher.defer(dispatchRun(run), nodeDispatch(run, nodeId, byId), delaySeconds, key);
+  await engine.dispatcher.defer(dispatchRun(run), nodeDispatch(run, nodeId), delaySeconds, key);
 }
 
 function dispatchRun({ frozen }: LoadedRun): DispatchRun {
   return { baseUrl: frozen.baseUrl, concurrency: runConcurrency(frozen.workflow.mode, frozen.workflow.concurrency), generation: frozen.createdAt };
 }
 
-function nodeDispatch({ frozen, dag }: LoadedRun, id: string, byId: ReadonlyMap<string, WorkflowNode>): NodeDispatch {
-  const node = byId.get(id);
+function nodeDispatch({ frozen, dag, nodes }: LoadedRun, id: string): NodeDispatch {
+  const node = nodes.get(id);
   if (!node) throw new Error(`node ${id} is not in run ${frozen.runId}`);
   const settings = resolveNodeSettings(frozen.workflow, node);
   return { runId: frozen.runId, nodeId: id, retries: settings.retries, timeoutMs: settings.timeoutMs, priority: dag.remainingPathMs[id] ?? 0 };

@@ -7,7 +7,7 @@ import { cachedCall } from "./cached-call.js";
 import { deferNode } from "./dispatch-nodes.js";
 import { routeCall, type ModelCallInput } from "./model-call.js";
 import { loadRun } from "./run-cache.js";
-import { sharedContextPointer, sharedContextRef } from "./shared-context.js";
+import { sharedContextPointer } from "./shared-context.js";
 
 /** Characters of a node's output kept as its excerpt in progress views. */
 export const EXCERPT_CHARS = 160;
@@ -61,7 +61,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   const run = await loadRun(engine.store, runId);
   if (!run) return { kind: "skipped", reason: "run-missing" };
   const { frozen, dag } = run;
-  const node = frozen.workflow.nodes.find((n) => n.id === nodeId);
+  const node = run.nodes.get(nodeId);
   if (!node) return { kind: "skipped", reason: "unknown-node" };
   const upstream = templateRefs(node.prompt).nodes;
   const policy = resolveCachePolicy(frozen.workflow, node);
@@ -79,7 +79,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   const texts = await engine.blobs.getMany([frozen.inputRef, ...upstream.map((id) => refs[id] as string)]);
   if (texts.some((t) => t == null)) throw new ProviderError("non-retryable", "run input or an upstream output has expired");
   const outputs = Object.fromEntries(upstream.map((id, i) => [id, texts[i + 1] as string]));
-  const shared = sharedContextRef(frozen.workflow, nodeId);
+  const shared = run.sharedRefs.get(nodeId);
   const prompt = renderTemplate(node.prompt, {
     input: JSON.parse(texts[0] as string),
     outputs: shared ? { ...outputs, [shared]: sharedContextPointer(shared) } : outputs,

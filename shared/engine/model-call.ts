@@ -1,3 +1,11 @@
+/*
+ * A node's model call (design.md, decision 6), in two steps so the result cache can look up between them:
+ * 1. routeCall: an explicit model or tier wins; otherwise task analysis picks `fast|balanced|deep` (capped by the
+ *    USD left in the tightest budget), optionally asking the classifier when the rules are unsure;
+ * 2. callRouted: reserve the worst case (estimated input + `maxOutputTokens`, priced for the model) in the run
+ *    budget and the tenant's daily budget, atomically per budget (Lua; `onBudget: "downgrade"` retries one tier
+ *    down, `"fail"` fails the node), call the provider, then settle the actual usage (a failed call releases it).
+ */
 import type { RunBudget } from "../budget/budget-spec.js";
 import { releaseHold, settleHold, type BudgetHold, type ScopedLimits } from "../budget/reserve-scopes.js";
 import { reserveWithPolicy } from "../budget/reserve-with-policy.js";
@@ -46,21 +54,6 @@ export function billedTokens(u: TokenUsage): number {
   return u.inputTokens + u.outputTokens + (u.cacheReadTokens ?? 0) + (u.cacheWriteTokens ?? 0);
 }
 
-/**
- * Routes, reserves, calls and settles one node's model call (design.md, decision 6):
- * 1. route: an explicit model or tier wins; otherwise task analysis picks `fast|balanced|deep` (capped by the USD
- *    left in the tightest budget), optionally asking the classifier when the rules are unsure;
- * 2. reserve the worst case (estimated input + `maxOutputTokens`, priced for the model) in the run budget and the
- *    tenant's daily budget, atomically per budget (Lua); when it does not fit, `onBudget: "downgrade"` retries one
- *    tier down, `"fail"` fails the node;
- * 3. call the provider; a failed call releases the reservation, a successful one settles the actual usage.
- * @throws ProviderError `non-retryable` when the budget refuses, the provider is not configured or a budgeted model
- *   has no price; whatever the provider throws (after releasing the reservation).
- */
-export async function callModel(engine: Engine, input: ModelCallInput): Promise<ModelCallResult> {
-  return callRouted(engine, input, await routeCall(engine, input));
-}
-
 /** A call whose model is chosen: the routing decision and what reservation needs (input estimate, budgets). */
 export interface RoutedCall {
   decision: RouteDecision;
@@ -72,7 +65,7 @@ export interface RoutedCall {
 }
 
 /**
- * Step 1 of {@link callModel}: routes the call (explicit model or tier, else task analysis capped by the USD left in
+ * Step 1 of a node's model call: routes the call (explicit model or tier, else task analysis capped by the USD left in
  * the tightest budget, else the classifier when the rules are unsure). Reads budget usage only when a USD budget
  * applies.
  * @throws ProviderError `non-retryable` for a configuration the routing cannot satisfy.
@@ -123,7 +116,7 @@ export async function routeCall(engine: Engine, input: ModelCallInput): Promise<
 }
 
 /**
- * Step 2 of {@link callModel}: reserves the worst case (with the `onBudget` policy), calls the provider, settles
+ * Step 2 of a node's model call (after a cache miss): reserves the worst case (with the `onBudget` policy), calls the provider, settles
  * the actual usage (or releases everything when the call fails).
  * @throws ProviderError `non-retryable` when the budget refuses or the provider is not configured; whatever the
  *   provider throws (after releasing the reservation).

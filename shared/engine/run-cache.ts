@@ -1,12 +1,26 @@
 import type { CompiledDag } from "../dag/compile.js";
 import { compileWorkflowDag } from "../dag/workflow-dag.js";
 import type { RunStore } from "../state/run-store.js";
+import type { WorkflowNode } from "../schema/workflow.js";
 import type { FrozenRun } from "../state/run-types.js";
+import { sharedContextRefs } from "./shared-context.js";
 
-/** A run's frozen definition with its compiled DAG. */
+/** A run's frozen definition with what every delivery derives from it, computed once per isolate. */
 export interface LoadedRun {
   frozen: FrozenRun;
   dag: CompiledDag;
+  /** The workflow's nodes by id. */
+  nodes: ReadonlyMap<string, WorkflowNode>;
+  /** nodeId -> the upstream output it shares with siblings as a cacheable prefix (shared-context.ts). */
+  sharedRefs: ReadonlyMap<string, string>;
+}
+
+/**
+ * Derives a {@link LoadedRun} from a frozen definition; `dag` is compiled when not given.
+ * @throws DagError for an invalid graph (cannot happen for a started run).
+ */
+export function prepareRun(frozen: FrozenRun, dag: CompiledDag = compileWorkflowDag(frozen.workflow)): LoadedRun {
+  return { frozen, dag, nodes: new Map(frozen.workflow.nodes.map((n) => [n.id, n])), sharedRefs: sharedContextRefs(frozen.workflow) };
 }
 
 /** Most runs kept per isolate; the oldest is evicted first. */
@@ -25,7 +39,7 @@ export async function loadRun(store: RunStore, runId: string, frozen?: FrozenRun
   if (hit) return hit;
   const f = frozen ?? (await store.readFrozen(runId));
   if (!f) return null;
-  const loaded = { frozen: f, dag: compileWorkflowDag(f.workflow) };
+  const loaded = prepareRun(f);
   cache.set(runId, loaded);
   if (cache.size > RUN_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   return loaded;

@@ -6,7 +6,7 @@ import type { FrozenRun } from "../state/run-types.js";
 import { canonicalJson, sha256Hex } from "../util/hash.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
-import { loadRun, rememberRun } from "./run-cache.js";
+import { loadRun, prepareRun, rememberRun } from "./run-cache.js";
 
 /** A validated request to start a run. */
 export interface StartRunRequest {
@@ -98,7 +98,7 @@ export async function startRun(engine: Engine, req: StartRunRequest): Promise<St
     if (started.status === "running") await republishUnstartedRoots(engine, runId);
     return { runId, created: false, status: started.status };
   }
-  const loaded = { frozen, dag: req.dag };
+  const loaded = prepareRun(frozen, req.dag);
   try {
     await dispatchNodes(engine, loaded, started.roots);
   } catch (err) {

@@ -1,4 +1,5 @@
 import { criticalPathOf, type CompiledDag } from "../dag/compile.js";
+import { SIMULATED_BANNER } from "../providers/simulated.js";
 import type { NodeStatus, RunSnapshot } from "../state/run-types.js";
 
 /** One node in the todo-list view. Times are ISO 8601; durations in ms; tokens as counted by the provider. */
@@ -134,7 +135,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     durations[id] = durationMs ?? 0;
     const usage = s.usage[id]?.split(",").map(Number);
     const excerpt = s.excerpt[id] ?? null;
-    if (excerpt?.startsWith("[SIMULATED")) simulated = true;
+    if (excerpt?.startsWith(SIMULATED_BANNER)) simulated = true;
     const cost = s.cost[id];
     return {
       id,

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { sharedContextRefs } from "../../../shared/engine/shared-context.js";
+
+const n = (id: string, prompt: string) => ({ id, prompt });
+
+describe("sharedContextRefs", () => {
+  it("gives each node the first upstream output that at least two nodes read", () => {
+    const refs = sharedContextRefs({
+      nodes: [
+        n("analysis", "Analyse {{input.repo}}"),
+        n("notes", "Note {{input.repo}}"),
+        n("r1", "Review {{nodes.notes.output}} and {{nodes.analysis.output}}"),
+        n("r2", "Review {{nodes.analysis.output}}"),
+        n("solo", "Only {{nodes.notes.output}}"),
+      ] as never,
+    });
+    expect(Object.fromEntries(refs)).toEqual({ r1: "notes", r2: "analysis", solo: "notes" });
+  });
+
+  it("shares nothing when every output has one reader", () => {
+    expect(sharedContextRefs({ nodes: [n("a", "x"), n("b", "{{nodes.a.output}}")] as never }).size).toBe(0);
+  });
+});
