@@ -7,7 +7,7 @@ export const healthRoutes = new Hono<AppEnv>();
 healthRoutes.get("/", async (c) => {
   const started = Date.now();
   try {
-    await c.get("services").engine.store.readFrozen("run_00000000000000000000000000");
+    await c.get("services").redis.ping();
     return c.json({ ok: true, service: "agent-dag", redis: { ok: true, latencyMs: Date.now() - started } });
   } catch (err) {
     return c.json({ ok: false, service: "agent-dag", redis: { ok: false, error: (err as Error).message } }, 503);

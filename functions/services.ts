@@ -19,6 +19,8 @@ export interface Services {
   config: Config;
   engine: Engine;
   receiver: Receiver;
+  /** The Redis client, for the health check. */
+  redis: Pick<Redis, "ping">;
 }
 
 const byEnv = new WeakMap<object, Services>();
@@ -73,7 +75,7 @@ export function services(env: Env): Services {
     now: () => Date.now(),
   };
   const receiver = new Receiver({ currentSigningKey: config.signingKeys.current, nextSigningKey: config.signingKeys.next });
-  const built = { config, engine, receiver };
+  const built = { config, engine, receiver, redis };
   byEnv.set(env, built);
   return built;
 }
