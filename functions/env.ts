@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_NODES, NODE_LIMIT_CEILING } from "../shared/schema/workflow.js";
 import { EncryptionKeyring } from "../shared/crypto/keyring.js";
 import { tenantBudgetsSchema, type TenantBudgets } from "../shared/budget/budget-spec.js";
 import { parsePriceOverrides, mergePriceOverrides } from "../shared/pricing/overrides.js";
@@ -28,6 +29,8 @@ export interface Env {
   CRON_WORKFLOWS?: string;
   /** Latency of a simulated call in ms when neither node nor trigger sets one, default 0. */
   SIMULATED_LATENCY_MS?: string;
+  /** Most nodes a workflow may have, 1..5000 (shared/schema/workflow.ts NODE_LIMIT_CEILING), default 1000. */
+  MAX_WORKFLOW_NODES?: string;
   /** Public origin of this worker for QStash to call (e.g. https://agent-dag.example.workers.dev); default: the
    * origin of the request that started the run. */
   PUBLIC_URL?: string;
@@ -74,6 +77,8 @@ export interface Config {
   keyPrefix: string;
   retentionSeconds: number;
   simulatedLatencyMs: number;
+  /** Most nodes a workflow may have (`MAX_WORKFLOW_NODES`), default {@link MAX_NODES}. */
+  maxNodes: number;
   cronWorkflows: CronWorkflow[];
   publicUrl: string | undefined;
   providers: ProvidersConfig;
@@ -98,6 +103,7 @@ const configSchema = z.object({
   KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default("ad"),
   RUN_RETENTION_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(604_800),
   SIMULATED_LATENCY_MS: z.coerce.number().int().min(0).max(7_200_000).default(0),
+  MAX_WORKFLOW_NODES: z.coerce.number().int().min(1).max(NODE_LIMIT_CEILING).default(MAX_NODES),
   CRON_WORKFLOWS: z
     .string()
     .default("[]")
@@ -174,6 +180,7 @@ export function parseConfig(env: Env): Config {
     keyPrefix: e.KEY_PREFIX,
     retentionSeconds: e.RUN_RETENTION_SECONDS,
     simulatedLatencyMs: e.SIMULATED_LATENCY_MS,
+    maxNodes: e.MAX_WORKFLOW_NODES,
     cronWorkflows: e.CRON_WORKFLOWS,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     providers,

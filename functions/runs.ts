@@ -51,7 +51,7 @@ runsRoutes.post(
         );
       }
     } else {
-      const v = validateWorkflow(withBundledAgents(body.data.workflow), "/workflow");
+      const v = validateWorkflow(withBundledAgents(body.data.workflow), "/workflow", { maxNodes: config.maxNodes });
       if (!v.ok) throw new ProblemError(v.problem);
       resolved = v;
     }

@@ -4,7 +4,7 @@
  * [--memory] [--verbose]`
  *
  * Runs the `review-all` workflow on a real codebase, entirely on this machine: the local stack (Upstash Redis
- * REST + QStash emulator, ephemeral ports), the worker under wrangler (`unstable_startWorker`, env `dev`, its
+ * REST + QStash emulator, ephemeral ports), the worker under wrangler (local/local-worker.ts, env `dev`, its
  * Upstash URLs and tokens overridden to point at the stack), and a model provider that calls no real model: the
  * simulated provider, or (`--provider fake-anthropic`) the worker's real Anthropic provider pointed at a local fake
  * of the Anthropic Messages API. Agents are routed automatically into tiers. Shows the run as a live todo list
@@ -37,11 +37,11 @@ import { formatDuration, formatUsd, renderRun } from "./render";
 import { computeRunFigures, formatFigures, statsDelta, type RunFigures } from "./run-figures";
 import { cacheStatsDelta, compareCachedRuns, comparedRun, formatCacheComparison, providerCallsFromView, sameOutputs } from "./cache-comparison";
 import { isFinal, type CacheStatsBody, type RunAccepted, type RunOutput, type RunView } from "./run-view";
-import { freePort, workerBindings } from "./worker-bindings.js";
+import { startLocalWorker } from "./local-worker.js";
+import { workerBindings } from "./worker-bindings.js";
 import { startLocalStack, type LocalStack } from "./stack";
 
 /** The project root (where wrangler.toml lives), from this file's location. */
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Loopback address every server of the demo listens on. */
 const HOST = "127.0.0.1";
@@ -174,28 +174,14 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     }
     const label = fake ? FAKE_ANTHROPIC_LABEL : undefined;
 
-    const port = await freePort(HOST);
-    const publicUrl = `http://${HOST}:${port}`;
-    process.env.WRANGLER_SEND_METRICS ??= "false";
-    // Offline: miniflare would otherwise fetch a Request.cf sample from workers.cloudflare.com (3 s timeout).
-    process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
-    const { unstable_startWorker } = await import("wrangler");
-    const workerStarting = unstable_startWorker({
-      config: join(PROJECT_ROOT, "wrangler.toml"),
-      env: "dev",
-      dev: {
-        server: { hostname: HOST, port },
-        inspector: false,
-        watch: false,
-        logLevel: options.verbose ? "log" : "error",
-      },
-      bindings: workerBindings(stack, publicUrl, { SIMULATED_LATENCY_MS: String(options.latencyMs), ...providerVars }),
+    const workerStarting = startLocalWorker({
+      bindings: workerBindings(stack, null, { SIMULATED_LATENCY_MS: String(options.latencyMs), ...providerVars }),
+      logLevel: options.verbose ? "log" : "error",
     });
     cleanups.push(async () => (await workerStarting).dispose());
     const worker = await until(workerStarting, signal);
-    await until(worker.ready, signal);
     takeOverSignals();
-    const base = (await until(worker.url, signal)).origin;
+    const base = worker.url;
     say(`  worker       ${base} (wrangler, env dev, ${providerText})`);
 
     const session: Session = { base, signal, stack, fake, input, options, label, human, err: io.err, color, tty, say, bold };

@@ -9,7 +9,7 @@ import type { LocalStack } from "./stack.js";
  */
 export function workerBindings(
   stack: Pick<LocalStack, "redisRestUrl" | "redisToken" | "qstashUrl" | "qstashToken" | "signingKeys">,
-  publicUrl: string,
+  publicUrl: string | null,
   extra: Record<string, string> = {},
 ): Record<string, { type: "plain_text"; value: string }> {
   const vars: Record<string, string> = {
@@ -19,7 +19,7 @@ export function workerBindings(
     QSTASH_TOKEN: stack.qstashToken,
     QSTASH_CURRENT_SIGNING_KEY: stack.signingKeys.current,
     QSTASH_NEXT_SIGNING_KEY: stack.signingKeys.next,
-    PUBLIC_URL: publicUrl,
+    ...(publicUrl !== null ? { PUBLIC_URL: publicUrl } : {}),
     ...extra,
   };
   return Object.fromEntries(Object.entries(vars).map(([name, value]) => [name, { type: "plain_text", value }]));

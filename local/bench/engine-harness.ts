@@ -1,7 +1,7 @@
 /**
  * The engine under test: the local stack (Upstash Redis REST over the real Redis + QStash v2 emulator, ephemeral
- * ports) and the worker in workerd (wrangler's `unstable_startWorker`, env `dev`, bindings from
- * local/worker-bindings.ts) under a random Redis key prefix, plus the calls the benchmark makes: start a run,
+ * ports) and the worker in workerd (local/local-worker.ts: wrangler's dev server, env `dev`, addressed directly;
+ * bindings from local/worker-bindings.ts, with `MAX_WORKFLOW_NODES` = BENCH_MAX_NODES) under a random Redis key prefix, plus the calls the benchmark makes: start a run,
  * wait for it, read its view, and read the stack's counters. `close()` stops everything and deletes only this
  * harness's keys.
  */
@@ -11,8 +11,9 @@ import type { RunView } from "../../shared/progress/run-view.js";
 import { deleteKeysWithPrefix } from "../../test/support/redis-cleanup.js";
 import { startLocalStack, type LocalStack } from "../stack.js";
 import type { StackStats } from "../stats.js";
-import { freePort, workerBindings } from "../worker-bindings.js";
-import { PROJECT_ROOT } from "./machine.js";
+import { startLocalWorker } from "../local-worker.js";
+import { workerBindings } from "../worker-bindings.js";
+import { BENCH_MAX_NODES } from "./plan.js";
 
 /** The API key of `[env.dev]` in wrangler.toml (`API_KEYS = "dev:dev-key,…"`). */
 export const DEV_API_KEY = "dev-key";
@@ -73,20 +74,12 @@ export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; 
   const prefix = `bench-${Math.random().toString(36).slice(2, 10)}`;
   let dispose: (() => Promise<void>) | undefined;
   try {
-    const port = await freePort(HOST);
-    const url = `http://${HOST}:${port}`;
-    process.env["WRANGLER_SEND_METRICS"] ??= "false";
-    // Offline: miniflare would otherwise fetch a Request.cf sample from workers.cloudflare.com (3 s timeout).
-    process.env["CLOUDFLARE_CF_FETCH_ENABLED"] ??= "false";
-    const { unstable_startWorker } = await import("wrangler");
-    const worker = await unstable_startWorker({
-      config: `${PROJECT_ROOT}wrangler.toml`,
-      env: "dev",
-      dev: { server: { hostname: HOST, port }, inspector: false, watch: false, logLevel: opts.verbose ? "log" : "error" },
-      bindings: workerBindings(stack, url, { KEY_PREFIX: prefix }),
+    const worker = await startLocalWorker({
+      bindings: workerBindings(stack, null, { KEY_PREFIX: prefix, MAX_WORKFLOW_NODES: String(BENCH_MAX_NODES) }),
+      logLevel: opts.verbose ? "log" : "error",
     });
-    dispose = () => worker.dispose();
-    await worker.ready;
+    dispose = worker.dispose;
+    const url = worker.url;
     const redisServer = stack.backend === "redis" ? await redisVersion(redisUrl) : null;
     return makeHarness(stack, url, prefix, redisServer, async () => {
       await dispose?.();

@@ -4,7 +4,13 @@
  * would exceed the per-run budget marked "not run" with how long they would take. Pure.
  */
 import type { CompiledDag } from "../../shared/dag/compile.js";
-import { MAX_NODES } from "../../shared/schema/workflow.js";
+import { NODE_LIMIT_CEILING } from "../../shared/schema/workflow.js";
+
+/**
+ * The node limit the benchmark's worker runs with (`MAX_WORKFLOW_NODES`, set by engine-harness.ts): the schema's
+ * ceiling, 5,000, instead of the default 1,000, so bwa (1,004 nodes) runs too.
+ */
+export const BENCH_MAX_NODES = NODE_LIMIT_CEILING;
 import { levelBarrierSchedule } from "./barrier-schedule.js";
 import { workloadDag } from "./dag.js";
 import { listSchedule } from "./list-schedule.js";
@@ -133,8 +139,8 @@ export interface PlannedRun {
 /**
  * The runs of one workload, in the order they execute: eager, levels, LangGraph (when `peer`), sequential (when its
  * total work fits the budget), then eager with each concurrency limit (when its list schedule fits the budget).
- * A workload with more nodes than a workflow may hold (1,000; shared/schema/workflow.ts MAX_NODES: bwa has 1,004)
- * gets no engine runs, only the reason; LangGraph still runs it.
+ * A workload with more nodes than the benchmark's worker accepts ({@link BENCH_MAX_NODES}) gets no engine runs,
+ * only the reason; LangGraph still runs it.
  */
 export function planRuns(p: PreparedWorkload, settings: Pick<BenchSettings, "runBudgetMs" | "concurrencyLimits" | "peer">): PlannedRun[] {
   const s = p.summary;
@@ -142,7 +148,7 @@ export function planRuns(p: PreparedWorkload, settings: Pick<BenchSettings, "run
   const over = (ms: number) =>
     ms > settings.runBudgetMs ? `not run (would take ${Math.round(ms / 1000)} s; budget ${Math.round(settings.runBudgetMs / 1000)} s)` : undefined;
   const run = (r: Omit<PlannedRun, "skip">, skip?: string): PlannedRun => (skip === undefined ? r : { ...r, skip });
-  const tooBig = s.nodes > MAX_NODES ? `not run (${s.nodes} nodes; a workflow holds at most ${MAX_NODES})` : undefined;
+  const tooBig = s.nodes > BENCH_MAX_NODES ? `not run (${s.nodes} nodes; a workflow holds at most ${BENCH_MAX_NODES})` : undefined;
   const engine = (r: Omit<PlannedRun, "skip">, skip?: string) => run(r, tooBig ?? skip);
   const runs: PlannedRun[] = [
     engine({ scenario: "makespan", workload: name, executor: "agent-dag", mode: "eager", concurrency: UNLIMITED_CONCURRENCY, expectedMs: s.criticalPathMs }),

@@ -20,6 +20,13 @@ export const QSTASH_USER_AGENT = "Upstash-QStash";
 /** Longest single Node timer, in ms (2^31 - 1). */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** Clears a pending timeout or immediate (no-op for undefined). */
+function clearTimer(timer: NodeJS.Timeout | NodeJS.Immediate | undefined): void {
+  if (timer === undefined) return;
+  if ("hasRef" in timer && "refresh" in timer) clearTimeout(timer);
+  else clearImmediate(timer as NodeJS.Immediate);
+}
+
 /** A new message id, `msg_` + 26 url-safe random characters. */
 export function newMessageId(): string {
   return `msg_${randomBytes(20).toString("base64url").slice(0, 26)}`;
@@ -40,8 +47,8 @@ export interface SchedulerDeps {
 
 interface Entry {
   rec: MessageRecord;
-  /** Pending timer until notBefore / the next retry. */
-  timer?: NodeJS.Timeout;
+  /** Pending timer until notBefore / the next retry (an immediate when the time has come already). */
+  timer?: NodeJS.Timeout | NodeJS.Immediate;
   /** Flow-control key whose waitlist holds this entry. */
   waitingKey?: string;
   /** Set while an attempt is in flight. */
@@ -95,7 +102,7 @@ export class Scheduler {
     const entry = this.#entries.get(id);
     if (!entry || entry.cancelled) return false;
     entry.cancelled = true;
-    clearTimeout(entry.timer);
+    clearTimer(entry.timer);
     entry.timer = undefined;
     if (entry.waitingKey) this.deps.flow.remove(entry.waitingKey, id);
     entry.waitingKey = undefined;
@@ -126,7 +133,7 @@ export class Scheduler {
   /** Stops everything: clears timers, aborts in-flight attempts, forgets all messages, resolves idle waiters. */
   close(): void {
     this.#shutdown.abort();
-    for (const e of this.#entries.values()) clearTimeout(e.timer);
+    for (const e of this.#entries.values()) clearTimer(e.timer);
     this.#entries.clear();
     this.deps.flow.close();
     this.#resolveIdle();
@@ -139,7 +146,8 @@ export class Scheduler {
       entry.timer = setTimeout(() => this.#schedule(entry, at), MAX_TIMER_MS);
       return;
     }
-    entry.timer = setTimeout(() => this.#ready(entry), wait);
+    // setTimeout(fn, 0) waits at least 1 ms in Node; a message that is due goes on the next turn of the loop
+    entry.timer = wait === 0 ? setImmediate(() => this.#ready(entry)) : setTimeout(() => this.#ready(entry), wait);
   }
 
   #ready(entry: Entry): void {

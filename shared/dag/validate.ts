@@ -12,7 +12,7 @@ import type { ProblemDetails, ProblemFieldError } from "../errors/problem.js";
 import { invalidWorkflow } from "../errors/problem.js";
 import { pointer } from "../errors/json-pointer.js";
 import { zodIssuesToFieldErrors } from "../errors/zod-issues.js";
-import { workflowDefinitionSchema, type WorkflowDefinition } from "../schema/workflow.js";
+import { MAX_NODES, workflowDefinitionSchema, type WorkflowDefinition } from "../schema/workflow.js";
 import { isAncestor } from "./ancestors.js";
 import { analyzeGraph } from "./graph.js";
 import { templateRefs } from "./template.js";
@@ -30,7 +30,7 @@ export type WorkflowValidation =
  * Validates an untrusted workflow definition. Never throws on bad input.
  *
  * Rejections (each a field error with `pointer` and, where there is one, `node`):
- * - schema: wrong types, bad names/ids, out-of-range values, unknown keys, 0 nodes or more than 1,000
+ * - schema: wrong types, bad names/ids, out-of-range values, unknown keys, 0 nodes or more than `maxNodes`
  *   (pointer `/nodes`), no agents, `kind: "http"` ("not supported yet", pointer `/nodes/<i>/kind`);
  * - graph: duplicate id (`/nodes/<i>/id`), unknown or self dependency (`/nodes/<i>/dependsOn/<j>`), cycle
  *   (`/nodes/<i>/dependsOn/<j>` of the cycle's first node; detail shows `a -> b -> c -> a`, each node depending
@@ -43,9 +43,16 @@ export type WorkflowValidation =
  *
  * @param raw - the parsed JSON value claimed to be a workflow definition.
  * @param basePointer - pointer of that value inside the request body, e.g. `"/workflow"`; default `""`.
+ * @param opts.maxNodes - the deployment's node limit (`MAX_WORKFLOW_NODES`), default {@link MAX_NODES} (1,000).
  * @returns `{ ok: true, workflow, dag }` or `{ ok: false, problem }` (status 422, type `invalid-workflow`).
  */
-export function validateWorkflow(raw: unknown, basePointer = ""): WorkflowValidation {
+export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNodes?: number } = {}): WorkflowValidation {
+  const maxNodes = opts.maxNodes ?? MAX_NODES;
+  const rawNodes = raw !== null && typeof raw === "object" && Object.hasOwn(raw, "nodes") ? (raw as { nodes: unknown }).nodes : undefined;
+  if (Array.isArray(rawNodes) && rawNodes.length > maxNodes) {
+    // checked before the schema, so an oversized definition is not parsed node by node
+    return { ok: false, problem: toProblem([{ pointer: pointer(["nodes"], basePointer), detail: `a workflow has at most ${maxNodes} nodes (got ${rawNodes.length})` }]) };
+  }
   const parsed = workflowDefinitionSchema.safeParse(raw);
   if (!parsed.success) {
     return { ok: false, problem: toProblem(zodIssuesToFieldErrors(parsed.error, basePointer, (path) => rawNodeId(raw, path))) };

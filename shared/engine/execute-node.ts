@@ -63,12 +63,15 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   const { frozen, dag } = run;
   const node = run.nodes.get(nodeId);
   if (!node) return { kind: "skipped", reason: "unknown-node" };
-  const upstream = templateRefs(node.prompt).nodes;
+  const reads = templateRefs(node.prompt);
+  const upstream = reads.nodes;
   const policy = resolveCachePolicy(frozen.workflow, node);
-  // issued in the same tick, the claim and the cache generations travel in one auto-pipelined request
-  const [claim, generations] = await Promise.all([
+  // issued in the same tick, the claim, the cache generations and the run input (only when the prompt reads it)
+  // travel in one auto-pipelined request; upstream outputs need the refs the claim returns
+  const [claim, generations, inputText] = await Promise.all([
     engine.store.claimNode(runId, nodeId, lease, startedAt, upstream),
     policy.enabled ? engine.cache.readGenerations(frozen.tenant, frozen.workflow.name, nodeId, policy.tags) : undefined,
+    reads.inputs.length > 0 ? engine.blobs.getMany([frozen.inputRef]).then(([text]) => text) : undefined,
   ]);
   if (!claim.claimed) return { kind: "skipped", reason: claim.reason };
   const agent = frozen.workflow.agents[node.agent] ?? {};
@@ -76,12 +79,13 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   const { refs } = claim;
   const missing = upstream.filter((id) => !refs[id]);
   if (missing.length > 0) throw new ProviderError("non-retryable", `upstream output missing for ${missing.join(", ")}`);
-  const texts = await engine.blobs.getMany([frozen.inputRef, ...upstream.map((id) => refs[id] as string)]);
-  if (texts.some((t) => t == null)) throw new ProviderError("non-retryable", "run input or an upstream output has expired");
-  const outputs = Object.fromEntries(upstream.map((id, i) => [id, texts[i + 1] as string]));
+  if (inputText === null) throw new ProviderError("non-retryable", "run input has expired");
+  const texts = upstream.length > 0 ? await engine.blobs.getMany(upstream.map((id) => refs[id] as string)) : [];
+  if (texts.some((t) => t == null)) throw new ProviderError("non-retryable", "an upstream output has expired");
+  const outputs = Object.fromEntries(upstream.map((id, i) => [id, texts[i] as string]));
   const shared = run.sharedRefs.get(nodeId);
   const prompt = renderTemplate(node.prompt, {
-    input: JSON.parse(texts[0] as string),
+    input: inputText === undefined ? {} : JSON.parse(inputText),
     outputs: shared ? { ...outputs, [shared]: sharedContextPointer(shared) } : outputs,
   });
 

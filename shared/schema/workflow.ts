@@ -26,8 +26,18 @@ export const NODE_ID_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Agent name pattern (keys of `agents`): 1..64 chars of letters, digits, `_`, `.`, `-`, starting with a letter or digit. */
 export const AGENT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-/** Largest number of nodes in one workflow (contract: 1..1000 nodes). */
+/**
+ * Default largest number of nodes in one workflow (contract: 1..1000 nodes). A deployment may raise it with
+ * `MAX_WORKFLOW_NODES` up to {@link NODE_LIMIT_CEILING} (functions/env.ts); validateWorkflow applies it.
+ */
 export const MAX_NODES = 1000;
+
+/**
+ * Hard ceiling of `MAX_WORKFLOW_NODES`: the schema never accepts more nodes than this. 5,000 nodes keep a
+ * definition well under the 1 MiB body limit at typical node sizes and `start_run` (one Lua call over every node)
+ * in the tens of milliseconds.
+ */
+export const NODE_LIMIT_CEILING = 5000;
 
 /** Default per-run parallelism (QStash flow-control parallelism), contract default. */
 export const DEFAULT_CONCURRENCY = 5;
@@ -106,7 +116,7 @@ export const workflowNodeSchema = z.strictObject({
     .default("llm"),
   agent: z.string().min(1).max(64),
   prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
-  dependsOn: z.array(z.string().min(1).max(128)).max(MAX_NODES).default([]),
+  dependsOn: z.array(z.string().min(1).max(128)).max(NODE_LIMIT_CEILING).default([]),
   retries: retriesSchema.optional(),
   timeout: durationSchema.optional(),
   maxOutputTokens: maxOutputTokensSchema.optional(),
@@ -134,8 +144,10 @@ export const workflowDefaultsSchema = z.strictObject({
 });
 
 /**
- * The workflow definition. `concurrency` (int 1..1000, default 5) is the per-run parallelism (enforced by the run
- * state, and given to QStash flow control as a second guard); `mode` is the scheduling mode (see {@link RUN_MODES}); `agents` needs at least one entry; `nodes` holds 1..1000 nodes.
+ * The workflow definition. `concurrency` (int 1..1000, default 5) is the per-run parallelism (QStash flow control
+ * keeps at most that many nodes running; the run state publishes at most one more, so a freed slot is refilled at
+ * once); `mode` is the scheduling mode (see {@link RUN_MODES}); `agents` needs at least one entry; `nodes` holds 1..{@link NODE_LIMIT_CEILING}
+ * nodes here; the deployment's own limit (default {@link MAX_NODES}) is applied by validateWorkflow.
  */
 export const workflowDefinitionSchema = z.strictObject({
   name: z.string().regex(WORKFLOW_NAME_RE, { message: "name must match /^[a-z0-9][a-z0-9-]{0,63}$/" }),
@@ -156,7 +168,7 @@ export const workflowDefinitionSchema = z.strictObject({
   nodes: z
     .array(workflowNodeSchema)
     .min(1, { message: "a workflow needs at least one node" })
-    .max(MAX_NODES, { message: `a workflow has at most ${MAX_NODES} nodes` }),
+    .max(NODE_LIMIT_CEILING, { message: `a workflow has at most ${NODE_LIMIT_CEILING} nodes` }),
 });
 
 /** A parsed, schema-valid workflow definition (defaults filled in). Graph validity is not implied. */

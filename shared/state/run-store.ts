@@ -28,8 +28,9 @@ export interface StartRunParams {
 }
 
 /**
- * Slots of a run: how many nodes may be queued or running at once. `sequential` runs one node at a time; the other
- * modes use the workflow's `concurrency`.
+ * Slots of a run: how many nodes may run at once (QStash flow-control parallelism; the run state publishes one
+ * more, see PREFETCH_MESSAGES in lua/prelude.ts). `sequential` runs one node at a time; the other modes use the
+ * workflow's `concurrency`.
  */
 export function runConcurrency(mode: RunMode, concurrency: number): number {
   return mode === "sequential" ? 1 : concurrency;

@@ -1,9 +1,9 @@
-import { unstable_startWorker } from "wrangler";
-import { freePort, workerBindings } from "../../local/worker-bindings.js";
+import { startLocalWorker } from "../../local/local-worker.js";
+import { workerBindings } from "../../local/worker-bindings.js";
 import { startLocalStack, type LocalStack, type ChaosOptions } from "../../local/stack.js";
 import { deleteKeysWithPrefix } from "./redis-cleanup.js";
 
-/** A running worker (workerd under wrangler's programmatic API) wired to a local stack. */
+/** A running worker (workerd under wrangler's programmatic API, addressed directly: local/local-worker.ts) wired to a local stack. */
 export interface Harness {
   stack: LocalStack;
   /** Worker origin, e.g. http://127.0.0.1:40123 */
@@ -43,16 +43,15 @@ export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<s
     ...(opts.chaos ? { chaos: opts.chaos } : {}),
     ...(opts.retrySpeedup ? { retrySpeedup: opts.retrySpeedup } : {}),
   });
-  const port = await freePort();
   const prefix = `test-e2e-${Math.random().toString(36).slice(2, 10)}`;
-  const url = `http://127.0.0.1:${port}`;
-  const worker = await unstable_startWorker({
-    config: "wrangler.toml",
-    env: "dev",
-    bindings: workerBindings(stack, url, { KEY_PREFIX: prefix, ...opts.vars }),
-    dev: { server: { hostname: "127.0.0.1", port }, inspector: false, logLevel: "warn" },
-  } as Parameters<typeof unstable_startWorker>[0]);
-  await worker.ready;
+  let worker;
+  try {
+    worker = await startLocalWorker({ bindings: workerBindings(stack, null, { KEY_PREFIX: prefix, ...opts.vars }), logLevel: "warn" });
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+  const url = worker.url;
 
   const startRun: Harness["startRun"] = async (body, headers = {}) => {
     const res = await fetch(`${url}/v1/runs`, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FULL_SETTINGS, QUICK_SETTINGS, planRuns, prepareWorkload } from "../../../local/bench/plan.js";
+import { BENCH_MAX_NODES, FULL_SETTINGS, QUICK_SETTINGS, planRuns, prepareWorkload } from "../../../local/bench/plan.js";
 import { readWorkload, reviewAllWorkload } from "../../../local/bench/workloads.js";
 
 describe("prepareWorkload", () => {
@@ -45,11 +45,16 @@ describe("planRuns", () => {
     expect(runs.find((r) => r.scenario === "concurrency")!.skip).toBeUndefined();
   });
 
-  it("runs bwa on LangGraph only: 1,004 nodes exceed a workflow's 1,000", () => {
+  it("runs bwa (1,004 nodes) on the engine too: the bench's worker accepts up to BENCH_MAX_NODES", () => {
     const p = prepareWorkload(readWorkload("bwa-chameleon-large-001"), 1000, []);
     const runs = planRuns(p, { runBudgetMs: 1e9, concurrencyLimits: [], peer: true });
-    expect(runs.filter((r) => r.skip === undefined).map((r) => r.executor)).toEqual(["langgraph"]);
-    expect(runs[0]!.skip).toBe("not run (1004 nodes; a workflow holds at most 1000)");
+    expect(runs.filter((r) => r.skip === undefined).map((r) => `${r.executor}/${r.mode}`)).toEqual([
+      "agent-dag/eager",
+      "agent-dag/levels",
+      "langgraph/supersteps",
+      "agent-dag/sequential",
+    ]);
+    expect(BENCH_MAX_NODES).toBeGreaterThanOrEqual(1004);
   });
 
   it("keeps --quick to four workloads with short critical paths", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateWorkflow } from "../../../shared/dag/validate.js";
 import { MAX_NODES } from "../../../shared/schema/workflow.js";
+import { BENCH_MAX_NODES } from "../../../local/bench/plan.js";
 import { dedupe, latencyMs, workloadWorkflow } from "../../../local/bench/workflow.js";
 import { REAL_WORKLOAD_STEMS, readWorkload, reviewAllWorkload, type Workload } from "../../../local/bench/workloads.js";
 
@@ -56,10 +57,13 @@ describe("workload → workflow", () => {
     expect(result.ok ? [] : (result.problem.errors ?? [result.problem.detail]).slice(0, 3)).toEqual([]);
   });
 
-  it("only bwa (1,004 nodes) exceeds the engine's 1,000-node limit, and the engine rejects it at /nodes", () => {
+  it("only bwa (1,004 nodes) exceeds the default 1,000-node limit: rejected at /nodes by default, valid under the bench's limit", () => {
     expect(REAL_WORKLOAD_STEMS.filter((stem) => !fitting.includes(stem))).toEqual(["bwa-chameleon-large-001"]);
-    const result = validateWorkflow(workloadWorkflow(readWorkload("bwa-chameleon-large-001"), { scaleMsPerSecond: 10 }));
-    expect(result.ok ? [] : result.problem.errors?.map((e) => e.pointer)).toEqual(["/nodes"]);
+    const bwa = workloadWorkflow(readWorkload("bwa-chameleon-large-001"), { scaleMsPerSecond: 10 });
+    const result = validateWorkflow(bwa);
+    expect(result.ok ? [] : result.problem.errors?.map((e) => [e.pointer, e.detail])).toEqual([["/nodes", "a workflow has at most 1000 nodes (got 1004)"]]);
+    const raised = validateWorkflow(bwa, "", { maxNodes: BENCH_MAX_NODES });
+    expect(raised.ok ? [] : (raised.problem.errors ?? [raised.problem.detail]).slice(0, 3)).toEqual([]);
   });
 
   it("review-all's workflow passes the engine's own validation", () => {

@@ -25,6 +25,13 @@ describe("worker config", () => {
     expect(c.retentionSeconds).toBe(604_800);
     expect(c.cronWorkflows).toEqual([]);
     expect(c.publicUrl).toBeUndefined();
+    expect(c.maxNodes).toBe(1000);
+  });
+
+  it("takes MAX_WORKFLOW_NODES up to the schema's ceiling of 5,000, and names it when out of range", () => {
+    expect(parseConfig({ ...base, MAX_WORKFLOW_NODES: "2000" }).maxNodes).toBe(2000);
+    expect(() => parseConfig({ ...base, MAX_WORKFLOW_NODES: "5001" })).toThrow(/MAX_WORKFLOW_NODES/);
+    expect(() => parseConfig({ ...base, MAX_WORKFLOW_NODES: "0" })).toThrow(/MAX_WORKFLOW_NODES/);
   });
 
   it("parses CRON_WORKFLOWS and strips a trailing slash from PUBLIC_URL", () => {

@@ -4,6 +4,7 @@ import { startLocalStack, type LocalStack } from "../../../local/stack.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { RunStore } from "../../../shared/state/run-store.js";
+import { PREFETCH_MESSAGES } from "../../../shared/state/lua/prelude.js";
 import type { FrozenRun } from "../../../shared/state/run-types.js";
 import { deleteKeysWithPrefix } from "../../support/redis-cleanup.js";
 import { readWorkload } from "../../support/workloads.js";
@@ -143,7 +144,7 @@ describe.each([
       expect(snap?.meta).toMatchObject({ status: "completed", doneCount: "1", inputTokens: "1", outputTokens: "2" });
     });
 
-    it("runs a real 212-node DAG with shuffled, concurrent, duplicated completions: every node released once", async () => {
+    it("runs a real 212-node DAG with shuffled, concurrent, duplicated completions: every node released once", { timeout: 30_000 }, async () => {
       const tasks = readWorkload("airrflow-dirt02-001");
       const deps = Object.fromEntries(tasks.map((t) => [t.id, [...new Set(t.deps)]]));
       const { runId, res } = await start(deps);
@@ -171,27 +172,31 @@ describe.each([
   });
 
   describe("scheduling", () => {
-    it("takes no more nodes than the run's slots, longest remaining path first, and refills a freed slot", async () => {
+    it("takes the run's slots plus one prefetched message, longest remaining path first, and refills a freed slot", async () => {
+      expect(PREFETCH_MESSAGES).toBe(1);
       const { runId, res } = await start(
-        { long1: [], long2: ["long1"], mid: [], short: [] },
-        { concurrency: 2, weights: { long1: 10, long2: 10, mid: 5, short: 1 } },
+        { long1: [], long2: ["long1"], mid: [], short: [], tiny: [] },
+        { concurrency: 2, weights: { long1: 10, long2: 10, mid: 5, short: 2, tiny: 1 } },
       );
-      expect(res.created && res.roots).toEqual(["long1", "mid"]);
+      // two run, the third waits in QStash's flow control; tiny stays in the ready set
+      expect(res.created && res.roots).toEqual(["long1", "mid", "short"]);
       await store.claimNode(runId, "long1", "l:0", 1);
-      // long1 frees its slot and releases long2 (remaining 10), which outranks short (1)
+      // long1 frees a slot and releases long2 (remaining 10), which outranks tiny (1)
       expect((await store.completeNode(runId, "long1", done())).dispatch).toEqual(["long2"]);
       await store.claimNode(runId, "mid", "m:0", 1);
-      expect((await store.completeNode(runId, "mid", done())).dispatch).toEqual(["short"]);
+      expect((await store.completeNode(runId, "mid", done())).dispatch).toEqual(["tiny"]);
       const snap = await store.readSnapshot(runId);
-      expect(snap?.meta.inflight).toBe("2");
+      expect(snap?.meta.inflight).toBe("3");
+      expect(snap?.status).toMatchObject({ long2: "queued", short: "queued", tiny: "queued" });
     });
 
-    it("sequential runs one node at a time", async () => {
+    it("sequential has one slot: one node runs, one more is published for QStash to hold", async () => {
       const { runId, res } = await start({ a: [], b: [], c: [] }, { mode: "sequential", concurrency: 10 });
-      expect(res.created && res.roots).toHaveLength(1);
+      expect(res.created && res.roots).toHaveLength(1 + PREFETCH_MESSAGES);
       const first = res.created ? (res.roots[0] as string) : "";
       await store.claimNode(runId, first, "x:0", 1);
       expect((await store.completeNode(runId, first, done())).dispatch).toHaveLength(1);
+      expect((await store.readSnapshot(runId))?.meta.inflight).toBe(String(1 + PREFETCH_MESSAGES));
     });
 
     it("levels mode holds a released node until its whole previous level is done", async () => {

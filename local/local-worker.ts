@@ -1,0 +1,74 @@
+/**
+ * The worker in workerd for the demo, the benchmark and the end-to-end tests: wrangler's programmatic dev server
+ * (`DevEnv`, env `dev`, wrangler.toml), addressed directly.
+ *
+ * wrangler's dev server puts a proxy worker in front of the user worker (so it can hold requests while it reloads):
+ * every request then crosses a second workerd process and a singleton Durable Object, which on this 2-core machine
+ * cost ~4 ms per request and serialised all of them. Nothing here reloads, so the harnesses talk to the user worker's
+ * own address (`reloadComplete`'s `proxyData.userWorkerUrl`) and leave `PUBLIC_URL` unset: the worker then takes
+ * its public origin from the request that starts a run (functions/runs.ts), so QStash calls it directly too.
+ * `npm run dev` keeps the usual `wrangler dev` with its proxy (fixed port, live reload).
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The project root (this file lives in `local/`). */
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** A plain-text worker binding, as wrangler's `StartDevWorkerInput["bindings"]` takes it. */
+export type PlainTextBindings = Record<string, { type: "plain_text"; value: string }>;
+
+/** A running worker. */
+export interface LocalWorker {
+  /** The user worker's own origin, e.g. `http://127.0.0.1:40123` (no proxy in between). */
+  url: string;
+  /** Stops workerd and wrangler's controllers. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/** Options of {@link startLocalWorker}. */
+export interface LocalWorkerOptions {
+  /** Bindings that override `[env.dev.vars]` (see local/worker-bindings.ts; must not set `PUBLIC_URL`). */
+  bindings: PlainTextBindings;
+  /** wrangler's log level (default `error`). */
+  logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
+}
+
+/**
+ * Starts the worker (env `dev` of wrangler.toml) and resolves once it answers, with its direct address.
+ * Sets `WRANGLER_SEND_METRICS=false` and `CLOUDFLARE_CF_FETCH_ENABLED=false` unless already set (offline: miniflare
+ * would otherwise fetch a `Request.cf` sample from workers.cloudflare.com).
+ * @throws Error when `bindings` sets `PUBLIC_URL`, or wrangler's startup error (bad config, bundle error, workerd).
+ */
+export async function startLocalWorker(opts: LocalWorkerOptions): Promise<LocalWorker> {
+  if ("PUBLIC_URL" in opts.bindings) {
+    throw new Error("startLocalWorker: PUBLIC_URL must stay unset (the worker takes its origin from the request)");
+  }
+  process.env["WRANGLER_SEND_METRICS"] ??= "false";
+  process.env["CLOUDFLARE_CF_FETCH_ENABLED"] ??= "false";
+  const { unstable_DevEnv } = await import("wrangler");
+  const devEnv = new unstable_DevEnv();
+  const userWorkerUrl = new Promise<string>((resolve) => {
+    devEnv.once("reloadComplete", (event: { proxyData: { userWorkerUrl: { protocol: string; hostname: string; port: string } } }) => {
+      const u = event.proxyData.userWorkerUrl;
+      resolve(`${u.protocol}//${u.hostname}:${u.port}`);
+    });
+  });
+  const worker = await devEnv.startWorker({
+    config: join(PROJECT_ROOT, "wrangler.toml"),
+    env: "dev",
+    // the proxy still listens (wrangler always starts it), on a port of its own choosing; nothing uses it
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, logLevel: opts.logLevel ?? "error" },
+    bindings: opts.bindings,
+  });
+  let disposing: Promise<void> | undefined;
+  const dispose = () => (disposing ??= worker.dispose());
+  try {
+    await worker.ready;
+    const url = await userWorkerUrl;
+    return { url, dispose };
+  } catch (err) {
+    await dispose().catch(() => undefined);
+    throw err;
+  }
+}
