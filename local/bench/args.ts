@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./machine.js";
-import { ALL_WORKLOADS, FULL_SETTINGS, QUICK_SETTINGS, type BenchSettings } from "./plan.js";
+import { ALL_WORKLOADS, FULL_SETTINGS, QUICK_SETTINGS, REPEAT_MAX_EXPECTED_MS, type BenchSettings } from "./plan.js";
 
 /** Where results go by default: `bench/results/` in the project (whatever the current directory). */
 export const DEFAULT_OUT_DIR = join(PROJECT_ROOT, "bench", "results");
@@ -19,6 +19,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --concurrency 4,16      concurrency limits compared with the list schedule ("" = none)
   --load-runs <n>         review-all runs started at once in the load test (0 = skip; default ${FULL_SETTINGS.loadRuns})
   --load-latency-ms <ms>  simulated latency per call in the load test (full ${FULL_SETTINGS.loadLatencyMs}, quick ${QUICK_SETTINGS.loadLatencyMs})
+  --repeats <n>           measure each eager run whose reference schedule is ≤ ${REPEAT_MAX_EXPECTED_MS / 1000} s n times, report the median (full ${FULL_SETTINGS.repeats}, quick ${QUICK_SETTINGS.repeats})
   --no-peer               skip the LangGraph.js peer
   --no-message-size       skip the 1 KiB vs 1 MiB output experiment
   --out <dir>             where results go (default bench/results in the project)
@@ -67,6 +68,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         concurrency: { type: "string" },
         "load-runs": { type: "string" },
         "load-latency-ms": { type: "string" },
+        repeats: { type: "string" },
         "no-peer": { type: "boolean" },
         "no-message-size": { type: "boolean" },
         out: { type: "string" },
@@ -107,6 +109,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     settings.loadRuns = n;
   }
   if (values["load-latency-ms"] !== undefined) settings.loadLatencyMs = positive("--load-latency-ms", values["load-latency-ms"]);
+  if (values.repeats !== undefined) {
+    const n = Number(values.repeats);
+    if (!(Number.isInteger(n) && n >= 1 && n <= 15)) throw new UsageError(`--repeats must be an integer in 1..15, got ${values.repeats}`);
+    settings.repeats = n;
+  }
   if (values["no-peer"]) settings.peer = false;
   if (values["no-message-size"]) settings.messageSizes = [];
   return {

@@ -34,7 +34,7 @@ export function chartGroups(results: Pick<BenchResults, "workloads" | "runs">): 
 export function resultsMarkdown(results: BenchResults): string {
   const m = results.machine;
   const lines = [
-    `Measured ${results.date} with \`${results.command}\` on ${m.cpus} × ${m.cpuModel}, ${Math.round(m.memoryBytes / 2 ** 30)} GiB, ${m.os}, Node ${m.node} (load average ${m.loadAverageStart.join(" / ")} at start).`,
+    `Measured ${results.date} with \`${results.command}\` on ${m.cpus} × ${m.cpuModel}, ${Math.round(m.memoryBytes / 2 ** 30)} GiB, ${m.os}, Node ${m.node} (load average ${m.loadAverageStart.join(" / ")} at start${m.cpu ? `; over the whole benchmark the CPUs were busy ${m.cpu.busyPct}% of the time and the hypervisor took ${m.cpu.stealPct}% for other guests (steal)` : ""}).`,
     "",
     renderMarkdown(makespanTable(results)),
     "",

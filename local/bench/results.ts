@@ -57,6 +57,9 @@ export const hopSchema = z.strictObject({ all: summarySchema, dependent: summary
 /** Who executed a run: the engine through the full local stack, or LangGraph.js in-process. */
 export const EXECUTORS = ["agent-dag", "langgraph"] as const;
 
+/** Busy and steal shares of the machine's CPU time, percent (cpu-time.ts). */
+export const cpuShareSchema = z.strictObject({ busyPct: num, stealPct: num });
+
 /** What happened to a planned run. `not-run` carries the reason (e.g. "would take 412 s"). */
 export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run"] as const;
 
@@ -68,7 +71,10 @@ export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run
  *   measured node durations (run view); `overExpected` = makespan / expectedMs;
  * - `cpHopMs`: the demo's figure, (makespan − critical path) / nodes on the critical path;
  * - `inNodeOverhead`: per done node, its measured duration (claim to result, run view) − its simulated latency:
- *   the engine's work inside a node (claim, loading the run and inputs, routing, storing the output).
+ *   the engine's work inside a node (claim, loading the run and inputs, routing, storing the output);
+ * - `cpu`: the machine's busy and steal shares during the run, percent (cpu-time.ts; absent in older files);
+ * - `samples`: when the run was measured several times (`--repeats`), every measurement's makespan (ms) and CPU
+ *   steal (%), in order; the figures above are those of the median-makespan measurement.
  */
 export const runResultSchema = z.strictObject({
   scenario: z.enum(["makespan", "concurrency"]),
@@ -93,6 +99,8 @@ export const runResultSchema = z.strictObject({
   attempts: z.number().int().nullable(),
   stats: stackStatsSchema.nullable(),
   perNode: perNodeCostSchema.nullable(),
+  cpu: cpuShareSchema.nullable().optional(),
+  samples: z.array(z.strictObject({ makespanMs: nullableNum, stealPct: nullableNum })).optional(),
 });
 
 /** A workload's shape and the reference schedules at the scale it ran with (scaled figures in ms). */
@@ -167,6 +175,8 @@ export const benchResultsSchema = z.strictObject({
     node: z.string(),
     loadAverageStart: z.tuple([num, num, num]),
     loadAverageEnd: z.tuple([num, num, num]),
+    /** Busy and steal shares over the whole benchmark, percent (absent in older files). */
+    cpu: cpuShareSchema.nullable().optional(),
   }),
   versions: z.record(z.string(), z.string().nullable()),
   git: z.strictObject({ commit: z.string(), dirty: z.boolean() }).nullable(),
@@ -180,6 +190,8 @@ export const benchResultsSchema = z.strictObject({
     loadLatencyMs: num,
     messageSizes: z.array(z.number().int()),
     workloads: z.array(z.string()),
+    /** `--repeats` (absent in older files: 1). */
+    repeats: z.number().int().min(1).optional(),
   }),
   workloads: z.array(workloadResultSchema),
   runs: z.array(runResultSchema),

@@ -30,8 +30,9 @@ function ratioCell(r: RunResult | undefined): string {
 }
 
 /**
- * The main table: per workload its size, scale and critical path, then makespan / critical path for eager,
- * levels, LangGraph and sequential, each beside its simulated figure where it has one.
+ * The main table: per workload its size, scale and critical path, then makespan / critical path for eager (the
+ * median measurement, and the range of all of them when repeated), levels, LangGraph and sequential, each beside
+ * its simulated figure where it has one.
  */
 export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">): Table {
   const rows = results.workloads.map((w) => {
@@ -47,6 +48,7 @@ export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">)
       scale(w.scaleMsPerSecond),
       ms(w.criticalPathMs),
       ratioCell(eager),
+      eager ? sampleRange(eager) : "–",
       `${ratioCell(levels)} (${f2(w.barrierOverCriticalPath)})`,
       `${ratioCell(peer)} (${f2(w.barrierOverCriticalPath)})`,
       seq?.outcome === "not-run" ? (seq.reason ?? "not run") : `${ratioCell(seq)} (${f2(w.totalWorkMs / w.criticalPathMs)})`,
@@ -54,7 +56,7 @@ export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">)
   });
   return {
     title: "Makespan / critical path, concurrency unlimited (simulated figure in parentheses)",
-    header: ["workload", "nodes", "levels", "scale ms/s", "CP ms", "eager", "levels", "LangGraph", "sequential"],
+    header: ["workload", "nodes", "levels", "scale ms/s", "CP ms", "eager", "eager, all samples", "levels", "LangGraph", "sequential"],
     rows,
   };
 }
@@ -68,7 +70,7 @@ export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">)
 export function overheadTable(results: Pick<BenchResults, "workloads" | "runs">): Table {
   const rows = results.workloads.map((w) => {
     const r = find(results.runs, w.name, (x) => x.scenario === "makespan" && x.executor === "agent-dag" && x.mode === "eager");
-    if (!r || r.outcome !== "completed") return [w.name, String(w.criticalPathHops), r?.reason ?? r?.outcome ?? "–", "", "", "", "", "", "", "", ""];
+    if (!r || r.outcome !== "completed") return [w.name, String(w.criticalPathHops), r?.reason ?? r?.outcome ?? "–", "", "", "", "", "", "", "", "", ""];
     const h = r.hop?.dependent;
     return [
       w.name,
@@ -82,13 +84,21 @@ export function overheadTable(results: Pick<BenchResults, "workloads" | "runs">)
       ms(r.cpHopMs),
       ms(r.measuredCriticalPathMs),
       f2(r.ratioMeasuredCp),
+      r.cpu ? r.cpu.stealPct.toFixed(1) : "–",
     ];
   });
   return {
     title: "Eager overhead per node, ms (concurrency unlimited)",
-    header: ["workload", "CP nodes", "hop p50", "hop p95", "hop max", "hop mean", "in-node p50", "in-node p95", "(makespan−CP)/CP nodes", "measured CP", "makespan/measured CP"],
+    header: ["workload", "CP nodes", "hop p50", "hop p95", "hop max", "hop mean", "in-node p50", "in-node p95", "(makespan−CP)/CP nodes", "measured CP", "makespan/measured CP", "CPU steal %"],
     rows,
   };
+}
+
+/** `min–max` of a repeated run's makespans over its reference schedule, or `–` for a single measurement. */
+function sampleRange(r: RunResult): string {
+  const ratios = (r.samples ?? []).flatMap((x) => (x.makespanMs === null || !(r.expectedMs > 0) ? [] : [x.makespanMs / r.expectedMs]));
+  if (ratios.length < 2) return "–";
+  return `${f2(Math.min(...ratios))}–${f2(Math.max(...ratios))}`;
 }
 
 /** Eager with a concurrency limit against the greedy list schedule of the same DAG and limit. */
@@ -101,10 +111,11 @@ export function concurrencyTable(results: Pick<BenchResults, "runs">): Table {
       ms(r.expectedMs),
       r.outcome === "not-run" ? (r.reason ?? "not run") : ms(r.makespanMs),
       r.outcome === "completed" ? f2(r.overExpected) : r.outcome === "not-run" ? "–" : r.outcome,
+      sampleRange(r),
     ]);
   return {
     title: "Concurrency limit: eager makespan against the greedy list schedule (longest remaining path first)",
-    header: ["workload", "slots", "list schedule ms", "eager ms", "eager / list"],
+    header: ["workload", "slots", "list schedule ms", "eager ms", "eager / list", "all samples / list"],
     rows,
   };
 }

@@ -39,6 +39,14 @@ describe("parseBenchArgs", () => {
     expect(parseBenchArgs(["--concurrency", ""]).settings.concurrencyLimits).toEqual([]);
   });
 
+  it("repeats short eager runs three times in a full run, once with --quick, and takes --repeats 1..15", () => {
+    expect(parseBenchArgs([]).settings.repeats).toBe(3);
+    expect(parseBenchArgs(["--quick"]).settings.repeats).toBe(1);
+    expect(parseBenchArgs(["--repeats", "5"]).settings.repeats).toBe(5);
+    expect(() => parseBenchArgs(["--repeats", "0"])).toThrow(UsageError);
+    expect(() => parseBenchArgs(["--repeats", "2.5"])).toThrow(/--repeats/);
+  });
+
   it("does not change the shared defaults", () => {
     parseBenchArgs(["--workloads", "bwa", "--concurrency", "3"]);
     expect(FULL_SETTINGS.workloads).toHaveLength(10);
