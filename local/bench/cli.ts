@@ -25,7 +25,7 @@ import { rerenderReport, writeReport } from "./report.js";
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type LoadResult, type MessageSizeResult, type RunResult } from "./results.js";
 import { concurrencyTable, costTable, makespanTable, overheadTable, renderText } from "./table.js";
 import { UNLIMITED_CONCURRENCY, workloadWorkflow, type RunMode } from "./workflow.js";
-import { medianRun } from "./repeats.js";
+import { medianRun, wantsAnotherSample } from "./repeats.js";
 import { REAL_WORKLOAD_STEMS, readWorkload, reviewAllWorkload, shortName, type Workload } from "./workloads.js";
 
 /** Critical path of the warm-up runs, ms. */
@@ -200,12 +200,11 @@ async function executePlanned(engine: EngineHarness, p: PreparedWorkload, plan: 
   if (plan.skip !== undefined) return { ...base, ...emptyFigures(), outcome: "not-run", reason: plan.skip };
   const repeatable = plan.executor === "agent-dag" && plan.mode === "eager" && plan.expectedMs <= REPEAT_MAX_EXPECTED_MS;
   const measured: RunResult[] = [];
-  for (let i = 0; i < (repeatable ? repeats : 1); i++) {
+  do {
     const cpuBefore = readCpuTimes();
     const result = await measurePlanned(engine, p, plan);
     measured.push({ ...result, cpu: cpuShare(cpuBefore, readCpuTimes()) });
-    if (result.outcome !== "completed") break; // a failure is reported as it is, not hidden behind a median
-  }
+  } while (repeatable && wantsAnotherSample(measured, repeats));
   return medianRun(measured);
 }
 
@@ -233,7 +232,7 @@ function describe(r: RunResult, fmt: (ms: number) => string): string {
   if (r.outcome === "not-run") return `${who} ${r.reason ?? "not run"}`;
   if (r.makespanMs === null) return `${who} ${r.outcome}${r.reason ? `: ${r.reason}` : ""}`;
   const hop = r.hop?.dependent;
-  return `${who} ${r.outcome.padEnd(9)} makespan ${fmt(r.makespanMs).padStart(8)}  /CP ${r.ratio?.toFixed(3)}  /expected ${r.overExpected?.toFixed(3)} (${fmt(r.expectedMs)})  hop p50 ${Math.round(hop?.p50 ?? 0)} p95 ${Math.round(hop?.p95 ?? 0)} max ${Math.round(hop?.max ?? 0)} ms${r.inNodeOverhead?.p50 != null ? ` in-node p50 ${Math.round(r.inNodeOverhead.p50)} ms` : ""}${r.perNode ? `  ${r.perNode.qstashMessages?.toFixed(2)} msg/node ${r.perNode.redisCommands?.toFixed(1)} redis cmd/node` : ""}${r.cpu ? `  cpu busy ${r.cpu.busyPct}% steal ${r.cpu.stealPct}%` : ""}${r.samples ? `  median of ${r.samples.length}: ${r.samples.map((x) => (x.makespanMs === null ? "–" : fmt(x.makespanMs))).join(" / ")}` : ""}`;
+  return `${who} ${r.outcome.padEnd(9)} makespan ${fmt(r.makespanMs).padStart(8)}  /CP ${r.ratio?.toFixed(3)}  /expected ${r.overExpected?.toFixed(3)} (${fmt(r.expectedMs)})  hop p50 ${Math.round(hop?.p50 ?? 0)} p95 ${Math.round(hop?.p95 ?? 0)} max ${Math.round(hop?.max ?? 0)} ms${r.inNodeOverhead?.p50 != null ? ` in-node p50 ${Math.round(r.inNodeOverhead.p50)} ms` : ""}${r.perNode ? `  ${r.perNode.qstashMessages?.toFixed(2)} msg/node ${r.perNode.redisCommands?.toFixed(1)} redis cmd/node` : ""}${r.cpu ? `  cpu busy ${r.cpu.busyPct}% steal ${r.cpu.stealPct}%` : ""}${r.samples ? `  median of ${r.samples.filter((x) => x.counted !== false).length}: ${r.samples.map((x) => `${x.makespanMs === null ? "–" : fmt(x.makespanMs)}${x.counted === false ? ` (steal ${x.stealPct}%, not counted)` : ""}`).join(" / ")}` : ""}`;
 }
 
 /** Our own signal handlers (see {@link releaseSignals}). */

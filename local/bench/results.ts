@@ -73,8 +73,9 @@ export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run
  * - `inNodeOverhead`: per done node, its measured duration (claim to result, run view) − its simulated latency:
  *   the engine's work inside a node (claim, loading the run and inputs, routing, storing the output);
  * - `cpu`: the machine's busy and steal shares during the run, percent (cpu-time.ts; absent in older files);
- * - `samples`: when the run was measured several times (`--repeats`), every measurement's makespan (ms) and CPU
- *   steal (%), in order; the figures above are those of the median-makespan measurement.
+ * - `samples`: when the run was measured several times (`--repeats`), every measurement's makespan (ms), CPU
+ *   steal (%) and whether it was counted (steal ≤ 5%, repeats.ts), in order; the figures above are those of the
+ *   counted measurement with the median makespan.
  */
 export const runResultSchema = z.strictObject({
   scenario: z.enum(["makespan", "concurrency"]),
@@ -100,7 +101,7 @@ export const runResultSchema = z.strictObject({
   stats: stackStatsSchema.nullable(),
   perNode: perNodeCostSchema.nullable(),
   cpu: cpuShareSchema.nullable().optional(),
-  samples: z.array(z.strictObject({ makespanMs: nullableNum, stealPct: nullableNum })).optional(),
+  samples: z.array(z.strictObject({ makespanMs: nullableNum, stealPct: nullableNum, counted: z.boolean().optional() })).optional(),
 });
 
 /** A workload's shape and the reference schedules at the scale it ran with (scaled figures in ms). */

@@ -94,11 +94,17 @@ export function overheadTable(results: Pick<BenchResults, "workloads" | "runs">)
   };
 }
 
-/** `min–max` of a repeated run's makespans over its reference schedule, or `–` for a single measurement. */
+/**
+ * `min–max` of a repeated run's counted makespans over its reference schedule (and how many samples were not
+ * counted for CPU steal), or `–` for a single measurement.
+ */
 function sampleRange(r: RunResult): string {
-  const ratios = (r.samples ?? []).flatMap((x) => (x.makespanMs === null || !(r.expectedMs > 0) ? [] : [x.makespanMs / r.expectedMs]));
-  if (ratios.length < 2) return "–";
-  return `${f2(Math.min(...ratios))}–${f2(Math.max(...ratios))}`;
+  const samples = r.samples ?? [];
+  const ratio = (x: (typeof samples)[number]) => (x.makespanMs === null || !(r.expectedMs > 0) ? [] : [x.makespanMs / r.expectedMs]);
+  const counted = samples.filter((x) => x.counted !== false).flatMap(ratio);
+  if (samples.length < 2 || counted.length === 0) return "–";
+  const dropped = samples.length - samples.filter((x) => x.counted !== false).length;
+  return `${f2(Math.min(...counted))}–${f2(Math.max(...counted))}${dropped > 0 ? ` (+${dropped} not counted: steal)` : ""}`;
 }
 
 /** Eager with a concurrency limit against the greedy list schedule of the same DAG and limit. */

@@ -31,6 +31,8 @@ describe("tables", () => {
     const i = rep.runs.findIndex((x) => x.scenario === "concurrency");
     rep.runs[i] = { ...rep.runs[i]!, samples: [{ makespanMs: 2860, stealPct: 1 }, { makespanMs: 2700, stealPct: 2 }, { makespanMs: 2652, stealPct: null }] };
     expect(concurrencyTable(rep).rows[0]!.slice(4)).toEqual(["1.04", "1.02–1.10"]);
+    rep.runs[i] = { ...rep.runs[i]!, samples: [{ makespanMs: 3900, stealPct: 30, counted: false }, { makespanMs: 2700, stealPct: 2, counted: true }, { makespanMs: 2652, stealPct: 0, counted: true }] };
+    expect(concurrencyTable(rep).rows[0]!.slice(4)).toEqual(["1.04", "1.02–1.04 (+1 not counted: steal)"]);
   });
 
   it("compares concurrency-limited runs with the list schedule", () => {
