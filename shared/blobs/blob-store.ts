@@ -24,6 +24,11 @@ export interface BlobStoreOptions {
 export interface PutOptions {
   /** Store the text encrypted (a `sensitive: true` node's output). Default false. */
   encrypt?: boolean;
+  /**
+   * Keep the blob at least this long, seconds (e.g. a result-cache entry's TTL that outlives the run retention).
+   * The store's own TTL is the floor: the blob lives max(this, retention).
+   */
+  ttlSeconds?: number;
 }
 
 const MANIFEST_PREFIX = `${ENVELOPE_MARKER}chunks:`;
@@ -69,7 +74,7 @@ export class BlobStore {
    * Stores `text` and returns its ref. One pipeline (one HTTP request) writes it; a chunked blob's chunks are
    * written before its manifest, so a reader that sees the manifest finds the chunks. Every key is written with
    * `SET … NX EX ttl` then `EXPIRE ttl GT`: an existing blob keeps its value and has its TTL extended to at least
-   * `ttlSeconds`. A chunked blob that already exists is only touched (its chunks are not sent again).
+   * the ttl, max(the store's retention, `options.ttlSeconds`). A chunked blob that already exists is only touched (its chunks are not sent again).
    * @returns the ref: SHA-256 hex of the text, or for `encrypt` its keyed HMAC (blob-ref.ts).
    * @throws BlobTooLargeError when the text or its stored form is over the limits (nothing is written).
    * @throws BlobEncryptionUnavailableError when `encrypt` is set and the store has no keyring.
@@ -78,20 +83,21 @@ export class BlobStore {
   async put(text: string, options: PutOptions = {}): Promise<string> {
     const blob = await encodeBlob(text, { encrypt: options.encrypt === true, keyring: this.#keyring, limits: this.limits });
     const head = this.#key(blob.ref);
+    const ttl = Math.max(this.ttlSeconds, options.ttlSeconds ?? 0);
     if (!blob.splittable || blob.storedBytes <= this.limits.chunkBytes) {
       const p = this.redis.pipeline();
-      setKeepingLongerTtl(p, head, blob.stored, this.ttlSeconds);
+      setKeepingLongerTtl(p, head, blob.stored, ttl);
       await p.exec();
       return blob.ref;
     }
-    const [present] = await this.touch([blob.ref], this.ttlSeconds);
+    const [present] = await this.touch([blob.ref], ttl);
     if (present) return blob.ref;
     const set = await chunkSetId(blob.stored);
     const parts = splitChunks(blob.stored, this.limits.chunkBytes);
     const keys = chunkKeys(head, set, parts.length);
     const p = this.redis.pipeline();
-    parts.forEach((part, i) => setKeepingLongerTtl(p, keys[i] as string, part, this.ttlSeconds));
-    setKeepingLongerTtl(p, head, formatManifest({ count: parts.length, bytes: blob.storedBytes, set }), this.ttlSeconds);
+    parts.forEach((part, i) => setKeepingLongerTtl(p, keys[i] as string, part, ttl));
+    setKeepingLongerTtl(p, head, formatManifest({ count: parts.length, bytes: blob.storedBytes, set }), ttl);
     await p.exec();
     return blob.ref;
   }

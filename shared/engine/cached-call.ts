@@ -55,10 +55,12 @@ export interface CacheContext {
  * @throws whatever the call throws (after releasing the lock).
  */
 export async function cachedCall(engine: Engine, input: ModelCallInput, routed: RoutedCall, ctx: CacheContext): Promise<CachedCallOutcome> {
+  // a cached output's blob must outlive its cache entry
+  const blobTtl = ctx.policy.enabled ? ctx.policy.ttlSeconds : undefined;
   const store = async (): Promise<NodeOutput> => {
     const call = await callRouted(engine, input, routed);
     const u = call.result.usage;
-    const ref = await engine.blobs.put(call.result.text, { encrypt: ctx.sensitive });
+    const ref = await engine.blobs.put(call.result.text, { encrypt: ctx.sensitive, ttlSeconds: blobTtl });
     return {
       ref,
       text: call.result.text,
@@ -89,11 +91,15 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
   const lockMs = lockMsFor(ctx.timeoutMs);
   let look = await engine.cache.lookupOrLock(tenant, key, holder, lockMs);
   if (look.kind === "hit") {
-    // an entry whose blob expired, or was written under a key since removed from the keyring, is a miss
-    const [text] = await engine.blobs.getMany([look.entry.outputRef]).catch((err: unknown) => {
-      if (err instanceof BlobDecryptionError) return [null];
-      throw err;
-    });
+    // an entry whose blob expired, or was written under a key since removed from the keyring, is a miss; the blob
+    // is now this run's output too, so it must live as long as this run's retention (issued in the same tick)
+    const [[text]] = await Promise.all([
+      engine.blobs.getMany([look.entry.outputRef]).catch((err: unknown) => {
+        if (err instanceof BlobDecryptionError) return [null];
+        throw err;
+      }),
+      engine.blobs.touch([look.entry.outputRef], engine.config.retentionSeconds),
+    ]);
     if (text != null) {
       const saving = savingOf(look.entry);
       await engine.cache.record(tenant, { workflow: ctx.workflow, outcome: look.outcome, saving });
@@ -123,8 +129,6 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
     createdAt: engine.now(),
     producedBy: { runId: input.runId, nodeId: input.node.id },
   };
-  // the entry points at the blob: keep the blob at least as long as the entry
-  if (ctx.policy.ttlSeconds > engine.config.retentionSeconds) await engine.blobs.touch([output.ref], ctx.policy.ttlSeconds);
   // issued in the same tick, the two scripts travel in one auto-pipelined request
   await Promise.all([
     engine.cache.put(tenant, key, entry, ctx.policy.ttlSeconds, holder),

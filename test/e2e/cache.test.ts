@@ -2,6 +2,7 @@ import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic } from "../../local/fake-providers/anthropic.js";
 import type { FakeProviderServer } from "../../local/fake-providers/harness.js";
+import { blobKey } from "../../shared/state/keys.js";
 import { startHarness, type Harness } from "../support/worker-harness.js";
 
 interface ViewNode {
@@ -67,7 +68,26 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
       expect(n.cache).toBe("hit");
       expect(n.usage).toMatchObject({ inputTokens: 0, outputTokens: 0 });
     }
-    expect(second.makespanMs).toBeLessThan(first.makespanMs);
+  });
+
+  it("a hit keeps the cached blob for the new run's retention (the blob is now that run's output too)", async () => {
+    fake.reset();
+    const input = codebase("ttl");
+    const first = (await run({ workflow: "review-all", input })) as View & { runId: string };
+    expect(first.status).toBe("completed");
+    const redis = new IORedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+    try {
+      const refs = Object.values(await redis.hgetall(`${h.prefix}:{run:${first.runId}}:output`));
+      expect(refs).toHaveLength(7);
+      // as if the blobs had been written long ago: one minute left
+      for (const ref of refs) expect(await redis.expire(blobKey(h.prefix, ref), 60)).toBe(1);
+      const second = await run({ workflow: "review-all", input });
+      expect(second.cache).toMatchObject({ hits: 7, misses: 0 });
+      // RUN_RETENTION_SECONDS of [env.dev] is 86,400
+      for (const ref of refs) expect(await redis.ttl(blobKey(h.prefix, ref))).toBeGreaterThan(86_000);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it("changing one file misses the analyzer and everything downstream of it", async () => {

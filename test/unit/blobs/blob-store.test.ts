@@ -163,6 +163,14 @@ describe("BlobStore on real Redis", () => {
       await expect(s.touch([plain], 0)).rejects.toThrow(RangeError);
     });
 
+    it("put with ttlSeconds keeps the blob max(store TTL, ttlSeconds); a shorter one never cuts the store's TTL", async () => {
+      const s = store();
+      const long = await s.put("cached for a month", { ttlSeconds: TTL * 10 });
+      expect(await redis.ttl(headKey(long))).toBeGreaterThan(TTL * 9);
+      const short = await s.put("cached for a minute", { ttlSeconds: 1 });
+      expect(await redis.ttl(headKey(short))).toBeGreaterThan(TTL - 10);
+    });
+
     it("putting an existing blob keeps a longer TTL; a chunked one is only touched, not re-sent", async () => {
       const s = store(undefined, { compressAboveBytes: 100, chunkBytes: 400 });
       const plain = await s.put("kept alive by the cache");
