@@ -23,9 +23,8 @@
  * 1 run failed, cost, request or cache check failed (with `--twice`: the second run made a provider call or hit
  * less than 100 %), or error, 2 timed out, 64 usage error, 130 interrupted.
  */
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { formatBytes, readCodebase, type CodebaseInput, type OmitReason } from "./codebase";
 import { buildCostReport, checkRequests, formatCostReport } from "./cost-report";
 import { DEMO_USAGE, UsageError, parseDemoArgs, type DemoOptions } from "./demo-args";
@@ -40,8 +39,6 @@ import { isFinal, type CacheStatsBody, type RunAccepted, type RunOutput, type Ru
 import { startLocalWorker } from "./local-worker.js";
 import { workerBindings } from "./worker-bindings.js";
 import { startLocalStack, type LocalStack } from "./stack";
-
-/** The project root (where wrangler.toml lives), from this file's location. */
 
 /** Loopback address every server of the demo listens on. */
 const HOST = "127.0.0.1";

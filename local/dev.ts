@@ -8,11 +8,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { PROJECT_ROOT } from "./project-root.js";
 import { startLocalStack, type LocalStack } from "./stack";
-
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Where `npm run dev` serves: the stack on the ports of wrangler.toml `[env.dev.vars]`, the worker on 8787. */
 export const DEV_PORTS = { host: "127.0.0.1", redis: 8079, qstash: 8080, worker: 8787 } as const;

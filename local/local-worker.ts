@@ -10,10 +10,7 @@
  * `npm run dev` keeps the usual `wrangler dev` with its proxy (fixed port, live reload).
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The project root (this file lives in `local/`). */
-const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+import { PROJECT_ROOT } from "./project-root.js";
 
 /** A plain-text worker binding, as wrangler's `StartDevWorkerInput["bindings"]` takes it. */
 export type PlainTextBindings = Record<string, { type: "plain_text"; value: string }>;

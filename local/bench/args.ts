@@ -3,7 +3,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "./machine.js";
+import { PROJECT_ROOT } from "../project-root.js";
 import { ALL_WORKLOADS, FULL_SETTINGS, QUICK_SETTINGS, REPEAT_MAX_EXPECTED_MS, type BenchSettings } from "./plan.js";
 
 /** Where results go by default: `bench/results/` in the project (whatever the current directory). */

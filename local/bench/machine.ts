@@ -6,10 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
-
-/** The project root (where package.json lives), from this file's location. */
-export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+import { PROJECT_ROOT } from "../project-root.js";
 
 /**
  * The machine: `cpus` (logical CPUs), `cpuModel`, `memoryBytes` (total RAM, bytes), `os` (type and release),

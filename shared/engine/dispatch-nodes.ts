@@ -11,7 +11,6 @@ import type { LoadedRun } from "./run-cache.js";
  * @throws whatever the dispatcher throws (the queue refused); run state is unchanged by this call.
  */
 export async function dispatchNodes(engine: Engine, run: LoadedRun, nodeIds: readonly string[]): Promise<number> {
-  const { frozen, dag } = run;
   const nodes = nodeIds.map((id) => nodeDispatch(run, id));
   return engine.dispatcher.dispatch(dispatchRun(run), nodes);
 }
