@@ -21,21 +21,24 @@ export interface QStashEvent {
 /** Events kept, newest win (a ring of this many entries). */
 export const MAX_EVENTS = 10_000;
 
-/** A bounded in-memory event log, served by `GET /v2/events` and `GET /v2/logs`. */
+/** A bounded in-memory event log, served by `GET /v2/events` and `GET /v2/logs`: a ring, O(1) per event. */
 export class EventLog {
-  readonly #events: QStashEvent[] = [];
+  readonly #ring: (QStashEvent | undefined)[] = new Array(MAX_EVENTS);
+  /** Events ever added; the newest sits at `(#added - 1) % MAX_EVENTS`. */
+  #added = 0;
 
-  /** Appends `e`, dropping the oldest event beyond {@link MAX_EVENTS}. */
+  /** Appends `e`, overwriting the oldest event beyond {@link MAX_EVENTS}. */
   add(e: QStashEvent): void {
-    this.#events.push(e);
-    if (this.#events.length > MAX_EVENTS) this.#events.splice(0, this.#events.length - MAX_EVENTS);
+    this.#ring[this.#added % MAX_EVENTS] = e;
+    this.#added += 1;
   }
 
   /** Events newest first, optionally only those of `messageId` and/or `state`, at most `count`. */
   query(opts: { messageId?: string; state?: string; count?: number } = {}): QStashEvent[] {
     const out: QStashEvent[] = [];
-    for (let i = this.#events.length - 1; i >= 0 && out.length < (opts.count ?? 1000); i--) {
-      const e = this.#events[i]!;
+    const kept = Math.min(this.#added, MAX_EVENTS);
+    for (let i = 1; i <= kept && out.length < (opts.count ?? 1000); i++) {
+      const e = this.#ring[(this.#added - i) % MAX_EVENTS]!;
       if (opts.messageId && e.messageId !== opts.messageId) continue;
       if (opts.state && e.state !== opts.state) continue;
       out.push(e);
