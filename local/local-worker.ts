@@ -3,8 +3,8 @@
  * (`DevEnv`, env `dev`, wrangler.toml), addressed directly.
  *
  * wrangler's dev server puts a proxy worker in front of the user worker (so it can hold requests while it reloads):
- * every request then crosses a second workerd process and a singleton Durable Object, which on this 2-core machine
- * cost ~4 ms per request and serialised all of them. Nothing here reloads, so the harnesses talk to the user worker's
+ * every request then crosses a second workerd process and a singleton Durable Object, which serialises them
+ * (`npm run bench -- --via-proxy` measures the difference; README "Performance"). Nothing here reloads, so the harnesses talk to the user worker's
  * own address (`reloadComplete`'s `proxyData.userWorkerUrl`) and leave `PUBLIC_URL` unset: the worker then takes
  * its public origin from the request that starts a run (functions/runs.ts), so QStash calls it directly too.
  * `npm run dev` keeps the usual `wrangler dev` with its proxy (fixed port, live reload).
@@ -19,6 +19,8 @@ export type PlainTextBindings = Record<string, { type: "plain_text"; value: stri
 export interface LocalWorker {
   /** The user worker's own origin, e.g. `http://127.0.0.1:40123` (no proxy in between). */
   url: string;
+  /** The origin of wrangler's proxy worker in front of it (what `wrangler dev` serves), for comparison. */
+  proxyUrl: string;
   /** Stops workerd and wrangler's controllers. Safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -62,8 +64,8 @@ export async function startLocalWorker(opts: LocalWorkerOptions): Promise<LocalW
   const dispose = () => (disposing ??= worker.dispose());
   try {
     await worker.ready;
-    const url = await userWorkerUrl;
-    return { url, dispose };
+    const [url, proxy] = await Promise.all([userWorkerUrl, worker.url]);
+    return { url, proxyUrl: proxy.origin, dispose };
   } catch (err) {
     await dispose().catch(() => undefined);
     throw err;

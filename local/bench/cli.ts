@@ -20,7 +20,7 @@ import { runLoadTest } from "./load-test.js";
 import { gitRevision, machineFacts, packageVersions } from "./machine.js";
 import { runMessageSizes } from "./message-size.js";
 import { measurePeerRun } from "./peer-run.js";
-import { planRuns, prepareWorkload, REPEAT_MAX_EXPECTED_MS, type PlannedRun, type PreparedWorkload } from "./plan.js";
+import { isFullRun, planRuns, prepareWorkload, REPEAT_MAX_EXPECTED_MS, type PlannedRun, type PreparedWorkload } from "./plan.js";
 import { rerenderReport, writeReport } from "./report.js";
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type LoadResult, type MessageSizeResult, type RunResult } from "./results.js";
 import { concurrencyTable, costTable, makespanTable, overheadTable, renderText } from "./table.js";
@@ -72,14 +72,14 @@ export async function runBench(
 
   say();
   say("starting the local stack and the worker (workerd)…");
-  const engine = await startEngine({ verbose: options.verbose, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
+  const engine = await startEngine({ verbose: options.verbose, viaProxy: s.viaProxy, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
   onEngine(engine);
   releaseSignals();
   const runs: RunResult[] = [];
   let load: LoadResult | null = null;
   let messageSize: MessageSizeResult[] = [];
   try {
-    say(`  worker ${engine.url} · Redis REST ${engine.stack.redisRestUrl} (${engine.stack.backend}${engine.redisServer ? ` ${engine.redisServer}` : ""}) · QStash ${engine.stack.qstashUrl} · key prefix ${engine.prefix}`);
+    say(`  worker ${engine.url}${s.viaProxy ? " (wrangler's proxy worker)" : ""} · Redis REST ${engine.stack.redisRestUrl} (${engine.stack.backend}${engine.redisServer ? ` ${engine.redisServer}` : ""}) · QStash ${engine.stack.qstashUrl} · key prefix ${engine.prefix}`);
     say(`  warm-up: ${await warmUp(engine)} (not measured: the first run of a fresh worker also pays for compiling its code)`);
     for (const p of prepared) {
       say();
@@ -160,6 +160,7 @@ export async function runBench(
       messageSizes: s.messageSizes,
       workloads: s.workloads,
       repeats: s.repeats,
+      viaProxy: s.viaProxy,
     },
     workloads,
     runs,
@@ -176,7 +177,7 @@ export async function runBench(
   say("Done means:");
   for (const c of claims) say(`  [${c.holds === null ? "not measured" : c.holds ? "holds" : "DOES NOT HOLD"}] ${c.claim}\n      ${c.detail}`);
   const stamp = `${results.date.slice(0, 19).replace("T", "-").replace(/:/g, "")}${s.quick ? "-quick" : ""}`;
-  const written = writeReport(results, options.outDir, stamp, !s.quick);
+  const written = writeReport(results, options.outDir, stamp, isFullRun(s));
   say();
   say(`wrote ${written.join(", ")} (${fmt(results.durationMs)})`);
 

@@ -59,10 +59,11 @@ export interface EngineHarness {
  * Starts the stack and the worker.
  * @param opts.redisUrl backing Redis (default `REDIS_URL` or redis://127.0.0.1:6379; without one, the stack falls
  *   back to its in-memory store and says so in `stack.backend`).
+ * @param opts.viaProxy address the worker through wrangler's proxy worker instead of directly (local-worker.ts).
  * @param opts.log receives wrangler/stack log lines when verbose.
  * @throws the listen or startup error of the stack or of wrangler.
  */
-export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; log?: (line: string) => void } = {}): Promise<EngineHarness> {
+export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; viaProxy?: boolean; log?: (line: string) => void } = {}): Promise<EngineHarness> {
   const redisUrl = opts.redisUrl ?? process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
   const stack = await startLocalStack({
     host: HOST,
@@ -79,7 +80,8 @@ export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; 
       logLevel: opts.verbose ? "log" : "error",
     });
     dispose = worker.dispose;
-    const url = worker.url;
+    // the run's base URL is the origin it was started from, so QStash then calls the same address
+    const url = opts.viaProxy ? worker.proxyUrl : worker.url;
     const redisServer = stack.backend === "redis" ? await redisVersion(redisUrl) : null;
     return makeHarness(stack, url, prefix, redisServer, async () => {
       await dispose?.();

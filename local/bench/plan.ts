@@ -50,6 +50,8 @@ export interface BenchSettings {
    * {@link REPEAT_MAX_EXPECTED_MS}; the median makespan's run is reported with every sample (1 = no repeats).
    */
   repeats: number;
+  /** Send every request through wrangler's proxy worker, as `wrangler dev` does, instead of to the worker itself. */
+  viaProxy: boolean;
 }
 
 /** The nine real workloads and review-all, by short name, smallest first. */
@@ -78,6 +80,7 @@ export const FULL_SETTINGS: BenchSettings = {
   loadLatencyMs: 500,
   messageSizes: [1_024, 1_048_576],
   repeats: 3,
+  viaProxy: false,
 };
 
 /** Settings of `--quick` (under two minutes): four workloads, 2 s critical paths, runs up to 10 s each. */
@@ -90,6 +93,16 @@ export const QUICK_SETTINGS: BenchSettings = {
   loadLatencyMs: 200,
   repeats: 1,
 };
+
+/**
+ * True when `settings` are those of a plain `npm run bench` (every workload, the default scale, limits, repeats,
+ * load and message-size settings): only such a run replaces `bench/results/latest.*`, which README quotes. A
+ * subset or another scale still writes its own `<stamp>.*` files.
+ */
+export function isFullRun(settings: BenchSettings): boolean {
+  const fields = (x: BenchSettings) => [x.quick, x.workloads, x.criticalPathTargetMs, x.runBudgetMs, x.concurrencyLimits, x.peer, x.loadRuns, x.loadLatencyMs, x.messageSizes, x.repeats, x.viaProxy];
+  return JSON.stringify(fields(settings)) === JSON.stringify(fields(FULL_SETTINGS));
+}
 
 /** A workload ready to run: its scale (simulated ms per recorded second), its scaled DAG and reference figures. */
 export interface PreparedWorkload {

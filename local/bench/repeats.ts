@@ -30,7 +30,8 @@ export function wantsAnotherSample(measured: readonly RunResult[], wanted: numbe
 
 /**
  * The measurement to report: a failed one if any (a failure is never hidden behind a median), else the one with
- * the median makespan among the quiet samples (among all when none was quiet; the lower middle for an even count).
+ * the median makespan among the quiet samples (among all when none was quiet; for an even count the slower of the
+ * two middle ones, so the figure never flatters).
  * With more than one measurement the result carries every sample's makespan (ms), CPU steal (%) and whether it
  * was counted, in the order measured.
  * @throws RangeError for an empty list.
@@ -41,7 +42,7 @@ export function medianRun(measured: readonly RunResult[]): RunResult {
   const quiet = measured.filter(isQuiet);
   const pool = quiet.length > 0 ? quiet : measured;
   const sorted = [...pool].sort((a, b) => (a.makespanMs ?? Infinity) - (b.makespanMs ?? Infinity));
-  const chosen = failed ?? sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const chosen = failed ?? sorted[Math.floor(sorted.length / 2)]!;
   if (measured.length === 1) return chosen;
   return {
     ...chosen,

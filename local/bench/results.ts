@@ -193,6 +193,8 @@ export const benchResultsSchema = z.strictObject({
     workloads: z.array(z.string()),
     /** `--repeats` (absent in older files: 1). */
     repeats: z.number().int().min(1).optional(),
+    /** `--via-proxy` (absent in older files: false). */
+    viaProxy: z.boolean().optional(),
   }),
   workloads: z.array(workloadResultSchema),
   runs: z.array(runResultSchema),

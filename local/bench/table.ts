@@ -31,7 +31,7 @@ function ratioCell(r: RunResult | undefined): string {
 
 /**
  * The main table: per workload its size, scale and critical path, then makespan / critical path for eager (the
- * median measurement, and the range of all of them when repeated), levels, LangGraph and sequential, each beside
+ * median measurement, and the range of the counted ones when repeated), levels, LangGraph and sequential, each beside
  * its simulated figure where it has one.
  */
 export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">): Table {
@@ -56,7 +56,7 @@ export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">)
   });
   return {
     title: "Makespan / critical path, concurrency unlimited (simulated figure in parentheses)",
-    header: ["workload", "nodes", "levels", "scale ms/s", "CP ms", "eager", "eager, all samples", "levels", "LangGraph", "sequential"],
+    header: ["workload", "nodes", "levels", "scale ms/s", "CP ms", "eager", "eager, counted samples", "levels", "LangGraph", "sequential"],
     rows,
   };
 }
@@ -121,7 +121,7 @@ export function concurrencyTable(results: Pick<BenchResults, "runs">): Table {
     ]);
   return {
     title: "Concurrency limit: eager makespan against the greedy list schedule (longest remaining path first)",
-    header: ["workload", "slots", "list schedule ms", "eager ms", "eager / list", "all samples / list"],
+    header: ["workload", "slots", "list schedule ms", "eager ms", "eager / list", "counted samples / list"],
     rows,
   };
 }

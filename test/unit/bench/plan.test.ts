@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BENCH_MAX_NODES, FULL_SETTINGS, QUICK_SETTINGS, planRuns, prepareWorkload } from "../../../local/bench/plan.js";
+import { parseBenchArgs } from "../../../local/bench/args.js";
+import { BENCH_MAX_NODES, FULL_SETTINGS, isFullRun, QUICK_SETTINGS, planRuns, prepareWorkload } from "../../../local/bench/plan.js";
 import { readWorkload, reviewAllWorkload } from "../../../local/bench/workloads.js";
 
 describe("prepareWorkload", () => {
@@ -55,6 +56,15 @@ describe("planRuns", () => {
       "agent-dag/sequential",
     ]);
     expect(BENCH_MAX_NODES).toBeGreaterThanOrEqual(1004);
+  });
+
+  it("only a plain full run counts as the full run that replaces latest.*", () => {
+    expect(isFullRun(parseBenchArgs([]).settings)).toBe(true);
+    expect(isFullRun(parseBenchArgs(["--out", "/tmp/x", "--strict"]).settings)).toBe(true);
+    expect(isFullRun(parseBenchArgs(["--quick"]).settings)).toBe(false);
+    expect(isFullRun(parseBenchArgs(["--workloads", "viralrecon,airrflow"]).settings)).toBe(false);
+    expect(isFullRun(parseBenchArgs(["--cp-ms", "10000"]).settings)).toBe(false);
+    expect(isFullRun(parseBenchArgs(["--repeats", "1"]).settings)).toBe(false);
   });
 
   it("keeps --quick to four workloads with short critical paths", () => {
