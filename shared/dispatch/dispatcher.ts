@@ -16,7 +16,7 @@ export interface NodeDispatch {
 export interface DispatchRun {
   /** Public origin of the worker, e.g. `https://agent-dag.example.workers.dev` (no trailing slash). */
   baseUrl: string;
-  /** Flow-control parallelism of the run: the workflow's `concurrency`. */
+  /** Flow-control parallelism of the run: `runConcurrency(mode, concurrency)` (1 in `sequential` mode). */
   concurrency: number;
   /** Generation of the run's messages (its creation time, ms): a run re-created under the same id (idempotent
    * retry after a failed start) gets fresh deduplication ids, so QStash does not drop its roots. */
@@ -43,8 +43,9 @@ export interface Dispatcher {
 export interface ExecuteMessage {
   runId: string;
   nodeId: string;
-  /** Set on a deferred re-delivery: the node waited for an identical call in flight (a cache hit then counts as
-   * `shared`). */
+  /** Set on a deferred re-delivery, for whoever reads QStash's logs: the node waited for an identical call in
+   * flight. The engine does not read it: the result cache counts the later hit as `shared` from its own waiter mark
+   * (shared/cache/lua/lookup-or-lock.ts). */
   waited?: boolean;
 }
 

@@ -6,7 +6,7 @@
  *    budget and the tenant's daily budget, atomically per budget (Lua; `onBudget: "downgrade"` retries one tier
  *    down, `"fail"` fails the node), call the provider, then settle the actual usage (a failed call releases it).
  */
-import type { RunBudget } from "../budget/budget-spec.js";
+import { tenantDailyLimits, type RunBudget } from "../budget/budget-spec.js";
 import { releaseHold, settleHold, type BudgetHold, type ScopedLimits } from "../budget/reserve-scopes.js";
 import { reserveWithPolicy } from "../budget/reserve-with-policy.js";
 import { runScope, tenantDayScope } from "../budget/scopes.js";
@@ -206,7 +206,7 @@ function budgetScopes(engine: Engine, input: ModelCallInput): ScopedLimits[] {
   if (run && (run.tokens !== undefined || run.usd !== undefined)) {
     scopes.push({ scope: runScope(input.runId), limits: { tokens: run.tokens, usd: run.usd } });
   }
-  const daily = engine.budgets.tenantDaily[input.tenant] ?? engine.budgets.tenantDaily["*"];
+  const daily = tenantDailyLimits(engine.budgets.tenantDaily, input.tenant);
   if (daily && (daily.tokens !== undefined || daily.usd !== undefined)) {
     scopes.push({ scope: tenantDayScope(input.tenant, engine.now()), limits: { tokens: daily.tokens, usd: daily.usd } });
   }

@@ -18,7 +18,7 @@ export const qstashCallbackSchema = z.looseObject({
 /** A parsed QStash callback body. */
 export type QStashCallback = z.output<typeof qstashCallbackSchema>;
 
-/** Body of an `/internal/execute` message (references only; `waited` marks a deferred re-delivery). */
+/** Body of an `/internal/execute` message (references only; `waited`, informational, marks a deferred re-delivery). */
 export const executeMessageSchema = z.strictObject({
   runId: z.string().regex(/^run_[0-9a-f]{26}$/),
   nodeId: z.string().min(1).max(128),

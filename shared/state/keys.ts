@@ -9,7 +9,7 @@
 /** Names of the per-run keys, in the fixed order in which Lua scripts receive them as `KEYS[1..n]`. */
 export const RUN_KEY_NAMES = [
   "meta", // hash: run fields (status, counts, timestamps, token totals, fingerprint, …)
-  "def", // string: the run's frozen workflow definition + compiled DAG (JSON), written once at start
+  "def", // string: the run's frozen definition (FrozenRun JSON), written once at start; the DAG is recompiled from it
   "pending", // hash nodeId -> number of dependencies not yet done
   "dependents", // hash nodeId -> comma-separated ids of the nodes that depend on it
   "status", // hash nodeId -> pending | queued | running | retrying | done | failed | skipped

@@ -4,7 +4,8 @@ import { LUA_PRELUDE } from "./prelude.js";
  * start_run: creates a run atomically, or reports the run that already holds this id.
  *
  * KEYS: the run's keys in RUN_KEY_NAMES order.
- * ARGV[1] fingerprint    SHA-256 of the trigger (tenant, workflow, input), to detect a reused idempotency key
+ * ARGV[1] fingerprint    SHA-256 of the trigger (tenant, workflow, input, simulate, budget), to detect a reused
+ *                        idempotency key
  * ARGV[2] now            ms since epoch
  * ARGV[3] activeTtl      seconds every key lives while the run is active (a safety net; reset to the retention
  *                        when the run finishes)
@@ -15,7 +16,7 @@ import { LUA_PRELUDE } from "./prelude.js";
  * then, per node, five values: nodeId, pending dependency count, comma-separated dependents, level, priority
  *
  * Returns `{1, "running", taken…}` when it created the run: the roots join the ready set and the first
- * `concurrency` of them (highest priority first) are taken (`queued`) for dispatch. Returns `{0, status,
+ * `concurrency` + PREFETCH_MESSAGES of them (highest priority first) are taken (`queued`) for dispatch. Returns `{0, status,
  * fingerprint}` when the run already exists (nothing is changed).
  */
 export const START_RUN_LUA = `${LUA_PRELUDE}

@@ -142,6 +142,16 @@ describe.each([
       expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: true, runStatus: "completed" });
       const snap = await store.readSnapshot(runId);
       expect(snap?.meta).toMatchObject({ status: "completed", doneCount: "1", inputTokens: "1", outputTokens: "2" });
+      // started with retentionSeconds 60 and activeTtlSeconds 600: every key that exists now expires within 60 s
+      const r = redisOf(stack);
+      const existing = [];
+      for (const key of store.keys(runId).all) if ((await r.exists(key)) === 1) existing.push(key);
+      expect(existing.length).toBeGreaterThan(10);
+      for (const key of existing) {
+        const ttl = Number(await r.ttl(key));
+        expect(ttl, key).toBeGreaterThan(0);
+        expect(ttl, key).toBeLessThanOrEqual(60);
+      }
     });
 
     it("runs a real 212-node DAG with shuffled, concurrent, duplicated completions: every node released once", { timeout: 30_000 }, async () => {
