@@ -16,6 +16,7 @@ import type { CompiledDag } from "../dag/types.js";
 import { costUsd } from "../pricing/cost.js";
 import { ProviderError, type GenerateResult, type TokenUsage } from "../providers/provider.js";
 import { estimateTokens } from "../providers/simulated.js";
+import { resolveModelChoice } from "../routing/model-choice.js";
 import { routeModel, type RouteDecision } from "../routing/route-model.js";
 import { modelForTier } from "../routing/tier-map.js";
 import type { AgentProfile, WorkflowNode } from "../schema/workflow.js";
@@ -67,7 +68,7 @@ export interface RoutedCall {
 /**
  * Step 1 of a node's model call: routes the call (explicit model or tier, else task analysis capped by the USD left in
  * the tightest budget, else the classifier when the rules are unsure). Reads budget usage only when a USD budget
- * applies.
+ * applies and the model is routed automatically.
  * @throws ProviderError `non-retryable` for a configuration the routing cannot satisfy.
  */
 export async function routeCall(engine: Engine, input: ModelCallInput): Promise<RoutedCall> {
@@ -84,7 +85,9 @@ export async function routeCall(engine: Engine, input: ModelCallInput): Promise<
       return 0;
     }
   };
-  const usages = needsUsd ? await Promise.all(scopes.map((s) => engine.budgets.store.usage(s.scope))) : [];
+  // the USD left only caps automatic routing: an explicit model or tier always wins, so it costs no Redis read
+  const automatic = resolveModelChoice(node.model, agent.model).kind === "auto";
+  const usages = needsUsd && automatic ? await Promise.all(scopes.map((s) => engine.budgets.store.usage(s.scope))) : [];
   const provider = agent.provider ?? engine.routing.defaultProvider;
   const decision = await routeModel(
     {
