@@ -36,6 +36,7 @@ import { formatDuration, formatUsd, renderRun } from "./render";
 import { computeRunFigures, formatFigures, statsDelta, type RunFigures } from "./run-figures";
 import { cacheStatsDelta, compareCachedRuns, comparedRun, formatCacheComparison, providerCallsFromView, sameOutputs } from "./cache-comparison";
 import { isFinal, type CacheStatsBody, type RunAccepted, type RunOutput, type RunView } from "./run-view";
+import { guardShutdown, type ShutdownGuard } from "./signals.js";
 import { startLocalWorker } from "./local-worker.js";
 import { workerBindings } from "./worker-bindings.js";
 import { startLocalStack, type LocalStack } from "./stack";
@@ -51,9 +52,6 @@ export const POLL_INTERVAL_MS = 150;
 
 /** How long the demo waits, after the run ends, for the stack's last callbacks before reading its counters, ms. */
 export const IDLE_WAIT_MS = 2_000;
-
-/** Signals closer together than this count as one Ctrl-C (ms): see `main`. */
-const SIGNAL_REPEAT_MS = 1_000;
 
 /** The node whose output is the review. */
 const SYNTHESIS_NODE = "senior-reviewer";
@@ -459,22 +457,16 @@ async function api<T>(base: string, path: string, signal: AbortSignal, init: Req
   return JSON.parse(text) as T;
 }
 
-/** The signal handlers installed by `main`; see {@link takeOverSignals}. */
-const ownSignalHandlers = new Set<(...args: never[]) => void>();
+/** The shutdown guard `main` installs (local/signals.ts); undefined when the demo runs without `main` (a test). */
+let shutdownGuard: ShutdownGuard | undefined;
 
 /**
- * wrangler's runtime (miniflare's exit hook) installs SIGINT/SIGTERM/SIGHUP handlers that kill workerd and exit
- * the process at once, which would skip `worker.dispose()` and `stack.close()`. When `main` handles signals, drop
- * those handlers so Ctrl-C goes through the demo's own orderly shutdown (which disposes the worker, and with it
- * workerd). Does nothing when the demo runs without `main` (e.g. from a test).
+ * Once workerd runs, drops wrangler's own signal handlers (they kill workerd and exit at once, skipping
+ * `worker.dispose()` and `stack.close()`), so Ctrl-C goes through the demo's orderly shutdown. Does nothing when
+ * the demo runs without `main`.
  */
 function takeOverSignals(): void {
-  if (ownSignalHandlers.size === 0) return;
-  for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    for (const listener of process.listeners(name)) {
-      if (!ownSignalHandlers.has(listener)) process.removeListener(name, listener);
-    }
-  }
+  shutdownGuard?.takeOver();
 }
 
 /** Resolves like `promise`, or rejects with the signal's reason as soon as it aborts. */
@@ -510,21 +502,11 @@ async function main(): Promise<void> {
     return;
   }
   const controller = new AbortController();
-  let firstSignalAt = 0;
-  const onSignal = (name: NodeJS.Signals) => {
-    // Ctrl-C reaches every process of the group, and tsx relays it too: one keypress can arrive twice. Only a
-    // second Ctrl-C pressed later (after SIGNAL_REPEAT_MS) gives up on the cleanup.
-    if (firstSignalAt > 0) {
-      if (Date.now() - firstSignalAt > SIGNAL_REPEAT_MS) process.exit(EXIT.interrupted);
-      return;
-    }
-    firstSignalAt = Date.now();
-    controller.abort(new Error(`received ${name}`));
-  };
-  ownSignalHandlers.add(onSignal);
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onSignal);
+  // the first Ctrl-C aborts the run and cleans up; only a second one pressed later gives up on the cleanup
+  shutdownGuard = guardShutdown(
+    (name) => controller.abort(new Error(`received ${name}`)),
+    () => process.exit(EXIT.interrupted),
+  );
   const code = await runDemo(options, controller.signal);
   // wrangler can leave handles (file watchers, sockets) behind after dispose(): exit explicitly.
   process.exit(code);

@@ -27,6 +27,7 @@ import { concurrencyTable, costTable, makespanTable, overheadTable, renderText }
 import { UNLIMITED_CONCURRENCY, workloadWorkflow, type RunMode } from "./workflow.js";
 import { medianRun, wantsAnotherSample } from "./repeats.js";
 import { REAL_WORKLOAD_STEMS, readWorkload, reviewAllWorkload, shortName, type Workload } from "./workloads.js";
+import { guardShutdown } from "../signals.js";
 
 /** Critical path of the warm-up runs, ms. */
 const WARM_UP_CRITICAL_PATH_MS = 1000;
@@ -236,19 +237,11 @@ function describe(r: RunResult, fmt: (ms: number) => string): string {
   return `${who} ${r.outcome.padEnd(9)} makespan ${fmt(r.makespanMs).padStart(8)}  /CP ${r.ratio?.toFixed(3)}  /expected ${r.overExpected?.toFixed(3)} (${fmt(r.expectedMs)})  hop p50 ${Math.round(hop?.p50 ?? 0)} p95 ${Math.round(hop?.p95 ?? 0)} max ${Math.round(hop?.max ?? 0)} ms${r.inNodeOverhead?.p50 != null ? ` in-node p50 ${Math.round(r.inNodeOverhead.p50)} ms` : ""}${r.perNode ? `  ${r.perNode.qstashMessages?.toFixed(2)} msg/node ${r.perNode.redisCommands?.toFixed(1)} redis cmd/node` : ""}${r.cpu ? `  cpu busy ${r.cpu.busyPct}% steal ${r.cpu.stealPct}%` : ""}${r.samples ? `  median of ${r.samples.filter((x) => x.counted !== false).length}: ${r.samples.map((x) => `${x.makespanMs === null ? "–" : fmt(x.makespanMs)}${x.counted === false ? ` (steal ${x.stealPct}%, not counted)` : ""}`).join(" / ")}` : ""}`;
 }
 
-/** Our own signal handlers (see {@link releaseSignals}). */
-const ownHandlers = new Set<(...args: never[]) => void>();
-
 /**
- * wrangler's runtime installs SIGINT/SIGTERM handlers that kill workerd and exit at once, which would skip the
- * key cleanup. Drop them so Ctrl-C goes through our handler (which closes the worker, the stack and the keys).
+ * Drops wrangler's own signal handlers once the worker runs (they kill workerd and exit at once, which would skip
+ * the key cleanup); set by `main`, a no-op when `runBench` is called from elsewhere.
  */
-function releaseSignals(): void {
-  if (ownHandlers.size === 0) return;
-  for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    for (const listener of process.listeners(name)) if (!ownHandlers.has(listener)) process.removeListener(name, listener);
-  }
-}
+let releaseSignals: () => void = () => undefined;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -268,17 +261,17 @@ async function main(): Promise<void> {
     process.stdout.write(`wrote ${rerenderReport(options.render).join(", ")}\n`);
     return;
   }
-  let interrupted = false;
   let active: EngineHarness | undefined;
-  const onSignal = () => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    process.stderr.write("\ninterrupted: stopping the worker and the stack, deleting the bench's keys (Ctrl-C again to quit at once)\n");
-    const closing = active ? active.close() : Promise.resolve();
-    void closing.catch(() => undefined).finally(() => process.exit(EXIT.interrupted));
-  };
-  ownHandlers.add(onSignal);
-  for (const name of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(name, onSignal);
+  // the first Ctrl-C stops the worker and the stack and deletes the bench's keys; a second one pressed later quits
+  const guard = guardShutdown(
+    () => {
+      process.stderr.write("\ninterrupted: stopping the worker and the stack, deleting the bench's keys (Ctrl-C again to quit at once)\n");
+      const closing = active ? active.close() : Promise.resolve();
+      void closing.catch(() => undefined).finally(() => process.exit(EXIT.interrupted));
+    },
+    () => process.exit(EXIT.interrupted),
+  );
+  releaseSignals = () => guard.takeOver();
   const code = await runBench(options, argv, (line = "") => void process.stdout.write(`${line}\n`), (e) => (active = e));
   // wrangler can leave handles behind after dispose(): exit explicitly.
   process.exit(code);

@@ -104,8 +104,8 @@ export const DEFAULT_PRICES: PriceTable = {
   },
   "claude-haiku-4-5": {
     input: 1, output: 5, cacheRead: 0.1, cacheWrite: 1.25,
-    source: "https://platform.claude.com/docs/en/models/sonnet-5/overview", asOf: CHECKED, confirmed: true,
-    note: "input/output from the model comparison table; cache rates are the documented 1.25 x / 0.1 x multipliers",
+    source: "https://platform.claude.com/docs/en/models/haiku-4-5/overview", asOf: CHECKED, confirmed: false,
+    note: "input/output read on the overview page; cache rates derived from the pricing page's 1.25 x (5-minute write) / 0.1 x (hit) multipliers, not read",
   },
   "gpt-6.1-terra": {
     input: 1, output: 5, cacheRead: 0.05, cacheWrite: 1.25,

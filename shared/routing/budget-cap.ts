@@ -6,13 +6,15 @@ import { downgradeTier, TIERS, tierRank, type Tier } from "./tier.js";
 
 /**
  * Below this many USD left, automatic routing picks at most `fast` when no per-tier cost estimate is given. Ours: a
- * rule of thumb, about one mid-size Sonnet-class call (10k tokens in, 1k out at $3/$15 per million).
+ * rule of thumb, about one mid-size Sonnet-class call with headroom (10k tokens in, 1k out is $0.03 at claude-sonnet-5's
+ * $2/$10 per million, $0.045 at claude-sonnet-4-6's $3/$15; shared/pricing/prices.ts).
  */
 export const TIGHT_BUDGET_FAST_USD = 0.05;
 
 /**
  * Below this many USD left, automatic routing picks at most `balanced` when no per-tier cost estimate is given. Ours:
- * about one mid-size Opus-class call (10k tokens in, 2k out at $15/$75 per million is $0.30) plus headroom.
+ * a rule of thumb, a few mid-size Opus-class calls (10k tokens in, 2k out is $0.10 at claude-opus-5's $5/$25 per
+ * million; shared/pricing/prices.ts), since an Opus-class call often runs longer than that.
  */
 export const TIGHT_BUDGET_BALANCED_USD = 0.5;
 

@@ -3,7 +3,7 @@ import { compileDag } from "../../../shared/dag/compile.js";
 import { levelBarrierSchedule } from "../../../local/bench/barrier-schedule.js";
 import { workloadDag } from "../../../local/bench/dag.js";
 import { listSchedule } from "../../../local/bench/list-schedule.js";
-import { REAL_WORKLOAD_STEMS, readWorkload } from "../../../local/bench/workloads.js";
+import { REAL_WORKLOAD_STEMS, readWorkload, WORKLOADS_DIR } from "../../../local/bench/workloads.js";
 import { readStatsFigures, STATS_AVAILABLE } from "./stats-file.js";
 
 const dag = (nodes: [string, number, string[]][]) => compileDag(nodes.map(([id, weightMs, dependsOn]) => ({ id, weightMs, dependsOn })));
@@ -82,7 +82,9 @@ describe("levelBarrierSchedule", () => {
   });
 });
 
-describe.skipIf(!STATS_AVAILABLE)("the simulators against ../shared/workloads/stats.txt", () => {
+describe.skipIf(!STATS_AVAILABLE)(
+  STATS_AVAILABLE ? "the simulators against ../shared/workloads/stats.txt" : `the simulators against stats.txt (skipped: ${WORKLOADS_DIR}stats.txt not found)`,
+  () => {
   const figures = STATS_AVAILABLE ? readStatsFigures() : new Map();
   const round1 = (ms: number) => Math.round(ms / 100) / 10;
 
@@ -100,4 +102,5 @@ describe.skipIf(!STATS_AVAILABLE)("the simulators against ../shared/workloads/st
   it("montage with 4 slots takes 330.9 s (the issue's example)", () => {
     expect(round1(listSchedule(workloadDag(readWorkload("montage-chameleon-2mass-025d-001")), 4).makespanMs)).toBe(330.9);
   });
-});
+  },
+);

@@ -41,7 +41,7 @@ function parseStats(text: string): Map<string, Stats> {
 const files = available ? readdirSync(dir).filter((f) => f.endsWith(".dag.json")).sort() : [];
 const stats = available ? parseStats(readFileSync(`${dir}stats.txt`, "utf8")) : new Map<string, Stats>();
 
-describe.skipIf(!available)("real workload DAGs", () => {
+describe.skipIf(!available)(available ? "real workload DAGs" : `real workload DAGs (skipped: ${dir}stats.txt not found)`, () => {
   it("has all nine instances with stats", () => {
     expect(files).toHaveLength(9);
     for (const f of files) expect(stats.has(f.replace(/\.dag\.json$/, "")), f).toBe(true);
