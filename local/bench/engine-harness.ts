@@ -8,7 +8,7 @@
 import { Redis as IORedis } from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunView } from "../../shared/progress/run-view.js";
-import { deleteKeysWithPrefix } from "../../test/support/redis-cleanup.js";
+import { deleteKeysWithPrefix } from "../redis-cleanup.js";
 import { startLocalStack, type LocalStack } from "../stack.js";
 import type { StackStats } from "../stats.js";
 import { startLocalWorker } from "../local-worker.js";

@@ -1,7 +1,7 @@
 import { startLocalWorker } from "../../local/local-worker.js";
 import { workerBindings } from "../../local/worker-bindings.js";
 import { startLocalStack, type LocalStack, type ChaosOptions } from "../../local/stack.js";
-import { deleteKeysWithPrefix } from "./redis-cleanup.js";
+import { deleteKeysWithPrefix } from "../../local/redis-cleanup.js";
 
 /** A running worker (workerd under wrangler's programmatic API, addressed directly: local/local-worker.ts) wired to a local stack. */
 export interface Harness {

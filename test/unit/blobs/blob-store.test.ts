@@ -7,7 +7,7 @@ import type { BlobLimits } from "../../../shared/blobs/blob-limits.js";
 import { BlobStore } from "../../../shared/blobs/blob-store.js";
 import { EncryptionKeyring } from "../../../shared/crypto/keyring.js";
 import { sha256Hex } from "../../../shared/util/hash.js";
-import { deleteKeysWithPrefix } from "../../support/redis-cleanup.js";
+import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
 
 /**
  * The blob store through the official @upstash/redis client and the local Upstash REST server on a real Redis:

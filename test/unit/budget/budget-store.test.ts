@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../../local/stack.js";
 import { BudgetStore, type BudgetLimits } from "../../../shared/budget/budget-store.js";
 import { runScope, tenantDayScope, TENANT_DAY_TTL_SECONDS } from "../../../shared/budget/scopes.js";
-import { deleteKeysWithPrefix } from "../../support/redis-cleanup.js";
+import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
 
 /**
  * The budget scripts through the official @upstash/redis client and the local Upstash REST server, on a real Redis

@@ -7,7 +7,7 @@ import { releaseHold, reserveScopes, settleHold, type ScopedLimits } from "../..
 import { reserveWithPolicy } from "../../../shared/budget/reserve-with-policy.js";
 import { runScope, tenantDayScope } from "../../../shared/budget/scopes.js";
 import type { Tier } from "../../../shared/routing/tier.js";
-import { deleteKeysWithPrefix } from "../../support/redis-cleanup.js";
+import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
 
 /**
  * A call held in two budgets at once (its run's and its tenant's day), which live in different Redis slots: holds

@@ -5,7 +5,7 @@ import { CacheStore, holderIdOf } from "../../../shared/cache/cache-store.js";
 import { savingOf, type CacheEntry } from "../../../shared/cache/entry.js";
 import type { InvalidationSelector } from "../../../shared/cache/generations.js";
 import { computeCacheKey, type CacheKeyInput } from "../../../shared/cache/key-material.js";
-import { deleteKeysWithPrefix } from "../../support/redis-cleanup.js";
+import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
 
 /**
  * The cache store through the official @upstash/redis client and the local Upstash REST server, on a real Redis

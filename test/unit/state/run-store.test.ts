@@ -6,7 +6,7 @@ import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { RunStore } from "../../../shared/state/run-store.js";
 import { PREFETCH_MESSAGES } from "../../../shared/state/lua/prelude.js";
 import type { FrozenRun } from "../../../shared/state/run-types.js";
-import { deleteKeysWithPrefix } from "../../support/redis-cleanup.js";
+import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
 import { readWorkload } from "../../support/workloads.js";
 
 /**

@@ -2,7 +2,9 @@ import { Redis as IORedis } from "ioredis";
 
 /**
  * Deletes every key that starts with `prefix` (and only those) from the Redis at `redisUrl`, with SCAN + UNLINK.
- * Tests call it for their own prefix so a shared Redis keeps everything else.
+ * The tests and the benchmark call it for their own prefix, so a shared Redis keeps everything else.
+ * @throws Error for a prefix shorter than 4 characters (too likely to match keys that are not ours), or the
+ *   connection error when Redis is unreachable.
  * @returns how many keys were deleted.
  */
 export async function deleteKeysWithPrefix(redisUrl: string, prefix: string): Promise<number> {
