@@ -1,7 +1,8 @@
 import { Redis as IORedis } from "ioredis";
 
 /**
- * Deletes every key that starts with `prefix` (and only those) from the Redis at `redisUrl`, with SCAN + UNLINK.
+ * Deletes every key under `<prefix>:` (SCAN MATCH `<prefix>:*`, then UNLINK) from the Redis at `redisUrl`, and only
+ * those. The prefix is used as a glob: keep it to letters, digits and dashes.
  * The tests and the benchmark call it for their own prefix, so a shared Redis keeps everything else.
  * @throws Error for a prefix shorter than 4 characters (too likely to match keys that are not ours), or the
  *   connection error when Redis is unreachable.

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
 /** Largest response body kept for callbacks and the DLQ, in bytes (B8: "which may be truncated"). */
@@ -48,9 +48,12 @@ const agents = {
  * Sends one attempt with `node:http` (or `node:https`) over kept-alive connections. Redirects are not followed (a
  * 3xx is a non-2xx, hence a failure). The body is omitted for GET/HEAD. No `Accept-Encoding` is sent, so the
  * response comes uncompressed. The response body is read within the timeout; the first
- * {@link MAX_KEPT_RESPONSE_BYTES} are kept. An attempt whose reused connection turns out to be closed by the server
- * (`ECONNRESET` before any response) is sent once more on a new connection, as Node's documentation advises for
- * kept-alive sockets. Never throws: failures become `{kind: "error"}`.
+ * {@link MAX_KEPT_RESPONSE_BYTES} are kept. When a reused connection turns out to be closed by the server
+ * (`ECONNRESET` before any response), the request is sent once more on a new connection, as Node's documentation
+ * advises for kept-alive sockets: within the same timeout and with the same `Upstash-Retried`, so it is not a
+ * QStash retry. Like any at-least-once delivery, the destination may then see the request twice (a server that
+ * died mid-request). Never throws: failures (refused, reset, timeout, abort, a header Node refuses to send)
+ * become `{kind: "error"}`.
  *
  * Why not `fetch`: profiling the benchmark showed undici's fetch and the gzip it negotiates (workerd compresses
  * JSON responses when the client accepts gzip) as the emulator's largest CPU costs, on the same two cores as the
@@ -64,24 +67,33 @@ export async function sendAttempt(req: OutgoingRequest): Promise<AttemptOutcome>
     return { kind: "error", error: `invalid URL ${req.url}` };
   }
   if (target.protocol !== "http:" && target.protocol !== "https:") return { kind: "error", error: `unsupported protocol ${target.protocol}` };
-  const first = await attemptOnce(req, target);
+  const deadline = Date.now() + req.timeoutMs;
+  const first = await attemptOnce(req, target, deadline);
   if (first.kind !== "retry-on-new-connection") return first;
-  const second = await attemptOnce(req, target, true);
+  const second = await attemptOnce(req, target, deadline, true);
   return second.kind === "retry-on-new-connection" ? { kind: "error", error: "connection reset" } : second;
 }
 
 type Once = AttemptOutcome | { kind: "retry-on-new-connection" };
 
-function attemptOnce(req: OutgoingRequest, target: URL, fresh = false): Promise<Once> {
+/** One request on a kept-alive connection (or, `fresh`, on a new one), settled by `deadline` (ms since epoch). */
+function attemptOnce(req: OutgoingRequest, target: URL, deadline: number, fresh = false): Promise<Once> {
   return new Promise<Once>((resolve) => {
+    if (req.signal?.aborted) return resolve({ kind: "error", error: "aborted" });
     const hasBody = req.method !== "GET" && req.method !== "HEAD";
     const headers: Record<string, string> = { ...req.headers };
     if (hasBody) headers["content-length"] = String(req.body.length);
-    const request = (target.protocol === "https:" ? httpsRequest : httpRequest)(target, {
-      method: req.method,
-      headers,
-      agent: fresh ? false : agents[target.protocol as "http:" | "https:"],
-    });
+    let request: ClientRequest;
+    try {
+      request = (target.protocol === "https:" ? httpsRequest : httpRequest)(target, {
+        method: req.method,
+        headers,
+        agent: fresh ? false : agents[target.protocol as "http:" | "https:"],
+      });
+    } catch (err) {
+      // e.g. ERR_INVALID_CHAR for a header value with CR/LF, or an invalid method
+      return resolve({ kind: "error", error: err instanceof Error ? err.message : String(err) });
+    }
     let settled = false;
     let responded = false;
     const finish = (o: Once) => {
@@ -91,20 +103,20 @@ function attemptOnce(req: OutgoingRequest, target: URL, fresh = false): Promise<
       req.signal?.removeEventListener("abort", onAbort);
       resolve(o);
     };
-    const timer = setTimeout(() => {
-      request.destroy();
-      finish({ kind: "error", error: `timeout after ${req.timeoutMs} ms` });
-    }, req.timeoutMs);
-    const onAbort = () => {
-      request.destroy();
-      finish({ kind: "error", error: "aborted" });
-    };
-    if (req.signal?.aborted) return onAbort();
-    req.signal?.addEventListener("abort", onAbort, { once: true });
+    // the error listener goes first: destroy() below emits "error" on the next tick
     request.on("error", (err: NodeJS.ErrnoException) => {
       if (!responded && !fresh && request.reusedSocket && err.code === "ECONNRESET") return finish({ kind: "retry-on-new-connection" });
       finish({ kind: "error", error: err.message });
     });
+    const timer = setTimeout(() => {
+      request.destroy();
+      finish({ kind: "error", error: `timeout after ${req.timeoutMs} ms` });
+    }, Math.max(0, deadline - Date.now()));
+    const onAbort = () => {
+      request.destroy();
+      finish({ kind: "error", error: "aborted" });
+    };
+    req.signal?.addEventListener("abort", onAbort, { once: true });
     request.on("response", (res) => {
       responded = true;
       const chunks: Buffer[] = [];
@@ -118,11 +130,11 @@ function attemptOnce(req: OutgoingRequest, target: URL, fresh = false): Promise<
       res.on("error", (err) => finish({ kind: "error", error: err.message }));
       res.on("end", () => {
         const { "set-cookie": cookies, ...rest } = res.headersDistinct;
-        const kept: Record<string, string[]> = {};
+        const headers: Record<string, string[]> = {};
         // one value per header as fetch's Headers gives it (repeated values joined), set-cookie kept apart
-        for (const [name, values] of Object.entries(rest)) if (values) kept[name] = [values.join(", ")];
-        if (cookies && cookies.length > 0) kept["set-cookie"] = cookies;
-        finish({ kind: "response", status: res.statusCode ?? 0, headers: kept, body: Buffer.concat(chunks) });
+        for (const [name, values] of Object.entries(rest)) if (values) headers[name] = [values.join(", ")];
+        if (cookies && cookies.length > 0) headers["set-cookie"] = cookies;
+        finish({ kind: "response", status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
       });
     });
     request.end(hasBody ? req.body : undefined);

@@ -114,6 +114,23 @@ describe("QStash emulator delivery (sendAttempt)", () => {
     expect(await pending).toEqual({ kind: "error", error: "aborted" });
   });
 
+  it("answers an already aborted signal without sending, and without an unhandled error", async () => {
+    const d = await destination((_req, res) => res.end("ok"));
+    const ctrl = new AbortController();
+    ctrl.abort();
+    expect(await sendAttempt(post(d.url, { signal: ctrl.signal }))).toEqual({ kind: "error", error: "aborted" });
+    // an error event without a listener would fail this test file as an unhandled error
+    await new Promise((r) => setTimeout(r, 50));
+    expect(d.seen).toHaveLength(0);
+  });
+
+  it("reports a header Node refuses to send as a failed attempt", async () => {
+    const d = await destination((_req, res) => res.end("ok"));
+    const out = await sendAttempt(post(d.url, { headers: { "upstash-forward-x": "a\r\nb" } }));
+    expect(out.kind).toBe("error");
+    expect(d.seen).toHaveLength(0);
+  });
+
   it("reports a refused connection and a bad URL as errors, never throwing", async () => {
     const d = await destination((_req, res) => res.end());
     const port = new URL(d.url).port;
