@@ -36,7 +36,7 @@ import { formatDuration, formatUsd, renderRun } from "./render";
 import { computeRunFigures, formatFigures, statsDelta, type RunFigures } from "./run-figures";
 import { cacheStatsDelta, compareCachedRuns, comparedRun, formatCacheComparison, providerCallsFromView, sameOutputs } from "./cache-comparison";
 import { isFinal, type CacheStatsBody, type RunAccepted, type RunOutput, type RunView } from "./run-view";
-import { guardShutdown, type ShutdownGuard } from "./signals.js";
+import { guardShutdown } from "./signals.js";
 import { startLocalWorker } from "./local-worker.js";
 import { workerBindings } from "./worker-bindings.js";
 import { startLocalStack, type LocalStack } from "./stack";
@@ -170,12 +170,11 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     const label = fake ? FAKE_ANTHROPIC_LABEL : undefined;
 
     const workerStarting = startLocalWorker({
-      bindings: workerBindings(stack, null, { SIMULATED_LATENCY_MS: String(options.latencyMs), ...providerVars }),
+      bindings: workerBindings(stack, { SIMULATED_LATENCY_MS: String(options.latencyMs), ...providerVars }),
       logLevel: options.verbose ? "log" : "error",
     });
     cleanups.push(async () => (await workerStarting).dispose());
     const worker = await until(workerStarting, signal);
-    takeOverSignals();
     const base = worker.url;
     say(`  worker       ${base} (wrangler, env dev, ${providerText})`);
 
@@ -457,18 +456,6 @@ async function api<T>(base: string, path: string, signal: AbortSignal, init: Req
   return JSON.parse(text) as T;
 }
 
-/** The shutdown guard `main` installs (local/signals.ts); undefined when the demo runs without `main` (a test). */
-let shutdownGuard: ShutdownGuard | undefined;
-
-/**
- * Once workerd runs, drops wrangler's own signal handlers (they kill workerd and exit at once, skipping
- * `worker.dispose()` and `stack.close()`), so Ctrl-C goes through the demo's orderly shutdown. Does nothing when
- * the demo runs without `main`.
- */
-function takeOverSignals(): void {
-  shutdownGuard?.takeOver();
-}
-
 /** Resolves like `promise`, or rejects with the signal's reason as soon as it aborts. */
 function until<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
@@ -503,7 +490,7 @@ async function main(): Promise<void> {
   }
   const controller = new AbortController();
   // the first Ctrl-C aborts the run and cleans up; only a second one pressed later gives up on the cleanup
-  shutdownGuard = guardShutdown(
+  guardShutdown(
     (name) => controller.abort(new Error(`received ${name}`)),
     () => process.exit(EXIT.interrupted),
   );

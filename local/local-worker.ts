@@ -10,6 +10,7 @@
  * `npm run dev` keeps the usual `wrangler dev` with its proxy (fixed port, live reload).
  */
 import { join } from "node:path";
+import { takeOverSignals } from "./signals.js";
 import { PROJECT_ROOT } from "./project-root.js";
 
 /** A plain-text worker binding, as wrangler's `StartDevWorkerInput["bindings"]` takes it. */
@@ -64,6 +65,8 @@ export async function startLocalWorker(opts: LocalWorkerOptions): Promise<LocalW
   const dispose = () => (disposing ??= worker.dispose());
   try {
     await worker.ready;
+    // wrangler's own signal handlers kill workerd and exit at once: the tool's guard (if any) takes over
+    takeOverSignals();
     const [url, proxy] = await Promise.all([userWorkerUrl, worker.url]);
     return { url, proxyUrl: proxy.origin, dispose };
   } catch (err) {

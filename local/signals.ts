@@ -25,6 +25,17 @@ export interface ShutdownGuard {
   dispose(): void;
 }
 
+/** The guard installed by {@link guardShutdown} and not yet disposed, if any (one per process). */
+let active: ShutdownGuard | undefined;
+
+/**
+ * Hands the shutdown signals to the installed guard ({@link ShutdownGuard.takeOver}); does nothing when no guard
+ * is installed (e.g. in tests). local-worker.ts calls it once workerd runs, after wrangler installed its handlers.
+ */
+export function takeOverSignals(): void {
+  active?.takeOver();
+}
+
 /**
  * Installs one handler for {@link SHUTDOWN_SIGNALS}: the first signal calls `onFirst` (start the cleanup); a repeat
  * within {@link SIGNAL_REPEAT_MS} is ignored (the same keypress relayed twice); a later one calls `onGiveUp` (exit
@@ -42,7 +53,7 @@ export function guardShutdown(onFirst: (signal: NodeJS.Signals) => void, onGiveU
     if (now() - firstAt > SIGNAL_REPEAT_MS) onGiveUp();
   };
   for (const name of SHUTDOWN_SIGNALS) process.on(name, handler);
-  return {
+  const guard: ShutdownGuard = {
     takeOver() {
       for (const name of SHUTDOWN_SIGNALS) {
         for (const listener of process.listeners(name)) if (listener !== handler) process.removeListener(name, listener);
@@ -50,6 +61,9 @@ export function guardShutdown(onFirst: (signal: NodeJS.Signals) => void, onGiveU
     },
     dispose() {
       for (const name of SHUTDOWN_SIGNALS) process.removeListener(name, handler);
+      if (active === guard) active = undefined;
     },
   };
+  active = guard;
+  return guard;
 }

@@ -75,7 +75,6 @@ export async function runBench(
   say("starting the local stack and the worker (workerd)…");
   const engine = await startEngine({ verbose: options.verbose, viaProxy: s.viaProxy, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
   onEngine(engine);
-  releaseSignals();
   const runs: RunResult[] = [];
   let load: LoadResult | null = null;
   let messageSize: MessageSizeResult[] = [];
@@ -237,12 +236,6 @@ function describe(r: RunResult, fmt: (ms: number) => string): string {
   return `${who} ${r.outcome.padEnd(9)} makespan ${fmt(r.makespanMs).padStart(8)}  /CP ${r.ratio?.toFixed(3)}  /expected ${r.overExpected?.toFixed(3)} (${fmt(r.expectedMs)})  hop p50 ${Math.round(hop?.p50 ?? 0)} p95 ${Math.round(hop?.p95 ?? 0)} max ${Math.round(hop?.max ?? 0)} ms${r.inNodeOverhead?.p50 != null ? ` in-node p50 ${Math.round(r.inNodeOverhead.p50)} ms` : ""}${r.perNode ? `  ${r.perNode.qstashMessages?.toFixed(2)} msg/node ${r.perNode.redisCommands?.toFixed(1)} redis cmd/node` : ""}${r.cpu ? `  cpu busy ${r.cpu.busyPct}% steal ${r.cpu.stealPct}%` : ""}${r.samples ? `  median of ${r.samples.filter((x) => x.counted !== false).length}: ${r.samples.map((x) => `${x.makespanMs === null ? "–" : fmt(x.makespanMs)}${x.counted === false ? ` (steal ${x.stealPct}%, not counted)` : ""}`).join(" / ")}` : ""}`;
 }
 
-/**
- * Drops wrangler's own signal handlers once the worker runs (they kill workerd and exit at once, which would skip
- * the key cleanup); set by `main`, a no-op when `runBench` is called from elsewhere.
- */
-let releaseSignals: () => void = () => undefined;
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   let options: BenchOptions;
@@ -263,7 +256,7 @@ async function main(): Promise<void> {
   }
   let active: EngineHarness | undefined;
   // the first Ctrl-C stops the worker and the stack and deletes the bench's keys; a second one pressed later quits
-  const guard = guardShutdown(
+  guardShutdown(
     () => {
       process.stderr.write("\ninterrupted: stopping the worker and the stack, deleting the bench's keys (Ctrl-C again to quit at once)\n");
       const closing = active ? active.close() : Promise.resolve();
@@ -271,7 +264,6 @@ async function main(): Promise<void> {
     },
     () => process.exit(EXIT.interrupted),
   );
-  releaseSignals = () => guard.takeOver();
   const code = await runBench(options, argv, (line = "") => void process.stdout.write(`${line}\n`), (e) => (active = e));
   // wrangler can leave handles behind after dispose(): exit explicitly.
   process.exit(code);

@@ -76,7 +76,7 @@ export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; 
   let dispose: (() => Promise<void>) | undefined;
   try {
     const worker = await startLocalWorker({
-      bindings: workerBindings(stack, null, { KEY_PREFIX: prefix, MAX_WORKFLOW_NODES: String(BENCH_MAX_NODES) }),
+      bindings: workerBindings(stack, { KEY_PREFIX: prefix, MAX_WORKFLOW_NODES: String(BENCH_MAX_NODES) }),
       logLevel: opts.verbose ? "log" : "error",
     });
     dispose = worker.dispose;

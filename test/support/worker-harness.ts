@@ -46,7 +46,7 @@ export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<s
   const prefix = `test-e2e-${Math.random().toString(36).slice(2, 10)}`;
   let worker;
   try {
-    worker = await startLocalWorker({ bindings: workerBindings(stack, null, { KEY_PREFIX: prefix, ...opts.vars }), logLevel: "warn" });
+    worker = await startLocalWorker({ bindings: workerBindings(stack, { KEY_PREFIX: prefix, ...opts.vars }), logLevel: "warn" });
   } catch (err) {
     await stack.close();
     throw err;

@@ -38,7 +38,6 @@ describe("demo helpers", () => {
         qstashToken: "qtok",
         signingKeys: { current: "sig_a", next: "sig_b" },
       },
-      "http://127.0.0.1:4003",
       { SIMULATED_LATENCY_MS: "250" },
     );
     expect(bindings).toEqual({
@@ -48,7 +47,6 @@ describe("demo helpers", () => {
       QSTASH_TOKEN: { type: "plain_text", value: "qtok" },
       QSTASH_CURRENT_SIGNING_KEY: { type: "plain_text", value: "sig_a" },
       QSTASH_NEXT_SIGNING_KEY: { type: "plain_text", value: "sig_b" },
-      PUBLIC_URL: { type: "plain_text", value: "http://127.0.0.1:4003" },
       SIMULATED_LATENCY_MS: { type: "plain_text", value: "250" },
     });
   });
