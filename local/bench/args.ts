@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../project-root.js";
+import { UNLIMITED_CONCURRENCY } from "./workflow.js";
 import { ALL_WORKLOADS, FULL_SETTINGS, QUICK_SETTINGS, REPEAT_MAX_EXPECTED_MS, type BenchSettings } from "./plan.js";
 
 /** Where results go by default: `bench/results/` in the project (whatever the current directory). */
@@ -99,23 +100,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean)
-      .map((s) => {
-        const n = positive("--concurrency", s);
-        if (!Number.isInteger(n) || n > 1000) throw new UsageError(`--concurrency values must be integers in 1..1000, got ${s}`);
-        return n;
-      });
+      .map((s) => integerFlag("--concurrency", s, 1, UNLIMITED_CONCURRENCY));
   }
-  if (values["load-runs"] !== undefined) {
-    const n = Number(values["load-runs"]);
-    if (!(Number.isInteger(n) && n >= 0)) throw new UsageError(`--load-runs must be an integer >= 0, got ${values["load-runs"]}`);
-    settings.loadRuns = n;
-  }
+  if (values["load-runs"] !== undefined) settings.loadRuns = integerFlag("--load-runs", values["load-runs"], 0, Number.MAX_SAFE_INTEGER);
   if (values["load-latency-ms"] !== undefined) settings.loadLatencyMs = positive("--load-latency-ms", values["load-latency-ms"]);
-  if (values.repeats !== undefined) {
-    const n = Number(values.repeats);
-    if (!(Number.isInteger(n) && n >= 1 && n <= 15)) throw new UsageError(`--repeats must be an integer in 1..15, got ${values.repeats}`);
-    settings.repeats = n;
-  }
+  if (values.repeats !== undefined) settings.repeats = integerFlag("--repeats", values.repeats, 1, MAX_REPEATS);
   if (values["no-peer"]) settings.peer = false;
   if (values["via-proxy"]) settings.viaProxy = true;
   if (values["no-message-size"]) settings.messageSizes = [];
@@ -127,6 +116,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     help: Boolean(values.help),
     render: values.render ?? null,
   };
+}
+
+/** Most measurements `--repeats` may ask for per eager run. */
+const MAX_REPEATS = 15;
+
+function integerFlag(flag: string, raw: string, min: number, max: number): number {
+  const n = Number(raw.trim());
+  if (!(Number.isInteger(n) && n >= min && n <= max)) {
+    throw new UsageError(`${flag} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? "" : max}, got "${raw}"`);
+  }
+  return n;
 }
 
 function positive(flag: string, raw: string): number {

@@ -20,12 +20,12 @@ import { runLoadTest } from "./load-test.js";
 import { gitRevision, machineFacts, packageVersions } from "./machine.js";
 import { runMessageSizes } from "./message-size.js";
 import { measurePeerRun } from "./peer-run.js";
-import { isFullRun, planRuns, prepareWorkload, REPEAT_MAX_EXPECTED_MS, type PlannedRun, type PreparedWorkload } from "./plan.js";
+import { isFullRun, planRuns, prepareWorkload, type PlannedRun, type PreparedWorkload } from "./plan.js";
 import { rerenderReport, writeReport } from "./report.js";
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type LoadResult, type MessageSizeResult, type RunResult } from "./results.js";
 import { concurrencyTable, costTable, makespanTable, overheadTable, renderText } from "./table.js";
 import { UNLIMITED_CONCURRENCY, workloadWorkflow, type RunMode } from "./workflow.js";
-import { medianRun, wantsAnotherSample } from "./repeats.js";
+import { countedSamples, medianRun, wantsAnotherSample } from "./repeats.js";
 import { REAL_WORKLOAD_STEMS, readWorkload, reviewAllWorkload, shortName, type Workload } from "./workloads.js";
 import { guardShutdown } from "../signals.js";
 
@@ -199,13 +199,12 @@ async function executePlanned(engine: EngineHarness, p: PreparedWorkload, plan: 
     expectedMs: plan.expectedMs,
   };
   if (plan.skip !== undefined) return { ...base, ...emptyFigures(), outcome: "not-run", reason: plan.skip };
-  const repeatable = plan.executor === "agent-dag" && plan.mode === "eager" && plan.expectedMs <= REPEAT_MAX_EXPECTED_MS;
   const measured: RunResult[] = [];
   do {
     const cpuBefore = readCpuTimes();
     const result = await measurePlanned(engine, p, plan);
     measured.push({ ...result, cpu: cpuShare(cpuBefore, readCpuTimes()) });
-  } while (repeatable && wantsAnotherSample(measured, repeats));
+  } while (plan.repeatable && wantsAnotherSample(measured, repeats));
   return medianRun(measured);
 }
 
@@ -233,7 +232,20 @@ function describe(r: RunResult, fmt: (ms: number) => string): string {
   if (r.outcome === "not-run") return `${who} ${r.reason ?? "not run"}`;
   if (r.makespanMs === null) return `${who} ${r.outcome}${r.reason ? `: ${r.reason}` : ""}`;
   const hop = r.hop?.dependent;
-  return `${who} ${r.outcome.padEnd(9)} makespan ${fmt(r.makespanMs).padStart(8)}  /CP ${r.ratio?.toFixed(3)}  /expected ${r.overExpected?.toFixed(3)} (${fmt(r.expectedMs)})  hop p50 ${Math.round(hop?.p50 ?? 0)} p95 ${Math.round(hop?.p95 ?? 0)} max ${Math.round(hop?.max ?? 0)} ms${r.inNodeOverhead?.p50 != null ? ` in-node p50 ${Math.round(r.inNodeOverhead.p50)} ms` : ""}${r.perNode ? `  ${r.perNode.qstashMessages?.toFixed(2)} msg/node ${r.perNode.redisCommands?.toFixed(1)} redis cmd/node` : ""}${r.cpu ? `  cpu busy ${r.cpu.busyPct}% steal ${r.cpu.stealPct}%` : ""}${r.samples ? `  median of ${r.samples.filter((x) => x.counted !== false).length}: ${r.samples.map((x) => `${x.makespanMs === null ? "–" : fmt(x.makespanMs)}${x.counted === false ? ` (steal ${x.stealPct}%, not counted)` : ""}`).join(" / ")}` : ""}`;
+  const parts = [
+    `${who} ${r.outcome.padEnd(9)} makespan ${fmt(r.makespanMs).padStart(8)}`,
+    ` /CP ${r.ratio?.toFixed(3)}`,
+    ` /expected ${r.overExpected?.toFixed(3)} (${fmt(r.expectedMs)})`,
+    ` hop p50 ${Math.round(hop?.p50 ?? 0)} p95 ${Math.round(hop?.p95 ?? 0)} max ${Math.round(hop?.max ?? 0)} ms`,
+  ];
+  if (r.inNodeOverhead?.p50 != null) parts.push(`in-node p50 ${Math.round(r.inNodeOverhead.p50)} ms`);
+  if (r.perNode) parts.push(` ${r.perNode.qstashMessages?.toFixed(2)} msg/node ${r.perNode.redisCommands?.toFixed(1)} redis cmd/node`);
+  if (r.cpu) parts.push(` cpu busy ${r.cpu.busyPct}% steal ${r.cpu.stealPct}%`);
+  if (r.samples) {
+    const each = r.samples.map((x) => `${x.makespanMs === null ? "–" : fmt(x.makespanMs)}${x.counted ? "" : ` (steal ${x.stealPct}%, not counted)`}`);
+    parts.push(` median of ${countedSamples(r).length}: ${each.join(" / ")}`);
+  }
+  return parts.join(" ");
 }
 
 async function main(): Promise<void> {
@@ -272,7 +284,7 @@ async function main(): Promise<void> {
 /** Review-all and viralrecon at 1 s critical paths, run once each and thrown away. @returns what ran, for the log. */
 async function warmUp(engine: EngineHarness): Promise<string> {
   const done: string[] = [];
-  for (const workload of [reviewAllWorkload(), readWorkload("viralrecon-dirt02-001")]) {
+  for (const workload of [reviewAllWorkload(), loadWorkload("viralrecon")]) {
     const p = prepareWorkload(workload, WARM_UP_CRITICAL_PATH_MS, []);
     const runId = await engine.startRun({ workflow: workloadWorkflow(workload, { scaleMsPerSecond: p.scaleMsPerSecond, name: "bench-warm-up" }), input: {} });
     const { views } = await engine.waitForRuns([runId], 60_000);

@@ -3,6 +3,7 @@
  * critical path lasts `criticalPathTargetMs`), the reference schedules, and the list of runs with the ones that
  * would exceed the per-run budget marked "not run" with how long they would take. Pure.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { CompiledDag } from "../../shared/dag/compile.js";
 import { NODE_LIMIT_CEILING } from "../../shared/schema/workflow.js";
 
@@ -100,8 +101,7 @@ export const QUICK_SETTINGS: BenchSettings = {
  * subset or another scale still writes its own `<stamp>.*` files.
  */
 export function isFullRun(settings: BenchSettings): boolean {
-  const fields = (x: BenchSettings) => [x.quick, x.workloads, x.criticalPathTargetMs, x.runBudgetMs, x.concurrencyLimits, x.peer, x.loadRuns, x.loadLatencyMs, x.messageSizes, x.repeats, x.viaProxy];
-  return JSON.stringify(fields(settings)) === JSON.stringify(fields(FULL_SETTINGS));
+  return isDeepStrictEqual(settings, FULL_SETTINGS);
 }
 
 /** A workload ready to run: its scale (simulated ms per recorded second), its scaled DAG and reference figures. */
@@ -161,6 +161,8 @@ export interface PlannedRun {
   concurrency: number;
   /** The reference schedule for this run, ms. */
   expectedMs: number;
+  /** Measured more than once (`--repeats`): eager agent-dag runs whose reference is ≤ {@link REPEAT_MAX_EXPECTED_MS}. */
+  repeatable: boolean;
   skip?: string;
 }
 
@@ -175,9 +177,12 @@ export function planRuns(p: PreparedWorkload, settings: Pick<BenchSettings, "run
   const name = s.name;
   const over = (ms: number) =>
     ms > settings.runBudgetMs ? `not run (would take ${Math.round(ms / 1000)} s; budget ${Math.round(settings.runBudgetMs / 1000)} s)` : undefined;
-  const run = (r: Omit<PlannedRun, "skip">, skip?: string): PlannedRun => (skip === undefined ? r : { ...r, skip });
+  const run = (fields: Omit<PlannedRun, "skip" | "repeatable">, skip?: string): PlannedRun => {
+    const r = { ...fields, repeatable: fields.executor === "agent-dag" && fields.mode === "eager" && fields.expectedMs <= REPEAT_MAX_EXPECTED_MS };
+    return skip === undefined ? r : { ...r, skip };
+  };
   const tooBig = s.nodes > BENCH_MAX_NODES ? `not run (${s.nodes} nodes; a workflow holds at most ${BENCH_MAX_NODES})` : undefined;
-  const engine = (r: Omit<PlannedRun, "skip">, skip?: string) => run(r, tooBig ?? skip);
+  const engine = (r: Omit<PlannedRun, "skip" | "repeatable">, skip?: string) => run(r, tooBig ?? skip);
   const runs: PlannedRun[] = [
     engine({ scenario: "makespan", workload: name, executor: "agent-dag", mode: "eager", concurrency: UNLIMITED_CONCURRENCY, expectedMs: s.criticalPathMs }),
     engine({ scenario: "makespan", workload: name, executor: "agent-dag", mode: "levels", concurrency: UNLIMITED_CONCURRENCY, expectedMs: s.levelBarrierMs }),

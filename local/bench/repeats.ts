@@ -8,13 +8,13 @@
 import type { RunResult } from "./results.js";
 
 /** A sample with more CPU steal than this (percent of machine time during the run) is not counted. */
-export const MAX_QUIET_STEAL_PCT = 5;
+const MAX_QUIET_STEAL_PCT = 5;
 
 /** Most extra measurements taken to replace samples that were not counted. */
 export const MAX_EXTRA_SAMPLES = 3;
 
 /** True when a measurement ran on a quiet machine: steal at most {@link MAX_QUIET_STEAL_PCT}, or not readable. */
-export function isQuiet(r: Pick<RunResult, "cpu">): boolean {
+function isQuiet(r: Pick<RunResult, "cpu">): boolean {
   return (r.cpu?.stealPct ?? 0) <= MAX_QUIET_STEAL_PCT;
 }
 
@@ -26,6 +26,11 @@ export function wantsAnotherSample(measured: readonly RunResult[], wanted: numbe
   if (measured.some((r) => r.outcome !== "completed")) return false;
   if (measured.length >= wanted + MAX_EXTRA_SAMPLES) return false;
   return measured.filter(isQuiet).length < wanted;
+}
+
+/** The samples of a repeated run that were counted (none for a run measured once). */
+export function countedSamples(r: Pick<RunResult, "samples">): NonNullable<RunResult["samples"]> {
+  return (r.samples ?? []).filter((x) => x.counted);
 }
 
 /**

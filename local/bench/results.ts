@@ -58,7 +58,7 @@ export const hopSchema = z.strictObject({ all: summarySchema, dependent: summary
 export const EXECUTORS = ["agent-dag", "langgraph"] as const;
 
 /** Busy and steal shares of the machine's CPU time, percent (cpu-time.ts). */
-export const cpuShareSchema = z.strictObject({ busyPct: num, stealPct: num });
+const cpuShareSchema = z.strictObject({ busyPct: num, stealPct: num });
 
 /** What happened to a planned run. `not-run` carries the reason (e.g. "would take 412 s"). */
 export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run"] as const;
@@ -74,8 +74,9 @@ export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run
  *   the engine's work inside a node (claim, loading the run and inputs, routing, storing the output);
  * - `cpu`: the machine's busy and steal shares during the run, percent (cpu-time.ts; absent in older files);
  * - `samples`: when the run was measured several times (`--repeats`), every measurement's makespan (ms), CPU
- *   steal (%) and whether it was counted (steal ≤ 5%, repeats.ts), in order; the figures above are those of the
- *   counted measurement with the median makespan.
+ *   steal (%) and whether it was counted (steal ≤ 5%; all are counted when none was that quiet: repeats.ts), in
+ *   order; the figures above are those of the counted measurement with the median makespan, or of the failed
+ *   measurement when one failed (a failure is reported as it is).
  */
 export const runResultSchema = z.strictObject({
   scenario: z.enum(["makespan", "concurrency"]),
@@ -101,7 +102,7 @@ export const runResultSchema = z.strictObject({
   stats: stackStatsSchema.nullable(),
   perNode: perNodeCostSchema.nullable(),
   cpu: cpuShareSchema.nullable().optional(),
-  samples: z.array(z.strictObject({ makespanMs: nullableNum, stealPct: nullableNum, counted: z.boolean().optional() })).optional(),
+  samples: z.array(z.strictObject({ makespanMs: nullableNum, stealPct: nullableNum, counted: z.boolean() })).optional(),
 });
 
 /** A workload's shape and the reference schedules at the scale it ran with (scaled figures in ms). */

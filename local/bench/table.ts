@@ -3,6 +3,7 @@
  * the README's Performance section. Pure.
  */
 import type { BenchResults, RunResult } from "./results.js";
+import { countedSamples } from "./repeats.js";
 
 /** A table: a header row and body rows of equal length (cells are already formatted strings). */
 export interface Table {
@@ -61,6 +62,8 @@ export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">)
   };
 }
 
+const OVERHEAD_HEADER = ["workload", "CP nodes", "hop p50", "hop p95", "hop max", "hop mean", "in-node p50", "in-node p95", "(makespan−CP)/CP nodes", "measured CP", "makespan/measured CP", "CPU steal %"];
+
 /**
  * Where eager's time beyond the critical path goes, per workload (concurrency unlimited): the per-hop overhead of
  * dependency hops (node start − last dependency's finish: p50, p95, max, mean), the engine's time inside a node
@@ -70,7 +73,7 @@ export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">)
 export function overheadTable(results: Pick<BenchResults, "workloads" | "runs">): Table {
   const rows = results.workloads.map((w) => {
     const r = find(results.runs, w.name, (x) => x.scenario === "makespan" && x.executor === "agent-dag" && x.mode === "eager");
-    if (!r || r.outcome !== "completed") return [w.name, String(w.criticalPathHops), r?.reason ?? r?.outcome ?? "–", "", "", "", "", "", "", "", "", ""];
+    if (!r || r.outcome !== "completed") return [w.name, String(w.criticalPathHops), r?.reason ?? r?.outcome ?? "–", ...Array<string>(OVERHEAD_HEADER.length - 3).fill("")];
     const h = r.hop?.dependent;
     return [
       w.name,
@@ -89,7 +92,7 @@ export function overheadTable(results: Pick<BenchResults, "workloads" | "runs">)
   });
   return {
     title: "Eager overhead per node, ms (concurrency unlimited)",
-    header: ["workload", "CP nodes", "hop p50", "hop p95", "hop max", "hop mean", "in-node p50", "in-node p95", "(makespan−CP)/CP nodes", "measured CP", "makespan/measured CP", "CPU steal %"],
+    header: OVERHEAD_HEADER,
     rows,
   };
 }
@@ -100,10 +103,10 @@ export function overheadTable(results: Pick<BenchResults, "workloads" | "runs">)
  */
 function sampleRange(r: RunResult): string {
   const samples = r.samples ?? [];
-  const ratio = (x: (typeof samples)[number]) => (x.makespanMs === null || !(r.expectedMs > 0) ? [] : [x.makespanMs / r.expectedMs]);
-  const counted = samples.filter((x) => x.counted !== false).flatMap(ratio);
+  const kept = countedSamples(r);
+  const counted = kept.flatMap((x) => (x.makespanMs === null || !(r.expectedMs > 0) ? [] : [x.makespanMs / r.expectedMs]));
   if (samples.length < 2 || counted.length === 0) return "–";
-  const dropped = samples.length - samples.filter((x) => x.counted !== false).length;
+  const dropped = samples.length - kept.length;
   return `${f2(Math.min(...counted))}–${f2(Math.max(...counted))}${dropped > 0 ? ` (+${dropped} not counted: steal)` : ""}`;
 }
 

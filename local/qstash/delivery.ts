@@ -36,7 +36,7 @@ export function isNonRetryable(o: AttemptOutcome): boolean {
 
 /** Idle time after which a kept-alive connection to a destination is closed, ms (shorter than workerd's and Node's
  * own server keep-alive timeouts of 5 s, so the emulator is not the side that reuses a socket the server closed). */
-export const IDLE_SOCKET_MS = 4_000;
+const IDLE_SOCKET_MS = 4_000;
 
 /** Connections are kept alive and reused across attempts, as an HTTP client such as QStash's does. */
 const agents = {

@@ -20,13 +20,6 @@ export const QSTASH_USER_AGENT = "Upstash-QStash";
 /** Longest single Node timer, in ms (2^31 - 1). */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Clears a pending timeout or immediate (no-op for undefined). */
-function clearTimer(timer: NodeJS.Timeout | NodeJS.Immediate | undefined): void {
-  if (timer === undefined) return;
-  if ("hasRef" in timer && "refresh" in timer) clearTimeout(timer);
-  else clearImmediate(timer as NodeJS.Immediate);
-}
-
 /** A new message id, `msg_` + 26 url-safe random characters. */
 export function newMessageId(): string {
   return `msg_${randomBytes(20).toString("base64url").slice(0, 26)}`;
@@ -47,8 +40,8 @@ export interface SchedulerDeps {
 
 interface Entry {
   rec: MessageRecord;
-  /** Pending timer until notBefore / the next retry (an immediate when the time has come already). */
-  timer?: NodeJS.Timeout | NodeJS.Immediate;
+  /** Cancels the pending wait until notBefore / the next retry (a timeout, or an immediate when it is due). */
+  cancelTimer?: () => void;
   /** Flow-control key whose waitlist holds this entry. */
   waitingKey?: string;
   /** Set while an attempt is in flight. */
@@ -102,8 +95,8 @@ export class Scheduler {
     const entry = this.#entries.get(id);
     if (!entry || entry.cancelled) return false;
     entry.cancelled = true;
-    clearTimer(entry.timer);
-    entry.timer = undefined;
+    entry.cancelTimer?.();
+    entry.cancelTimer = undefined;
     if (entry.waitingKey) this.deps.flow.remove(entry.waitingKey, id);
     entry.waitingKey = undefined;
     if (!entry.inFlight) this.#finish(entry, "CANCELLED");
@@ -133,7 +126,7 @@ export class Scheduler {
   /** Stops everything: clears timers, aborts in-flight attempts, forgets all messages, resolves idle waiters. */
   close(): void {
     this.#shutdown.abort();
-    for (const e of this.#entries.values()) clearTimer(e.timer);
+    for (const e of this.#entries.values()) e.cancelTimer?.();
     this.#entries.clear();
     this.deps.flow.close();
     this.#resolveIdle();
@@ -143,15 +136,22 @@ export class Scheduler {
     const wait = Math.max(0, at - Date.now());
     // setTimeout fires at once beyond 2^31-1 ms (~24.8 days); longer delays (QStash allows up to a year) hop.
     if (wait > MAX_TIMER_MS) {
-      entry.timer = setTimeout(() => this.#schedule(entry, at), MAX_TIMER_MS);
+      const t = setTimeout(() => this.#schedule(entry, at), MAX_TIMER_MS);
+      entry.cancelTimer = () => clearTimeout(t);
       return;
     }
     // setTimeout(fn, 0) waits at least 1 ms in Node; a message that is due goes on the next turn of the loop
-    entry.timer = wait === 0 ? setImmediate(() => this.#ready(entry)) : setTimeout(() => this.#ready(entry), wait);
+    if (wait === 0) {
+      const i = setImmediate(() => this.#ready(entry));
+      entry.cancelTimer = () => clearImmediate(i);
+    } else {
+      const t = setTimeout(() => this.#ready(entry), wait);
+      entry.cancelTimer = () => clearTimeout(t);
+    }
   }
 
   #ready(entry: Entry): void {
-    entry.timer = undefined;
+    entry.cancelTimer = undefined;
     if (entry.cancelled || this.#shutdown.signal.aborted) return;
     const fc = entry.rec.kind === "message" ? entry.rec.flowControl : undefined;
     if (!fc) {

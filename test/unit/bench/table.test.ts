@@ -29,7 +29,7 @@ describe("tables", () => {
   it("shows the range of a repeated run's samples against its reference schedule", () => {
     const rep = sampleResults();
     const i = rep.runs.findIndex((x) => x.scenario === "concurrency");
-    rep.runs[i] = { ...rep.runs[i]!, samples: [{ makespanMs: 2860, stealPct: 1 }, { makespanMs: 2700, stealPct: 2 }, { makespanMs: 2652, stealPct: null }] };
+    rep.runs[i] = { ...rep.runs[i]!, samples: [{ makespanMs: 2860, stealPct: 1, counted: true }, { makespanMs: 2700, stealPct: 2, counted: true }, { makespanMs: 2652, stealPct: null, counted: true }] };
     expect(concurrencyTable(rep).rows[0]!.slice(4)).toEqual(["1.04", "1.02–1.10"]);
     rep.runs[i] = { ...rep.runs[i]!, samples: [{ makespanMs: 3900, stealPct: 30, counted: false }, { makespanMs: 2700, stealPct: 2, counted: true }, { makespanMs: 2652, stealPct: 0, counted: true }] };
     expect(concurrencyTable(rep).rows[0]!.slice(4)).toEqual(["1.04", "1.02–1.04 (+1 not counted: steal)"]);
