@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { advance, errorMessage, fail } from "../shared/engine/advance.js";
 import { executeNode } from "../shared/engine/execute-node.js";
-import { problem, ProblemError, problemResponse } from "../shared/errors/problem.js";
+import { problem, problemResponse } from "../shared/errors/problem.js";
 import { isPermanentBlobError } from "../shared/blobs/blob-errors.js";
 import { ProviderError } from "../shared/providers/provider.js";
 import { base64ToText, executeMessageSchema, qstashCallbackSchema } from "../shared/schema/qstash-callback.js";
@@ -16,13 +16,9 @@ export const internalRoutes = new Hono<AppEnv>();
 
 internalRoutes.use("*", qstashSignature());
 
-function nonRetryableProblem(detail: string) {
-  return problem("non-retryable", detail);
-}
-
 /** Answer QStash must not retry: 489 + `Upstash-NonRetryable-Error: true` (upstash-protocols.md B5). */
 function nonRetryable(detail: string): Response {
-  return problemResponse(nonRetryableProblem(detail), { "Upstash-NonRetryable-Error": "true" });
+  return problemResponse(problem("non-retryable", detail), { "Upstash-NonRetryable-Error": "true" });
 }
 
 function parseJson(text: string): unknown {
@@ -57,32 +53,25 @@ internalRoutes.post("/execute", async (c) => {
   }
 });
 
-/** Parses a callback body; a body that is not one can never become valid, so QStash must not retry it. */
+/**
+ * Parses a callback body, or answers the non-retryable response: a body that is not a callback can never become
+ * valid, so QStash must not retry it.
+ */
 function parseCallback(text: string) {
   const cb = qstashCallbackSchema.safeParse(parseJson(text));
-  if (!cb.success) throw new ProblemError(nonRetryableProblem("callback body is not a QStash callback"));
+  if (!cb.success) return nonRetryable("callback body is not a QStash callback");
   let source;
   try {
     source = executeMessageSchema.safeParse(parseJson(base64ToText(cb.data.sourceBody)));
   } catch {
     source = undefined;
   }
-  if (!source?.success) throw new ProblemError(nonRetryableProblem("callback sourceBody is not an execute message"));
+  if (!source?.success) return nonRetryable("callback sourceBody is not an execute message");
   return { cb: cb.data, ...source.data, body: cb.data.body ? base64ToText(cb.data.body) : "" };
 }
 
-/** Parses a callback or answers the non-retryable response (a malformed body can never become valid). */
-function callbackOrAnswer(text: string): ReturnType<typeof parseCallback> | Response {
-  try {
-    return parseCallback(text);
-  } catch (err) {
-    if (err instanceof ProblemError) return nonRetryable(err.problem.detail);
-    throw err;
-  }
-}
-
 internalRoutes.post("/callback", async (c) => {
-  const parsed = callbackOrAnswer(c.get("rawBody"));
+  const parsed = parseCallback(c.get("rawBody"));
   if (parsed instanceof Response) return parsed;
   const { cb, runId, nodeId, body } = parsed;
   const outcome = await advance(c.get("services").engine, {
@@ -98,7 +87,7 @@ internalRoutes.post("/callback", async (c) => {
 });
 
 internalRoutes.post("/failure", async (c) => {
-  const parsed = callbackOrAnswer(c.get("rawBody"));
+  const parsed = parseCallback(c.get("rawBody"));
   if (parsed instanceof Response) return parsed;
   const { cb, runId, nodeId, body } = parsed;
   const outcome = await fail(c.get("services").engine, runId, nodeId, errorMessage({ status: cb.status, body }));

@@ -1,4 +1,4 @@
-import { renderTemplate, templateRefs } from "../dag/template.js";
+import { renderTemplate } from "../dag/template.js";
 import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { Engine } from "./engine.js";
@@ -62,8 +62,8 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   if (!run) return { kind: "skipped", reason: "run-missing" };
   const { frozen, dag } = run;
   const node = run.nodes.get(nodeId);
-  if (!node) return { kind: "skipped", reason: "unknown-node" };
-  const reads = templateRefs(node.prompt);
+  const reads = run.reads.get(nodeId);
+  if (!node || !reads) return { kind: "skipped", reason: "unknown-node" };
   const upstream = reads.nodes;
   const policy = resolveCachePolicy(frozen.workflow, node);
   // issued in the same tick, the claim, the cache generations and the run input (only when the prompt reads it)

@@ -158,6 +158,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     throw new ProviderError("non-retryable", `provider "${decision.provider}" is not configured (config PROVIDERS)`);
   }
   let result: GenerateResult;
+  let usd: number;
   try {
     result = await llm.generate({
       runId: input.runId,
@@ -173,15 +174,10 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
       simulate: input.simulate,
       signal: input.signal,
     });
-  } catch (err) {
-    if (hold) await releaseHold(engine.budgets.store, hold);
-    throw err;
-  }
-  let usd: number;
-  try {
     // the answering model may be a dated id the table lacks: fall back to the model that was asked for
     usd = priceOrNull(price, result.model, result.usage) ?? price(model, result.usage);
   } catch (err) {
+    // neither an answer nor a price: the hold is released, nothing is settled
     if (hold) await releaseHold(engine.budgets.store, hold);
     throw err;
   }

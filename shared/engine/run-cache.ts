@@ -3,7 +3,8 @@ import { compileWorkflowDag } from "../dag/workflow-dag.js";
 import type { RunStore } from "../state/run-store.js";
 import type { WorkflowNode } from "../schema/workflow.js";
 import type { FrozenRun } from "../state/run-types.js";
-import { sharedContextRefs } from "./shared-context.js";
+import type { TemplateRefs } from "../dag/template.js";
+import { sharedContextRefs, templateReads } from "./shared-context.js";
 
 /** A run's frozen definition with what every delivery derives from it, computed once per isolate. */
 export interface LoadedRun {
@@ -11,6 +12,8 @@ export interface LoadedRun {
   dag: CompiledDag;
   /** The workflow's nodes by id. */
   nodes: ReadonlyMap<string, WorkflowNode>;
+  /** nodeId -> what its prompt template reads: run input paths and upstream node ids. */
+  reads: ReadonlyMap<string, TemplateRefs>;
   /** nodeId -> the upstream output it shares with siblings as a cacheable prefix (shared-context.ts). */
   sharedRefs: ReadonlyMap<string, string>;
 }
@@ -20,7 +23,8 @@ export interface LoadedRun {
  * @throws DagError for an invalid graph (cannot happen for a started run).
  */
 export function prepareRun(frozen: FrozenRun, dag: CompiledDag = compileWorkflowDag(frozen.workflow)): LoadedRun {
-  return { frozen, dag, nodes: new Map(frozen.workflow.nodes.map((n) => [n.id, n])), sharedRefs: sharedContextRefs(frozen.workflow) };
+  const reads = templateReads(frozen.workflow);
+  return { frozen, dag, nodes: new Map(frozen.workflow.nodes.map((n) => [n.id, n])), reads, sharedRefs: sharedContextRefs(frozen.workflow, reads) };
 }
 
 /** Most runs kept per isolate; the oldest is evicted first. */

@@ -1,4 +1,4 @@
-import { templateRefs } from "../dag/template.js";
+import { templateRefs, type TemplateRefs } from "../dag/template.js";
 import type { WorkflowDefinition } from "../schema/workflow.js";
 
 /**
@@ -8,11 +8,15 @@ import type { WorkflowDefinition } from "../schema/workflow.js";
  *
  * Rule: among the nodes a prompt template reads (`{{nodes.<id>.output}}`, in template order), the first whose
  * output at least two nodes of the workflow read.
+ * @param reads each node's template references when the caller has them (run-cache.ts), else parsed here.
  * @returns nodeId -> shared upstream id; nodes without one are absent.
  */
-export function sharedContextRefs(workflow: Pick<WorkflowDefinition, "nodes">): ReadonlyMap<string, string> {
+export function sharedContextRefs(
+  workflow: Pick<WorkflowDefinition, "nodes">,
+  reads: ReadonlyMap<string, TemplateRefs> = templateReads(workflow),
+): ReadonlyMap<string, string> {
   const readers = new Map<string, number>();
-  const refsOf = workflow.nodes.map((n) => [n.id, [...new Set(templateRefs(n.prompt).nodes)]] as const);
+  const refsOf = workflow.nodes.map((n) => [n.id, [...new Set(reads.get(n.id)?.nodes ?? [])]] as const);
   for (const [, refs] of refsOf) for (const r of refs) readers.set(r, (readers.get(r) ?? 0) + 1);
   const shared = new Map<string, string>();
   for (const [id, refs] of refsOf) {
@@ -20,6 +24,11 @@ export function sharedContextRefs(workflow: Pick<WorkflowDefinition, "nodes">): 
     if (ref) shared.set(id, ref);
   }
   return shared;
+}
+
+/** Every node's template references (`{{input…}}` paths and upstream node ids), by node id. */
+export function templateReads(workflow: Pick<WorkflowDefinition, "nodes">): ReadonlyMap<string, TemplateRefs> {
+  return new Map(workflow.nodes.map((n) => [n.id, templateRefs(n.prompt)]));
 }
 
 /** What replaces the shared output inside the prompt, so it is not sent twice. */

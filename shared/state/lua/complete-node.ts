@@ -36,9 +36,7 @@ local s = redis.call('HGET', K.status, node)
 if (not s) or is_terminal(s) or s == 'pending' or run_status ~= 'running' then
   local result = {0, run_status or 'missing'}
   if s == 'done' and run_status == 'running' then
-    for _, id in ipairs(csv(redis.call('HGET', K.took, node))) do
-      if redis.call('HGET', K.status, id) == 'queued' then result[#result + 1] = id end
-    end
+    for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
   end
   return result
 end

@@ -25,12 +25,8 @@ if run_status ~= 'running' or (not s) or is_terminal(s) then
   -- a duplicate failure callback re-offers what the first one took and may never have published
   local result = {0, run_status or 'missing', 0}
   if s == 'failed' and run_status == 'running' then
-    for _, id in ipairs(csv(redis.call('HGET', K.took, node))) do
-      if redis.call('HGET', K.status, id) == 'queued' then
-        result[#result + 1] = id
-        result[3] = result[3] + 1
-      end
-    end
+    for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
+    result[3] = #result - 3
   end
   return result
 end

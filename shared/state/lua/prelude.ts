@@ -26,6 +26,8 @@ export const PREFETCH_MESSAGES = 1;
  * - `take()`: moves the highest-priority ready nodes into `queued`, as many as the run's free slots
  *   (meta `concurrency` + {@link PREFETCH_MESSAGES} − `inflight`; QStash flow control keeps the running ones at
  *   `concurrency`), and returns them for dispatch: longest remaining path first;
+ * - `still_queued(node)`: the nodes the transition of `node` took for dispatch that are still `queued`, which a
+ *   duplicate callback offers again (the first may have died before publishing them);
  * - `keep_ttl()`: gives keys created after the start the run's remaining TTL (a run that never finishes still
  *   expires whole);
  * - `finish_if_done(now)`: once every node is terminal (done, failed or skipped) marks the run `completed` (or
@@ -83,6 +85,16 @@ local function take()
   end
   if #taken > 0 then redis.call('HINCRBY', K.meta, 'inflight', #taken) end
   return taken
+end
+
+-- the nodes that \`node\`'s transition took for dispatch and that are still queued (a duplicate callback offers
+-- them again: the first one may have died before publishing them)
+local function still_queued(node)
+  local ids = {}
+  for _, id in ipairs(csv(redis.call('HGET', K.took, node))) do
+    if redis.call('HGET', K.status, id) == 'queued' then ids[#ids + 1] = id end
+  end
+  return ids
 end
 
 local function level_done(node)
