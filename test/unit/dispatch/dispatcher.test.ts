@@ -33,11 +33,16 @@ describe("QStashDispatcher", () => {
           failureCallback: "https://w.example/internal/failure",
           retries: 2,
           timeout: 2,
-          deduplicationId: deduplicationId("run_1", "a", 7),
+          deduplicationId: "run_1.a.g7",
           flowControl: { key: flowControlKey("run_1"), parallelism: 4 },
         },
       ],
     ]);
+  });
+
+  it("gives a run re-created under the same id (another generation) new deduplication ids", () => {
+    expect(deduplicationId("run_1", "a", 7)).toBe("run_1.a.g7");
+    expect(deduplicationId("run_1", "a", 8)).not.toBe(deduplicationId("run_1", "a", 7));
   });
 
   it("orders by longest remaining path first and splits into batches of BATCH_SIZE", async () => {

@@ -30,6 +30,7 @@ describe("worker config", () => {
 
   it("takes MAX_WORKFLOW_NODES up to the schema's ceiling of 5,000, and names it when out of range", () => {
     expect(parseConfig({ ...base, MAX_WORKFLOW_NODES: "2000" }).maxNodes).toBe(2000);
+    expect(parseConfig({ ...base, MAX_WORKFLOW_NODES: "5000" }).maxNodes).toBe(5000);
     expect(() => parseConfig({ ...base, MAX_WORKFLOW_NODES: "5001" })).toThrow(/MAX_WORKFLOW_NODES/);
     expect(() => parseConfig({ ...base, MAX_WORKFLOW_NODES: "0" })).toThrow(/MAX_WORKFLOW_NODES/);
   });

@@ -11,7 +11,7 @@ const stack = {
 };
 
 describe("local worker", () => {
-  it("refuses a PUBLIC_URL binding before starting anything: the worker must take its origin from the request", async () => {
+  it("refuses a PUBLIC_URL binding: the worker must take its origin from the request", async () => {
     const bindings = workerBindings(stack, { PUBLIC_URL: "http://127.0.0.1:8787" });
     await expect(startLocalWorker({ bindings })).rejects.toThrow(/PUBLIC_URL must stay unset/);
   });

@@ -238,8 +238,13 @@ describe.each([
     it("keys created after the start expire with the run", async () => {
       const { runId } = await start({ a: [], b: ["a"] });
       await store.claimNode(runId, "a", "x:0", 1);
-      const ttl = Number(await redisOf(stack).pttl(store.keys(runId).lease));
-      expect(ttl).toBeGreaterThan(0);
+      const r = redisOf(stack);
+      const ttl = Number(await r.pttl(store.keys(runId).lease));
+      const metaTtl = Number(await r.pttl(store.keys(runId).meta));
+      // the run's active TTL (600 s), as the keys made at the start have it
+      expect(ttl).toBeGreaterThan(590_000);
+      expect(ttl).toBeLessThanOrEqual(600_000);
+      expect(Math.abs(ttl - metaTtl)).toBeLessThan(5_000);
     });
 
   });
