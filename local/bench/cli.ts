@@ -56,6 +56,8 @@ export async function runBench(
   const t0 = Date.now();
   const s = options.settings;
   const machineStart = machineFacts();
+  // the code measured is the tree at the start: edits made while the benchmark runs do not make it dirty
+  const git = gitRevision();
   const cpuStart = readCpuTimes();
   const fmt = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   say(`agent-dag bench${s.quick ? " --quick" : ""}: ${machineStart.cpus} CPUs (${machineStart.cpuModel}), ${Math.round(machineStart.memoryBytes / 2 ** 30)} GiB, ${machineStart.os}, Node ${machineStart.node}, load ${machineStart.loadAverage.join(" ")}`);
@@ -148,7 +150,7 @@ export async function runBench(
       cpu: cpuShare(cpuStart, readCpuTimes()),
     },
     versions: packageVersions(),
-    git: gitRevision(),
+    git,
     stack: { backend: engine.stack.backend, redisServer: engine.redisServer },
     settings: {
       criticalPathTargetMs: s.criticalPathTargetMs,
