@@ -26,6 +26,9 @@ async function destination(handler: (req: IncomingMessage, res: ServerResponse, 
   return { url: `http://127.0.0.1:${port}/internal/execute`, seen, connections: () => connections };
 }
 
+/** A handler that never answers (for timeouts and aborts). */
+const neverAnswers = (): void => undefined;
+
 const servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => closeServer(s)));
@@ -98,16 +101,12 @@ describe("QStash emulator delivery (sendAttempt)", () => {
   });
 
   it("gives up after the timeout when the destination does not answer", async () => {
-    const d = await destination(() => {
-      /* never answers */
-    });
+    const d = await destination(neverAnswers);
     expect(await sendAttempt(post(d.url, { timeoutMs: 100 }))).toEqual({ kind: "error", error: "timeout after 100 ms" });
   });
 
   it("stops when its signal aborts", async () => {
-    const d = await destination(() => {
-      /* never answers */
-    });
+    const d = await destination(neverAnswers);
     const ctrl = new AbortController();
     const pending = sendAttempt(post(d.url, { signal: ctrl.signal }));
     setTimeout(() => ctrl.abort(), 20);
