@@ -67,7 +67,13 @@ function parseCallback(text: string) {
     source = undefined;
   }
   if (!source?.success) return nonRetryable("callback sourceBody is not an execute message");
-  return { cb: cb.data, ...source.data, body: cb.data.body ? base64ToText(cb.data.body) : "" };
+  let body: string;
+  try {
+    body = base64ToText(cb.data.body);
+  } catch {
+    return nonRetryable("callback body is not base64");
+  }
+  return { cb: cb.data, ...source.data, body };
 }
 
 internalRoutes.post("/callback", async (c) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { base64ToBytes } from "../crypto/base64.js";
 
 /**
  * Body QStash posts to a callback or failure-callback URL (upstash-protocols.md B8): the destination's `status`,
@@ -26,9 +27,12 @@ export const executeMessageSchema = z.strictObject({
 });
 
 /**
- * Decodes standard base64 (RFC 4648 §4) into UTF-8 text.
- * @throws DOMException `InvalidCharacterError` when the input is not base64.
+ * Decodes base64 (RFC 4648 §4, or the URL-safe alphabet of §5; see shared/crypto/base64.ts) into UTF-8 text;
+ * malformed UTF-8 becomes U+FFFD.
+ * @throws TypeError `invalid base64` when the input is not base64.
  */
 export function base64ToText(b64: string): string {
-  return new TextDecoder().decode(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)));
+  return UTF8.decode(base64ToBytes(b64));
 }
+
+const UTF8 = new TextDecoder();

@@ -4,9 +4,15 @@
  * @param text any string; it is hashed as UTF-8 bytes.
  */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", UTF8.encode(text)));
+  let hex = "";
+  for (const b of digest) hex += HEX[b];
+  return hex;
 }
+
+const UTF8 = new TextEncoder();
+/** Two lowercase hex digits for each byte value 0..255. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 /**
  * JSON with object keys sorted at every depth, so that equal values always serialise to the same text (used for
