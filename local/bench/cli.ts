@@ -5,11 +5,13 @@
  * every scheduling mode (eager, levels, sequential) through the full local stack (worker in workerd, QStash
  * emulator, Upstash Redis REST over the real Redis), beside LangGraph.js running the same DAG in-process; then
  * eager with concurrency limits against the greedy list schedule, a load test of concurrent review-all runs, and
- * the cost per node with small and large outputs. Prints the tables and writes bench/results/<stamp>.{json,svg,md}.
+ * the cost per node with small and large outputs. Prints the tables and writes bench/results/<stamp>.{json,svg,md};
+ * a plain full run also writes latest.* and the generated tables of README.md.
  *
  * Exit status: 0 every run completed; 1 a run failed, timed out or errored, or the load test lost something; 3 with
  * `--strict` when a "done means" claim does not hold; 64 usage error; 130 interrupted.
  */
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { BENCH_USAGE, UsageError, parseBenchArgs, type BenchOptions } from "./args.js";
 import { checkClaims } from "./claims.js";
@@ -20,8 +22,9 @@ import { runLoadTest } from "./load-test.js";
 import { gitRevision, machineFacts, packageVersions } from "./machine.js";
 import { runMessageSizes } from "./message-size.js";
 import { measurePeerRun } from "./peer-run.js";
+import { describeCpuPerNode } from "./process-cpu.js";
 import { isFullRun, planRuns, prepareWorkload, type PlannedRun, type PreparedWorkload } from "./plan.js";
-import { rerenderReport, writeReport } from "./report.js";
+import { LATEST_JSON, rerenderReport, writeReadmeTables, writeReport } from "./report.js";
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type LoadResult, type MessageSizeResult, type RunResult } from "./results.js";
 import { concurrencyTable, costTable, makespanTable, overheadTable, renderText } from "./table.js";
 import { UNLIMITED_CONCURRENCY, workloadWorkflow, type RunMode } from "./workflow.js";
@@ -111,7 +114,7 @@ export async function runBench(
         timeoutMs: s.loadLatencyMs * 3 * s.loadRuns + 60_000,
       });
       say(
-        `  ${load.completed}/${load.runs} completed, ${load.failed} failed, ${load.unfinished} unfinished · ${load.nodesDone}/${load.nodesExpected} nodes in ${fmt(load.wallMs)} = ${load.nodeCompletionsPerSecond.toFixed(1)} node completions/s · hop p50 ${Math.round(load.hop.dependent.p50 ?? 0)} ms p95 ${Math.round(load.hop.dependent.p95 ?? 0)} ms · makespan p50 ${fmt(load.makespan.p50 ?? 0)} p95 ${fmt(load.makespan.p95 ?? 0)}`,
+        `  ${load.completed}/${load.runs} completed, ${load.failed} failed, ${load.unfinished} unfinished · ${load.nodesDone}/${load.nodesExpected} nodes in ${fmt(load.wallMs)} = ${load.nodeCompletionsPerSecond.toFixed(1)} node completions/s · hop p50 ${Math.round(load.hop.dependent.p50 ?? 0)} ms p95 ${Math.round(load.hop.dependent.p95 ?? 0)} ms · makespan p50 ${fmt(load.makespan.p50 ?? 0)} p95 ${fmt(load.makespan.p95 ?? 0)}${load.cpuMsPerNode ? ` · ${describeCpuPerNode(load.cpuMsPerNode)}` : ""}`,
       );
     }
     if (s.messageSizes.length > 0) {
@@ -180,6 +183,8 @@ export async function runBench(
   for (const c of claims) say(`  [${c.holds === null ? "not measured" : c.holds ? "holds" : "DOES NOT HOLD"}] ${c.claim}\n      ${c.detail}`);
   const stamp = `${results.date.slice(0, 19).replace("T", "-").replace(/:/g, "")}${s.quick ? "-quick" : ""}`;
   const written = writeReport(results, options.outDir, stamp, isFullRun(s));
+  // README quotes latest.json: a full run into the project's own results refreshes README's tables
+  if (isFullRun(s) && resolve(options.outDir) === dirname(LATEST_JSON)) written.push(writeReadmeTables(results));
   say();
   say(`wrote ${written.join(", ")} (${fmt(results.durationMs)})`);
 
@@ -243,6 +248,7 @@ function describe(r: RunResult, fmt: (ms: number) => string): string {
   if (r.inNodeOverhead?.p50 != null) parts.push(`in-node p50 ${Math.round(r.inNodeOverhead.p50)} ms`);
   if (r.perNode) parts.push(` ${r.perNode.qstashMessages?.toFixed(2)} msg/node ${r.perNode.redisCommands?.toFixed(1)} redis cmd/node`);
   if (r.cpu) parts.push(` cpu busy ${r.cpu.busyPct}% steal ${r.cpu.stealPct}%`);
+  if (r.cpuMsPerNode) parts.push(` ${describeCpuPerNode(r.cpuMsPerNode)}`);
   if (r.samples) {
     const each = r.samples.map((x) => `${x.makespanMs === null ? "–" : fmt(x.makespanMs)}${x.counted ? "" : ` (steal ${x.stealPct}%, not counted)`}`);
     parts.push(` median of ${countedSamples(r).length}: ${each.join(" / ")}`);

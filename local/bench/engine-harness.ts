@@ -14,6 +14,7 @@ import type { StackStats } from "../stats.js";
 import { startLocalWorker } from "../local-worker.js";
 import { workerBindings } from "../worker-bindings.js";
 import { BENCH_MAX_NODES } from "./plan.js";
+import { readProcessCpu, type ProcessCpu } from "./process-cpu.js";
 
 /** The API key of `[env.dev]` in wrangler.toml (`API_KEYS = "dev:dev-key,…"`). */
 export const DEV_API_KEY = "dev-key";
@@ -45,12 +46,14 @@ export interface EngineHarness {
    * Waits until the stack is idle (no QStash message queued, in flight or retrying), then until every run in
    * `runIds` is no longer `running` (polling), or until `timeoutMs` passes.
    * @returns the final views (runs still running at the deadline keep status `running`), whether it timed out, and
-   *   the stack's counters read the moment the stack went idle (before this call read any run view, so they hold
-   *   only the runs' own traffic).
+   *   the stack's counters and the processes' CPU time read the moment the stack went idle (before this call read
+   *   any run view, so they hold only the runs' own traffic).
    */
-  waitForRuns(runIds: readonly string[], timeoutMs: number): Promise<{ views: RunView[]; timedOut: boolean; idleStats: StackStats }>;
+  waitForRuns(runIds: readonly string[], timeoutMs: number): Promise<{ views: RunView[]; timedOut: boolean; idleStats: StackStats; idleCpu: ProcessCpu }>;
   /** The stack's counters now (see local/stats.ts). */
   stats(): StackStats;
+  /** CPU time so far of the worker's workerd processes, this process and the local Redis server (process-cpu.ts). */
+  processCpu(): ProcessCpu;
   /** Stops the worker and the stack and deletes this harness's keys (only when the store is the real Redis). */
   close(): Promise<void>;
 }
@@ -82,8 +85,8 @@ export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; 
     dispose = worker.dispose;
     // the run's base URL is the origin it was started from, so QStash then calls the same address
     const url = opts.viaProxy ? worker.proxyUrl : worker.url;
-    const redisServer = stack.backend === "redis" ? await redisVersion(redisUrl) : null;
-    return makeHarness(stack, url, prefix, redisServer, async () => {
+    const redis = stack.backend === "redis" ? await redisServerInfo(redisUrl) : { version: null, pid: null };
+    return makeHarness(stack, url, prefix, redis, async () => {
       await dispose?.();
       await stack.close();
       if (stack.backend === "redis") await deleteKeysWithPrefix(redisUrl, prefix);
@@ -95,7 +98,7 @@ export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; 
   }
 }
 
-function makeHarness(stack: LocalStack, url: string, prefix: string, redisServer: string | null, close: () => Promise<void>): EngineHarness {
+function makeHarness(stack: LocalStack, url: string, prefix: string, redis: { version: string | null; pid: number | null }, close: () => Promise<void>): EngineHarness {
   const headers = { authorization: `Bearer ${DEV_API_KEY}`, "content-type": "application/json" };
   const getRun = async (runId: string): Promise<RunView> => {
     const res = await fetch(`${url}/v1/runs/${runId}`, { headers });
@@ -107,7 +110,7 @@ function makeHarness(stack: LocalStack, url: string, prefix: string, redisServer
     stack,
     url,
     prefix,
-    redisServer,
+    redisServer: redis.version,
     async startRun(body) {
       const res = await fetch(`${url}/v1/runs`, { method: "POST", headers, body: JSON.stringify(body) });
       const text = await res.text();
@@ -124,29 +127,37 @@ function makeHarness(stack: LocalStack, url: string, prefix: string, redisServer
       ]);
       idleTimer.abort();
       const idleStats = stack.stats();
+      const idleCpu = readProcessCpu(redis.pid);
       const views = new Map<string, RunView>();
       for (;;) {
         const pending = runIds.filter((id) => views.get(id)?.status === undefined || views.get(id)!.status === "running");
         for (const view of await Promise.all(pending.map(getRun))) views.set(view.runId, view);
         const stillRunning = runIds.some((id) => views.get(id)!.status === "running");
-        if (!stillRunning) return { views: runIds.map((id) => views.get(id)!), timedOut: false, idleStats };
-        if (timedOutIdle || Date.now() >= deadline) return { views: runIds.map((id) => views.get(id)!), timedOut: true, idleStats };
+        if (!stillRunning) return { views: runIds.map((id) => views.get(id)!), timedOut: false, idleStats, idleCpu };
+        if (timedOutIdle || Date.now() >= deadline) return { views: runIds.map((id) => views.get(id)!), timedOut: true, idleStats, idleCpu };
         await sleep(POLL_MS);
       }
     },
     stats: () => stack.stats(),
+    processCpu: () => readProcessCpu(redis.pid),
     close: () => (closing ??= close()),
   };
 }
 
-async function redisVersion(redisUrl: string): Promise<string | null> {
+/**
+ * The Redis server's version and, when it listens on a loopback address (so it is a process of this machine), its
+ * pid, from `INFO server`; nulls where unreadable.
+ */
+async function redisServerInfo(redisUrl: string): Promise<{ version: string | null; pid: number | null }> {
   const redis = new IORedis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     const info = await redis.info("server");
-    return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? null;
+    const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+    const local = ["127.0.0.1", "localhost", "[::1]"].includes(new URL(redisUrl).hostname);
+    return { version: /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? null, pid: local && pid > 0 ? pid : null };
   } catch {
-    return null;
+    return { version: null, pid: null };
   } finally {
     redis.disconnect();
   }

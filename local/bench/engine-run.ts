@@ -6,6 +6,7 @@
 import type { CompiledDag } from "../../shared/dag/compile.js";
 import { statsDelta } from "../run-figures.js";
 import { perNodeCost } from "./cost.js";
+import { cpuPerNode } from "./process-cpu.js";
 import type { EngineHarness } from "./engine-harness.js";
 import { hopOverheads, inNodeOverheads } from "./hop-overhead.js";
 import { summarize } from "./percentiles.js";
@@ -49,13 +50,14 @@ export async function measureEngineRun(engine: EngineHarness, spec: EngineRunSpe
     expectedMs: spec.expectedMs,
   };
   const before = engine.stats();
+  const cpuBefore = engine.processCpu();
   let runId: string;
   try {
     runId = await engine.startRun({ workflow: spec.workflow, input: BENCH_INPUT });
   } catch (err) {
     return { ...base, ...emptyFigures(), outcome: "error", reason: err instanceof Error ? err.message : String(err) };
   }
-  const { views, timedOut, idleStats } = await engine.waitForRuns([runId], spec.timeoutMs);
+  const { views, timedOut, idleStats, idleCpu } = await engine.waitForRuns([runId], spec.timeoutMs);
   const view = views[0]!;
   const stats = statsDelta(before, idleStats);
   const outcome = timedOut ? "timeout" : view.status === "completed" ? "completed" : "failed";
@@ -79,6 +81,7 @@ export async function measureEngineRun(engine: EngineHarness, spec: EngineRunSpe
     attempts: view.totals.attempts,
     stats,
     perNode: perNodeCost(stats, view.totals.done),
+    cpuMsPerNode: cpuPerNode(cpuBefore, idleCpu, view.totals.done),
   };
 }
 

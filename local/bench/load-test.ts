@@ -5,6 +5,7 @@
  */
 import { statsDelta } from "../run-figures.js";
 import { perNodeCost } from "./cost.js";
+import { cpuPerNode } from "./process-cpu.js";
 import type { EngineHarness } from "./engine-harness.js";
 import { BENCH_INPUT } from "./engine-run.js";
 import { hopOverheads, inNodeOverheads, type NodeHop } from "./hop-overhead.js";
@@ -25,13 +26,14 @@ export async function runLoadTest(
   opts: { workflow: BenchWorkflow; runs: number; latencyMs: number; dependencies: Record<string, readonly string[]>; timeoutMs: number },
 ): Promise<LoadResult> {
   const before = engine.stats();
+  const cpuBefore = engine.processCpu();
   const t0 = Date.now();
   const runIds = await Promise.all(
     Array.from({ length: opts.runs }, () =>
       engine.startRun({ workflow: opts.workflow, input: BENCH_INPUT }),
     ),
   );
-  const { views, idleStats } = await engine.waitForRuns(runIds, opts.timeoutMs);
+  const { views, idleStats, idleCpu } = await engine.waitForRuns(runIds, opts.timeoutMs);
   const stats = statsDelta(before, idleStats);
   const nodesPerRun = Object.keys(opts.dependencies).length;
   const latencies = Object.fromEntries(opts.workflow.nodes.map((n) => [n.id, n.simulate.latencyMs]));
@@ -57,5 +59,6 @@ export async function runLoadTest(
     inNodeOverhead: summarize(views.flatMap((v) => inNodeOverheads(v, latencies))),
     stats,
     perNode: perNodeCost(stats, nodesDone),
+    cpuMsPerNode: cpuPerNode(cpuBefore, idleCpu, nodesDone),
   };
 }

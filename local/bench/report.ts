@@ -4,9 +4,12 @@
  * run also refreshes `latest.json`, `latest.svg` and `latest.md`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { PROJECT_ROOT } from "../project-root.js";
 import { checkClaims } from "./claims.js";
 import { benchResultsSchema, type BenchResults } from "./results.js";
+import { describeCpuPerNode } from "./process-cpu.js";
+import { readmeTables, replaceReadmeBlocks } from "./readme-tables.js";
 import { renderChart, type ChartGroup } from "./svg-chart.js";
 import { concurrencyTable, costTable, makespanTable, overheadTable, renderMarkdown } from "./table.js";
 
@@ -48,7 +51,7 @@ export function resultsMarkdown(results: BenchResults): string {
   const load = results.load;
   if (load) {
     lines.push(
-      `**Load:** ${load.runs} review-all runs started at once (${load.latencyMsPerNode} ms per call): ${load.completed} completed, ${load.failed} failed, ${load.unfinished} unfinished; ${load.nodesDone}/${load.nodesExpected} nodes done in ${(load.wallMs / 1000).toFixed(1)} s = ${load.nodeCompletionsPerSecond.toFixed(1)} node completions/s; per-hop overhead p50 ${Math.round(load.hop.dependent.p50 ?? 0)} ms, p95 ${Math.round(load.hop.dependent.p95 ?? 0)} ms.`,
+      `**Load:** ${load.runs} review-all runs started at once (${load.latencyMsPerNode} ms per call): ${load.completed} completed, ${load.failed} failed, ${load.unfinished} unfinished; ${load.nodesDone}/${load.nodesExpected} nodes done in ${(load.wallMs / 1000).toFixed(1)} s = ${load.nodeCompletionsPerSecond.toFixed(1)} node completions/s; per-hop overhead p50 ${Math.round(load.hop.dependent.p50 ?? 0)} ms, p95 ${Math.round(load.hop.dependent.p95 ?? 0)} ms${load.cpuMsPerNode ? `; ${describeCpuPerNode(load.cpuMsPerNode)}` : ""}.`,
       "",
     );
   }
@@ -91,13 +94,32 @@ export function writeReport(results: BenchResults, outDir: string, stamp: string
 /**
  * Re-renders an existing results file: validates it, re-checks its claims against its own figures (so a change
  * of wording or of the report's layout needs no new measurement), and rewrites `<stem>.json`, `.md` and `.svg`
- * beside it. Measured figures are never changed.
+ * beside it; for the project's own `bench/results/latest.json` also README's generated tables
+ * ({@link writeReadmeTables}). Measured figures are never changed.
  * @param file a `bench/results/<stem>.json`.
  * @returns the paths written.
- * @throws the read error, SyntaxError for bad JSON, or ZodError when the file does not match the schema.
+ * @throws the read error, SyntaxError for bad JSON, ZodError when the file does not match the schema, or the
+ *   error of {@link writeReadmeTables}.
  */
 export function rerenderReport(file: string): string[] {
   const results = benchResultsSchema.parse(JSON.parse(readFileSync(file, "utf8")));
   results.claims = checkClaims(results);
-  return writeReport(results, dirname(file), basename(file).replace(/\.json$/, ""), false);
+  const written = writeReport(results, dirname(file), basename(file).replace(/\.json$/, ""), false);
+  if (resolve(file) === LATEST_JSON) written.push(writeReadmeTables(results));
+  return written;
+}
+
+/** The results file that README.md quotes: `bench/results/latest.json` of this project. */
+export const LATEST_JSON = join(PROJECT_ROOT, "bench", "results", "latest.json");
+
+/**
+ * Rewrites the generated tables of the project's README.md (local/bench/readme-tables.ts) from `results`.
+ * @param readmePath default the project's README.md.
+ * @returns the path written.
+ * @throws the read or write error, or Error naming a block whose markers are missing (README is left unchanged).
+ */
+export function writeReadmeTables(results: BenchResults, readmePath = join(PROJECT_ROOT, "README.md")): string {
+  const text = replaceReadmeBlocks(readFileSync(readmePath, "utf8"), readmeTables(results));
+  writeFileSync(readmePath, text);
+  return readmePath;
 }

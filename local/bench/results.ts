@@ -60,6 +60,9 @@ export const EXECUTORS = ["agent-dag", "langgraph"] as const;
 /** Busy and steal shares of the machine's CPU time, percent (cpu-time.ts). */
 const cpuShareSchema = z.strictObject({ busyPct: num, stealPct: num });
 
+/** CPU time per done node of the worker's workerd processes, the stack's Node process and Redis, ms (process-cpu.ts). */
+const processCpuSchema = z.strictObject({ workerd: nullableNum, node: num, redis: nullableNum });
+
 /** What happened to a planned run. `not-run` carries the reason (e.g. "would take 412 s"). */
 export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run"] as const;
 
@@ -73,6 +76,9 @@ export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run
  * - `inNodeOverhead`: per done node, its measured duration (claim to result, run view) − its simulated latency:
  *   the engine's work inside a node (claim, loading the run and inputs, routing, storing the output);
  * - `cpu`: the machine's busy and steal shares during the run, percent (cpu-time.ts; absent in older files);
+ * - `cpuMsPerNode`: CPU time per done node, ms, from the run's start to the moment the stack went idle, of the
+ *   worker's workerd processes, this Node process (local stack + benchmark) and the local Redis server
+ *   (process-cpu.ts; null for LangGraph and where unreadable; absent in older files);
  * - `samples`: when the run was measured several times (`--repeats`), every measurement's makespan (ms), CPU
  *   steal (%) and whether it was counted (steal ≤ 5%; all are counted when none was that quiet: repeats.ts), in
  *   order; the figures above are those of the counted measurement with the median makespan, or of the failed
@@ -102,6 +108,7 @@ export const runResultSchema = z.strictObject({
   stats: stackStatsSchema.nullable(),
   perNode: perNodeCostSchema.nullable(),
   cpu: cpuShareSchema.nullable().optional(),
+  cpuMsPerNode: processCpuSchema.nullable().optional(),
   samples: z.array(z.strictObject({ makespanMs: nullableNum, stealPct: nullableNum, counted: z.boolean() })).optional(),
 });
 
@@ -140,6 +147,8 @@ export const loadResultSchema = z.strictObject({
   inNodeOverhead: summarySchema,
   stats: stackStatsSchema,
   perNode: perNodeCostSchema,
+  /** CPU per done node over the whole test (see runResultSchema; absent in older files). */
+  cpuMsPerNode: processCpuSchema.nullable().optional(),
 });
 
 /** One point of the message-size experiment: the same workflow with every output padded to `outputBytes`. */

@@ -129,14 +129,19 @@ export function concurrencyTable(results: Pick<BenchResults, "runs">): Table {
   };
 }
 
-/** Cost per node of each eager unlimited run and of the message-size runs. */
+/**
+ * Cost per node of each eager unlimited run and of the message-size runs: QStash messages and deliveries, Redis
+ * commands, requests and bytes, publish bytes, and CPU ms per node of workerd, the stack's Node process and Redis
+ * (`–` where not measured: message-size runs, older files).
+ */
 export function costTable(results: Pick<BenchResults, "runs" | "messageSize">): Table {
+  const cpu = (x: number | null | undefined) => (x === null || x === undefined ? "–" : x.toFixed(1));
   const rows = [
     ...results.runs
       .filter((r) => r.executor === "agent-dag" && r.scenario === "makespan" && r.mode === "eager" && r.perNode)
-      .map((r) => ({ label: r.workload, p: r.perNode! })),
-    ...results.messageSize.filter((s) => s.perNode).map((s) => ({ label: `${s.workload}, ${s.outputBytes} B outputs`, p: s.perNode! })),
-  ].map(({ label, p }) => [
+      .map((r) => ({ label: r.workload, p: r.perNode!, c: r.cpuMsPerNode })),
+    ...results.messageSize.filter((s) => s.perNode).map((s) => ({ label: `${s.workload}, ${s.outputBytes} B outputs`, p: s.perNode!, c: undefined })),
+  ].map(({ label, p, c }) => [
     label,
     f2(p.qstashPublished),
     f2(p.qstashMessages),
@@ -145,10 +150,13 @@ export function costTable(results: Pick<BenchResults, "runs" | "messageSize">): 
     f2(p.redisRequests),
     ms(p.redisRequestBytes),
     ms(p.publishBytesPerMessage),
+    cpu(c?.workerd),
+    cpu(c?.node),
+    cpu(c?.redis),
   ]);
   return {
-    title: "Cost per node (counted by the local stack)",
-    header: ["run", "QStash published", "QStash msgs (+callbacks)", "deliveries", "Redis cmds", "Redis HTTP reqs", "Redis req B", "publish B/msg"],
+    title: "Cost per node (counted by the local stack; CPU ms read from /proc)",
+    header: ["run", "QStash published", "QStash msgs (+callbacks)", "deliveries", "Redis cmds", "Redis HTTP reqs", "Redis req B", "publish B/msg", "CPU ms workerd", "CPU ms stack", "CPU ms Redis"],
     rows,
   };
 }

@@ -1,0 +1,133 @@
+/**
+ * The README's Performance tables, generated from a results file so they cannot drift from `latest.json`.
+ *
+ * README.md marks each generated table with a pair of HTML comments, `<!-- bench:<name> -->` and
+ * `<!-- /bench:<name> -->`; everything between them is replaced. The prose around the tables stays hand-written.
+ * A plain full `npm run bench` and `npm run bench -- --render bench/results/latest.json` rewrite the blocks;
+ * test/unit/bench/readme-tables.test.ts fails when README.md and `bench/results/latest.json` disagree.
+ */
+import { MAX_NODES_FOR_RATIO } from "./claims.js";
+import type { BenchResults } from "./results.js";
+import { concurrencyTable, makespanTable, overheadTable, renderMarkdown, type Table } from "./table.js";
+
+/** The generated blocks of README.md, by marker name. */
+export const README_BLOCKS = ["makespan", "overhead", "concurrency"] as const;
+
+/** A generated block's marker name. */
+export type ReadmeBlock = (typeof README_BLOCKS)[number];
+
+/** A Markdown pipe table without the bold title line that {@link renderMarkdown} puts first. */
+function pipeTable(t: Table): string {
+  return renderMarkdown(t).split("\n").slice(2).join("\n");
+}
+
+/** Picks columns (by index) out of a table, under a new header. */
+function columns(t: Table, header: string[], pick: readonly number[]): Table {
+  return { title: t.title, header, rows: t.rows.map((row) => pick.map((i) => row[i] ?? "")) };
+}
+
+/**
+ * README's makespan table: per workload its size, the number of nodes on its critical path, and makespan / CP of
+ * eager (bold where issue #5 holds it to the bound: up to {@link MAX_NODES_FOR_RATIO} nodes), levels, LangGraph and
+ * sequential, as in {@link makespanTable} without the scale columns.
+ */
+function makespanBlock(results: Pick<BenchResults, "workloads" | "runs">): Table {
+  const t = makespanTable(results);
+  const bound = new Map(results.workloads.map((w) => [w.name, w.nodes <= MAX_NODES_FOR_RATIO]));
+  const hops = new Map(results.workloads.map((w) => [w.name, w.criticalPathHops]));
+  // makespanTable: workload, nodes, levels, scale, CP ms, eager, counted samples, levels, LangGraph, sequential
+  return {
+    title: t.title,
+    header: ["workload", "nodes", "levels", "CP nodes", "eager (median)", "eager, counted samples", "levels", "LangGraph", "sequential"],
+    rows: t.rows.map((r) => {
+      const name = r[0]!;
+      const eager = r[5]!;
+      return [
+        name,
+        Number(r[1]).toLocaleString("en-US"),
+        r[2]!,
+        String(hops.get(name) ?? "–"),
+        bound.get(name) && /^\d/.test(eager) ? `**${eager}**` : eager,
+        r[6]!,
+        r[7]!,
+        r[8]!,
+        r[9]!,
+      ];
+    }),
+  };
+}
+
+/** README's overhead table: {@link overheadTable} without hop mean, in-node p95 and the measured critical path. */
+function overheadBlock(results: Pick<BenchResults, "workloads" | "runs">): Table {
+  return columns(overheadTable(results), ["workload", "hop p50", "hop p95", "hop max", "in-node p50", "(makespan − CP) / CP nodes", "CPU steal %"], [0, 2, 3, 4, 6, 8, 11]);
+}
+
+/**
+ * README's concurrency table: one row per workload, one column per concurrency limit, each cell eager / list
+ * schedule with the counted samples' range in parentheses, or the makespan in s for a run measured once.
+ */
+function concurrencyBlock(results: Pick<BenchResults, "runs">): Table {
+  const t = concurrencyTable(results);
+  // concurrencyTable: workload, slots, list schedule ms, eager ms, eager / list, counted samples / list
+  const slots = [...new Set(t.rows.map((r) => Number(r[1])))].sort((a, b) => a - b);
+  const workloads = [...new Set(t.rows.map((r) => r[0]!))];
+  const cell = (r: string[] | undefined): string => {
+    if (!r) return "–";
+    const [, , , eagerMs, ratio, range] = r as [string, string, string, string, string, string];
+    if (!/^\d/.test(ratio)) return ratio === "–" ? eagerMs : ratio;
+    if (range !== "–") return `${ratio} (${range.replace(/ \((.*)\)$/, "; $1")})`;
+    return `${ratio} (${Math.round(Number(eagerMs) / 1000)} s, 1 sample)`;
+  };
+  return {
+    title: t.title,
+    header: ["workload", ...slots.map((p) => `${p} slots: eager / list (samples)`)],
+    rows: workloads.map((w) => [w, ...slots.map((p) => cell(t.rows.find((r) => r[0] === w && Number(r[1]) === p)))]),
+  };
+}
+
+/**
+ * The README blocks rendered from a results file, as Markdown pipe tables (no title line, no trailing newline).
+ * Pure.
+ */
+export function readmeTables(results: Pick<BenchResults, "workloads" | "runs">): Record<ReadmeBlock, string> {
+  return {
+    makespan: pipeTable(makespanBlock(results)),
+    overhead: pipeTable(overheadBlock(results)),
+    concurrency: pipeTable(concurrencyBlock(results)),
+  };
+}
+
+/**
+ * The text between a block's markers in `readme` (without the newlines next to the markers).
+ * @throws Error as {@link replaceReadmeBlocks}.
+ */
+export function readmeBlock(readme: string, name: ReadmeBlock): string {
+  return readme.slice(...blockRange(readme, name));
+}
+
+/**
+ * `readme` with each block's content replaced by `tables[name]`. Pure.
+ * @throws Error naming the block when a marker is missing or doubled, or the block is empty or out of order
+ *   (nothing is replaced then).
+ */
+export function replaceReadmeBlocks(readme: string, tables: Record<ReadmeBlock, string>): string {
+  const ranges = README_BLOCKS.map((name) => ({ name, range: blockRange(readme, name) }));
+  let out = readme;
+  // replace from the end so the earlier ranges stay valid
+  for (const { name, range } of ranges.sort((a, b) => b.range[0] - a.range[0])) {
+    out = `${out.slice(0, range[0])}${tables[name]}${out.slice(range[1])}`;
+  }
+  return out;
+}
+
+/** Start and end offsets of a block's content: after the opening marker's line, before the closing marker's line. */
+function blockRange(readme: string, name: ReadmeBlock): [number, number] {
+  const open = `<!-- bench:${name} -->\n`;
+  const close = `\n<!-- /bench:${name} -->`;
+  const start = readme.indexOf(open);
+  const end = readme.indexOf(close);
+  if (start < 0 || end < 0) throw new Error(`README: block "${name}" needs the markers "<!-- bench:${name} -->" and "<!-- /bench:${name} -->", each on its own line`);
+  if (readme.indexOf(open, start + 1) >= 0 || readme.indexOf(close, end + 1) >= 0) throw new Error(`README: block "${name}" is marked more than once`);
+  if (end < start + open.length) throw new Error(`README: block "${name}" must hold at least one line between its markers, in order`);
+  return [start + open.length, end];
+}
