@@ -8,8 +8,8 @@ import { RUN_KEY_NAMES } from "../keys.js";
  * after the prefetched one. One message per run was the best trade in the benchmark's simulation of the nine
  * workloads at concurrency 4 and 16 (local/bench, `npm run bench`); more inverted priorities more often. Holding up
  * to twice the concurrency, but only nodes that no still-blocked node outranks (so no priority is inverted), was
- * measured too and not kept: it did not shorten the runs that miss the list schedule (README, "Status against
- * issue #5").
+ * measured too and not kept: it did not shorten the runs that miss the list schedule; nor did 16 messages beyond
+ * the concurrency on bwa (README, "Status against issue #5").
  */
 export const PREFETCH_MESSAGES = 1;
 
