@@ -71,7 +71,9 @@ function parseCallback(text: string) {
   try {
     body = base64ToText(cb.data.body);
   } catch {
-    return nonRetryable("callback body is not base64");
+    // the node is known: its callback still counts (a failure still fails it); a 2xx answer that cannot be read
+    // is treated like any other unreadable answer (advance.ts)
+    body = "";
   }
   return { cb: cb.data, ...source.data, body };
 }

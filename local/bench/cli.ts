@@ -184,7 +184,14 @@ export async function runBench(
   const stamp = `${results.date.slice(0, 19).replace("T", "-").replace(/:/g, "")}${s.quick ? "-quick" : ""}`;
   const written = writeReport(results, options.outDir, stamp, isFullRun(s));
   // README quotes latest.json: a full run into the project's own results refreshes README's tables
-  if (isFullRun(s) && resolve(options.outDir) === dirname(LATEST_JSON)) written.push(writeReadmeTables(results));
+  if (isFullRun(s) && resolve(options.outDir) === dirname(LATEST_JSON)) {
+    try {
+      written.push(writeReadmeTables(results));
+    } catch (err) {
+      // the results are written: say what went wrong and how to redo only this step
+      say(`README.md not updated (${(err as Error).message}); fix it, then: npm run bench -- --render bench/results/latest.json`);
+    }
+  }
   say();
   say(`wrote ${written.join(", ")} (${fmt(results.durationMs)})`);
 

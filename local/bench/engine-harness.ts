@@ -145,16 +145,21 @@ function makeHarness(stack: LocalStack, url: string, prefix: string, redis: { ve
 }
 
 /**
- * The Redis server's version and, when it listens on a loopback address (so it is a process of this machine), its
- * pid, from `INFO server`; nulls where unreadable.
+ * The Redis server's version and, when it listens on a loopback address (so it may be a process of this machine:
+ * process-cpu.ts also checks that the pid is a `redis-server`), its pid, from `INFO server`; nulls where unreadable.
  */
 async function redisServerInfo(redisUrl: string): Promise<{ version: string | null; pid: number | null }> {
+  let local = false;
+  try {
+    local = ["127.0.0.1", "localhost", "[::1]"].includes(new URL(redisUrl).hostname);
+  } catch {
+    // not a URL ioredis reads the same way: the pid is not used
+  }
   const redis = new IORedis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     const info = await redis.info("server");
     const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
-    const local = ["127.0.0.1", "localhost", "[::1]"].includes(new URL(redisUrl).hostname);
     return { version: /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? null, pid: local && pid > 0 ? pid : null };
   } catch {
     return { version: null, pid: null };

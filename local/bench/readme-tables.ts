@@ -107,11 +107,15 @@ export function readmeBlock(readme: string, name: ReadmeBlock): string {
 
 /**
  * `readme` with each block's content replaced by `tables[name]`. Pure.
- * @throws Error naming the block when a marker is missing or doubled, or the block is empty or out of order
- *   (nothing is replaced then).
+ * @throws Error naming the block when a marker is missing or doubled (markers must sit on lines of their own,
+ *   LF line endings), or the block is empty, out of order or overlaps another (nothing is replaced then).
  */
 export function replaceReadmeBlocks(readme: string, tables: Record<ReadmeBlock, string>): string {
   const ranges = README_BLOCKS.map((name) => ({ name, range: blockRange(readme, name) }));
+  const ordered = [...ranges].sort((a, b) => a.range[0] - b.range[0]);
+  for (let i = 1; i < ordered.length; i++) {
+    if (ordered[i]!.range[0] < ordered[i - 1]!.range[1]) throw new Error(`README: blocks "${ordered[i - 1]!.name}" and "${ordered[i]!.name}" overlap`);
+  }
   let out = readme;
   // replace from the end so the earlier ranges stay valid
   for (const { name, range } of ranges.sort((a, b) => b.range[0] - a.range[0])) {

@@ -116,7 +116,8 @@ export const LATEST_JSON = join(PROJECT_ROOT, "bench", "results", "latest.json")
  * Rewrites the generated tables of the project's README.md (local/bench/readme-tables.ts) from `results`.
  * @param readmePath default the project's README.md.
  * @returns the path written.
- * @throws the read or write error, or Error naming a block whose markers are missing (README is left unchanged).
+ * @throws the read or write error, or the Error of `replaceReadmeBlocks` naming a block whose markers are missing
+ *   or doubled, or that is empty, out of order or overlapping (README is left unchanged then).
  */
 export function writeReadmeTables(results: BenchResults, readmePath = join(PROJECT_ROOT, "README.md")): string {
   const text = replaceReadmeBlocks(readFileSync(readmePath, "utf8"), readmeTables(results));

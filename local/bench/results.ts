@@ -60,8 +60,11 @@ export const EXECUTORS = ["agent-dag", "langgraph"] as const;
 /** Busy and steal shares of the machine's CPU time, percent (cpu-time.ts). */
 const cpuShareSchema = z.strictObject({ busyPct: num, stealPct: num });
 
-/** CPU time per done node of the worker's workerd processes, the stack's Node process and Redis, ms (process-cpu.ts). */
-const processCpuSchema = z.strictObject({ workerd: nullableNum, node: num, redis: nullableNum });
+/**
+ * CPU time per done node, ms (process-cpu.ts): all of the worker's workerd processes, their busiest thread (absent
+ * in files before 2026-11-21 05:30), the stack's Node process and Redis.
+ */
+const processCpuSchema = z.strictObject({ workerd: nullableNum, workerdThread: nullableNum.optional(), node: num, redis: nullableNum });
 
 /** What happened to a planned run. `not-run` carries the reason (e.g. "would take 412 s"). */
 export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run"] as const;

@@ -131,8 +131,8 @@ export function concurrencyTable(results: Pick<BenchResults, "runs">): Table {
 
 /**
  * Cost per node of each eager unlimited run and of the message-size runs: QStash messages and deliveries, Redis
- * commands, requests and bytes, publish bytes, and CPU ms per node of workerd, the stack's Node process and Redis
- * (`–` where not measured: message-size runs, older files).
+ * commands, requests and bytes, publish bytes, and CPU ms per node of workerd (all processes, and its busiest
+ * thread), the stack's Node process and Redis (`–` where not measured: message-size runs, older files).
  */
 export function costTable(results: Pick<BenchResults, "runs" | "messageSize">): Table {
   const cpu = (x: number | null | undefined) => (x === null || x === undefined ? "–" : x.toFixed(1));
@@ -151,12 +151,13 @@ export function costTable(results: Pick<BenchResults, "runs" | "messageSize">): 
     ms(p.redisRequestBytes),
     ms(p.publishBytesPerMessage),
     cpu(c?.workerd),
+    cpu(c?.workerdThread),
     cpu(c?.node),
     cpu(c?.redis),
   ]);
   return {
     title: "Cost per node (counted by the local stack; CPU ms read from /proc)",
-    header: ["run", "QStash published", "QStash msgs (+callbacks)", "deliveries", "Redis cmds", "Redis HTTP reqs", "Redis req B", "publish B/msg", "CPU ms workerd", "CPU ms stack", "CPU ms Redis"],
+    header: ["run", "QStash published", "QStash msgs (+callbacks)", "deliveries", "Redis cmds", "Redis HTTP reqs", "Redis req B", "publish B/msg", "CPU ms workerd", "CPU ms workerd busiest thread", "CPU ms stack", "CPU ms Redis"],
     rows,
   };
 }

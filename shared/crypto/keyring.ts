@@ -1,5 +1,6 @@
 import { DecryptError, KeyringConfigError } from "./crypto-errors.js";
 import { KEY_ID_RE, KEY_BYTES, parseKeyringSecret, type KeyringEntry } from "./keyring-secret.js";
+import { bytesToHex } from "../util/hash.js";
 
 /** Bytes of an AES-GCM IV: 96 bits, the size NIST SP 800-38D section 8.2 recommends for random IVs. */
 export const IV_BYTES = 12;
@@ -123,7 +124,7 @@ export class EncryptionKeyring {
   async keyedHash(data: Uint8Array): Promise<string> {
     this.#ref ??= this.#derive(this.refKid, REF_INFO, { name: "HMAC", hash: "SHA-256", length: 256 }, ["sign"]);
     const mac = await crypto.subtle.sign("HMAC", await this.#ref, data);
-    return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return bytesToHex(new Uint8Array(mac));
   }
 
   #aesKey(kid: string): Promise<CryptoKey> {

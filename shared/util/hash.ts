@@ -4,9 +4,16 @@
  * @param text any string; it is hashed as UTF-8 bytes.
  */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", UTF8.encode(text)));
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest("SHA-256", UTF8.encode(text))));
+}
+
+/**
+ * Bytes as lowercase hex, two characters per byte (`[0x0f, 0xa0]` → `"0fa0"`).
+ * @param bytes any bytes; an empty array gives `""`.
+ */
+export function bytesToHex(bytes: Uint8Array): string {
   let hex = "";
-  for (const b of digest) hex += HEX[b];
+  for (const b of bytes) hex += HEX[b];
   return hex;
 }
 

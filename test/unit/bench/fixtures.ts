@@ -51,7 +51,7 @@ export function run(workloadName: string, over: Partial<RunResult> & Pick<RunRes
     attempts: 200,
     stats: over.executor === "agent-dag" ? emptyStats() : null,
     perNode,
-    cpuMsPerNode: over.executor === "agent-dag" ? { workerd: 9.5, node: 6.2, redis: null } : null,
+    cpuMsPerNode: over.executor === "agent-dag" ? { workerd: 9.5, workerdThread: 7, node: 6.2, redis: null } : null,
     ...over,
   };
 }

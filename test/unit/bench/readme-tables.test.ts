@@ -74,6 +74,8 @@ describe("README's generated Performance tables", () => {
     expect(() => replaceReadmeBlocks([block("makespan"), block("overhead")].join("\n"), tables)).toThrow(/block "concurrency" needs the markers/);
     expect(() => replaceReadmeBlocks([block("makespan"), block("makespan"), block("overhead"), block("concurrency")].join("\n"), tables)).toThrow(/"makespan" is marked more than once/);
     expect(() => replaceReadmeBlocks(["<!-- bench:makespan -->\n<!-- /bench:makespan -->", block("overhead"), block("concurrency")].join("\n"), tables)).toThrow(/"makespan" must hold at least one line/);
+    const interleaved = ["<!-- bench:makespan -->", "a", "<!-- bench:overhead -->", "b", "<!-- /bench:makespan -->", "c", "<!-- /bench:overhead -->", block("concurrency")].join("\n");
+    expect(() => replaceReadmeBlocks(interleaved, tables)).toThrow(/"makespan" and "overhead" overlap/);
     const file = join(dir, "README.md");
     writeFileSync(file, "no markers\n");
     expect(() => writeReadmeTables(sampleResults(), file)).toThrow(/needs the markers/);
