@@ -11,9 +11,9 @@
  * Exit status: 0 every run completed; 1 a run failed, timed out or errored, or the load test lost something; 3 with
  * `--strict` when a "done means" claim does not hold; 64 usage error; 130 interrupted.
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BENCH_USAGE, UsageError, parseBenchArgs, type BenchOptions } from "./args.js";
+import { BENCH_USAGE, DEFAULT_OUT_DIR, UsageError, parseBenchArgs, type BenchOptions } from "./args.js";
 import { checkClaims } from "./claims.js";
 import { startEngine, type EngineHarness } from "./engine-harness.js";
 import { cpuShare, readCpuTimes } from "./cpu-time.js";
@@ -24,7 +24,7 @@ import { runMessageSizes } from "./message-size.js";
 import { measurePeerRun } from "./peer-run.js";
 import { describeCpuPerNode } from "./process-cpu.js";
 import { isFullRun, planRuns, prepareWorkload, type PlannedRun, type PreparedWorkload } from "./plan.js";
-import { LATEST_JSON, rerenderReport, writeReadmeTables, writeReport } from "./report.js";
+import { rerenderReport, writeReadmeTables, writeReport } from "./report.js";
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type LoadResult, type MessageSizeResult, type RunResult } from "./results.js";
 import { concurrencyTable, costTable, makespanTable, overheadTable, renderText } from "./table.js";
 import { UNLIMITED_CONCURRENCY, workloadWorkflow, type RunMode } from "./workflow.js";
@@ -184,7 +184,7 @@ export async function runBench(
   const stamp = `${results.date.slice(0, 19).replace("T", "-").replace(/:/g, "")}${s.quick ? "-quick" : ""}`;
   const written = writeReport(results, options.outDir, stamp, isFullRun(s));
   // README quotes latest.json: a full run into the project's own results refreshes README's tables
-  if (isFullRun(s) && resolve(options.outDir) === dirname(LATEST_JSON)) {
+  if (isFullRun(s) && resolve(options.outDir) === DEFAULT_OUT_DIR) {
     try {
       written.push(writeReadmeTables(results));
     } catch (err) {

@@ -42,8 +42,11 @@ export interface ProcessCpu {
 export interface ProcessCpuPerNode {
   /** All workerd processes together. */
   workerd: number | null;
-  /** The workerd thread that used the most CPU between the readings: the worker's own JS thread under load. */
-  workerdThread: number | null;
+  /**
+   * The workerd thread that used the most CPU between the readings: the worker's own JS thread under load
+   * (absent in results from before 2026-11-21 05:30).
+   */
+  workerdThread?: number | null;
   /** This Node process. */
   node: number;
   /** The Redis server. */
@@ -215,7 +218,7 @@ export function cpuPerNode(before: ProcessCpu | null, after: ProcessCpu | null, 
  * stack 6.3 ms, Redis 0.4 ms` (a side that was not read is left out; results from before the busiest thread was
  * recorded lack it).
  */
-export function describeCpuPerNode(c: Omit<ProcessCpuPerNode, "workerdThread"> & { workerdThread?: number | null }): string {
+export function describeCpuPerNode(c: ProcessCpuPerNode): string {
   const sides = [
     ["workerd", c.workerd],
     ["its busiest thread", c.workerdThread ?? null],

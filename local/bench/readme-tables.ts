@@ -7,8 +7,8 @@
  * test/unit/bench/readme-tables.test.ts fails when README.md and `bench/results/latest.json` disagree.
  */
 import { MAX_NODES_FOR_RATIO } from "./claims.js";
-import type { BenchResults } from "./results.js";
-import { concurrencyTable, makespanTable, overheadTable, renderMarkdown, type Table } from "./table.js";
+import type { BenchResults, RunResult } from "./results.js";
+import { makespanTable, overheadTable, renderMarkdown, sampleSpread, type Table } from "./table.js";
 
 /** The generated blocks of README.md, by marker name. */
 export const README_BLOCKS = ["makespan", "overhead", "concurrency"] as const;
@@ -67,21 +67,23 @@ function overheadBlock(results: Pick<BenchResults, "workloads" | "runs">): Table
  * schedule with the counted samples' range in parentheses, or the makespan in s for a run measured once.
  */
 function concurrencyBlock(results: Pick<BenchResults, "runs">): Table {
-  const t = concurrencyTable(results);
-  // concurrencyTable: workload, slots, list schedule ms, eager ms, eager / list, counted samples / list
-  const slots = [...new Set(t.rows.map((r) => Number(r[1])))].sort((a, b) => a - b);
-  const workloads = [...new Set(t.rows.map((r) => r[0]!))];
-  const cell = (r: string[] | undefined): string => {
+  const runs = results.runs.filter((r) => r.scenario === "concurrency");
+  const slots = [...new Set(runs.map((r) => r.concurrency))].sort((a, b) => a - b);
+  const workloads = [...new Set(runs.map((r) => r.workload))];
+  const cell = (r: RunResult | undefined): string => {
     if (!r) return "–";
-    const [, , , eagerMs, ratio, range] = r as [string, string, string, string, string, string];
-    if (!/^\d/.test(ratio)) return ratio === "–" ? eagerMs : ratio;
-    if (range !== "–") return `${ratio} (${range.replace(/ \((.*)\)$/, "; $1")})`;
-    return `${ratio} (${Math.round(Number(eagerMs) / 1000)} s, 1 sample)`;
+    if (r.outcome === "not-run") return r.reason ?? "not run";
+    if (r.outcome !== "completed" || r.overExpected === null || r.makespanMs === null) return r.outcome;
+    const ratio = r.overExpected.toFixed(2);
+    const spread = sampleSpread(r);
+    if (!spread) return `${ratio} (${Math.round(r.makespanMs / 1000)} s, 1 sample)`;
+    const range = `${spread.min.toFixed(2)}–${spread.max.toFixed(2)}`;
+    return `${ratio} (${range}${spread.notCounted > 0 ? `; +${spread.notCounted} not counted: steal` : ""})`;
   };
   return {
-    title: t.title,
+    title: "Concurrency limit: eager makespan / list schedule, per limit",
     header: ["workload", ...slots.map((p) => `${p} slots: eager / list (samples)`)],
-    rows: workloads.map((w) => [w, ...slots.map((p) => cell(t.rows.find((r) => r[0] === w && Number(r[1]) === p)))]),
+    rows: workloads.map((w) => [w, ...slots.map((p) => cell(runs.find((r) => r.workload === w && r.concurrency === p)))]),
   };
 }
 

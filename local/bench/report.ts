@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { PROJECT_ROOT } from "../project-root.js";
+import { DEFAULT_OUT_DIR } from "./args.js";
 import { checkClaims } from "./claims.js";
 import { benchResultsSchema, type BenchResults } from "./results.js";
 import { describeCpuPerNode } from "./process-cpu.js";
@@ -109,8 +110,8 @@ export function rerenderReport(file: string): string[] {
   return written;
 }
 
-/** The results file that README.md quotes: `bench/results/latest.json` of this project. */
-export const LATEST_JSON = join(PROJECT_ROOT, "bench", "results", "latest.json");
+/** The results file that README.md quotes: `latest.json` in the project's own results folder. */
+export const LATEST_JSON = join(DEFAULT_OUT_DIR, "latest.json");
 
 /**
  * Rewrites the generated tables of the project's README.md (local/bench/readme-tables.ts) from `results`.

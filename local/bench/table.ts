@@ -97,17 +97,31 @@ export function overheadTable(results: Pick<BenchResults, "workloads" | "runs">)
   };
 }
 
+/** The spread of a repeated run's counted samples, as makespan / reference schedule. */
+export interface SampleSpread {
+  min: number;
+  max: number;
+  /** Samples kept in the results but not counted (taken under CPU steal: repeats.ts). */
+  notCounted: number;
+}
+
 /**
- * `min–max` of a repeated run's counted makespans over its reference schedule (and how many samples were not
- * counted for CPU steal), or `–` for a single measurement.
+ * The lowest and highest counted makespan of a repeated run over its reference schedule, and how many samples were
+ * not counted; null for a single measurement (or when no counted sample has a makespan).
  */
-function sampleRange(r: RunResult): string {
+export function sampleSpread(r: RunResult): SampleSpread | null {
   const samples = r.samples ?? [];
   const kept = countedSamples(r);
   const counted = kept.flatMap((x) => (x.makespanMs === null || !(r.expectedMs > 0) ? [] : [x.makespanMs / r.expectedMs]));
-  if (samples.length < 2 || counted.length === 0) return "–";
-  const dropped = samples.length - kept.length;
-  return `${f2(Math.min(...counted))}–${f2(Math.max(...counted))}${dropped > 0 ? ` (+${dropped} not counted: steal)` : ""}`;
+  if (samples.length < 2 || counted.length === 0) return null;
+  return { min: Math.min(...counted), max: Math.max(...counted), notCounted: samples.length - kept.length };
+}
+
+/** `min–max` of {@link sampleSpread} (and `(+n not counted: steal)`), or `–` for a single measurement. */
+function sampleRange(r: RunResult): string {
+  const s = sampleSpread(r);
+  if (!s) return "–";
+  return `${f2(s.min)}–${f2(s.max)}${s.notCounted > 0 ? ` (+${s.notCounted} not counted: steal)` : ""}`;
 }
 
 /** Eager with a concurrency limit against the greedy list schedule of the same DAG and limit. */
