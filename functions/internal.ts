@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { advance, errorMessage, fail } from "../shared/engine/advance.js";
+import { advance, completeExecuted, errorMessage, fail, publishTaken } from "../shared/engine/advance.js";
+import type { Engine } from "../shared/engine/engine.js";
 import { executeNode } from "../shared/engine/execute-node.js";
 import { problem, problemResponse } from "../shared/errors/problem.js";
 import { isPermanentBlobError } from "../shared/blobs/blob-errors.js";
@@ -29,29 +30,61 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * `/internal/execute`: runs the node, then advances the DAG in the same request (completes the node and publishes
+ * the dependents it releases), so a dependent starts without waiting for a QStash callback and a node costs one
+ * QStash message; a message marked `advanceBy: "callback"` only answers its result, and `/internal/callback`
+ * advances (advance-site.ts says which). A delivery of a node already done publishes again what its completion
+ * released but is still `queued`. A failed attempt is recorded before answering: `retrying` when QStash will retry
+ * it, or the node failed (descendants skipped) when it must not be retried (489). Retries exhausted reach
+ * `/internal/failure`.
+ */
 internalRoutes.post("/execute", async (c) => {
   const msg = executeMessageSchema.safeParse(parseJson(c.get("rawBody")));
   if (!msg.success) return nonRetryable("execute message must be {runId, nodeId}");
-  const { runId, nodeId } = msg.data;
+  const { runId, nodeId, advanceBy } = msg.data;
   const lease = `${c.req.header("upstash-message-id") ?? "unknown"}:${c.req.header("upstash-retried") ?? "0"}`;
+  const engine = c.get("services").engine;
+  let outcome;
   try {
-    const outcome = await executeNode(c.get("services").engine, runId, nodeId, lease);
-    if (outcome.kind === "skipped") return c.json({ skipped: true, reason: outcome.reason });
-    return c.json(outcome.result);
+    outcome = await executeNode(engine, runId, nodeId, lease);
   } catch (err) {
-    if (isPermanentBlobError(err)) return nonRetryable(`${err.name}: ${err.message}`);
-    if (err instanceof ProviderError) {
-      if (err.kind === "non-retryable") return nonRetryable(err.message);
-      if (err.kind === "rate-limited") {
-        return problemResponse(problem("provider-rate-limited", err.message), {
-          "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? 1))),
-        });
-      }
-    }
-    const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return problemResponse(problem("node-attempt-failed", detail));
+    return failedAttempt(engine, { runId, nodeId, lease }, err);
   }
+  if (outcome.kind === "skipped") {
+    const dispatched = await publishTaken(engine, runId, outcome.stillQueued ?? []);
+    return c.json({ skipped: true, reason: outcome.reason, dispatched });
+  }
+  if (advanceBy === "callback") return c.json(outcome.result);
+  const advanced = await completeExecuted(engine, outcome.result);
+  return c.json({ ...outcome.result, advanced });
 });
+
+/**
+ * The answer to an attempt that threw, after recording it: 489 (non-retryable; the node is failed now, its
+ * descendants skipped), 429 with `Retry-After` (provider rate limit) or 500; QStash retries the last two, and the
+ * node shows `retrying` with the error until a retry claims it. Recording is best effort: when Redis fails here, the
+ * answer is the same and QStash's retry or failure callback brings the node's state up to date.
+ */
+async function failedAttempt(engine: Engine, at: { runId: string; nodeId: string; lease: string }, err: unknown): Promise<Response> {
+  const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  let response: Response;
+  if (isPermanentBlobError(err) || (err instanceof ProviderError && err.kind === "non-retryable")) {
+    const reason = err instanceof ProviderError ? err.message : detail;
+    await fail(engine, at.runId, at.nodeId, reason).catch(() => undefined);
+    return nonRetryable(reason);
+  }
+  if (err instanceof ProviderError && err.kind === "rate-limited") {
+    response = problemResponse(problem("provider-rate-limited", err.message), {
+      "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? 1))),
+    });
+  } else {
+    response = problemResponse(problem("node-attempt-failed", detail));
+  }
+  const error = err instanceof ProviderError ? err.message : detail;
+  await engine.store.retryNode(at.runId, at.nodeId, error, at.lease).catch(() => undefined);
+  return response;
+}
 
 /**
  * Parses a callback body, or answers the non-retryable response: a body that is not a callback can never become

@@ -1,3 +1,4 @@
+import type { AdvanceSite } from "../engine/advance-site.js";
 import type { Client } from "@upstash/qstash";
 
 /** One node to hand to QStash. */
@@ -21,6 +22,8 @@ export interface DispatchRun {
   /** Generation of the run's messages (its creation time, ms): a run re-created under the same id (idempotent
    * retry after a failed start) gets fresh deduplication ids, so QStash does not drop its roots. */
   generation: number;
+  /** Where the run's nodes advance the DAG (advance-site.ts): `callback` adds a success callback to every message. */
+  advance: AdvanceSite;
 }
 
 /** Hands ready nodes to the queue. A narrow interface so the engine can be tested without QStash. */
@@ -47,6 +50,9 @@ export interface ExecuteMessage {
    * flight. The engine does not read it: the result cache counts the later hit as `shared` from its own waiter mark
    * (shared/cache/lua/lookup-or-lock.ts). */
   waited?: boolean;
+  /** `callback` when the message carries a success callback: `/internal/callback` advances the DAG, so execute
+   * only answers its result. Absent: execute advances the DAG itself (advance-site.ts). */
+  advanceBy?: "callback";
 }
 
 /**
@@ -60,12 +66,16 @@ export function flowControlKey(runId: string): string {
   return `agent-dag.${runId}`;
 }
 
-/** One execute message: callback and failure callback, retries, timeout, dedup id and the run's flow-control key. */
+/**
+ * One execute message: failure callback, retries, timeout, dedup id and the run's flow-control key, plus a success
+ * callback (and `advanceBy: "callback"` in the body) when the run advances in the callback (advance-site.ts).
+ */
 function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup: string) {
+  const byCallback = run.advance === "callback";
   return {
     url: `${run.baseUrl}/internal/execute`,
-    body,
-    callback: `${run.baseUrl}/internal/callback`,
+    body: byCallback ? { ...body, advanceBy: "callback" as const } : body,
+    ...(byCallback ? { callback: `${run.baseUrl}/internal/callback` } : {}),
     failureCallback: `${run.baseUrl}/internal/failure`,
     retries: n.retries,
     timeout: Math.max(1, Math.ceil(n.timeoutMs / 1000)),
@@ -85,7 +95,7 @@ export function deduplicationId(runId: string, nodeId: string, generation: numbe
 
 /**
  * Dispatcher over `@upstash/qstash`: ready nodes go out in batch requests (at most {@link BATCH_SIZE} each), each
- * message with callback and failure callback, retries, timeout, a deduplication id and the run's flow-control key
+ * message with a failure callback (and a success callback when the run advances there), retries, timeout, a deduplication id and the run's flow-control key
  * (design.md, decision 5). Longest remaining path first, so that when the run's concurrency is the limit the
  * critical chain is not starved.
  */

@@ -29,7 +29,8 @@ export type AdvanceOutcome =
 export const NON_RETRYABLE_STATUS = 489;
 
 /**
- * Advances the DAG after one attempt of a node (the `/internal/callback` step; design.md "The path of one run"):
+ * Advances the DAG after one attempt of a node, as QStash's success callback reports it (`/internal/callback`, for
+ * runs that advance in the callback: advance-site.ts):
  * - 2xx with a result: complete the node once (Lua) and publish the ready nodes its freed slot lets start
  *   (longest remaining path first); on a duplicate callback, publish again what that completion took but is
  *   still `queued` (deduplicated by QStash);
@@ -44,22 +45,7 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
   if (ok) {
     const parsed = parseResult(report.body);
     if (!parsed) return { kind: "ignored", reason: "delivery skipped (duplicate or finished node)" };
-    const t = await engine.store.completeNode(runId, nodeId, {
-      outputRef: parsed.ref,
-      inputTokens: parsed.usage.inputTokens,
-      outputTokens: parsed.usage.outputTokens,
-      cacheReadTokens: parsed.usage.cacheReadTokens,
-      cacheWriteTokens: parsed.usage.cacheWriteTokens,
-      costMicroUsd: parsed.costMicroUsd,
-      route: parsed.route ? routeField(parsed.route) : undefined,
-      cache: parsed.cache ?? undefined,
-      model: parsed.model,
-      excerpt: parsed.excerpt,
-      startedAt: parsed.startedAt,
-      finishedAt: parsed.finishedAt,
-    });
-    const dispatched = await dispatchTaken(engine, runId, t.dispatch);
-    return { kind: "completed", applied: t.applied, dispatched, runStatus: t.runStatus };
+    return completeExecuted(engine, { ...parsed, runId, nodeId });
   }
   const error = errorMessage(report);
   if (report.status === NON_RETRYABLE_STATUS || report.retried >= report.maxRetries) {
@@ -70,17 +56,50 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
 }
 
 /**
+ * Records a node's result and advances the DAG: completes the node once (complete_node, Lua) and publishes the ready
+ * nodes its freed slot lets start (longest remaining path first). `/internal/execute` calls it right after running
+ * the node, in the same request, so a dependent is published without waiting for a QStash callback; {@link advance}
+ * calls it for runs that advance in the callback (advance-site.ts). A repeat (the node is already done) changes nothing
+ * and publishes again what that completion took but is still `queued` (deduplicated by QStash).
+ * @throws when Redis or QStash fail; the caller answers 5xx so that QStash retries, and every step is idempotent.
+ */
+export async function completeExecuted(engine: Engine, result: ExecuteResult): Promise<Extract<AdvanceOutcome, { kind: "completed" }>> {
+  const t = await engine.store.completeNode(result.runId, result.nodeId, {
+    outputRef: result.ref,
+    inputTokens: result.usage.inputTokens,
+    outputTokens: result.usage.outputTokens,
+    cacheReadTokens: result.usage.cacheReadTokens,
+    cacheWriteTokens: result.usage.cacheWriteTokens,
+    costMicroUsd: result.costMicroUsd,
+    route: result.route ? routeField(result.route) : undefined,
+    cache: result.cache ?? undefined,
+    model: result.model,
+    excerpt: result.excerpt,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+  });
+  const dispatched = await publishTaken(engine, result.runId, t.dispatch);
+  return { kind: "completed", applied: t.applied, dispatched, runStatus: t.runStatus };
+}
+
+/**
  * Fails a node for good (the `/internal/failure` step, and the last failed attempt seen by the callback). Idempotent.
  * @throws when Redis fails.
  */
 export async function fail(engine: Engine, runId: string, nodeId: string, error: string): Promise<AdvanceOutcome> {
   const t = await engine.store.failNode(runId, nodeId, error, engine.now());
-  const dispatched = await dispatchTaken(engine, runId, t.dispatch);
+  const dispatched = await publishTaken(engine, runId, t.dispatch);
   return { kind: "failed", applied: t.applied, runStatus: t.runStatus, skipped: t.skipped, dispatched };
 }
 
-/** Publishes the nodes a transition took from the ready set (a freed slot lets the next ones start). */
-async function dispatchTaken(engine: Engine, runId: string, nodeIds: readonly string[]): Promise<number> {
+/**
+ * Publishes the nodes a transition took from the ready set (a freed slot lets the next ones start), or, after a
+ * repeat, the ones it took that are still `queued`. Safe to repeat: QStash drops a second publish of a node
+ * (deduplication id per node and run generation).
+ * @returns how many messages were published.
+ * @throws QstashError (or a network error) when the queue refuses.
+ */
+export async function publishTaken(engine: Engine, runId: string, nodeIds: readonly string[]): Promise<number> {
   if (nodeIds.length === 0) return 0;
   const run = await loadRun(engine.store, runId);
   return run ? dispatchNodes(engine, run, nodeIds) : 0;

@@ -1,6 +1,7 @@
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { DispatchRun, NodeDispatch } from "../dispatch/dispatcher.js";
 import { runConcurrency } from "../state/run-store.js";
+import { advanceSite } from "./advance-site.js";
 import type { Engine } from "./engine.js";
 import type { LoadedRun } from "./run-cache.js";
 
@@ -24,8 +25,9 @@ export async function deferNode(engine: Engine, run: LoadedRun, nodeId: string, 
   await engine.dispatcher.defer(dispatchRun(run), nodeDispatch(run, nodeId), delaySeconds, key);
 }
 
-function dispatchRun({ frozen }: LoadedRun): DispatchRun {
-  return { baseUrl: frozen.baseUrl, concurrency: runConcurrency(frozen.workflow.mode, frozen.workflow.concurrency), generation: frozen.createdAt };
+function dispatchRun({ frozen, dag }: LoadedRun): DispatchRun {
+  const concurrency = runConcurrency(frozen.workflow.mode, frozen.workflow.concurrency);
+  return { baseUrl: frozen.baseUrl, concurrency, generation: frozen.createdAt, advance: advanceSite(concurrency, dag) };
 }
 
 function nodeDispatch({ frozen, dag, nodes }: LoadedRun, id: string): NodeDispatch {

@@ -41,8 +41,12 @@ export interface ExecuteResult {
   simulated: boolean;
 }
 
-/** Outcome of {@link executeNode}: `ran`, or `skipped` when this delivery must not run the node (duplicate, done…). */
-export type ExecuteOutcome = { kind: "ran"; result: ExecuteResult } | { kind: "skipped"; reason: string };
+/**
+ * Outcome of {@link executeNode}: `ran`, or `skipped` when this delivery must not run the node (duplicate, done…);
+ * `stillQueued` (node already `done` or `failed`) are the nodes its transition took that are still `queued`, which
+ * the caller publishes again (the delivery that completed it may have died before publishing them).
+ */
+export type ExecuteOutcome = { kind: "ran"; result: ExecuteResult } | { kind: "skipped"; reason: string; stillQueued?: readonly string[] };
 
 /**
  * Runs one node for one QStash delivery: claims it (a duplicate delivery is skipped), loads the run input and the
@@ -50,7 +54,7 @@ export type ExecuteOutcome = { kind: "ran"; result: ExecuteResult } | { kind: "s
  * first, as a cacheable prefix), routes, then looks the call up in the result cache: a hit completes the node with
  * no provider call; an identical call in flight defers the node (it comes back later, holding no worker); a miss
  * reserves budget, calls the provider under the node's timeout and stores the output under its content hash (and
- * in the cache). It does not advance the DAG: the callback does.
+ * in the cache). It does not advance the DAG: `/internal/execute` then calls `completeExecuted` (advance.ts).
  * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
  * @throws ProviderError from the model call (classified for QStash), or `non-retryable` when the run's input or an
  *   upstream output has expired.
@@ -73,7 +77,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
     policy.enabled ? engine.cache.readGenerations(frozen.tenant, frozen.workflow.name, nodeId, policy.tags) : undefined,
     reads.inputs.length > 0 ? engine.blobs.getMany([frozen.inputRef]).then(([text]) => text) : undefined,
   ]);
-  if (!claim.claimed) return { kind: "skipped", reason: claim.reason };
+  if (!claim.claimed) return { kind: "skipped", reason: claim.reason, stillQueued: claim.stillQueued };
   const agent = frozen.workflow.agents[node.agent] ?? {};
   const settings = resolveNodeSettings(frozen.workflow, node);
   const { refs } = claim;

@@ -19,11 +19,15 @@ export const qstashCallbackSchema = z.looseObject({
 /** A parsed QStash callback body. */
 export type QStashCallback = z.output<typeof qstashCallbackSchema>;
 
-/** Body of an `/internal/execute` message (references only; `waited`, informational, marks a deferred re-delivery). */
+/**
+ * Body of an `/internal/execute` message (references only; `waited`, informational, marks a deferred re-delivery;
+ * `advanceBy: "callback"` says a success callback will advance the DAG, so execute must not: advance-site.ts).
+ */
 export const executeMessageSchema = z.strictObject({
   runId: z.string().regex(/^run_[0-9a-f]{26}$/),
   nodeId: z.string().min(1).max(128),
   waited: z.boolean().optional(),
+  advanceBy: z.literal("callback").optional(),
 });
 
 /**

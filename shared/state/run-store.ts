@@ -42,8 +42,11 @@ export type StartRunResult =
   | { created: false; status: string; fingerprint: string };
 
 /** Outcome of {@link RunStore.claimNode}: `attempt` is 1-based; `refs` are the requested upstream output refs (nodes
- * without an output are absent); `reason` says why the delivery must not run. */
-export type ClaimResult = { claimed: true; attempt: number; refs: Record<string, string> } | { claimed: false; reason: string };
+ * without an output are absent); `reason` says why the delivery must not run; `stillQueued` (for a node already
+ * `done` or `failed`) are the nodes its transition took that are still `queued`, to publish again. */
+export type ClaimResult =
+  | { claimed: true; attempt: number; refs: Record<string, string> }
+  | { claimed: false; reason: string; stillQueued: string[] };
 
 /** What the execute step produced, recorded by {@link RunStore.completeNode}. Tokens as billed; cache reads and
  * writes are not part of `inputTokens`. */
@@ -172,7 +175,7 @@ export class RunStore {
    */
   async claimNode(runId: string, nodeId: string, lease: string, now: number, upstream: readonly string[] = []): Promise<ClaimResult> {
     const [ok, value, ...refs] = await this.exec("claimNode", runId, [nodeId, lease, now, ...upstream]);
-    if (Number(ok) !== 1) return { claimed: false, reason: String(value) };
+    if (Number(ok) !== 1) return { claimed: false, reason: String(value), stillQueued: refs.map(String) };
     const found: Record<string, string> = {};
     upstream.forEach((id, i) => {
       const ref = refs[i];

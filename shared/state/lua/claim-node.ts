@@ -12,9 +12,11 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[4..] upstream node ids whose output refs the caller needs (read in the same round trip)
  *
  * Returns `{1, attempt, ref…}` when this delivery holds the node (status `running`, attempts + 1), with one output
- * ref per upstream id in ARGV order ('' when missing), or `{0, reason}` with
+ * ref per upstream id in ARGV order ('' when missing), or `{0, reason, queued…}` with
  * reason `duplicate` (same lease already running), the node's terminal/pending status, or `run-<status>` when the run
- * is not running.
+ * is not running. For a node already `done` or `failed` in a running run, `queued…` are the nodes its transition
+ * took that are still `queued`: the delivery that completed it may have died before publishing them (its QStash
+ * retry then lands here), so the caller publishes them again; their deduplication ids make that safe.
  */
 export const CLAIM_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
@@ -43,5 +45,9 @@ if s == 'queued' or s == 'retrying' or s == 'running' then
   end
   return result
 end
-return {0, s}
+local result = {0, s}
+if is_terminal(s) then
+  for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
+end
+return result
 `;

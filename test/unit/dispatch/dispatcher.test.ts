@@ -17,10 +17,10 @@ function fakeClient() {
 }
 
 describe("QStashDispatcher", () => {
-  it("publishes one message per node with callbacks, retries, timeout, dedup id and the run's flow-control key", async () => {
+  it("publishes one message per node with a failure callback (no success callback), retries, timeout, dedup id and the run's flow-control key", async () => {
     const { batches, client } = fakeClient();
     const d = new QStashDispatcher(client as never);
-    const n = await d.dispatch({ baseUrl: "https://w.example", concurrency: 4, generation: 7 }, [
+    const n = await d.dispatch({ baseUrl: "https://w.example", concurrency: 4, generation: 7, advance: "inline" }, [
       { runId: "run_1", nodeId: "a", retries: 2, timeoutMs: 1500, priority: 1 },
     ]);
     expect(n).toBe(1);
@@ -29,7 +29,6 @@ describe("QStashDispatcher", () => {
         {
           url: "https://w.example/internal/execute",
           body: { runId: "run_1", nodeId: "a" },
-          callback: "https://w.example/internal/callback",
           failureCallback: "https://w.example/internal/failure",
           retries: 2,
           timeout: 2,
@@ -40,6 +39,18 @@ describe("QStashDispatcher", () => {
     ]);
   });
 
+  it("adds a success callback, and says so in the body, when the run advances in the callback", async () => {
+    const { batches, client } = fakeClient();
+    await new QStashDispatcher(client as never).dispatch({ baseUrl: "https://w.example", concurrency: 4, generation: 7, advance: "callback" }, [
+      { runId: "run_1", nodeId: "a", retries: 2, timeoutMs: 1500, priority: 1 },
+    ]);
+    expect(batches[0]?.[0]).toMatchObject({
+      body: { runId: "run_1", nodeId: "a", advanceBy: "callback" },
+      callback: "https://w.example/internal/callback",
+      failureCallback: "https://w.example/internal/failure",
+    });
+  });
+
   it("gives a run re-created under the same id (another generation) new deduplication ids", () => {
     expect(deduplicationId("run_1", "a", 7)).toBe("run_1.a.g7");
     expect(deduplicationId("run_1", "a", 8)).not.toBe(deduplicationId("run_1", "a", 7));
@@ -48,7 +59,7 @@ describe("QStashDispatcher", () => {
   it("orders by longest remaining path first and splits into batches of BATCH_SIZE", async () => {
     const { batches, client } = fakeClient();
     const nodes = Array.from({ length: BATCH_SIZE + 5 }, (_, i) => ({ runId: "run_1", nodeId: `n${i}`, retries: 0, timeoutMs: 1000, priority: i }));
-    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7 }, nodes);
+    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" }, nodes);
     expect(batches.map((b) => b.length)).toEqual([BATCH_SIZE, 5]);
     const order = batches.flat().map((m) => m.body.nodeId);
     expect(order[0]).toBe(`n${BATCH_SIZE + 4}`);
@@ -57,7 +68,7 @@ describe("QStashDispatcher", () => {
 
   it("keeps message bodies the same size whatever the data: only ids travel", async () => {
     const { batches, client } = fakeClient();
-    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7 }, [
+    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" }, [
       { runId: "run_1", nodeId: "a", retries: 0, timeoutMs: 1000, priority: 0 },
     ]);
     expect(Object.keys(batches[0]?.[0]?.body ?? {})).toEqual(["runId", "nodeId"]);
@@ -65,7 +76,7 @@ describe("QStashDispatcher", () => {
 
   it("publishes nothing for no nodes", async () => {
     const { batches, client } = fakeClient();
-    expect(await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7 }, [])).toBe(0);
+    expect(await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" }, [])).toBe(0);
     expect(batches).toEqual([]);
   });
 });

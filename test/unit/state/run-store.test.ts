@@ -88,10 +88,10 @@ describe.each([
     it("lets one delivery hold a node: a duplicate with the same lease is refused, a retry takes over", async () => {
       const { runId } = await start({ a: [] });
       expect(await store.claimNode(runId, "a", "m1:0", 10)).toEqual({ claimed: true, attempt: 1, refs: {} });
-      expect(await store.claimNode(runId, "a", "m1:0", 11)).toEqual({ claimed: false, reason: "duplicate" });
+      expect(await store.claimNode(runId, "a", "m1:0", 11)).toEqual({ claimed: false, reason: "duplicate", stillQueued: [] });
       expect(await store.claimNode(runId, "a", "m1:1", 12)).toEqual({ claimed: true, attempt: 2, refs: {} });
       await store.completeNode(runId, "a", done());
-      expect(await store.claimNode(runId, "a", "m1:2", 13)).toEqual({ claimed: false, reason: "run-completed" });
+      expect(await store.claimNode(runId, "a", "m1:2", 13)).toEqual({ claimed: false, reason: "run-completed", stillQueued: [] });
     });
 
     it("returns the output refs of the upstream nodes asked for, in the same script", async () => {
@@ -101,9 +101,22 @@ describe.each([
       expect(await store.claimNode(runId, "b", "y:0", 2, ["a", "ghost"])).toEqual({ claimed: true, attempt: 1, refs: { a: "ref-a" } });
     });
 
+    it("re-offers, to a delivery of a node already done, the dependents its completion took that are still queued", async () => {
+      const { runId } = await start({ a: [], b: ["a"], c: ["a"] });
+      await store.claimNode(runId, "a", "x:0", 1);
+      await store.completeNode(runId, "a", done("ra"));
+      // the delivery that completed a died before publishing b and c: QStash's retry of a lands on a done node
+      const retry = await store.claimNode(runId, "a", "x:1", 2);
+      expect(retry).toMatchObject({ claimed: false, reason: "done" });
+      expect(retry.claimed ? [] : [...retry.stillQueued].sort()).toEqual(["b", "c"]);
+      // once b runs, only c is still offered
+      await store.claimNode(runId, "b", "y:0", 3);
+      expect(await store.claimNode(runId, "a", "x:2", 4)).toEqual({ claimed: false, reason: "done", stillQueued: ["c"] });
+    });
+
     it("refuses a node whose dependencies are not done", async () => {
       const { runId } = await start({ a: [], b: ["a"] });
-      expect(await store.claimNode(runId, "b", "m:0", 1)).toEqual({ claimed: false, reason: "pending" });
+      expect(await store.claimNode(runId, "b", "m:0", 1)).toEqual({ claimed: false, reason: "pending", stillQueued: [] });
     });
   });
 

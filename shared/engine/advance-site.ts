@@ -1,0 +1,32 @@
+import type { CompiledDag } from "../dag/compile.js";
+
+/**
+ * Where a node's result advances the DAG: `inline`, in the node's own `/internal/execute` request before it answers;
+ * or `callback`, in QStash's success callback (`/internal/callback`), which QStash sends once execute has answered.
+ */
+export type AdvanceSite = "inline" | "callback";
+
+/**
+ * Chooses where the nodes of a run advance the DAG.
+ *
+ * `inline` costs one QStash message per node instead of two (QStash charges a callback "as any other message":
+ * upstash.com/docs/qstash/features/callbacks) and takes the callback's trip through the queue off every dependency
+ * hop. But a QStash flow-control slot is free only once execute answers, so advancing inline holds the node's slot
+ * for two more round trips (`complete_node` and the publish). That matters only when nodes wait for slots: then the
+ * run advances in the callback, after the slot is free, and the message the run state published one ahead starts
+ * at once. The rule: `callback` when the run's concurrency is below its widest level (`dag.maxWidth`, the most
+ * nodes one level holds), where nodes surely wait for slots; `inline` otherwise, including every run whose
+ * concurrency is at least its node count. The widest level is a proxy: nodes of different levels can also be ready
+ * together, and such a run still advances correctly inline, only with slots held a little longer.
+ *
+ * Measured with `npm run bench -- --workloads viralrecon,airrflow,bwa --concurrency 4,16 --load-runs 0 --no-peer
+ * --no-message-size --repeats 2 --budget-s 20` (2026-11-21, 2 cores): bwa with 4 slots, where each slot's hand-over
+ * time counts, 1.17 × the list schedule advancing in the callback and 1.25 inline. bwa with 16 slots is the
+ * opposite case, 1.34 in the callback and 1.27 inline: there the local worker's one thread is the limit, and
+ * advancing inline spends less of its CPU per node (2.6 ms against 3.6); on Cloudflare deliveries spread over
+ * isolates, so the slot's hand-over time is what remains.
+ * @param concurrency the run's effective parallelism (`runConcurrency`), ≥ 1.
+ */
+export function advanceSite(concurrency: number, dag: Pick<CompiledDag, "maxWidth">): AdvanceSite {
+  return concurrency < dag.maxWidth ? "callback" : "inline";
+}
