@@ -11,7 +11,9 @@ import { qstashSignature } from "./middleware/qstash-signature.js";
 
 /**
  * `/internal/*`: called by QStash only, every request signature-checked. `execute` turns a node into an output
- * (and knows nothing of the DAG); `callback` and `failure` advance the DAG (and know nothing of LLMs).
+ * (shared/engine/execute-node.ts, which knows nothing of the DAG) and then, unless its message leaves that to the
+ * success callback, advances the DAG (shared/engine/advance.ts, which knows nothing of LLMs); `callback` advances
+ * after an attempt QStash reports, `failure` after retries ran out.
  */
 export const internalRoutes = new Hono<AppEnv>();
 
@@ -61,29 +63,40 @@ internalRoutes.post("/execute", async (c) => {
 });
 
 /**
- * The answer to an attempt that threw, after recording it: 489 (non-retryable; the node is failed now, its
- * descendants skipped), 429 with `Retry-After` (provider rate limit) or 500; QStash retries the last two, and the
- * node shows `retrying` with the error until a retry claims it. Recording is best effort: when Redis fails here, the
- * answer is the same and QStash's retry or failure callback brings the node's state up to date.
+ * The answer to an attempt that threw, after recording it:
+ * - non-retryable (489): the node is failed now, its descendants skipped, provided this delivery still holds it
+ *   (lease); QStash then sends the failure callback, which changes nothing more. If failing it throws (Redis or
+ *   the publish of what it freed), the answer is 500 instead, so QStash's retry records it (or, finding the node
+ *   failed, publishes what it freed);
+ * - provider rate limit (429 with `Retry-After`) or any other error (500): the node shows `retrying` with the error
+ *   until a retry claims it. Recording this is best effort (logged when Redis fails): the answer is the same, and
+ *   the retry or the failure callback brings the node's state up to date.
  */
 async function failedAttempt(engine: Engine, at: { runId: string; nodeId: string; lease: string }, err: unknown): Promise<Response> {
-  const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  let response: Response;
+  const detail = errorText(err);
   if (isPermanentBlobError(err) || (err instanceof ProviderError && err.kind === "non-retryable")) {
     const reason = err instanceof ProviderError ? err.message : detail;
-    await fail(engine, at.runId, at.nodeId, reason).catch(() => undefined);
+    try {
+      await fail(engine, at.runId, at.nodeId, reason, at.lease);
+    } catch (recordErr) {
+      console.error(`execute ${at.runId}/${at.nodeId}: could not fail the node (${errorText(recordErr)}); answering 500 so QStash retries`);
+      return problemResponse(problem("node-attempt-failed", `${reason} (and recording the failure failed: ${errorText(recordErr)})`));
+    }
     return nonRetryable(reason);
   }
-  if (err instanceof ProviderError && err.kind === "rate-limited") {
-    response = problemResponse(problem("provider-rate-limited", err.message), {
-      "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? 1))),
-    });
-  } else {
-    response = problemResponse(problem("node-attempt-failed", detail));
-  }
+  const response =
+    err instanceof ProviderError && err.kind === "rate-limited"
+      ? problemResponse(problem("provider-rate-limited", err.message), { "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? 1))) })
+      : problemResponse(problem("node-attempt-failed", detail));
   const error = err instanceof ProviderError ? err.message : detail;
-  await engine.store.retryNode(at.runId, at.nodeId, error, at.lease).catch(() => undefined);
+  await engine.store.retryNode(at.runId, at.nodeId, error, at.lease).catch((recordErr: unknown) => {
+    console.error(`execute ${at.runId}/${at.nodeId}: could not mark the node retrying (${errorText(recordErr)})`);
+  });
   return response;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /**

@@ -7,7 +7,8 @@ export interface NodeDispatch {
   nodeId: string;
   /** QStash retries after the first attempt (`Upstash-Retries`), 0..10. */
   retries: number;
-  /** Per-attempt timeout in ms (`Upstash-Timeout`, sent in whole seconds, at least 1). */
+  /** The node's timeout in ms (aborts the provider call); `Upstash-Timeout` is this plus {@link EXECUTE_MARGIN_MS},
+   * in whole seconds rounded up. */
   timeoutMs: number;
   /** Dispatch priority: longest remaining path in ms; higher goes first when more nodes are ready than allowed. */
   priority: number;
@@ -67,6 +68,14 @@ export function flowControlKey(runId: string): string {
 }
 
 /**
+ * Time `/internal/execute` may take beyond the node's timeout, ms: the provider call may use all of the timeout (its
+ * abort signal), and the attempt still stores the output, settles the budget and, advancing inline, runs
+ * `complete_node` and the publish. `Upstash-Timeout` is the node's timeout plus this margin, so QStash does not
+ * time out an attempt that finished its call in time.
+ */
+export const EXECUTE_MARGIN_MS = 10_000;
+
+/**
  * One execute message: failure callback, retries, timeout, dedup id and the run's flow-control key, plus a success
  * callback (and `advanceBy: "callback"` in the body) when the run advances in the callback (advance-site.ts).
  */
@@ -78,7 +87,7 @@ function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup:
     ...(byCallback ? { callback: `${run.baseUrl}/internal/callback` } : {}),
     failureCallback: `${run.baseUrl}/internal/failure`,
     retries: n.retries,
-    timeout: Math.max(1, Math.ceil(n.timeoutMs / 1000)),
+    timeout: Math.ceil((n.timeoutMs + EXECUTE_MARGIN_MS) / 1000),
     deduplicationId: dedup,
     flowControl: { key: flowControlKey(n.runId), parallelism: run.concurrency },
   };

@@ -25,6 +25,11 @@ export type AdvanceSite = "inline" | "callback";
  * opposite case, 1.34 in the callback and 1.27 inline: there the local worker's one thread is the limit, and
  * advancing inline spends less of its CPU per node (2.6 ms against 3.6); on Cloudflare deliveries spread over
  * isolates, so the slot's hand-over time is what remains.
+ *
+ * Assumes QStash frees a flow-control slot when the destination answers, as the local emulator does. For queues,
+ * Upstash documents that the next message waits for the current one's callbacks too (upstash-protocols.md B5); if
+ * flow control behaved that way, the callback would hold the slot longer instead, and this rule would need
+ * measuring against real QStash.
  * @param concurrency the run's effective parallelism (`runConcurrency`), ≥ 1.
  */
 export function advanceSite(concurrency: number, dag: Pick<CompiledDag, "maxWidth">): AdvanceSite {

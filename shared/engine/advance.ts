@@ -61,7 +61,10 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
  * the node, in the same request, so a dependent is published without waiting for a QStash callback; {@link advance}
  * calls it for runs that advance in the callback (advance-site.ts). A repeat (the node is already done) changes nothing
  * and publishes again what that completion took but is still `queued` (deduplicated by QStash).
- * @throws when Redis or QStash fail; the caller answers 5xx so that QStash retries, and every step is idempotent.
+ * @throws when Redis or QStash fail (after their clients' own retries of network errors: 5 with backoff by default
+ *   in `@upstash/redis` and `@upstash/qstash`); the caller answers 5xx so that QStash retries. Both steps are
+ *   idempotent; but when `complete_node` itself never applied, QStash's retry of `/internal/execute` runs the node
+ *   again (a new attempt, which a cache hit makes free when the node uses the result cache).
  */
 export async function completeExecuted(engine: Engine, result: ExecuteResult): Promise<Extract<AdvanceOutcome, { kind: "completed" }>> {
   const t = await engine.store.completeNode(result.runId, result.nodeId, {
@@ -83,11 +86,14 @@ export async function completeExecuted(engine: Engine, result: ExecuteResult): P
 }
 
 /**
- * Fails a node for good (the `/internal/failure` step, and the last failed attempt seen by the callback). Idempotent.
- * @throws when Redis fails.
+ * Fails a node for good, skips its descendants and publishes what its freed slot lets start: the `/internal/failure`
+ * step, the last failed attempt seen by the callback, and `/internal/execute` on a non-retryable error (with the
+ * delivery's `lease`, so a stale delivery cannot fail a node a newer one holds). Idempotent: a repeat, or a failure
+ * callback for a node already done, publishes again what the node's transition took but is still `queued`.
+ * @throws when Redis or QStash fail.
  */
-export async function fail(engine: Engine, runId: string, nodeId: string, error: string): Promise<AdvanceOutcome> {
-  const t = await engine.store.failNode(runId, nodeId, error, engine.now());
+export async function fail(engine: Engine, runId: string, nodeId: string, error: string, lease?: string): Promise<AdvanceOutcome> {
+  const t = await engine.store.failNode(runId, nodeId, error, engine.now(), lease);
   const dispatched = await publishTaken(engine, runId, t.dispatch);
   return { kind: "failed", applied: t.applied, runStatus: t.runStatus, skipped: t.skipped, dispatched };
 }

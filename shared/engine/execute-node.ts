@@ -18,7 +18,10 @@ export const SENSITIVE_EXCERPT = "[sensitive output: stored encrypted, not shown
 /** Default output limit in tokens when neither node nor agent sets `maxOutputTokens`. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
 
-/** The body `/internal/execute` answers with when it ran the node; QStash hands it to `/internal/callback`. */
+/**
+ * What running a node produced: `/internal/execute` advances the DAG with it (advance.ts `completeExecuted`) and
+ * answers it as its body, which QStash hands to `/internal/callback` when the run advances there.
+ */
 export interface ExecuteResult {
   runId: string;
   nodeId: string;

@@ -232,9 +232,11 @@ export class RunStore {
   /**
    * Fails a node for good, skips its descendants and finishes the run once nothing else is active (see fail_node).
    * @param now ms since epoch.
+   * @param lease `<messageId>:<retried>` of the delivery that failed, when it is that delivery's own verdict: the
+   *   failure then applies only while that delivery still holds the node. Omitted by the failure callback.
    */
-  async failNode(runId: string, nodeId: string, error: string, now: number): Promise<TransitionResult> {
-    const [ok, status, count, ...rest] = await this.exec("failNode", runId, [nodeId, error, now]);
+  async failNode(runId: string, nodeId: string, error: string, now: number, lease?: string): Promise<TransitionResult> {
+    const [ok, status, count, ...rest] = await this.exec("failNode", runId, lease ? [nodeId, error, now, lease] : [nodeId, error, now]);
     const k = Number(count ?? 0);
     return {
       applied: Number(ok) === 1,

@@ -69,10 +69,25 @@ describe("scheduling modes through the full stack", () => {
 
   it("concurrency 2: never more than two nodes at once, and all complete", async () => {
     const nodes = Array.from({ length: 8 }, (_, i) => node(`n${i}`, [], { simulate: { latencyMs: 120 } }));
+    await h.stack.idle();
+    h.stack.resetStats();
     const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 2 }) });
     const t = await timings(h, body.runId);
     expect(Object.keys(t)).toHaveLength(8);
     expect(maxOverlap(t)).toBe(2);
+    // 2 slots for a level of 8: nodes wait for slots, so the run advances in the success callback (advance-site.ts)
+    await h.stack.idle();
+    expect(h.stack.stats()).toMatchObject({ qstashMessagesPublished: 8, qstashCallbacks: 8 });
+  });
+
+  it("a run whose concurrency covers its widest level advances in execute: one message per node, no callbacks", async () => {
+    await h.stack.idle();
+    h.stack.resetStats();
+    const nodes = [node("a"), node("b", ["a"]), node("c", ["a"]), node("d", ["b", "c"])];
+    const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 2 }) });
+    expect(Object.keys(await timings(h, body.runId))).toHaveLength(4);
+    await h.stack.idle();
+    expect(h.stack.stats()).toMatchObject({ qstashMessagesPublished: 4, qstashDeliveries: 4, qstashCallbacks: 0 });
   });
 
   it("sequential: one node at a time", async () => {

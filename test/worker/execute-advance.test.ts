@@ -1,7 +1,7 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { node, workflow } from "../support/workflows.js";
-import { postRun, sign } from "./helpers.js";
+import { keysUnderPrefix, postRun, sign, testRedis } from "./helpers.js";
 
 const ORIGIN = "http://agent-dag.test";
 
@@ -20,17 +20,36 @@ async function execute(runId: string, nodeId: string, messageId: string, retried
   });
 }
 
-type View = { status: string; levels: { nodes: { id: string; status: string; error?: string | null }[] }[] };
+type View = { status: string; levels: { nodes: { id: string; status: string; attempts: number; error?: string | null }[] }[] };
 
-async function view(runId: string): Promise<{ status: string; nodes: Record<string, { status: string; error?: string | null }> }> {
+async function view(runId: string): Promise<{ status: string; nodes: Record<string, { status: string; attempts: number; error?: string | null }> }> {
   const v = (await (await SELF.fetch(`${ORIGIN}/v1/runs/${runId}`, { headers: { authorization: "Bearer dev-key" } })).json()) as View;
   return { status: v.status, nodes: Object.fromEntries(v.levels.flatMap((l) => l.nodes.map((n) => [n.id, n]))) };
 }
 
-async function startRun(nodes: unknown[], extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await postRun({ workflow: workflow(nodes, extra), simulate: { latencyMs: 1 } });
+let blobsBefore = new Set<string>();
+
+async function startRun(nodes: unknown[], extra: Record<string, unknown> = {}, input?: unknown): Promise<string> {
+  blobsBefore = new Set((await keysUnderPrefix()).filter((k) => k.includes(":blob:")));
+  const res = await postRun({ workflow: workflow(nodes, extra), simulate: { latencyMs: 1 }, ...(input === undefined ? {} : { input }) });
   expect(res.status).toBe(202);
   return ((await res.json()) as { runId: string }).runId;
+}
+
+/** Sets the local QStash emulator's chaos (the worker tests run one file at a time: vitest.config.ts). */
+async function chaos(c: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${env.QSTASH_URL}/__chaos`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(c) });
+  expect(res.status).toBe(200);
+}
+
+/** A signed failure callback for the message that delivered `nodeId` (QStash's B8 shape, retries exhausted). */
+async function failureCallback(runId: string, nodeId: string, messageId: string): Promise<Response> {
+  const text = JSON.stringify({ status: 500, retried: 0, maxRetries: 0, sourceMessageId: messageId, sourceBody: btoa(JSON.stringify({ runId, nodeId })), body: "" });
+  return SELF.fetch(`${ORIGIN}/internal/failure`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/failure`, text) },
+    body: text,
+  });
 }
 
 describe("/internal/execute advances the DAG in the same request (no success callback)", () => {
@@ -44,15 +63,65 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect(v.nodes["b"]?.status).toBe("queued");
   });
 
-  it("a retry of a node already done publishes again the dependents still queued, and runs nothing", async () => {
+  it("a delivery that completed its node but could not publish answers 500; QStash's retry publishes the dependents", async () => {
     const runId = await startRun([node("a"), node("b", ["a"]), node("c", ["a"])]);
-    expect((await execute(runId, "a", "msg_a")).status).toBe(200);
-    // as if the first delivery had died after completing a but before QStash saw its answer
+    await chaos({ publishErrors: 1 });
+    const first = await execute(runId, "a", "msg_a");
+    expect(first.status).toBe(500);
+    let v = await view(runId);
+    expect([v.nodes["a"]?.status, v.nodes["b"]?.status, v.nodes["c"]?.status]).toEqual(["done", "queued", "queued"]);
+    // the retry finds a done: it runs nothing and publishes the two dependents the first delivery could not
     const again = await execute(runId, "a", "msg_a", 1);
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ skipped: true, reason: "done", dispatched: 2 });
+    v = await view(runId);
+    expect(v.nodes["a"]).toMatchObject({ status: "done", attempts: 1 });
+  });
+
+  it("when that was the last attempt, the failure callback publishes the dependents and leaves the node done", async () => {
+    const runId = await startRun([node("a", [], { retries: 0 }), node("b", ["a"])]);
+    await chaos({ publishErrors: 1 });
+    expect((await execute(runId, "a", "msg_a")).status).toBe(500);
+    // QStash gives up on the message and sends the failure callback
+    const res = await failureCallback(runId, "a", "msg_a");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ kind: "failed", applied: false, dispatched: 1 });
     const v = await view(runId);
-    expect([v.nodes["b"]?.status, v.nodes["c"]?.status]).toEqual(["queued", "queued"]);
+    expect([v.status, v.nodes["a"]?.status, v.nodes["b"]?.status]).toEqual(["running", "done", "queued"]);
+  });
+
+  it("a non-retryable error fails the node and skips its descendants before answering 489", async () => {
+    const runId = await startRun([node("a", [], { prompt: "About {{input.topic}}." }), node("b", ["a"])], {}, { topic: crypto.randomUUID() });
+    // the run input expires (its blob is the only blob this run wrote)
+    const blobs = (await keysUnderPrefix()).filter((k) => k.includes(":blob:") && !blobsBefore.has(k));
+    expect(blobs).toHaveLength(1);
+    await testRedis().del(...blobs);
+    const res = await execute(runId, "a", "msg_a");
+    expect(res.status).toBe(489);
+    expect(res.headers.get("upstash-nonretryable-error")).toBe("true");
+    const v = await view(runId);
+    expect([v.status, v.nodes["a"]?.status, v.nodes["b"]?.status]).toEqual(["failed", "failed", "skipped"]);
+    expect(v.nodes["a"]?.error).toMatch(/run input has expired/);
+  });
+
+  it("a message from before this change (with a success callback, no advanceBy) advances twice harmlessly", async () => {
+    const runId = await startRun([node("a"), node("b", ["a"])]);
+    const res = await execute(runId, "a", "msg_a");
+    const result = await res.text();
+    // QStash then sends that message's success callback with the answer
+    const text = JSON.stringify({
+      status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
+      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a" })), body: btoa(result),
+    });
+    const cb = await SELF.fetch(`${ORIGIN}/internal/callback`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+      body: text,
+    });
+    expect(cb.status).toBe(200);
+    expect(await cb.json()).toMatchObject({ kind: "completed", applied: false });
+    const v = await view(runId);
+    expect([v.nodes["a"]?.status, v.nodes["a"]?.attempts, v.nodes["b"]?.status]).toEqual(["done", 1, "queued"]);
   });
 
   it("the last node's delivery finishes the run", async () => {
@@ -75,7 +144,7 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect(await retry.json()).toMatchObject({ attempt: 2, advanced: { kind: "completed", dispatched: 1 } });
   });
 
-  it("when the run's concurrency is below its widest level, execute only answers: the success callback advances", async () => {
+  it("a message marked advanceBy: callback is only answered: the success callback advances", async () => {
     const runId = await startRun([node("a"), node("b"), node("c", ["a", "b"])], { concurrency: 1 });
     const text = JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" });
     const res = await SELF.fetch(`${ORIGIN}/internal/execute`, {

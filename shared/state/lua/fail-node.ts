@@ -10,21 +10,27 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[1] nodeId
  * ARGV[2] error   message recorded on the node
  * ARGV[3] now     ms since epoch
+ * ARGV[4] lease   optional: the delivery that failed (`/internal/execute` on a non-retryable error); the failure
+ *                 then applies only while that delivery still holds the node (`running` under this lease), so a
+ *                 stale delivery cannot fail a node a newer one has taken over. The failure callback passes none.
  *
  * Returns `{1, runStatus, k, taken(k)…, skipped…}` when applied: the k nodes to publish now, then the descendants
- * marked skipped. A duplicate or late failure callback changes nothing and returns `{0, runStatus, k, queued(k)…}`:
- * for an already-failed node, the nodes its failure took that are still `queued` (maybe never published), so the
- * caller can publish them again (deduplicated by QStash).
+ * marked skipped. A duplicate, late or stale failure changes nothing and returns `{0, runStatus, k, queued(k)…}`:
+ * for a node already failed or done, the nodes its transition took that are still `queued` (maybe never
+ * published: e.g. the last attempt completed the node, then its publish failed and QStash gave up), so the caller
+ * can publish them again (deduplicated by QStash).
  */
 export const FAIL_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
 local now = ARGV[3]
+local lease = ARGV[4]
 local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
-if run_status ~= 'running' or (not s) or is_terminal(s) then
-  -- a duplicate failure callback re-offers what the first one took and may never have published
+local stale = lease ~= nil and lease ~= '' and not (s == 'running' and redis.call('HGET', K.lease, node) == lease)
+if run_status ~= 'running' or (not s) or is_terminal(s) or stale then
+  -- a duplicate failure re-offers what the node's transition took and may never have published
   local result = {0, run_status or 'missing', 0}
-  if s == 'failed' and run_status == 'running' then
+  if (s == 'failed' or s == 'done') and run_status == 'running' then
     for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
     result[3] = #result - 3
   end

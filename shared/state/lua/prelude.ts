@@ -27,7 +27,8 @@ export const PREFETCH_MESSAGES = 1;
  *   (meta `concurrency` + {@link PREFETCH_MESSAGES} − `inflight`; QStash flow control keeps the running ones at
  *   `concurrency`), and returns them for dispatch: longest remaining path first;
  * - `still_queued(node)`: the nodes the transition of `node` took for dispatch that are still `queued`, which a
- *   duplicate callback offers again (the first may have died before publishing them);
+ *   repeat (a duplicate callback, a retried delivery of a node already done or failed) offers again: the first
+ *   may have died before publishing them;
  * - `keep_ttl()`: gives keys created after the start the run's remaining TTL (a run that never finishes still
  *   expires whole);
  * - `finish_if_done(now)`: once every node is terminal (done, failed or skipped) marks the run `completed` (or
@@ -87,8 +88,8 @@ local function take()
   return taken
 end
 
--- the nodes that \`node\`'s transition took for dispatch and that are still queued (a duplicate callback offers
--- them again: the first one may have died before publishing them)
+-- the nodes that \`node\`'s transition took for dispatch and that are still queued (a repeat offers them again:
+-- the first one may have died before publishing them)
 local function still_queued(node)
   local ids = {}
   for _, id in ipairs(csv(redis.call('HGET', K.took, node))) do

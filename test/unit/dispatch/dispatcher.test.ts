@@ -31,7 +31,8 @@ describe("QStashDispatcher", () => {
           body: { runId: "run_1", nodeId: "a" },
           failureCallback: "https://w.example/internal/failure",
           retries: 2,
-          timeout: 2,
+          // the node's 1.5 s plus EXECUTE_MARGIN_MS (10 s) for storing the output and advancing, rounded up
+          timeout: 12,
           deduplicationId: "run_1.a.g7",
           flowControl: { key: flowControlKey("run_1"), parallelism: 4 },
         },

@@ -287,5 +287,25 @@ describe.each([
       expect(snap?.error.a).toBe("boom");
       expect(snap?.meta).toMatchObject({ failedCount: "1", skippedCount: "2", doneCount: "1", status: "failed" });
     });
+
+    it("with a lease, fails the node only while that delivery holds it", async () => {
+      const { runId } = await start({ a: [], b: ["a"] });
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.claimNode(runId, "a", "m:1", 2); // QStash's retry took over; the first delivery is stale
+      expect(await store.failNode(runId, "a", "stale verdict", 3, "m:0")).toMatchObject({ applied: false, skipped: [] });
+      expect((await store.readSnapshot(runId))?.status).toEqual({ a: "running", b: "pending" });
+      expect(await store.failNode(runId, "a", "its own verdict", 4, "m:1")).toMatchObject({ applied: true, skipped: ["b"] });
+    });
+
+    it("a failure callback for a node already done re-offers the dependents still queued and changes nothing", async () => {
+      const { runId } = await start({ a: [], b: ["a"], c: ["a"] });
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.completeNode(runId, "a", done("ra"));
+      // the last attempt completed a, then its publish failed and QStash gave up on the message
+      const t = await store.failNode(runId, "a", "HTTP 500", 5);
+      expect(t).toMatchObject({ applied: false, runStatus: "running", skipped: [] });
+      expect([...t.dispatch].sort()).toEqual(["b", "c"]);
+      expect((await store.readSnapshot(runId))?.status).toEqual({ a: "done", b: "queued", c: "queued" });
+    });
   });
 });
