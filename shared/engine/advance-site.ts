@@ -21,10 +21,11 @@ export type AdvanceSite = "inline" | "callback";
  *
  * Measured with `npm run bench -- --workloads airrflow,bwa --concurrency 4,16 --load-runs 0 --no-peer
  * --no-message-size --repeats 2 --budget-s 20` on one 2-core machine, 2026-11-21 (bench/results/2026-11-21-054742.*
- * with every run inline, 2026-11-21-055208.* with this rule; README "Where the DAG advances, measured"): bwa with 4
+ * with every run inline; 2026-11-21-055208.*, with viralrecon too, with this rule; README "Where the DAG advances,
+ * measured"): bwa with 4
  * slots, where each slot's hand-over time counts, 1.17 × the list schedule advancing in the callback and 1.25
  * inline. bwa with 16 slots is the opposite case, 1.34 in the callback and 1.27 inline: there the local worker's one thread is the limit, and
- * advancing inline spends less of its CPU per node (2.6 ms against 3.6); on Cloudflare deliveries spread over
+ * advancing inline spends less of its CPU per node (2.5 ms against 3.5 on its busiest thread); on Cloudflare deliveries spread over
  * isolates, so the slot's hand-over time is what remains.
  *
  * Assumes QStash frees a flow-control slot when the destination answers, as the local emulator does. For queues,
