@@ -35,8 +35,8 @@ function parseJson(text: string): unknown {
 /**
  * `/internal/execute`: runs the node, then advances the DAG in the same request (completes the node and publishes
  * the dependents it releases), so a dependent starts without waiting for a QStash callback and a node costs one
- * QStash message; a message marked `advanceBy: "callback"` only answers its result, and `/internal/callback`
- * advances (advance-site.ts says which). A delivery of a node already done publishes again what its completion
+ * QStash message; a message marked `advanceBy: "callback"` only answers (its result, or its failure), and
+ * `/internal/callback` advances or records the failure (advance-site.ts says which). A delivery of a node already done publishes again what its completion
  * released but is still `queued`. A failed attempt is recorded before answering: `retrying` when QStash will retry
  * it, or the node failed (descendants skipped) when it must not be retried (489). Retries exhausted reach
  * `/internal/failure`.
@@ -51,7 +51,7 @@ internalRoutes.post("/execute", async (c) => {
   try {
     outcome = await executeNode(engine, runId, nodeId, lease);
   } catch (err) {
-    return failedAttempt(engine, { runId, nodeId, lease }, err);
+    return failedAttempt(engine, { runId, nodeId, lease }, err, advanceBy !== "callback");
   }
   if (outcome.kind === "skipped") {
     const dispatched = await publishTaken(engine, runId, outcome.stillQueued ?? []);
@@ -63,7 +63,9 @@ internalRoutes.post("/execute", async (c) => {
 });
 
 /**
- * The answer to an attempt that threw, after recording it:
+ * The answer to an attempt that threw, after recording it when `record` (the run advances in execute; otherwise
+ * QStash's success callback reports the attempt and `/internal/callback` records it, so recording here would do it
+ * twice):
  * - non-retryable (489): the node is failed now, its descendants skipped, provided this delivery still holds it
  *   (lease); QStash then sends the failure callback, which changes nothing more. If failing it throws (Redis or
  *   the publish of what it freed), the answer is 500 instead, so QStash's retry records it (or, finding the node
@@ -72,26 +74,29 @@ internalRoutes.post("/execute", async (c) => {
  *   until a retry claims it. Recording this is best effort (logged when Redis fails): the answer is the same, and
  *   the retry or the failure callback brings the node's state up to date.
  */
-async function failedAttempt(engine: Engine, at: { runId: string; nodeId: string; lease: string }, err: unknown): Promise<Response> {
-  const detail = errorText(err);
+async function failedAttempt(engine: Engine, at: { runId: string; nodeId: string; lease: string }, err: unknown, record: boolean): Promise<Response> {
+  // what the node records and a 489 says: a provider's own message, else the error's name and message
+  const message = err instanceof ProviderError ? err.message : errorText(err);
   if (isPermanentBlobError(err) || (err instanceof ProviderError && err.kind === "non-retryable")) {
-    const reason = err instanceof ProviderError ? err.message : detail;
-    try {
-      await fail(engine, at.runId, at.nodeId, reason, at.lease);
-    } catch (recordErr) {
-      console.error(`execute ${at.runId}/${at.nodeId}: could not fail the node (${errorText(recordErr)}); answering 500 so QStash retries`);
-      return problemResponse(problem("node-attempt-failed", `${reason} (and recording the failure failed: ${errorText(recordErr)})`));
+    if (record) {
+      try {
+        await fail(engine, at.runId, at.nodeId, message, at.lease);
+      } catch (recordErr) {
+        console.error(`execute ${at.runId}/${at.nodeId}: could not fail the node (${errorText(recordErr)}); answering 500 so QStash retries`);
+        return problemResponse(problem("node-attempt-failed", `${message} (and recording the failure failed: ${errorText(recordErr)})`));
+      }
     }
-    return nonRetryable(reason);
+    return nonRetryable(message);
   }
   const response =
     err instanceof ProviderError && err.kind === "rate-limited"
       ? problemResponse(problem("provider-rate-limited", err.message), { "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? 1))) })
-      : problemResponse(problem("node-attempt-failed", detail));
-  const error = err instanceof ProviderError ? err.message : detail;
-  await engine.store.retryNode(at.runId, at.nodeId, error, at.lease).catch((recordErr: unknown) => {
-    console.error(`execute ${at.runId}/${at.nodeId}: could not mark the node retrying (${errorText(recordErr)})`);
-  });
+      : problemResponse(problem("node-attempt-failed", errorText(err)));
+  if (record) {
+    await engine.store.retryNode(at.runId, at.nodeId, message, at.lease).catch((recordErr: unknown) => {
+      console.error(`execute ${at.runId}/${at.nodeId}: could not mark the node retrying (${errorText(recordErr)})`);
+    });
+  }
   return response;
 }
 

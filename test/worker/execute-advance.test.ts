@@ -6,8 +6,8 @@ import { keysUnderPrefix, postRun, sign, testRedis } from "./helpers.js";
 const ORIGIN = "http://agent-dag.test";
 
 /** One signed delivery of `/internal/execute`, as QStash sends it (message id and retry count in headers). */
-async function execute(runId: string, nodeId: string, messageId: string, retried = 0): Promise<Response> {
-  const text = JSON.stringify({ runId, nodeId });
+async function execute(runId: string, nodeId: string, messageId: string, retried = 0, extra: Record<string, unknown> = {}): Promise<Response> {
+  const text = JSON.stringify({ runId, nodeId, ...extra });
   return SELF.fetch(`${ORIGIN}/internal/execute`, {
     method: "POST",
     headers: {
@@ -146,16 +146,19 @@ describe("/internal/execute advances the DAG in the same request (no success cal
 
   it("a message marked advanceBy: callback is only answered: the success callback advances", async () => {
     const runId = await startRun([node("a"), node("b"), node("c", ["a", "b"])], { concurrency: 1 });
-    const text = JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" });
-    const res = await SELF.fetch(`${ORIGIN}/internal/execute`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/execute`, text), "upstash-message-id": "msg_a" },
-      body: text,
-    });
+    const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
     expect(res.status).toBe(200);
     const result = (await res.json()) as Record<string, unknown>;
     expect(result).toMatchObject({ nodeId: "a", simulated: true });
     expect(result).not.toHaveProperty("advanced");
     expect((await view(runId)).nodes["a"]?.status).toBe("running");
+  });
+
+  it("with advanceBy: callback, a failed attempt is only answered: the callback records it (not both)", async () => {
+    const runId = await startRun([node("a", [], { simulate: { failAttempts: 1 } }), node("b"), node("c", ["a", "b"])], { concurrency: 1 });
+    const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
+    expect(res.status).toBe(500);
+    // still running: execute wrote nothing; QStash's callback of this attempt marks it retrying
+    expect((await view(runId)).nodes["a"]).toMatchObject({ status: "running", error: null });
   });
 });
