@@ -32,12 +32,23 @@ export interface LocalWorkerOptions {
   bindings: PlainTextBindings;
   /** wrangler's log level (default `error`). */
   logLevel?: "debug" | "info" | "log" | "warn" | "error" | "none";
+  /**
+   * Keep wrangler's local observability collector on (default false; see {@link startLocalWorker}). It is read from
+   * the environment variable `X_LOCAL_OBSERVABILITY` when wrangler builds the worker's options, so this sets it.
+   */
+  localObservability?: boolean;
 }
 
 /**
  * Starts the worker (env `dev` of wrangler.toml) and resolves once it answers, with its direct address.
  * Sets `WRANGLER_SEND_METRICS=false` and `CLOUDFLARE_CF_FETCH_ENABLED=false` unless already set (offline: miniflare
- * would otherwise fetch a `Request.cf` sample from workers.cloudflare.com).
+ * would otherwise fetch a `Request.cf` sample from workers.cloudflare.com), and `X_LOCAL_OBSERVABILITY` to
+ * `opts.localObservability` (default false). With it on (wrangler's default since its local explorer, 4.124 here),
+ * wrangler attaches a streaming tail worker to the user worker that records every invocation into local storage, on
+ * the same workerd thread as the worker itself: it roughly doubled that thread's CPU per trivial request here (about
+ * 2.1 ms against 1.0 ms for `GET /healthz`), and `npm run bench -- --local-observability` measures what it costs a
+ * run. Deployed workers have no such collector on the request path (Workers Logs are opt-in through
+ * `[observability]`), so the harnesses run without it; `npm run dev` (the `wrangler dev` CLI) keeps wrangler's default.
  * @throws Error when `bindings` sets `PUBLIC_URL`, or wrangler's startup error (bad config, bundle error, workerd).
  */
 export async function startLocalWorker(opts: LocalWorkerOptions): Promise<LocalWorker> {
@@ -46,6 +57,7 @@ export async function startLocalWorker(opts: LocalWorkerOptions): Promise<LocalW
   }
   process.env["WRANGLER_SEND_METRICS"] ??= "false";
   process.env["CLOUDFLARE_CF_FETCH_ENABLED"] ??= "false";
+  process.env["X_LOCAL_OBSERVABILITY"] = String(opts.localObservability ?? false);
   const { unstable_DevEnv } = await import("wrangler");
   const devEnv = new unstable_DevEnv();
   const userWorkerUrl = new Promise<string>((resolve) => {

@@ -22,6 +22,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --load-latency-ms <ms>  simulated latency per call in the load test (full ${FULL_SETTINGS.loadLatencyMs}, quick ${QUICK_SETTINGS.loadLatencyMs})
   --repeats <n>           measure each eager run whose reference schedule is ≤ ${REPEAT_MAX_EXPECTED_MS / 1000} s n times, report the median (full ${FULL_SETTINGS.repeats}, quick ${QUICK_SETTINGS.repeats})
   --via-proxy             send every request through wrangler's proxy worker (as \`wrangler dev\` does), for comparison
+  --local-observability   keep wrangler's local observability collector on the worker (as \`wrangler dev\` does), for comparison
   --no-peer               skip the LangGraph.js peer
   --no-message-size       skip the 1 KiB vs 1 MiB output experiment
   --out <dir>             where results go (default bench/results in the project)
@@ -72,6 +73,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         "load-latency-ms": { type: "string" },
         repeats: { type: "string" },
         "via-proxy": { type: "boolean" },
+        "local-observability": { type: "boolean" },
         "no-peer": { type: "boolean" },
         "no-message-size": { type: "boolean" },
         out: { type: "string" },
@@ -107,6 +109,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (values.repeats !== undefined) settings.repeats = integerFlag("--repeats", values.repeats, 1, MAX_REPEATS);
   if (values["no-peer"]) settings.peer = false;
   if (values["via-proxy"]) settings.viaProxy = true;
+  if (values["local-observability"]) settings.localObservability = true;
   if (values["no-message-size"]) settings.messageSizes = [];
   return {
     settings,

@@ -78,13 +78,13 @@ export async function runBench(
 
   say();
   say("starting the local stack and the worker (workerd)…");
-  const engine = await startEngine({ verbose: options.verbose, viaProxy: s.viaProxy, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
+  const engine = await startEngine({ verbose: options.verbose, viaProxy: s.viaProxy, localObservability: s.localObservability, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
   onEngine(engine);
   const runs: RunResult[] = [];
   let load: LoadResult | null = null;
   let messageSize: MessageSizeResult[] = [];
   try {
-    say(`  worker ${engine.url}${s.viaProxy ? " (wrangler's proxy worker)" : ""} · Redis REST ${engine.stack.redisRestUrl} (${engine.stack.backend}${engine.redisServer ? ` ${engine.redisServer}` : ""}) · QStash ${engine.stack.qstashUrl} · key prefix ${engine.prefix}`);
+    say(`  worker ${engine.url}${s.viaProxy ? " (wrangler's proxy worker)" : ""}${s.localObservability ? " (with wrangler's local observability collector)" : ""} · Redis REST ${engine.stack.redisRestUrl} (${engine.stack.backend}${engine.redisServer ? ` ${engine.redisServer}` : ""}) · QStash ${engine.stack.qstashUrl} · key prefix ${engine.prefix}`);
     say(`  warm-up: ${await warmUp(engine)} (not measured: the first run of a fresh worker also pays for compiling its code)`);
     for (const p of prepared) {
       say();
@@ -166,6 +166,7 @@ export async function runBench(
       workloads: s.workloads,
       repeats: s.repeats,
       viaProxy: s.viaProxy,
+      localObservability: s.localObservability,
     },
     workloads,
     runs,

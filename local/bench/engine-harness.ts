@@ -63,10 +63,11 @@ export interface EngineHarness {
  * @param opts.redisUrl backing Redis (default `REDIS_URL` or redis://127.0.0.1:6379; without one, the stack falls
  *   back to its in-memory store and says so in `stack.backend`).
  * @param opts.viaProxy address the worker through wrangler's proxy worker instead of directly (local-worker.ts).
+ * @param opts.localObservability keep wrangler's local observability collector on (local-worker.ts; default off).
  * @param opts.log receives wrangler/stack log lines when verbose.
  * @throws the listen or startup error of the stack or of wrangler.
  */
-export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; viaProxy?: boolean; log?: (line: string) => void } = {}): Promise<EngineHarness> {
+export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; viaProxy?: boolean; localObservability?: boolean; log?: (line: string) => void } = {}): Promise<EngineHarness> {
   const redisUrl = opts.redisUrl ?? process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
   const stack = await startLocalStack({
     host: HOST,
@@ -81,6 +82,7 @@ export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; 
     const worker = await startLocalWorker({
       bindings: workerBindings(stack, { KEY_PREFIX: prefix, MAX_WORKFLOW_NODES: String(BENCH_MAX_NODES) }),
       logLevel: opts.verbose ? "log" : "error",
+      localObservability: opts.localObservability ?? false,
     });
     dispose = worker.dispose;
     // the run's base URL is the origin it was started from, so QStash then calls the same address

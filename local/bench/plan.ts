@@ -53,6 +53,11 @@ export interface BenchSettings {
   repeats: number;
   /** Send every request through wrangler's proxy worker, as `wrangler dev` does, instead of to the worker itself. */
   viaProxy: boolean;
+  /**
+   * Keep wrangler's local observability collector (a streaming tail worker on the worker's own workerd thread) on,
+   * as `wrangler dev` has it; off by default (local/local-worker.ts says why).
+   */
+  localObservability: boolean;
 }
 
 /** The nine real workloads and review-all, by short name, smallest first. */
@@ -82,6 +87,7 @@ export const FULL_SETTINGS: BenchSettings = {
   messageSizes: [1_024, 1_048_576],
   repeats: 3,
   viaProxy: false,
+  localObservability: false,
 };
 
 /** Settings of `--quick` (under two minutes): four workloads, 2 s critical paths, runs up to 10 s each. */

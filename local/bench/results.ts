@@ -208,6 +208,11 @@ export const benchResultsSchema = z.strictObject({
     repeats: z.number().int().min(1).optional(),
     /** `--via-proxy` (absent in older files: false). */
     viaProxy: z.boolean().optional(),
+    /**
+     * `--local-observability` (absent in files from before 2026-11-21 07:30, whose worker ran with the collector
+     * on: the setting did not exist and wrangler's default was on).
+     */
+    localObservability: z.boolean().optional(),
   }),
   workloads: z.array(workloadResultSchema),
   runs: z.array(runResultSchema),

@@ -47,6 +47,13 @@ describe("parseBenchArgs", () => {
     expect(() => parseBenchArgs(["--repeats", "2.5"])).toThrow(/--repeats/);
   });
 
+  it("runs the worker without wrangler's local observability collector unless --local-observability asks for it", () => {
+    expect(parseBenchArgs([]).settings.localObservability).toBe(false);
+    expect(parseBenchArgs(["--quick"]).settings.localObservability).toBe(false);
+    expect(parseBenchArgs(["--local-observability"]).settings.localObservability).toBe(true);
+    expect(parseBenchArgs(["--via-proxy"]).settings).toMatchObject({ viaProxy: true, localObservability: false });
+  });
+
   it("does not change the shared defaults", () => {
     parseBenchArgs(["--workloads", "bwa", "--concurrency", "3"]);
     expect(FULL_SETTINGS.workloads).toHaveLength(10);

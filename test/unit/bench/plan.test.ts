@@ -65,6 +65,8 @@ describe("planRuns", () => {
     expect(isFullRun(parseBenchArgs(["--workloads", "viralrecon,airrflow"]).settings)).toBe(false);
     expect(isFullRun(parseBenchArgs(["--cp-ms", "10000"]).settings)).toBe(false);
     expect(isFullRun(parseBenchArgs(["--repeats", "1"]).settings)).toBe(false);
+    expect(isFullRun(parseBenchArgs(["--via-proxy"]).settings)).toBe(false);
+    expect(isFullRun(parseBenchArgs(["--local-observability"]).settings)).toBe(false);
   });
 
   it("keeps --quick to four workloads with short critical paths", () => {
