@@ -26,7 +26,9 @@ export type AdvanceSite = "inline" | "callback";
  * slots, where each slot's hand-over time counts, 1.17 × the list schedule advancing in the callback and 1.25
  * inline. bwa with 16 slots is the opposite case, 1.34 in the callback and 1.27 inline: there the local worker's one thread is the limit, and
  * advancing inline spends less of its CPU per node (2.5 ms against 3.5 on its busiest thread); on Cloudflare deliveries spread over
- * isolates, so the slot's hand-over time is what remains.
+ * isolates, so the slot's hand-over time is what remains. Re-measured with wrangler's local observability collector
+ * off (local/local-worker.ts), bwa alone, `--repeats 3`: 4 slots 1.17 with this rule and 1.26 inline, 16 slots 1.31
+ * and 1.24 (bench/results/2026-11-21-070937.* and 071237.*): the same split.
  *
  * Assumes QStash frees a flow-control slot when the destination answers, as the local emulator does. For queues,
  * Upstash documents that the next message waits for the current one's callbacks too (upstash-protocols.md B5); if
