@@ -209,8 +209,8 @@ export const benchResultsSchema = z.strictObject({
     /** `--via-proxy` (absent in older files: false). */
     viaProxy: z.boolean().optional(),
     /**
-     * `--local-observability` (absent in files from before 2026-11-21 07:30, whose worker ran with the collector
-     * on: the setting did not exist and wrangler's default was on).
+     * `--local-observability` (absent in older files: every full run before 2026-11-21 07:27 had the collector on,
+     * wrangler's default; the trial files 2026-11-21-070937 to 071711 were made with it off, before the flag existed).
      */
     localObservability: z.boolean().optional(),
   }),
