@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { advance, completeExecuted, errorMessage, fail, publishTaken } from "../shared/engine/advance.js";
+import { advance, completeExecuted, errorMessage, fail, publishTaken, recordCompletion } from "../shared/engine/advance.js";
 import type { Engine } from "../shared/engine/engine.js";
 import { executeNode } from "../shared/engine/execute-node.js";
 import { problem, problemResponse } from "../shared/errors/problem.js";
@@ -33,11 +33,13 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * `/internal/execute`: runs the node, then advances the DAG in the same request (completes the node and publishes
- * the dependents it releases), so a dependent starts without waiting for a QStash callback and a node costs one
- * QStash message; a message marked `advanceBy: "callback"` only answers (its result, or its failure), and
- * `/internal/callback` advances or records the failure (advance-site.ts says which). A delivery of a node already done publishes again what its completion
- * released but is still `queued`. A failed attempt is recorded before answering: `retrying` when QStash will retry
+ * `/internal/execute`: runs the node, records its completion (its output blob written in the same Redis request),
+ * then advances the DAG in the same request (publishes the dependents it releases), so a dependent starts without
+ * waiting for a QStash callback and a node costs one QStash message. For a message marked `advanceBy: "callback"`
+ * it records the completion and answers with the nodes it took (`completion`), which `/internal/callback` publishes
+ * once the node's flow-control slot is free; such a message's failed attempt is only answered, and the callback
+ * records it (advance-site.ts says which runs advance where). A delivery of a node already done publishes again
+ * what its completion released but is still `queued`. A failed attempt is recorded before answering: `retrying` when QStash will retry
  * it, or the node failed (descendants skipped) when it must not be retried (489). Retries exhausted reach
  * `/internal/failure`.
  */
@@ -57,8 +59,11 @@ internalRoutes.post("/execute", async (c) => {
     const dispatched = await publishTaken(engine, runId, outcome.stillQueued ?? []);
     return c.json({ skipped: true, reason: outcome.reason, dispatched });
   }
-  if (advanceBy === "callback") return c.json(outcome.result);
-  const advanced = await completeExecuted(engine, outcome.result);
+  if (advanceBy === "callback") {
+    const t = await recordCompletion(engine, outcome.result, outcome.unwritten);
+    return c.json({ ...outcome.result, completion: { applied: t.applied, runStatus: t.runStatus, dispatch: t.dispatch } });
+  }
+  const advanced = await completeExecuted(engine, outcome.result, outcome.unwritten);
   return c.json({ ...outcome.result, advanced });
 });
 

@@ -12,6 +12,17 @@ export type BlobRedis = Pick<Redis, "mget" | "pipeline">;
 
 type Pipe = ReturnType<BlobRedis["pipeline"]>;
 
+/**
+ * A blob encoded by {@link BlobStore.prepare}: its ref, and the writes that store it. Queued on a pipeline, the
+ * writes must run before any command that records the ref (a pipeline runs its commands in order).
+ */
+export interface PreparedBlob {
+  /** SHA-256 hex of the text, or for an encrypted blob its keyed HMAC (blob-ref.ts). */
+  readonly ref: string;
+  /** Queues the blob's writes (`SET … NX EX`, `EXPIRE … GT`) on `p`; queues nothing for a chunked blob, already written. */
+  readonly queueWrites: (p: Pipe) => void;
+}
+
 /** Options of {@link BlobStore}. */
 export interface BlobStoreOptions {
   /** Keys for `put(text, { encrypt: true })` and for reading encrypted blobs (e.g. from `CACHE_ENCRYPTION_KEYS`). */
@@ -71,27 +82,40 @@ export class BlobStore {
   }
 
   /**
-   * Stores `text` and returns its ref. One pipeline (one HTTP request) writes it; a chunked blob's chunks are
-   * written before its manifest, so a reader that sees the manifest finds the chunks. Every key is written with
-   * `SET … NX EX ttl` then `EXPIRE ttl GT`: an existing blob keeps its value and has its TTL extended to at least
-   * the ttl, max(the store's retention, `options.ttlSeconds`). A chunked blob that already exists is only touched (its chunks are not sent again).
+   * Stores `text` and returns its ref: {@link prepare}, then {@link write} (one pipeline, one HTTP request, for a
+   * blob that is not chunked).
    * @returns the ref: SHA-256 hex of the text, or for `encrypt` its keyed HMAC (blob-ref.ts).
    * @throws BlobTooLargeError when the text or its stored form is over the limits (nothing is written).
    * @throws BlobEncryptionUnavailableError when `encrypt` is set and the store has no keyring.
    * @throws UpstashError when Redis refuses the write.
    */
   async put(text: string, options: PutOptions = {}): Promise<string> {
+    const blob = await this.prepare(text, options);
+    await this.write(blob);
+    return blob.ref;
+  }
+
+  /**
+   * Encodes `text` for storing and returns its ref with the writes that store it, so that a caller can send them in
+   * the request that records the ref (queued first: `RunStore.completeNode` does this for a node's output). Every
+   * key is written with `SET … NX EX ttl` then `EXPIRE ttl GT`: an existing blob keeps its value and has its TTL
+   * extended to at least the ttl, max(the store's retention, `options.ttlSeconds`). A chunked blob (stored form over
+   * `chunkBytes`) is written here, chunks before manifest, so that a reader that sees the manifest finds the chunks;
+   * one that already exists is only touched (its chunks are not sent again). Its `queueWrites` then queues nothing.
+   * @throws BlobTooLargeError when the text or its stored form is over the limits (nothing is written).
+   * @throws BlobEncryptionUnavailableError when `encrypt` is set and the store has no keyring.
+   * @throws UpstashError when Redis refuses the write of a chunked blob.
+   */
+  async prepare(text: string, options: PutOptions = {}): Promise<PreparedBlob> {
     const blob = await encodeBlob(text, { encrypt: options.encrypt === true, keyring: this.#keyring, limits: this.limits });
     const head = this.#key(blob.ref);
     const ttl = Math.max(this.ttlSeconds, options.ttlSeconds ?? 0);
     if (!blob.splittable || blob.storedBytes <= this.limits.chunkBytes) {
-      const p = this.redis.pipeline();
-      setKeepingLongerTtl(p, head, blob.stored, ttl);
-      await p.exec();
-      return blob.ref;
+      return { ref: blob.ref, queueWrites: (p) => setKeepingLongerTtl(p, head, blob.stored, ttl) };
     }
+    const written: PreparedBlob = { ref: blob.ref, queueWrites: () => undefined };
     const [present] = await this.touch([blob.ref], ttl);
-    if (present) return blob.ref;
+    if (present) return written;
     const set = await chunkSetId(blob.stored);
     const parts = splitChunks(blob.stored, this.limits.chunkBytes);
     const keys = chunkKeys(head, set, parts.length);
@@ -99,7 +123,18 @@ export class BlobStore {
     parts.forEach((part, i) => setKeepingLongerTtl(p, keys[i] as string, part, ttl));
     setKeepingLongerTtl(p, head, formatManifest({ count: parts.length, bytes: blob.storedBytes, set }), ttl);
     await p.exec();
-    return blob.ref;
+    return written;
+  }
+
+  /**
+   * Sends the writes of a prepared blob that are still to send, in one pipeline (nothing for a chunked blob, which
+   * {@link prepare} wrote).
+   * @throws UpstashError when Redis refuses the write.
+   */
+  async write(blob: PreparedBlob): Promise<void> {
+    const p = this.redis.pipeline();
+    blob.queueWrites(p);
+    if (p.length() > 0) await p.exec();
   }
 
   /**

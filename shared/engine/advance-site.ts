@@ -2,7 +2,9 @@ import type { CompiledDag } from "../dag/compile.js";
 
 /**
  * Where a node's result advances the DAG: `inline`, in the node's own `/internal/execute` request before it answers;
- * or `callback`, in QStash's success callback (`/internal/callback`), which QStash sends once execute has answered.
+ * or `callback`, where execute records the completion (`complete_node`, in the same Redis request as the output
+ * blob) and answers with the nodes it took, and QStash's success callback (`/internal/callback`), sent once execute
+ * has answered, publishes them.
  */
 export type AdvanceSite = "inline" | "callback";
 
@@ -12,9 +14,9 @@ export type AdvanceSite = "inline" | "callback";
  * `inline` costs one QStash message per node instead of two (QStash charges a callback "as any other message":
  * upstash.com/docs/qstash/features/callbacks) and takes the callback's trip through the queue off every dependency
  * hop. But a QStash flow-control slot is free only once execute answers, so advancing inline holds the node's slot
- * for two more round trips (`complete_node` and the publish). That matters only when nodes wait for slots: then the
- * run advances in the callback, after the slot is free, and the message the run state published one ahead starts
- * at once. The rule: `callback` when the run's concurrency is below its widest level (`dag.maxWidth`, the most
+ * for one more round trip (the publish; `complete_node` travels with the output's write either way). That matters
+ * only when nodes wait for slots: then the run publishes in the callback, after the slot is free, and the message
+ * the run state published one ahead starts at once. The rule: `callback` when the run's concurrency is below its widest level (`dag.maxWidth`, the most
  * nodes one level holds), where nodes surely wait for slots; `inline` otherwise, including every run whose
  * concurrency is at least its node count. The widest level is a proxy: nodes of different levels can also be ready
  * together, and such a run still advances correctly inline, only with slots held a little longer.

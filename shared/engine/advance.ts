@@ -1,3 +1,6 @@
+import type { PreparedBlob } from "../blobs/blob-store.js";
+import { executeCompletionSchema, type ExecuteCompletion } from "../schema/qstash-callback.js";
+import type { TransitionResult } from "../state/run-store.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import type { ExecuteResult } from "./execute-node.js";
@@ -18,8 +21,13 @@ export interface DeliveryReport {
   messageId: string;
 }
 
-/** What the callback did, for logs and tests. */
+/**
+ * What the callback did, for logs and tests: `published` when `/internal/execute` had recorded the completion and
+ * the callback published what it took; `completed` when the callback recorded it (an execute answer from before
+ * execute recorded completions, or `completeExecuted` inline).
+ */
 export type AdvanceOutcome =
+  | { kind: "published"; applied: boolean; dispatched: number; runStatus: string }
   | { kind: "completed"; applied: boolean; dispatched: number; runStatus: string }
   | { kind: "retrying"; applied: boolean }
   | { kind: "failed"; applied: boolean; runStatus: string; skipped: string[]; dispatched: number }
@@ -45,7 +53,11 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
   if (ok) {
     const parsed = parseResult(report.body);
     if (!parsed) return { kind: "ignored", reason: "delivery skipped (duplicate or finished node)" };
-    return completeExecuted(engine, { ...parsed, runId, nodeId });
+    if (parsed.completion) {
+      const { applied, runStatus, dispatch } = parsed.completion;
+      return { kind: "published", applied, runStatus, dispatched: await publishTaken(engine, runId, dispatch) };
+    }
+    return completeExecuted(engine, { ...parsed.result, runId, nodeId });
   }
   const error = errorMessage(report);
   if (report.status === NON_RETRYABLE_STATUS || report.retried >= report.maxRetries) {
@@ -56,18 +68,15 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
 }
 
 /**
- * Records a node's result and advances the DAG: completes the node once (complete_node, Lua) and publishes the ready
- * nodes its freed slot lets start (longest remaining path first). `/internal/execute` calls it right after running
- * the node, in the same request, so a dependent is published without waiting for a QStash callback; {@link advance}
- * calls it for runs that advance in the callback (advance-site.ts). A repeat (the node is already done) changes nothing
- * and publishes again what that completion took but is still `queued` (deduplicated by QStash).
- * @throws when Redis or QStash fail (after their clients' own retries of network errors: 5 with backoff by default
- *   in `@upstash/redis` and `@upstash/qstash`); the caller answers 5xx so that QStash retries. Both steps are
- *   idempotent; but when `complete_node` itself never applied, QStash's retry of `/internal/execute` runs the node
- *   again (a new attempt, which a cache hit makes free when the node uses the result cache).
+ * Records a node's result once (complete_node, Lua) and returns the nodes its completion took for dispatch, without
+ * publishing them. When the output blob's writes are still to send (`unwritten`), they go first in the same request,
+ * so a completion costs one Redis round trip. A repeat (the node is already done) changes nothing and returns what
+ * that completion took but is still `queued`.
+ * @throws UpstashError when Redis fails (after the client's own retries of network errors: 5 with backoff by default
+ *   in `@upstash/redis`).
  */
-export async function completeExecuted(engine: Engine, result: ExecuteResult): Promise<Extract<AdvanceOutcome, { kind: "completed" }>> {
-  const t = await engine.store.completeNode(result.runId, result.nodeId, {
+export async function recordCompletion(engine: Engine, result: ExecuteResult, unwritten: PreparedBlob | null = null): Promise<TransitionResult> {
+  const completion = {
     outputRef: result.ref,
     inputTokens: result.usage.inputTokens,
     outputTokens: result.usage.outputTokens,
@@ -80,7 +89,27 @@ export async function completeExecuted(engine: Engine, result: ExecuteResult): P
     excerpt: result.excerpt,
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
-  });
+  };
+  return engine.store.completeNode(result.runId, result.nodeId, completion, unwritten ? (p) => unwritten.queueWrites(p) : undefined);
+}
+
+/**
+ * Records a node's result and advances the DAG: {@link recordCompletion}, then publishes the ready nodes its freed
+ * slot lets start (longest remaining path first). `/internal/execute` calls it right after running the node, in the
+ * same request, so a dependent is published without waiting for a QStash callback; {@link advance} calls it for an
+ * answer from before execute recorded completions. A repeat (the node is already done) changes nothing and
+ * publishes again what that completion took but is still `queued` (deduplicated by QStash).
+ * @throws when Redis or QStash fail (after their clients' own retries of network errors: 5 with backoff by default
+ *   in `@upstash/redis` and `@upstash/qstash`); the caller answers 5xx so that QStash retries. Both steps are
+ *   idempotent; but when `complete_node` itself never applied, QStash's retry of `/internal/execute` runs the node
+ *   again (a new attempt, which a cache hit makes free when the node uses the result cache).
+ */
+export async function completeExecuted(
+  engine: Engine,
+  result: ExecuteResult,
+  unwritten: PreparedBlob | null = null,
+): Promise<Extract<AdvanceOutcome, { kind: "completed" }>> {
+  const t = await recordCompletion(engine, result, unwritten);
   const dispatched = await publishTaken(engine, result.runId, t.dispatch);
   return { kind: "completed", applied: t.applied, dispatched, runStatus: t.runStatus };
 }
@@ -116,13 +145,21 @@ export function routeField(route: ExecuteResult["route"]): string {
   return [route.provider, route.tier ?? "", route.source, route.reason].join("|");
 }
 
-function parseResult(body: string): ExecuteResult | null {
+/**
+ * The result in an execute answer, with the completion execute recorded (null for a skipped delivery, or a body
+ * that is not a result). A `completion` that does not match its schema is treated as absent: the callback then
+ * records the completion itself, which is safe to repeat.
+ */
+function parseResult(body: string): { result: ExecuteResult; completion: ExecuteCompletion | null } | null {
+  let value: Partial<ExecuteResult> & { completion?: unknown };
   try {
-    const value = JSON.parse(body) as Partial<ExecuteResult>;
-    return typeof value.ref === "string" && value.usage ? (value as ExecuteResult) : null;
+    value = JSON.parse(body) as typeof value;
   } catch {
     return null;
   }
+  if (typeof value.ref !== "string" || !value.usage) return null;
+  const completion = executeCompletionSchema.safeParse(value.completion);
+  return { result: value as ExecuteResult, completion: completion.success ? completion.data : null };
 }
 
 /**

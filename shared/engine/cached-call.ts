@@ -1,4 +1,5 @@
 import { BlobDecryptionError } from "../blobs/blob-errors.js";
+import type { PreparedBlob } from "../blobs/blob-store.js";
 import { SIMULATED_BANNER } from "../providers/simulated.js";
 import { holderIdOf } from "../cache/cache-store.js";
 import { savingOf, type CacheEntry } from "../cache/entry.js";
@@ -23,6 +24,12 @@ export interface NodeOutput {
   cache: { outcome: CacheOutcome; savedTokens: number; savedMicroUsd: number } | null;
   /** The routing decision as applied: after any budget downgrade, with the cache outcome in the reason. */
   route: { provider: string; tier: string | null; reason: string; source: string };
+  /**
+   * The output blob when its writes are still to send: the node's completion sends them in its own request, first
+   * (`RunStore.completeNode`). null when the blob is stored already (a cache hit, or a miss that the cache entry
+   * refers to).
+   */
+  unwritten: PreparedBlob | null;
 }
 
 /** Outcome of {@link cachedCall}: a result, or `wait` (an identical call is in flight; come back after the delay). */
@@ -51,18 +58,22 @@ export interface CacheContext {
  *    gets `wait` (the caller defers the node and comes back, holding no worker), then hits as `shared`;
  * 4. the output is stored (encrypted when the node is sensitive), the entry written with the node's TTL and the
  *    lock released in one script; a failed call releases the lock.
- * Without the cache (`cache: false`) it just calls.
+ * Without the cache (`cache: false`) it just calls, and leaves the output blob's writes to the node's completion
+ * (`NodeOutput.unwritten`), which sends them in its own request.
  * @throws whatever the call throws (after releasing the lock).
  */
 export async function cachedCall(engine: Engine, input: ModelCallInput, routed: RoutedCall, ctx: CacheContext): Promise<CachedCallOutcome> {
   // a cached output's blob must outlive its cache entry
   const blobTtl = ctx.policy.enabled ? ctx.policy.ttlSeconds : undefined;
-  const store = async (): Promise<NodeOutput> => {
+  // a cache entry must not refer to a blob not yet written; without the cache, the completion writes it
+  const store = async (deferWrite: boolean): Promise<NodeOutput> => {
     const call = await callRouted(engine, input, routed);
     const u = call.result.usage;
-    const ref = await engine.blobs.put(call.result.text, { encrypt: ctx.sensitive, ttlSeconds: blobTtl });
+    const blob = await engine.blobs.prepare(call.result.text, { encrypt: ctx.sensitive, ttlSeconds: blobTtl });
+    if (!deferWrite) await engine.blobs.write(blob);
     return {
-      ref,
+      ref: blob.ref,
+      unwritten: deferWrite ? blob : null,
       text: call.result.text,
       model: call.result.model,
       usage: { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens ?? 0, cacheWriteTokens: u.cacheWriteTokens ?? 0 },
@@ -72,7 +83,7 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
       route: { provider: call.route.provider, tier: call.route.tier, reason: call.route.reason, source: call.route.source },
     };
   };
-  if (!ctx.policy.enabled) return { kind: "output", output: await store() };
+  if (!ctx.policy.enabled) return { kind: "output", output: await store(true) };
 
   const { tenant } = input;
   const generations = ctx.generations ?? (await engine.cache.readGenerations(tenant, ctx.workflow, input.node.id, ctx.policy.tags));
@@ -116,7 +127,7 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
 
   let output: NodeOutput;
   try {
-    output = await store();
+    output = await store(false);
   } catch (err) {
     await engine.cache.release(tenant, key, holder);
     throw err;
@@ -147,5 +158,6 @@ function fromEntry(entry: CacheEntry, text: string, cache: NonNullable<NodeOutpu
     simulated: text.startsWith(SIMULATED_BANNER),
     cache,
     route,
+    unwritten: null,
   };
 }

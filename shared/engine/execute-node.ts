@@ -1,3 +1,4 @@
+import type { PreparedBlob } from "../blobs/blob-store.js";
 import { renderTemplate } from "../dag/template.js";
 import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
@@ -47,17 +48,22 @@ export interface ExecuteResult {
 /**
  * Outcome of {@link executeNode}: `ran`, or `skipped` when this delivery must not run the node (duplicate, done…);
  * `stillQueued` (node already `done` or `failed`) are the nodes its transition took that are still `queued`, which
- * the caller publishes again (the delivery that completed it may have died before publishing them).
+ * the caller publishes again (the delivery that completed it may have died before publishing them). After `ran`,
+ * `unwritten` is the output blob when its writes are still to send: the completion sends them first, in its own
+ * request (advance.ts `recordCompletion`); null when the blob is stored already.
  */
-export type ExecuteOutcome = { kind: "ran"; result: ExecuteResult } | { kind: "skipped"; reason: string; stillQueued?: readonly string[] };
+export type ExecuteOutcome =
+  | { kind: "ran"; result: ExecuteResult; unwritten: PreparedBlob | null }
+  | { kind: "skipped"; reason: string; stillQueued?: readonly string[] };
 
 /**
  * Runs one node for one QStash delivery: claims it (a duplicate delivery is skipped), loads the run input and the
  * upstream outputs its prompt reads (by reference), renders the prompt (an upstream output that siblings share goes
  * first, as a cacheable prefix), routes, then looks the call up in the result cache: a hit completes the node with
  * no provider call; an identical call in flight defers the node (it comes back later, holding no worker); a miss
- * reserves budget, calls the provider under the node's timeout and stores the output under its content hash (and
- * in the cache). It does not advance the DAG: `/internal/execute` then calls `completeExecuted` (advance.ts).
+ * reserves budget, calls the provider under the node's timeout and encodes the output under its content hash (a
+ * node with the cache stores it, and the cache entry; otherwise the completion stores it, in the same request). It
+ * does not advance the DAG: `/internal/execute` then calls `recordCompletion` or `completeExecuted` (advance.ts).
  * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
  * @throws ProviderError from the model call (classified for QStash), or `non-retryable` when the run's input or an
  *   upstream output has expired.
@@ -134,6 +140,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   const out = outcome.output;
   return {
     kind: "ran",
+    unwritten: out.unwritten,
     result: {
       runId,
       nodeId,

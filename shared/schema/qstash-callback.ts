@@ -21,7 +21,8 @@ export type QStashCallback = z.output<typeof qstashCallbackSchema>;
 
 /**
  * Body of an `/internal/execute` message (references only; `waited`, informational, marks a deferred re-delivery;
- * `advanceBy: "callback"` says a success callback will advance the DAG, so execute must not: advance-site.ts).
+ * `advanceBy: "callback"` says a success callback will publish what the node's completion took, so execute records
+ * the completion but does not publish: advance-site.ts).
  */
 export const executeMessageSchema = z.strictObject({
   runId: z.string().regex(/^run_[0-9a-f]{26}$/),
@@ -29,6 +30,21 @@ export const executeMessageSchema = z.strictObject({
   waited: z.boolean().optional(),
   advanceBy: z.literal("callback").optional(),
 });
+
+/**
+ * What `/internal/execute` adds to its answer for a message marked `advanceBy: "callback"`: it recorded the node's
+ * completion (`applied`: false for a repeat), the run's status after it, and the nodes that completion took for
+ * dispatch, which QStash's success callback publishes once execute has answered (shared/engine/advance.ts). At most
+ * the run's concurrency plus the one message published ahead, so the answer stays small.
+ */
+export const executeCompletionSchema = z.strictObject({
+  applied: z.boolean(),
+  runStatus: z.string().min(1),
+  dispatch: z.array(z.string().min(1).max(128)),
+});
+
+/** A parsed {@link executeCompletionSchema}. */
+export type ExecuteCompletion = z.output<typeof executeCompletionSchema>;
 
 /**
  * Decodes base64 (RFC 4648 §4, or the URL-safe alphabet of §5; see shared/crypto/base64.ts) into UTF-8 text;

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { CompiledDag } from "../dag/compile.js";
-import { LuaScripts } from "../util/lua-scripts.js";
+import { LuaScripts, type RedisPipeline } from "../util/lua-scripts.js";
 import { runKeys, type RunKeys } from "./keys.js";
 import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
 import { COMPLETE_NODE_LUA } from "./lua/complete-node.js";
@@ -8,6 +8,7 @@ import { DEFER_NODE_LUA } from "./lua/defer-node.js";
 import { FAIL_NODE_LUA } from "./lua/fail-node.js";
 import { RETRY_NODE_LUA } from "./lua/retry-node.js";
 import { START_RUN_LUA } from "./lua/start-run.js";
+import { prefetchMessages } from "./prefetch.js";
 import type { FrozenRun, RunSnapshot, RunStatus } from "./run-types.js";
 
 /** The slice of the Upstash Redis client the run store uses (created with `automaticDeserialization: false`). */
@@ -28,8 +29,8 @@ export interface StartRunParams {
 }
 
 /**
- * Slots of a run: how many nodes may run at once (QStash flow-control parallelism; the run state publishes one
- * more, see PREFETCH_MESSAGES in lua/prelude.ts). `sequential` runs one node at a time; the other modes use the
+ * Slots of a run: how many nodes may run at once (QStash flow-control parallelism; the run state publishes a few
+ * more, see prefetch.ts). `sequential` runs one node at a time; the other modes use the
  * workflow's `concurrency`.
  */
 export function runConcurrency(mode: RunMode, concurrency: number): number {
@@ -141,6 +142,7 @@ export class RunStore {
       retentionSeconds: p.retentionSeconds,
       mode,
       concurrency: runConcurrency(mode, p.frozen.workflow.concurrency),
+      prefetch: prefetchMessages(runConcurrency(mode, p.frozen.workflow.concurrency)),
       levelCount: p.dag.levels.length,
     };
     const metaArgs = Object.entries(meta).flatMap(([k, v]) => [k, v]);
@@ -186,10 +188,14 @@ export class RunStore {
 
   /**
    * Records a node's output once and returns the nodes to publish now (see complete_node).
-   * @throws UpstashError when Redis fails.
+   * @param first queues commands that must run before the script, in the same request (the output blob's writes:
+   *   `PreparedBlob.queueWrites`), so that recording an output costs one round trip and its ref is never recorded
+   *   before its blob is written.
+   * @throws UpstashError when Redis fails, or when a command `first` queued fails (the completion has then been
+   *   recorded too: a pipeline does not stop at an error).
    */
-  async completeNode(runId: string, nodeId: string, c: NodeCompletion): Promise<TransitionResult> {
-    const res = await this.exec("completeNode", runId, [
+  async completeNode(runId: string, nodeId: string, c: NodeCompletion, first?: (p: RedisPipeline) => void): Promise<TransitionResult> {
+    const args = [
       nodeId,
       c.finishedAt,
       c.outputRef,
@@ -205,8 +211,11 @@ export class RunStore {
       c.cache?.outcome ?? "",
       count(c.cache?.savedTokens),
       count(c.cache?.savedMicroUsd),
-    ]);
-    return toTransition(res);
+    ];
+    if (!first) return toTransition(await this.exec("completeNode", runId, args));
+    const p = this.redis.pipeline();
+    first(p);
+    return toTransition((await this.scripts.execAfter("completeNode", this.keys(runId).all, args, p)) as (string | number)[]);
   }
 
   /**

@@ -1,7 +1,10 @@
-import type { Redis } from "@upstash/redis";
+import { errors, type Redis } from "@upstash/redis";
 
 /** The slice of the Upstash Redis client a {@link LuaScripts} needs. */
 export type ScriptRedis = Pick<Redis, "createScript">;
+
+/** A pipeline of the Upstash Redis client: commands queued on it travel in one HTTP request, run in order. */
+export type RedisPipeline = ReturnType<Redis["pipeline"]>;
 
 /** A raw Lua reply as the client returns it with `automaticDeserialization: false`: strings, integers, nil. */
 export type LuaReply = (string | number | null)[];
@@ -13,9 +16,13 @@ export type LuaReply = (string | number | null)[];
  */
 export class LuaScripts<Name extends string> {
   private readonly scripts: Record<Name, ReturnType<Redis["createScript"]>>;
+  private readonly sha1s = new Map<Name, Promise<string>>();
 
   /** @param sources script name -> Lua source (the TS constants beside each store). */
-  constructor(redis: ScriptRedis, sources: Readonly<Record<Name, string>>) {
+  constructor(
+    redis: ScriptRedis,
+    private readonly sources: Readonly<Record<Name, string>>,
+  ) {
     this.scripts = Object.fromEntries(Object.entries<string>(sources).map(([name, src]) => [name, redis.createScript(src)])) as Record<
       Name,
       ReturnType<Redis["createScript"]>
@@ -28,5 +35,40 @@ export class LuaScripts<Name extends string> {
    */
   async exec(name: Name, keys: readonly string[], args: readonly (string | number)[]): Promise<LuaReply> {
     return (await this.scripts[name].exec([...keys], args.map(String))) as LuaReply;
+  }
+
+  /**
+   * Runs script `name` after the commands already queued on `p`, in one request: the script's EVALSHA is queued
+   * last and Redis runs the pipeline in order (ordered, not atomic). Used where the script records a reference to
+   * data those commands write (a node's output blob, whose key lives outside the run's hash slot and so cannot be a
+   * key of the run's script). When Redis answers NOSCRIPT, the script runs again alone through
+   * {@link exec} (which loads it with EVAL); the commands before it have run by then. With nothing queued on `p`, it is {@link exec}.
+   * @param p a pipeline of the same client, not yet executed; this call executes it.
+   * @throws UpstashError when one of the queued commands fails (the script has then run too: a pipeline does not
+   *   stop at an error), when Redis fails, or when the script raises an error.
+   */
+  async execAfter(name: Name, keys: readonly string[], args: readonly (string | number)[], p: RedisPipeline): Promise<LuaReply> {
+    if (p.length() === 0) return this.exec(name, keys, args);
+    const strArgs = args.map(String);
+    p.evalsha(await this.sha1(name), [...keys], strArgs);
+    const replies = (await p.exec({ keepErrors: true })) as { result: unknown; error?: string }[];
+    const failed = replies.slice(0, -1).find((r) => r.error);
+    if (failed) throw new errors.UpstashError(`Command failed: ${failed.error}`);
+    const last = replies[replies.length - 1] as { result: unknown; error?: string };
+    if (!last.error) return last.result as LuaReply;
+    if (!last.error.toLowerCase().includes("noscript")) throw new errors.UpstashError(`Command failed: ${last.error}`);
+    return this.exec(name, keys, args);
+  }
+
+  /** SHA-1 hex of a script's source, as EVALSHA names it (https://redis.io/docs/latest/commands/evalsha/). */
+  private sha1(name: Name): Promise<string> {
+    let sha = this.sha1s.get(name);
+    if (!sha) {
+      sha = crypto.subtle.digest("SHA-1", new TextEncoder().encode(this.sources[name])).then((buf) =>
+        [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join(""),
+      );
+      this.sha1s.set(name, sha);
+    }
+    return sha;
   }
 }

@@ -144,14 +144,44 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect(await retry.json()).toMatchObject({ attempt: 2, advanced: { kind: "completed", dispatched: 1 } });
   });
 
-  it("a message marked advanceBy: callback is only answered: the success callback advances", async () => {
-    const runId = await startRun([node("a"), node("b"), node("c", ["a", "b"])], { concurrency: 1 });
+  it("a message marked advanceBy: callback records the completion but publishes nothing: the success callback publishes what it took", async () => {
+    const runId = await startRun([node("a"), node("b"), node("c", ["a"]), node("d", ["a", "b"])], { concurrency: 1 });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
     expect(res.status).toBe(200);
-    const result = (await res.json()) as Record<string, unknown>;
-    expect(result).toMatchObject({ nodeId: "a", simulated: true });
+    const answer = await res.text();
+    const result = JSON.parse(answer) as Record<string, unknown>;
+    expect(result).toMatchObject({ nodeId: "a", simulated: true, completion: { applied: true, runStatus: "running", dispatch: ["c"] } });
     expect(result).not.toHaveProperty("advanced");
-    expect((await view(runId)).nodes["a"]?.status).toBe("running");
+    let v = await view(runId);
+    expect([v.nodes["a"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "queued", "pending"]);
+    // QStash's success callback of that attempt carries the answer: it publishes c and records nothing
+    const callback = async () => {
+      const text = JSON.stringify({
+        status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
+        sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: btoa(answer),
+      });
+      return SELF.fetch(`${ORIGIN}/internal/callback`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+        body: text,
+      });
+    };
+    const cb = await callback();
+    expect(cb.status).toBe(200);
+    expect(await cb.json()).toEqual({ kind: "published", applied: true, runStatus: "running", dispatched: 1 });
+    // a repeat of the callback publishes c again (QStash drops it by its deduplication id) and changes nothing
+    expect(await (await callback()).json()).toMatchObject({ kind: "published", dispatched: 1 });
+    v = await view(runId);
+    expect([v.nodes["a"]?.status, v.nodes["a"]?.attempts, v.nodes["c"]?.status]).toEqual(["done", 1, "queued"]);
+  });
+
+  it("with advanceBy: callback, the output blob is written with the completion: a dependent reads it", async () => {
+    const runId = await startRun([node("a"), node("b", ["a"], { prompt: "Summarise {{nodes.a.output}}" })], { concurrency: 1 });
+    const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
+    expect(await res.json()).toMatchObject({ completion: { applied: true, dispatch: ["b"] } });
+    const b = await execute(runId, "b", "msg_b", 0, { advanceBy: "callback" });
+    expect(b.status).toBe(200);
+    expect(await b.json()).toMatchObject({ nodeId: "b", completion: { applied: true, runStatus: "completed" } });
   });
 
   it("with advanceBy: callback, a failed attempt is only answered: the callback records it (not both)", async () => {

@@ -1,19 +1,6 @@
 import { RUN_KEY_NAMES } from "../keys.js";
 
 /**
- * Messages a run keeps published beyond its concurrency. QStash flow control (key per run, `parallelism` =
- * concurrency) holds the extra message back and delivers it the moment a running node's attempt ends, so a freed
- * slot is refilled without waiting for that node's callback, `complete_node` and a publish (one dependency hop,
- * ~15 ms on the local stack). The cost: a node that becomes ready later with a longer remaining path may start
- * after the prefetched one. One message per run was the best trade in the benchmark's simulation of the nine
- * workloads at concurrency 4 and 16 (local/bench, `npm run bench`); more inverted priorities more often. Holding up
- * to twice the concurrency, but only nodes that no still-blocked node outranks (so no priority is inverted), was
- * measured too and not kept: it did not shorten the runs that miss the list schedule; nor did 16 messages beyond
- * the concurrency on bwa (README, "Status against issue #5").
- */
-export const PREFETCH_MESSAGES = 1;
-
-/**
  * Lua prelude shared by every run transition script.
  *
  * Binds `K.<name>` to `KEYS[i]` in {@link RUN_KEY_NAMES} order (so TypeScript and Lua cannot drift) and defines the
@@ -24,8 +11,9 @@ export const PREFETCH_MESSAGES = 1;
  * - `open_levels()`: `levels` mode only: while every node of the open level is terminal, opens the next level and
  *   puts its nodes in the ready set (the classic wave executor, kept for comparison);
  * - `take()`: moves the highest-priority ready nodes into `queued`, as many as the run's free slots
- *   (meta `concurrency` + {@link PREFETCH_MESSAGES} − `inflight`; QStash flow control keeps the running ones at
- *   `concurrency`), and returns them for dispatch: longest remaining path first;
+ *   (meta `concurrency` + meta `prefetch` − `inflight`; `prefetch` is shared/state/prefetch.ts's figure, 1 for a
+ *   run started before it was stored; QStash flow control keeps the running ones at `concurrency`), and returns
+ *   them for dispatch: longest remaining path first;
  * - `still_queued(node)`: the nodes the transition of `node` took for dispatch that are still `queued`, which a
  *   repeat (a duplicate callback, a retried delivery of a node already done or failed) offers again: the first
  *   may have died before publishing them;
@@ -75,7 +63,8 @@ local function open_levels()
 end
 
 local function take()
-  local free = tonumber(redis.call('HGET', K.meta, 'concurrency')) + ${PREFETCH_MESSAGES} - tonumber(redis.call('HGET', K.meta, 'inflight'))
+  local prefetch = tonumber(redis.call('HGET', K.meta, 'prefetch') or '1')
+  local free = tonumber(redis.call('HGET', K.meta, 'concurrency')) + prefetch - tonumber(redis.call('HGET', K.meta, 'inflight'))
   local taken = {}
   if free <= 0 then return taken end
   local items = redis.call('ZREVRANGE', K.ready, 0, free - 1)

@@ -11,12 +11,12 @@ import { LUA_PRELUDE } from "./prelude.js";
  *                        when the run finishes)
  * ARGV[4] def            the frozen definition (JSON), stored as is
  * ARGV[5] m              number of meta field/value pairs that follow
- * ARGV[6 .. 5+2m]        meta fields and values (must include nodeCount, retentionSeconds, concurrency, mode,
- *                        levelCount)
+ * ARGV[6 .. 5+2m]        meta fields and values (must include nodeCount, retentionSeconds, concurrency, prefetch,
+ *                        mode, levelCount)
  * then, per node, five values: nodeId, pending dependency count, comma-separated dependents, level, priority
  *
  * Returns `{1, "running", taken…}` when it created the run: the roots join the ready set and the first
- * `concurrency` + PREFETCH_MESSAGES of them (highest priority first) are taken (`queued`) for dispatch. Returns `{0, status,
+ * `concurrency` + `prefetch` of them (highest priority first) are taken (`queued`) for dispatch. Returns `{0, status,
  * fingerprint}` when the run already exists (nothing is changed).
  */
 export const START_RUN_LUA = `${LUA_PRELUDE}

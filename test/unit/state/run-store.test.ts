@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../../local/stack.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
+import { BlobStore } from "../../../shared/blobs/blob-store.js";
 import { RunStore } from "../../../shared/state/run-store.js";
-import { PREFETCH_MESSAGES } from "../../../shared/state/lua/prelude.js";
+import { prefetchMessages } from "../../../shared/state/prefetch.js";
 import type { FrozenRun } from "../../../shared/state/run-types.js";
 import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
 import { readWorkload } from "../../support/workloads.js";
@@ -149,6 +150,27 @@ describe.each([
       expect(await store.completeNode(runId, "a", done())).toMatchObject({ applied: false, dispatch: [] });
     });
 
+    it("writes the output blob first and records the completion in the same request; a repeat leaves both as they were", async () => {
+      const { runId } = await start({ a: [], b: ["a"], c: [] });
+      const blobs = new BlobStore(redisOf(stack), prefix, 60);
+      // c completes plainly first, so the script is loaded and the request count below is the steady state
+      await store.claimNode(runId, "c", "z:0", 1);
+      await store.completeNode(runId, "c", done("rc"));
+      await store.claimNode(runId, "a", "x:0", 1);
+      const text = `output of a ${runId}`;
+      const blob = await blobs.prepare(text);
+      expect(await blobs.getMany([blob.ref])).toEqual([null]);
+      const before = stack.stats().redisRequests;
+      const t = await store.completeNode(runId, "a", done(blob.ref), (p) => blob.queueWrites(p));
+      expect(stack.stats().redisRequests - before).toBe(1);
+      expect(t).toEqual({ applied: true, runStatus: "running", dispatch: ["b"], skipped: [] });
+      expect(await blobs.getMany([blob.ref])).toEqual([text]);
+      expect((await store.claimNode(runId, "b", "y:0", 2, ["a"])).claimed && true).toBe(true);
+      // a repeat (QStash retried the request) writes nothing new and re-offers nothing: b is running
+      expect(await store.completeNode(runId, "a", done(blob.ref), (p) => blob.queueWrites(p))).toMatchObject({ applied: false, dispatch: [] });
+      expect((await store.readSnapshot(runId))?.output).toMatchObject({ a: blob.ref });
+    });
+
     it("finishes the run and sets every key to expire after the retention", async () => {
       const { runId } = await start({ a: [] });
       await store.claimNode(runId, "a", "x:0", 1);
@@ -196,7 +218,7 @@ describe.each([
 
   describe("scheduling", () => {
     it("takes the run's slots plus one prefetched message, longest remaining path first, and refills a freed slot", async () => {
-      expect(PREFETCH_MESSAGES).toBe(1);
+      expect(prefetchMessages(2)).toBe(1);
       const { runId, res } = await start(
         { long1: [], long2: ["long1"], mid: [], short: [], tiny: [] },
         { concurrency: 2, weights: { long1: 10, long2: 10, mid: 5, short: 2, tiny: 1 } },
@@ -215,11 +237,26 @@ describe.each([
 
     it("sequential has one slot: one node runs, one more is published for QStash to hold", async () => {
       const { runId, res } = await start({ a: [], b: [], c: [] }, { mode: "sequential", concurrency: 10 });
-      expect(res.created && res.roots).toHaveLength(1 + PREFETCH_MESSAGES);
+      expect(res.created && res.roots).toHaveLength(1 + prefetchMessages(1));
       const first = res.created ? (res.roots[0] as string) : "";
       await store.claimNode(runId, first, "x:0", 1);
       expect((await store.completeNode(runId, first, done())).dispatch).toHaveLength(1);
-      expect((await store.readSnapshot(runId))?.meta.inflight).toBe(String(1 + PREFETCH_MESSAGES));
+      expect((await store.readSnapshot(runId))?.meta.inflight).toBe(String(1 + prefetchMessages(1)));
+    });
+
+    it("with 16 slots, keeps two messages published ahead; a run started before `prefetch` was stored keeps one", async () => {
+      const roots = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`n${String(i).padStart(2, "0")}`, []]));
+      const { runId, res } = await start(roots, { concurrency: 16 });
+      expect(res.created && res.roots).toHaveLength(16 + 2);
+      expect((await store.readSnapshot(runId))?.meta).toMatchObject({ concurrency: "16", prefetch: "2", inflight: "18" });
+      // the same run as an older version stored it: no prefetch field, so one message ahead
+      const old = await start(roots, { concurrency: 16 });
+      const r = redisOf(stack);
+      await r.hdel(store.keys(old.runId).meta, "prefetch");
+      const first = old.res.created ? (old.res.roots[0] as string) : "";
+      await store.claimNode(old.runId, first, "x:0", 1);
+      // 18 in flight before: the completion frees one, and 16 + 1 - 17 = 0 more may be taken
+      expect((await store.completeNode(old.runId, first, done())).dispatch).toEqual([]);
     });
 
     it("levels mode holds a released node until its whole previous level is done", async () => {

@@ -1,0 +1,27 @@
+/**
+ * Slots per message a run keeps published beyond its concurrency: {@link prefetchMessages} is one message per this
+ * many slots, rounded up.
+ */
+export const SLOTS_PER_PREFETCHED_MESSAGE = 8;
+
+/**
+ * How many messages a run keeps published beyond its concurrency: ⌈concurrency / 8⌉ (1 for up to 8 slots, 2 for 16).
+ *
+ * QStash flow control (key per run, `parallelism` = concurrency) holds the extra messages back and delivers one the
+ * moment a running node's attempt ends, so a freed slot is refilled without waiting for the refill itself (the
+ * success callback's trip through the queue and its publish, where the run advances in the callback). Slots free up
+ * `concurrency` times as often as one slot does, so the messages that cover the refill's delay grow with the
+ * concurrency. The cost: a node that becomes ready later with a longer remaining path may start after a message
+ * published ahead.
+ *
+ * Measured with `npm run bench -- --workloads bwa --concurrency 4,16 --load-runs 0 --no-peer --no-message-size
+ * --repeats 3 --budget-s 20` on one 2-core machine, 2026-11-21 (medians of 3, × the list schedule), with the
+ * completion recorded by execute (bench/results/2026-11-21-081557.*, 082734.*, 082934.*): 1, 2 and 4 messages
+ * ahead gave 1.21, 1.20 and 1.23 with 4 slots, and 1.41, 1.23 and 1.20 with 16. Before execute recorded the
+ * completion, 16 messages ahead had not beaten 1 (README, "Status against issue #5").
+ * @param concurrency the run's effective parallelism (`runConcurrency`), ≥ 1.
+ * @returns a positive integer.
+ */
+export function prefetchMessages(concurrency: number): number {
+  return Math.max(1, Math.ceil(concurrency / SLOTS_PER_PREFETCHED_MESSAGE));
+}
