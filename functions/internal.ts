@@ -5,7 +5,7 @@ import { executeNode } from "../shared/engine/execute-node.js";
 import { problem, problemResponse } from "../shared/errors/problem.js";
 import { isPermanentBlobError } from "../shared/blobs/blob-errors.js";
 import { ProviderError } from "../shared/providers/provider.js";
-import { base64ToText, executeMessageSchema, qstashCallbackSchema } from "../shared/schema/qstash-callback.js";
+import { base64ToText, executeMessageSchema, MAX_DISPATCH_IN_ANSWER, qstashCallbackSchema } from "../shared/schema/qstash-callback.js";
 import type { AppEnv } from "./app-env.js";
 import { qstashSignature } from "./middleware/qstash-signature.js";
 
@@ -36,8 +36,9 @@ function parseJson(text: string): unknown {
  * `/internal/execute`: runs the node, records its completion (its output blob written in the same Redis request),
  * then advances the DAG in the same request (publishes the dependents it releases), so a dependent starts without
  * waiting for a QStash callback and a node costs one QStash message. For a message marked `advanceBy: "callback"`
- * it records the completion and answers with the nodes it took (`completion`), which `/internal/callback` publishes
- * once the node's flow-control slot is free; such a message's failed attempt is only answered, and the callback
+ * it records the completion and answers with the nodes it took (`completion`; null beyond
+ * MAX_DISPATCH_IN_ANSWER, and the callback reads them back), which `/internal/callback` publishes once the node's
+ * flow-control slot is free; such a message's failed attempt is only answered, and the callback
  * records it (advance-site.ts says which runs advance where). A delivery of a node already done publishes again
  * what its completion released but is still `queued`. A failed attempt is recorded before answering: `retrying` when QStash will retry
  * it, or the node failed (descendants skipped) when it must not be retried (489). Retries exhausted reach
@@ -61,7 +62,8 @@ internalRoutes.post("/execute", async (c) => {
   }
   if (advanceBy === "callback") {
     const t = await recordCompletion(engine, outcome.result, outcome.unwritten);
-    return c.json({ ...outcome.result, completion: { applied: t.applied, runStatus: t.runStatus, dispatch: t.dispatch } });
+    const dispatch = t.dispatch.length <= MAX_DISPATCH_IN_ANSWER ? t.dispatch : null;
+    return c.json({ ...outcome.result, completion: { applied: t.applied, runStatus: t.runStatus, dispatch } });
   }
   const advanced = await completeExecuted(engine, outcome.result, outcome.unwritten);
   return c.json({ ...outcome.result, advanced });

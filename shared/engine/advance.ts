@@ -39,9 +39,12 @@ export const NON_RETRYABLE_STATUS = 489;
 /**
  * Advances the DAG after one attempt of a node, as QStash's success callback reports it (`/internal/callback`, for
  * runs that advance in the callback: advance-site.ts):
- * - 2xx with a result: complete the node once (Lua) and publish the ready nodes its freed slot lets start
- *   (longest remaining path first); on a duplicate callback, publish again what that completion took but is
- *   still `queued` (deduplicated by QStash);
+ * - 2xx with a result and its `completion`: `/internal/execute` recorded the node's completion before answering;
+ *   publish the nodes it took (longest remaining path first), now that the node's flow-control slot is free, with no
+ *   Redis request. A repeat publishes them again (deduplicated by QStash);
+ * - 2xx with a result and no `completion` (an answer from before execute recorded completions), or one whose list
+ *   was too long to answer (`dispatch: null`): complete the node once (Lua) and publish what its freed slot lets
+ *   start; when it is already done, publish again what that completion took but is still `queued`;
  * - 2xx that says the delivery was skipped (duplicate delivery): nothing;
  * - 489 non-retryable, or a failure with retries exhausted: fail the node, skip its descendants;
  * - any other failure: mark the node `retrying` (QStash retries it).
@@ -53,10 +56,13 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
   if (ok) {
     const parsed = parseResult(report.body);
     if (!parsed) return { kind: "ignored", reason: "delivery skipped (duplicate or finished node)" };
-    if (parsed.completion) {
-      const { applied, runStatus, dispatch } = parsed.completion;
+    const completion = parsed.completion;
+    if (completion?.dispatch) {
+      const { applied, runStatus, dispatch } = completion;
       return { kind: "published", applied, runStatus, dispatched: await publishTaken(engine, runId, dispatch) };
     }
+    // no completion (an answer from before execute recorded them), or too many nodes to list: complete_node
+    // applies it, or, as a repeat, returns what the completion took that is still queued
     return completeExecuted(engine, { ...parsed.result, runId, nodeId });
   }
   const error = errorMessage(report);

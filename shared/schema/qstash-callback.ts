@@ -32,15 +32,23 @@ export const executeMessageSchema = z.strictObject({
 });
 
 /**
+ * Most node ids an execute answer lists in `completion.dispatch` (32 ids of at most 128 characters: about 4 KiB).
+ * Above it, the answer says null and the callback reads the list from Redis.
+ */
+export const MAX_DISPATCH_IN_ANSWER = 32;
+
+/**
  * What `/internal/execute` adds to its answer for a message marked `advanceBy: "callback"`: it recorded the node's
  * completion (`applied`: false for a repeat), the run's status after it, and the nodes that completion took for
- * dispatch, which QStash's success callback publishes once execute has answered (shared/engine/advance.ts). At most
- * the run's concurrency plus the one message published ahead, so the answer stays small.
+ * dispatch, which QStash's success callback publishes once execute has answered (shared/engine/advance.ts).
+ * `dispatch` is null when the completion took more than {@link MAX_DISPATCH_IN_ANSWER} nodes: QStash hands the
+ * answer to the callback "maybe truncated" (upstash-protocols.md B8), so the answer stays small, and the callback
+ * reads the list back from Redis instead (a repeat of `complete_node`).
  */
 export const executeCompletionSchema = z.strictObject({
   applied: z.boolean(),
   runStatus: z.string().min(1),
-  dispatch: z.array(z.string().min(1).max(128)),
+  dispatch: z.array(z.string().min(1).max(128)).max(MAX_DISPATCH_IN_ANSWER).nullable(),
 });
 
 /** A parsed {@link executeCompletionSchema}. */

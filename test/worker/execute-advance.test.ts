@@ -175,6 +175,27 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect([v.nodes["a"]?.status, v.nodes["a"]?.attempts, v.nodes["c"]?.status]).toEqual(["done", 1, "queued"]);
   });
 
+  it("with advanceBy: callback, a completion that took more than 32 nodes answers dispatch null; the callback reads them back", async () => {
+    const fanOut = Array.from({ length: 40 }, (_, i) => node(`b${String(i).padStart(2, "0")}`, ["a"]));
+    const runId = await startRun([node("a"), ...fanOut], { concurrency: 40 });
+    const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
+    const answer = await res.text();
+    expect(JSON.parse(answer)).toMatchObject({ completion: { applied: true, dispatch: null } });
+    const text = JSON.stringify({
+      status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
+      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: btoa(answer),
+    });
+    const cb = await SELF.fetch(`${ORIGIN}/internal/callback`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+      body: text,
+    });
+    // complete_node, as a repeat, hands back the 40 nodes a's completion took and that are still queued
+    expect(await cb.json()).toEqual({ kind: "completed", applied: false, runStatus: "running", dispatched: 40 });
+    const v = await view(runId);
+    expect(fanOut.every((n) => v.nodes[n.id]?.status === "queued")).toBe(true);
+  });
+
   it("with advanceBy: callback, the output blob is written with the completion: a dependent reads it", async () => {
     const runId = await startRun([node("a"), node("b", ["a"], { prompt: "Summarise {{nodes.a.output}}" })], { concurrency: 1 });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
