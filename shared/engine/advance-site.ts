@@ -16,8 +16,8 @@ export type AdvanceSite = "inline" | "callback";
  * hop. But a QStash flow-control slot is free only once execute answers, so advancing inline holds the node's slot
  * for one more round trip (the publish; `complete_node` travels with the output's write either way). That matters
  * only when nodes wait for slots: then the run publishes in the callback, after the slot is free, and the message
- * the run state published one ahead starts at once. The rule: `callback` when the run's concurrency is below its widest level (`dag.maxWidth`, the most
- * nodes one level holds), where nodes surely wait for slots; `inline` otherwise, including every run whose
+ * the run state published ahead (prefetch.ts) starts at once. The rule: `callback` when the run's concurrency is
+ * below its widest level (`dag.maxWidth`, the most nodes one level holds), where nodes surely wait for slots; `inline` otherwise, including every run whose
  * concurrency is at least its node count. The widest level is a proxy: nodes of different levels can also be ready
  * together, and such a run still advances correctly inline, only with slots held a little longer.
  *
@@ -30,7 +30,10 @@ export type AdvanceSite = "inline" | "callback";
  * advancing inline spends less of its CPU per node (2.5 ms against 3.5 on its busiest thread); on Cloudflare deliveries spread over
  * isolates, so the slot's hand-over time is what remains. Re-measured with wrangler's local observability collector
  * off (local/local-worker.ts), bwa alone, `--repeats 3`: 4 slots 1.17 with this rule and 1.26 inline, 16 slots 1.31
- * and 1.24 (bench/results/2026-11-21-070937.* and 071237.*): the same split.
+ * and 1.24 (bench/results/2026-11-21-070937.* and 071237.*): the same split. After execute began recording the
+ * completion itself, with bwa alone on a slower machine: every run inline measured 1.31 with 4 slots and 1.36 with
+ * 16 (082527.*), this rule 1.21 and 1.41 with one message ahead (081557.*) and 1.20 and 1.23 with two (082734.*;
+ * prefetch.ts now keeps two ahead for 16 slots): the rule wins at both.
  *
  * Assumes QStash frees a flow-control slot when the destination answers, as the local emulator does. For queues,
  * Upstash documents that the next message waits for the current one's callbacks too (upstash-protocols.md B5); if
