@@ -7,7 +7,7 @@ export function testRedis(): Redis {
   return new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, automaticDeserialization: false, enableTelemetry: false });
 }
 
-/** Every key under the worker tests' prefix (SCAN, so it never blocks Redis). */
+/** Every key under the worker tests' prefix, sorted (SCAN, so it never blocks Redis). */
 export async function keysUnderPrefix(): Promise<string[]> {
   const redis = testRedis();
   const found: string[] = [];
@@ -17,7 +17,8 @@ export async function keysUnderPrefix(): Promise<string[]> {
     cursor = String(next);
     found.push(...keys);
   } while (cursor !== "0");
-  return found;
+  // SCAN's order changes when Redis rehashes, so callers compare sorted lists
+  return found.sort();
 }
 
 /** POST /v1/runs through the worker. */
