@@ -148,6 +148,7 @@ internalRoutes.post("/callback", async (c) => {
     retried: cb.retried,
     maxRetries: cb.maxRetries,
     messageId: cb.sourceMessageId,
+    callbackRetried: Number(c.req.header("upstash-retried") ?? "0") || 0,
   });
   return c.json(outcome);
 });

@@ -19,6 +19,12 @@ export interface DeliveryReport {
   maxRetries: number;
   /** QStash message id of the execute message. */
   messageId: string;
+  /**
+   * `Upstash-Retried` of the callback request itself (0 for its first delivery). A retried callback may come after
+   * QStash's deduplication window (10 minutes in its docs; upstash-protocols.md, flagged point 2), so it publishes
+   * only what is still `queued`, read from Redis, never a list a node may have outgrown.
+   */
+  callbackRetried?: number;
 }
 
 /**
@@ -41,10 +47,12 @@ export const NON_RETRYABLE_STATUS = 489;
  * runs that advance in the callback: advance-site.ts):
  * - 2xx with a result and its `completion`: `/internal/execute` recorded the node's completion before answering;
  *   publish the nodes it took (longest remaining path first), now that the node's flow-control slot is free, with no
- *   Redis request. A repeat publishes them again (deduplicated by QStash);
- * - 2xx with a result and no `completion` (an answer from before execute recorded completions), or one whose list
- *   was too long to answer (`dispatch: null`): complete the node once (Lua) and publish what its freed slot lets
- *   start; when it is already done, publish again what that completion took but is still `queued`;
+ *   Redis request (unless the run's definition is not cached in the isolate). A duplicate delivery of the callback
+ *   publishes them again (deduplicated by QStash);
+ * - 2xx with a result and no `completion` (an answer from before execute recorded completions), one whose list was
+ *   too long to answer (`dispatch: null`), or a retried callback (`callbackRetried` > 0): complete the node once
+ *   (Lua) and publish what its freed slot lets start; when it is already done, publish again what that completion
+ *   took but is still `queued`;
  * - 2xx that says the delivery was skipped (duplicate delivery): nothing;
  * - 489 non-retryable, or a failure with retries exhausted: fail the node, skip its descendants;
  * - any other failure: mark the node `retrying` (QStash retries it).
@@ -57,12 +65,12 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
     const parsed = parseResult(report.body);
     if (!parsed) return { kind: "ignored", reason: "delivery skipped (duplicate or finished node)" };
     const completion = parsed.completion;
-    if (completion?.dispatch) {
+    if (completion?.dispatch && (report.callbackRetried ?? 0) === 0) {
       const { applied, runStatus, dispatch } = completion;
       return { kind: "published", applied, runStatus, dispatched: await publishTaken(engine, runId, dispatch) };
     }
-    // no completion (an answer from before execute recorded them), or too many nodes to list: complete_node
-    // applies it, or, as a repeat, returns what the completion took that is still queued
+    // no completion (an answer from before execute recorded them), too many nodes to list, or a retried callback:
+    // complete_node applies it, or, as a repeat, returns what the completion took that is still queued
     return completeExecuted(engine, { ...parsed.result, runId, nodeId });
   }
   const error = errorMessage(report);
@@ -76,10 +84,11 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
 /**
  * Records a node's result once (complete_node, Lua) and returns the nodes its completion took for dispatch, without
  * publishing them. When the output blob's writes are still to send (`unwritten`), they go first in the same request,
- * so a completion costs one Redis round trip. A repeat (the node is already done) changes nothing and returns what
- * that completion took but is still `queued`.
+ * so a completion costs one Redis round trip; when that request fails, the blob is written again on its own before
+ * the error is thrown (the completion may have been recorded, and a retry of the delivery finds the node done). A
+ * repeat (the node is already done) changes nothing and returns what that completion took but is still `queued`.
  * @throws UpstashError when Redis fails (after the client's own retries of network errors: 5 with backoff by default
- *   in `@upstash/redis`).
+ *   in `@upstash/redis`), or the blob's own write after it.
  */
 export async function recordCompletion(engine: Engine, result: ExecuteResult, unwritten: PreparedBlob | null = null): Promise<TransitionResult> {
   const completion = {
@@ -96,7 +105,15 @@ export async function recordCompletion(engine: Engine, result: ExecuteResult, un
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
   };
-  return engine.store.completeNode(result.runId, result.nodeId, completion, unwritten ? (p) => unwritten.queueWrites(p) : undefined);
+  if (!unwritten) return engine.store.completeNode(result.runId, result.nodeId, completion);
+  try {
+    return await engine.store.completeNode(result.runId, result.nodeId, completion, (p) => unwritten.queueWrites(p));
+  } catch (err) {
+    // the pipeline does not stop at an error: complete_node may have recorded the ref although the blob's write
+    // failed, and a retry would then find the node done and never write it; so write it alone before giving up
+    await engine.blobs.write(unwritten);
+    throw err;
+  }
 }
 
 /**

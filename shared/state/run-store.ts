@@ -191,8 +191,8 @@ export class RunStore {
    * @param first queues commands that must run before the script, in the same request (the output blob's writes:
    *   `PreparedBlob.queueWrites`), so that recording an output costs one round trip and its ref is never recorded
    *   before its blob is written.
-   * @throws UpstashError when Redis fails, or when a command `first` queued fails (the completion has then been
-   *   recorded too: a pipeline does not stop at an error).
+   * @throws UpstashError when Redis fails, or when a command `first` queued fails (the completion may have been
+   *   recorded all the same: a pipeline does not stop at an error).
    */
   async completeNode(runId: string, nodeId: string, c: NodeCompletion, first?: (p: RedisPipeline) => void): Promise<TransitionResult> {
     const args = [

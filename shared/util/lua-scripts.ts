@@ -42,10 +42,11 @@ export class LuaScripts<Name extends string> {
    * last and Redis runs the pipeline in order (ordered, not atomic). Used where the script records a reference to
    * data those commands write (a node's output blob, whose key lives outside the run's hash slot and so cannot be a
    * key of the run's script). When Redis answers NOSCRIPT, the script runs again alone through
-   * {@link exec} (which loads it with EVAL); the commands before it have run by then. With nothing queued on `p`, it is {@link exec}.
+   * {@link exec} (EVALSHA, then EVAL, which loads it: two more round trips, once per script and Redis); the
+   * commands before it have run by then. With nothing queued on `p`, it is {@link exec}.
    * @param p a pipeline of the same client, not yet executed; this call executes it.
-   * @throws UpstashError when one of the queued commands fails (the script has then run too: a pipeline does not
-   *   stop at an error), when Redis fails, or when the script raises an error.
+   * @throws UpstashError when one of the queued commands fails (the script may have run all the same: a pipeline
+   *   does not stop at an error), when Redis fails, or when the script raises an error.
    */
   async execAfter(name: Name, keys: readonly string[], args: readonly (string | number)[], p: RedisPipeline): Promise<LuaReply> {
     if (p.length() === 0) return this.exec(name, keys, args);

@@ -155,24 +155,31 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     let v = await view(runId);
     expect([v.nodes["a"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "queued", "pending"]);
     // QStash's success callback of that attempt carries the answer: it publishes c and records nothing
-    const callback = async () => {
+    const callback = async (callbackRetried = 0) => {
       const text = JSON.stringify({
         status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
         sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: btoa(answer),
       });
       return SELF.fetch(`${ORIGIN}/internal/callback`, {
         method: "POST",
-        headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+        headers: {
+          "content-type": "application/json",
+          "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text),
+          "upstash-retried": String(callbackRetried),
+        },
         body: text,
       });
     };
     const cb = await callback();
     expect(cb.status).toBe(200);
     expect(await cb.json()).toEqual({ kind: "published", applied: true, runStatus: "running", dispatched: 1 });
-    // a repeat of the callback publishes c again (QStash drops it by its deduplication id) and changes nothing
+    // a duplicate of the callback publishes c again (QStash drops it by its deduplication id) and changes nothing
     expect(await (await callback()).json()).toMatchObject({ kind: "published", dispatched: 1 });
     v = await view(runId);
     expect([v.nodes["a"]?.status, v.nodes["a"]?.attempts, v.nodes["c"]?.status]).toEqual(["done", 1, "queued"]);
+    // once c has run, a retried callback (maybe past QStash's deduplication window) reads Redis and publishes nothing
+    await execute(runId, "c", "msg_c", 0, { advanceBy: "callback" });
+    expect(await (await callback(1)).json()).toEqual({ kind: "completed", applied: false, runStatus: "running", dispatched: 0 });
   });
 
   it("with advanceBy: callback, a completion that took more than 32 nodes answers dispatch null; the callback reads them back", async () => {

@@ -57,12 +57,14 @@ describe("LuaScripts.execAfter", () => {
     expect(execCalls).toHaveLength(1);
   });
 
-  it("throws UpstashError naming the error when a queued command or the script fails", async () => {
-    const scripts = new LuaScripts(fakeRedis().redis, { s: SOURCE });
+  it("throws UpstashError naming the error when a queued command or the script fails, without running it again", async () => {
+    const { redis, execCalls } = fakeRedis();
+    const scripts = new LuaScripts(redis, { s: SOURCE });
     const first = fakePipeline([{ result: null, error: "OOM command not allowed" }, { result: [1] }]);
     await expect(scripts.execAfter("s", [], [], first.p)).rejects.toThrow(errors.UpstashError);
     await expect(scripts.execAfter("s", [], [], fakePipeline([{ result: null, error: "OOM command not allowed" }, { result: [1] }]).p)).rejects.toThrow(/OOM/);
     const script = fakePipeline([{ result: "OK" }, { result: null, error: "ERR user_script:1: boom" }]);
     await expect(scripts.execAfter("s", [], [], script.p)).rejects.toThrow(/boom/);
+    expect(execCalls).toHaveLength(0);
   });
 });
