@@ -47,6 +47,8 @@ interface Entry {
   /** Set while an attempt is in flight. */
   inFlight: boolean;
   cancelled: boolean;
+  /** When the latest attempt's answer (or error) came back, unix ms: the time of its DELIVERED/ERROR/FAILED event. */
+  answeredAt?: number;
 }
 
 /**
@@ -183,6 +185,8 @@ export class Scheduler {
       outcomes = [{ kind: "error", error: String(err) }];
     } finally {
       entry.inFlight = false;
+      // stamped before the slot is released: the next delivery of the key starts (its ACTIVE event) right after
+      entry.answeredAt = Date.now();
       if (flowKey !== undefined) this.deps.flow.release(flowKey);
     }
     if (this.#shutdown.signal.aborted) return;
@@ -229,7 +233,7 @@ export class Scheduler {
       return;
     }
     const error = outcome.kind === "error" ? outcome.error : `HTTP ${outcome.status}`;
-    this.#event(rec, "ERROR", { error, responseStatus: status });
+    this.#event(rec, "ERROR", { error, responseStatus: status }, entry.answeredAt);
     if (isNonRetryable(outcome) || rec.retried >= rec.maxRetries) {
       const dlqId = this.deps.dlq.add(rec, outcome);
       this.deps.stats.add("qstashDeadLetters");
@@ -284,7 +288,7 @@ export class Scheduler {
   #finish(entry: Entry, state: "DELIVERED" | "FAILED" | "CANCELLED", extra: { error?: string; responseStatus?: number } = {}): void {
     if (this.#entries.get(entry.rec.id) !== entry) return; // already finished (e.g. cancelled meanwhile)
     entry.rec.state = state;
-    this.#event(entry.rec, state, extra);
+    this.#event(entry.rec, state, extra, state === "CANCELLED" ? undefined : entry.answeredAt);
     this.#entries.delete(entry.rec.id);
     if (this.#entries.size === 0) this.#resolveIdle();
   }
@@ -295,8 +299,8 @@ export class Scheduler {
     for (const w of waiters) w();
   }
 
-  #event(rec: MessageRecord, state: EventState, extra: { nextDeliveryTime?: number; error?: string; responseStatus?: number } = {}): void {
-    const e = { time: Date.now(), state, messageId: rec.id, url: rec.url, ...extra };
+  #event(rec: MessageRecord, state: EventState, extra: { nextDeliveryTime?: number; error?: string; responseStatus?: number } = {}, at = Date.now()): void {
+    const e = { time: at, state, messageId: rec.id, url: rec.url, ...extra };
     for (const k of Object.keys(e) as Array<keyof typeof e>) if (e[k] === undefined) delete e[k];
     this.deps.events.add(e);
   }

@@ -319,6 +319,31 @@ describe("dedup, delay, cancel, flow control", () => {
     }
   });
 
+  it("logs a delivery's DELIVERED time when its answer came back, before the next delivery of its key starts", async () => {
+    const p = path("fc-times");
+    const probe = await startDestination(() => ({ delayMs: 5 }));
+    try {
+      const key = `fc${p.replace("/", "-")}`;
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        ids.push((await client.publishJSON({ url: probe.url(`${p}?i=${i}`), body: { i }, flowControl: { key, parallelism: 1 } })).messageId);
+      }
+      await stack.idle();
+      const times = async (state: string) => {
+        const res = await fetch(`${stack.qstashUrl}/v2/events?state=${state}&count=10000`, { headers: { authorization: `Bearer ${stack.qstashToken}` } });
+        const out = (await res.json()) as { events: Array<{ messageId: string; time: number }> };
+        return new Map(out.events.map((e) => [e.messageId, e.time]));
+      };
+      const [active, delivered] = [await times("ACTIVE"), await times("DELIVERED")];
+      // one slot: each delivery starts when the one before it answered, never before that answer's logged time
+      const starts = ids.map((id) => active.get(id)!).sort((a, b) => a - b);
+      const ends = ids.map((id) => delivered.get(id)!).sort((a, b) => a - b);
+      for (let k = 0; k + 1 < ids.length; k++) expect(ends[k]!).toBeLessThanOrEqual(starts[k + 1]!);
+    } finally {
+      await probe.close();
+    }
+  });
+
   it("limits a flow-control key to `rate` starts per period", async () => {
     const p = path("rate");
     const t0 = performance.now();

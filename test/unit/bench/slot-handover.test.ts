@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { slotHandover, type HandoverMessage, type HandoverNode } from "../../../local/bench/slot-handover.js";
+
+/**
+ * One slot, three nodes of 100 ms: a runs 0–110 (claim 5 ms, output 5 ms), answers at 114; b's message was waiting
+ * (created at 50), granted at 114; c's message was published late (at 240, after b's slot freed at 230).
+ */
+const nodes: HandoverNode[] = [
+  { id: "a", startedAt: 2, finishedAt: 112, latencyMs: 100 },
+  { id: "b", startedAt: 116, finishedAt: 226, latencyMs: 100 },
+  { id: "c", startedAt: 243, finishedAt: 346, latencyMs: 100 },
+];
+const messages: HandoverMessage[] = [
+  { nodeId: "a", createdAt: 0, activeAt: 0, deliveredAt: 114 },
+  { nodeId: "b", createdAt: 50, activeAt: 114, deliveredAt: 230 },
+  { nodeId: "c", createdAt: 240, activeAt: 240, deliveredAt: 350 },
+];
+
+describe("slotHandover", () => {
+  it("splits each node's slot time into receive, in-node and answer, and finds the late refill", () => {
+    const h = slotHandover(nodes, messages, 1);
+    expect(h.nodes).toBe(3);
+    expect(h.receiveMs).toMatchObject({ count: 3, max: 3 });
+    expect(h.receiveMs.mean).toBeCloseTo((2 + 2 + 3) / 3);
+    expect(h.inNodeMs.mean).toBeCloseTo((10 + 10 + 3) / 3);
+    expect(h.answerMs.mean).toBeCloseTo((2 + 4 + 4) / 3);
+    // b and c are the grants after the first; only c waited, 10 ms from the free slot (230) to its grant (240)
+    expect(h.refill.share).toBeCloseTo(0.5);
+    expect(h.refill.waitMs).toMatchObject({ count: 1, max: 10 });
+    expect(h.meanOverheadMs).toBeCloseTo((7 + 23 + 10 + 10) / 3);
+  });
+
+  it("leaves out nodes without a message, and with more slots counts fewer grants as hand-overs", () => {
+    const h = slotHandover(nodes, messages.slice(0, 2), 2);
+    expect(h.nodes).toBe(2);
+    expect(h.refill).toMatchObject({ share: 0, waitMs: { count: 0 } });
+  });
+
+  it("is empty for no nodes", () => {
+    expect(slotHandover([], [], 4)).toMatchObject({ nodes: 0, meanOverheadMs: null, refill: { share: 0 } });
+  });
+});
