@@ -54,6 +54,8 @@ export const NON_RETRYABLE_STATUS = 489;
  *   (Lua) and publish what its freed slot lets start; when it is already done, publish again what that completion
  *   took but is still `queued`;
  * - 2xx that says the delivery was skipped (duplicate delivery): nothing;
+ * - 2xx whose answer cannot be read (QStash may truncate it): publish what the node's finished transition took that
+ *   is still `queued` (offer_again; nothing when the node has not finished);
  * - 489 non-retryable, or a failure with retries exhausted: fail the node, skip its descendants;
  * - any other failure: mark the node `retrying` (QStash retries it).
  * @throws when Redis or QStash fail, so that QStash retries the callback; every step is idempotent.
@@ -63,7 +65,12 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
   const ok = report.status >= 200 && report.status < 300;
   if (ok) {
     const parsed = parseResult(report.body);
-    if (!parsed) return { kind: "ignored", reason: "delivery skipped (duplicate or finished node)" };
+    if (parsed === "skipped") return { kind: "ignored", reason: "delivery skipped (duplicate or finished node)" };
+    if (parsed === "unreadable") {
+      // execute may have recorded the completion before an answer QStash truncated: publish what it took, if any
+      const again = await engine.store.offerAgain(runId, nodeId);
+      return { kind: "published", applied: false, runStatus: again.runStatus, dispatched: await publishTaken(engine, runId, again.dispatch) };
+    }
     const completion = parsed.completion;
     if (completion?.dispatch && (report.callbackRetried ?? 0) === 0) {
       const { applied, runStatus, dispatch } = completion;
@@ -169,18 +176,21 @@ export function routeField(route: ExecuteResult["route"]): string {
 }
 
 /**
- * The result in an execute answer, with the completion execute recorded (null for a skipped delivery, or a body
- * that is not a result). A `completion` that does not match its schema is treated as absent: the callback then
- * records the completion itself, which is safe to repeat.
+ * The result in an execute answer, with the completion execute recorded; `skipped` for the answer of a skipped
+ * delivery (`{skipped: true, …}`), `unreadable` for anything else (not JSON, e.g. truncated, or not a result). A
+ * `completion` that does not match its schema is treated as absent: the callback then records the completion
+ * itself, which is safe to repeat.
  */
-function parseResult(body: string): { result: ExecuteResult; completion: ExecuteCompletion | null } | null {
-  let value: Partial<ExecuteResult> & { completion?: unknown };
+function parseResult(body: string): { result: ExecuteResult; completion: ExecuteCompletion | null } | "skipped" | "unreadable" {
+  let value: Partial<ExecuteResult> & { completion?: unknown; skipped?: unknown };
   try {
     value = JSON.parse(body) as typeof value;
   } catch {
-    return null;
+    return "unreadable";
   }
-  if (typeof value.ref !== "string" || !value.usage) return null;
+  if (value === null || typeof value !== "object") return "unreadable";
+  if (value.skipped === true) return "skipped";
+  if (typeof value.ref !== "string" || !value.usage) return "unreadable";
   const completion = executeCompletionSchema.safeParse(value.completion);
   return { result: value as ExecuteResult, completion: completion.success ? completion.data : null };
 }

@@ -6,6 +6,7 @@ import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
 import { COMPLETE_NODE_LUA } from "./lua/complete-node.js";
 import { DEFER_NODE_LUA } from "./lua/defer-node.js";
 import { FAIL_NODE_LUA } from "./lua/fail-node.js";
+import { OFFER_AGAIN_LUA } from "./lua/offer-again.js";
 import { RETRY_NODE_LUA } from "./lua/retry-node.js";
 import { START_RUN_LUA } from "./lua/start-run.js";
 import { prefetchMessages } from "./prefetch.js";
@@ -94,6 +95,7 @@ const SCRIPTS = {
   retryNode: RETRY_NODE_LUA,
   failNode: FAIL_NODE_LUA,
   deferNode: DEFER_NODE_LUA,
+  offerAgain: OFFER_AGAIN_LUA,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -253,6 +255,16 @@ export class RunStore {
       dispatch: rest.slice(0, k).map(String),
       skipped: rest.slice(k).map(String),
     };
+  }
+
+  /**
+   * The nodes that node `nodeId`'s finished transition (done or failed) took for dispatch and that are still
+   * `queued`, read without changing anything (see offer_again); none while the node has not finished.
+   * @throws UpstashError when Redis fails.
+   */
+  async offerAgain(runId: string, nodeId: string): Promise<{ runStatus: RunStatus | "missing"; dispatch: string[] }> {
+    const [status, ...ids] = await this.exec("offerAgain", runId, [nodeId]);
+    return { runStatus: String(status) as RunStatus | "missing", dispatch: ids.map(String) };
   }
 
   /** Deletes every key of a run (used only to undo a run whose roots could not be dispatched). */

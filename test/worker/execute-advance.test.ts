@@ -203,6 +203,22 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect(fanOut.every((n) => v.nodes[n.id]?.status === "queued")).toBe(true);
   });
 
+  it("with advanceBy: callback, a callback whose answer was truncated still publishes what the completion took", async () => {
+    const runId = await startRun([node("a"), node("b"), node("c", ["a"])], { concurrency: 1 });
+    const answer = await (await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" })).text();
+    expect(JSON.parse(answer)).toMatchObject({ completion: { dispatch: ["c"] } });
+    const text = JSON.stringify({
+      status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
+      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: btoa(answer.slice(0, 40)),
+    });
+    const cb = await SELF.fetch(`${ORIGIN}/internal/callback`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+      body: text,
+    });
+    expect(await cb.json()).toEqual({ kind: "published", applied: false, runStatus: "running", dispatched: 1 });
+  });
+
   it("with advanceBy: callback, the output blob is written with the completion: a dependent reads it", async () => {
     const runId = await startRun([node("a"), node("b", ["a"], { prompt: "Summarise {{nodes.a.output}}" })], { concurrency: 1 });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });

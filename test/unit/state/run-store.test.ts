@@ -171,6 +171,19 @@ describe.each([
       expect((await store.readSnapshot(runId))?.output).toMatchObject({ a: blob.ref });
     });
 
+    it("offer_again reads what a finished node's completion took and is still queued, changing nothing", async () => {
+      const { runId } = await start({ a: [], b: ["a"], c: ["a"] });
+      await store.claimNode(runId, "a", "x:0", 1);
+      expect(await store.offerAgain(runId, "a")).toEqual({ runStatus: "running", dispatch: [] });
+      await store.completeNode(runId, "a", done("ra"));
+      const before = await store.readSnapshot(runId);
+      expect((await store.offerAgain(runId, "a")).dispatch.sort()).toEqual(["b", "c"]);
+      expect(await store.readSnapshot(runId)).toEqual(before);
+      await store.claimNode(runId, "b", "y:0", 2);
+      expect(await store.offerAgain(runId, "a")).toEqual({ runStatus: "running", dispatch: ["c"] });
+      expect(await store.offerAgain("run_ffffffffffffffffffffffffff", "a")).toEqual({ runStatus: "missing", dispatch: [] });
+    });
+
     it("finishes the run and sets every key to expire after the retention", async () => {
       const { runId } = await start({ a: [] });
       await store.claimNode(runId, "a", "x:0", 1);
