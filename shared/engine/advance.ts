@@ -22,7 +22,9 @@ export interface DeliveryReport {
   /**
    * `Upstash-Retried` of the callback request itself (0 for its first delivery). A retried callback may come after
    * QStash's deduplication window (10 minutes in its docs; upstash-protocols.md, flagged point 2), so it publishes
-   * only what is still `queued`, read from Redis, never a list a node may have outgrown.
+   * only what Redis says is still `queued`, not the answer's list, some of whose nodes may be running by then.
+   * (A node still `queued` may also still have its message waiting for a slot; past the window, publishing it again
+   * is the same risk every repeat path of the run store takes.)
    */
   callbackRetried?: number;
 }
@@ -55,7 +57,8 @@ export const NON_RETRYABLE_STATUS = 489;
  *   took but is still `queued`;
  * - 2xx that says the delivery was skipped (duplicate delivery): nothing;
  * - 2xx whose answer cannot be read (QStash may truncate it): publish what the node's finished transition took that
- *   is still `queued` (offer_again; nothing when the node has not finished);
+ *   is still `queued` (offer_again); for a node not finished (an answer from before execute recorded completions),
+ *   nothing: logged and ignored, as before;
  * - 489 non-retryable, or a failure with retries exhausted: fail the node, skip its descendants;
  * - any other failure: mark the node `retrying` (QStash retries it).
  * @throws when Redis or QStash fail, so that QStash retries the callback; every step is idempotent.
@@ -69,6 +72,10 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
     if (parsed === "unreadable") {
       // execute may have recorded the completion before an answer QStash truncated: publish what it took, if any
       const again = await engine.store.offerAgain(runId, nodeId);
+      if (again.nodeStatus !== "done" && again.nodeStatus !== "failed") {
+        console.warn(`callback ${runId}/${nodeId}: unreadable answer for a node that is ${again.nodeStatus}; nothing to publish`);
+        return { kind: "ignored", reason: `unreadable answer; node ${again.nodeStatus}` };
+      }
       return { kind: "published", applied: false, runStatus: again.runStatus, dispatched: await publishTaken(engine, runId, again.dispatch) };
     }
     const completion = parsed.completion;
@@ -92,10 +99,11 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
  * Records a node's result once (complete_node, Lua) and returns the nodes its completion took for dispatch, without
  * publishing them. When the output blob's writes are still to send (`unwritten`), they go first in the same request,
  * so a completion costs one Redis round trip; when that request fails, the blob is written again on its own before
- * the error is thrown (the completion may have been recorded, and a retry of the delivery finds the node done). A
+ * the request's error is thrown (the completion may have been recorded, and a retry of the delivery finds the node
+ * done; if that write fails too, it is logged, and the output may be missing for the node's dependents). A
  * repeat (the node is already done) changes nothing and returns what that completion took but is still `queued`.
  * @throws UpstashError when Redis fails (after the client's own retries of network errors: 5 with backoff by default
- *   in `@upstash/redis`), or the blob's own write after it.
+ *   in `@upstash/redis`).
  */
 export async function recordCompletion(engine: Engine, result: ExecuteResult, unwritten: PreparedBlob | null = null): Promise<TransitionResult> {
   const completion = {
@@ -118,7 +126,9 @@ export async function recordCompletion(engine: Engine, result: ExecuteResult, un
   } catch (err) {
     // the pipeline does not stop at an error: complete_node may have recorded the ref although the blob's write
     // failed, and a retry would then find the node done and never write it; so write it alone before giving up
-    await engine.blobs.write(unwritten);
+    await engine.blobs.write(unwritten).catch((writeErr: unknown) => {
+      console.error(`completion ${result.runId}/${result.nodeId}: the output blob's own write failed too (${String(writeErr)})`);
+    });
     throw err;
   }
 }

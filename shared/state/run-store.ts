@@ -259,12 +259,13 @@ export class RunStore {
 
   /**
    * The nodes that node `nodeId`'s finished transition (done or failed) took for dispatch and that are still
-   * `queued`, read without changing anything (see offer_again); none while the node has not finished.
+   * `queued`, read without changing anything (see offer_again); none while the node has not finished. Also the
+   * node's status (`unknown` for an unknown node).
    * @throws UpstashError when Redis fails.
    */
-  async offerAgain(runId: string, nodeId: string): Promise<{ runStatus: RunStatus | "missing"; dispatch: string[] }> {
-    const [status, ...ids] = await this.exec("offerAgain", runId, [nodeId]);
-    return { runStatus: String(status) as RunStatus | "missing", dispatch: ids.map(String) };
+  async offerAgain(runId: string, nodeId: string): Promise<{ runStatus: RunStatus | "missing"; nodeStatus: string; dispatch: string[] }> {
+    const [status, nodeStatus, ...ids] = await this.exec("offerAgain", runId, [nodeId]);
+    return { runStatus: String(status) as RunStatus | "missing", nodeStatus: String(nodeStatus), dispatch: ids.map(String) };
   }
 
   /** Deletes every key of a run (used only to undo a run whose roots could not be dispatched). */

@@ -219,6 +219,22 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect(await cb.json()).toEqual({ kind: "published", applied: false, runStatus: "running", dispatched: 1 });
   });
 
+  it("a callback with an unreadable answer for a node that has not finished changes nothing", async () => {
+    const runId = await startRun([node("a"), node("b", ["a"])], { concurrency: 1 });
+    const text = JSON.stringify({
+      status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
+      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: "not base64!",
+    });
+    const cb = await SELF.fetch(`${ORIGIN}/internal/callback`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+      body: text,
+    });
+    expect(await cb.json()).toEqual({ kind: "ignored", reason: "unreadable answer; node queued" });
+    const v = await view(runId);
+    expect([v.nodes["a"]?.status, v.nodes["b"]?.status]).toEqual(["queued", "pending"]);
+  });
+
   it("with advanceBy: callback, the output blob is written with the completion: a dependent reads it", async () => {
     const runId = await startRun([node("a"), node("b", ["a"], { prompt: "Summarise {{nodes.a.output}}" })], { concurrency: 1 });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });

@@ -8,14 +8,15 @@ import { LUA_PRELUDE } from "./prelude.js";
  * KEYS: the run's keys in RUN_KEY_NAMES order.
  * ARGV[1] nodeId
  *
- * Returns `{runStatus, queued…}`: `queued…` only when the run is running and the node is `done` or `failed`
- * (nothing for a node still running, whose completion has not happened); runStatus `missing` for an unknown run.
+ * Returns `{runStatus, nodeStatus, queued…}`: `queued…` only when the run is running and the node is `done` or
+ * `failed` (nothing for a node still running, whose completion has not happened); runStatus `missing` for an unknown
+ * run, nodeStatus `unknown` for an unknown node.
  */
 export const OFFER_AGAIN_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
 local run_status = redis.call('HGET', K.meta, 'status')
-local result = {run_status or 'missing'}
 local s = redis.call('HGET', K.status, node)
+local result = {run_status or 'missing', s or 'unknown'}
 if run_status == 'running' and (s == 'done' or s == 'failed') then
   for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
 end

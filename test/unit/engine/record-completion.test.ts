@@ -36,7 +36,8 @@ function fakeEngine(completeNode: (...args: unknown[]) => Promise<unknown>) {
   return { engine, writes, calls };
 }
 
-const blob: PreparedBlob = { ref: result.ref, queueWrites: () => undefined };
+const queued: unknown[] = [];
+const blob: PreparedBlob = { ref: result.ref, queueWrites: (p) => void queued.push(p) };
 
 describe("recordCompletion", () => {
   it("passes the blob's writes to complete_node's request and writes nothing else when it succeeds", async () => {
@@ -44,7 +45,10 @@ describe("recordCompletion", () => {
     const { engine, writes, calls } = fakeEngine(async () => done);
     expect(await recordCompletion(engine, result, blob)).toEqual(done);
     expect(calls).toHaveLength(1);
-    expect(typeof calls[0]![3]).toBe("function");
+    // the function complete_node's request runs first queues the blob's writes on that request's pipeline
+    const pipeline = { name: "the request's pipeline" };
+    (calls[0]![3] as (p: unknown) => void)(pipeline);
+    expect(queued.at(-1)).toBe(pipeline);
     expect(writes).toEqual([]);
   });
 

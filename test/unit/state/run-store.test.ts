@@ -174,14 +174,25 @@ describe.each([
     it("offer_again reads what a finished node's completion took and is still queued, changing nothing", async () => {
       const { runId } = await start({ a: [], b: ["a"], c: ["a"] });
       await store.claimNode(runId, "a", "x:0", 1);
-      expect(await store.offerAgain(runId, "a")).toEqual({ runStatus: "running", dispatch: [] });
+      expect(await store.offerAgain(runId, "a")).toEqual({ runStatus: "running", nodeStatus: "running", dispatch: [] });
       await store.completeNode(runId, "a", done("ra"));
       const before = await store.readSnapshot(runId);
       expect((await store.offerAgain(runId, "a")).dispatch.sort()).toEqual(["b", "c"]);
       expect(await store.readSnapshot(runId)).toEqual(before);
       await store.claimNode(runId, "b", "y:0", 2);
-      expect(await store.offerAgain(runId, "a")).toEqual({ runStatus: "running", dispatch: ["c"] });
-      expect(await store.offerAgain("run_ffffffffffffffffffffffffff", "a")).toEqual({ runStatus: "missing", dispatch: [] });
+      expect(await store.offerAgain(runId, "a")).toEqual({ runStatus: "running", nodeStatus: "done", dispatch: ["c"] });
+      expect(await store.offerAgain("run_ffffffffffffffffffffffffff", "a")).toEqual({ runStatus: "missing", nodeStatus: "unknown", dispatch: [] });
+      // a failed node offers what its failure's freed slot took: with one slot, q waits until p fails
+      const f = await start({ p: [], q: [], r: [] }, { concurrency: 1 });
+      const first = f.res.created ? (f.res.roots as string[]) : [];
+      expect(first).toHaveLength(2);
+      const [p, q] = first as [string, string];
+      await store.claimNode(f.runId, p, "p:0", 1);
+      const failed = await store.failNode(f.runId, p, "boom", 2);
+      expect(failed.dispatch).toHaveLength(1);
+      expect(await store.offerAgain(f.runId, p)).toEqual({ runStatus: "running", nodeStatus: "failed", dispatch: failed.dispatch });
+      await store.claimNode(f.runId, q, "q:0", 3);
+      expect((await store.offerAgain(f.runId, p)).dispatch).toEqual(failed.dispatch.filter((id) => id !== q));
     });
 
     it("finishes the run and sets every key to expire after the retention", async () => {
