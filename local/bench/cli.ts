@@ -297,8 +297,11 @@ async function main(): Promise<void> {
   process.exit(code);
 }
 
-/** Review-all and viralrecon at 1 s critical paths, run once each and thrown away. @returns what ran, for the log. */
-async function warmUp(engine: EngineHarness): Promise<string> {
+/**
+ * Review-all and viralrecon at 1 s critical paths, run once each and thrown away (a fresh worker's first run also
+ * compiles its code). @returns what ran, for the log.
+ */
+export async function warmUp(engine: EngineHarness): Promise<string> {
   const done: string[] = [];
   for (const workload of [reviewAllWorkload(), loadWorkload("viralrecon")]) {
     const p = prepareWorkload(workload, WARM_UP_CRITICAL_PATH_MS, []);

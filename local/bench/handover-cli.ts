@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { Redis } from "@upstash/redis";
 import { runKeys } from "../../shared/state/keys.js";
-import { loadWorkload } from "./cli.js";
+import { loadWorkload, warmUp } from "./cli.js";
 import { startEngine, type EngineHarness } from "./engine-harness.js";
 import { BENCH_INPUT } from "./engine-run.js";
 import { prepareWorkload } from "./plan.js";
@@ -59,9 +59,7 @@ async function main(): Promise<void> {
   const engine = await startEngine();
   try {
     const redis = new Redis({ url: engine.stack.redisRestUrl, token: engine.stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
-    // a first run of a fresh worker also compiles its code: thrown away, as in `npm run bench`
-    const warm = await engine.startRun({ workflow: workloadWorkflow(loadWorkload("viralrecon"), { scaleMsPerSecond: 1, name: "bench-warm-up" }), input: {} });
-    await engine.waitForRuns([warm], 60_000);
+    await warmUp(engine);
     for (let r = 0; r < runs; r++) {
       const workflow = workloadWorkflow(workload, { scaleMsPerSecond: p.scaleMsPerSecond, concurrency });
       const runId = await engine.startRun({ workflow, input: BENCH_INPUT });

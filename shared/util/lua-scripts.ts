@@ -1,4 +1,5 @@
 import { errors, type Redis } from "@upstash/redis";
+import { bytesToHex } from "./hash.js";
 
 /** The slice of the Upstash Redis client a {@link LuaScripts} needs. */
 export type ScriptRedis = Pick<Redis, "createScript">;
@@ -65,9 +66,7 @@ export class LuaScripts<Name extends string> {
   private sha1(name: Name): Promise<string> {
     let sha = this.sha1s.get(name);
     if (!sha) {
-      sha = crypto.subtle.digest("SHA-1", new TextEncoder().encode(this.sources[name])).then((buf) =>
-        [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join(""),
-      );
+      sha = crypto.subtle.digest("SHA-1", new TextEncoder().encode(this.sources[name])).then((buf) => bytesToHex(new Uint8Array(buf)));
       this.sha1s.set(name, sha);
     }
     return sha;
