@@ -51,8 +51,8 @@ export interface ExecuteMessage {
    * flight. The engine does not read it: the result cache counts the later hit as `shared` from its own waiter mark
    * (shared/cache/lua/lookup-or-lock.ts). */
   waited?: boolean;
-  /** `callback` when the message carries a success callback: `/internal/callback` advances the DAG, so execute
-   * only answers its result. Absent: execute advances the DAG itself (advance-site.ts). */
+  /** `callback` when the message carries a success callback: execute records the completion and answers the nodes
+   * it took, which `/internal/callback` publishes. Absent: execute also publishes them itself (advance-site.ts). */
   advanceBy?: "callback";
 }
 
@@ -69,8 +69,8 @@ export function flowControlKey(runId: string): string {
 
 /**
  * Time `/internal/execute` may take beyond the node's timeout, ms: the provider call may use all of the timeout (its
- * abort signal), and the attempt still stores the output, settles the budget and, advancing inline, runs
- * `complete_node` and the publish. `Upstash-Timeout` is the node's timeout plus this margin, so QStash does not
+ * abort signal), and the attempt still settles the budget, runs `complete_node` with the output's write and,
+ * advancing inline, the publish. `Upstash-Timeout` is the node's timeout plus this margin, so QStash does not
  * time out an attempt that finished its call in time.
  */
 export const EXECUTE_MARGIN_MS = 10_000;

@@ -31,8 +31,9 @@ export interface DeliveryReport {
 
 /**
  * What the callback did, for logs and tests: `published` when `/internal/execute` had recorded the completion and
- * the callback published what it took; `completed` when the callback recorded it (an execute answer from before
- * execute recorded completions, or `completeExecuted` inline).
+ * the callback published what it took (`applied` as execute reported it; false when read back from Redis);
+ * `completed` when the callback recorded it (an execute answer from before execute recorded completions, or
+ * `completeExecuted` inline).
  */
 export type AdvanceOutcome =
   | { kind: "published"; applied: boolean; dispatched: number; runStatus: string }
@@ -51,14 +52,14 @@ export const NON_RETRYABLE_STATUS = 489;
  *   publish the nodes it took (longest remaining path first), now that the node's flow-control slot is free, with no
  *   Redis request (unless the run's definition is not cached in the isolate). A duplicate delivery of the callback
  *   publishes them again (deduplicated by QStash);
- * - 2xx with a result and no `completion` (an answer from before execute recorded completions), one whose list was
- *   too long to answer (`dispatch: null`), or a retried callback (`callbackRetried` > 0): complete the node once
- *   (Lua) and publish what its freed slot lets start; when it is already done, publish again what that completion
- *   took but is still `queued`;
+ * - 2xx with a result and no `completion` (an answer from before execute recorded completions): complete the node
+ *   once (Lua) and publish what its freed slot lets start; when it is already done, publish again what that
+ *   completion took but is still `queued`;
+ * - 2xx whose list is missing or may be stale: an answer that cannot be read (QStash may truncate it), one whose
+ *   list was too long to answer (`dispatch: null`), or a retried callback (`callbackRetried` > 0): publish what the
+ *   node's finished transition took and is still `queued`, read without changing anything (offer_again); for a node
+ *   not finished (an unreadable answer from before execute recorded completions), nothing: logged and ignored;
  * - 2xx that says the delivery was skipped (duplicate delivery): nothing;
- * - 2xx whose answer cannot be read (QStash may truncate it): publish what the node's finished transition took that
- *   is still `queued` (offer_again); for a node not finished (an answer from before execute recorded completions),
- *   nothing: logged and ignored, as before;
  * - 489 non-retryable, or a failure with retries exhausted: fail the node, skip its descendants;
  * - any other failure: mark the node `retrying` (QStash retries it).
  * @throws when Redis or QStash fail, so that QStash retries the callback; every step is idempotent.
@@ -69,23 +70,21 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
   if (ok) {
     const parsed = parseResult(report.body);
     if (parsed === "skipped") return { kind: "ignored", reason: "delivery skipped (duplicate or finished node)" };
-    if (parsed === "unreadable") {
-      // execute may have recorded the completion before an answer QStash truncated: publish what it took, if any
-      const again = await engine.store.offerAgain(runId, nodeId);
-      if (again.nodeStatus !== "done" && again.nodeStatus !== "failed") {
-        console.warn(`callback ${runId}/${nodeId}: unreadable answer for a node that is ${again.nodeStatus}; nothing to publish`);
-        return { kind: "ignored", reason: `unreadable answer; node ${again.nodeStatus}` };
-      }
-      return { kind: "published", applied: false, runStatus: again.runStatus, dispatched: await publishTaken(engine, runId, again.dispatch) };
-    }
-    const completion = parsed.completion;
-    if (completion?.dispatch && (report.callbackRetried ?? 0) === 0) {
-      const { applied, runStatus, dispatch } = completion;
+    // an answer from before execute recorded completions: complete_node applies it here
+    if (parsed !== "unreadable" && !parsed.completion) return completeExecuted(engine, { ...parsed.result, runId, nodeId });
+    const listed = parsed === "unreadable" ? null : parsed.completion;
+    if (listed?.dispatch && (report.callbackRetried ?? 0) === 0) {
+      const { applied, runStatus, dispatch } = listed;
       return { kind: "published", applied, runStatus, dispatched: await publishTaken(engine, runId, dispatch) };
     }
-    // no completion (an answer from before execute recorded them), too many nodes to list, or a retried callback:
-    // complete_node applies it, or, as a repeat, returns what the completion took that is still queued
-    return completeExecuted(engine, { ...parsed.result, runId, nodeId });
+    // execute recorded the completion, but its list is missing (truncated answer, over 32 nodes) or may be stale
+    // (a retried callback): publish what Redis says that completion took and is still queued
+    const again = await engine.store.offerAgain(runId, nodeId);
+    if (again.nodeStatus !== "done" && again.nodeStatus !== "failed") {
+      console.warn(`callback ${runId}/${nodeId}: answer without a usable list for a node that is ${again.nodeStatus}; nothing to publish`);
+      return { kind: "ignored", reason: `no list in the answer; node ${again.nodeStatus}` };
+    }
+    return { kind: "published", applied: false, runStatus: again.runStatus, dispatched: await publishTaken(engine, runId, again.dispatch) };
   }
   const error = errorMessage(report);
   if (report.status === NON_RETRYABLE_STATUS || report.retried >= report.maxRetries) {

@@ -20,8 +20,9 @@ export const SENSITIVE_EXCERPT = "[sensitive output: stored encrypted, not shown
 export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
 
 /**
- * What running a node produced: `/internal/execute` advances the DAG with it (advance.ts `completeExecuted`) and
- * answers it as its body, which QStash hands to `/internal/callback` when the run advances there.
+ * What running a node produced: `/internal/execute` records it (advance.ts `recordCompletion`, inline also
+ * publishing: `completeExecuted`) and answers it as its body, which QStash hands to `/internal/callback` when the
+ * run advances there.
  */
 export interface ExecuteResult {
   runId: string;

@@ -43,7 +43,7 @@ export const MAX_DISPATCH_IN_ANSWER = 32;
  * dispatch, which QStash's success callback publishes once execute has answered (shared/engine/advance.ts).
  * `dispatch` is null when the completion took more than {@link MAX_DISPATCH_IN_ANSWER} nodes: QStash hands the
  * answer to the callback "maybe truncated" (upstash-protocols.md B8), so the answer stays small, and the callback
- * reads the list back from Redis instead (a repeat of `complete_node`).
+ * reads the list back from Redis instead (`offer_again`, which changes nothing).
  */
 export const executeCompletionSchema = z.strictObject({
   applied: z.boolean(),

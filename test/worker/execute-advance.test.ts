@@ -179,10 +179,10 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect([v.nodes["a"]?.status, v.nodes["a"]?.attempts, v.nodes["c"]?.status]).toEqual(["done", 1, "queued"]);
     // once c has run, a retried callback (maybe past QStash's deduplication window) reads Redis and publishes nothing
     await execute(runId, "c", "msg_c", 0, { advanceBy: "callback" });
-    expect(await (await callback(1)).json()).toEqual({ kind: "completed", applied: false, runStatus: "running", dispatched: 0 });
+    expect(await (await callback(1)).json()).toEqual({ kind: "published", applied: false, runStatus: "running", dispatched: 0 });
   });
 
-  it("with advanceBy: callback, a completion that took more than 32 nodes answers dispatch null; the callback reads them back", async () => {
+  it("with advanceBy: callback, a completion that took more than 32 nodes answers dispatch null; the callback reads them back from Redis", async () => {
     const fanOut = Array.from({ length: 40 }, (_, i) => node(`b${String(i).padStart(2, "0")}`, ["a"]));
     const runId = await startRun([node("a"), ...fanOut], { concurrency: 40 });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
@@ -197,8 +197,8 @@ describe("/internal/execute advances the DAG in the same request (no success cal
       headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
       body: text,
     });
-    // complete_node, as a repeat, hands back the 40 nodes a's completion took and that are still queued
-    expect(await cb.json()).toEqual({ kind: "completed", applied: false, runStatus: "running", dispatched: 40 });
+    // offer_again reads back the 40 nodes a's completion took and that are still queued
+    expect(await cb.json()).toEqual({ kind: "published", applied: false, runStatus: "running", dispatched: 40 });
     const v = await view(runId);
     expect(fanOut.every((n) => v.nodes[n.id]?.status === "queued")).toBe(true);
   });
@@ -230,7 +230,7 @@ describe("/internal/execute advances the DAG in the same request (no success cal
       headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
       body: text,
     });
-    expect(await cb.json()).toEqual({ kind: "ignored", reason: "unreadable answer; node queued" });
+    expect(await cb.json()).toEqual({ kind: "ignored", reason: "no list in the answer; node queued" });
     const v = await view(runId);
     expect([v.nodes["a"]?.status, v.nodes["b"]?.status]).toEqual(["queued", "pending"]);
   });
