@@ -1,7 +1,7 @@
 import { Hono } from "hono";
-import { advance, completeExecuted, errorMessage, fail, publishTaken, recordCompletion } from "../shared/engine/advance.js";
+import { advance, errorMessage, fail, publishTaken } from "../shared/engine/advance.js";
 import type { Engine } from "../shared/engine/engine.js";
-import { executeNode } from "../shared/engine/execute-node.js";
+import { runDelivery } from "../shared/engine/delivery.js";
 import { problem, problemResponse } from "../shared/errors/problem.js";
 import { isPermanentBlobError } from "../shared/blobs/blob-errors.js";
 import { ProviderError } from "../shared/providers/provider.js";
@@ -34,14 +34,17 @@ function parseJson(text: string): unknown {
 
 /**
  * `/internal/execute`: runs the node, records its completion (its output blob written in the same Redis request),
- * then advances the DAG in the same request (publishes the dependents it releases), so a dependent starts without
- * waiting for a QStash callback and a node costs one QStash message. For a message marked `advanceBy: "callback"`
- * it records the completion and answers with the nodes it took (`completion`; null beyond
- * MAX_DISPATCH_IN_ANSWER, and the callback reads them back), which `/internal/callback` publishes once the node's
- * flow-control slot is free; such a message's failed attempt is only answered, and the callback
- * records it (advance-site.ts says which runs advance where). A delivery of a node already done publishes again
- * what its completion released but is still `queued`. A failed attempt is recorded before answering: `retrying` when QStash will retry
- * it, or the node failed (descendants skipped) when it must not be retried (489). Retries exhausted reach
+ * and, for a message marked `chain: true`, goes on running the highest-priority node each completion takes, up to the
+ * run's `nodesPerDelivery` (shared/engine/delivery.ts; what a completion takes besides is published on the way).
+ * Then it advances the DAG in the same request (publishes the nodes the last completion took), so a dependent starts
+ * without waiting for a QStash callback. For a message marked `advanceBy: "callback"` it answers with the nodes the
+ * last completion took (`completion`; null beyond MAX_DISPATCH_IN_ANSWER, and the callback reads them back), which
+ * `/internal/callback` publishes once the delivery's flow-control slot is free; such a message's own failed attempt
+ * is only answered, and the callback records it (advance-site.ts says which runs advance where). The answer lists the
+ * nodes the delivery ran after the first (`chained`). A delivery of a node already done publishes again what its
+ * completion released but is still `queued` (and resumes a chain an earlier delivery of the message left
+ * unfinished). A failed attempt of the message's own node is recorded before answering: `retrying` when QStash will
+ * retry it, or the node failed (descendants skipped) when it must not be retried (489). Retries exhausted reach
  * `/internal/failure`.
  */
 internalRoutes.post("/execute", async (c) => {
@@ -50,23 +53,19 @@ internalRoutes.post("/execute", async (c) => {
   const { runId, nodeId, advanceBy } = msg.data;
   const lease = `${c.req.header("upstash-message-id") ?? "unknown"}:${c.req.header("upstash-retried") ?? "0"}`;
   const engine = c.get("services").engine;
-  let outcome;
-  try {
-    outcome = await executeNode(engine, runId, nodeId, lease);
-  } catch (err) {
-    return failedAttempt(engine, { runId, nodeId, lease }, err, advanceBy !== "callback");
-  }
+  const outcome = await runDelivery(engine, { runId, nodeId, chain: msg.data.chain === true }, lease);
+  if (outcome.kind === "failed") return failedAttempt(engine, { runId, nodeId, lease }, outcome.error, advanceBy !== "callback");
   if (outcome.kind === "skipped") {
-    const dispatched = await publishTaken(engine, runId, outcome.stillQueued ?? []);
+    const dispatched = await publishTaken(engine, runId, outcome.stillQueued);
     return c.json({ skipped: true, reason: outcome.reason, dispatched });
   }
+  const { first, chained, last } = outcome;
   if (advanceBy === "callback") {
-    const t = await recordCompletion(engine, outcome.result, outcome.unwritten);
-    const dispatch = t.dispatch.length <= MAX_DISPATCH_IN_ANSWER ? t.dispatch : null;
-    return c.json({ ...outcome.result, completion: { applied: t.applied, runStatus: t.runStatus, dispatch } });
+    const dispatch = last.dispatch.length <= MAX_DISPATCH_IN_ANSWER ? last.dispatch : null;
+    return c.json({ ...first, chained, completion: { applied: last.applied, runStatus: last.runStatus, dispatch } });
   }
-  const advanced = await completeExecuted(engine, outcome.result, outcome.unwritten);
-  return c.json({ ...outcome.result, advanced });
+  const dispatched = await publishTaken(engine, runId, last.dispatch);
+  return c.json({ ...first, chained, advanced: { kind: "completed", applied: last.applied, dispatched, runStatus: last.runStatus } });
 });
 
 /**

@@ -80,17 +80,18 @@ async function main(): Promise<void> {
         nodes.push({ id: n.id, startedAt: Date.parse(n.startedAt), finishedAt: Date.parse(n.finishedAt), latencyMs: p.dag.weightMs[n.id] ?? 0 });
         const id = messageOf.get(n.id);
         const [ct, at, dt] = id ? [c.get(id), a.get(id), d.get(id)] : [];
-        if (id && ct !== undefined && at !== undefined && dt !== undefined) messages.push({ nodeId: n.id, createdAt: ct, activeAt: at, deliveredAt: dt });
+        if (id && ct !== undefined && at !== undefined && dt !== undefined) messages.push({ nodeId: n.id, messageId: id, createdAt: ct, activeAt: at, deliveredAt: dt });
       }
       const h = slotHandover(nodes, messages, concurrency);
       const list = p.summary.listScheduleMs[`P${concurrency}`]?.dep ?? null;
       process.stdout.write(
         [
           `${workload.name}, ${concurrency} slots: ${view.status}, makespan ${view.makespanMs} ms` + (list ? `, ${(view.makespanMs / list).toFixed(3)} × the list schedule (${Math.round(list)} ms)` : ""),
-          `  nodes matched to their message: ${h.nodes} of ${view.totals.done}`,
-          `  receive (slot granted -> node starts):      ${fmt(h.receiveMs)} ms`,
+          `  nodes matched to their message: ${h.nodes} of ${view.totals.done}, in ${h.deliveries} deliveries`,
+          `  receive (slot granted -> first node starts): ${fmt(h.receiveMs)} ms (per delivery)`,
           `  in-node (beyond the latency):               ${fmt(h.inNodeMs)} ms`,
-          `  answer (node ends -> slot free):            ${fmt(h.answerMs)} ms`,
+          `  chain step (node ends -> next node starts): ${fmt(h.chainStepMs)} ms (per chained node)`,
+          `  answer (last node ends -> slot free):       ${fmt(h.answerMs)} ms (per delivery)`,
           `  refill late: ${(100 * h.refill.share).toFixed(0)}% of hand-overs, waiting ${fmt(h.refill.waitMs)} ms`,
           `  slot time beyond the latency, per node:     ${h.meanOverheadMs?.toFixed(1) ?? "–"} ms (mean)`,
           "",

@@ -1,9 +1,11 @@
 /**
  * Where a node's slot time goes beyond its latency, in a run whose concurrency is the limit: from the run view's
- * per-node start and end (stamped by the worker) and the QStash emulator's event log for each node's execute message
- * (`CREATED` when published, `ACTIVE` when its flow-control slot is granted and it is sent, `DELIVERED` when the
- * worker's answer is back and the slot is free; upstash-protocols.md B4). All times are unix ms on one machine's
- * clock, so each figure is good to about 1 ms (workerd's clock moves only between I/O events).
+ * per-node start and end (stamped by the worker) and the QStash emulator's event log for the execute message whose
+ * delivery ran each node (`CREATED` when published, `ACTIVE` when its flow-control slot is granted and it is sent,
+ * `DELIVERED` when the worker's answer is back and the slot is free; upstash-protocols.md B4). One delivery may run
+ * a chain of nodes (shared/engine/delivery.ts): then its receive is before the first and its answer after the last,
+ * and between them each node waits a chain step. All times are unix ms on one machine's clock, so each figure is
+ * good to about 1 ms (workerd's clock moves only between I/O events).
  */
 import { summarize, type Summary } from "./percentiles.js";
 
@@ -15,9 +17,11 @@ export interface HandoverNode {
   latencyMs: number;
 }
 
-/** The emulator's events for the execute message that ran a node (unix ms). */
+/** The emulator's events for the execute message whose delivery ran a node (unix ms). */
 export interface HandoverMessage {
   nodeId: string;
+  /** The QStash message id: nodes of one chain share it. */
+  messageId: string;
   createdAt: number;
   activeAt: number;
   deliveredAt: number;
@@ -27,11 +31,18 @@ export interface HandoverMessage {
 export interface SlotHandover {
   /** Nodes with both a run-view entry and a message. */
   nodes: number;
-  /** Slot granted and message sent → the node's start in execute: the emulator signs and sends, the worker verifies. */
+  /** Deliveries (messages) those nodes ran in. */
+  deliveries: number;
+  /** Slot granted and message sent → the delivery's first node starts: the emulator signs and sends, the worker
+   * verifies and claims. One per delivery. */
   receiveMs: Summary;
-  /** The node's start → end, beyond its latency: claim (and input reads), routing, encoding the output. */
+  /** The node's start → end, beyond its latency: input reads, routing, encoding the output. One per node. */
   inNodeMs: Summary;
-  /** The node's end → its answer back at the emulator (slot free): the completion's request (and, inline, the publish) and the answer. */
+  /** A chained node's start after the previous node of its delivery ended: that node's completion (which took it)
+   * and its reads. One per chained node. */
+  chainStepMs: Summary;
+  /** The delivery's last node ends → its answer back at the emulator (slot free): the completion's request (and,
+   * inline, the publish) and the answer. One per delivery. */
   answerMs: Summary;
   /**
    * Grants that had to wait for their message: the message was published after the slot it took had freed (the
@@ -39,7 +50,8 @@ export interface SlotHandover {
    * immediate and not counted here.
    */
   refill: { share: number; waitMs: Summary };
-  /** Mean slot time per node beyond its latency: receive + in-node + answer + refill waits spread over all nodes. */
+  /** Mean slot time per node beyond its latency: receives, in-node, chain steps, answers and refill waits, spread
+   * over all nodes. */
   meanOverheadMs: number | null;
 }
 
@@ -52,12 +64,17 @@ export interface SlotHandover {
  */
 export function slotHandover(nodes: readonly HandoverNode[], messages: readonly HandoverMessage[], concurrency: number): SlotHandover {
   const byNode = new Map(messages.map((m) => [m.nodeId, m]));
-  const pairs = nodes.flatMap((n) => {
+  const deliveries = new Map<string, { m: HandoverMessage; nodes: HandoverNode[] }>();
+  for (const n of nodes) {
     const m = byNode.get(n.id);
-    return m ? [{ n, m }] : [];
-  });
-  const releases = pairs.map((p) => p.m.deliveredAt).sort((a, b) => a - b);
-  const grants = [...pairs].sort((a, b) => a.m.activeAt - b.m.activeAt);
+    if (!m) continue;
+    const d = deliveries.get(m.messageId) ?? { m, nodes: [] };
+    d.nodes.push(n);
+    deliveries.set(m.messageId, d);
+  }
+  const all = [...deliveries.values()].map((d) => ({ m: d.m, nodes: [...d.nodes].sort((a, b) => a.startedAt - b.startedAt) }));
+  const releases = all.map((d) => d.m.deliveredAt).sort((a, b) => a - b);
+  const grants = [...all].sort((a, b) => a.m.activeAt - b.m.activeAt);
   const waits: number[] = [];
   let counted = 0;
   grants.forEach(({ m }, i) => {
@@ -67,17 +84,21 @@ export function slotHandover(nodes: readonly HandoverNode[], messages: readonly 
     counted += 1;
     if (m.createdAt > freed) waits.push(m.activeAt - freed);
   });
-  const receive = pairs.map(({ n, m }) => n.startedAt - m.activeAt);
-  const inNode = pairs.map(({ n }) => n.finishedAt - n.startedAt - n.latencyMs);
-  const answer = pairs.map(({ n, m }) => m.deliveredAt - n.finishedAt);
+  const receive = all.map(({ m, nodes: ns }) => (ns[0] as HandoverNode).startedAt - m.activeAt);
+  const answer = all.map(({ m, nodes: ns }) => m.deliveredAt - (ns.at(-1) as HandoverNode).finishedAt);
+  const steps = all.flatMap(({ nodes: ns }) => ns.slice(1).map((n, i) => n.startedAt - (ns[i] as HandoverNode).finishedAt));
+  const inNode = all.flatMap(({ nodes: ns }) => ns.map((n) => n.finishedAt - n.startedAt - n.latencyMs));
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const count = inNode.length;
   return {
-    nodes: pairs.length,
+    nodes: count,
+    deliveries: all.length,
     receiveMs: summarize(receive),
     inNodeMs: summarize(inNode),
+    chainStepMs: summarize(steps),
     answerMs: summarize(answer),
     refill: { share: counted > 0 ? waits.length / counted : 0, waitMs: summarize(waits) },
-    meanOverheadMs: pairs.length > 0 ? (sum(receive) + sum(inNode) + sum(answer) + sum(waits)) / pairs.length : null,
+    meanOverheadMs: count > 0 ? (sum(receive) + sum(inNode) + sum(steps) + sum(answer) + sum(waits)) / count : null,
   };
 }
 

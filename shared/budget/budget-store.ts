@@ -5,6 +5,7 @@ import { RESERVE_LUA } from "./lua/reserve.js";
 import { SETTLE_LUA } from "./lua/settle.js";
 import { budgetKeys, RUN_BUDGET_TTL_SECONDS, TENANT_DAY_TTL_SECONDS, type BudgetKeys, type BudgetScope } from "./scopes.js";
 import { microUsdToUsd, usdToMicroUsd } from "./units.js";
+import { hmgetValues } from "../util/hmget-values.js";
 
 /** The slice of the Upstash Redis client the budget store uses (created with `automaticDeserialization: false`). */
 export type BudgetRedis = Pick<Redis, "createScript" | "hmget">;
@@ -269,13 +270,7 @@ export class BudgetStore {
   async usage(scope: BudgetScope): Promise<BudgetUsage> {
     const fields = ["usedTokens", "usedMicroUsd", "reservedTokens", "reservedMicroUsd", "limitTokens", "limitMicroUsd"] as const;
     const raw = (await this.redis.hmget(this.keys(scope).totals, ...fields)) as unknown;
-    // With automaticDeserialization off the client returns HMGET's raw reply (values in field order); tolerate the
-    // object form a deserializing client would return.
-    const values: unknown[] = Array.isArray(raw)
-      ? raw
-      : raw && typeof raw === "object"
-        ? fields.map((f) => (raw as Record<string, unknown>)[f])
-        : [];
+    const values = hmgetValues(raw, fields);
     const n = (i: number) => (values[i] == null || values[i] === "" ? undefined : Number(values[i]));
     const usedMicro = n(1) ?? 0;
     const reservedMicro = n(3) ?? 0;

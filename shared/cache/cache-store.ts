@@ -9,6 +9,7 @@ import { PUT_ENTRY_LUA } from "./lua/put-entry.js";
 import { RECORD_OUTCOME_LUA } from "./lua/record-outcome.js";
 import { RELEASE_LOCK_LUA } from "./lua/release-lock.js";
 import { OUTCOME_FIELDS, STATS_TTL_SECONDS, statsFromHash, type CacheOutcome, type CacheStats } from "./stats.js";
+import { hmgetValues } from "../util/hmget-values.js";
 
 /** The slice of the Upstash Redis client the cache store uses (created with `automaticDeserialization: false`). */
 export type CacheRedis = Pick<Redis, "createScript" | "get" | "del" | "hmget" | "hincrby" | "hgetall">;
@@ -308,13 +309,6 @@ function count(what: string, value: number): number {
 function toCount(v: unknown): number {
   const n = v == null || v === "" ? 0 : Number(v);
   return Number.isSafeInteger(n) && n > 0 ? n : 0;
-}
-
-/** HMGET's reply in field order; tolerates the object form a deserializing client returns. */
-function hmgetValues(raw: unknown, fields: readonly string[]): unknown[] {
-  if (Array.isArray(raw)) return raw;
-  if (raw && typeof raw === "object") return fields.map((f) => (raw as Record<string, unknown>)[f]);
-  return [];
 }
 
 /** HGETALL's reply as field -> string: the flat `[field, value, …]` array of a raw client, or an object. */

@@ -25,6 +25,12 @@ export interface DispatchRun {
   generation: number;
   /** Where the run's nodes advance the DAG (advance-site.ts): `callback` adds a success callback to every message. */
   advance: AdvanceSite;
+  /**
+   * For a run whose deliveries may run chains of nodes (shared/engine/chain-policy.ts `deliveryTimeoutMs`): how long
+   * a delivery may take, ms (the execute margin is added); its messages say `chain: true`. Null or absent: each
+   * message times out after its own node's timeout (plus the margin) and runs that node only.
+   */
+  deliveryTimeoutMs?: number | null;
 }
 
 /** Hands ready nodes to the queue. A narrow interface so the engine can be tested without QStash. */
@@ -35,12 +41,13 @@ export interface Dispatcher {
    */
   dispatch(run: DispatchRun, nodes: readonly NodeDispatch[]): Promise<number>;
   /**
-   * Publishes one node again after `delaySeconds` (QStash `Upstash-Delay`), marked `waited`: the node is waiting for
-   * an identical call in flight elsewhere. `key` makes the deduplication id unique per deferral (the delivery's
-   * lease), so a duplicate delivery of the same message defers once.
+   * Publishes one node again after `delaySeconds` (QStash `Upstash-Delay`), marked `waited` (the node is waiting for
+   * an identical call in flight elsewhere) or `handedBack` (a delivery that ran it in a chain saw its attempt fail,
+   * and hands it to a message of its own for the retries: shared/engine/delivery.ts). `key` makes the deduplication
+   * id unique per deferral (the delivery's lease), so a duplicate delivery of the same message defers once.
    * @throws QstashError (or a network error) when the queue refuses.
    */
-  defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string): Promise<void>;
+  defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string, mark?: "waited" | "handedBack"): Promise<void>;
 }
 
 /** Body of an `/internal/execute` message: references only, so its size never depends on the data. */
@@ -54,6 +61,11 @@ export interface ExecuteMessage {
   /** `callback` when the message carries a success callback: execute records the completion and answers the nodes
    * it took, which `/internal/callback` publishes. Absent: execute also publishes them itself (advance-site.ts). */
   advanceBy?: "callback";
+  /** Set when the message's timeout leaves room for a chain (DispatchRun `deliveryTimeoutMs`): its delivery may go
+   * on running the nodes its completions take (shared/engine/delivery.ts). */
+  chain?: true;
+  /** Set, for whoever reads QStash's logs, on the message of a node a chain handed back after a failed attempt. */
+  handedBack?: true;
 }
 
 /**
@@ -77,17 +89,19 @@ export const EXECUTE_MARGIN_MS = 10_000;
 
 /**
  * One execute message: failure callback, retries, timeout, dedup id and the run's flow-control key, plus a success
- * callback (and `advanceBy: "callback"` in the body) when the run advances in the callback (advance-site.ts).
+ * callback (and `advanceBy: "callback"` in the body) when the run advances in the callback (advance-site.ts), and
+ * `chain: true` with the run's delivery timeout when its deliveries may run chains.
  */
 function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup: string) {
   const byCallback = run.advance === "callback";
+  const chainMs = run.deliveryTimeoutMs ?? null;
   return {
     url: `${run.baseUrl}/internal/execute`,
-    body: byCallback ? { ...body, advanceBy: "callback" as const } : body,
+    body: { ...body, ...(byCallback ? { advanceBy: "callback" as const } : {}), ...(chainMs !== null ? { chain: true as const } : {}) },
     ...(byCallback ? { callback: `${run.baseUrl}/internal/callback` } : {}),
     failureCallback: `${run.baseUrl}/internal/failure`,
     retries: n.retries,
-    timeout: Math.ceil((n.timeoutMs + EXECUTE_MARGIN_MS) / 1000),
+    timeout: Math.ceil(((chainMs ?? n.timeoutMs) + EXECUTE_MARGIN_MS) / 1000),
     deduplicationId: dedup,
     flowControl: { key: flowControlKey(n.runId), parallelism: run.concurrency },
   };
@@ -122,9 +136,9 @@ export class QStashDispatcher implements Dispatcher {
     return requests.length;
   }
 
-  async defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string): Promise<void> {
-    const body: ExecuteMessage = { runId: node.runId, nodeId: node.nodeId, waited: true };
-    const dedup = `${deduplicationId(node.runId, node.nodeId, run.generation)}.w.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+  async defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string, mark: "waited" | "handedBack" = "waited"): Promise<void> {
+    const body: ExecuteMessage = { runId: node.runId, nodeId: node.nodeId, ...(mark === "waited" ? { waited: true } : { handedBack: true as const }) };
+    const dedup = `${deduplicationId(node.runId, node.nodeId, run.generation)}.${mark === "waited" ? "w" : "h"}.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     await this.client.batchJSON([{ ...message(run, node, body, dedup), delay: Math.max(1, Math.ceil(delaySeconds)) }]);
   }
 }

@@ -48,17 +48,18 @@ export const NON_RETRYABLE_STATUS = 489;
 /**
  * Advances the DAG after one attempt of a node, as QStash's success callback reports it (`/internal/callback`, for
  * runs that advance in the callback: advance-site.ts):
- * - 2xx with a result and its `completion`: `/internal/execute` recorded the node's completion before answering;
- *   publish the nodes it took (longest remaining path first), now that the node's flow-control slot is free, with no
- *   Redis request (unless the run's definition is not cached in the isolate). A duplicate delivery of the callback
- *   publishes them again (deduplicated by QStash);
+ * - 2xx with a result and its `completion`: `/internal/execute` recorded the node's completion (the last one, when
+ *   its delivery ran a chain of nodes) before answering; publish the nodes it took (longest remaining path first),
+ *   now that the node's flow-control slot is free, with no Redis request (unless the run's definition is not cached
+ *   in the isolate). A duplicate delivery of the callback publishes them again (deduplicated by QStash);
  * - 2xx with a result and no `completion` (an answer from before execute recorded completions): complete the node
  *   once (Lua) and publish what its freed slot lets start; when it is already done, publish again what that
  *   completion took but is still `queued`;
  * - 2xx whose list is missing or may be stale: an answer that cannot be read (QStash may truncate it), one whose
  *   list was too long to answer (`dispatch: null`), or a retried callback (`callbackRetried` > 0): publish what the
- *   node's finished transition took and is still `queued`, read without changing anything (offer_again); for a node
- *   not finished (an unreadable answer from before execute recorded completions), nothing: logged and ignored;
+ *   node's finished transition took and is still `queued`, and so for each node the delivery went on to run itself
+ *   (a chain, delivery.ts), read without changing anything (offer_again); for a node not finished (an unreadable
+ *   answer from before execute recorded completions), nothing: logged and ignored;
  * - 2xx that says the delivery was skipped (duplicate delivery): nothing;
  * - 489 non-retryable, or a failure with retries exhausted: fail the node, skip its descendants;
  * - any other failure: mark the node `retrying` (QStash retries it).
@@ -79,7 +80,7 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
     }
     // execute recorded the completion, but its list is missing (truncated answer, over 32 nodes) or may be stale
     // (a retried callback): publish what Redis says that completion took and is still queued
-    const again = await engine.store.offerAgain(runId, nodeId);
+    const again = await engine.store.offerAgain(runId, nodeId, report.messageId);
     if (again.nodeStatus !== "done" && again.nodeStatus !== "failed") {
       console.warn(`callback ${runId}/${nodeId}: answer without a usable list for a node that is ${again.nodeStatus}; nothing to publish`);
       return { kind: "ignored", reason: `no list in the answer; node ${again.nodeStatus}` };
@@ -101,10 +102,17 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
  * the request's error is thrown (the completion may have been recorded, and a retry of the delivery finds the node
  * done; if that write fails too, it is logged, and the output may be missing for the node's dependents). A
  * repeat (the node is already done) changes nothing and returns what that completion took but is still `queued`.
+ * @param chainLease the delivery's lease when it may go on to run the next node itself (delivery.ts): the
+ *   highest-priority node taken comes back as `chained`, already `running` under that lease, not in `dispatch`.
  * @throws UpstashError when Redis fails (after the client's own retries of network errors: 5 with backoff by default
  *   in `@upstash/redis`).
  */
-export async function recordCompletion(engine: Engine, result: ExecuteResult, unwritten: PreparedBlob | null = null): Promise<TransitionResult> {
+export async function recordCompletion(
+  engine: Engine,
+  result: ExecuteResult,
+  unwritten: PreparedBlob | null = null,
+  chainLease?: string,
+): Promise<TransitionResult> {
   const completion = {
     outputRef: result.ref,
     inputTokens: result.usage.inputTokens,
@@ -119,9 +127,9 @@ export async function recordCompletion(engine: Engine, result: ExecuteResult, un
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
   };
-  if (!unwritten) return engine.store.completeNode(result.runId, result.nodeId, completion);
+  if (!unwritten) return engine.store.completeNode(result.runId, result.nodeId, completion, { chainLease });
   try {
-    return await engine.store.completeNode(result.runId, result.nodeId, completion, (p) => unwritten.queueWrites(p));
+    return await engine.store.completeNode(result.runId, result.nodeId, completion, { first: (p) => unwritten.queueWrites(p), chainLease });
   } catch (err) {
     // the pipeline does not stop at an error: complete_node may have recorded the ref although the blob's write
     // failed, and a retry would then find the node done and never write it; so write it alone before giving up
@@ -134,14 +142,13 @@ export async function recordCompletion(engine: Engine, result: ExecuteResult, un
 
 /**
  * Records a node's result and advances the DAG: {@link recordCompletion}, then publishes the ready nodes its freed
- * slot lets start (longest remaining path first). `/internal/execute` calls it right after running the node, in the
- * same request, so a dependent is published without waiting for a QStash callback; {@link advance} calls it for an
- * answer from before execute recorded completions. A repeat (the node is already done) changes nothing and
- * publishes again what that completion took but is still `queued` (deduplicated by QStash).
+ * slot lets start (longest remaining path first). {@link advance} calls it for an answer from before execute
+ * recorded completions (`/internal/execute` itself records through delivery.ts, which may chain). A repeat (the node
+ * is already done) changes nothing and publishes again what that completion took but is still `queued`
+ * (deduplicated by QStash).
  * @throws when Redis or QStash fail (after their clients' own retries of network errors: 5 with backoff by default
  *   in `@upstash/redis` and `@upstash/qstash`); the caller answers 5xx so that QStash retries. Both steps are
- *   idempotent; but when `complete_node` itself never applied, QStash's retry of `/internal/execute` runs the node
- *   again (a new attempt, which a cache hit makes free when the node uses the result cache).
+ *   idempotent.
  */
 export async function completeExecuted(
   engine: Engine,

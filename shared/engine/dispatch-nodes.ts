@@ -2,6 +2,7 @@ import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { DispatchRun, NodeDispatch } from "../dispatch/dispatcher.js";
 import { runConcurrency } from "../state/run-store.js";
 import { advanceSite } from "./advance-site.js";
+import { deliveryTimeoutMs } from "./chain-policy.js";
 import type { Engine } from "./engine.js";
 import type { LoadedRun } from "./run-cache.js";
 
@@ -17,17 +18,34 @@ export async function dispatchNodes(engine: Engine, run: LoadedRun, nodeIds: rea
 }
 
 /**
- * Publishes one node again after `delaySeconds`, marked `waited` (it waits for an identical call in flight).
+ * Publishes one node again after `delaySeconds`, marked `waited` (it waits for an identical call in flight), or
+ * `handedBack` (a chain ran an attempt of it that failed: its own message gets the retries left, `retries`).
  * @param key unique per deferral (the delivery's lease), for the deduplication id.
+ * @param retries for `handedBack`: the retries its message gets (the node's own, less the attempt the chain spent).
  * @throws whatever the dispatcher throws.
  */
-export async function deferNode(engine: Engine, run: LoadedRun, nodeId: string, delaySeconds: number, key: string): Promise<void> {
-  await engine.dispatcher.defer(dispatchRun(run), nodeDispatch(run, nodeId), delaySeconds, key);
+export async function deferNode(
+  engine: Engine,
+  run: LoadedRun,
+  nodeId: string,
+  delaySeconds: number,
+  key: string,
+  handedBack?: { retries: number },
+): Promise<void> {
+  const node = nodeDispatch(run, nodeId);
+  if (!handedBack) return engine.dispatcher.defer(dispatchRun(run), node, delaySeconds, key);
+  await engine.dispatcher.defer(dispatchRun(run), { ...node, retries: handedBack.retries }, delaySeconds, key, "handedBack");
 }
 
-function dispatchRun({ frozen, dag }: LoadedRun): DispatchRun {
+function dispatchRun({ frozen, dag, maxTimeoutMs }: LoadedRun): DispatchRun {
   const concurrency = runConcurrency(frozen.workflow.mode, frozen.workflow.concurrency);
-  return { baseUrl: frozen.baseUrl, concurrency, generation: frozen.createdAt, advance: advanceSite(concurrency, dag) };
+  return {
+    baseUrl: frozen.baseUrl,
+    concurrency,
+    generation: frozen.createdAt,
+    advance: advanceSite(concurrency, dag),
+    deliveryTimeoutMs: deliveryTimeoutMs(frozen.workflow, maxTimeoutMs),
+  };
 }
 
 function nodeDispatch({ frozen, dag, nodes }: LoadedRun, id: string): NodeDispatch {

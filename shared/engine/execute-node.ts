@@ -7,7 +7,9 @@ import { resolveCachePolicy } from "../cache/policy.js";
 import { cachedCall } from "./cached-call.js";
 import { deferNode } from "./dispatch-nodes.js";
 import { routeCall, type ModelCallInput } from "./model-call.js";
-import { loadRun } from "./run-cache.js";
+import { loadRun, type LoadedRun } from "./run-cache.js";
+import type { WorkflowNode } from "../schema/workflow.js";
+import type { TemplateRefs } from "../dag/template.js";
 import { sharedContextPointer } from "./shared-context.js";
 
 /** Characters of a node's output kept as its excerpt in progress views. */
@@ -20,9 +22,9 @@ export const SENSITIVE_EXCERPT = "[sensitive output: stored encrypted, not shown
 export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
 
 /**
- * What running a node produced: `/internal/execute` records it (advance.ts `recordCompletion`, inline also
- * publishing: `completeExecuted`) and answers it as its body, which QStash hands to `/internal/callback` when the
- * run advances there.
+ * What running a node produced: `/internal/execute` records it (delivery.ts, through advance.ts `recordCompletion`)
+ * and answers the first node's result as its body, which QStash hands to `/internal/callback` when the run advances
+ * there.
  */
 export interface ExecuteResult {
   runId: string;
@@ -47,15 +49,38 @@ export interface ExecuteResult {
 }
 
 /**
- * Outcome of {@link executeNode}: `ran`, or `skipped` when this delivery must not run the node (duplicate, done…);
- * `stillQueued` (node already `done` or `failed`) are the nodes its transition took that are still `queued`, which
- * the caller publishes again (the delivery that completed it may have died before publishing them). After `ran`,
- * `unwritten` is the output blob when its writes are still to send: the completion sends them first, in its own
- * request (advance.ts `recordCompletion`); null when the blob is stored already.
+ * Outcome of {@link executeNode} and {@link executeHeld}: `ran`, or `skipped` when this delivery must not run the node
+ * (duplicate, done…, or deferred while an identical call is in flight); `stillQueued` (node already `done` or
+ * `failed`) are the nodes its transition took that are still `queued`, which the caller publishes again (the delivery
+ * that completed it may have died before publishing them). After `ran`, `unwritten` is the output blob when its
+ * writes are still to send: the completion sends them first, in its own request (advance.ts `recordCompletion`);
+ * null when the blob is stored already; `text` is the output itself, which a chain keeps so the next node need not
+ * read it back. `resumed` (executeNode only): the message's node was finished, but an earlier delivery of the same
+ * message had gone on to run a chain and left `node` unfinished; this delivery now holds it (delivery.ts runs it).
  */
 export type ExecuteOutcome =
-  | { kind: "ran"; result: ExecuteResult; unwritten: PreparedBlob | null }
-  | { kind: "skipped"; reason: string; stillQueued?: readonly string[] };
+  | { kind: "ran"; result: ExecuteResult; unwritten: PreparedBlob | null; text: string }
+  | { kind: "skipped"; reason: string; stillQueued?: readonly string[] }
+  | { kind: "resumed"; node: HeldNode; stillQueued: readonly string[] };
+
+/** A node that a delivery holds (`running` under its lease) before reading what it needs: `attempt` is 1-based. */
+export interface HeldNode {
+  nodeId: string;
+  attempt: number;
+}
+
+/** What a node needs before its call, read in one round trip with (or right after) its claim. */
+interface Prepared {
+  attempt: number;
+  /** Output refs of the upstream nodes its prompt reads (missing ones absent). */
+  refs: Record<string, string>;
+  /** Cache generations (undefined when the node does not use the cache). */
+  generations: Awaited<ReturnType<Engine["cache"]["readGenerations"]>> | undefined;
+  /** The run input's text (undefined when the prompt does not read it; null when it has expired). */
+  inputText: string | null | undefined;
+  /** ms since epoch when this delivery took the node. */
+  startedAt: number;
+}
 
 /**
  * Runs one node for one QStash delivery: claims it (a duplicate delivery is skipped), loads the run input and the
@@ -64,7 +89,7 @@ export type ExecuteOutcome =
  * no provider call; an identical call in flight defers the node (it comes back later, holding no worker); a miss
  * reserves budget, calls the provider under the node's timeout and encodes the output under its content hash (a
  * node with the cache stores it, and the cache entry; otherwise the completion stores it, in the same request). It
- * does not advance the DAG: `/internal/execute` then calls `recordCompletion` or `completeExecuted` (advance.ts).
+ * does not advance the DAG: delivery.ts then records the completion (advance.ts `recordCompletion`) and may go on.
  * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
  * @throws ProviderError from the model call (classified for QStash), or `non-retryable` when the run's input or an
  *   upstream output has expired.
@@ -74,32 +99,84 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   // the frozen run is cached per isolate, so claiming (and reading the upstream refs) is usually the first round trip
   const run = await loadRun(engine.store, runId);
   if (!run) return { kind: "skipped", reason: "run-missing" };
-  const { frozen, dag } = run;
   const node = run.nodes.get(nodeId);
   const reads = run.reads.get(nodeId);
   if (!node || !reads) return { kind: "skipped", reason: "unknown-node" };
-  const upstream = reads.nodes;
-  const policy = resolveCachePolicy(frozen.workflow, node);
   // issued in the same tick, the claim, the cache generations and the run input (only when the prompt reads it)
   // travel in one auto-pipelined request; upstream outputs need the refs the claim returns
   const [claim, generations, inputText] = await Promise.all([
-    engine.store.claimNode(runId, nodeId, lease, startedAt, upstream),
-    policy.enabled ? engine.cache.readGenerations(frozen.tenant, frozen.workflow.name, nodeId, policy.tags) : undefined,
-    reads.inputs.length > 0 ? engine.blobs.getMany([frozen.inputRef]).then(([text]) => text) : undefined,
+    engine.store.claimNode(runId, nodeId, lease, startedAt, reads.nodes),
+    readGenerations(engine, run, nodeId),
+    readInput(engine, run, nodeId),
   ]);
+  if (claim.claimed === "resumed") return { kind: "resumed", node: { nodeId: claim.nodeId, attempt: claim.attempt }, stillQueued: claim.stillQueued };
   if (!claim.claimed) return { kind: "skipped", reason: claim.reason, stillQueued: claim.stillQueued };
+  return runPrepared(engine, run, nodeId, lease, { attempt: claim.attempt, refs: claim.refs, generations, inputText, startedAt });
+}
+
+/**
+ * Runs a node this delivery already holds (a chain's next node, which `complete_node` set `running` under the
+ * delivery's lease, or a node it resumed): reads its upstream refs, cache generations and run input in one
+ * auto-pipelined request, then runs it as {@link executeNode} does.
+ * @param known output texts this delivery already holds, by blob ref (a chain's earlier outputs): not read again.
+ * @throws as {@link executeNode}; the node stays `running` under the lease (the caller hands it back).
+ */
+export async function executeHeld(
+  engine: Engine,
+  run: LoadedRun,
+  held: HeldNode,
+  lease: string,
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<Exclude<ExecuteOutcome, { kind: "resumed" }>> {
+  const startedAt = engine.now();
+  const reads = run.reads.get(held.nodeId);
+  if (!reads) throw new ProviderError("non-retryable", `node ${held.nodeId} is not in run ${run.frozen.runId}`);
+  const [refs, generations, inputText] = await Promise.all([
+    engine.store.readRefs(run.frozen.runId, reads.nodes),
+    readGenerations(engine, run, held.nodeId),
+    readInput(engine, run, held.nodeId),
+  ]);
+  return runPrepared(engine, run, held.nodeId, lease, { attempt: held.attempt, refs, generations, inputText, startedAt }, known);
+}
+
+function readGenerations(engine: Engine, run: LoadedRun, nodeId: string): Promise<Prepared["generations"]> {
+  const node = run.nodes.get(nodeId) as WorkflowNode;
+  const policy = resolveCachePolicy(run.frozen.workflow, node);
+  return policy.enabled ? engine.cache.readGenerations(run.frozen.tenant, run.frozen.workflow.name, nodeId, policy.tags) : Promise.resolve(undefined);
+}
+
+function readInput(engine: Engine, run: LoadedRun, nodeId: string): Promise<string | null | undefined> {
+  const reads = run.reads.get(nodeId);
+  return reads && reads.inputs.length > 0 ? engine.blobs.getMany([run.frozen.inputRef]).then(([text]) => text ?? null) : Promise.resolve(undefined);
+}
+
+async function runPrepared(
+  engine: Engine,
+  run: LoadedRun,
+  nodeId: string,
+  lease: string,
+  p: Prepared,
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<Exclude<ExecuteOutcome, { kind: "resumed" }>> {
+  const runId = run.frozen.runId;
+  const { frozen, dag } = run;
+  const node = run.nodes.get(nodeId) as WorkflowNode;
+  const upstream = (run.reads.get(nodeId) as TemplateRefs).nodes;
+  const policy = resolveCachePolicy(frozen.workflow, node);
   const agent = frozen.workflow.agents[node.agent] ?? {};
   const settings = resolveNodeSettings(frozen.workflow, node);
-  const { refs } = claim;
+  const { refs } = p;
   const missing = upstream.filter((id) => !refs[id]);
   if (missing.length > 0) throw new ProviderError("non-retryable", `upstream output missing for ${missing.join(", ")}`);
-  if (inputText === null) throw new ProviderError("non-retryable", "run input has expired");
-  const texts = upstream.length > 0 ? await engine.blobs.getMany(upstream.map((id) => refs[id] as string)) : [];
-  if (texts.some((t) => t == null)) throw new ProviderError("non-retryable", "an upstream output has expired");
-  const outputs = Object.fromEntries(upstream.map((id, i) => [id, texts[i] as string]));
+  if (p.inputText === null) throw new ProviderError("non-retryable", "run input has expired");
+  const toRead = upstream.filter((id) => !known.has(refs[id] as string));
+  const read = toRead.length > 0 ? await engine.blobs.getMany(toRead.map((id) => refs[id] as string)) : [];
+  if (read.some((t) => t == null)) throw new ProviderError("non-retryable", "an upstream output has expired");
+  const fetched = new Map(toRead.map((id, i) => [id, read[i] as string]));
+  const outputs = Object.fromEntries(upstream.map((id) => [id, fetched.get(id) ?? (known.get(refs[id] as string) as string)]));
   const shared = run.sharedRefs.get(nodeId);
   const prompt = renderTemplate(node.prompt, {
-    input: inputText === undefined ? {} : JSON.parse(inputText),
+    input: p.inputText === undefined ? {} : JSON.parse(p.inputText),
     outputs: shared ? { ...outputs, [shared]: sharedContextPointer(shared) } : outputs,
   });
 
@@ -108,7 +185,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
     tenant: frozen.tenant,
     node,
     agent,
-    attempt: claim.attempt,
+    attempt: p.attempt,
     dag,
     prompt,
     sharedContext: shared ? outputs[shared] : undefined,
@@ -124,7 +201,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   const routed = await routeCall(engine, callInput);
   const outcome = await cachedCall(engine, callInput, routed, {
     policy,
-    generations,
+    generations: p.generations,
     workflow: frozen.workflow.name,
     inputs: refs,
     sensitive: node.sensitive ?? false,
@@ -142,6 +219,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   return {
     kind: "ran",
     unwritten: out.unwritten,
+    text: out.text,
     result: {
       runId,
       nodeId,
@@ -151,11 +229,11 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
       model: out.model,
       route: out.route,
       cache: out.cache,
-      startedAt,
+      startedAt: p.startedAt,
       finishedAt: engine.now(),
       // a sensitive output never leaves the encrypted blob: no excerpt in run state or in QStash's callback body
       excerpt: node.sensitive ? SENSITIVE_EXCERPT : out.text.slice(0, EXCERPT_CHARS),
-      attempt: claim.attempt,
+      attempt: p.attempt,
       simulated: out.simulated,
     },
   };

@@ -2,6 +2,7 @@ import type { CompiledDag } from "../dag/compile.js";
 import { compileWorkflowDag } from "../dag/workflow-dag.js";
 import type { RunStore } from "../state/run-store.js";
 import type { WorkflowNode } from "../schema/workflow.js";
+import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { FrozenRun } from "../state/run-types.js";
 import type { TemplateRefs } from "../dag/template.js";
 import { sharedContextRefs, templateReads } from "./shared-context.js";
@@ -16,6 +17,9 @@ export interface LoadedRun {
   reads: ReadonlyMap<string, TemplateRefs>;
   /** nodeId -> the upstream output it shares with siblings as a cacheable prefix (shared-context.ts). */
   sharedRefs: ReadonlyMap<string, string>;
+  /** The longest node timeout of the run, ms (node-settings.ts `timeoutMs`): what a chain's delivery timeout adds
+   * its window to (chain-policy.ts). */
+  maxTimeoutMs: number;
 }
 
 /**
@@ -24,7 +28,15 @@ export interface LoadedRun {
  */
 export function prepareRun(frozen: FrozenRun, dag: CompiledDag = compileWorkflowDag(frozen.workflow)): LoadedRun {
   const reads = templateReads(frozen.workflow);
-  return { frozen, dag, nodes: new Map(frozen.workflow.nodes.map((n) => [n.id, n])), reads, sharedRefs: sharedContextRefs(frozen.workflow, reads) };
+  const maxTimeoutMs = Math.max(...frozen.workflow.nodes.map((n) => resolveNodeSettings(frozen.workflow, n).timeoutMs));
+  return {
+    frozen,
+    dag,
+    nodes: new Map(frozen.workflow.nodes.map((n) => [n.id, n])),
+    reads,
+    sharedRefs: sharedContextRefs(frozen.workflow, reads),
+    maxTimeoutMs,
+  };
 }
 
 /** Most runs kept per isolate; the oldest is evicted first. */

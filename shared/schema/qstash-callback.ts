@@ -20,15 +20,18 @@ export const qstashCallbackSchema = z.looseObject({
 export type QStashCallback = z.output<typeof qstashCallbackSchema>;
 
 /**
- * Body of an `/internal/execute` message (references only; `waited`, informational, marks a deferred re-delivery;
- * `advanceBy: "callback"` says a success callback will publish what the node's completion took, so execute records
- * the completion but does not publish: advance-site.ts).
+ * Body of an `/internal/execute` message (references only; `waited` and `handedBack`, informational, mark a deferred
+ * re-delivery and a node a chain handed back; `advanceBy: "callback"` says a success callback will publish what the
+ * node's completion took, so execute records the completion but does not publish: advance-site.ts; `chain: true`
+ * says the message's timeout leaves room for its delivery to run a chain of nodes: shared/engine/delivery.ts).
  */
 export const executeMessageSchema = z.strictObject({
   runId: z.string().regex(/^run_[0-9a-f]{26}$/),
   nodeId: z.string().min(1).max(128),
   waited: z.boolean().optional(),
+  handedBack: z.boolean().optional(),
   advanceBy: z.literal("callback").optional(),
+  chain: z.literal(true).optional(),
 });
 
 /**

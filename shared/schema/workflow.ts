@@ -143,10 +143,15 @@ export const workflowDefaultsSchema = z.strictObject({
   timeout: durationSchema.default(DEFAULT_TIMEOUT),
 });
 
+/** Most nodes one QStash delivery may run back to back (shared/engine/delivery.ts): the workflow field's ceiling. */
+export const MAX_NODES_PER_DELIVERY = 64;
+
 /**
  * The workflow definition. `concurrency` (int 1..1000, default 5) is the per-run parallelism (QStash flow control
- * keeps at most that many nodes running; the run state publishes at most one more, so a freed slot is refilled at
- * once); `mode` is the scheduling mode (see {@link RUN_MODES}); `agents` needs at least one entry; `nodes` holds 1..{@link NODE_LIMIT_CEILING}
+ * keeps at most that many nodes running; the run state publishes ⌈concurrency / 8⌉ more, so a freed slot is
+ * refilled at once: shared/state/prefetch.ts); `nodesPerDelivery` (int 1..{@link MAX_NODES_PER_DELIVERY}; absent:
+ * the default of shared/engine/chain-policy.ts) is how many nodes one delivery may run back to back, going on with
+ * the highest-priority node each completion released (1 turns that off); `mode` is the scheduling mode (see {@link RUN_MODES}); `agents` needs at least one entry; `nodes` holds 1..{@link NODE_LIMIT_CEILING}
  * nodes here; the deployment's own limit (default {@link MAX_NODES}) is applied by validateWorkflow.
  */
 export const workflowDefinitionSchema = z.strictObject({
@@ -155,6 +160,7 @@ export const workflowDefinitionSchema = z.strictObject({
   description: z.string().max(4000).optional(),
   concurrency: z.number().int().min(1).max(1000).default(DEFAULT_CONCURRENCY),
   mode: z.enum(RUN_MODES).default("eager"),
+  nodesPerDelivery: z.number().int().min(1).max(MAX_NODES_PER_DELIVERY).optional(),
   cache: z.boolean().default(true),
   cacheTtl: ttlSchema.default(DEFAULT_CACHE_TTL),
   budget: runBudgetSchema.optional(),

@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { CompiledDag } from "../dag/compile.js";
+import { hmgetValues } from "../util/hmget-values.js";
 import { LuaScripts, type RedisPipeline } from "../util/lua-scripts.js";
 import { runKeys, type RunKeys } from "./keys.js";
 import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
@@ -45,10 +46,14 @@ export type StartRunResult =
 
 /** Outcome of {@link RunStore.claimNode}: `attempt` is 1-based; `refs` are the requested upstream output refs (nodes
  * without an output are absent); `reason` says why the delivery must not run; `stillQueued` (for a node already
- * `done` or `failed`) are the nodes its transition took that are still `queued`, to publish again. */
+ * `done` or `failed`) are the nodes its transition took that are still `queued`, to publish again. `resumed`: the
+ * node was finished, but a delivery of the same message had gone on to run a chain of nodes and died (or timed out)
+ * before finishing `nodeId`; this delivery now holds that node (attempt `attempt`; its refs are not read), and
+ * `stillQueued` lists what the chain's finished links took that is still `queued`. */
 export type ClaimResult =
   | { claimed: true; attempt: number; refs: Record<string, string> }
-  | { claimed: false; reason: string; stillQueued: string[] };
+  | { claimed: false; reason: string; stillQueued: string[] }
+  | { claimed: "resumed"; nodeId: string; attempt: number; stillQueued: string[] };
 
 /** What the execute step produced, recorded by {@link RunStore.completeNode}. Tokens as billed; cache reads and
  * writes are not part of `inputTokens`. */
@@ -82,6 +87,11 @@ export interface TransitionResult {
   dispatch: string[];
   /** failNode only: descendants marked skipped. */
   skipped: string[];
+  /**
+   * completeNode with a chain lease only: the node this completion took for the same delivery to run next (already
+   * `running` under that lease, attempt `attempt`, not in `dispatch`); null when there is none.
+   */
+  chained?: { nodeId: string; attempt: number } | null;
 }
 
 /** Scheduling mode of a run: `eager` (a node starts when its own dependencies are done), `levels` (a node waits
@@ -172,13 +182,18 @@ export class RunStore {
 
   /**
    * Takes node `nodeId` for one delivery before it runs (see claim_node), reading the output refs of `upstream` in
-   * the same round trip.
+   * the same round trip; for a finished node whose message's earlier delivery left a chain unfinished, takes over
+   * that chain's unfinished node instead (`claimed: "resumed"`).
    * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
    * @param now ms since epoch.
    * @param upstream ids of the nodes whose outputs the node's prompt reads.
    */
   async claimNode(runId: string, nodeId: string, lease: string, now: number, upstream: readonly string[] = []): Promise<ClaimResult> {
     const [ok, value, ...refs] = await this.exec("claimNode", runId, [nodeId, lease, now, ...upstream]);
+    if (Number(ok) === 2) {
+      const [attempt, ...queued] = refs;
+      return { claimed: "resumed", nodeId: String(value), attempt: Number(attempt), stillQueued: queued.map(String) };
+    }
     if (Number(ok) !== 1) return { claimed: false, reason: String(value), stillQueued: refs.map(String) };
     const found: Record<string, string> = {};
     upstream.forEach((id, i) => {
@@ -190,13 +205,22 @@ export class RunStore {
 
   /**
    * Records a node's output once and returns the nodes to publish now (see complete_node).
-   * @param first queues commands that must run before the script, in the same request (the output blob's writes:
-   *   `PreparedBlob.queueWrites`), so that recording an output costs one round trip and its ref is never recorded
-   *   before its blob is written.
+   * @param opts.first queues commands that must run before the script, in the same request (the output blob's
+   *   writes: `PreparedBlob.queueWrites`), so that recording an output costs one round trip and its ref is never
+   *   recorded before its blob is written.
+   * @param opts.chainLease the lease of the delivery that ran the node, when it may go on to run the next node
+   *   itself: the highest-priority node taken is then returned as `chained` (already `running` under that lease)
+   *   instead of in `dispatch`, provided that lease still holds the node.
    * @throws UpstashError when Redis fails, or when a command `first` queued fails (the completion may have been
    *   recorded all the same: a pipeline does not stop at an error).
    */
-  async completeNode(runId: string, nodeId: string, c: NodeCompletion, first?: (p: RedisPipeline) => void): Promise<TransitionResult> {
+  async completeNode(
+    runId: string,
+    nodeId: string,
+    c: NodeCompletion,
+    opts: { first?: ((p: RedisPipeline) => void) | undefined; chainLease?: string | undefined } = {},
+  ): Promise<TransitionResult> {
+    const { first, chainLease } = opts;
     const args = [
       nodeId,
       c.finishedAt,
@@ -213,11 +237,27 @@ export class RunStore {
       c.cache?.outcome ?? "",
       count(c.cache?.savedTokens),
       count(c.cache?.savedMicroUsd),
+      chainLease ?? "",
     ];
-    if (!first) return toTransition(await this.exec("completeNode", runId, args));
+    if (!first) return completion(await this.exec("completeNode", runId, args));
     const p = this.redis.pipeline();
     first(p);
-    return toTransition((await this.scripts.execAfter("completeNode", this.keys(runId).all, args, p)) as (string | number)[]);
+    return completion((await this.scripts.execAfter("completeNode", this.keys(runId).all, args, p)) as (string | number)[]);
+  }
+
+  /**
+   * The output refs of `nodeIds` (one HMGET): a node without an output is absent.
+   * @throws UpstashError when Redis fails.
+   */
+  async readRefs(runId: string, nodeIds: readonly string[]): Promise<Record<string, string>> {
+    if (nodeIds.length === 0) return {};
+    const list = hmgetValues(await this.redis.hmget(this.keys(runId).output, ...nodeIds), nodeIds);
+    const found: Record<string, string> = {};
+    nodeIds.forEach((id, i) => {
+      const ref = list[i];
+      if (ref != null && ref !== "") found[id] = String(ref);
+    });
+    return found;
   }
 
   /**
@@ -261,10 +301,12 @@ export class RunStore {
    * The nodes that node `nodeId`'s finished transition (done or failed) took for dispatch and that are still
    * `queued`, read without changing anything (see offer_again); none while the node has not finished. Also the
    * node's status (`unknown` for an unknown node).
+   * @param messageId the QStash message whose delivery ran the node: the nodes that delivery went on to run itself
+   *   (a chain) are followed, and what they took that is still `queued` is added.
    * @throws UpstashError when Redis fails.
    */
-  async offerAgain(runId: string, nodeId: string): Promise<{ runStatus: RunStatus | "missing"; nodeStatus: string; dispatch: string[] }> {
-    const [status, nodeStatus, ...ids] = await this.exec("offerAgain", runId, [nodeId]);
+  async offerAgain(runId: string, nodeId: string, messageId = ""): Promise<{ runStatus: RunStatus | "missing"; nodeStatus: string; dispatch: string[] }> {
+    const [status, nodeStatus, ...ids] = await this.exec("offerAgain", runId, [nodeId, messageId]);
     return { runStatus: String(status) as RunStatus | "missing", nodeStatus: String(nodeStatus), dispatch: ids.map(String) };
   }
 
@@ -320,7 +362,14 @@ function count(n: number | undefined): number {
   return Math.max(0, Math.round(n ?? 0));
 }
 
-function toTransition(res: (string | number)[]): TransitionResult {
-  const [ok, status, ...nodes] = res;
-  return { applied: Number(ok) === 1, runStatus: String(status) as RunStatus | "missing", dispatch: nodes.map(String), skipped: [] };
+/** complete_node's reply `{applied, runStatus, chained, attempt, ids…}` as a transition. */
+function completion(res: (string | number)[]): TransitionResult {
+  const [ok, status, chained, attempt, ...nodes] = res;
+  return {
+    applied: Number(ok) === 1,
+    runStatus: String(status) as RunStatus | "missing",
+    dispatch: nodes.map(String),
+    skipped: [],
+    chained: chained ? { nodeId: String(chained), attempt: Number(attempt) } : null,
+  };
 }

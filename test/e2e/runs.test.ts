@@ -43,10 +43,11 @@ describe("end to end: worker in workerd + local QStash + Upstash REST + real Red
     expect(nodes).toHaveLength(tasks.length);
     expect(nodes.filter((n) => n.attempts !== 1)).toEqual([]);
     await h.stack.idle();
-    // one execute delivery per node and nothing else: execute advances the DAG itself, no success callback
+    // one delivery per message and nothing else: execute advances the DAG itself, no success callback; and fewer
+    // messages than nodes, since deliveries went on to run nodes their completions released (chains)
     const stats = h.stack.stats();
-    expect(stats.qstashDeliveries).toBe(tasks.length);
-    expect(stats.qstashMessagesPublished).toBe(tasks.length);
+    expect(stats.qstashDeliveries).toBe(stats.qstashMessagesPublished);
+    expect(stats.qstashMessagesPublished).toBeLessThan(tasks.length);
     expect(stats.qstashCallbacks).toBe(0);
   });
 
@@ -119,7 +120,9 @@ describe("end to end under duplicate delivery", () => {
     expect(nodes.filter((n) => n.attempts !== 1)).toEqual([]);
     await h.stack.idle();
     // each execute message twice (no success callbacks: execute advances the DAG itself)
-    expect(h.stack.stats().qstashDeliveries).toBeGreaterThanOrEqual(2 * tasks.length);
+    const stats = h.stack.stats();
+    expect(stats.qstashMessagesPublished).toBeGreaterThan(0);
+    expect(stats.qstashDeliveries).toBeGreaterThanOrEqual(2 * stats.qstashMessagesPublished);
   });
 
   it("completes review-all under duplicate delivery", async () => {

@@ -75,19 +75,23 @@ describe("scheduling modes through the full stack", () => {
     const t = await timings(h, body.runId);
     expect(Object.keys(t)).toHaveLength(8);
     expect(maxOverlap(t)).toBe(2);
-    // 2 slots for a level of 8: nodes wait for slots, so the run advances in the success callback (advance-site.ts)
+    // 2 slots for a level of 8: nodes wait for slots, so the run advances in the success callback (advance-site.ts),
+    // one per message; each delivery goes on with the next node in its slot, so fewer messages than nodes
     await h.stack.idle();
-    expect(h.stack.stats()).toMatchObject({ qstashMessagesPublished: 8, qstashCallbacks: 8 });
+    const stats = h.stack.stats();
+    expect(stats.qstashCallbacks).toBe(stats.qstashMessagesPublished);
+    expect(stats.qstashMessagesPublished).toBeLessThan(8);
   });
 
-  it("a run whose concurrency covers its widest level advances in execute: one message per node, no callbacks", async () => {
+  it("a run whose concurrency covers its widest level advances in execute: no callbacks; the join runs in the delivery that released it", async () => {
     await h.stack.idle();
     h.stack.resetStats();
     const nodes = [node("a"), node("b", ["a"]), node("c", ["a"]), node("d", ["b", "c"])];
     const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 2 }) });
     expect(Object.keys(await timings(h, body.runId))).toHaveLength(4);
     await h.stack.idle();
-    expect(h.stack.stats()).toMatchObject({ qstashMessagesPublished: 4, qstashDeliveries: 4, qstashCallbacks: 0 });
+    // a's delivery goes on with b and publishes c; whichever of b and c finishes last releases d and runs it
+    expect(h.stack.stats()).toMatchObject({ qstashMessagesPublished: 2, qstashDeliveries: 2, qstashCallbacks: 0 });
   });
 
   it("sequential: one node at a time", async () => {

@@ -252,3 +252,97 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect((await view(runId)).nodes["a"]).toMatchObject({ status: "running", error: null });
   });
 });
+
+/** `qstashMessagesPublished` of the local QStash emulator (a counter of every message it accepted). */
+async function published(): Promise<number> {
+  const stats = (await (await fetch(`${env.QSTASH_URL}/__stats`)).json()) as Record<string, number>;
+  return stats["qstashMessagesPublished"] ?? 0;
+}
+
+describe("/internal/execute with chain: true runs the next node itself", () => {
+  // b outranks c (it has a dependent), reads a's output, and d reads b's
+  const diamond = (extra: Record<string, Record<string, unknown>> = {}) => [
+    node("a", [], extra["a"]),
+    node("b", ["a"], { prompt: "Go on from {{nodes.a.output}}", ...extra["b"] }),
+    node("c", ["a"], extra["c"]),
+    node("d", ["b"], { prompt: "Finish {{nodes.b.output}}", ...extra["d"] }),
+  ];
+
+  it("goes on with the highest-priority node each completion took, and publishes the others", async () => {
+    const runId = await startRun(diamond());
+    const before = await published();
+    const res = await execute(runId, "a", "msg_a", 0, { chain: true });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ nodeId: "a", chained: ["b", "d"], advanced: { kind: "completed", applied: true, dispatched: 0 } });
+    const v = await view(runId);
+    expect(["a", "b", "c", "d"].map((id) => [v.nodes[id]?.status, v.nodes[id]?.attempts])).toEqual([
+      ["done", 1],
+      ["done", 1],
+      ["queued", 0],
+      ["done", 1],
+    ]);
+    // one message for c; b and d had none
+    expect((await published()) - before).toBe(1);
+    // c's own delivery finishes the run
+    expect(await (await execute(runId, "c", "msg_c", 0, { chain: true })).json()).toMatchObject({ chained: [], advanced: { runStatus: "completed" } });
+  });
+
+  it("without chain: true (an older message), runs its own node only", async () => {
+    const runId = await startRun(diamond());
+    expect(await (await execute(runId, "a", "msg_a")).json()).toMatchObject({ chained: [], advanced: { dispatched: 2 } });
+  });
+
+  it("stops at the workflow's nodesPerDelivery, and the last completion's nodes are advanced as usual", async () => {
+    const runId = await startRun(diamond(), { nodesPerDelivery: 2 });
+    expect(await (await execute(runId, "a", "msg_a", 0, { chain: true })).json()).toMatchObject({ chained: ["b"], advanced: { dispatched: 1 } });
+    const v = await view(runId);
+    expect([v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "queued", "queued"]);
+  });
+
+  it("with advanceBy: callback, answers the last completion's list for the callback to publish", async () => {
+    const runId = await startRun(diamond(), { concurrency: 1, nodesPerDelivery: 2 });
+    const answer = (await (await execute(runId, "a", "msg_a", 0, { chain: true, advanceBy: "callback" })).json()) as Record<string, unknown>;
+    // one slot and one message ahead: a's completion took b (chained) and c (published at once, to wait for the slot);
+    // b's took d, which the chain's limit leaves to the callback
+    expect(answer).toMatchObject({ nodeId: "a", chained: ["b"], completion: { applied: true, runStatus: "running", dispatch: ["d"] } });
+    const v = await view(runId);
+    expect([v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "queued", "queued"]);
+  });
+
+  it("hands a chained node whose attempt fails back to a message of its own, with the retries it has left", async () => {
+    const runId = await startRun(diamond({ b: { simulate: { failAttempts: 1 } } }));
+    const before = await published();
+    const res = await execute(runId, "a", "msg_a", 0, { chain: true });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ nodeId: "a", chained: ["b"], advanced: { dispatched: 0 } });
+    const v = await view(runId);
+    expect(v.nodes["b"]).toMatchObject({ status: "retrying", attempts: 1, error: expect.stringMatching(/simulated failure of attempt 1/) });
+    expect(v.nodes["d"]?.status).toBe("pending");
+    // c's message and b's own (delayed) message
+    expect((await published()) - before).toBe(2);
+    // b's own message runs it as its second attempt
+    expect(await (await execute(runId, "b", "msg_b", 0, { chain: true, handedBack: true })).json()).toMatchObject({ nodeId: "b", attempt: 2, chained: ["d"] });
+  });
+
+  it("fails a chained node with no retries left for good, skipping its descendants", async () => {
+    const runId = await startRun(diamond({ b: { retries: 0, simulate: { failAttempts: 1 } } }));
+    const res = await execute(runId, "a", "msg_a", 0, { chain: true });
+    expect(res.status).toBe(200);
+    const v = await view(runId);
+    expect([v.nodes["a"]?.status, v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "failed", "queued", "skipped"]);
+  });
+
+  it("when a publish fails mid-chain, the chain stops after recording the node it ran; QStash's retry publishes what is still queued", async () => {
+    const runId = await startRun(diamond());
+    await chaos({ publishErrors: 1 });
+    const first = await execute(runId, "a", "msg_a", 0, { chain: true });
+    expect(first.status).toBe(500);
+    let v = await view(runId);
+    expect(["a", "b", "c", "d"].map((id) => v.nodes[id]?.status)).toEqual(["done", "done", "queued", "queued"]);
+    // the retry runs nothing: it follows the chain a -> b and publishes c (a's) and d (b's)
+    const again = await execute(runId, "a", "msg_a", 1, { chain: true });
+    expect(await again.json()).toEqual({ skipped: true, reason: "done", dispatched: 2 });
+    v = await view(runId);
+    expect([v.nodes["b"]?.attempts, v.nodes["d"]?.attempts]).toEqual([1, 0]);
+  });
+});

@@ -17,6 +17,13 @@ import { LUA_PRELUDE } from "./prelude.js";
  * is not running. For a node already `done` or `failed` in a running run, `queued…` are the nodes its transition
  * took that are still `queued`: the delivery that completed it may have died before publishing them (its QStash
  * retry then lands here), so the caller publishes them again; their deduplication ids make that safe.
+ *
+ * A delivery of the same message may have gone on to run the nodes its completions took (a chain:
+ * shared/engine/delivery.ts; each chained node's lease names the message). So for a finished node the script
+ * follows that chain: through each finished link, collecting what it took that is still `queued`, to the first
+ * link not finished (`queued`, `retrying`, or `running` under an older attempt of the message, whose delivery
+ * died or timed out), which this delivery takes over and resumes: `{2, nodeId, attempt, queued…}`. A link
+ * `running` under this very lease answers `{0, 'duplicate'}`.
  */
 export const CLAIM_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
@@ -45,9 +52,29 @@ if s == 'queued' or s == 'retrying' or s == 'running' then
   end
   return result
 end
-local result = {0, s}
-if is_terminal(s) then
-  for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
+if not is_terminal(s) then return {0, s} end
+local queued = {}
+local msg = lease_message(lease)
+local cur = node
+while cur do
+  for _, id in ipairs(still_queued(cur)) do queued[#queued + 1] = id end
+  local nxt = chained_after(cur, msg)
+  if not nxt then break end
+  local ns = redis.call('HGET', K.status, nxt)
+  if ns == 'running' and redis.call('HGET', K.lease, nxt) == lease then return {0, 'duplicate'} end
+  if ns == 'queued' or ns == 'retrying' or ns == 'running' then
+    redis.call('HSET', K.status, nxt, 'running')
+    redis.call('HSET', K.lease, nxt, lease)
+    redis.call('HSET', K.started, nxt, now)
+    keep_ttl()
+    local resumed = {2, nxt, redis.call('HINCRBY', K.attempts, nxt, 1)}
+    for _, id in ipairs(queued) do resumed[#resumed + 1] = id end
+    return resumed
+  end
+  if not is_terminal(ns) then break end
+  cur = nxt
 end
+local result = {0, s}
+for _, id in ipairs(queued) do result[#result + 1] = id end
 return result
 `;

@@ -20,9 +20,14 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[13] cacheOutcome     hit | shared | miss, or '' when the node does not use the cache
  * ARGV[14] savedTokens      tokens a cache hit saved (the producing call's), else 0
  * ARGV[15] savedMicroUsd    micro-USD a cache hit saved, else 0
+ * ARGV[16] chainLease       optional: the lease of the delivery that ran the node, when that delivery may go on to
+ *                           run a next node itself (shared/engine/delivery.ts); '' or absent: it may not
  *
- * Returns `{1, runStatus, taken…}` when it applied the completion; `taken` are the nodes to publish now (status
- * `queued`). A duplicate or late callback changes nothing and returns `{0, runStatus, queued…}`: for an already-done
+ * Returns `{1, runStatus, chained, attempt, taken…}` when it applied the completion; `taken` are the nodes to
+ * publish now (status `queued`). When `chainLease` is given and still holds the node (a newer delivery has not
+ * taken it over), the highest-priority node taken is not among them: it is `chained`, already `running` under that
+ * lease (attempt `attempt`, started `now`), for the same delivery to run; otherwise `chained` is '' and `attempt` 0.
+ * A duplicate or late callback changes nothing and returns `{0, runStatus, '', 0, queued…}`: for an already-done
  * node, the nodes its completion took that are still `queued` (taken but maybe never published, e.g. the first
  * callback died before publishing), so the caller can publish them again; their deduplication ids make that safe.
  */
@@ -34,7 +39,7 @@ local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
 
 if (not s) or is_terminal(s) or s == 'pending' or run_status ~= 'running' then
-  local result = {0, run_status or 'missing'}
+  local result = {0, run_status or 'missing', '', 0}
   if s == 'done' and run_status == 'running' then
     for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
   end
@@ -77,8 +82,22 @@ open_levels()
 local taken = take()
 if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
 
+-- the delivery goes on with the highest-priority node taken, if it still holds the node it completed
+local chain_lease = ARGV[16]
+local chained = ''
+local attempt = 0
+if #taken > 0 and chain_lease and chain_lease ~= '' and redis.call('HGET', K.lease, node) == chain_lease then
+  chained = taken[1]
+  redis.call('HSET', K.status, chained, 'running')
+  redis.call('HSET', K.lease, chained, chain_lease)
+  redis.call('HSET', K.started, chained, now)
+  attempt = redis.call('HINCRBY', K.attempts, chained, 1)
+end
+
 keep_ttl()
-local result = {1, finish_if_done(now)}
-for _, id in ipairs(taken) do result[#result + 1] = id end
+local result = {1, finish_if_done(now), chained, attempt}
+for i, id in ipairs(taken) do
+  if not (i == 1 and chained ~= '') then result[#result + 1] = id end
+end
 return result
 `;

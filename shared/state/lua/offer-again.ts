@@ -7,6 +7,9 @@ import { LUA_PRELUDE } from "./prelude.js";
  *
  * KEYS: the run's keys in RUN_KEY_NAMES order.
  * ARGV[1] nodeId
+ * ARGV[2] messageId  optional: the QStash message whose delivery ran the node; when given, the nodes that delivery
+ *                    went on to run itself (a chain: shared/engine/delivery.ts) are followed too, through each
+ *                    finished one, adding what each took that is still `queued`
  *
  * Returns `{runStatus, nodeStatus, queued…}`: `queued…` only when the run is running and the node is `done` or
  * `failed` (nothing for a node still running, whose completion has not happened); runStatus `missing` for an unknown
@@ -18,7 +21,13 @@ local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
 local result = {run_status or 'missing', s or 'unknown'}
 if run_status == 'running' and (s == 'done' or s == 'failed') then
-  for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
+  local cur = node
+  while cur do
+    for _, id in ipairs(still_queued(cur)) do result[#result + 1] = id end
+    local nxt = ARGV[2] and ARGV[2] ~= '' and chained_after(cur, ARGV[2])
+    if not nxt or not is_terminal(redis.call('HGET', K.status, nxt)) then break end
+    cur = nxt
+  end
 end
 return result
 `;

@@ -17,6 +17,8 @@ import { RUN_KEY_NAMES } from "../keys.js";
  * - `still_queued(node)`: the nodes the transition of `node` took for dispatch that are still `queued`, which a
  *   repeat (a duplicate callback, a retried delivery of a node already done or failed) offers again: the first
  *   may have died before publishing them;
+ * - `chained_after(node, msg)`: the node that `node`'s completion took and that a delivery of QStash message `msg`
+ *   went on to run itself (its lease names that message: shared/engine/delivery.ts), or nil;
  * - `keep_ttl()`: gives keys created after the start the run's remaining TTL (a run that never finishes still
  *   expires whole);
  * - `finish_if_done(now)`: once every node is terminal (done, failed or skipped) marks the run `completed` (or
@@ -85,6 +87,22 @@ local function still_queued(node)
     if redis.call('HGET', K.status, id) == 'queued' then ids[#ids + 1] = id end
   end
   return ids
+end
+
+-- the node \`node\`'s completion took that a delivery of message \`msg\` went on to run itself (a chained node's lease
+-- is that delivery's "<messageId>:<retried>"; a node published as its own message is claimed under another id)
+local function chained_after(node, msg)
+  local prefix = msg .. ':'
+  for _, id in ipairs(csv(redis.call('HGET', K.took, node))) do
+    local l = redis.call('HGET', K.lease, id)
+    if l and string.sub(l, 1, #prefix) == prefix then return id end
+  end
+  return nil
+end
+
+-- the message id of a lease "<messageId>:<retried>"
+local function lease_message(lease)
+  return string.match(lease, '^(.*):[^:]*$') or lease
 end
 
 local function level_done(node)

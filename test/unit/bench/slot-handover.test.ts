@@ -11,9 +11,9 @@ const nodes: HandoverNode[] = [
   { id: "c", startedAt: 243, finishedAt: 346, latencyMs: 100 },
 ];
 const messages: HandoverMessage[] = [
-  { nodeId: "a", createdAt: 0, activeAt: 0, deliveredAt: 114 },
-  { nodeId: "b", createdAt: 50, activeAt: 114, deliveredAt: 230 },
-  { nodeId: "c", createdAt: 240, activeAt: 240, deliveredAt: 350 },
+  { nodeId: "a", messageId: "m_a", createdAt: 0, activeAt: 0, deliveredAt: 114 },
+  { nodeId: "b", messageId: "m_b", createdAt: 50, activeAt: 114, deliveredAt: 230 },
+  { nodeId: "c", messageId: "m_c", createdAt: 240, activeAt: 240, deliveredAt: 350 },
 ];
 
 describe("slotHandover", () => {
@@ -28,6 +28,23 @@ describe("slotHandover", () => {
     expect(h.refill.share).toBeCloseTo(0.5);
     expect(h.refill.waitMs).toMatchObject({ count: 1, max: 10 });
     expect(h.meanOverheadMs).toBeCloseTo((7 + 23 + 10 + 10) / 3);
+    expect([h.deliveries, h.chainStepMs.count]).toEqual([3, 0]);
+  });
+
+  it("counts a delivery that ran a chain once for receive and answer, and the gaps between its nodes as chain steps", () => {
+    // one delivery ran a (2–112), then b (114–224), then c (227–330), and answered at 333
+    const chain: HandoverNode[] = [
+      { id: "a", startedAt: 2, finishedAt: 112, latencyMs: 100 },
+      { id: "b", startedAt: 114, finishedAt: 224, latencyMs: 100 },
+      { id: "c", startedAt: 227, finishedAt: 330, latencyMs: 100 },
+    ];
+    const m = { messageId: "m_a", createdAt: 0, activeAt: 0, deliveredAt: 333 };
+    const h = slotHandover(chain, ["a", "b", "c"].map((nodeId) => ({ nodeId, ...m })), 1);
+    expect([h.nodes, h.deliveries]).toEqual([3, 1]);
+    expect(h.receiveMs).toMatchObject({ count: 1, max: 2 });
+    expect(h.answerMs).toMatchObject({ count: 1, max: 3 });
+    expect(h.chainStepMs).toMatchObject({ count: 2, mean: 2.5, max: 3 });
+    expect(h.meanOverheadMs).toBeCloseTo((2 + (10 + 10 + 3) + (2 + 3) + 3) / 3);
   });
 
   it("leaves out nodes without a message, and with more slots counts fewer grants as hand-overs", () => {

@@ -52,6 +52,22 @@ describe("QStashDispatcher", () => {
     });
   });
 
+  it("for a run whose deliveries may chain, says so in the body and times every message out after the run's delivery timeout", async () => {
+    const { batches, client } = fakeClient();
+    const run = { baseUrl: "https://w.example", concurrency: 4, generation: 7, advance: "callback" as const, deliveryTimeoutMs: 180_000 };
+    await new QStashDispatcher(client as never).dispatch(run, [{ runId: "run_1", nodeId: "a", retries: 2, timeoutMs: 1500, priority: 1 }]);
+    // 120 s (longest node timeout) + 60 s window, given by the caller, plus EXECUTE_MARGIN_MS (10 s)
+    expect(batches[0]?.[0]).toMatchObject({ body: { runId: "run_1", nodeId: "a", advanceBy: "callback", chain: true }, timeout: 190 });
+    // a node a chain hands back gets a delayed message of its own, marked, with its own deduplication id
+    await new QStashDispatcher(client as never).defer(run, { runId: "run_1", nodeId: "b", retries: 1, timeoutMs: 1500, priority: 1 }, 12, "msg_9:0", "handedBack");
+    expect(batches[1]?.[0]).toMatchObject({
+      body: { runId: "run_1", nodeId: "b", handedBack: true, advanceBy: "callback", chain: true },
+      retries: 1,
+      delay: 12,
+      deduplicationId: "run_1.b.g7.h.msg_9_0",
+    });
+  });
+
   it("gives a run re-created under the same id (another generation) new deduplication ids", () => {
     expect(deduplicationId("run_1", "a", 7)).toBe("run_1.a.g7");
     expect(deduplicationId("run_1", "a", 8)).not.toBe(deduplicationId("run_1", "a", 7));

@@ -47,7 +47,7 @@ describe("recordCompletion", () => {
     expect(calls).toHaveLength(1);
     // the function complete_node's request runs first queues the blob's writes on that request's pipeline
     const pipeline = { name: "the request's pipeline" };
-    (calls[0]![3] as (p: unknown) => void)(pipeline);
+    (calls[0]![3] as { first: (p: unknown) => void }).first(pipeline);
     expect(queued.at(-1)).toBe(pipeline);
     expect(writes).toEqual([]);
   });
@@ -63,6 +63,12 @@ describe("recordCompletion", () => {
   it("without a blob to write (a cache hit), sends complete_node alone", async () => {
     const { engine, calls } = fakeEngine(async () => ({ applied: true, runStatus: "running", dispatch: [], skipped: [] }));
     await recordCompletion(engine, result, null);
-    expect(calls[0]).toHaveLength(3);
+    expect(calls[0]![3]).toEqual({ chainLease: undefined });
+  });
+
+  it("passes the delivery's lease on when the delivery may run the next node itself", async () => {
+    const { engine, calls } = fakeEngine(async () => ({ applied: true, runStatus: "running", dispatch: [], skipped: [], chained: null }));
+    await recordCompletion(engine, result, blob, "msg_1:0");
+    expect(calls[0]![3]).toMatchObject({ chainLease: "msg_1:0" });
   });
 });

@@ -161,13 +161,13 @@ describe.each([
       const blob = await blobs.prepare(text);
       expect(await blobs.getMany([blob.ref])).toEqual([null]);
       const before = stack.stats().redisRequests;
-      const t = await store.completeNode(runId, "a", done(blob.ref), (p) => blob.queueWrites(p));
+      const t = await store.completeNode(runId, "a", done(blob.ref), { first: (p) => blob.queueWrites(p) });
       expect(stack.stats().redisRequests - before).toBe(1);
-      expect(t).toEqual({ applied: true, runStatus: "running", dispatch: ["b"], skipped: [] });
+      expect(t).toEqual({ applied: true, runStatus: "running", dispatch: ["b"], skipped: [], chained: null });
       expect(await blobs.getMany([blob.ref])).toEqual([text]);
       expect((await store.claimNode(runId, "b", "y:0", 2, ["a"])).claimed && true).toBe(true);
       // a repeat (QStash retried the request) writes nothing new and re-offers nothing: b is running
-      expect(await store.completeNode(runId, "a", done(blob.ref), (p) => blob.queueWrites(p))).toMatchObject({ applied: false, dispatch: [] });
+      expect(await store.completeNode(runId, "a", done(blob.ref), { first: (p) => blob.queueWrites(p) })).toMatchObject({ applied: false, dispatch: [] });
       expect((await store.readSnapshot(runId))?.output).toMatchObject({ a: blob.ref });
     });
 
@@ -367,6 +367,72 @@ describe.each([
       expect(t).toMatchObject({ applied: false, runStatus: "running", skipped: [] });
       expect([...t.dispatch].sort()).toEqual(["b", "c"]);
       expect((await store.readSnapshot(runId))?.status).toEqual({ a: "done", b: "queued", c: "queued" });
+    });
+  });
+
+  describe("chains (a delivery runs the next node itself)", () => {
+    // a releases b (remaining path 10) and c (1): the chain goes on with b, c is published
+    const fork = () => start({ a: [], b: ["a"], c: ["a"], d: ["b"] }, { weights: { a: 1, b: 10, c: 1, d: 1 } });
+
+    it("complete_node with the delivery's lease hands it the highest-priority node taken, running under that lease", async () => {
+      const { runId } = await fork();
+      await store.claimNode(runId, "a", "m:0", 1);
+      const t = await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
+      expect(t).toEqual({ applied: true, runStatus: "running", dispatch: ["c"], skipped: [], chained: { nodeId: "b", attempt: 1 } });
+      const snap = await store.readSnapshot(runId);
+      expect(snap?.status).toMatchObject({ a: "done", b: "running", c: "queued" });
+      expect(snap?.started["b"]).toBe("2");
+      expect(snap?.meta.inflight).toBe("2");
+      // the chained node then completes like any other; a repeat of a's completion never chains again
+      expect(await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" })).toMatchObject({ applied: false, chained: null, dispatch: ["c"] });
+      expect(await store.completeNode(runId, "b", done("rb"), { chainLease: "m:0" })).toMatchObject({ applied: true, chained: { nodeId: "d", attempt: 1 }, dispatch: [] });
+    });
+
+    it("does not chain once a newer delivery of the message has taken the node over", async () => {
+      const { runId } = await fork();
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.claimNode(runId, "a", "m:1", 2); // QStash's retry took over
+      const t = await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
+      expect(t).toMatchObject({ applied: true, chained: null });
+      expect(t.dispatch.sort()).toEqual(["b", "c"]);
+    });
+
+    it("a retried delivery of the message resumes the chain where the dead one left it", async () => {
+      const { runId } = await fork();
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" }); // b chained; c never published
+      // QStash retries the message: a is done, b still runs under the dead delivery's lease
+      const resumed = await store.claimNode(runId, "a", "m:1", 5, ["x"]);
+      expect(resumed).toEqual({ claimed: "resumed", nodeId: "b", attempt: 2, stillQueued: ["c"] });
+      const snap = await store.readSnapshot(runId);
+      expect([snap?.status["b"], snap?.started["b"]]).toEqual(["running", "5"]);
+      // the same delivery sent twice runs it once
+      expect(await store.claimNode(runId, "a", "m:1", 6)).toEqual({ claimed: false, reason: "duplicate", stillQueued: [] });
+      // another message's delivery of a follows no chain of its own
+      expect(await store.claimNode(runId, "a", "other:0", 6)).toEqual({ claimed: false, reason: "done", stillQueued: ["c"] });
+    });
+
+    it("resuming walks through the finished links, collecting what each took that is still queued", async () => {
+      const { runId } = await start({ a: [], b: ["a"], c: ["a"], d: ["b"], e: ["b"] }, { weights: { a: 1, b: 10, c: 1, d: 5, e: 1 } });
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
+      expect(await store.completeNode(runId, "b", done("rb"), { chainLease: "m:0" })).toMatchObject({ chained: { nodeId: "d" }, dispatch: ["e"] });
+      const resumed = await store.claimNode(runId, "a", "m:1", 5);
+      expect(resumed.claimed === "resumed" && [resumed.nodeId, [...resumed.stillQueued].sort()]).toEqual(["d", ["c", "e"]]);
+      // offer_again follows the same chain for the callback, changing nothing
+      const before = await store.readSnapshot(runId);
+      expect((await store.offerAgain(runId, "a", "m")).dispatch.sort()).toEqual(["c", "e"]);
+      expect((await store.offerAgain(runId, "a")).dispatch).toEqual(["c"]);
+      expect(await store.readSnapshot(runId)).toEqual(before);
+    });
+
+    it("readRefs reads the output refs of the nodes asked for, in one request", async () => {
+      const { runId } = await fork();
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.completeNode(runId, "a", done("ref-a"));
+      const before = stack.stats().redisRequests;
+      expect(await store.readRefs(runId, ["a", "b"])).toEqual({ a: "ref-a" });
+      expect(stack.stats().redisRequests - before).toBe(1);
     });
   });
 });

@@ -1,0 +1,55 @@
+import type { WorkflowDefinition } from "../schema/workflow.js";
+
+/**
+ * How far one QStash delivery of `/internal/execute` may go on running nodes itself (a chain, delivery.ts): when a
+ * node's completion takes the next ready nodes, the delivery runs the highest-priority one at once, in the slot it
+ * already holds, instead of publishing it and handing the slot back. That skips, per chained node, the message's
+ * trip through QStash, its flow-control hand-over and the claim: measured with `npm run bench:handover`, those are
+ * most of what a concurrency-limited run spends between nodes (README, "Performance").
+ *
+ * Two limits bound a chain, so that a delivery stays within what Cloudflare and QStash allow:
+ * - at most `nodesPerDelivery` nodes ({@link DEFAULT_NODES_PER_DELIVERY} unless the workflow sets it);
+ * - a next node starts only within {@link CHAIN_WINDOW_MS} of the delivery's start; the run's messages carry a
+ *   QStash timeout long enough for a node started then to use all of its own timeout ({@link deliveryTimeoutMs}).
+ */
+
+/**
+ * Nodes one delivery runs at most by default. Cloudflare Workers Free allows 50 subrequests per request
+ * (developers.cloudflare.com/workers/platform/limits, "Subrequests": 50 on Free, 10,000 on Paid), and a node takes
+ * up to 6 (claim or completion, upstream outputs, cache generations, budget reserve and settle, the provider call;
+ * the publish of what it released): 8 nodes stay within 50.
+ */
+export const DEFAULT_NODES_PER_DELIVERY = 8;
+
+/**
+ * A delivery starts a next node only within this many ms of its own start (60 s). With the run's messages timing out
+ * after the longest node timeout plus this window (plus the execute margin), a node started within the window can use
+ * its whole timeout before QStash would time the delivery out and retry it.
+ */
+export const CHAIN_WINDOW_MS = 60_000;
+
+/**
+ * The most nodes one delivery of the workflow's runs may run: its `nodesPerDelivery`, else
+ * {@link DEFAULT_NODES_PER_DELIVERY}. 1 means no chains: every node gets its own message.
+ */
+export function nodesPerDelivery(workflow: Pick<WorkflowDefinition, "nodesPerDelivery">): number {
+  return workflow.nodesPerDelivery ?? DEFAULT_NODES_PER_DELIVERY;
+}
+
+/**
+ * The time a delivery of a chaining run may take before QStash times it out, ms, without the execute margin
+ * (dispatcher.ts adds `EXECUTE_MARGIN_MS`): the longest node timeout of the run plus {@link CHAIN_WINDOW_MS}; null
+ * when the run does not chain (each message then times out after its own node's timeout).
+ * @param maxNodeTimeoutMs the longest `timeoutMs` of the run's nodes.
+ */
+export function deliveryTimeoutMs(workflow: Pick<WorkflowDefinition, "nodesPerDelivery">, maxNodeTimeoutMs: number): number | null {
+  return nodesPerDelivery(workflow) > 1 ? maxNodeTimeoutMs + CHAIN_WINDOW_MS : null;
+}
+
+/**
+ * Whether a delivery that has run `ran` nodes so far, and started `elapsedMs` ago, may start one more.
+ * @param limit the run's {@link nodesPerDelivery}.
+ */
+export function mayChain(ran: number, elapsedMs: number, limit: number): boolean {
+  return ran < limit && elapsedMs <= CHAIN_WINDOW_MS;
+}
