@@ -40,8 +40,9 @@ function parseJson(text: string): unknown {
  * without waiting for a QStash callback. For a message marked `advanceBy: "callback"` it answers with the nodes the
  * last completion took (`completion`; null beyond MAX_DISPATCH_IN_ANSWER, and the callback reads them back), which
  * `/internal/callback` publishes once the delivery's flow-control slot is free; such a message's own failed attempt
- * is only answered, and the callback records it (advance-site.ts says which runs advance where). The answer lists the
- * nodes the delivery ran after the first (`chained`). A delivery of a node already done publishes again what its
+ * is only answered, and the callback records it (advance-site.ts says which runs advance where). The answer is the
+ * result of the first node the delivery ran (the message's own, or the chain node it resumed) and lists the nodes
+ * it started after it (`chained`). A delivery of a node already done publishes again what its
  * completion released but is still `queued` (and resumes a chain an earlier delivery of the message left
  * unfinished). A failed attempt of the message's own node is recorded before answering: `retrying` when QStash will
  * retry it, or the node failed (descendants skipped) when it must not be retried (489). Retries exhausted reach
@@ -152,10 +153,15 @@ internalRoutes.post("/callback", async (c) => {
   return c.json(outcome);
 });
 
+/**
+ * `/internal/failure`: QStash ran out of retries for an execute message. Fails its node for good (descendants
+ * skipped); for a node already done, publishes again what its transition took that is still `queued`, and releases
+ * a chain node a delivery of the message left unfinished to a message of its own (advance.ts `fail`).
+ */
 internalRoutes.post("/failure", async (c) => {
   const parsed = parseCallback(c.get("rawBody"));
   if (parsed instanceof Response) return parsed;
   const { cb, runId, nodeId, body } = parsed;
-  const outcome = await fail(c.get("services").engine, runId, nodeId, errorMessage({ status: cb.status, body }));
+  const outcome = await fail(c.get("services").engine, runId, nodeId, errorMessage({ status: cb.status, body }), undefined, cb.sourceMessageId);
   return c.json(outcome);
 });

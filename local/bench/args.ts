@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../project-root.js";
 import { UNLIMITED_CONCURRENCY } from "./workflow.js";
+import { MAX_NODES_PER_DELIVERY } from "../../shared/schema/workflow.js";
 import { ALL_WORKLOADS, FULL_SETTINGS, QUICK_SETTINGS, REPEAT_MAX_EXPECTED_MS, type BenchSettings } from "./plan.js";
 
 /** Where results go by default: `bench/results/` in the project (whatever the current directory). */
@@ -23,6 +24,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --repeats <n>           measure each eager run whose reference schedule is ≤ ${REPEAT_MAX_EXPECTED_MS / 1000} s n times, report the median (full ${FULL_SETTINGS.repeats}, quick ${QUICK_SETTINGS.repeats})
   --via-proxy             send every request through wrangler's proxy worker (as \`wrangler dev\` does), for comparison
   --local-observability   keep wrangler's local observability collector on the worker (as \`wrangler dev\` does), for comparison
+  --nodes-per-delivery <n> agent-dag makespan, concurrency and load runs set nodesPerDelivery (1 = no chains; default: the engine's)
   --no-peer               skip the LangGraph.js peer
   --no-message-size       skip the 1 KiB vs 1 MiB output experiment
   --out <dir>             where results go (default bench/results in the project)
@@ -54,7 +56,8 @@ export interface BenchOptions {
 /**
  * Parses the flags.
  * @param argv arguments after the script (process.argv.slice(2)).
- * @throws UsageError for an unknown flag, an unknown workload or a value that is not a positive number.
+ * @throws UsageError for an unknown flag, an unknown workload, a value that is not a positive number, or a
+ *   `--nodes-per-delivery` outside 1..64.
  */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let values;
@@ -74,6 +77,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         repeats: { type: "string" },
         "via-proxy": { type: "boolean" },
         "local-observability": { type: "boolean" },
+        "nodes-per-delivery": { type: "string" },
         "no-peer": { type: "boolean" },
         "no-message-size": { type: "boolean" },
         out: { type: "string" },
@@ -107,6 +111,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (values["load-runs"] !== undefined) settings.loadRuns = integerFlag("--load-runs", values["load-runs"], 0, Number.MAX_SAFE_INTEGER);
   if (values["load-latency-ms"] !== undefined) settings.loadLatencyMs = positive("--load-latency-ms", values["load-latency-ms"]);
   if (values.repeats !== undefined) settings.repeats = integerFlag("--repeats", values.repeats, 1, MAX_REPEATS);
+  if (values["nodes-per-delivery"] !== undefined) {
+    settings.nodesPerDelivery = integerFlag("--nodes-per-delivery", values["nodes-per-delivery"], 1, MAX_NODES_PER_DELIVERY);
+  }
   if (values["no-peer"]) settings.peer = false;
   if (values["via-proxy"]) settings.viaProxy = true;
   if (values["local-observability"]) settings.localObservability = true;

@@ -90,7 +90,7 @@ export async function runBench(
       say();
       say(`${p.summary.name} (${p.summary.nodes} nodes, critical path ${Math.round(p.summary.criticalPathMs)} ms)`);
       for (const plan of planRuns(p, s)) {
-        const r = await executePlanned(engine, p, plan, s.repeats);
+        const r = await executePlanned(engine, p, plan, s.repeats, s.nodesPerDelivery);
         runs.push(r);
         say(`  ${describe(r, fmt)}`);
       }
@@ -105,6 +105,7 @@ export async function runBench(
         scaleMsPerSecond: s.loadLatencyMs,
         concurrency: typeof bundled?.["concurrency"] === "number" ? bundled["concurrency"] : UNLIMITED_CONCURRENCY,
         name: "bench-review-all-load",
+        nodesPerDelivery: s.nodesPerDelivery,
       });
       load = await runLoadTest(engine, {
         workflow,
@@ -202,7 +203,13 @@ export async function runBench(
   return EXIT.ok;
 }
 
-async function executePlanned(engine: EngineHarness, p: PreparedWorkload, plan: PlannedRun, repeats: number): Promise<RunResult> {
+async function executePlanned(
+  engine: EngineHarness,
+  p: PreparedWorkload,
+  plan: PlannedRun,
+  repeats: number,
+  nodesPerDelivery: number | undefined,
+): Promise<RunResult> {
   const base = {
     scenario: plan.scenario,
     workload: plan.workload,
@@ -217,13 +224,13 @@ async function executePlanned(engine: EngineHarness, p: PreparedWorkload, plan: 
   const measured: RunResult[] = [];
   do {
     const cpuBefore = readCpuTimes();
-    const result = await measurePlanned(engine, p, plan);
+    const result = await measurePlanned(engine, p, plan, nodesPerDelivery);
     measured.push({ ...result, cpu: cpuShare(cpuBefore, readCpuTimes()) });
   } while (plan.repeatable && wantsAnotherSample(measured, repeats));
   return medianRun(measured);
 }
 
-async function measurePlanned(engine: EngineHarness, p: PreparedWorkload, plan: PlannedRun): Promise<RunResult> {
+async function measurePlanned(engine: EngineHarness, p: PreparedWorkload, plan: PlannedRun, nodesPerDelivery: number | undefined): Promise<RunResult> {
   if (plan.executor === "langgraph") return measurePeerRun(plan.workload, p.dag, plan.expectedMs, plan.concurrency);
   const mode = plan.mode as RunMode;
   const workflow = workloadWorkflow(p.workload, {
@@ -231,6 +238,7 @@ async function measurePlanned(engine: EngineHarness, p: PreparedWorkload, plan: 
     mode,
     concurrency: plan.concurrency,
     name: `bench-${p.workload.name}-${mode}`,
+    nodesPerDelivery,
   });
   return measureEngineRun(engine, {
     scenario: plan.scenario,

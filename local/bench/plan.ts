@@ -58,6 +58,11 @@ export interface BenchSettings {
    * as `wrangler dev` has it; off by default (local/local-worker.ts says why).
    */
   localObservability: boolean;
+  /**
+   * `--nodes-per-delivery`: the `nodesPerDelivery` every agent-dag run's workflow sets (1 = no chains), for
+   * comparison; absent: the engine's default (shared/engine/chain-policy.ts).
+   */
+  nodesPerDelivery?: number;
 }
 
 /** The nine real workloads and review-all, by short name, smallest first. */

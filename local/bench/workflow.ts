@@ -28,6 +28,8 @@ export interface WorkflowOptions {
    * the simulated latency; the cache's own figures come from `npm run demo -- --twice`).
    */
   cache?: boolean;
+  /** The workflow's `nodesPerDelivery` (1 = no chains); absent: not set, the engine's default applies. */
+  nodesPerDelivery?: number | undefined;
 }
 
 /** A workflow definition as sent inline to `POST /v1/runs` (validated by the worker, so loosely typed here). */
@@ -84,6 +86,7 @@ export function workloadWorkflow(workload: Workload, opts: WorkflowOptions): Ben
   const name = opts.name ?? `bench-${workload.name}`;
   const mode = opts.mode ?? "eager";
   const cache = opts.cache ?? false;
+  const chain = opts.nodesPerDelivery !== undefined ? { nodesPerDelivery: opts.nodesPerDelivery } : {};
   const simulate = (runtimeS: number) => ({
     latencyMs: latencyMs(runtimeS, opts.scaleMsPerSecond),
     ...(opts.outputBytes !== undefined ? { outputBytes: opts.outputBytes } : {}),
@@ -97,6 +100,7 @@ export function workloadWorkflow(workload: Workload, opts: WorkflowOptions): Ben
       mode,
       concurrency,
       cache,
+      ...chain,
       agents: (def["agents"] ?? {}) as Record<string, unknown>,
       nodes: def.nodes.map((n) => ({
         ...n,
@@ -112,6 +116,7 @@ export function workloadWorkflow(workload: Workload, opts: WorkflowOptions): Ben
     mode,
     concurrency,
     cache,
+    ...chain,
     agents: { task: { system: "Simulated workload task.", model: "sim-fast", maxOutputTokens: 64 } },
     nodes: workload.tasks.map((t) => ({
       id: t.id,

@@ -8,7 +8,7 @@ export interface NodeDispatch {
   /** QStash retries after the first attempt (`Upstash-Retries`), 0..10. */
   retries: number;
   /** The node's timeout in ms (aborts the provider call); `Upstash-Timeout` is this plus {@link EXECUTE_MARGIN_MS},
-   * in whole seconds rounded up. */
+   * in whole seconds rounded up, unless the run's deliveries chain (DispatchRun `deliveryTimeoutMs`). */
   timeoutMs: number;
   /** Dispatch priority: longest remaining path in ms; higher goes first when more nodes are ready than allowed. */
   priority: number;
@@ -44,10 +44,12 @@ export interface Dispatcher {
    * Publishes one node again after `delaySeconds` (QStash `Upstash-Delay`), marked `waited` (the node is waiting for
    * an identical call in flight elsewhere) or `handedBack` (a delivery that ran it in a chain saw its attempt fail,
    * and hands it to a message of its own for the retries: shared/engine/delivery.ts). `key` makes the deduplication
-   * id unique per deferral (the delivery's lease), so a duplicate delivery of the same message defers once.
+   * id unique per deferral (the delivery's lease), so a duplicate delivery of the same message defers once; null
+   * gives the node's own deduplication id ({@link deduplicationId}), for a node a chain ran, which never had a
+   * message: any later publish of the node is then dropped as a duplicate of this one.
    * @throws QstashError (or a network error) when the queue refuses.
    */
-  defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string, mark?: "waited" | "handedBack"): Promise<void>;
+  defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string | null, mark?: "waited" | "handedBack"): Promise<void>;
 }
 
 /** Body of an `/internal/execute` message: references only, so its size never depends on the data. */
@@ -82,8 +84,8 @@ export function flowControlKey(runId: string): string {
 /**
  * Time `/internal/execute` may take beyond the node's timeout, ms: the provider call may use all of the timeout (its
  * abort signal), and the attempt still settles the budget, runs `complete_node` with the output's write and,
- * advancing inline, the publish. `Upstash-Timeout` is the node's timeout plus this margin, so QStash does not
- * time out an attempt that finished its call in time.
+ * advancing inline, the publish. `Upstash-Timeout` is the node's timeout plus this margin (for a chaining run, the
+ * run's delivery timeout plus this margin), so QStash does not time out an attempt that finished its call in time.
  */
 export const EXECUTE_MARGIN_MS = 10_000;
 
@@ -109,8 +111,9 @@ function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup:
 
 /**
  * Deduplication id of a node's dispatch (`Upstash-Deduplication-Id`): a second publish of the same node in the same
- * generation (the run's creation time) is dropped by QStash, so re-publishing after a lost callback can never run a
- * node twice.
+ * generation (the run's creation time) is dropped by QStash within its deduplication window, so re-publishing after
+ * a lost callback does not run a node twice. A node a chain ran never had this message; when the chain gives it
+ * back (a deferral or a hand-back), that message uses this id (Dispatcher `defer` with key null).
  */
 export function deduplicationId(runId: string, nodeId: string, generation: number): string {
   return `${runId}.${nodeId}.g${generation}`;
@@ -136,9 +139,10 @@ export class QStashDispatcher implements Dispatcher {
     return requests.length;
   }
 
-  async defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string, mark: "waited" | "handedBack" = "waited"): Promise<void> {
+  async defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string | null, mark: "waited" | "handedBack" = "waited"): Promise<void> {
     const body: ExecuteMessage = { runId: node.runId, nodeId: node.nodeId, ...(mark === "waited" ? { waited: true } : { handedBack: true as const }) };
-    const dedup = `${deduplicationId(node.runId, node.nodeId, run.generation)}.${mark === "waited" ? "w" : "h"}.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+    const own = deduplicationId(node.runId, node.nodeId, run.generation);
+    const dedup = key === null ? own : `${own}.${mark === "waited" ? "w" : "h"}.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     await this.client.batchJSON([{ ...message(run, node, body, dedup), delay: Math.max(1, Math.ceil(delaySeconds)) }]);
   }
 }

@@ -35,6 +35,10 @@ export type AdvanceSite = "inline" | "callback";
  * 16 (082527.*), this rule 1.21 and 1.41 with one message ahead (081557.*) and 1.20 and 1.23 with two (082734.*;
  * prefetch.ts now keeps two ahead for 16 slots): the rule wins at both.
  *
+ * Since deliveries run chains of nodes (delivery.ts), a slot passes from node to node inside a delivery, and the
+ * rule only decides what happens at a chain's end (the nodes the last completion took): published by execute, or
+ * by the callback once the slot is free. The figures above were measured before chains.
+ *
  * Assumes QStash frees a flow-control slot when the destination answers, as the local emulator does. For queues,
  * Upstash documents that the next message waits for the current one's callbacks too (upstash-protocols.md B5); if
  * flow control behaved that way, the callback would hold the slot longer instead, and this rule would need

@@ -89,7 +89,7 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
   }
   const error = errorMessage(report);
   if (report.status === NON_RETRYABLE_STATUS || report.retried >= report.maxRetries) {
-    return fail(engine, runId, nodeId, error);
+    return fail(engine, runId, nodeId, error, undefined, report.messageId);
   }
   const applied = await engine.store.retryNode(runId, nodeId, error, `${report.messageId}:${report.retried}`);
   return { kind: "retrying", applied };
@@ -164,11 +164,13 @@ export async function completeExecuted(
  * Fails a node for good, skips its descendants and publishes what its freed slot lets start: the `/internal/failure`
  * step, the last failed attempt seen by the callback, and `/internal/execute` on a non-retryable error (with the
  * delivery's `lease`, so a stale delivery cannot fail a node a newer one holds). Idempotent: a repeat, or a failure
- * callback for a node already done, publishes again what the node's transition took but is still `queued`.
+ * callback for a node already done, publishes again what the node's transition took but is still `queued`; with
+ * the failing message's id (`messageId`: its retries ran out), also a chain node a delivery of that message left
+ * unfinished, which gets a message of its own (fail_node releases it).
  * @throws when Redis or QStash fail.
  */
-export async function fail(engine: Engine, runId: string, nodeId: string, error: string, lease?: string): Promise<AdvanceOutcome> {
-  const t = await engine.store.failNode(runId, nodeId, error, engine.now(), lease);
+export async function fail(engine: Engine, runId: string, nodeId: string, error: string, lease?: string, messageId?: string): Promise<AdvanceOutcome> {
+  const t = await engine.store.failNode(runId, nodeId, error, engine.now(), lease, messageId);
   const dispatched = await publishTaken(engine, runId, t.dispatch);
   return { kind: "failed", applied: t.applied, runStatus: t.runStatus, skipped: t.skipped, dispatched };
 }

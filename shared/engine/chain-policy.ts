@@ -15,11 +15,14 @@ import type { WorkflowDefinition } from "../schema/workflow.js";
 
 /**
  * Nodes one delivery runs at most by default. Cloudflare Workers Free allows 50 subrequests per request
- * (developers.cloudflare.com/workers/platform/limits, "Subrequests": 50 on Free, 10,000 on Paid), and a node takes
- * up to 6 (claim or completion, upstream outputs, cache generations, budget reserve and settle, the provider call;
- * the publish of what it released): 8 nodes stay within 50.
+ * (developers.cloudflare.com/workers/platform/limits, "Subrequests": 50 on Free, 10,000 on Paid). Counted along
+ * the code path, not measured, a node with the result cache and a budget on takes up to about 12: the claim or the
+ * previous completion, the upstream outputs, the cache generations and lookup, a budget reservation per scope and
+ * its settlement, a usage read for routing, the provider call, the output's and the cache entry's writes, the
+ * completion, and the publish of what it released. 4 nodes stay within 50; on Workers Paid a workflow may set up
+ * to 64.
  */
-export const DEFAULT_NODES_PER_DELIVERY = 8;
+export const DEFAULT_NODES_PER_DELIVERY = 4;
 
 /**
  * A delivery starts a next node only within this many ms of its own start (60 s). With the run's messages timing out

@@ -2,7 +2,7 @@ import { isPermanentBlobError } from "../blobs/blob-errors.js";
 import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { TransitionResult } from "../state/run-store.js";
-import { fail, publishTaken, recordCompletion } from "./advance.js";
+import { publishTaken, recordCompletion } from "./advance.js";
 import { mayChain, nodesPerDelivery } from "./chain-policy.js";
 import { deferNode } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
@@ -31,9 +31,10 @@ export interface DeliveryMessage {
  *   message, or fails the node (`/internal/execute`'s `failedAttempt`);
  * - `skipped`: it ran nothing (a duplicate delivery, a finished node, a deferral while an identical call is in
  *   flight, or a resumed chain's node handed back at once); `stillQueued` are nodes to publish again;
- * - `ran`: it ran `first` (the message's node, or the chain node it resumed) and then `chained` (ids, in order), and
- *   `last` is the transition that ended it, whose `dispatch` the caller publishes (or the success callback does);
- *   everything the chain's earlier completions took was published along the way.
+ * - `ran`: it ran `first` (the message's node, or the chain node it resumed), then started the nodes `chained` (ids,
+ *   in order; the last may have been handed back or deferred instead of completed); `last` is the transition that
+ *   ended it, whose `dispatch` the caller publishes (or the success callback does); everything the chain's earlier
+ *   completions took was published along the way.
  */
 export type DeliveryOutcome =
   | { kind: "failed"; error: unknown }
@@ -49,12 +50,15 @@ export type DeliveryOutcome =
  *
  * Failures keep every node's own retry budget and at-least-once delivery:
  * - the message's own node failing is the message's failed attempt (`failed`: QStash retries it);
- * - a chained node failing is handed back: failed for good (descendants skipped) when the error is non-retryable or
- *   the node has no retries, else marked `retrying` and published as a message of its own with its retries less
- *   the one spent, after {@link HAND_BACK_DELAY_SECONDS} (or the provider's `Retry-After`);
- * - when the delivery dies mid-chain, or Redis or QStash fail (the caller answers 5xx), QStash retries the message:
- *   its next delivery finds the message's node finished, follows the chain (claim_node), publishes what the
- *   finished links took that is still `queued`, and resumes the first unfinished link;
+ * - a chained node's attempt failing (a provider error, an unreadable or expired blob) is handed back: failed for
+ *   good (descendants skipped) when the error is non-retryable or the node has no retries, else marked `retrying`
+ *   and published as a message of its own (with the node's own deduplication id) with its retries less the one
+ *   spent, after {@link HAND_BACK_DELAY_SECONDS} (or the provider's `Retry-After`);
+ * - anything else (Redis or QStash failing, after their clients' retries) is thrown, and the caller answers 5xx;
+ *   so is a delivery that dies mid-chain. QStash retries the message: its next delivery finds the message's node
+ *   finished, follows the chain (claim_node), publishes what the finished links took that is still `queued`, and
+ *   resumes the link an older attempt left running. Once the message's retries run out, its failure callback
+ *   releases that link to a message of its own (fail_node);
  * - a chained node that a newer delivery of the message has taken over still has its output recorded (first to
  *   finish wins), but the chain ends there (complete_node chains only under the lease that holds the node).
  * @throws UpstashError or QstashError (or a network error) when Redis or QStash fail, after their clients' retries.
@@ -72,37 +76,41 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
   if (!run) return { kind: "skipped", reason: "run-missing", stillQueued: [] };
   const limit = msg.chain ? nodesPerDelivery(run.frozen.workflow) : 1;
 
-  const chained: string[] = [];
+  // the nodes started, in order: the first is `first`'s (own or resumed), the rest are `chained`
+  const started: string[] = [];
   let first: ExecuteResult | null = null;
   let ran = 0;
   // what the chain still has to publish (settled: its error, or null), and the node it holds next
   let publishing: Promise<unknown> = Promise.resolve(null);
   let held: HeldNode | null = null;
   let current = outcome.kind === "ran" ? outcome : null;
+  if (current) started.push(msg.nodeId);
   if (outcome.kind === "resumed") {
     publishing = settled(publishTaken(engine, msg.runId, outcome.stillQueued));
     held = outcome.node;
   }
   // the last output, which the next node most often reads
   let known = new Map<string, string>();
+  const end = (last: TransitionResult): DeliveryOutcome =>
+    first ? { kind: "ran", first, chained: started.slice(1), last } : { kind: "skipped", reason: `resumed ${started[0]}, given back`, stillQueued: last.dispatch };
 
   for (;;) {
     if (held) {
-      chained.push(held.nodeId);
+      started.push(held.nodeId);
       let next;
       try {
         next = await executeHeld(engine, run, held, lease, known);
       } catch (err) {
         const publishError = await publishing;
-        const last = await handBack(engine, run, held, lease, err);
         if (publishError) throw publishError;
-        return first ? { kind: "ran", first, chained, last } : { kind: "skipped", reason: `resumed ${held.nodeId}, handed back`, stillQueued: [] };
+        if (!isAttemptError(err)) throw err;
+        return end(await handBack(engine, run, held, lease, err));
       }
       const publishError = await publishing;
       if (next.kind === "skipped") {
         if (publishError) throw publishError;
-        const last: TransitionResult = { applied: false, runStatus: "running", dispatch: [], skipped: [] };
-        return first ? { kind: "ran", first, chained, last } : { kind: "skipped", reason: next.reason, stillQueued: [] };
+        // deferred while an identical call is in flight (defer_node applied only in a running run) or superseded
+        return end({ applied: false, runStatus: "running", dispatch: [], skipped: [] });
       }
       current = next;
       held = null;
@@ -118,7 +126,7 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
     ran += 1;
     const chainLease = mayChain(ran, engine.now() - began, limit) ? lease : undefined;
     const t = await recordCompletion(engine, current.result, current.unwritten, chainLease);
-    if (!t.chained) return { kind: "ran", first, chained, last: t };
+    if (!t.chained) return end(t);
     known = new Map([[current.result.ref, current.text]]);
     publishing = settled(publishTaken(engine, msg.runId, t.dispatch));
     held = t.chained;
@@ -127,10 +135,20 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
 }
 
 /**
+ * Whether an error is the node's own attempt failing (a provider error, a permanent blob error), which the node's
+ * retry budget pays for, rather than Redis or QStash failing, which the message's retry resumes.
+ */
+function isAttemptError(err: unknown): boolean {
+  return err instanceof ProviderError || isPermanentBlobError(err);
+}
+
+/**
  * Hands back a chained node whose attempt threw: fails it for good (descendants skipped, what that frees published)
- * when the error is non-retryable or the node has no retries; else marks it `retrying` and publishes a message of
- * its own with the retries left. Only while this delivery's lease still holds the node.
- * @returns the transition, with nothing left to publish.
+ * when the error is non-retryable or the node has no retries; else marks it `retrying`, removes the chain's lease
+ * from it and publishes a message of its own (with the node's own deduplication id) with the retries left. Only
+ * while this delivery's lease still holds the node; when it does not (a newer delivery of the message took it over
+ * and may have finished it), returns what the node's transition took that is still `queued`, for the caller.
+ * @returns the transition: nothing left to publish, or the still-queued list above.
  * @throws when Redis or QStash fail (the caller answers 5xx; QStash's retry of the message resumes the node).
  */
 async function handBack(engine: Engine, run: LoadedRun, held: HeldNode, lease: string, err: unknown): Promise<TransitionResult> {
@@ -140,16 +158,19 @@ async function handBack(engine: Engine, run: LoadedRun, held: HeldNode, lease: s
   const message = err instanceof ProviderError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   const permanent = isPermanentBlobError(err) || (err instanceof ProviderError && err.kind === "non-retryable");
   if (permanent || retries === 0) {
-    const failed = await fail(engine, runId, held.nodeId, message, lease);
-    const runStatus = failed.kind === "failed" ? failed.runStatus : "running";
-    return { applied: failed.kind === "failed" && failed.applied, runStatus: runStatus as TransitionResult["runStatus"], dispatch: [], skipped: [] };
+    // fail() publishes what it took, and on a repeat what the node's transition took that is still queued
+    const t = await engine.store.failNode(runId, held.nodeId, message, engine.now(), lease);
+    await publishTaken(engine, runId, t.dispatch);
+    return { ...t, dispatch: [] };
   }
-  const applied = await engine.store.retryNode(runId, held.nodeId, message, lease);
-  if (applied) {
+  if (await engine.store.retryNode(runId, held.nodeId, message, lease, true)) {
     const delay = err instanceof ProviderError && err.kind === "rate-limited" ? Math.max(1, err.retryAfterSeconds ?? 1) : HAND_BACK_DELAY_SECONDS;
-    await deferNode(engine, run, held.nodeId, delay, lease, { retries: retries - 1 });
+    await deferNode(engine, run, held.nodeId, delay, null, { retries: retries - 1 });
+    // retry_node applies only in a running run
+    return { applied: true, runStatus: "running", dispatch: [], skipped: [] };
   }
-  return { applied, runStatus: "running", dispatch: [], skipped: [] };
+  const again = await engine.store.offerAgain(runId, held.nodeId);
+  return { applied: false, runStatus: again.runStatus, dispatch: again.dispatch, skipped: [] };
 }
 
 /** A promise that resolves to the error `p` rejects with, or null: awaited later, it never goes unhandled. */

@@ -20,8 +20,9 @@ export async function dispatchNodes(engine: Engine, run: LoadedRun, nodeIds: rea
 /**
  * Publishes one node again after `delaySeconds`, marked `waited` (it waits for an identical call in flight), or
  * `handedBack` (a chain ran an attempt of it that failed: its own message gets the retries left, `retries`).
- * @param key unique per deferral (the delivery's lease), for the deduplication id.
- * @param retries for `handedBack`: the retries its message gets (the node's own, less the attempt the chain spent).
+ * @param key unique per deferral (the delivery's lease), for the deduplication id; null for a node a chain ran,
+ *   which never had a message: its message then takes the node's own deduplication id.
+ * @param handedBack for `handedBack`: the retries its message gets (the node's own, less the attempt the chain spent).
  * @throws whatever the dispatcher throws.
  */
 export async function deferNode(
@@ -29,7 +30,7 @@ export async function deferNode(
   run: LoadedRun,
   nodeId: string,
   delaySeconds: number,
-  key: string,
+  key: string | null,
   handedBack?: { retries: number },
 ): Promise<void> {
   const node = nodeDispatch(run, nodeId);

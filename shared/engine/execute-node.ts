@@ -80,10 +80,14 @@ interface Prepared {
   inputText: string | null | undefined;
   /** ms since epoch when this delivery took the node. */
   startedAt: number;
+  /** The delivery holds the node through a chain (no message of its own was ever published for it). */
+  chained: boolean;
 }
 
 /**
- * Runs one node for one QStash delivery: claims it (a duplicate delivery is skipped), loads the run input and the
+ * Runs one node for one QStash delivery: claims it (a duplicate delivery is skipped; for a finished node whose
+ * message's earlier delivery left a chain unfinished, takes over that chain's node and returns `resumed` without
+ * running it: delivery.ts runs it), loads the run input and the
  * upstream outputs its prompt reads (by reference), renders the prompt (an upstream output that siblings share goes
  * first, as a cacheable prefix), routes, then looks the call up in the result cache: a hit completes the node with
  * no provider call; an identical call in flight defers the node (it comes back later, holding no worker); a miss
@@ -111,7 +115,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   ]);
   if (claim.claimed === "resumed") return { kind: "resumed", node: { nodeId: claim.nodeId, attempt: claim.attempt }, stillQueued: claim.stillQueued };
   if (!claim.claimed) return { kind: "skipped", reason: claim.reason, stillQueued: claim.stillQueued };
-  return runPrepared(engine, run, nodeId, lease, { attempt: claim.attempt, refs: claim.refs, generations, inputText, startedAt });
+  return runPrepared(engine, run, nodeId, lease, { attempt: claim.attempt, refs: claim.refs, generations, inputText, startedAt, chained: false });
 }
 
 /**
@@ -136,7 +140,7 @@ export async function executeHeld(
     readGenerations(engine, run, held.nodeId),
     readInput(engine, run, held.nodeId),
   ]);
-  return runPrepared(engine, run, held.nodeId, lease, { attempt: held.attempt, refs, generations, inputText, startedAt }, known);
+  return runPrepared(engine, run, held.nodeId, lease, { attempt: held.attempt, refs, generations, inputText, startedAt, chained: true }, known);
 }
 
 function readGenerations(engine: Engine, run: LoadedRun, nodeId: string): Promise<Prepared["generations"]> {
@@ -210,9 +214,11 @@ async function runPrepared(
   if (outcome.kind === "wait") {
     // an identical call is in flight: give the node back and come back for its result, holding no worker
     // only the delivery that still holds the node defers it; if the publish then fails, this delivery answers 500
-    // and QStash's retry claims the (queued) node again
+    // and QStash's retry claims the (queued) node again, or, for a chained node, re-offers it (it is still queued
+    // among what the previous completion took); a chained node's deferral takes the node's own deduplication id,
+    // so such a re-offer is dropped once the deferral is published
     if (!(await engine.store.deferNode(runId, nodeId, lease))) return { kind: "skipped", reason: "superseded" };
-    await deferNode(engine, run, nodeId, outcome.retryAfterMs / 1000, lease);
+    await deferNode(engine, run, nodeId, outcome.retryAfterMs / 1000, p.chained ? null : lease);
     return { kind: "skipped", reason: "waiting for an identical call in flight" };
   }
   const out = outcome.output;

@@ -8,7 +8,8 @@ export const SLOTS_PER_PREFETCHED_MESSAGE = 8;
  * How many messages a run keeps published beyond its concurrency: ⌈concurrency / 8⌉ (1 for up to 8 slots, 2 for 16).
  *
  * QStash flow control (key per run, `parallelism` = concurrency) holds the extra messages back and delivers one the
- * moment a running node's attempt ends, so a freed slot is refilled without waiting for the refill itself (the
+ * moment a delivery ends (a delivery may run a chain of nodes, shared/engine/delivery.ts, and hands its slot from
+ * node to node itself), so a freed slot is refilled without waiting for the refill itself (the
  * success callback's trip through the queue and its publish, where the run advances in the callback). Slots free up
  * `concurrency` times as often as one slot does, so the messages that cover the refill's delay grow with the
  * concurrency. The cost: a node that becomes ready later with a longer remaining path may start after a message
@@ -18,7 +19,7 @@ export const SLOTS_PER_PREFETCHED_MESSAGE = 8;
  * --repeats 3 --budget-s 20` on one 2-core machine, 2026-11-21 (medians of 3, × the list schedule), with the
  * completion recorded by execute (bench/results/2026-11-21-081557.*, 082734.*, 082934.*): 1, 2 and 4 messages
  * ahead gave 1.21, 1.20 and 1.23 with 4 slots, and 1.41, 1.23 and 1.20 with 16. Before execute recorded the
- * completion, 16 messages ahead had not beaten 1 (README, "Status against issue #5").
+ * completion, 16 messages ahead had not beaten 1 (README, "Status against issue #5"). These figures predate chains.
  * @param concurrency the run's effective parallelism (`runConcurrency`), ≥ 1.
  * @returns a positive integer.
  */

@@ -47,9 +47,9 @@ export type StartRunResult =
 /** Outcome of {@link RunStore.claimNode}: `attempt` is 1-based; `refs` are the requested upstream output refs (nodes
  * without an output are absent); `reason` says why the delivery must not run; `stillQueued` (for a node already
  * `done` or `failed`) are the nodes its transition took that are still `queued`, to publish again. `resumed`: the
- * node was finished, but a delivery of the same message had gone on to run a chain of nodes and died (or timed out)
- * before finishing `nodeId`; this delivery now holds that node (attempt `attempt`; its refs are not read), and
- * `stillQueued` lists what the chain's finished links took that is still `queued`. */
+ * node was finished, but an older attempt of the same message had gone on to run a chain of nodes and died (or
+ * timed out) while running `nodeId`; this delivery now holds that node (attempt `attempt`; its refs are not read),
+ * and `stillQueued` lists what the chain's finished links took that is still `queued`. */
 export type ClaimResult =
   | { claimed: true; attempt: number; refs: Record<string, string> }
   | { claimed: false; reason: string; stillQueued: string[] }
@@ -263,10 +263,12 @@ export class RunStore {
   /**
    * Marks a running node `retrying` after a failed attempt that QStash will retry.
    * @param lease `<messageId>:<retried>` of the failed delivery; ignored (no change) if a newer one holds the node.
+   * @param release the node was run by a chain and is handed back to a message of its own: its lease is removed,
+   *   so no later delivery of the chain's message resumes it.
    * @returns whether the node changed.
    */
-  async retryNode(runId: string, nodeId: string, error: string, lease: string): Promise<boolean> {
-    const [ok] = await this.exec("retryNode", runId, [nodeId, error, lease]);
+  async retryNode(runId: string, nodeId: string, error: string, lease: string, release = false): Promise<boolean> {
+    const [ok] = await this.exec("retryNode", runId, release ? [nodeId, error, lease, "1"] : [nodeId, error, lease]);
     return Number(ok) === 1;
   }
 
@@ -285,9 +287,15 @@ export class RunStore {
    * @param now ms since epoch.
    * @param lease `<messageId>:<retried>` of the delivery that failed, when it is that delivery's own verdict: the
    *   failure then applies only while that delivery still holds the node. Omitted by the failure callback.
+   * @param messageId the failure callback's message: for a node already done, a chain a delivery of that message
+   *   left unfinished is followed and its unfinished node released (`queued`, listed in `dispatch`), since no
+   *   delivery of the message will come back for it (see fail_node).
    */
-  async failNode(runId: string, nodeId: string, error: string, now: number, lease?: string): Promise<TransitionResult> {
-    const [ok, status, count, ...rest] = await this.exec("failNode", runId, lease ? [nodeId, error, now, lease] : [nodeId, error, now]);
+  async failNode(runId: string, nodeId: string, error: string, now: number, lease?: string, messageId?: string): Promise<TransitionResult> {
+    const args: (string | number)[] = [nodeId, error, now];
+    if (lease || messageId) args.push(lease ?? "");
+    if (messageId) args.push(messageId);
+    const [ok, status, count, ...rest] = await this.exec("failNode", runId, args);
     const k = Number(count ?? 0);
     return {
       applied: Number(ok) === 1,

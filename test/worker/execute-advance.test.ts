@@ -332,6 +332,24 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
     expect([v.nodes["a"]?.status, v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "failed", "queued", "skipped"]);
   });
 
+  it("the message's failure callback releases a chain node left running to a message of its own", async () => {
+    const runId = await startRun(diamond({ b: { simulate: { latencyMs: 1500 } } }));
+    // the delivery of a goes on with b, which runs for 1.5 s; meanwhile QStash gives up on the message (say it timed
+    // out and its retries ran out) and sends the failure callback
+    const delivery = execute(runId, "a", "msg_a", 0, { chain: true });
+    for (let i = 0; i < 100 && (await view(runId)).nodes["b"]?.status !== "running"; i++) await new Promise((r) => setTimeout(r, 20));
+    const before = await published();
+    const res = await failureCallback(runId, "a", "msg_a");
+    expect(await res.json()).toMatchObject({ kind: "failed", applied: false, dispatched: 2 });
+    expect((await published()) - before).toBe(1); // b's own message; c's was published already (same dedup id)
+    const v = await view(runId);
+    expect([v.nodes["a"]?.status, v.nodes["b"]?.status, v.nodes["c"]?.status]).toEqual(["done", "queued", "queued"]);
+    // the delivery that was still running b records it all the same (first to finish wins); b's own message then skips
+    expect((await delivery).status).toBe(200);
+    expect((await view(runId)).nodes["b"]?.status).toBe("done");
+    expect(await (await execute(runId, "b", "msg_b", 0, { chain: true })).json()).toMatchObject({ skipped: true, reason: "done" });
+  });
+
   it("when a publish fails mid-chain, the chain stops after recording the node it ran; QStash's retry publishes what is still queued", async () => {
     const runId = await startRun(diamond());
     await chaos({ publishErrors: 1 });

@@ -21,9 +21,9 @@ import { LUA_PRELUDE } from "./prelude.js";
  * A delivery of the same message may have gone on to run the nodes its completions took (a chain:
  * shared/engine/delivery.ts; each chained node's lease names the message). So for a finished node the script
  * follows that chain: through each finished link, collecting what it took that is still `queued`, to the first
- * link not finished (`queued`, `retrying`, or `running` under an older attempt of the message, whose delivery
- * died or timed out), which this delivery takes over and resumes: `{2, nodeId, attempt, queued…}`. A link
- * `running` under this very lease answers `{0, 'duplicate'}`.
+ * link not finished, `running` under an older attempt of the message (whose delivery died or timed out), which
+ * this delivery takes over and resumes: `{2, nodeId, attempt, queued…}`. A link `running` under this attempt or a
+ * newer one answers `{0, 'duplicate'}` (the same delivery sent twice, or a late older one).
  */
 export const CLAIM_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
@@ -61,8 +61,11 @@ while cur do
   local nxt = chained_after(cur, msg)
   if not nxt then break end
   local ns = redis.call('HGET', K.status, nxt)
-  if ns == 'running' and redis.call('HGET', K.lease, nxt) == lease then return {0, 'duplicate'} end
-  if ns == 'queued' or ns == 'retrying' or ns == 'running' then
+  -- the same attempt delivered twice, or a late older attempt while a newer one holds the link: not this one's
+  if ns == 'running' and lease_attempt(redis.call('HGET', K.lease, nxt)) >= lease_attempt(lease) then
+    return {0, 'duplicate'}
+  end
+  if ns == 'running' then
     redis.call('HSET', K.status, nxt, 'running')
     redis.call('HSET', K.lease, nxt, lease)
     redis.call('HSET', K.started, nxt, now)

@@ -14,11 +14,17 @@ import { LUA_PRELUDE } from "./prelude.js";
  *                 then applies only while that delivery still holds the node (`running` under this lease), so a
  *                 stale delivery cannot fail a node a newer one has taken over. The failure callback passes none.
  *
+ * ARGV[5] messageId optional: the QStash message whose retries ran out (the failure callback). When its node is
+ *                 already done, a delivery of that message may have gone on to run a chain of nodes
+ *                 (shared/engine/delivery.ts) and left one unfinished; that link is released: back to `queued`,
+ *                 its lease removed, and listed for the caller to publish as a message of its own.
+ *
  * Returns `{1, runStatus, k, taken(k)…, skipped…}` when applied: the k nodes to publish now, then the descendants
  * marked skipped. A duplicate, late or stale failure changes nothing and returns `{0, runStatus, k, queued(k)…}`:
  * for a node already failed or done, the nodes its transition took that are still `queued` (maybe never
  * published: e.g. the last attempt completed the node, then its publish failed and QStash gave up), so the caller
- * can publish them again (deduplicated by QStash).
+ * can publish them again (deduplicated by QStash); with `messageId`, also those of the chain's finished links and
+ * the released link (the only change then made).
  */
 export const FAIL_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
@@ -31,7 +37,23 @@ if run_status ~= 'running' or (not s) or is_terminal(s) or stale then
   -- a duplicate failure re-offers what the node's transition took and may never have published
   local result = {0, run_status or 'missing', 0}
   if (s == 'failed' or s == 'done') and run_status == 'running' then
-    for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
+    local msg = ARGV[5]
+    local cur = node
+    while cur do
+      for _, id in ipairs(still_queued(cur)) do result[#result + 1] = id end
+      local nxt = msg and msg ~= '' and chained_after(cur, msg)
+      if not nxt then break end
+      local ns = redis.call('HGET', K.status, nxt)
+      if ns == 'running' then
+        -- no delivery of the message will come back for it: it gets a message of its own
+        redis.call('HSET', K.status, nxt, 'queued')
+        redis.call('HDEL', K.lease, nxt)
+        result[#result + 1] = nxt
+        break
+      end
+      if not is_terminal(ns) then break end
+      cur = nxt
+    end
     result[3] = #result - 3
   end
   return result

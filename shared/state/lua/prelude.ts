@@ -18,7 +18,9 @@ import { RUN_KEY_NAMES } from "../keys.js";
  *   repeat (a duplicate callback, a retried delivery of a node already done or failed) offers again: the first
  *   may have died before publishing them;
  * - `chained_after(node, msg)`: the node that `node`'s completion took and that a delivery of QStash message `msg`
- *   went on to run itself (its lease names that message: shared/engine/delivery.ts), or nil;
+ *   went on to run itself (its lease names that message: shared/engine/delivery.ts), or nil; a node handed back
+ *   to a message of its own, or deferred, has no lease and is no longer found;
+ * - `lease_message(lease)`, `lease_attempt(lease)`: a lease's message id and its `Upstash-Retried`;
  * - `keep_ttl()`: gives keys created after the start the run's remaining TTL (a run that never finishes still
  *   expires whole);
  * - `finish_if_done(now)`: once every node is terminal (done, failed or skipped) marks the run `completed` (or
@@ -103,6 +105,11 @@ end
 -- the message id of a lease "<messageId>:<retried>"
 local function lease_message(lease)
   return string.match(lease, '^(.*):[^:]*$') or lease
+end
+
+-- the delivery attempt of a lease "<messageId>:<retried>" (0 when it has none)
+local function lease_attempt(lease)
+  return tonumber(string.match(lease or '', ':(%d+)$') or '0')
 end
 
 local function level_done(node)

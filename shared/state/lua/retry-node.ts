@@ -8,6 +8,9 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[2] error   the failed attempt's error message
  * ARGV[3] lease   lease of the failed delivery ("<messageId>:<retried>"); if a newer delivery already holds the node,
  *                 the late callback changes nothing
+ * ARGV[4] release optional, '1': the node was run by a chain and is handed back to a message of its own
+ *                 (shared/engine/delivery.ts): its lease is removed too, so no delivery of the chain's message
+ *                 resumes it
  *
  * Returns `{1}` when the node was `running` (now `retrying`), else `{0, status}` and nothing changes (a late
  * callback for an attempt that a newer one already superseded, or a finished node).
@@ -26,6 +29,7 @@ if redis.call('HGET', K.lease, node) ~= ARGV[3] then
 end
 redis.call('HSET', K.status, node, 'retrying')
 redis.call('HSET', K.error, node, ARGV[2])
+if ARGV[4] == '1' then redis.call('HDEL', K.lease, node) end
 keep_ttl()
 return {1}
 `;

@@ -54,6 +54,13 @@ describe("parseBenchArgs", () => {
     expect(parseBenchArgs(["--via-proxy"]).settings).toMatchObject({ viaProxy: true, localObservability: false });
   });
 
+  it("sets nodesPerDelivery only when --nodes-per-delivery asks, within 1..64", () => {
+    expect(parseBenchArgs([]).settings).not.toHaveProperty("nodesPerDelivery");
+    expect(parseBenchArgs(["--nodes-per-delivery", "1"]).settings.nodesPerDelivery).toBe(1);
+    expect(() => parseBenchArgs(["--nodes-per-delivery", "0"])).toThrow(UsageError);
+    expect(() => parseBenchArgs(["--nodes-per-delivery", "65"])).toThrow(/1\.\.64/);
+  });
+
   it("does not change the shared defaults", () => {
     parseBenchArgs(["--workloads", "bwa", "--concurrency", "3"]);
     expect(FULL_SETTINGS.workloads).toHaveLength(10);

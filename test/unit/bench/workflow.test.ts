@@ -37,6 +37,12 @@ describe("workload → workflow", () => {
     expect(new Set(wf.nodes.map((n) => n.prompt)).size).toBe(2);
   });
 
+  it("sets nodesPerDelivery only when asked, on generated and bundled workflows alike", () => {
+    expect(workloadWorkflow(tiny, { scaleMsPerSecond: 1 })).not.toHaveProperty("nodesPerDelivery");
+    expect(workloadWorkflow(tiny, { scaleMsPerSecond: 1, nodesPerDelivery: 1 }).nodesPerDelivery).toBe(1);
+    expect(workloadWorkflow(reviewAllWorkload(), { scaleMsPerSecond: 1, nodesPerDelivery: 3 }).nodesPerDelivery).toBe(3);
+  });
+
   it("rejects a concurrency outside 1..1000", () => {
     expect(() => workloadWorkflow(tiny, { scaleMsPerSecond: 1, concurrency: 0 })).toThrow(RangeError);
     expect(() => workloadWorkflow(tiny, { scaleMsPerSecond: 1, concurrency: 1001 })).toThrow(RangeError);

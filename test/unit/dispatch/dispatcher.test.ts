@@ -66,6 +66,10 @@ describe("QStashDispatcher", () => {
       delay: 12,
       deduplicationId: "run_1.b.g7.h.msg_9_0",
     });
+    // without a key (a node a chain ran, which never had a message), the node's own deduplication id: a later
+    // publish of the node is a duplicate of this one
+    await new QStashDispatcher(client as never).defer(run, { runId: "run_1", nodeId: "b", retries: 1, timeoutMs: 1500, priority: 1 }, 12, null, "handedBack");
+    expect(batches[2]?.[0]).toMatchObject({ deduplicationId: deduplicationId("run_1", "b", 7) });
   });
 
   it("gives a run re-created under the same id (another generation) new deduplication ids", () => {

@@ -63,7 +63,7 @@ describe("recordCompletion", () => {
   it("without a blob to write (a cache hit), sends complete_node alone", async () => {
     const { engine, calls } = fakeEngine(async () => ({ applied: true, runStatus: "running", dispatch: [], skipped: [] }));
     await recordCompletion(engine, result, null);
-    expect(calls[0]![3]).toEqual({ chainLease: undefined });
+    expect(calls[0]![3]).toStrictEqual({ chainLease: undefined });
   });
 
   it("passes the delivery's lease on when the delivery may run the next node itself", async () => {

@@ -12,6 +12,8 @@ describe("workflowDefinitionSchema", () => {
   it("fills the contract defaults", () => {
     const wf = workflowDefinitionSchema.parse(minimal);
     expect(wf.concurrency).toBe(5);
+    // absent: the engine's default applies (chain-policy.ts), and a stored definition stays as written
+    expect(wf.nodesPerDelivery).toBeUndefined();
     expect(wf.defaults).toEqual({ retries: 3, timeout: "120s" });
     expect(wf.nodes[0]).toMatchObject({ kind: "llm", dependsOn: [] });
   });
@@ -30,6 +32,9 @@ describe("workflowDefinitionSchema", () => {
     ["bad name", { ...minimal, name: "Review All" }, ["name"]],
     ["concurrency 0", { ...minimal, concurrency: 0 }, ["concurrency"]],
     ["concurrency 1001", { ...minimal, concurrency: 1001 }, ["concurrency"]],
+    ["nodesPerDelivery 0", { ...minimal, nodesPerDelivery: 0 }, ["nodesPerDelivery"]],
+    ["nodesPerDelivery 65", { ...minimal, nodesPerDelivery: 65 }, ["nodesPerDelivery"]],
+    ["nodesPerDelivery 2.5", { ...minimal, nodesPerDelivery: 2.5 }, ["nodesPerDelivery"]],
     ["no agents", { ...minimal, agents: {} }, ["agents"]],
     ["bad agent name", { ...minimal, agents: { "bad name": {} } }, ["agents", "bad name"]],
     ["temperature 3", { ...minimal, agents: { reviewer: { temperature: 3 } } }, ["agents", "reviewer", "temperature"]],

@@ -426,6 +426,43 @@ describe.each([
       expect(await store.readSnapshot(runId)).toEqual(before);
     });
 
+    it("a late older attempt of the message does not take a link over from a newer one", async () => {
+      const { runId } = await fork();
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
+      expect(await store.claimNode(runId, "a", "m:2", 5)).toMatchObject({ claimed: "resumed", nodeId: "b" });
+      // m:1 arrives late (a timed-out attempt QStash already gave up on): b stays with m:2
+      expect(await store.claimNode(runId, "a", "m:1", 6)).toEqual({ claimed: false, reason: "duplicate", stillQueued: [] });
+      expect((await store.readSnapshot(runId))?.attempts["b"]).toBe("2");
+    });
+
+    it("a chained node handed back (retry_node with release) loses the chain's lease: no delivery of the message resumes it", async () => {
+      const { runId } = await fork();
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
+      expect(await store.retryNode(runId, "b", "boom", "m:0", true)).toBe(true);
+      expect(await store.claimNode(runId, "a", "m:1", 5)).toEqual({ claimed: false, reason: "done", stillQueued: ["c"] });
+      // b's own message claims it as usual
+      expect(await store.claimNode(runId, "b", "own:0", 6)).toMatchObject({ claimed: true, attempt: 2 });
+    });
+
+    it("when the message's retries run out, fail_node releases the chain's unfinished node to a message of its own", async () => {
+      const { runId } = await fork();
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
+      // the failure callback for m (a is done): without the message id only a's still-queued nodes come back
+      expect((await store.failNode(runId, "a", "HTTP 500", 5)).dispatch).toEqual(["c"]);
+      expect((await store.readSnapshot(runId))?.status["b"]).toBe("running");
+      const t = await store.failNode(runId, "a", "HTTP 500", 5, undefined, "m");
+      expect(t).toMatchObject({ applied: false, runStatus: "running", skipped: [] });
+      expect([...t.dispatch].sort()).toEqual(["b", "c"]);
+      const snap = await store.readSnapshot(runId);
+      expect([snap?.status["a"], snap?.status["b"], snap?.meta.inflight]).toEqual(["done", "queued", "2"]);
+      // released: no longer part of the chain, and its own message claims it
+      expect(await store.claimNode(runId, "a", "m:3", 6)).toEqual({ claimed: false, reason: "done", stillQueued: ["b", "c"] });
+      expect(await store.claimNode(runId, "b", "own:0", 7)).toMatchObject({ claimed: true, attempt: 2 });
+    });
+
     it("readRefs reads the output refs of the nodes asked for, in one request", async () => {
       const { runId } = await fork();
       await store.claimNode(runId, "a", "m:0", 1);
