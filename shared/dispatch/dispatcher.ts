@@ -46,7 +46,7 @@ export interface Dispatcher {
    * and hands it to a message of its own for the retries: shared/engine/delivery.ts). `key` makes the deduplication
    * id unique per deferral (the delivery's lease), so a duplicate delivery of the same message defers once; null
    * gives the node's own deduplication id ({@link deduplicationId}), for a node a chain ran, which never had a
-   * message: any later publish of the node is then dropped as a duplicate of this one.
+   * message: a later publish of the node within QStash's deduplication window is then dropped as a duplicate.
    * @throws QstashError (or a network error) when the queue refuses.
    */
   defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string | null, mark?: "waited" | "handedBack"): Promise<void>;

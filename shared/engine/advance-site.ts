@@ -16,8 +16,8 @@ export type AdvanceSite = "inline" | "callback";
  * hop. But a QStash flow-control slot is free only once execute answers, so advancing inline holds the node's slot
  * for one more round trip (the publish; `complete_node` travels with the output's write either way). That matters
  * only when nodes wait for slots: then the run publishes in the callback, after the slot is free, and the message
- * the run state published ahead (prefetch.ts) starts at once. The rule: `callback` when the run's concurrency is
- * below its widest level (`dag.maxWidth`, the most nodes one level holds), where nodes surely wait for slots; `inline` otherwise, including every run whose
+ * the run state published ahead (prefetch.ts) starts at once. The rule, for a run that does not chain nodes:
+ * `callback` when the run's concurrency is below its widest level (`dag.maxWidth`, the most nodes one level holds), where nodes surely wait for slots; `inline` otherwise, including every run whose
  * concurrency is at least its node count. The widest level is a proxy: nodes of different levels can also be ready
  * together, and such a run still advances correctly inline, only with slots held a little longer.
  *
@@ -35,16 +35,22 @@ export type AdvanceSite = "inline" | "callback";
  * 16 (082527.*), this rule 1.21 and 1.41 with one message ahead (081557.*) and 1.20 and 1.23 with two (082734.*;
  * prefetch.ts now keeps two ahead for 16 slots): the rule wins at both.
  *
- * Since deliveries run chains of nodes (delivery.ts), a slot passes from node to node inside a delivery, and the
- * rule only decides what happens at a chain's end (the nodes the last completion took): published by execute, or
- * by the callback once the slot is free. The figures above were measured before chains.
+ * A run whose deliveries chain nodes (delivery.ts; `nodesPerDelivery` > 1, the default) always advances `inline`:
+ * its slot passes from node to node inside a delivery, it keeps no message ahead (prefetch.ts), so at a chain's end
+ * the next message must be waiting when the slot frees, and only execute can publish it that early. With 4 nodes
+ * per delivery and no message ahead, bwa measured 1.13 and 1.13 × the list schedule with 4 and 16 slots advancing
+ * in the callback (bench/results/2026-11-21-103901.*) and 1.12 and 1.10 inline (104405.*; both `npm run bench --
+ * --workloads srasearch,viralrecon,airrflow,bwa --concurrency 4,16 --load-runs 0 --no-peer --no-message-size
+ * --repeats 3 --budget-s 20`), and inline needs no callback message. The figures above were measured before chains.
  *
  * Assumes QStash frees a flow-control slot when the destination answers, as the local emulator does. For queues,
  * Upstash documents that the next message waits for the current one's callbacks too (upstash-protocols.md B5); if
  * flow control behaved that way, the callback would hold the slot longer instead, and this rule would need
  * measuring against real QStash.
  * @param concurrency the run's effective parallelism (`runConcurrency`), ≥ 1.
+ * @param chaining whether the run's deliveries chain nodes (chain-policy.ts `deliveryTimeoutMs` is not null).
  */
-export function advanceSite(concurrency: number, dag: Pick<CompiledDag, "maxWidth">): AdvanceSite {
+export function advanceSite(concurrency: number, dag: Pick<CompiledDag, "maxWidth">, chaining = false): AdvanceSite {
+  if (chaining) return "inline";
   return concurrency < dag.maxWidth ? "callback" : "inline";
 }

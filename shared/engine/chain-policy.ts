@@ -14,15 +14,25 @@ import type { WorkflowDefinition } from "../schema/workflow.js";
  */
 
 /**
- * Nodes one delivery runs at most by default. Cloudflare Workers Free allows 50 subrequests per request
- * (developers.cloudflare.com/workers/platform/limits, "Subrequests": 50 on Free, 10,000 on Paid). Counted along
- * the code path, not measured, a node with the result cache and a budget on takes up to about 12: the claim or the
- * previous completion, the upstream outputs, the cache generations and lookup, a budget reservation per scope and
- * its settlement, a usage read for routing, the provider call, the output's and the cache entry's writes, the
- * completion, and the publish of what it released. 4 nodes stay within 50; on Workers Paid a workflow may set up
- * to 64.
+ * Nodes one delivery runs at most by default: 8.
+ *
+ * Measured with `npm run bench -- --workloads srasearch,airrflow,bwa --concurrency 4,16 --load-runs 0 --no-peer
+ * --no-message-size --repeats 3 --budget-s 20 --nodes-per-delivery <n>` on one 2-core machine, 2026-11-21 (medians
+ * of 3, × the list schedule; README "Chains, measured"): bwa with 4 and 16 slots gave 1.12 and 1.10 with 4 nodes
+ * per delivery (bench/results/2026-11-21-104405.*, without the `--nodes-per-delivery` flag, then the default),
+ * 1.08 and 1.07 with 8 (104934.*), 1.09 and 1.08 with 16 (105326.*): past 8 the hand-overs a longer chain saves
+ * are lost in the noise.
+ *
+ * Limits: Workers Paid allows 10,000 subrequests per request and 30 s of CPU by default
+ * (developers.cloudflare.com/workers/platform/limits); counted along the code path, not measured, a node with the
+ * result cache and a budget on takes up to about 12 subrequests (the claim or the previous completion, upstream
+ * outputs, cache generations and lookup, a budget reservation per scope and its settlement, a usage read for
+ * routing, the provider call, the output's and the cache entry's writes, the completion, the publish of what it
+ * released), and 1 to 5 ms of the worker's CPU here (README, "CPU per node"). Workers Free allows only 50
+ * subrequests and 10 ms of CPU per request: there set `nodesPerDelivery` to 2 or 3. A delivery that hits a limit
+ * fails like any other, and QStash's retry of its message resumes the chain.
  */
-export const DEFAULT_NODES_PER_DELIVERY = 4;
+export const DEFAULT_NODES_PER_DELIVERY = 8;
 
 /**
  * A delivery starts a next node only within this many ms of its own start (60 s). With the run's messages timing out

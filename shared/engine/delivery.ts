@@ -50,15 +50,16 @@ export type DeliveryOutcome =
  *
  * Failures keep every node's own retry budget and at-least-once delivery:
  * - the message's own node failing is the message's failed attempt (`failed`: QStash retries it);
- * - a chained node's attempt failing (a provider error, an unreadable or expired blob) is handed back: failed for
- *   good (descendants skipped) when the error is non-retryable or the node has no retries, else marked `retrying`
- *   and published as a message of its own (with the node's own deduplication id) with its retries less the one
- *   spent, after {@link HAND_BACK_DELAY_SECONDS} (or the provider's `Retry-After`);
- * - anything else (Redis or QStash failing, after their clients' retries) is thrown, and the caller answers 5xx;
- *   so is a delivery that dies mid-chain. QStash retries the message: its next delivery finds the message's node
- *   finished, follows the chain (claim_node), publishes what the finished links took that is still `queued`, and
- *   resumes the link an older attempt left running. Once the message's retries run out, its failure callback
- *   releases that link to a message of its own (fail_node);
+ * - a chained node's attempt failing (whatever it threw) is handed back: failed for good (descendants skipped)
+ *   when the error is non-retryable (a provider's verdict, an unreadable or expired blob) or the node has no
+ *   retries, else published as a message of its own (with the node's own deduplication id) with its retries less
+ *   the one spent, after {@link HAND_BACK_DELAY_SECONDS} (or the provider's `Retry-After`), and then marked
+ *   `retrying`;
+ * - when Redis or QStash fail on the way (after their clients' retries), the error is thrown and the caller answers
+ *   5xx, the node still held under this delivery's lease; so for a delivery that dies mid-chain. QStash retries the
+ *   message: its next delivery finds the message's node finished, follows the chain (claim_node), publishes what
+ *   the finished links took that is still `queued`, and resumes the link an older attempt left running. Once the
+ *   message's retries run out, its failure callback releases that link to a message of its own (fail_node);
  * - a chained node that a newer delivery of the message has taken over still has its output recorded (first to
  *   finish wins), but the chain ends there (complete_node chains only under the lease that holds the node).
  * @throws UpstashError or QstashError (or a network error) when Redis or QStash fail, after their clients' retries.
@@ -91,8 +92,8 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
   }
   // the last output, which the next node most often reads
   let known = new Map<string, string>();
-  const end = (last: TransitionResult): DeliveryOutcome =>
-    first ? { kind: "ran", first, chained: started.slice(1), last } : { kind: "skipped", reason: `resumed ${started[0]}, given back`, stillQueued: last.dispatch };
+  const end = (last: TransitionResult, reason: string): DeliveryOutcome =>
+    first ? { kind: "ran", first, chained: started.slice(1), last } : { kind: "skipped", reason: `resumed ${started[0]}: ${reason}`, stillQueued: last.dispatch };
 
   for (;;) {
     if (held) {
@@ -103,14 +104,13 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
       } catch (err) {
         const publishError = await publishing;
         if (publishError) throw publishError;
-        if (!isAttemptError(err)) throw err;
-        return end(await handBack(engine, run, held, lease, err));
+        return end(await handBack(engine, run, held, lease, err), "handed back");
       }
       const publishError = await publishing;
       if (next.kind === "skipped") {
         if (publishError) throw publishError;
         // deferred while an identical call is in flight (defer_node applied only in a running run) or superseded
-        return end({ applied: false, runStatus: "running", dispatch: [], skipped: [] });
+        return end({ applied: false, runStatus: "running", dispatch: [], skipped: [] }, next.reason);
       }
       current = next;
       held = null;
@@ -126,7 +126,7 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
     ran += 1;
     const chainLease = mayChain(ran, engine.now() - began, limit) ? lease : undefined;
     const t = await recordCompletion(engine, current.result, current.unwritten, chainLease);
-    if (!t.chained) return end(t);
+    if (!t.chained) return end(t, "completed");
     known = new Map([[current.result.ref, current.text]]);
     publishing = settled(publishTaken(engine, msg.runId, t.dispatch));
     held = t.chained;
@@ -135,19 +135,14 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
 }
 
 /**
- * Whether an error is the node's own attempt failing (a provider error, a permanent blob error), which the node's
- * retry budget pays for, rather than Redis or QStash failing, which the message's retry resumes.
- */
-function isAttemptError(err: unknown): boolean {
-  return err instanceof ProviderError || isPermanentBlobError(err);
-}
-
-/**
  * Hands back a chained node whose attempt threw: fails it for good (descendants skipped, what that frees published)
- * when the error is non-retryable or the node has no retries; else marks it `retrying`, removes the chain's lease
- * from it and publishes a message of its own (with the node's own deduplication id) with the retries left. Only
- * while this delivery's lease still holds the node; when it does not (a newer delivery of the message took it over
- * and may have finished it), returns what the node's transition took that is still `queued`, for the caller.
+ * when the error is non-retryable or the node has no retries; else publishes a message of its own (with the node's
+ * own deduplication id) with the retries left, and then marks it `retrying` and removes the chain's lease from it,
+ * so no delivery of the chain's message resumes it. The publish goes first: if it fails, the node is still held
+ * under this delivery's lease, and QStash's retry of the message resumes it. Only while this delivery's lease still
+ * holds the node; when it does not (a newer delivery of the message took it over and may have finished it),
+ * returns what the node's transition took that is still `queued`, for the caller (a message of its own may then
+ * have been published for a node another delivery runs: a rare duplicate run).
  * @returns the transition: nothing left to publish, or the still-queued list above.
  * @throws when Redis or QStash fail (the caller answers 5xx; QStash's retry of the message resumes the node).
  */
@@ -158,14 +153,14 @@ async function handBack(engine: Engine, run: LoadedRun, held: HeldNode, lease: s
   const message = err instanceof ProviderError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   const permanent = isPermanentBlobError(err) || (err instanceof ProviderError && err.kind === "non-retryable");
   if (permanent || retries === 0) {
-    // fail() publishes what it took, and on a repeat what the node's transition took that is still queued
+    // what the failure took (or, on a repeat, what the node's transition took that is still queued) is published here
     const t = await engine.store.failNode(runId, held.nodeId, message, engine.now(), lease);
     await publishTaken(engine, runId, t.dispatch);
     return { ...t, dispatch: [] };
   }
+  const delay = err instanceof ProviderError && err.kind === "rate-limited" ? Math.max(1, err.retryAfterSeconds ?? 1) : HAND_BACK_DELAY_SECONDS;
+  await deferNode(engine, run, held.nodeId, delay, null, { retries: retries - 1 });
   if (await engine.store.retryNode(runId, held.nodeId, message, lease, true)) {
-    const delay = err instanceof ProviderError && err.kind === "rate-limited" ? Math.max(1, err.retryAfterSeconds ?? 1) : HAND_BACK_DELAY_SECONDS;
-    await deferNode(engine, run, held.nodeId, delay, null, { retries: retries - 1 });
     // retry_node applies only in a running run
     return { applied: true, runStatus: "running", dispatch: [], skipped: [] };
   }

@@ -40,12 +40,13 @@ export async function deferNode(
 
 function dispatchRun({ frozen, dag, maxTimeoutMs }: LoadedRun): DispatchRun {
   const concurrency = runConcurrency(frozen.workflow.mode, frozen.workflow.concurrency);
+  const chainTimeoutMs = deliveryTimeoutMs(frozen.workflow, maxTimeoutMs);
   return {
     baseUrl: frozen.baseUrl,
     concurrency,
     generation: frozen.createdAt,
-    advance: advanceSite(concurrency, dag),
-    deliveryTimeoutMs: deliveryTimeoutMs(frozen.workflow, maxTimeoutMs),
+    advance: advanceSite(concurrency, dag, chainTimeoutMs !== null),
+    deliveryTimeoutMs: chainTimeoutMs,
   };
 }
 

@@ -213,12 +213,18 @@ async function runPrepared(
   });
   if (outcome.kind === "wait") {
     // an identical call is in flight: give the node back and come back for its result, holding no worker
+    const delaySeconds = outcome.retryAfterMs / 1000;
+    if (p.chained) {
+      // a chained node never had a message: publish its deferral first, under the node's own deduplication id, and
+      // only then give it back; if the publish fails, the node is still this delivery's (the chain hands it back)
+      await deferNode(engine, run, nodeId, delaySeconds, null);
+      if (!(await engine.store.deferNode(runId, nodeId, lease))) return { kind: "skipped", reason: "superseded" };
+      return { kind: "skipped", reason: "waiting for an identical call in flight" };
+    }
     // only the delivery that still holds the node defers it; if the publish then fails, this delivery answers 500
-    // and QStash's retry claims the (queued) node again, or, for a chained node, re-offers it (it is still queued
-    // among what the previous completion took); a chained node's deferral takes the node's own deduplication id,
-    // so such a re-offer is dropped once the deferral is published
+    // and QStash's retry claims the (queued) node again
     if (!(await engine.store.deferNode(runId, nodeId, lease))) return { kind: "skipped", reason: "superseded" };
-    await deferNode(engine, run, nodeId, outcome.retryAfterMs / 1000, p.chained ? null : lease);
+    await deferNode(engine, run, nodeId, delaySeconds, lease);
     return { kind: "skipped", reason: "waiting for an identical call in flight" };
   }
   const out = outcome.output;

@@ -11,6 +11,7 @@ import { OFFER_AGAIN_LUA } from "./lua/offer-again.js";
 import { RETRY_NODE_LUA } from "./lua/retry-node.js";
 import { START_RUN_LUA } from "./lua/start-run.js";
 import { prefetchMessages } from "./prefetch.js";
+import { nodesPerDelivery } from "../engine/chain-policy.js";
 import type { FrozenRun, RunSnapshot, RunStatus } from "./run-types.js";
 
 /** The slice of the Upstash Redis client the run store uses (created with `automaticDeserialization: false`). */
@@ -154,7 +155,7 @@ export class RunStore {
       retentionSeconds: p.retentionSeconds,
       mode,
       concurrency: runConcurrency(mode, p.frozen.workflow.concurrency),
-      prefetch: prefetchMessages(runConcurrency(mode, p.frozen.workflow.concurrency)),
+      prefetch: prefetchMessages(runConcurrency(mode, p.frozen.workflow.concurrency), nodesPerDelivery(p.frozen.workflow)),
       levelCount: p.dag.levels.length,
     };
     const metaArgs = Object.entries(meta).flatMap(([k, v]) => [k, v]);

@@ -75,12 +75,25 @@ describe("scheduling modes through the full stack", () => {
     const t = await timings(h, body.runId);
     expect(Object.keys(t)).toHaveLength(8);
     expect(maxOverlap(t)).toBe(2);
-    // 2 slots for a level of 8: nodes wait for slots, so the run advances in the success callback (advance-site.ts),
-    // one per message; each delivery goes on with the next node in its slot, so fewer messages than nodes
+    // each delivery goes on with the next node in its slot (a chain), so fewer messages than nodes, and a chaining
+    // run advances in execute: no success callbacks (advance-site.ts)
     await h.stack.idle();
     const stats = h.stack.stats();
-    expect(stats.qstashCallbacks).toBe(stats.qstashMessagesPublished);
+    expect(stats.qstashCallbacks).toBe(0);
     expect(stats.qstashMessagesPublished).toBeLessThan(8);
+  });
+
+  it("concurrency 2 without chains: never more than two nodes at once; the run advances in the success callback", async () => {
+    const nodes = Array.from({ length: 8 }, (_, i) => node(`n${i}`, [], { simulate: { latencyMs: 120 } }));
+    await h.stack.idle();
+    h.stack.resetStats();
+    const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 2, nodesPerDelivery: 1 }) });
+    const t = await timings(h, body.runId);
+    expect(Object.keys(t)).toHaveLength(8);
+    expect(maxOverlap(t)).toBe(2);
+    // 2 slots for a level of 8: nodes wait for slots, so the run advances in the success callback, one per node
+    await h.stack.idle();
+    expect(h.stack.stats()).toMatchObject({ qstashMessagesPublished: 8, qstashCallbacks: 8 });
   });
 
   it("a run whose concurrency covers its widest level advances in execute: no callbacks; the join runs in the delivery that released it", async () => {

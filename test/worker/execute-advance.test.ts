@@ -145,7 +145,7 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   });
 
   it("a message marked advanceBy: callback records the completion but publishes nothing: the success callback publishes what it took", async () => {
-    const runId = await startRun([node("a"), node("b"), node("c", ["a"]), node("d", ["a", "b"])], { concurrency: 1 });
+    const runId = await startRun([node("a"), node("b"), node("c", ["a"]), node("d", ["a", "b"])], { concurrency: 1, nodesPerDelivery: 1 });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
     expect(res.status).toBe(200);
     const answer = await res.text();
@@ -184,7 +184,7 @@ describe("/internal/execute advances the DAG in the same request (no success cal
 
   it("with advanceBy: callback, a completion that took more than 32 nodes answers dispatch null; the callback reads them back from Redis", async () => {
     const fanOut = Array.from({ length: 40 }, (_, i) => node(`b${String(i).padStart(2, "0")}`, ["a"]));
-    const runId = await startRun([node("a"), ...fanOut], { concurrency: 40 });
+    const runId = await startRun([node("a"), ...fanOut], { concurrency: 40, nodesPerDelivery: 1 });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
     const answer = await res.text();
     expect(JSON.parse(answer)).toMatchObject({ completion: { applied: true, dispatch: null } });
@@ -204,7 +204,7 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   });
 
   it("with advanceBy: callback, a callback whose answer was truncated still publishes what the completion took", async () => {
-    const runId = await startRun([node("a"), node("b"), node("c", ["a"])], { concurrency: 1 });
+    const runId = await startRun([node("a"), node("b"), node("c", ["a"])], { concurrency: 1, nodesPerDelivery: 1 });
     const answer = await (await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" })).text();
     expect(JSON.parse(answer)).toMatchObject({ completion: { dispatch: ["c"] } });
     const text = JSON.stringify({
@@ -220,7 +220,7 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   });
 
   it("a callback with an unreadable answer for a node that has not finished changes nothing", async () => {
-    const runId = await startRun([node("a"), node("b", ["a"])], { concurrency: 1 });
+    const runId = await startRun([node("a"), node("b", ["a"])], { concurrency: 1, nodesPerDelivery: 1 });
     const text = JSON.stringify({
       status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
       sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: "not base64!",
@@ -236,7 +236,7 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   });
 
   it("with advanceBy: callback, the output blob is written with the completion: a dependent reads it", async () => {
-    const runId = await startRun([node("a"), node("b", ["a"], { prompt: "Summarise {{nodes.a.output}}" })], { concurrency: 1 });
+    const runId = await startRun([node("a"), node("b", ["a"], { prompt: "Summarise {{nodes.a.output}}" })], { concurrency: 1, nodesPerDelivery: 1 });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
     expect(await res.json()).toMatchObject({ completion: { applied: true, dispatch: ["b"] } });
     const b = await execute(runId, "b", "msg_b", 0, { advanceBy: "callback" });
@@ -245,7 +245,7 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   });
 
   it("with advanceBy: callback, a failed attempt is only answered: the callback records it (not both)", async () => {
-    const runId = await startRun([node("a", [], { simulate: { failAttempts: 1 } }), node("b"), node("c", ["a", "b"])], { concurrency: 1 });
+    const runId = await startRun([node("a", [], { simulate: { failAttempts: 1 } }), node("b"), node("c", ["a", "b"])], { concurrency: 1, nodesPerDelivery: 1 });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
     expect(res.status).toBe(500);
     // still running: execute wrote nothing; QStash's callback of this attempt marks it retrying
@@ -300,13 +300,14 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
   });
 
   it("with advanceBy: callback, answers the last completion's list for the callback to publish", async () => {
-    const runId = await startRun(diamond(), { concurrency: 1, nodesPerDelivery: 2 });
+    // d's 3 ms make b (1 + 3) outrank c (1), and d outrank c once b is done
+    const runId = await startRun(diamond({ d: { simulate: { latencyMs: 3 } } }), { concurrency: 1, nodesPerDelivery: 2 });
     const answer = (await (await execute(runId, "a", "msg_a", 0, { chain: true, advanceBy: "callback" })).json()) as Record<string, unknown>;
-    // one slot and one message ahead: a's completion took b (chained) and c (published at once, to wait for the slot);
-    // b's took d, which the chain's limit leaves to the callback
+    // one slot and, for a chaining run, no message ahead: a's completion took b only (chained); b's took d, which
+    // the chain's limit leaves to the callback
     expect(answer).toMatchObject({ nodeId: "a", chained: ["b"], completion: { applied: true, runStatus: "running", dispatch: ["d"] } });
     const v = await view(runId);
-    expect([v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "queued", "queued"]);
+    expect([v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "pending", "queued"]);
   });
 
   it("hands a chained node whose attempt fails back to a message of its own, with the retries it has left", async () => {
@@ -322,6 +323,17 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
     expect((await published()) - before).toBe(2);
     // b's own message runs it as its second attempt
     expect(await (await execute(runId, "b", "msg_b", 0, { chain: true, handedBack: true })).json()).toMatchObject({ nodeId: "b", attempt: 2, chained: ["d"] });
+  });
+
+  it("hands back a chained node whatever its attempt threw (here the simulated call's own timeout)", async () => {
+    const runId = await startRun(diamond({ b: { timeout: "50ms", simulate: { latencyMs: 400 } } }));
+    const before = await published();
+    const res = await execute(runId, "a", "msg_a", 0, { chain: true });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ nodeId: "a", chained: ["b"] });
+    const v = await view(runId);
+    expect(v.nodes["b"]).toMatchObject({ status: "retrying", attempts: 1, error: expect.stringMatching(/timeout|timed out/i) });
+    expect((await published()) - before).toBe(2);
   });
 
   it("fails a chained node with no retries left for good, skipping its descendants", async () => {

@@ -12,9 +12,9 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[4..] upstream node ids whose output refs the caller needs (read in the same round trip)
  *
  * Returns `{1, attempt, ref…}` when this delivery holds the node (status `running`, attempts + 1), with one output
- * ref per upstream id in ARGV order ('' when missing), or `{0, reason, queued…}` with
- * reason `duplicate` (same lease already running), the node's terminal/pending status, or `run-<status>` when the run
- * is not running. For a node already `done` or `failed` in a running run, `queued…` are the nodes its transition
+ * ref per upstream id in ARGV order ('' when missing), or `{0, reason, queued…}` with reason `duplicate` (same
+ * lease already running, or a newer attempt of the same message running it), the node's terminal/pending status,
+ * or `run-<status>` when the run is not running. For a node already `done` or `failed` in a running run, `queued…` are the nodes its transition
  * took that are still `queued`: the delivery that completed it may have died before publishing them (its QStash
  * retry then lands here), so the caller publishes them again; their deduplication ids make that safe.
  *
@@ -38,7 +38,12 @@ local s = redis.call('HGET', K.status, node)
 if not s then
   return {0, 'unknown-node'}
 end
-if s == 'running' and redis.call('HGET', K.lease, node) == lease then
+local held_by = redis.call('HGET', K.lease, node)
+if s == 'running' and held_by == lease then
+  return {0, 'duplicate'}
+end
+-- a late older attempt of the same message does not take the node back from a newer one
+if s == 'running' and held_by and lease_message(held_by) == lease_message(lease) and lease_attempt(held_by) > lease_attempt(lease) then
   return {0, 'duplicate'}
 end
 if s == 'queued' or s == 'retrying' or s == 'running' then

@@ -20,4 +20,9 @@ describe("advanceSite", () => {
     expect(advanceSite(4, dag)).toBe("callback");
     expect(advanceSite(1, dag)).toBe("callback");
   });
+
+  it("advances inline whenever the run's deliveries chain nodes", () => {
+    expect(advanceSite(4, dag, true)).toBe("inline");
+    expect(advanceSite(1, dag, true)).toBe("inline");
+  });
 });

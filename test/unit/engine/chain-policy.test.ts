@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { CHAIN_WINDOW_MS, DEFAULT_NODES_PER_DELIVERY, deliveryTimeoutMs, mayChain, nodesPerDelivery } from "../../../shared/engine/chain-policy.js";
+import { CHAIN_WINDOW_MS, deliveryTimeoutMs, mayChain, nodesPerDelivery } from "../../../shared/engine/chain-policy.js";
 
 describe("chain policy", () => {
-  it("takes the workflow's nodesPerDelivery, else the default", () => {
-    expect(nodesPerDelivery({})).toBe(DEFAULT_NODES_PER_DELIVERY);
+  it("takes the workflow's nodesPerDelivery, else the default of 8", () => {
+    expect(nodesPerDelivery({})).toBe(8);
     expect(nodesPerDelivery({ nodesPerDelivery: 3 })).toBe(3);
+    // with the default, the eighth node is the last one a delivery runs
+    expect(mayChain(7, 0, nodesPerDelivery({}))).toBe(true);
+    expect(mayChain(8, 0, nodesPerDelivery({}))).toBe(false);
   });
 
   it("lets a delivery start another node while under the limit and within the window", () => {

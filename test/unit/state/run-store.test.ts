@@ -41,7 +41,7 @@ describe.each([
   let seq = 0;
   async function start(
     deps: Record<string, string[]>,
-    opts: { concurrency?: number; mode?: "eager" | "levels" | "sequential"; weights?: Record<string, number> } = {},
+    opts: { concurrency?: number; mode?: "eager" | "levels" | "sequential"; weights?: Record<string, number>; nodesPerDelivery?: number } = {},
   ) {
     const runId = `run_${(++seq).toString(16).padStart(26, "0")}`;
     const nodes = Object.entries(deps).map(([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode);
@@ -49,7 +49,8 @@ describe.each([
     const frozen: FrozenRun = {
       runId,
       tenant: "t",
-      workflow: { name: "w", concurrency: opts.concurrency ?? 1000, mode: opts.mode ?? "eager", cache: true, cacheTtl: "1h", defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
+      // one node per delivery unless a test asks for chains: the take() tests below count the message kept ahead
+      workflow: { name: "w", concurrency: opts.concurrency ?? 1000, mode: opts.mode ?? "eager", nodesPerDelivery: opts.nodesPerDelivery ?? 1, cache: true, cacheTtl: "1h", defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
       inputRef: "0".repeat(64),
       simulate: null,
       budget: null,
@@ -436,6 +437,15 @@ describe.each([
       expect((await store.readSnapshot(runId))?.attempts["b"]).toBe("2");
     });
 
+    it("a late older attempt of a message does not take its own node back from a newer attempt", async () => {
+      const { runId } = await fork();
+      await store.claimNode(runId, "a", "m:0", 1);
+      expect(await store.claimNode(runId, "a", "m:1", 2)).toMatchObject({ claimed: true, attempt: 2 });
+      expect(await store.claimNode(runId, "a", "m:0", 3)).toEqual({ claimed: false, reason: "duplicate", stillQueued: [] });
+      // another message's delivery still takes over (a deferred node's next message, a handed-back node's own)
+      expect(await store.claimNode(runId, "a", "n:0", 4)).toMatchObject({ claimed: true, attempt: 3 });
+    });
+
     it("a chained node handed back (retry_node with release) loses the chain's lease: no delivery of the message resumes it", async () => {
       const { runId } = await fork();
       await store.claimNode(runId, "a", "m:0", 1);
@@ -461,6 +471,13 @@ describe.each([
       // released: no longer part of the chain, and its own message claims it
       expect(await store.claimNode(runId, "a", "m:3", 6)).toEqual({ claimed: false, reason: "done", stillQueued: ["b", "c"] });
       expect(await store.claimNode(runId, "b", "own:0", 7)).toMatchObject({ claimed: true, attempt: 2 });
+    });
+
+    it("a run whose deliveries chain keeps no message ahead: it takes only as many nodes as it has slots", async () => {
+      const { runId, res } = await start({ a: [], b: [], c: [] }, { concurrency: 2, nodesPerDelivery: 8 });
+      expect(res.created && res.roots).toHaveLength(2);
+      const snap = await store.readSnapshot(runId);
+      expect([snap?.meta.prefetch, snap?.meta.inflight]).toEqual(["0", "2"]);
     });
 
     it("readRefs reads the output refs of the nodes asked for, in one request", async () => {
