@@ -16,12 +16,12 @@ import type { WorkflowDefinition } from "../schema/workflow.js";
 /**
  * Nodes one delivery runs at most by default: 8.
  *
- * Measured with `npm run bench -- --workloads srasearch,airrflow,bwa --concurrency 4,16 --load-runs 0 --no-peer
- * --no-message-size --repeats 3 --budget-s 20 --nodes-per-delivery <n>` on one 2-core machine, 2026-11-21 (medians
- * of 3, × the list schedule; README "Chains, measured"): bwa with 4 and 16 slots gave 1.12 and 1.10 with 4 nodes
- * per delivery (bench/results/2026-11-21-104405.*, without the `--nodes-per-delivery` flag, then the default),
- * 1.08 and 1.07 with 8 (104934.*), 1.09 and 1.08 with 16 (105326.*): past 8 the hand-overs a longer chain saves
- * are lost in the noise.
+ * Measured on one 2-core machine, 2026-11-21, with no message kept ahead and advancing in execute (medians of 3,
+ * × the list schedule; README "Chains, measured"): bwa with 4 and 16 slots gave 1.12 and 1.10 with 4 nodes per
+ * delivery (`npm run bench -- --workloads srasearch,viralrecon,airrflow,bwa --concurrency 4,16 --load-runs 0
+ * --no-peer --no-message-size --repeats 3 --budget-s 20`, then the default: bench/results/2026-11-21-104405.*),
+ * 1.08 and 1.07 with 8 and 1.09 and 1.08 with 16 (the same without viralrecon, plus `--nodes-per-delivery 8` or
+ * `16`: 104934.* and 105326.*): past 8 the hand-overs a longer chain saves are lost in the noise.
  *
  * Limits: Workers Paid allows 10,000 subrequests per request and 30 s of CPU by default
  * (developers.cloudflare.com/workers/platform/limits); counted along the code path, not measured, a node with the

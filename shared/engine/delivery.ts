@@ -50,13 +50,15 @@ export type DeliveryOutcome =
  *
  * Failures keep every node's own retry budget and at-least-once delivery:
  * - the message's own node failing is the message's failed attempt (`failed`: QStash retries it);
- * - a chained node's attempt failing (whatever it threw) is handed back: failed for good (descendants skipped)
+ * - a chained node's attempt failing (whatever it threw, a Redis read inside the attempt included) is handed back,
+ *   counting against the node's own retries: failed for good (descendants skipped)
  *   when the error is non-retryable (a provider's verdict, an unreadable or expired blob) or the node has no
  *   retries, else published as a message of its own (with the node's own deduplication id) with its retries less
  *   the one spent, after {@link HAND_BACK_DELAY_SECONDS} (or the provider's `Retry-After`), and then marked
  *   `retrying`;
- * - when Redis or QStash fail on the way (after their clients' retries), the error is thrown and the caller answers
- *   5xx, the node still held under this delivery's lease; so for a delivery that dies mid-chain. QStash retries the
+ * - when one of the chain's own steps fails (a completion, a publish, the hand-back itself: Redis or QStash, after
+ *   their clients' retries), the error is thrown and the caller answers 5xx, the node still held under this
+ *   delivery's lease; so for a delivery that dies mid-chain. QStash retries the
  *   message: its next delivery finds the message's node finished, follows the chain (claim_node), publishes what
  *   the finished links took that is still `queued`, and resumes the link an older attempt left running. Once the
  *   message's retries run out, its failure callback releases that link to a message of its own (fail_node);

@@ -216,7 +216,8 @@ async function runPrepared(
     const delaySeconds = outcome.retryAfterMs / 1000;
     if (p.chained) {
       // a chained node never had a message: publish its deferral first, under the node's own deduplication id, and
-      // only then give it back; if the publish fails, the node is still this delivery's (the chain hands it back)
+      // only then give it back; if the publish fails, the node is still this delivery's (the chain hands it back);
+      // if a newer attempt of the message took the node over meanwhile, it may run twice (a rare race)
       await deferNode(engine, run, nodeId, delaySeconds, null);
       if (!(await engine.store.deferNode(runId, nodeId, lease))) return { kind: "skipped", reason: "superseded" };
       return { kind: "skipped", reason: "waiting for an identical call in flight" };

@@ -148,8 +148,8 @@ export const MAX_NODES_PER_DELIVERY = 64;
 
 /**
  * The workflow definition. `concurrency` (int 1..1000, default 5) is the per-run parallelism (QStash flow control
- * keeps at most that many nodes running; the run state publishes ⌈concurrency / 8⌉ more, so a freed slot is
- * refilled at once: shared/state/prefetch.ts); `nodesPerDelivery` (int 1..{@link MAX_NODES_PER_DELIVERY}; absent:
+ * keeps at most that many nodes running; a run without chains publishes ⌈concurrency / 8⌉ more, so a freed slot
+ * is refilled at once: shared/state/prefetch.ts); `nodesPerDelivery` (int 1..{@link MAX_NODES_PER_DELIVERY}; absent:
  * the default of shared/engine/chain-policy.ts) is how many nodes one delivery may run back to back, going on with
  * the highest-priority node each completion released (1 turns that off); `mode` is the scheduling mode (see {@link RUN_MODES}); `agents` needs at least one entry; `nodes` holds 1..{@link NODE_LIMIT_CEILING}
  * nodes here; the deployment's own limit (default {@link MAX_NODES}) is applied by validateWorkflow.

@@ -32,8 +32,8 @@ export interface StartRunParams {
 }
 
 /**
- * Slots of a run: how many nodes may run at once (QStash flow-control parallelism; the run state publishes a few
- * more, see prefetch.ts). `sequential` runs one node at a time; the other modes use the
+ * Slots of a run: how many nodes may run at once (QStash flow-control parallelism; a run without chains publishes a
+ * few more, see prefetch.ts). `sequential` runs one node at a time; the other modes use the
  * workflow's `concurrency`.
  */
 export function runConcurrency(mode: RunMode, concurrency: number): number {
