@@ -108,11 +108,7 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   if (!node || !reads) return { kind: "skipped", reason: "unknown-node" };
   // issued in the same tick, the claim, the cache generations and the run input (only when the prompt reads it)
   // travel in one auto-pipelined request; upstream outputs need the refs the claim returns
-  const [claim, generations, inputText] = await Promise.all([
-    engine.store.claimNode(runId, nodeId, lease, startedAt, reads.nodes),
-    readGenerations(engine, run, nodeId),
-    readInput(engine, run, nodeId),
-  ]);
+  const [claim, generations, inputText] = await alongsideReads(engine, run, nodeId, engine.store.claimNode(runId, nodeId, lease, startedAt, reads.nodes));
   if (claim.claimed === "resumed") return { kind: "resumed", node: { nodeId: claim.nodeId, attempt: claim.attempt }, stillQueued: claim.stillQueued };
   if (!claim.claimed) return { kind: "skipped", reason: claim.reason, stillQueued: claim.stillQueued };
   return runPrepared(engine, run, nodeId, lease, { attempt: claim.attempt, refs: claim.refs, generations, inputText, startedAt, chained: false });
@@ -135,23 +131,23 @@ export async function executeHeld(
   const startedAt = engine.now();
   const reads = run.reads.get(held.nodeId);
   if (!reads) throw new ProviderError("non-retryable", `node ${held.nodeId} is not in run ${run.frozen.runId}`);
-  const [refs, generations, inputText] = await Promise.all([
-    engine.store.readRefs(run.frozen.runId, reads.nodes),
-    readGenerations(engine, run, held.nodeId),
-    readInput(engine, run, held.nodeId),
-  ]);
+  const [refs, generations, inputText] = await alongsideReads(engine, run, held.nodeId, engine.store.readRefs(run.frozen.runId, reads.nodes));
   return runPrepared(engine, run, held.nodeId, lease, { attempt: held.attempt, refs, generations, inputText, startedAt, chained: true }, known);
 }
 
-function readGenerations(engine: Engine, run: LoadedRun, nodeId: string): Promise<Prepared["generations"]> {
-  const node = run.nodes.get(nodeId) as WorkflowNode;
-  const policy = resolveCachePolicy(run.frozen.workflow, node);
-  return policy.enabled ? engine.cache.readGenerations(run.frozen.tenant, run.frozen.workflow.name, nodeId, policy.tags) : Promise.resolve(undefined);
-}
-
-function readInput(engine: Engine, run: LoadedRun, nodeId: string): Promise<string | null | undefined> {
+/**
+ * Awaits `first` (the claim, or a held node's refs) together with the node's cache generations (when it uses the
+ * cache) and the run input (when its prompt reads it): issued in the same tick, they travel in one auto-pipelined
+ * Redis request.
+ */
+function alongsideReads<T>(engine: Engine, run: LoadedRun, nodeId: string, first: Promise<T>): Promise<[T, Prepared["generations"], Prepared["inputText"]]> {
+  const policy = resolveCachePolicy(run.frozen.workflow, run.nodes.get(nodeId) as WorkflowNode);
   const reads = run.reads.get(nodeId);
-  return reads && reads.inputs.length > 0 ? engine.blobs.getMany([run.frozen.inputRef]).then(([text]) => text ?? null) : Promise.resolve(undefined);
+  return Promise.all([
+    first,
+    policy.enabled ? engine.cache.readGenerations(run.frozen.tenant, run.frozen.workflow.name, nodeId, policy.tags) : undefined,
+    reads && reads.inputs.length > 0 ? engine.blobs.getMany([run.frozen.inputRef]).then(([text]) => text ?? null) : undefined,
+  ]);
 }
 
 async function runPrepared(

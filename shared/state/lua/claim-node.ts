@@ -47,40 +47,22 @@ if s == 'running' and held_by and lease_message(held_by) == lease_message(lease)
   return {0, 'duplicate'}
 end
 if s == 'queued' or s == 'retrying' or s == 'running' then
-  redis.call('HSET', K.status, node, 'running')
-  redis.call('HSET', K.lease, node, lease)
-  redis.call('HSET', K.started, node, now)
+  local result = {1, hold(node, lease, now)}
   keep_ttl()
-  local result = {1, redis.call('HINCRBY', K.attempts, node, 1)}
   for i = 4, #ARGV do
     result[#result + 1] = redis.call('HGET', K.output, ARGV[i]) or ''
   end
   return result
 end
 if not is_terminal(s) then return {0, s} end
-local queued = {}
-local msg = lease_message(lease)
-local cur = node
-while cur do
-  for _, id in ipairs(still_queued(cur)) do queued[#queued + 1] = id end
-  local nxt = chained_after(cur, msg)
-  if not nxt then break end
-  local ns = redis.call('HGET', K.status, nxt)
+local queued, link, link_status = follow_chain(node, lease_message(lease))
+if link_status == 'running' then
   -- the same attempt delivered twice, or a late older attempt while a newer one holds the link: not this one's
-  if ns == 'running' and lease_attempt(redis.call('HGET', K.lease, nxt)) >= lease_attempt(lease) then
-    return {0, 'duplicate'}
-  end
-  if ns == 'running' then
-    redis.call('HSET', K.status, nxt, 'running')
-    redis.call('HSET', K.lease, nxt, lease)
-    redis.call('HSET', K.started, nxt, now)
-    keep_ttl()
-    local resumed = {2, nxt, redis.call('HINCRBY', K.attempts, nxt, 1)}
-    for _, id in ipairs(queued) do resumed[#resumed + 1] = id end
-    return resumed
-  end
-  if not is_terminal(ns) then break end
-  cur = nxt
+  if lease_attempt(redis.call('HGET', K.lease, link)) >= lease_attempt(lease) then return {0, 'duplicate'} end
+  local resumed = {2, link, hold(link, lease, now)}
+  keep_ttl()
+  for _, id in ipairs(queued) do resumed[#resumed + 1] = id end
+  return resumed
 end
 local result = {0, s}
 for _, id in ipairs(queued) do result[#result + 1] = id end

@@ -88,10 +88,7 @@ local chained = ''
 local attempt = 0
 if #taken > 0 and chain_lease and chain_lease ~= '' and redis.call('HGET', K.lease, node) == chain_lease then
   chained = taken[1]
-  redis.call('HSET', K.status, chained, 'running')
-  redis.call('HSET', K.lease, chained, chain_lease)
-  redis.call('HSET', K.started, chained, now)
-  attempt = redis.call('HINCRBY', K.attempts, chained, 1)
+  attempt = hold(chained, chain_lease, now)
 end
 
 keep_ttl()

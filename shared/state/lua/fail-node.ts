@@ -37,22 +37,13 @@ if run_status ~= 'running' or (not s) or is_terminal(s) or stale then
   -- a duplicate failure re-offers what the node's transition took and may never have published
   local result = {0, run_status or 'missing', 0}
   if (s == 'failed' or s == 'done') and run_status == 'running' then
-    local msg = ARGV[5]
-    local cur = node
-    while cur do
-      for _, id in ipairs(still_queued(cur)) do result[#result + 1] = id end
-      local nxt = msg and msg ~= '' and chained_after(cur, msg)
-      if not nxt then break end
-      local ns = redis.call('HGET', K.status, nxt)
-      if ns == 'running' then
-        -- no delivery of the message will come back for it: it gets a message of its own
-        redis.call('HSET', K.status, nxt, 'queued')
-        redis.call('HDEL', K.lease, nxt)
-        result[#result + 1] = nxt
-        break
-      end
-      if not is_terminal(ns) then break end
-      cur = nxt
+    local queued, link, link_status = follow_chain(node, ARGV[5])
+    for _, id in ipairs(queued) do result[#result + 1] = id end
+    if link_status == 'running' then
+      -- no delivery of the message will come back for it: it gets a message of its own
+      redis.call('HSET', K.status, link, 'queued')
+      redis.call('HDEL', K.lease, link)
+      result[#result + 1] = link
     end
     result[3] = #result - 3
   end

@@ -21,13 +21,7 @@ local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
 local result = {run_status or 'missing', s or 'unknown'}
 if run_status == 'running' and (s == 'done' or s == 'failed') then
-  local cur = node
-  while cur do
-    for _, id in ipairs(still_queued(cur)) do result[#result + 1] = id end
-    local nxt = ARGV[2] and ARGV[2] ~= '' and chained_after(cur, ARGV[2])
-    if not nxt or not is_terminal(redis.call('HGET', K.status, nxt)) then break end
-    cur = nxt
-  end
+  for _, id in ipairs((follow_chain(node, ARGV[2]))) do result[#result + 1] = id end
 end
 return result
 `;

@@ -21,6 +21,10 @@ import { RUN_KEY_NAMES } from "../keys.js";
  *   went on to run itself (its lease names that message: shared/engine/delivery.ts), or nil; a node handed back
  *   to a message of its own, or deferred, has no lease and is no longer found;
  * - `lease_message(lease)`, `lease_attempt(lease)`: a lease's message id and its `Upstash-Retried`;
+ * - `follow_chain(node, msg)`: from a finished node along the chain of message `msg`: what the node and each
+ *   finished link took that is still `queued`, and the first link not finished with its status (claim_node resumes
+ *   it, fail_node releases it, offer_again only reads);
+ * - `hold(node, lease, now)`: the node becomes `running` under the lease (attempts + 1, returned);
  * - `keep_ttl()`: gives keys created after the start the run's remaining TTL (a run that never finishes still
  *   expires whole);
  * - `finish_if_done(now)`: once every node is terminal (done, failed or skipped) marks the run `completed` (or
@@ -110,6 +114,30 @@ end
 -- the delivery attempt of a lease "<messageId>:<retried>" (0 when it has none)
 local function lease_attempt(lease)
   return tonumber(string.match(lease or '', ':(%d+)$') or '0')
+end
+
+-- follows the chain a delivery of message \`msg\` ran from the finished \`node\`: returns what \`node\` and each
+-- finished link took that is still queued, then the first link not finished and its status (nil when there is none)
+local function follow_chain(node, msg)
+  local queued = {}
+  local cur = node
+  while cur do
+    for _, id in ipairs(still_queued(cur)) do queued[#queued + 1] = id end
+    local nxt = msg and msg ~= '' and chained_after(cur, msg)
+    if not nxt then return queued, nil, nil end
+    local ns = redis.call('HGET', K.status, nxt)
+    if not is_terminal(ns) then return queued, nxt, ns end
+    cur = nxt
+  end
+  return queued, nil, nil
+end
+
+-- \`node\` becomes \`running\` under \`lease\`, started \`now\`; returns its attempt number (attempts + 1)
+local function hold(node, lease, now)
+  redis.call('HSET', K.status, node, 'running')
+  redis.call('HSET', K.lease, node, lease)
+  redis.call('HSET', K.started, node, now)
+  return redis.call('HINCRBY', K.attempts, node, 1)
 end
 
 local function level_done(node)
