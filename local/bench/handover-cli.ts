@@ -75,9 +75,19 @@ async function main(): Promise<void> {
       const d = timesById(delivered, "last");
       const nodes: HandoverNode[] = [];
       const messages: HandoverMessage[] = [];
-      for (const n of view.levels.flatMap((l) => l.nodes)) {
+      const viewNodes = view.levels.flatMap((l) => l.nodes);
+      const finished = new Map(viewNodes.map((n) => [n.id, n.finishedAt ? Date.parse(n.finishedAt) : Number.NaN]));
+      for (const n of viewNodes) {
         if (!n.startedAt || !n.finishedAt) continue;
-        nodes.push({ id: n.id, startedAt: Date.parse(n.startedAt), finishedAt: Date.parse(n.finishedAt), latencyMs: p.dag.weightMs[n.id] ?? 0 });
+        const deps = p.dag.dependencies[n.id] ?? [];
+        const readyAt = deps.length > 0 ? Math.max(...deps.map((d) => finished.get(d) ?? Number.NaN)) : undefined;
+        nodes.push({
+          id: n.id,
+          startedAt: Date.parse(n.startedAt),
+          finishedAt: Date.parse(n.finishedAt),
+          latencyMs: p.dag.weightMs[n.id] ?? 0,
+          ...(readyAt !== undefined && Number.isFinite(readyAt) ? { readyAt } : {}),
+        });
         const id = messageOf.get(n.id);
         const [ct, at, dt] = id ? [c.get(id), a.get(id), d.get(id)] : [];
         if (id && ct !== undefined && at !== undefined && dt !== undefined) messages.push({ nodeId: n.id, messageId: id, createdAt: ct, activeAt: at, deliveredAt: dt });

@@ -15,6 +15,8 @@ export interface HandoverNode {
   startedAt: number;
   finishedAt: number;
   latencyMs: number;
+  /** When its last dependency finished (ms since epoch); absent for a root. */
+  readyAt?: number;
 }
 
 /** The emulator's events for the execute message whose delivery ran a node (unix ms). */
@@ -45,9 +47,10 @@ export interface SlotHandover {
    * inline, the publish) and the answer. One per delivery. */
   answerMs: Summary;
   /**
-   * Grants that had to wait for their message: the message was published after the slot it took had freed (the
-   * refill was late), with `waitMs` from that free slot to the grant. A grant whose message was already waiting is
-   * immediate and not counted here.
+   * Grants that had to wait for their message: the message was published after the slot it took had freed and
+   * after its node was ready (the refill was late), with `waitMs` from the later of the two to the grant. A grant
+   * whose message was already waiting is immediate and not counted here; nor is the time a node waited for its
+   * dependencies (bwa's sink, say), which is the DAG's, not the hand-over's.
    */
   refill: { share: number; waitMs: Summary };
   /** Mean slot time per node beyond its latency: receives, in-node, chain steps, answers and refill waits, spread
@@ -77,12 +80,13 @@ export function slotHandover(nodes: readonly HandoverNode[], messages: readonly 
   const grants = [...all].sort((a, b) => a.m.activeAt - b.m.activeAt);
   const waits: number[] = [];
   let counted = 0;
-  grants.forEach(({ m }, i) => {
+  grants.forEach(({ m, nodes: ns }, i) => {
     if (i < concurrency) return;
     const freed = latestAtOrBefore(releases, m.activeAt);
     if (freed === null) return;
     counted += 1;
-    if (m.createdAt > freed) waits.push(m.activeAt - freed);
+    const from = Math.max(freed, ns[0]?.readyAt ?? freed);
+    if (m.createdAt > from) waits.push(m.activeAt - from);
   });
   const receive = all.map(({ m, nodes: ns }) => (ns[0] as HandoverNode).startedAt - m.activeAt);
   const answer = all.map(({ m, nodes: ns }) => m.deliveredAt - (ns.at(-1) as HandoverNode).finishedAt);

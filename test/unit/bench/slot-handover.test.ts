@@ -47,6 +47,17 @@ describe("slotHandover", () => {
     expect(h.meanOverheadMs).toBeCloseTo((2 + (10 + 10 + 3) + (2 + 3) + 3) / 3);
   });
 
+  it("does not count a node waiting for its dependencies as a late refill", () => {
+    // c's dependency finished at 250, after b's slot freed (230): c's message (240 → granted 255) waited 5 ms
+    // from when c was ready, not 25 ms from the free slot
+    const withDeps = nodes.map((n) => (n.id === "c" ? { ...n, readyAt: 250 } : n));
+    const msgs = messages.map((m) => (m.nodeId === "c" ? { ...m, createdAt: 252, activeAt: 255 } : m));
+    expect(slotHandover(withDeps, msgs, 1).refill.waitMs).toMatchObject({ count: 1, max: 5 });
+    // a message created before the later of the two moments is not a late refill
+    const early = messages.map((m) => (m.nodeId === "c" ? { ...m, createdAt: 245, activeAt: 255 } : m));
+    expect(slotHandover(withDeps, early, 1).refill).toMatchObject({ share: 0, waitMs: { count: 0 } });
+  });
+
   it("leaves out nodes without a message, and with more slots counts fewer grants as hand-overs", () => {
     const h = slotHandover(nodes, messages.slice(0, 2), 2);
     expect(h.nodes).toBe(2);
