@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
@@ -5,12 +6,36 @@ import { defineConfig } from "vitest/config";
  * Three tiers (README "Tests"):
  * - unit: pure tables and the local stack's contract tests, in Node;
  * - worker: routes, auth, signatures and validation inside workerd, against a local stack that
- *   test/worker/global-setup.ts starts on WORKER_STACK_PORTS, under a key prefix of their own;
+ *   test/worker/global-setup.ts starts on two free ports taken here, under a key prefix of their own;
  * - e2e: the worker in workerd (wrangler's programmatic API) + local stack + real Redis, whole runs.
  */
-const WORKER_STACK_PORTS = { redis: 18079, qstash: 18080 };
+
+/** A port the OS reports free now (listen on 0, read it, close); the stack binds it moments later. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+// vitest loads this file once per run and hands the env to the global setup; a reload would take new ports, so
+// an earlier choice in the env wins.
+const inherited = process.env.AGENT_DAG_WORKER_STACK
+  ? (JSON.parse(process.env.AGENT_DAG_WORKER_STACK) as { redis: number; qstash: number })
+  : null;
+const WORKER_STACK_PORTS = inherited ?? { redis: await freePort(), qstash: await freePort() };
 const WORKER_KEY_PREFIX = `test-w-${Math.random().toString(36).slice(2, 10)}`;
-process.env.AGENT_DAG_WORKER_STACK = JSON.stringify({ ...WORKER_STACK_PORTS, prefix: WORKER_KEY_PREFIX });
+process.env.AGENT_DAG_WORKER_STACK = JSON.stringify({
+  redis: WORKER_STACK_PORTS.redis,
+  qstash: WORKER_STACK_PORTS.qstash,
+  prefix: WORKER_KEY_PREFIX,
+});
 
 export default defineConfig({
   test: {
@@ -33,7 +58,13 @@ export default defineConfig({
                 KEY_PREFIX: WORKER_KEY_PREFIX,
                 API_KEYS: "dev:dev-key,acme:acme-key,cron:cron-key",
                 PUBLIC_URL: "http://agent-dag.test",
-                CRON_WORKFLOWS: JSON.stringify([{ cron: "*/5 * * * *", workflow: "review-all", input: { repo: "cron", tree: "", files: "", omitted: "" } }]),
+                CRON_WORKFLOWS: JSON.stringify([
+                  {
+                    cron: "*/5 * * * *",
+                    workflow: "review-all",
+                    input: { repo: "cron", tree: "", files: "", omitted: "" },
+                  },
+                ]),
               },
             },
           }),

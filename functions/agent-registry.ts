@@ -1,7 +1,7 @@
+import { type AgentProfile, agentProfileSchema } from "../shared/schema/workflow.js";
 import researcher from "../workflows/agents/researcher.json";
 import summarizer from "../workflows/agents/summarizer.json";
 import synthesizer from "../workflows/agents/synthesizer.json";
-import { agentProfileSchema, type AgentProfile } from "../shared/schema/workflow.js";
 
 /** Agent profiles bundled from `workflows/agents/*.json` (`{ name, …profile }`), usable by any workflow by name. */
 export const BUNDLED_AGENT_FILES: readonly unknown[] = [researcher, summarizer, synthesizer];

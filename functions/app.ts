@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { notFound, problem, ProblemError, problemResponse } from "../shared/errors/problem.js";
+import { notFound, ProblemError, problem, problemResponse } from "../shared/errors/problem.js";
 import type { AppEnv } from "./app-env.js";
 import { cacheRoutes } from "./cache.js";
 import { healthRoutes } from "./health.js";
@@ -26,12 +26,19 @@ export function createApp(): Hono<AppEnv> {
   app.route("/internal", internalRoutes);
   app.notFound((c) => problemResponse(notFound(`No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
   app.onError((err, c) => {
-    if (err instanceof ProblemError) return problemResponse({ ...err.problem, instance: err.problem.instance ?? c.req.path });
+    if (err instanceof ProblemError)
+      return problemResponse({ ...err.problem, instance: err.problem.instance ?? c.req.path });
     if (err instanceof HTTPException) {
       return problemResponse({ ...problem("invalid-request", err.message), status: err.status, title: "HTTP error" });
     }
     console.error("unhandled error", err);
-    return problemResponse({ type: "about:blank", title: "Internal Server Error", status: 500, detail: (err as Error).message, instance: c.req.path });
+    return problemResponse({
+      type: "about:blank",
+      title: "Internal Server Error",
+      status: 500,
+      detail: (err as Error).message,
+      instance: c.req.path,
+    });
   });
   return app;
 }

@@ -17,7 +17,10 @@ export const cacheRoutes = new Hono<AppEnv>();
 
 cacheRoutes.use("*", apiKeyAuth());
 
-function parseQuery<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } }, query: Record<string, string>): T {
+function parseQuery<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import("zod").ZodError } },
+  query: Record<string, string>,
+): T {
   const parsed = schema.safeParse(query);
   if (!parsed.success) {
     throw new ProblemError(invalidRequest("Invalid query", { errors: zodIssuesToFieldErrors(parsed.error) }));

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { MAX_NODES, NODE_LIMIT_CEILING } from "../shared/schema/workflow.js";
+import { type TenantBudgets, tenantBudgetsSchema } from "../shared/budget/budget-spec.js";
 import { EncryptionKeyring } from "../shared/crypto/keyring.js";
-import { tenantBudgetsSchema, type TenantBudgets } from "../shared/budget/budget-spec.js";
-import { parsePriceOverrides, mergePriceOverrides } from "../shared/pricing/overrides.js";
+import { mergePriceOverrides, parsePriceOverrides } from "../shared/pricing/overrides.js";
 import { DEFAULT_PRICES, type PriceTable } from "../shared/pricing/prices.js";
-import { parseProvidersConfig, type ProvidersConfig } from "../shared/providers/providers-config.js";
-import { DEFAULT_TIER_MAP, parseTierMapJson, PROVIDER_NAME_RE, type TierMap } from "../shared/routing/tier-map.js";
+import { type ProvidersConfig, parseProvidersConfig } from "../shared/providers/providers-config.js";
+import { DEFAULT_TIER_MAP, PROVIDER_NAME_RE, parseTierMapJson, type TierMap } from "../shared/routing/tier-map.js";
+import { MAX_NODES, NODE_LIMIT_CEILING } from "../shared/schema/workflow.js";
 
 /**
  * Worker bindings (wrangler.toml `[vars]` and secrets). Secrets: UPSTASH_REDIS_REST_URL/TOKEN, QSTASH_TOKEN,
@@ -100,7 +100,10 @@ const configSchema = z.object({
   QSTASH_CURRENT_SIGNING_KEY: z.string().min(1),
   QSTASH_NEXT_SIGNING_KEY: z.string().min(1),
   API_KEYS: z.string().min(1),
-  KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default("ad"),
+  KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/)
+    .default("ad"),
   RUN_RETENTION_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(604_800),
   SIMULATED_LATENCY_MS: z.coerce.number().int().min(0).max(7_200_000).default(0),
   MAX_WORKFLOW_NODES: z.coerce.number().int().min(1).max(NODE_LIMIT_CEILING).default(MAX_NODES),
@@ -124,7 +127,13 @@ const configSchema = z.object({
     .optional(),
 });
 
-function parseJsonVar<T>(name: string, text: string | undefined, parse: (t: string) => T, fallback: T, problems: string[]): T {
+function parseJsonVar<T>(
+  name: string,
+  text: string | undefined,
+  parse: (t: string) => T,
+  fallback: T,
+  problems: string[],
+): T {
   if (text === undefined || text.trim() === "") return fallback;
   try {
     return parse(text);
@@ -140,7 +149,10 @@ function parseJsonVar<T>(name: string, text: string | undefined, parse: (t: stri
  */
 export function parseApiKeys(raw: string): Map<string, string> {
   const keys = new Map<string, string>();
-  for (const entry of raw.split(",").map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const i = entry.indexOf(":");
     if (i === -1) keys.set(entry, "default");
     else keys.set(entry.slice(i + 1), entry.slice(0, i));
@@ -162,12 +174,28 @@ export function parseConfig(env: Env): Config {
   const problems: string[] = [];
   const providers = parseJsonVar("PROVIDERS", env.PROVIDERS, parseProvidersConfig, {} as ProvidersConfig, problems);
   const tiers = parseJsonVar("TIERS", env.TIERS, parseTierMapJson, {} as TierMap, problems);
-  const prices = mergePriceOverrides(DEFAULT_PRICES, parseJsonVar("PRICES", env.PRICES, parsePriceOverrides, {}, problems));
-  const tenantBudgets = parseJsonVar("TENANT_BUDGETS", env.TENANT_BUDGETS, (t) => tenantBudgetsSchema.parse(JSON.parse(t)), {}, problems);
+  const prices = mergePriceOverrides(
+    DEFAULT_PRICES,
+    parseJsonVar("PRICES", env.PRICES, parsePriceOverrides, {}, problems),
+  );
+  const tenantBudgets = parseJsonVar(
+    "TENANT_BUDGETS",
+    env.TENANT_BUDGETS,
+    (t) => tenantBudgetsSchema.parse(JSON.parse(t)),
+    {},
+    problems,
+  );
   const tierMap = { ...DEFAULT_TIER_MAP, ...tiers };
-  const keyring = parseJsonVar("CACHE_ENCRYPTION_KEYS", env.CACHE_ENCRYPTION_KEYS, (t) => EncryptionKeyring.fromSecret(t), undefined, problems);
+  const keyring = parseJsonVar(
+    "CACHE_ENCRYPTION_KEYS",
+    env.CACHE_ENCRYPTION_KEYS,
+    (t) => EncryptionKeyring.fromSecret(t),
+    undefined,
+    problems,
+  );
   if (!tierMap[e.DEFAULT_PROVIDER]) problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" has no TIERS entry`);
-  if (e.DEFAULT_PROVIDER !== "simulated" && !providers[e.DEFAULT_PROVIDER]) problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" is not in PROVIDERS`);
+  if (e.DEFAULT_PROVIDER !== "simulated" && !providers[e.DEFAULT_PROVIDER])
+    problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" is not in PROVIDERS`);
   if (problems.length > 0) throw new Error(`agent-dag is misconfigured: ${problems.join("; ")}`);
   const [classifierProvider, ...classifierModel] = e.ROUTING_CLASSIFIER?.split(":") ?? [];
   return {

@@ -1,11 +1,16 @@
 import { Hono } from "hono";
-import { advance, errorMessage, fail, publishTaken } from "../shared/engine/advance.js";
-import type { Engine } from "../shared/engine/engine.js";
-import { runDelivery } from "../shared/engine/delivery.js";
-import { problem, problemResponse } from "../shared/errors/problem.js";
 import { isPermanentBlobError } from "../shared/blobs/blob-errors.js";
+import { advance, errorMessage, fail, publishTaken } from "../shared/engine/advance.js";
+import { runDelivery } from "../shared/engine/delivery.js";
+import type { Engine } from "../shared/engine/engine.js";
+import { problem, problemResponse } from "../shared/errors/problem.js";
 import { ProviderError } from "../shared/providers/provider.js";
-import { base64ToText, executeMessageSchema, MAX_DISPATCH_IN_ANSWER, qstashCallbackSchema } from "../shared/schema/qstash-callback.js";
+import {
+  base64ToText,
+  executeMessageSchema,
+  MAX_DISPATCH_IN_ANSWER,
+  qstashCallbackSchema,
+} from "../shared/schema/qstash-callback.js";
 import type { AppEnv } from "./app-env.js";
 import { qstashSignature } from "./middleware/qstash-signature.js";
 
@@ -55,7 +60,8 @@ internalRoutes.post("/execute", async (c) => {
   const lease = `${c.req.header("upstash-message-id") ?? "unknown"}:${c.req.header("upstash-retried") ?? "0"}`;
   const engine = c.get("services").engine;
   const outcome = await runDelivery(engine, { runId, nodeId, chain: msg.data.chain === true }, lease);
-  if (outcome.kind === "failed") return failedAttempt(engine, { runId, nodeId, lease }, outcome.error, advanceBy !== "callback");
+  if (outcome.kind === "failed")
+    return failedAttempt(engine, { runId, nodeId, lease }, outcome.error, advanceBy !== "callback");
   if (outcome.kind === "skipped") {
     const dispatched = await publishTaken(engine, runId, outcome.stillQueued);
     return c.json({ skipped: true, reason: outcome.reason, dispatched });
@@ -66,7 +72,11 @@ internalRoutes.post("/execute", async (c) => {
     return c.json({ ...first, chained, completion: { applied: last.applied, runStatus: last.runStatus, dispatch } });
   }
   const dispatched = await publishTaken(engine, runId, last.dispatch);
-  return c.json({ ...first, chained, advanced: { kind: "completed", applied: last.applied, dispatched, runStatus: last.runStatus } });
+  return c.json({
+    ...first,
+    chained,
+    advanced: { kind: "completed", applied: last.applied, dispatched, runStatus: last.runStatus },
+  });
 });
 
 /**
@@ -81,7 +91,12 @@ internalRoutes.post("/execute", async (c) => {
  *   until a retry claims it. Recording this is best effort (logged when Redis fails): the answer is the same, and
  *   the retry or the failure callback brings the node's state up to date.
  */
-async function failedAttempt(engine: Engine, at: { runId: string; nodeId: string; lease: string }, err: unknown, record: boolean): Promise<Response> {
+async function failedAttempt(
+  engine: Engine,
+  at: { runId: string; nodeId: string; lease: string },
+  err: unknown,
+  record: boolean,
+): Promise<Response> {
   // what the node records and a 489 says: a provider's own message, else the error's name and message
   const message = err instanceof ProviderError ? err.message : errorText(err);
   if (isPermanentBlobError(err) || (err instanceof ProviderError && err.kind === "non-retryable")) {
@@ -89,15 +104,21 @@ async function failedAttempt(engine: Engine, at: { runId: string; nodeId: string
       try {
         await fail(engine, at.runId, at.nodeId, message, at.lease);
       } catch (recordErr) {
-        console.error(`execute ${at.runId}/${at.nodeId}: could not fail the node (${errorText(recordErr)}); answering 500 so QStash retries`);
-        return problemResponse(problem("node-attempt-failed", `${message} (and recording the failure failed: ${errorText(recordErr)})`));
+        console.error(
+          `execute ${at.runId}/${at.nodeId}: could not fail the node (${errorText(recordErr)}); answering 500 so QStash retries`,
+        );
+        return problemResponse(
+          problem("node-attempt-failed", `${message} (and recording the failure failed: ${errorText(recordErr)})`),
+        );
       }
     }
     return nonRetryable(message);
   }
   const response =
     err instanceof ProviderError && err.kind === "rate-limited"
-      ? problemResponse(problem("provider-rate-limited", err.message), { "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? 1))) })
+      ? problemResponse(problem("provider-rate-limited", err.message), {
+          "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? 1))),
+        })
       : problemResponse(problem("node-attempt-failed", errorText(err)));
   if (record) {
     await engine.store.retryNode(at.runId, at.nodeId, message, at.lease).catch((recordErr: unknown) => {
@@ -118,7 +139,7 @@ function errorText(err: unknown): string {
 function parseCallback(text: string) {
   const cb = qstashCallbackSchema.safeParse(parseJson(text));
   if (!cb.success) return nonRetryable("callback body is not a QStash callback");
-  let source;
+  let source: ReturnType<typeof executeMessageSchema.safeParse> | undefined;
   try {
     source = executeMessageSchema.safeParse(parseJson(base64ToText(cb.data.sourceBody)));
   } catch {
@@ -162,6 +183,13 @@ internalRoutes.post("/failure", async (c) => {
   const parsed = parseCallback(c.get("rawBody"));
   if (parsed instanceof Response) return parsed;
   const { cb, runId, nodeId, body } = parsed;
-  const outcome = await fail(c.get("services").engine, runId, nodeId, errorMessage({ status: cb.status, body }), undefined, cb.sourceMessageId);
+  const outcome = await fail(
+    c.get("services").engine,
+    runId,
+    nodeId,
+    errorMessage({ status: cb.status, body }),
+    undefined,
+    cb.sourceMessageId,
+  );
   return c.json(outcome);
 });

@@ -1,16 +1,24 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { validateWorkflow } from "../shared/dag/validate.js";
 import { runScope } from "../shared/budget/scopes.js";
+import { validateWorkflow } from "../shared/dag/validate.js";
 import { loadRun } from "../shared/engine/run-cache.js";
 import { startRun } from "../shared/engine/start-run.js";
-import { invalidRequest, invalidWorkflow, malformedJson, notFound, payloadTooLarge, ProblemError, problemResponse } from "../shared/errors/problem.js";
+import {
+  invalidRequest,
+  invalidWorkflow,
+  malformedJson,
+  notFound,
+  ProblemError,
+  payloadTooLarge,
+  problemResponse,
+} from "../shared/errors/problem.js";
 import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { buildRunView } from "../shared/progress/run-view.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_TRIGGER_BYTES, triggerSchema } from "../shared/schema/trigger.js";
+import { withBundledAgents } from "./agent-registry.js";
 import type { AppEnv } from "./app-env.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
-import { withBundledAgents } from "./agent-registry.js";
 import { bundledWorkflow } from "./workflow-registry.js";
 
 /**
@@ -23,7 +31,10 @@ runsRoutes.use("*", apiKeyAuth());
 
 runsRoutes.post(
   "/",
-  bodyLimit({ maxSize: MAX_TRIGGER_BYTES, onError: (c) => problemResponse(payloadTooLarge(MAX_TRIGGER_BYTES, { instance: c.req.path })) }),
+  bodyLimit({
+    maxSize: MAX_TRIGGER_BYTES,
+    onError: (c) => problemResponse(payloadTooLarge(MAX_TRIGGER_BYTES, { instance: c.req.path })),
+  }),
   async (c) => {
     const { config, engine } = c.get("services");
     let raw: unknown;
@@ -34,12 +45,19 @@ runsRoutes.post(
     }
     const body = triggerSchema.safeParse(raw);
     if (!body.success) {
-      throw new ProblemError(invalidRequest("The request body is invalid", { errors: zodIssuesToFieldErrors(body.error) }));
+      throw new ProblemError(
+        invalidRequest("The request body is invalid", { errors: zodIssuesToFieldErrors(body.error) }),
+      );
     }
     const idempotencyKey = c.req.header("idempotency-key");
-    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_CHARS)) {
+    if (
+      idempotencyKey !== undefined &&
+      (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_CHARS)
+    ) {
       throw new ProblemError(
-        invalidRequest(`Idempotency-Key must be 1..${MAX_IDEMPOTENCY_KEY_CHARS} characters`, { errors: [{ pointer: "", detail: "Idempotency-Key header" }] }),
+        invalidRequest(`Idempotency-Key must be 1..${MAX_IDEMPOTENCY_KEY_CHARS} characters`, {
+          errors: [{ pointer: "", detail: "Idempotency-Key header" }],
+        }),
       );
     }
     let resolved;
@@ -47,7 +65,9 @@ runsRoutes.post(
       resolved = bundledWorkflow(body.data.workflow);
       if (!resolved) {
         throw new ProblemError(
-          invalidWorkflow(`No workflow named "${body.data.workflow}"`, { errors: [{ pointer: "/workflow", detail: "unknown workflow name" }] }),
+          invalidWorkflow(`No workflow named "${body.data.workflow}"`, {
+            errors: [{ pointer: "/workflow", detail: "unknown workflow name" }],
+          }),
         );
       }
     } else {
@@ -68,7 +88,12 @@ runsRoutes.post(
     });
     const self = `/v1/runs/${outcome.runId}`;
     return c.json(
-      { runId: outcome.runId, status: outcome.status, created: outcome.created, links: { self, output: `${self}/output` } },
+      {
+        runId: outcome.runId,
+        status: outcome.status,
+        created: outcome.created,
+        links: { self, output: `${self}/output` },
+      },
       outcome.created ? 202 : 200,
       { Location: self },
     );
@@ -79,7 +104,9 @@ async function ownedSnapshot(c: { get: (k: "services" | "tenant") => unknown }, 
   const { engine } = c.get("services") as AppEnv["Variables"]["services"];
   const snapshot = /^run_[0-9a-f]{26}$/.test(runId) ? await engine.store.readSnapshot(runId) : null;
   if (!snapshot || snapshot.frozen.tenant !== c.get("tenant")) {
-    throw new ProblemError(notFound(`No run ${runId} (runs expire after their retention)`, { instance: `/v1/runs/${runId}` }));
+    throw new ProblemError(
+      notFound(`No run ${runId} (runs expire after their retention)`, { instance: `/v1/runs/${runId}` }),
+    );
   }
   return snapshot;
 }

@@ -18,7 +18,10 @@ export function cronIdempotencyKey(cron: string, scheduledTime: number, workflow
  * @returns the run ids started (for tests and logs).
  * @throws Error when `PUBLIC_URL` is unset or a configured workflow is not bundled.
  */
-export async function runScheduled(controller: Pick<ScheduledController, "cron" | "scheduledTime">, env: Env): Promise<string[]> {
+export async function runScheduled(
+  controller: Pick<ScheduledController, "cron" | "scheduledTime">,
+  env: Env,
+): Promise<string[]> {
   const { config, engine } = services(env);
   const due = config.cronWorkflows.filter((entry) => entry.cron === controller.cron);
   if (due.length === 0) return [];

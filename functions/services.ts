@@ -1,15 +1,15 @@
 import { Client, Receiver } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
 import { BlobStore } from "../shared/blobs/blob-store.js";
-import { QStashDispatcher } from "../shared/dispatch/dispatcher.js";
-import type { Engine } from "../shared/engine/engine.js";
 import { BudgetStore } from "../shared/budget/budget-store.js";
 import { CacheStore } from "../shared/cache/cache-store.js";
+import { QStashDispatcher } from "../shared/dispatch/dispatcher.js";
+import type { Engine } from "../shared/engine/engine.js";
 import { createProviders } from "../shared/providers/factory.js";
 import { CLASSIFIER_CACHE_TTL_SECONDS, llmClassifier, type TierCache } from "../shared/routing/classifier.js";
 import { isTier } from "../shared/routing/tier.js";
 import { RunStore } from "../shared/state/run-store.js";
-import { parseConfig, type Config, type Env } from "./env.js";
+import { type Config, type Env, parseConfig } from "./env.js";
 
 /** Seconds an active run's keys live at most (7 days): longer than any run QStash can keep alive. */
 export const ACTIVE_RUN_TTL_SECONDS = 7 * 24 * 3600;
@@ -53,7 +53,9 @@ export function services(env: Env): Services {
     enableTelemetry: false,
   });
   const qstash = new Client({ token: config.qstashToken, ...(config.qstashUrl ? { baseUrl: config.qstashUrl } : {}) });
-  const providers = createProviders(config.providers, env as Record<string, unknown>, { simulatedLatencyMs: config.simulatedLatencyMs });
+  const providers = createProviders(config.providers, env as Record<string, unknown>, {
+    simulatedLatencyMs: config.simulatedLatencyMs,
+  });
   const classifierProvider = config.classifier ? providers.get(config.classifier.provider) : undefined;
   const engine: Engine = {
     store: new RunStore(redis, config.keyPrefix),
@@ -65,16 +67,28 @@ export function services(env: Env): Services {
       defaultProvider: config.defaultProvider,
       classifier:
         config.classifier && classifierProvider
-          ? llmClassifier({ provider: classifierProvider, model: config.classifier.model, prefix: config.keyPrefix, cache: redisTierCache(redis) })
+          ? llmClassifier({
+              provider: classifierProvider,
+              model: config.classifier.model,
+              prefix: config.keyPrefix,
+              cache: redisTierCache(redis),
+            })
           : undefined,
     },
     prices: config.prices,
     budgets: { store: new BudgetStore(redis, config.keyPrefix), tenantDaily: config.tenantBudgets },
     cache: new CacheStore(redis, config.keyPrefix),
-    config: { keyPrefix: config.keyPrefix, retentionSeconds: config.retentionSeconds, activeTtlSeconds: ACTIVE_RUN_TTL_SECONDS },
+    config: {
+      keyPrefix: config.keyPrefix,
+      retentionSeconds: config.retentionSeconds,
+      activeTtlSeconds: ACTIVE_RUN_TTL_SECONDS,
+    },
     now: () => Date.now(),
   };
-  const receiver = new Receiver({ currentSigningKey: config.signingKeys.current, nextSigningKey: config.signingKeys.next });
+  const receiver = new Receiver({
+    currentSigningKey: config.signingKeys.current,
+    nextSigningKey: config.signingKeys.next,
+  });
   const built = { config, engine, receiver, redis };
   byEnv.set(env, built);
   return built;

@@ -20,7 +20,9 @@ usageRoutes.get("/", async (c) => {
   const day = c.req.query("day") ?? utcDay(engine.now());
   const ms = Date.parse(`${day}T12:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(ms)) {
-    throw new ProblemError(invalidRequest("day must be a UTC date YYYY-MM-DD", { errors: [{ pointer: "", detail: "query parameter day" }] }));
+    throw new ProblemError(
+      invalidRequest("day must be a UTC date YYYY-MM-DD", { errors: [{ pointer: "", detail: "query parameter day" }] }),
+    );
   }
   const usage = await engine.budgets.store.usage(tenantDayScope(tenant, ms));
   const limits = tenantDailyLimits(config.tenantBudgets, tenant) ?? null;

@@ -1,8 +1,8 @@
-import reviewAll from "../workflows/review-all.json";
 import type { CompiledDag } from "../shared/dag/types.js";
 import { validateWorkflow } from "../shared/dag/validate.js";
-import { withBundledAgents } from "./agent-registry.js";
 import type { WorkflowDefinition } from "../shared/schema/workflow.js";
+import reviewAll from "../workflows/review-all.json";
+import { withBundledAgents } from "./agent-registry.js";
 
 /** Workflow definitions bundled with the worker (from `workflows/*.json`), startable by name. */
 export const BUNDLED_WORKFLOWS: readonly unknown[] = [reviewAll];

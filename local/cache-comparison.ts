@@ -79,17 +79,26 @@ export function sameOutputs(a: RunOutput | null, b: RunOutput | null): boolean |
  * @param callSource where the provider-call counts come from, for the report.
  * @param outputsIdentical from {@link sameOutputs}; reported, not checked.
  */
-export function compareCachedRuns(first: ComparedRun, second: ComparedRun, callSource: string, outputsIdentical: boolean | null): CacheComparison {
+export function compareCachedRuns(
+  first: ComparedRun,
+  second: ComparedRun,
+  callSource: string,
+  outputsIdentical: boolean | null,
+): CacheComparison {
   const problems: string[] = [];
   if (second.status !== "completed") problems.push(`the second run ended ${second.status}`);
   if (second.providerCalls > 0) {
-    problems.push(`the second run made ${second.providerCalls} provider ${second.providerCalls === 1 ? "call" : "calls"}`);
+    problems.push(
+      `the second run made ${second.providerCalls} provider ${second.providerCalls === 1 ? "call" : "calls"}`,
+    );
   }
   const rate = second.cache.hitRate;
   if (rate === null) problems.push("the second run looked nothing up in the cache");
   else if (rate < 1) problems.push(`the second run's hit rate is ${formatPercent(rate)}, not 100%`);
   const makespanRatio =
-    first.makespanMs !== null && second.makespanMs !== null && first.makespanMs > 0 ? second.makespanMs / first.makespanMs : null;
+    first.makespanMs !== null && second.makespanMs !== null && first.makespanMs > 0
+      ? second.makespanMs / first.makespanMs
+      : null;
   return { first, second, makespanRatio, callSource, outputsIdentical, problems, ok: problems.length === 0 };
 }
 
@@ -140,7 +149,10 @@ export function cacheStatsDelta(before: CacheStatsBody | null, after: CacheStats
  * @param c from {@link compareCachedRuns}.
  * @param stats the tenant's stats after the second run and what they grew by over both runs, or null to leave out.
  */
-export function formatCacheComparison(c: CacheComparison, stats: { after: CacheStatsBody; delta: CacheCountsDelta } | null): string[] {
+export function formatCacheComparison(
+  c: CacheComparison,
+  stats: { after: CacheStatsBody; delta: CacheCountsDelta } | null,
+): string[] {
   const row = (label: string, value: string) => `  ${label.padEnd(25)}${value}`;
   const ms = (v: number | null) => (v === null ? "unfinished" : formatDuration(v));
   const ratio =
@@ -148,18 +160,31 @@ export function formatCacheComparison(c: CacheComparison, stats: { after: CacheS
       ? "n/a"
       : `${c.makespanRatio.toFixed(3)}${c.makespanRatio > 0 ? ` (${(1 / c.makespanRatio).toFixed(1)}× shorter)` : ""}`;
   const rate = c.second.cache.hitRate;
-  const identical = c.outputsIdentical === null ? "not compared" : c.outputsIdentical ? "identical in both runs" : "differ between the runs";
+  const identical =
+    c.outputsIdentical === null
+      ? "not compared"
+      : c.outputsIdentical
+        ? "identical in both runs"
+        : "differ between the runs";
   const lines = [
     row("makespan", `first ${ms(c.first.makespanMs)} · second ${ms(c.second.makespanMs)} · second / first ${ratio}`),
     row("provider calls", `first ${c.first.providerCalls} · second ${c.second.providerCalls}  (${c.callSource})`),
     row(`first run`, `${c.first.runId}  ${formatCacheLine(c.first.cache) ?? "no cache lookup"}`),
     row(`second run`, `${c.second.runId}  ${formatCacheLine(c.second.cache) ?? "no cache lookup"}`),
     row("hit rate (second run)", rate === null ? "n/a" : formatPercent(rate)),
-    row("saved (second run)", `${c.second.cache.savedTokens} tokens (${formatTokens(c.second.cache.savedTokens)}) · ${formatUsd(c.second.cache.savedUsd, 6)}`),
+    row(
+      "saved (second run)",
+      `${c.second.cache.savedTokens} tokens (${formatTokens(c.second.cache.savedTokens)}) · ${formatUsd(c.second.cache.savedUsd, 6)}`,
+    ),
     row("outputs", identical),
   ];
   if (stats) {
-    lines.push(row("tenant cache stats", `${formatCacheCounts(stats.after)}  (GET /v1/cache/stats, tenant ${stats.after.tenant})`));
+    lines.push(
+      row(
+        "tenant cache stats",
+        `${formatCacheCounts(stats.after)}  (GET /v1/cache/stats, tenant ${stats.after.tenant})`,
+      ),
+    );
     for (const [name, counts] of Object.entries(stats.after.byWorkflow).sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(row(`  ${name}`, formatCacheCounts(counts)));
     }

@@ -5,7 +5,7 @@
  * Deterministic: paths are sorted by UTF-16 code units (not locale order), so the same tree always gives the same
  * input and the same cache keys.
  */
-import { open, readFile, readdir, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { compileGitignore, type IgnoreMatcher } from "./gitignore";
 
@@ -32,14 +32,35 @@ export const OMITTED_LIST_LIMIT = 10;
 
 /** Directories never read, wherever they appear: version control, dependencies, build output and caches. */
 export const SKIPPED_DIRS: readonly string[] = [
-  ".git", ".hg", ".svn", "node_modules", ".wrangler", "dist", "coverage", ".next", ".turbo", ".cache",
-  "__pycache__", ".venv",
+  ".git",
+  ".hg",
+  ".svn",
+  "node_modules",
+  ".wrangler",
+  "dist",
+  "coverage",
+  ".next",
+  ".turbo",
+  ".cache",
+  "__pycache__",
+  ".venv",
 ];
 
 /** Lock files: machine-written, long, and of no use to a reviewer. Listed in the tree, contents left out. */
 export const LOCK_FILES: readonly string[] = [
-  "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb",
-  "Cargo.lock", "Gemfile.lock", "composer.lock", "poetry.lock", "Pipfile.lock", "uv.lock", "go.sum",
+  "package-lock.json",
+  "npm-shrinkwrap.json",
+  "yarn.lock",
+  "pnpm-lock.yaml",
+  "bun.lock",
+  "bun.lockb",
+  "Cargo.lock",
+  "Gemfile.lock",
+  "composer.lock",
+  "poetry.lock",
+  "Pipfile.lock",
+  "uv.lock",
+  "go.sum",
   "flake.lock",
 ];
 
@@ -144,8 +165,12 @@ interface Walk {
 export async function readCodebase(root: string, options: ReadCodebaseOptions = {}): Promise<CodebaseInput> {
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   const maxTotalBytes = options.maxTotalBytes ?? MAX_TOTAL_BYTES;
-  for (const [name, value] of [["maxFileBytes", maxFileBytes], ["maxTotalBytes", maxTotalBytes]] as const) {
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`Expected \`${name}\` to be a positive integer, got ${value}`);
+  for (const [name, value] of [
+    ["maxFileBytes", maxFileBytes],
+    ["maxTotalBytes", maxTotalBytes],
+  ] as const) {
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`Expected \`${name}\` to be a positive integer, got ${value}`);
   }
   const dir = resolve(root);
   const rootStat = await stat(dir).catch(() => undefined);
@@ -257,8 +282,15 @@ function compare(a: string, b: string): number {
 
 function emptyReasonCounts(): Record<OmitReason, number> {
   return {
-    "over-budget": 0, "too-large": 0, binary: 0, "lock-file": 0, secret: 0, gitignored: 0, symlink: 0,
-    unreadable: 0, "scan-limit": 0,
+    "over-budget": 0,
+    "too-large": 0,
+    binary: 0,
+    "lock-file": 0,
+    secret: 0,
+    gitignored: 0,
+    symlink: 0,
+    unreadable: 0,
+    "scan-limit": 0,
   };
 }
 
@@ -370,7 +402,8 @@ function renderTree(walk: Walk): string {
     lines.push(`${"  ".repeat(dirs.length)}${leaf.label}`);
     previous = dirs;
   }
-  if (walk.truncated > 0) lines.push(`… scan stopped after ${MAX_FILES_SCANNED} files; ${walk.truncated} more not listed`);
+  if (walk.truncated > 0)
+    lines.push(`… scan stopped after ${MAX_FILES_SCANNED} files; ${walk.truncated} more not listed`);
   if (lines.length > MAX_TREE_LINES) {
     const rest = lines.length - MAX_TREE_LINES;
     lines.length = MAX_TREE_LINES;
@@ -395,15 +428,24 @@ function describeOmitted(walk: Walk, limits: { maxFileBytes: number; maxTotalByt
     const paths = byReason(reason);
     if (paths.length > 0) lines.push(`${plural(paths.length, one, many)}: ${listPaths(paths)}`);
   };
-  add("over-budget", `file over the ${formatBytes(limits.maxTotalBytes)} total budget`, `files over the ${formatBytes(limits.maxTotalBytes)} total budget`);
-  add("too-large", `file over the ${formatBytes(limits.maxFileBytes)} per-file limit`, `files over the ${formatBytes(limits.maxFileBytes)} per-file limit`);
+  add(
+    "over-budget",
+    `file over the ${formatBytes(limits.maxTotalBytes)} total budget`,
+    `files over the ${formatBytes(limits.maxTotalBytes)} total budget`,
+  );
+  add(
+    "too-large",
+    `file over the ${formatBytes(limits.maxFileBytes)} per-file limit`,
+    `files over the ${formatBytes(limits.maxFileBytes)} per-file limit`,
+  );
   add("binary", "binary file", "binary files");
   add("lock-file", "lock file", "lock files");
   add("secret", "file that may hold secrets (never read)", "files that may hold secrets (never read)");
   add("gitignored", "file ignored by .gitignore", "files ignored by .gitignore");
   add("symlink", "symbolic link not followed", "symbolic links not followed");
   add("unreadable", "unreadable file", "unreadable files");
-  if (walk.truncated > 0) lines.push(`${plural(walk.truncated, "file", "files")} beyond the scan limit of ${MAX_FILES_SCANNED} files`);
+  if (walk.truncated > 0)
+    lines.push(`${plural(walk.truncated, "file", "files")} beyond the scan limit of ${MAX_FILES_SCANNED} files`);
   const dirs = [...walk.dirs].sort((a, b) => compare(a[0], b[0]));
   const always = dirs.filter(([, why]) => why === "always").map(([p]) => p);
   const ignored = dirs.filter(([, why]) => why === "gitignore").map(([p]) => p);

@@ -125,10 +125,21 @@ export function checkRequests(view: RunView, requestsByModel: Readonly<Record<st
     }
   }
   const models = [...new Set([...Object.keys(requestsByModel), ...nodesByModel.keys()])].sort();
-  const byModel = models.map((model) => ({ model, requests: requestsByModel[model] ?? 0, nodes: nodesByModel.get(model) ?? 0 }));
+  const byModel = models.map((model) => ({
+    model,
+    requests: requestsByModel[model] ?? 0,
+    nodes: nodesByModel.get(model) ?? 0,
+  }));
   const requests = byModel.reduce((acc, m) => acc + m.requests, 0);
   const nodes = [...nodesByModel.values()].reduce((acc, n) => acc + n, 0);
-  return { byModel, requests, nodes, cached, runNodes: view.totals.nodes, ok: requests === nodes && byModel.every((m) => m.requests === m.nodes) };
+  return {
+    byModel,
+    requests,
+    nodes,
+    cached,
+    runNodes: view.totals.nodes,
+    ok: requests === nodes && byModel.every((m) => m.requests === m.nodes),
+  };
 }
 
 /** Formats whole micro-dollars as USD with 6 decimals (`"$0.012345"`), `"$0"` for zero. */
@@ -156,7 +167,11 @@ function table(header: string[], body: string[][], right: ReadonlySet<number>): 
  * @param requests from {@link checkRequests}, or null/undefined to leave that line out.
  * @param requestsLabel who received the requests, e.g. `"fake Anthropic requests"`.
  */
-export function formatCostReport(report: CostReport, requests?: RequestCheck | null, requestsLabel = "provider requests"): string[] {
+export function formatCostReport(
+  report: CostReport,
+  requests?: RequestCheck | null,
+  requestsLabel = "provider requests",
+): string[] {
   const header = ["node", "provider", "tier", "model", "input", "output", "cache rd", "cache wr", "cost"];
   const dash = "–";
   const body: string[][] = [];
@@ -178,7 +193,17 @@ export function formatCostReport(report: CostReport, requests?: RequestCheck | n
     reasonAfter.set(body.length, why ? `↳ ${why.replace(/\s+/g, " ").trim()}` : "");
   }
   const t = report.tokens;
-  body.push(["total", "", "", "", String(t.inputTokens), String(t.outputTokens), String(t.cacheReadTokens), String(t.cacheWriteTokens), usd6(report.totalMicroUsd)]);
+  body.push([
+    "total",
+    "",
+    "",
+    "",
+    String(t.inputTokens),
+    String(t.outputTokens),
+    String(t.cacheReadTokens),
+    String(t.cacheWriteTokens),
+    usd6(report.totalMicroUsd),
+  ]);
   const lines = table(header, body, new Set([4, 5, 6, 7, 8]));
   const out: string[] = [];
   lines.forEach((line, i) => {
@@ -195,12 +220,16 @@ export function formatCostReport(report: CostReport, requests?: RequestCheck | n
   );
   if (requests) {
     const perModel = requests.byModel.map((m) => `${m.model} ${m.requests}`).join(" · ") || "none";
-    const wrong = requests.byModel.filter((m) => m.requests !== m.nodes).map((m) => `${m.model}: ${m.requests} requests for ${m.nodes} nodes`);
+    const wrong = requests.byModel
+      .filter((m) => m.requests !== m.nodes)
+      .map((m) => `${m.model}: ${m.requests} requests for ${m.nodes} nodes`);
     const verdict = requests.ok ? "✔" : `✖${wrong.length > 0 ? ` (${wrong.join("; ")})` : ""}`;
     const idle = requests.runNodes - requests.nodes;
     const cached = requests.cached > 0 ? `, ${requests.cached} served from the result cache` : "";
     const others = idle > 0 ? ` (${idle} of ${requests.runNodes} made no call${cached})` : "";
-    out.push(`  ${requestsLabel}: ${perModel} = ${requests.requests} requests for ${requests.nodes} nodes${others}  ${verdict}`);
+    out.push(
+      `  ${requestsLabel}: ${perModel} = ${requests.requests} requests for ${requests.nodes} nodes${others}  ${verdict}`,
+    );
   }
   return out;
 }

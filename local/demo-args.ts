@@ -159,7 +159,8 @@ export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions
     latencyMs: integerFlag("--latency-ms", values["latency-ms"], DEFAULT_LATENCY_MS, 0, MAX_LATENCY_MS),
     provider,
     budget: budgetFlags(values["budget-usd"], values["budget-tokens"], values["on-budget"]),
-    fakeReplyTokens: replyRaw === undefined ? null : integerFlag("--fake-reply-tokens", replyRaw, 0, 1, MAX_FAKE_REPLY_TOKENS),
+    fakeReplyTokens:
+      replyRaw === undefined ? null : integerFlag("--fake-reply-tokens", replyRaw, 0, 1, MAX_FAKE_REPLY_TOKENS),
     timeoutMs: integerFlag("--timeout-ms", values["timeout-ms"], DEFAULT_TIMEOUT_MS, 1, Number.MAX_SAFE_INTEGER),
     twice: values.twice,
     json: values.json,
@@ -175,16 +176,23 @@ function choiceFlag<T extends string>(name: string, raw: string | undefined, cho
   throw new UsageError(`Expected \`${name}\` to be one of ${choices.join(", ")}, got ${JSON.stringify(raw)}`);
 }
 
-function budgetFlags(usdRaw: string | undefined, tokensRaw: string | undefined, onRaw: string | undefined): DemoBudget | null {
+function budgetFlags(
+  usdRaw: string | undefined,
+  tokensRaw: string | undefined,
+  onRaw: string | undefined,
+): DemoBudget | null {
   if (usdRaw === undefined && tokensRaw === undefined) {
-    if (onRaw !== undefined) throw new UsageError("`--on-budget` needs a budget: add `--budget-usd` or `--budget-tokens`");
+    if (onRaw !== undefined)
+      throw new UsageError("`--on-budget` needs a budget: add `--budget-usd` or `--budget-tokens`");
     return null;
   }
   const budget: DemoBudget = { onBudget: choiceFlag("--on-budget", onRaw, ON_BUDGET, "fail") };
   if (usdRaw !== undefined) {
     const usd = /^\d+(\.\d+)?$/.test(usdRaw.trim()) ? Number(usdRaw.trim()) : Number.NaN;
     if (!Number.isFinite(usd) || usd > MAX_BUDGET_USD) {
-      throw new UsageError(`Expected \`--budget-usd\` to be a number in 0..${MAX_BUDGET_USD}, got ${JSON.stringify(usdRaw)}`);
+      throw new UsageError(
+        `Expected \`--budget-usd\` to be a number in 0..${MAX_BUDGET_USD}, got ${JSON.stringify(usdRaw)}`,
+      );
     }
     budget.usd = usd;
   }

@@ -25,21 +25,28 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
-import { formatBytes, readCodebase, type CodebaseInput, type OmitReason } from "./codebase";
+import {
+  cacheStatsDelta,
+  compareCachedRuns,
+  comparedRun,
+  formatCacheComparison,
+  providerCallsFromView,
+  sameOutputs,
+} from "./cache-comparison";
+import { type CodebaseInput, formatBytes, type OmitReason, readCodebase } from "./codebase";
 import { buildCostReport, checkRequests, formatCostReport } from "./cost-report";
-import { DEMO_USAGE, UsageError, parseDemoArgs, type DemoOptions } from "./demo-args";
+import { DEMO_USAGE, type DemoOptions, parseDemoArgs, UsageError } from "./demo-args";
 import { startFakeAnthropic } from "./fake-providers/anthropic";
 import type { FakeProviderServer } from "./fake-providers/harness";
 import { LiveRegion } from "./live-region";
+import { startLocalWorker } from "./local-worker.js";
 import { progressLines } from "./progress-lines";
 import { formatDuration, formatUsd, renderRun } from "./render";
-import { computeRunFigures, formatFigures, statsDelta, type RunFigures } from "./run-figures";
-import { cacheStatsDelta, compareCachedRuns, comparedRun, formatCacheComparison, providerCallsFromView, sameOutputs } from "./cache-comparison";
-import { isFinal, type CacheStatsBody, type RunAccepted, type RunOutput, type RunView } from "./run-view";
+import { computeRunFigures, formatFigures, type RunFigures, statsDelta } from "./run-figures";
+import { type CacheStatsBody, isFinal, type RunAccepted, type RunOutput, type RunView } from "./run-view";
 import { guardShutdown } from "./signals.js";
-import { startLocalWorker } from "./local-worker.js";
+import { type LocalStack, startLocalStack } from "./stack";
 import { workerBindings } from "./worker-bindings.js";
-import { startLocalStack, type LocalStack } from "./stack";
 
 /** Loopback address every server of the demo listens on. */
 const HOST = "127.0.0.1";
@@ -64,7 +71,11 @@ const WORKFLOW = "review-all";
  * price in shared/pricing/prices.ts `DEFAULT_PRICES` (USD per MTok input / output: Haiku 4.5 1 / 5, Sonnet 4.5
  * 3 / 15, Opus 4.5 5 / 25), so the cost report shows real-looking figures.
  */
-export const FAKE_ANTHROPIC_TIERS = { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" } as const;
+export const FAKE_ANTHROPIC_TIERS = {
+  fast: "claude-haiku-4-5",
+  balanced: "claude-sonnet-4-5",
+  deep: "claude-opus-4-5",
+} as const;
 
 /** The API key the demo gives the worker for the fake (it accepts any non-empty key; no real key is ever used). */
 export const FAKE_ANTHROPIC_KEY = "fake-anthropic-key-for-the-local-demo";
@@ -125,7 +136,11 @@ export class ApiError extends Error {
  * @param signal aborting it (Ctrl-C) stops the run's polling and everything the demo started.
  * @returns the exit status ({@link EXIT}). Never throws: errors are printed to `io.err` and give status 1.
  */
-export async function runDemo(options: DemoOptions, signal: AbortSignal, io: DemoIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+export async function runDemo(
+  options: DemoOptions,
+  signal: AbortSignal,
+  io: DemoIo = { out: process.stdout, err: process.stderr },
+): Promise<number> {
   const human = options.json ? io.err : io.out;
   const tty = Boolean(human.isTTY);
   const color = tty && !process.env.NO_COLOR;
@@ -165,7 +180,8 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
       say(`  provider     fake Anthropic Messages API at ${fake.url}, no real model is called`);
       const t = FAKE_ANTHROPIC_TIERS;
       say(`               tiers: fast ${t.fast} · balanced ${t.balanced} · deep ${t.deep}`);
-      if (options.fakeReplyTokens !== null) say(`               every answer: a fixed text of ${options.fakeReplyTokens} tokens`);
+      if (options.fakeReplyTokens !== null)
+        say(`               every answer: a fixed text of ${options.fakeReplyTokens} tokens`);
     }
     const label = fake ? FAKE_ANTHROPIC_LABEL : undefined;
 
@@ -178,12 +194,28 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     const base = worker.url;
     say(`  worker       ${base} (wrangler, env dev, ${providerText})`);
 
-    const session: Session = { base, signal, stack, fake, input, options, label, human, err: io.err, color, tty, say, bold };
+    const session: Session = {
+      base,
+      signal,
+      stack,
+      fake,
+      input,
+      options,
+      label,
+      human,
+      err: io.err,
+      color,
+      tty,
+      say,
+      bold,
+    };
     let statsBefore: CacheStatsBody | null = null;
     if (options.twice) {
       // Entries from an earlier demo (the local Redis keeps them for the cache TTL) would make the first run warm.
       await api<unknown>(base, `/v1/cache?workflow=${WORKFLOW}`, signal, { method: "DELETE" });
-      say(`  cache        invalidated ${WORKFLOW}'s result-cache entries (DELETE /v1/cache?workflow=${WORKFLOW}): the first run starts cold`);
+      say(
+        `  cache        invalidated ${WORKFLOW}'s result-cache entries (DELETE /v1/cache?workflow=${WORKFLOW}): the first run starts cold`,
+      );
       statsBefore = await api<CacheStatsBody>(base, "/v1/cache/stats", signal);
       say();
       say(bold("First run"));
@@ -209,13 +241,26 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     const secondOk = printRun(session, second, false, identical);
     const statsAfter = await api<CacheStatsBody>(base, "/v1/cache/stats", signal);
     const calls = (run: WatchedRun) => run.fakeCalls ?? providerCallsFromView(run.view);
-    const callSource = fake ? "requests the fake Anthropic endpoint received" : "nodes whose cache outcome was miss: each called the simulated provider";
-    const comparison = compareCachedRuns(comparedRun(first.view, calls(first)), comparedRun(second.view, calls(second)), callSource, identical);
+    const callSource = fake
+      ? "requests the fake Anthropic endpoint received"
+      : "nodes whose cache outcome was miss: each called the simulated provider";
+    const comparison = compareCachedRuns(
+      comparedRun(first.view, calls(first)),
+      comparedRun(second.view, calls(second)),
+      callSource,
+      identical,
+    );
     say();
     say(bold("Result cache: first run vs second run"));
-    for (const line of formatCacheComparison(comparison, { after: statsAfter, delta: cacheStatsDelta(statsBefore, statsAfter) })) say(line);
+    for (const line of formatCacheComparison(comparison, {
+      after: statsAfter,
+      delta: cacheStatsDelta(statsBefore, statsAfter),
+    }))
+      say(line);
     if (options.json) {
-      io.out.write(`${JSON.stringify({ first: first.view, second: second.view, comparison, cacheStats: statsAfter }, null, 2)}\n`);
+      io.out.write(
+        `${JSON.stringify({ first: first.view, second: second.view, comparison, cacheStats: statsAfter }, null, 2)}\n`,
+      );
     }
     if (second.timedOut) return EXIT.timedOut;
     if (!comparison.ok) io.err.write(`\ncache check failed: ${comparison.problems.join("; ")}\n`);
@@ -229,7 +274,9 @@ export async function runDemo(options: DemoOptions, signal: AbortSignal, io: Dem
     return EXIT.failed;
   } finally {
     for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((err: unknown) => io.err.write(`cleanup failed: ${err instanceof Error ? err.message : String(err)}\n`));
+      await cleanup().catch((err: unknown) =>
+        io.err.write(`cleanup failed: ${err instanceof Error ? err.message : String(err)}\n`),
+      );
     }
   }
 }
@@ -303,7 +350,10 @@ async function watchRun(s: Session): Promise<WatchedRun> {
     for (;;) {
       view = await api<RunView>(base, accepted.links.self, signal);
       const now = Date.now();
-      if (liveRegion) liveRegion.update(renderRun(view, { color: s.color, width: s.human.columns ?? 0, now, providerLabel: s.label }));
+      if (liveRegion)
+        liveRegion.update(
+          renderRun(view, { color: s.color, width: s.human.columns ?? 0, now, providerLabel: s.label }),
+        );
       else for (const line of progressLines(previous, view, now, s.label)) say(line);
       previous = view;
       if (isFinal(view.status)) break;
@@ -349,12 +399,21 @@ function printRun(s: Session, run: WatchedRun, showSynthesis: boolean, identical
     say(`Timed out after ${formatDuration(s.options.timeoutMs)}: run ${view.runId} is still ${view.status}.`);
   } else if (run.output) {
     say();
-    const note = view.simulated ? "  [SIMULATED provider: no model was called]" : s.fake ? `  ${FAKE_ANTHROPIC_LABEL}: no real model was called` : "";
+    const note = view.simulated
+      ? "  [SIMULATED provider: no model was called]"
+      : s.fake
+        ? `  ${FAKE_ANTHROPIC_LABEL}: no real model was called`
+        : "";
     if (showSynthesis) {
       say(bold(`Synthesis (${SYNTHESIS_NODE})${note}`));
       say(synthesisText(run.output, view));
     } else {
-      const same = identical === null ? "not compared (an output is missing)" : identical ? "identical to the first run's" : "DIFFERENT from the first run's";
+      const same =
+        identical === null
+          ? "not compared (an output is missing)"
+          : identical
+            ? "identical to the first run's"
+            : "DIFFERENT from the first run's";
       say(`${bold(`Synthesis (${SYNTHESIS_NODE})`)}: ${same}`);
     }
   }
@@ -365,12 +424,19 @@ function printRun(s: Session, run: WatchedRun, showSynthesis: boolean, identical
   const report = buildCostReport(view);
   const requests = run.fakeRequestsByModel ? checkRequests(view, run.fakeRequestsByModel) : null;
   say();
-  say(bold(`Cost report${s.fake ? " (fake Anthropic endpoint, prices from shared/pricing/prices.ts)" : " (simulated provider: every model is free)"}`));
+  say(
+    bold(
+      `Cost report${s.fake ? " (fake Anthropic endpoint, prices from shared/pricing/prices.ts)" : " (simulated provider: every model is free)"}`,
+    ),
+  );
   for (const line of formatCostReport(report, requests, "fake Anthropic requests")) say(line);
   if (run.timedOut) return true;
-  if (!report.totalsMatch) s.err.write(`\ncost check failed (${view.runId}): the run's total is not the sum of its nodes' costs\n`);
+  if (!report.totalsMatch)
+    s.err.write(`\ncost check failed (${view.runId}): the run's total is not the sum of its nodes' costs\n`);
   if (requests && !requests.ok) {
-    s.err.write(`\nrequest check failed (${view.runId}): the fake provider did not receive exactly one request per node that called it\n`);
+    s.err.write(
+      `\nrequest check failed (${view.runId}): the fake provider did not receive exactly one request per node that called it\n`,
+    );
   }
   return report.totalsMatch && (requests === null || requests.ok);
 }
@@ -380,7 +446,10 @@ function printRun(s: Session, run: WatchedRun, showSynthesis: boolean, identical
  * @param before counts read earlier, e.g. a fake's `requestsByModel()`.
  * @param after the same counts read later.
  */
-export function countsDelta(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): Record<string, number> {
+export function countsDelta(
+  before: Readonly<Record<string, number>>,
+  after: Readonly<Record<string, number>>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, n] of Object.entries(after)) {
     const grew = n - (before[key] ?? 0);
@@ -394,7 +463,10 @@ export function countsDelta(before: Readonly<Record<string, number>>, after: Rea
  * @param budget the trigger's budget.
  */
 export function describeBudget(budget: NonNullable<DemoOptions["budget"]>): string {
-  const parts = [budget.usd === undefined ? "" : formatUsd(budget.usd), budget.tokens === undefined ? "" : `${budget.tokens} tokens`];
+  const parts = [
+    budget.usd === undefined ? "" : formatUsd(budget.usd),
+    budget.tokens === undefined ? "" : `${budget.tokens} tokens`,
+  ];
   return [...parts.filter((p) => p !== ""), `on budget: ${budget.onBudget}`].join(" · ");
 }
 
@@ -432,7 +504,8 @@ export function synthesisText(output: RunOutput, view: RunView): string {
   const others = Object.entries(output.outputs).filter((e): e is [string, string] => typeof e[1] === "string");
   if (others.length > 0) return others.map(([id, text]) => `## ${id}\n${text}`).join("\n\n");
   const failed = view.levels.flatMap((l) => l.nodes).filter((n) => n.status === "failed");
-  const why = failed.length > 0 ? `: ${failed.map((n) => `${n.id} failed${n.error ? ` (${n.error})` : ""}`).join("; ")}` : "";
+  const why =
+    failed.length > 0 ? `: ${failed.map((n) => `${n.id} failed${n.error ? ` (${n.error})` : ""}`).join("; ")}` : "";
   return `(no output: the run ended ${view.status}${why})`;
 }
 

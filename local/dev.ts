@@ -4,14 +4,14 @@
  * `wrangler dev --env dev` on 127.0.0.1:8787 as a child process (the project's own wrangler), prints how to start a
  * run with curl, and stops both on Ctrl-C / SIGTERM, or when wrangler exits.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { PROJECT_ROOT } from "./project-root.js";
-import { startLocalStack, type LocalStack } from "./stack";
+import { type LocalStack, startLocalStack } from "./stack";
 
 /** Where `npm run dev` serves: the stack on the ports of wrangler.toml `[env.dev.vars]`, the worker on 8787. */
 export const DEV_PORTS = { host: "127.0.0.1", redis: 8079, qstash: 8080, worker: 8787 } as const;
@@ -28,13 +28,17 @@ const CHILD_EXIT_GRACE_MS = 5_000;
 export function wranglerDevArgs(): string[] {
   return [
     "dev",
-    "--env", "dev",
-    "--ip", DEV_PORTS.host,
-    "--port", String(DEV_PORTS.worker),
+    "--env",
+    "dev",
+    "--ip",
+    DEV_PORTS.host,
+    "--port",
+    String(DEV_PORTS.worker),
     "--test-scheduled",
     "--show-interactive-dev-session=false",
     // cron-started runs have no request origin: QStash must call back the dev worker here
-    "--var", `PUBLIC_URL:http://${DEV_PORTS.host}:${DEV_PORTS.worker}`,
+    "--var",
+    `PUBLIC_URL:http://${DEV_PORTS.host}:${DEV_PORTS.worker}`,
   ];
 }
 

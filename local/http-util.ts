@@ -30,7 +30,12 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
 }
 
 /** Writes `body` as `application/json` with `status` and optional extra headers. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json",
@@ -42,7 +47,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Writes a plain-text body with `status`. */
 export function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(Buffer.byteLength(text)) });
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 

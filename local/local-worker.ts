@@ -10,8 +10,8 @@
  * `npm run dev` keeps the usual `wrangler dev` with its proxy (fixed port, live reload).
  */
 import { join } from "node:path";
-import { takeOverSignals } from "./signals.js";
 import { PROJECT_ROOT } from "./project-root.js";
+import { takeOverSignals } from "./signals.js";
 
 /** A plain-text worker binding, as wrangler's `StartDevWorkerInput["bindings"]` takes it. */
 export type PlainTextBindings = Record<string, { type: "plain_text"; value: string }>;
@@ -61,16 +61,24 @@ export async function startLocalWorker(opts: LocalWorkerOptions): Promise<LocalW
   const { unstable_DevEnv } = await import("wrangler");
   const devEnv = new unstable_DevEnv();
   const userWorkerUrl = new Promise<string>((resolve) => {
-    devEnv.once("reloadComplete", (event: { proxyData: { userWorkerUrl: { protocol: string; hostname: string; port: string } } }) => {
-      const u = event.proxyData.userWorkerUrl;
-      resolve(`${u.protocol}//${u.hostname}:${u.port}`);
-    });
+    devEnv.once(
+      "reloadComplete",
+      (event: { proxyData: { userWorkerUrl: { protocol: string; hostname: string; port: string } } }) => {
+        const u = event.proxyData.userWorkerUrl;
+        resolve(`${u.protocol}//${u.hostname}:${u.port}`);
+      },
+    );
   });
   const worker = await devEnv.startWorker({
     config: join(PROJECT_ROOT, "wrangler.toml"),
     env: "dev",
     // the proxy still listens (wrangler always starts it), on a port of its own choosing; nothing uses it
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, logLevel: opts.logLevel ?? "error" },
+    dev: {
+      server: { hostname: "127.0.0.1", port: 0 },
+      inspector: false,
+      watch: false,
+      logLevel: opts.logLevel ?? "error",
+    },
     bindings: opts.bindings,
   });
   let disposing: Promise<void> | undefined;

@@ -2,7 +2,17 @@
  * Progress for a pipe or a log file: one plain line per change (a node's status, the run's status) instead of a
  * redrawn screen. Pure: the caller keeps the previous view.
  */
-import { STATUS_ICONS, cacheMarker, cacheParts, formatCacheLine, formatDuration, formatTokens, formatUsd, providerTag, withoutCacheSuffix } from "./render";
+import {
+  cacheMarker,
+  cacheParts,
+  formatCacheLine,
+  formatDuration,
+  formatTokens,
+  formatUsd,
+  providerTag,
+  STATUS_ICONS,
+  withoutCacheSuffix,
+} from "./render";
 import { isFinal, type NodeView, type RunView } from "./run-view";
 
 /**
@@ -33,7 +43,8 @@ export function progressLines(prev: RunView | null, next: RunView, now: number, 
       if (changed) lines.push(`${stamp} ${describeNode(node, level.level)}`);
     }
   }
-  if (prev && !prev.simulated && next.simulated) lines.push(`${stamp} [SIMULATED provider] no model is called in this run`);
+  if (prev && !prev.simulated && next.simulated)
+    lines.push(`${stamp} [SIMULATED provider] no model is called in this run`);
   if (prev && prev.status !== next.status) {
     lines.push(`${stamp} run ${next.status}${tag ? ` ${tag}` : ""}`);
   }
@@ -46,11 +57,13 @@ function describeNode(node: NodeView, level: number): string {
   const parts = [`${STATUS_ICONS[node.status] ?? "?"} ${node.id}`, node.status, `level ${level}`];
   if (node.attempts > 1) parts.push(`attempt ${node.attempts}`);
   if (node.status === "done" && node.durationMs !== null) parts.push(formatDuration(node.durationMs));
-  if (node.usage) parts.push(`${formatTokens(node.usage.inputTokens + node.usage.outputTokens)} tok`, ...cacheParts(node.usage));
+  if (node.usage)
+    parts.push(`${formatTokens(node.usage.inputTokens + node.usage.outputTokens)} tok`, ...cacheParts(node.usage));
   if (node.costUsd !== null) parts.push(formatUsd(node.costUsd));
   const marker = cacheMarker(node);
   if (marker) parts.push(marker);
   if (node.route) parts.push(withoutCacheSuffix(node.route.summary, node.cache).replace(/\s+/g, " ").trim());
-  if (node.error && (node.status === "failed" || node.status === "retrying")) parts.push(node.error.replace(/\s+/g, " ").trim());
+  if (node.error && (node.status === "failed" || node.status === "retrying"))
+    parts.push(node.error.replace(/\s+/g, " ").trim());
   return parts.join("  ");
 }

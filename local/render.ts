@@ -48,7 +48,9 @@ export const SIMULATED_TAG = "[SIMULATED provider]";
 export function providerTag(view: RunView, label?: string): string {
   if (view.simulated) return SIMULATED_TAG;
   if (label) return label;
-  const names = [...new Set(view.levels.flatMap((l) => l.nodes.flatMap((n) => (n.route?.provider ? [n.route.provider] : []))))];
+  const names = [
+    ...new Set(view.levels.flatMap((l) => l.nodes.flatMap((n) => (n.route?.provider ? [n.route.provider] : [])))),
+  ];
   if (names.length === 0) return "";
   return `[${names.length === 1 ? "provider" : "providers"}: ${names.join(", ")}]`;
 }
@@ -235,10 +237,16 @@ export function formatPercent(rate: number): string {
  * and USD the hits and shared calls saved (what the producing calls cost).
  * @param cache `RunView.cache`, the counters of `GET /v1/cache/stats`, or a difference of two such reads.
  */
-export function formatCacheCounts(cache: Pick<RunView["cache"], "hits" | "shared" | "misses" | "savedTokens" | "savedUsd">): string {
+export function formatCacheCounts(
+  cache: Pick<RunView["cache"], "hits" | "shared" | "misses" | "savedTokens" | "savedUsd">,
+): string {
   const lookups = cache.hits + cache.shared + cache.misses;
   const rate = lookups === 0 ? "n/a" : formatPercent((cache.hits + cache.shared) / lookups);
-  const counts = [`${cache.hits} ${cache.hits === 1 ? "hit" : "hits"}`, `${cache.shared} shared`, `${cache.misses} ${cache.misses === 1 ? "miss" : "misses"}`];
+  const counts = [
+    `${cache.hits} ${cache.hits === 1 ? "hit" : "hits"}`,
+    `${cache.shared} shared`,
+    `${cache.misses} ${cache.misses === 1 ? "miss" : "misses"}`,
+  ];
   return `${counts.join(" · ")} (${rate}) · saved ${formatTokens(cache.savedTokens)} tok / ${formatUsd(cache.savedUsd)}`;
 }
 
@@ -247,7 +255,9 @@ export function formatCacheCounts(cache: Pick<RunView["cache"], "hits" | "shared
  * (see {@link formatCacheCounts}); null when nothing was looked up (cache off, or no node finished yet).
  * @param cache `RunView.cache`.
  */
-export function formatCacheLine(cache: Pick<RunView["cache"], "hits" | "shared" | "misses" | "savedTokens" | "savedUsd">): string | null {
+export function formatCacheLine(
+  cache: Pick<RunView["cache"], "hits" | "shared" | "misses" | "savedTokens" | "savedUsd">,
+): string | null {
   if (cache.hits + cache.shared + cache.misses === 0) return null;
   return `cache ${formatCacheCounts(cache)}`;
 }
@@ -321,11 +331,23 @@ function footer(view: RunView): Segment[] {
   const counts = (["done", "running", "retrying", "queued", "pending", "failed", "skipped"] as const)
     .filter((s) => (t[s] ?? 0) > 0)
     .map((s) => `${t[s]} ${s}`);
-  const retried = view.levels.reduce((sum, l) => sum + l.nodes.reduce((n, node) => n + Math.max(0, node.attempts - 1), 0), 0);
+  const retried = view.levels.reduce(
+    (sum, l) => sum + l.nodes.reduce((n, node) => n + Math.max(0, node.attempts - 1), 0),
+    0,
+  );
   const retries = retried > 0 ? [`${retried} ${retried === 1 ? "retry" : "retries"}`] : [];
   const parts = [`${t.nodes} ${t.nodes === 1 ? "node" : "nodes"}`, ...counts, ...retries];
-  const tokens = [`tokens ${formatTokens(t.inputTokens)} in / ${formatTokens(t.outputTokens)} out`, ...cacheParts(t)].join(" · ");
-  const segments: Segment[] = [[parts.join(" · "), "dim"], ["   "], [tokens, "dim"], ["   "], [formatUsd(t.costUsd), "bold"]];
+  const tokens = [
+    `tokens ${formatTokens(t.inputTokens)} in / ${formatTokens(t.outputTokens)} out`,
+    ...cacheParts(t),
+  ].join(" · ");
+  const segments: Segment[] = [
+    [parts.join(" · "), "dim"],
+    ["   "],
+    [tokens, "dim"],
+    ["   "],
+    [formatUsd(t.costUsd), "bold"],
+  ];
   const budget = view.budget ? budgetText(view.budget) : "";
   if (budget) segments.push([` of ${budget}`, "dim"]);
   return segments;
@@ -333,7 +355,10 @@ function footer(view: RunView): Segment[] {
 
 /** `"budget $0.0500 / 20.0k tok, on budget: downgrade"`; "" when the budget sets no limit. */
 function budgetText(b: NonNullable<RunView["budget"]>): string {
-  const limits = [b.usd === undefined ? "" : formatUsd(b.usd), b.tokens === undefined ? "" : `${formatTokens(b.tokens)} tok`].filter((x) => x !== "");
+  const limits = [
+    b.usd === undefined ? "" : formatUsd(b.usd),
+    b.tokens === undefined ? "" : `${formatTokens(b.tokens)} tok`,
+  ].filter((x) => x !== "");
   return limits.length === 0 ? "" : `budget ${limits.join(" / ")}, on budget: ${b.onBudget}`;
 }
 

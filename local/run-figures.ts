@@ -99,9 +99,14 @@ export function formatFigures(f: RunFigures): string[] {
     row("makespan / critical path", f.ratio === null ? "n/a" : f.ratio.toFixed(2)),
     row(
       "overhead per hop",
-      f.perHopOverheadMs === null ? "n/a" : `${ms(f.perHopOverheadMs)}  ((makespan − critical path) / ${f.hops} ${f.hops === 1 ? "hop" : "hops"})`,
+      f.perHopOverheadMs === null
+        ? "n/a"
+        : `${ms(f.perHopOverheadMs)}  ((makespan − critical path) / ${f.hops} ${f.hops === 1 ? "hop" : "hops"})`,
     ),
-    row("tokens", [`${formatTokens(f.inputTokens)} in / ${formatTokens(f.outputTokens)} out`, ...cacheParts(f)].join(" · ")),
+    row(
+      "tokens",
+      [`${formatTokens(f.inputTokens)} in / ${formatTokens(f.outputTokens)} out`, ...cacheParts(f)].join(" · "),
+    ),
     row("cost", formatUsd(f.costUsd, 6)),
   ];
   const t = f.traffic;
@@ -118,7 +123,10 @@ export function formatFigures(f: RunFigures): string[] {
           n(t.qstashDeadLetters, "dead letter", "dead letters"),
         ].join(" · "),
       ),
-      row("Redis", `${n(t.redisCommands, "command", "commands")} in ${n(t.redisRequests, "HTTP request", "HTTP requests")}`),
+      row(
+        "Redis",
+        `${n(t.redisCommands, "command", "commands")} in ${n(t.redisRequests, "HTTP request", "HTTP requests")}`,
+      ),
     );
   }
   return lines;

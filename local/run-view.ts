@@ -4,6 +4,7 @@
  * trigger acceptance, cache stats).
  */
 import type { CacheStats } from "../shared/cache/stats";
+
 /** The engine's run view types (shapes documented in shared/progress/run-view.ts). */
 export type { LevelView, NodeView, RunView } from "../shared/progress/run-view";
 /** Node statuses (documented in shared/state/run-types.ts). */

@@ -42,7 +42,11 @@ export function takeOverSignals(): void {
  * without waiting for the cleanup).
  * @param now clock in ms, for tests.
  */
-export function guardShutdown(onFirst: (signal: NodeJS.Signals) => void, onGiveUp: () => void, now: () => number = Date.now): ShutdownGuard {
+export function guardShutdown(
+  onFirst: (signal: NodeJS.Signals) => void,
+  onGiveUp: () => void,
+  now: () => number = Date.now,
+): ShutdownGuard {
   let firstAt: number | undefined;
   const handler = (signal: NodeJS.Signals): void => {
     if (firstAt === undefined) {
@@ -56,7 +60,8 @@ export function guardShutdown(onFirst: (signal: NodeJS.Signals) => void, onGiveU
   const guard: ShutdownGuard = {
     takeOver() {
       for (const name of SHUTDOWN_SIGNALS) {
-        for (const listener of process.listeners(name)) if (listener !== handler) process.removeListener(name, listener);
+        for (const listener of process.listeners(name))
+          if (listener !== handler) process.removeListener(name, listener);
       }
     },
     dispose() {

@@ -7,7 +7,7 @@ import { QStashService } from "./qstash/service.js";
 import type { RedisBackend } from "./redis-rest/backend.js";
 import { openBackend } from "./redis-rest/open-backend.js";
 import { createRedisRestServer } from "./redis-rest/server.js";
-import { StatsCounter, type StackStats } from "./stats.js";
+import { type StackStats, StatsCounter } from "./stats.js";
 
 /** Chaos settings (see chaos.ts), re-exported as part of the contract. */
 export type { ChaosOptions } from "./chaos.js";
@@ -96,7 +96,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   });
   const service = new QStashService({ chaos, stats, retrySpeedup, log });
   const redisServer = createRedisRestServer({ backend, token: redisToken, stats });
-  const qstashServer = createQStashServer({ service, token: DEV_QSTASH_TOKEN, stats, chaos, allStats: () => stats.snapshot() });
+  const qstashServer = createQStashServer({
+    service,
+    token: DEV_QSTASH_TOKEN,
+    stats,
+    chaos,
+    allStats: () => stats.snapshot(),
+  });
 
   const started: Server[] = [];
   let redisPort: number;

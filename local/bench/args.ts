@@ -1,12 +1,13 @@
 /**
  * Command-line flags of `npm run bench` (local/bench/cli.ts) and how they become {@link BenchSettings}.
  */
-import { parseArgs } from "node:util";
+
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../project-root.js";
-import { UNLIMITED_CONCURRENCY } from "./workflow.js";
+import { parseArgs } from "node:util";
 import { MAX_NODES_PER_DELIVERY } from "../../shared/schema/workflow.js";
-import { ALL_WORKLOADS, FULL_SETTINGS, QUICK_SETTINGS, REPEAT_MAX_EXPECTED_MS, type BenchSettings } from "./plan.js";
+import { PROJECT_ROOT } from "../project-root.js";
+import { ALL_WORKLOADS, type BenchSettings, FULL_SETTINGS, QUICK_SETTINGS, REPEAT_MAX_EXPECTED_MS } from "./plan.js";
+import { UNLIMITED_CONCURRENCY } from "./workflow.js";
 
 /** Where results go by default: `bench/results/` in the project (whatever the current directory). */
 export const DEFAULT_OUT_DIR = join(PROJECT_ROOT, "bench", "results");
@@ -91,11 +92,20 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   const base = values.quick ? QUICK_SETTINGS : FULL_SETTINGS;
-  const settings: BenchSettings = { ...base, workloads: [...base.workloads], concurrencyLimits: [...base.concurrencyLimits], messageSizes: [...base.messageSizes] };
+  const settings: BenchSettings = {
+    ...base,
+    workloads: [...base.workloads],
+    concurrencyLimits: [...base.concurrencyLimits],
+    messageSizes: [...base.messageSizes],
+  };
   if (values.workloads !== undefined) {
-    const names = values.workloads.split(",").map((s) => s.trim()).filter(Boolean);
+    const names = values.workloads
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = names.filter((n) => !(ALL_WORKLOADS as readonly string[]).includes(n));
-    if (unknown.length > 0) throw new UsageError(`unknown workload(s): ${unknown.join(", ")} (known: ${ALL_WORKLOADS.join(", ")})`);
+    if (unknown.length > 0)
+      throw new UsageError(`unknown workload(s): ${unknown.join(", ")} (known: ${ALL_WORKLOADS.join(", ")})`);
     if (names.length === 0) throw new UsageError("--workloads needs at least one name");
     settings.workloads = names;
   }
@@ -108,11 +118,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       .filter(Boolean)
       .map((s) => integerFlag("--concurrency", s, 1, UNLIMITED_CONCURRENCY));
   }
-  if (values["load-runs"] !== undefined) settings.loadRuns = integerFlag("--load-runs", values["load-runs"], 0, Number.MAX_SAFE_INTEGER);
-  if (values["load-latency-ms"] !== undefined) settings.loadLatencyMs = positive("--load-latency-ms", values["load-latency-ms"]);
+  if (values["load-runs"] !== undefined)
+    settings.loadRuns = integerFlag("--load-runs", values["load-runs"], 0, Number.MAX_SAFE_INTEGER);
+  if (values["load-latency-ms"] !== undefined)
+    settings.loadLatencyMs = positive("--load-latency-ms", values["load-latency-ms"]);
   if (values.repeats !== undefined) settings.repeats = integerFlag("--repeats", values.repeats, 1, MAX_REPEATS);
   if (values["nodes-per-delivery"] !== undefined) {
-    settings.nodesPerDelivery = integerFlag("--nodes-per-delivery", values["nodes-per-delivery"], 1, MAX_NODES_PER_DELIVERY);
+    settings.nodesPerDelivery = integerFlag(
+      "--nodes-per-delivery",
+      values["nodes-per-delivery"],
+      1,
+      MAX_NODES_PER_DELIVERY,
+    );
   }
   if (values["no-peer"]) settings.peer = false;
   if (values["via-proxy"]) settings.viaProxy = true;
@@ -134,7 +151,9 @@ const MAX_REPEATS = 15;
 function integerFlag(flag: string, raw: string, min: number, max: number): number {
   const n = Number(raw.trim());
   if (!(Number.isInteger(n) && n >= min && n <= max)) {
-    throw new UsageError(`${flag} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? "" : max}, got "${raw}"`);
+    throw new UsageError(
+      `${flag} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? "" : max}, got "${raw}"`,
+    );
   }
   return n;
 }

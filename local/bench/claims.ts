@@ -30,7 +30,14 @@ export function checkClaims(input: {
   load: LoadResult | null;
   messageSize: readonly MessageSizeResult[];
 }): ClaimResult[] {
-  return [eagerNearCriticalPath(input.workloads, input.runs), eagerBeatsBarriers(input.workloads, input.runs), concurrencyNearListSchedule(input.runs), messagesPerNode(input.runs, input.messageSize), messageSizeConstant(input.messageSize), loadLosesNothing(input.load)];
+  return [
+    eagerNearCriticalPath(input.workloads, input.runs),
+    eagerBeatsBarriers(input.workloads, input.runs),
+    concurrencyNearListSchedule(input.runs),
+    messagesPerNode(input.runs, input.messageSize),
+    messageSizeConstant(input.messageSize),
+    loadLosesNothing(input.load),
+  ];
 }
 
 const eagerUnlimited = (runs: readonly RunResult[], w: string) =>
@@ -44,11 +51,16 @@ function eagerNearCriticalPath(workloads: readonly WorkloadResult[], runs: reado
     const r = eagerUnlimited(runs, w.name);
     const held = w.nodes <= MAX_NODES_FOR_RATIO;
     const hop = r?.hop?.dependent;
-    const figures = r && r.outcome === "completed" ? `${f2(r.ratio)} hop p50 ${ms0(hop?.p50)} p95 ${ms0(hop?.p95)}` : (r?.reason ?? r?.outcome ?? "not measured");
-    parts.push(`${w.name} (${w.nodes}) ${figures}${held ? "" : ` [over ${MAX_NODES_FOR_RATIO} nodes: reported, not held to the bound]`}`);
+    const figures =
+      r && r.outcome === "completed"
+        ? `${f2(r.ratio)} hop p50 ${ms0(hop?.p50)} p95 ${ms0(hop?.p95)}`
+        : (r?.reason ?? r?.outcome ?? "not measured");
+    parts.push(
+      `${w.name} (${w.nodes}) ${figures}${held ? "" : ` [over ${MAX_NODES_FOR_RATIO} nodes: reported, not held to the bound]`}`,
+    );
     if (!held) continue;
     counted += 1;
-    if (!r || r.outcome !== "completed" || r.ratio === null) holds = false;
+    if (r?.outcome !== "completed" || r.ratio === null) holds = false;
     else if (r.ratio > MAX_RATIO) holds = false;
   }
   if (counted === 0) holds = null;
@@ -77,13 +89,16 @@ function eagerBeatsBarriers(workloads: readonly WorkloadResult[], runs: readonly
     const margin = (other: RunResult | undefined) => (other?.makespanMs ? other.makespanMs / eager.makespanMs! : null);
     const ml = margin(levels);
     const mp = margin(peer);
-    parts.push(`${name}: levels/eager ${f2(ml)}, LangGraph/eager ${f2(mp)}, ceiling (barrier/CP) ${f2(w.barrierOverCriticalPath)}`);
+    parts.push(
+      `${name}: levels/eager ${f2(ml)}, LangGraph/eager ${f2(mp)}, ceiling (barrier/CP) ${f2(w.barrierOverCriticalPath)}`,
+    );
     if (ml === null || mp === null || ml <= 1 || mp <= 1) holds = false;
   }
   if (measured < BARRIER_WORKLOADS.length && holds === true) holds = null;
   return {
     id: "eager-beats-barriers",
-    claim: "on viralrecon and airrflow, eager is faster than levels and LangGraph; margins reported against the shape's ceiling",
+    claim:
+      "on viralrecon and airrflow, eager is faster than levels and LangGraph; margins reported against the shape's ceiling",
     holds,
     detail: parts.join("; "),
   };
@@ -98,15 +113,22 @@ function concurrencyNearListSchedule(runs: readonly RunResult[]): ClaimResult {
     claim: `with concurrency 4 and 16, eager makespan ≤ ${MAX_RATIO} × the greedy list schedule (longest remaining path first)`,
     holds: measured.length === 0 ? null : bad.length === 0,
     detail: limited
-      .map((r) => `${r.workload} P=${r.concurrency} ${r.outcome === "not-run" ? (r.reason ?? "not run") : f2(r.overExpected)}`)
+      .map(
+        (r) =>
+          `${r.workload} P=${r.concurrency} ${r.outcome === "not-run" ? (r.reason ?? "not run") : f2(r.overExpected)}`,
+      )
       .join("; "),
   };
 }
 
 function messagesPerNode(runs: readonly RunResult[], sizes: readonly MessageSizeResult[]): ClaimResult {
   const per = [
-    ...runs.filter((r) => r.executor === "agent-dag" && r.perNode?.qstashMessages != null).map((r) => ({ label: `${r.workload}/${r.mode}/c=${r.concurrency}`, p: r.perNode!, stats: r.stats })),
-    ...sizes.filter((s) => s.perNode?.qstashMessages != null).map((s) => ({ label: `${s.workload}@${s.outputBytes}B`, p: s.perNode!, stats: s.stats })),
+    ...runs
+      .filter((r) => r.executor === "agent-dag" && r.perNode?.qstashMessages != null)
+      .map((r) => ({ label: `${r.workload}/${r.mode}/c=${r.concurrency}`, p: r.perNode!, stats: r.stats })),
+    ...sizes
+      .filter((s) => s.perNode?.qstashMessages != null)
+      .map((s) => ({ label: `${s.workload}@${s.outputBytes}B`, p: s.perNode!, stats: s.stats })),
   ];
   if (per.length === 0) {
     return { id: "qstash-messages-per-node", claim: CLAIM_MESSAGES, holds: null, detail: "not measured" };
@@ -116,7 +138,9 @@ function messagesPerNode(runs: readonly RunResult[], sizes: readonly MessageSize
   const over = per.filter((x) => x.p.qstashMessages! > MAX_MESSAGES_PER_NODE);
   const overDetail = over.map((x) => {
     const s = x.stats;
-    return s ? `${x.label} ${f2(x.p.qstashMessages)} (${s.qstashMessagesPublished} published, ${s.qstashCallbacks} callbacks, ${s.qstashDeliveries} deliveries: redelivered attempts)` : x.label;
+    return s
+      ? `${x.label} ${f2(x.p.qstashMessages)} (${s.qstashMessagesPublished} published, ${s.qstashCallbacks} callbacks, ${s.qstashDeliveries} deliveries: redelivered attempts)`
+      : x.label;
   });
   const exact = per.filter((x) => x.p.qstashMessages === MAX_MESSAGES_PER_NODE).length;
   return {
@@ -141,7 +165,10 @@ function messageSizeConstant(sizes: readonly MessageSizeResult[]): ClaimResult {
       ok.length === 0
         ? "not measured"
         : ok
-            .map((s) => `${s.outputBytes} B outputs: ${f2(s.perNode!.publishBytesPerMessage)} B/message, Redis ${Math.round(s.perNode!.redisRequestBytes ?? 0)} request B/node`)
+            .map(
+              (s) =>
+                `${s.outputBytes} B outputs: ${f2(s.perNode!.publishBytesPerMessage)} B/message, Redis ${Math.round(s.perNode!.redisRequestBytes ?? 0)} request B/node`,
+            )
             .join("; "),
   };
 }

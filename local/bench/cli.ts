@@ -13,24 +13,30 @@
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { BENCH_USAGE, DEFAULT_OUT_DIR, UsageError, parseBenchArgs, type BenchOptions } from "./args.js";
+import { guardShutdown } from "../signals.js";
+import { BENCH_USAGE, type BenchOptions, DEFAULT_OUT_DIR, parseBenchArgs, UsageError } from "./args.js";
 import { checkClaims } from "./claims.js";
-import { startEngine, type EngineHarness } from "./engine-harness.js";
 import { cpuShare, readCpuTimes } from "./cpu-time.js";
+import { type EngineHarness, startEngine } from "./engine-harness.js";
 import { emptyFigures, measureEngineRun } from "./engine-run.js";
 import { runLoadTest } from "./load-test.js";
 import { gitRevision, machineFacts, packageVersions } from "./machine.js";
 import { runMessageSizes } from "./message-size.js";
 import { measurePeerRun } from "./peer-run.js";
+import { isFullRun, type PlannedRun, type PreparedWorkload, planRuns, prepareWorkload } from "./plan.js";
 import { describeCpuPerNode } from "./process-cpu.js";
-import { isFullRun, planRuns, prepareWorkload, type PlannedRun, type PreparedWorkload } from "./plan.js";
-import { rerenderReport, writeReadmeTables, writeReport } from "./report.js";
-import { RESULTS_SCHEMA_VERSION, type BenchResults, type LoadResult, type MessageSizeResult, type RunResult } from "./results.js";
-import { concurrencyTable, costTable, makespanTable, overheadTable, renderText } from "./table.js";
-import { UNLIMITED_CONCURRENCY, workloadWorkflow, type RunMode } from "./workflow.js";
 import { countedSamples, medianRun, wantsAnotherSample } from "./repeats.js";
+import { rerenderReport, writeReadmeTables, writeReport } from "./report.js";
+import {
+  type BenchResults,
+  type LoadResult,
+  type MessageSizeResult,
+  RESULTS_SCHEMA_VERSION,
+  type RunResult,
+} from "./results.js";
+import { concurrencyTable, costTable, makespanTable, overheadTable, renderText } from "./table.js";
+import { type RunMode, UNLIMITED_CONCURRENCY, workloadWorkflow } from "./workflow.js";
 import { REAL_WORKLOAD_STEMS, readWorkload, reviewAllWorkload, shortName, type Workload } from "./workloads.js";
-import { guardShutdown } from "../signals.js";
 
 /** Critical path of the warm-up runs, ms. */
 const WARM_UP_CRITICAL_PATH_MS = 1000;
@@ -63,10 +69,16 @@ export async function runBench(
   const git = gitRevision();
   const cpuStart = readCpuTimes();
   const fmt = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  say(`agent-dag bench${s.quick ? " --quick" : ""}: ${machineStart.cpus} CPUs (${machineStart.cpuModel}), ${Math.round(machineStart.memoryBytes / 2 ** 30)} GiB, ${machineStart.os}, Node ${machineStart.node}, load ${machineStart.loadAverage.join(" ")}`);
-  say(`  critical paths scaled to ${s.criticalPathTargetMs} ms; runs over ${s.runBudgetMs / 1000} s are not run; "unlimited" concurrency = ${UNLIMITED_CONCURRENCY}`);
+  say(
+    `agent-dag bench${s.quick ? " --quick" : ""}: ${machineStart.cpus} CPUs (${machineStart.cpuModel}), ${Math.round(machineStart.memoryBytes / 2 ** 30)} GiB, ${machineStart.os}, Node ${machineStart.node}, load ${machineStart.loadAverage.join(" ")}`,
+  );
+  say(
+    `  critical paths scaled to ${s.criticalPathTargetMs} ms; runs over ${s.runBudgetMs / 1000} s are not run; "unlimited" concurrency = ${UNLIMITED_CONCURRENCY}`,
+  );
 
-  const prepared: PreparedWorkload[] = s.workloads.map((name) => prepareWorkload(loadWorkload(name), s.criticalPathTargetMs, s.concurrencyLimits));
+  const prepared: PreparedWorkload[] = s.workloads.map((name) =>
+    prepareWorkload(loadWorkload(name), s.criticalPathTargetMs, s.concurrencyLimits),
+  );
   say();
   say("workload       nodes  levels  recorded CP s  scale ms/s   CP ms  barrier/CP  total work ms");
   for (const p of prepared) {
@@ -78,14 +90,23 @@ export async function runBench(
 
   say();
   say("starting the local stack and the worker (workerd)…");
-  const engine = await startEngine({ verbose: options.verbose, viaProxy: s.viaProxy, localObservability: s.localObservability, log: (line) => process.stderr.write(`[stack] ${line}\n`) });
+  const engine = await startEngine({
+    verbose: options.verbose,
+    viaProxy: s.viaProxy,
+    localObservability: s.localObservability,
+    log: (line) => process.stderr.write(`[stack] ${line}\n`),
+  });
   onEngine(engine);
   const runs: RunResult[] = [];
   let load: LoadResult | null = null;
   let messageSize: MessageSizeResult[] = [];
   try {
-    say(`  worker ${engine.url}${s.viaProxy ? " (wrangler's proxy worker)" : ""}${s.localObservability ? " (with wrangler's local observability collector)" : ""} · Redis REST ${engine.stack.redisRestUrl} (${engine.stack.backend}${engine.redisServer ? ` ${engine.redisServer}` : ""}) · QStash ${engine.stack.qstashUrl} · key prefix ${engine.prefix}`);
-    say(`  warm-up: ${await warmUp(engine)} (not measured: the first run of a fresh worker also pays for compiling its code)`);
+    say(
+      `  worker ${engine.url}${s.viaProxy ? " (wrangler's proxy worker)" : ""}${s.localObservability ? " (with wrangler's local observability collector)" : ""} · Redis REST ${engine.stack.redisRestUrl} (${engine.stack.backend}${engine.redisServer ? ` ${engine.redisServer}` : ""}) · QStash ${engine.stack.qstashUrl} · key prefix ${engine.prefix}`,
+    );
+    say(
+      `  warm-up: ${await warmUp(engine)} (not measured: the first run of a fresh worker also pays for compiling its code)`,
+    );
     for (const p of prepared) {
       say();
       say(`${p.summary.name} (${p.summary.nodes} nodes, critical path ${Math.round(p.summary.criticalPathMs)} ms)`);
@@ -98,7 +119,9 @@ export async function runBench(
     if (s.loadRuns > 0) {
       say();
       say(`load: ${s.loadRuns} review-all runs at once, ${s.loadLatencyMs} ms per call…`);
-      const reviewAll = prepared.find((p) => p.workload.name === "review-all") ?? prepareWorkload(reviewAllWorkload(), s.criticalPathTargetMs, []);
+      const reviewAll =
+        prepared.find((p) => p.workload.name === "review-all") ??
+        prepareWorkload(reviewAllWorkload(), s.criticalPathTargetMs, []);
       const bundled = reviewAll.workload.definition;
       // review-all's tasks last 1 "second" each, so a scale of N ms per second is N ms per call.
       const workflow = workloadWorkflow(reviewAll.workload, {
@@ -121,11 +144,20 @@ export async function runBench(
     if (s.messageSizes.length > 0) {
       say();
       say(`message size: review-all with every output padded to ${s.messageSizes.join(" / ")} bytes…`);
-      const reviewAll = prepared.find((p) => p.workload.name === "review-all") ?? prepareWorkload(reviewAllWorkload(), s.criticalPathTargetMs, []);
-      messageSize = await runMessageSizes(engine, reviewAll, s.messageSizes, reviewAll.summary.criticalPathMs * 3 + TIMEOUT_SLACK_MS);
+      const reviewAll =
+        prepared.find((p) => p.workload.name === "review-all") ??
+        prepareWorkload(reviewAllWorkload(), s.criticalPathTargetMs, []);
+      messageSize = await runMessageSizes(
+        engine,
+        reviewAll,
+        s.messageSizes,
+        reviewAll.summary.criticalPathMs * 3 + TIMEOUT_SLACK_MS,
+      );
       for (const m of messageSize) {
         const p = m.perNode;
-        say(`  ${String(m.outputBytes).padStart(8)} B outputs: ${m.outcome} · publish ${Math.round(p?.publishBytesPerMessage ?? 0)} B/message · delivery ${Math.round(p?.deliveryBytesPerDelivery ?? 0)} B/delivery · Redis ${Math.round(p?.redisRequestBytes ?? 0)} request B/node · ${p?.redisCommands?.toFixed(1)} commands/node`);
+        say(
+          `  ${String(m.outputBytes).padStart(8)} B outputs: ${m.outcome} · publish ${Math.round(p?.publishBytesPerMessage ?? 0)} B/message · delivery ${Math.round(p?.deliveryBytesPerDelivery ?? 0)} B/delivery · Redis ${Math.round(p?.redisRequestBytes ?? 0)} request B/node · ${p?.redisCommands?.toFixed(1)} commands/node`,
+        );
       }
     }
   } finally {
@@ -182,7 +214,8 @@ export async function runBench(
     say();
   }
   say("Done means:");
-  for (const c of claims) say(`  [${c.holds === null ? "not measured" : c.holds ? "holds" : "DOES NOT HOLD"}] ${c.claim}\n      ${c.detail}`);
+  for (const c of claims)
+    say(`  [${c.holds === null ? "not measured" : c.holds ? "holds" : "DOES NOT HOLD"}] ${c.claim}\n      ${c.detail}`);
   const stamp = `${results.date.slice(0, 19).replace("T", "-").replace(/:/g, "")}${s.quick ? "-quick" : ""}`;
   const written = writeReport(results, options.outDir, stamp, isFullRun(s));
   // README quotes latest.json: a full run into the project's own results refreshes README's tables
@@ -191,13 +224,18 @@ export async function runBench(
       written.push(writeReadmeTables(results));
     } catch (err) {
       // the results are written: say what went wrong and how to redo only this step
-      say(`README.md not updated (${(err as Error).message}); fix it, then: npm run bench -- --render bench/results/latest.json`);
+      say(
+        `README.md not updated (${(err as Error).message}); fix it, then: npm run bench -- --render bench/results/latest.json`,
+      );
     }
   }
   say();
   say(`wrote ${written.join(", ")} (${fmt(results.durationMs)})`);
 
-  const runFailed = runs.some((r) => r.outcome !== "completed" && r.outcome !== "not-run") || (load !== null && (load.completed !== load.runs || load.nodesDone !== load.nodesExpected)) || messageSize.some((m) => m.outcome !== "completed");
+  const runFailed =
+    runs.some((r) => r.outcome !== "completed" && r.outcome !== "not-run") ||
+    (load !== null && (load.completed !== load.runs || load.nodesDone !== load.nodesExpected)) ||
+    messageSize.some((m) => m.outcome !== "completed");
   if (runFailed) return EXIT.runFailed;
   if (options.strict && claims.some((c) => c.holds === false)) return EXIT.claimFailed;
   return EXIT.ok;
@@ -230,7 +268,12 @@ async function executePlanned(
   return medianRun(measured);
 }
 
-async function measurePlanned(engine: EngineHarness, p: PreparedWorkload, plan: PlannedRun, nodesPerDelivery: number | undefined): Promise<RunResult> {
+async function measurePlanned(
+  engine: EngineHarness,
+  p: PreparedWorkload,
+  plan: PlannedRun,
+  nodesPerDelivery: number | undefined,
+): Promise<RunResult> {
   if (plan.executor === "langgraph") return measurePeerRun(plan.workload, p.dag, plan.expectedMs, plan.concurrency);
   const mode = plan.mode as RunMode;
   const workflow = workloadWorkflow(p.workload, {
@@ -262,11 +305,17 @@ function describe(r: RunResult, fmt: (ms: number) => string): string {
     ` hop p50 ${Math.round(hop?.p50 ?? 0)} p95 ${Math.round(hop?.p95 ?? 0)} max ${Math.round(hop?.max ?? 0)} ms`,
   ];
   if (r.inNodeOverhead?.p50 != null) parts.push(`in-node p50 ${Math.round(r.inNodeOverhead.p50)} ms`);
-  if (r.perNode) parts.push(` ${r.perNode.qstashMessages?.toFixed(2)} msg/node ${r.perNode.redisCommands?.toFixed(1)} redis cmd/node`);
+  if (r.perNode)
+    parts.push(
+      ` ${r.perNode.qstashMessages?.toFixed(2)} msg/node ${r.perNode.redisCommands?.toFixed(1)} redis cmd/node`,
+    );
   if (r.cpu) parts.push(` cpu busy ${r.cpu.busyPct}% steal ${r.cpu.stealPct}%`);
   if (r.cpuMsPerNode) parts.push(` ${describeCpuPerNode(r.cpuMsPerNode)}`);
   if (r.samples) {
-    const each = r.samples.map((x) => `${x.makespanMs === null ? "–" : fmt(x.makespanMs)}${x.counted ? "" : ` (steal ${x.stealPct}%, not counted)`}`);
+    const each = r.samples.map(
+      (x) =>
+        `${x.makespanMs === null ? "–" : fmt(x.makespanMs)}${x.counted ? "" : ` (steal ${x.stealPct}%, not counted)`}`,
+    );
     parts.push(` median of ${countedSamples(r).length}: ${each.join(" / ")}`);
   }
   return parts.join(" ");
@@ -294,13 +343,20 @@ async function main(): Promise<void> {
   // the first Ctrl-C stops the worker and the stack and deletes the bench's keys; a second one pressed later quits
   guardShutdown(
     () => {
-      process.stderr.write("\ninterrupted: stopping the worker and the stack, deleting the bench's keys (Ctrl-C again to quit at once)\n");
+      process.stderr.write(
+        "\ninterrupted: stopping the worker and the stack, deleting the bench's keys (Ctrl-C again to quit at once)\n",
+      );
       const closing = active ? active.close() : Promise.resolve();
       void closing.catch(() => undefined).finally(() => process.exit(EXIT.interrupted));
     },
     () => process.exit(EXIT.interrupted),
   );
-  const code = await runBench(options, argv, (line = "") => void process.stdout.write(`${line}\n`), (e) => (active = e));
+  const code = await runBench(
+    options,
+    argv,
+    (line = "") => void process.stdout.write(`${line}\n`),
+    (e) => (active = e),
+  );
   // wrangler can leave handles behind after dispose(): exit explicitly.
   process.exit(code);
 }
@@ -313,7 +369,10 @@ export async function warmUp(engine: EngineHarness): Promise<string> {
   const done: string[] = [];
   for (const workload of [reviewAllWorkload(), loadWorkload("viralrecon")]) {
     const p = prepareWorkload(workload, WARM_UP_CRITICAL_PATH_MS, []);
-    const runId = await engine.startRun({ workflow: workloadWorkflow(workload, { scaleMsPerSecond: p.scaleMsPerSecond, name: "bench-warm-up" }), input: {} });
+    const runId = await engine.startRun({
+      workflow: workloadWorkflow(workload, { scaleMsPerSecond: p.scaleMsPerSecond, name: "bench-warm-up" }),
+      input: {},
+    });
     const { views } = await engine.waitForRuns([runId], 60_000);
     done.push(`${workload.name} ${views[0]?.status ?? "unknown"}`);
   }

@@ -33,7 +33,16 @@ export function parseProcStat(text: string): CpuTimes | null {
   if (!line) return null;
   const f = line.trim().split(/\s+/).slice(1).map(Number);
   if (f.length < 8 || f.slice(0, 8).some((n) => !Number.isFinite(n))) return null;
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
 }
 

@@ -3,7 +3,7 @@
  * remaining paths and the critical path, with node weights in ms, either the recorded runtimes (× 1000) or the
  * scaled latencies the benchmark actually runs.
  */
-import { compileDag, type CompiledDag } from "../../shared/dag/compile.js";
+import { type CompiledDag, compileDag } from "../../shared/dag/compile.js";
 import { dedupe, latencyMs } from "./workflow.js";
 import type { Workload } from "./workloads.js";
 

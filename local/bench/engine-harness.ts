@@ -5,16 +5,17 @@
  * wait for it, read its view, and read the stack's counters. `close()` stops everything and deletes only this
  * harness's keys.
  */
-import { Redis as IORedis } from "ioredis";
+
 import { setTimeout as sleep } from "node:timers/promises";
+import { Redis as IORedis } from "ioredis";
 import type { RunView } from "../../shared/progress/run-view.js";
-import { deleteKeysWithPrefix } from "../redis-cleanup.js";
-import { startLocalStack, type LocalStack } from "../stack.js";
-import type { StackStats } from "../stats.js";
 import { startLocalWorker } from "../local-worker.js";
+import { deleteKeysWithPrefix } from "../redis-cleanup.js";
+import { type LocalStack, startLocalStack } from "../stack.js";
+import type { StackStats } from "../stats.js";
 import { workerBindings } from "../worker-bindings.js";
 import { BENCH_MAX_NODES } from "./plan.js";
-import { readProcessCpu, type ProcessCpu } from "./process-cpu.js";
+import { type ProcessCpu, readProcessCpu } from "./process-cpu.js";
 
 /** The API key of `[env.dev]` in wrangler.toml (`API_KEYS = "dev:dev-key,…"`). */
 export const DEV_API_KEY = "dev-key";
@@ -49,7 +50,10 @@ export interface EngineHarness {
    *   the stack's counters and the processes' CPU time read the moment the stack went idle (before this call read
    *   any run view, so they hold only the runs' own traffic).
    */
-  waitForRuns(runIds: readonly string[], timeoutMs: number): Promise<{ views: RunView[]; timedOut: boolean; idleStats: StackStats; idleCpu: ProcessCpu }>;
+  waitForRuns(
+    runIds: readonly string[],
+    timeoutMs: number,
+  ): Promise<{ views: RunView[]; timedOut: boolean; idleStats: StackStats; idleCpu: ProcessCpu }>;
   /** The stack's counters now (see local/stats.ts). */
   stats(): StackStats;
   /** CPU time so far of the worker's workerd processes, this process and the local Redis server (process-cpu.ts). */
@@ -67,7 +71,15 @@ export interface EngineHarness {
  * @param opts.log receives wrangler/stack log lines when verbose.
  * @throws the listen or startup error of the stack or of wrangler.
  */
-export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; viaProxy?: boolean; localObservability?: boolean; log?: (line: string) => void } = {}): Promise<EngineHarness> {
+export async function startEngine(
+  opts: {
+    redisUrl?: string;
+    verbose?: boolean;
+    viaProxy?: boolean;
+    localObservability?: boolean;
+    log?: (line: string) => void;
+  } = {},
+): Promise<EngineHarness> {
   const redisUrl = opts.redisUrl ?? process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379";
   const stack = await startLocalStack({
     host: HOST,
@@ -100,7 +112,13 @@ export async function startEngine(opts: { redisUrl?: string; verbose?: boolean; 
   }
 }
 
-function makeHarness(stack: LocalStack, url: string, prefix: string, redis: { version: string | null; pid: number | null }, close: () => Promise<void>): EngineHarness {
+function makeHarness(
+  stack: LocalStack,
+  url: string,
+  prefix: string,
+  redis: { version: string | null; pid: number | null },
+  close: () => Promise<void>,
+): EngineHarness {
   const headers = { authorization: `Bearer ${DEV_API_KEY}`, "content-type": "application/json" };
   const getRun = async (runId: string): Promise<RunView> => {
     const res = await fetch(`${url}/v1/runs/${runId}`, { headers });
@@ -132,11 +150,14 @@ function makeHarness(stack: LocalStack, url: string, prefix: string, redis: { ve
       const idleCpu = readProcessCpu(redis.pid);
       const views = new Map<string, RunView>();
       for (;;) {
-        const pending = runIds.filter((id) => views.get(id)?.status === undefined || views.get(id)!.status === "running");
+        const pending = runIds.filter(
+          (id) => views.get(id)?.status === undefined || views.get(id)!.status === "running",
+        );
         for (const view of await Promise.all(pending.map(getRun))) views.set(view.runId, view);
         const stillRunning = runIds.some((id) => views.get(id)!.status === "running");
         if (!stillRunning) return { views: runIds.map((id) => views.get(id)!), timedOut: false, idleStats, idleCpu };
-        if (timedOutIdle || Date.now() >= deadline) return { views: runIds.map((id) => views.get(id)!), timedOut: true, idleStats, idleCpu };
+        if (timedOutIdle || Date.now() >= deadline)
+          return { views: runIds.map((id) => views.get(id)!), timedOut: true, idleStats, idleCpu };
         await sleep(POLL_MS);
       }
     },

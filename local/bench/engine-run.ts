@@ -6,10 +6,10 @@
 import type { CompiledDag } from "../../shared/dag/compile.js";
 import { statsDelta } from "../run-figures.js";
 import { perNodeCost } from "./cost.js";
-import { cpuPerNode } from "./process-cpu.js";
 import type { EngineHarness } from "./engine-harness.js";
 import { hopOverheads, inNodeOverheads } from "./hop-overhead.js";
 import { summarize } from "./percentiles.js";
+import { cpuPerNode } from "./process-cpu.js";
 import type { RunResult } from "./results.js";
 import type { BenchWorkflow } from "./workflow.js";
 
@@ -88,7 +88,17 @@ export async function measureEngineRun(engine: EngineHarness, spec: EngineRunSpe
 /** The figure fields of a run that produced none. */
 export function emptyFigures(): Pick<
   RunResult,
-  "makespanMs" | "ratio" | "measuredCriticalPathMs" | "ratioMeasuredCp" | "overExpected" | "cpHopMs" | "hop" | "inNodeOverhead" | "attempts" | "stats" | "perNode"
+  | "makespanMs"
+  | "ratio"
+  | "measuredCriticalPathMs"
+  | "ratioMeasuredCp"
+  | "overExpected"
+  | "cpHopMs"
+  | "hop"
+  | "inNodeOverhead"
+  | "attempts"
+  | "stats"
+  | "perNode"
 > {
   return {
     makespanMs: null,

@@ -8,11 +8,11 @@ import { parseArgs } from "node:util";
 import { Redis } from "@upstash/redis";
 import { runKeys } from "../../shared/state/keys.js";
 import { loadWorkload, warmUp } from "./cli.js";
-import { startEngine, type EngineHarness } from "./engine-harness.js";
+import { type EngineHarness, startEngine } from "./engine-harness.js";
 import { BENCH_INPUT } from "./engine-run.js";
-import { prepareWorkload } from "./plan.js";
-import { slotHandover, type HandoverMessage, type HandoverNode } from "./slot-handover.js";
 import type { Summary } from "./percentiles.js";
+import { prepareWorkload } from "./plan.js";
+import { type HandoverMessage, type HandoverNode, slotHandover } from "./slot-handover.js";
 import { workloadWorkflow } from "./workflow.js";
 
 /** Events of the emulator's log read per state; its ring keeps 10,000 (local/qstash/events.ts). */
@@ -42,11 +42,17 @@ function timesById(list: EmulatorEvent[], pick: "first" | "last"): Map<string, n
   return out;
 }
 
-const fmt = (s: Summary) => (s.count === 0 ? "–" : `mean ${s.mean!.toFixed(1)} p50 ${s.p50!.toFixed(1)} p95 ${s.p95!.toFixed(1)}`);
+const fmt = (s: Summary) =>
+  s.count === 0 ? "–" : `mean ${s.mean!.toFixed(1)} p50 ${s.p50!.toFixed(1)} p95 ${s.p95!.toFixed(1)}`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { workload: { type: "string", default: "bwa" }, concurrency: { type: "string", default: "4" }, "cp-ms": { type: "string", default: "5000" }, runs: { type: "string", default: "1" } },
+    options: {
+      workload: { type: "string", default: "bwa" },
+      concurrency: { type: "string", default: "4" },
+      "cp-ms": { type: "string", default: "5000" },
+      runs: { type: "string", default: "1" },
+    },
   });
   const concurrency = Number(values.concurrency);
   const cpMs = Number(values["cp-ms"]);
@@ -58,7 +64,12 @@ async function main(): Promise<void> {
   const p = prepareWorkload(workload, cpMs, [concurrency]);
   const engine = await startEngine();
   try {
-    const redis = new Redis({ url: engine.stack.redisRestUrl, token: engine.stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
+    const redis = new Redis({
+      url: engine.stack.redisRestUrl,
+      token: engine.stack.redisToken,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
     await warmUp(engine);
     for (let r = 0; r < runs; r++) {
       const workflow = workloadWorkflow(workload, { scaleMsPerSecond: p.scaleMsPerSecond, concurrency });
@@ -66,10 +77,17 @@ async function main(): Promise<void> {
       const { views } = await engine.waitForRuns([runId], 600_000);
       const view = views[0]!;
       const leases = (await redis.hgetall(runKeys(engine.prefix, runId).lease)) as unknown;
-      const flat = Array.isArray(leases) ? (leases as string[]) : Object.entries((leases ?? {}) as Record<string, string>).flat();
+      const flat = Array.isArray(leases)
+        ? (leases as string[])
+        : Object.entries((leases ?? {}) as Record<string, string>).flat();
       const messageOf = new Map<string, string>();
-      for (let i = 0; i + 1 < flat.length; i += 2) messageOf.set(String(flat[i]), String(flat[i + 1]).replace(/:\d+$/, ""));
-      const [created, active, delivered] = await Promise.all([events(engine, "CREATED"), events(engine, "ACTIVE"), events(engine, "DELIVERED")]);
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        messageOf.set(String(flat[i]), String(flat[i + 1]).replace(/:\d+$/, ""));
+      const [created, active, delivered] = await Promise.all([
+        events(engine, "CREATED"),
+        events(engine, "ACTIVE"),
+        events(engine, "DELIVERED"),
+      ]);
       const c = timesById(created, "first");
       const a = timesById(active, "last");
       const d = timesById(delivered, "last");
@@ -90,13 +108,14 @@ async function main(): Promise<void> {
         });
         const id = messageOf.get(n.id);
         const [ct, at, dt] = id ? [c.get(id), a.get(id), d.get(id)] : [];
-        if (id && ct !== undefined && at !== undefined && dt !== undefined) messages.push({ nodeId: n.id, messageId: id, createdAt: ct, activeAt: at, deliveredAt: dt });
+        if (id && ct !== undefined && at !== undefined && dt !== undefined)
+          messages.push({ nodeId: n.id, messageId: id, createdAt: ct, activeAt: at, deliveredAt: dt });
       }
       const h = slotHandover(nodes, messages, concurrency);
       const list = p.summary.listScheduleMs[`P${concurrency}`]?.dep ?? null;
       process.stdout.write(
         [
-          `${workload.name}, ${concurrency} slots: ${view.status}, makespan ${view.makespanMs} ms` + (list ? `, ${(view.makespanMs / list).toFixed(3)} × the list schedule (${Math.round(list)} ms)` : ""),
+          `${workload.name}, ${concurrency} slots: ${view.status}, makespan ${view.makespanMs} ms${list ? `, ${(view.makespanMs / list).toFixed(3)} × the list schedule (${Math.round(list)} ms)` : ""}`,
           `  nodes matched to their message: ${h.nodes} of ${view.totals.done}, in ${h.deliveries} deliveries`,
           `  receive (slot granted -> first node starts): ${fmt(h.receiveMs)} ms (per delivery)`,
           `  in-node (beyond the latency):               ${fmt(h.inNodeMs)} ms`,

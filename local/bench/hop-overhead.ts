@@ -3,12 +3,14 @@
  * waited between becoming runnable and starting. That is the scheduler's own cost per dependency hop (callback,
  * state transition, publish, delivery, claim), plus any wait for a concurrency slot or a level barrier.
  */
-import { summarize, type Summary } from "./percentiles.js";
+import { type Summary, summarize } from "./percentiles.js";
 
 /** The fields of a run view this module reads (ISO 8601 times with ms precision; durations in ms). */
 export interface HopRunView {
   startedAt: string;
-  levels: { nodes: { id: string; startedAt: string | null; finishedAt: string | null; durationMs?: number | null }[] }[];
+  levels: {
+    nodes: { id: string; startedAt: string | null; finishedAt: string | null; durationMs?: number | null }[];
+  }[];
 }
 
 /** One node's hop: `waitMs` = its start − the last finish among its dependencies (roots: − the run's start). */
@@ -36,7 +38,10 @@ export interface HopOverheads {
  * @returns hops in ms (may be slightly negative if clocks disagree), and their summaries.
  * @throws RangeError when a time in the view is not a valid date.
  */
-export function hopOverheads(view: HopRunView, dependencies: Readonly<Record<string, readonly string[]>>): HopOverheads {
+export function hopOverheads(
+  view: HopRunView,
+  dependencies: Readonly<Record<string, readonly string[]>>,
+): HopOverheads {
   const ms = (iso: string) => {
     const t = Date.parse(iso);
     if (Number.isNaN(t)) throw new RangeError(`invalid time in run view: ${iso}`);

@@ -9,8 +9,9 @@
  * last parent's superstep: the join behaves as a barrier per level (reference/peers.md, LangGraph.js; upstream
  * issue langchain-ai/langgraph #6320). No checkpointer is configured (the fastest setting).
  */
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+
 import { setTimeout as sleep } from "node:timers/promises";
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 
 /** One task of the peer's DAG: id, dependency ids (distinct) and the simulated latency in ms. */
 export interface PeerTask {
@@ -37,7 +38,10 @@ export interface PeerRun {
  * @param opts.supersteps upper bound of supersteps (LangGraph's `recursionLimit`); default tasks + 2.
  * @throws Error when a dependency names an unknown task, or LangGraph throws (e.g. GraphRecursionError).
  */
-export async function runLangGraph(tasks: readonly PeerTask[], opts: { maxConcurrency?: number; supersteps?: number } = {}): Promise<PeerRun> {
+export async function runLangGraph(
+  tasks: readonly PeerTask[],
+  opts: { maxConcurrency?: number; supersteps?: number } = {},
+): Promise<PeerRun> {
   const nameOf = new Map(tasks.map((t, i) => [t.id, `t${i}`]));
   const hasDependents = new Set(tasks.flatMap((t) => t.dependsOn));
   const State = Annotation.Root({
@@ -73,7 +77,10 @@ export async function runLangGraph(tasks: readonly PeerTask[], opts: { maxConcur
   t0 = performance.now();
   const out = (await app.invoke(
     {},
-    { recursionLimit: opts.supersteps ?? tasks.length + 2, ...(opts.maxConcurrency ? { maxConcurrency: opts.maxConcurrency } : {}) },
+    {
+      recursionLimit: opts.supersteps ?? tasks.length + 2,
+      ...(opts.maxConcurrency ? { maxConcurrency: opts.maxConcurrency } : {}),
+    },
   )) as { executions: number };
   const makespanMs = performance.now() - t0;
   return { makespanMs, startMs, finishMs, executions: out.executions };

@@ -47,7 +47,8 @@ export function listSchedule(dag: ScheduleDag, processors: number): Schedule {
       startMs[id] = now;
       running.push({ id, finish: now + (dag.weightMs[id] ?? 0) });
     }
-    if (running.length === 0) throw new Error(`schedule stuck at ${now} ms: ${order.length - finished} nodes never became ready`);
+    if (running.length === 0)
+      throw new Error(`schedule stuck at ${now} ms: ${order.length - finished} nodes never became ready`);
     now = Math.min(...running.map((r) => r.finish));
     const released: string[] = [];
     for (let i = running.length - 1; i >= 0; i--) {

@@ -5,11 +5,11 @@
  */
 import { statsDelta } from "../run-figures.js";
 import { perNodeCost } from "./cost.js";
-import { cpuPerNode } from "./process-cpu.js";
 import type { EngineHarness } from "./engine-harness.js";
 import { BENCH_INPUT } from "./engine-run.js";
 import { hopOverheads, inNodeOverheads, type NodeHop } from "./hop-overhead.js";
 import { summarize } from "./percentiles.js";
+import { cpuPerNode } from "./process-cpu.js";
 import type { LoadResult } from "./results.js";
 import type { BenchWorkflow } from "./workflow.js";
 
@@ -23,15 +23,19 @@ import type { BenchWorkflow } from "./workflow.js";
  */
 export async function runLoadTest(
   engine: EngineHarness,
-  opts: { workflow: BenchWorkflow; runs: number; latencyMs: number; dependencies: Record<string, readonly string[]>; timeoutMs: number },
+  opts: {
+    workflow: BenchWorkflow;
+    runs: number;
+    latencyMs: number;
+    dependencies: Record<string, readonly string[]>;
+    timeoutMs: number;
+  },
 ): Promise<LoadResult> {
   const before = engine.stats();
   const cpuBefore = engine.processCpu();
   const t0 = Date.now();
   const runIds = await Promise.all(
-    Array.from({ length: opts.runs }, () =>
-      engine.startRun({ workflow: opts.workflow, input: BENCH_INPUT }),
-    ),
+    Array.from({ length: opts.runs }, () => engine.startRun({ workflow: opts.workflow, input: BENCH_INPUT })),
   );
   const { views, idleStats, idleCpu } = await engine.waitForRuns(runIds, opts.timeoutMs);
   const stats = statsDelta(before, idleStats);

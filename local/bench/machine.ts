@@ -54,7 +54,8 @@ export const VERSIONED_PACKAGES = [
  * @param root project root (default {@link PROJECT_ROOT}).
  */
 export function packageVersions(root = PROJECT_ROOT): Record<string, string | null> {
-  const read = (file: string) => (existsSync(file) ? ((JSON.parse(readFileSync(file, "utf8")) as { version?: string }).version ?? null) : null);
+  const read = (file: string) =>
+    existsSync(file) ? ((JSON.parse(readFileSync(file, "utf8")) as { version?: string }).version ?? null) : null;
   const out: Record<string, string | null> = { "agent-dag": read(`${root}package.json`) };
   for (const name of VERSIONED_PACKAGES) out[name] = read(`${root}node_modules/${name}/package.json`);
   return out;

@@ -35,7 +35,14 @@ export async function runMessageSizes(
       expectedMs: prepared.summary.criticalPathMs,
       timeoutMs,
     });
-    out.push({ workload: prepared.workload.name, outputBytes, nodes: r.nodes, outcome: r.outcome, stats: r.stats, perNode: r.perNode });
+    out.push({
+      workload: prepared.workload.name,
+      outputBytes,
+      nodes: r.nodes,
+      outcome: r.outcome,
+      stats: r.stats,
+      perNode: r.perNode,
+    });
   }
   return out;
 }

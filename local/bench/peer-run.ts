@@ -40,7 +40,9 @@ export async function measurePeerRun(
     const t = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     const view = {
       startedAt: new Date(0).toISOString(),
-      levels: [{ nodes: dag.ids.map((id) => ({ id, startedAt: t(run.startMs[id]), finishedAt: t(run.finishMs[id]) })) }],
+      levels: [
+        { nodes: dag.ids.map((id) => ({ id, startedAt: t(run.startMs[id]), finishedAt: t(run.finishMs[id]) })) },
+      ],
     };
     const hops = hopOverheads(view, dag.dependencies);
     const cp = dag.criticalPath.weightMs;

@@ -11,7 +11,7 @@ import { levelBarrierSchedule } from "./barrier-schedule.js";
 import { workloadDag } from "./dag.js";
 import { listSchedule } from "./list-schedule.js";
 import type { WorkloadResult } from "./results.js";
-import { UNLIMITED_CONCURRENCY, type RunMode } from "./workflow.js";
+import { type RunMode, UNLIMITED_CONCURRENCY } from "./workflow.js";
 import type { Workload } from "./workloads.js";
 
 /**
@@ -157,7 +157,10 @@ export function prepareWorkload(workload: Workload, targetMs: number, limits: re
       levelBarrierMs: barrier,
       barrierOverCriticalPath: dag.criticalPath.weightMs > 0 ? barrier / dag.criticalPath.weightMs : 1,
       listScheduleMs: Object.fromEntries(
-        limits.map((p) => [`P${p}`, { dep: listSchedule(dag, p).makespanMs, bar: levelBarrierSchedule(dag, p).makespanMs }]),
+        limits.map((p) => [
+          `P${p}`,
+          { dep: listSchedule(dag, p).makespanMs, bar: levelBarrierSchedule(dag, p).makespanMs },
+        ]),
       ),
     },
   };
@@ -183,28 +186,85 @@ export interface PlannedRun {
  * A workload with more nodes than the benchmark's worker accepts ({@link BENCH_MAX_NODES}) gets no engine runs,
  * only the reason; LangGraph still runs it.
  */
-export function planRuns(p: PreparedWorkload, settings: Pick<BenchSettings, "runBudgetMs" | "concurrencyLimits" | "peer">): PlannedRun[] {
+export function planRuns(
+  p: PreparedWorkload,
+  settings: Pick<BenchSettings, "runBudgetMs" | "concurrencyLimits" | "peer">,
+): PlannedRun[] {
   const s = p.summary;
   const name = s.name;
   const over = (ms: number) =>
-    ms > settings.runBudgetMs ? `not run (would take ${Math.round(ms / 1000)} s; budget ${Math.round(settings.runBudgetMs / 1000)} s)` : undefined;
+    ms > settings.runBudgetMs
+      ? `not run (would take ${Math.round(ms / 1000)} s; budget ${Math.round(settings.runBudgetMs / 1000)} s)`
+      : undefined;
   const run = (fields: Omit<PlannedRun, "skip" | "repeatable">, skip?: string): PlannedRun => {
-    const r = { ...fields, repeatable: fields.executor === "agent-dag" && fields.mode === "eager" && fields.expectedMs <= REPEAT_MAX_EXPECTED_MS };
+    const r = {
+      ...fields,
+      repeatable:
+        fields.executor === "agent-dag" && fields.mode === "eager" && fields.expectedMs <= REPEAT_MAX_EXPECTED_MS,
+    };
     return skip === undefined ? r : { ...r, skip };
   };
-  const tooBig = s.nodes > BENCH_MAX_NODES ? `not run (${s.nodes} nodes; a workflow holds at most ${BENCH_MAX_NODES})` : undefined;
+  const tooBig =
+    s.nodes > BENCH_MAX_NODES ? `not run (${s.nodes} nodes; a workflow holds at most ${BENCH_MAX_NODES})` : undefined;
   const engine = (r: Omit<PlannedRun, "skip" | "repeatable">, skip?: string) => run(r, tooBig ?? skip);
   const runs: PlannedRun[] = [
-    engine({ scenario: "makespan", workload: name, executor: "agent-dag", mode: "eager", concurrency: UNLIMITED_CONCURRENCY, expectedMs: s.criticalPathMs }),
-    engine({ scenario: "makespan", workload: name, executor: "agent-dag", mode: "levels", concurrency: UNLIMITED_CONCURRENCY, expectedMs: s.levelBarrierMs }),
+    engine({
+      scenario: "makespan",
+      workload: name,
+      executor: "agent-dag",
+      mode: "eager",
+      concurrency: UNLIMITED_CONCURRENCY,
+      expectedMs: s.criticalPathMs,
+    }),
+    engine({
+      scenario: "makespan",
+      workload: name,
+      executor: "agent-dag",
+      mode: "levels",
+      concurrency: UNLIMITED_CONCURRENCY,
+      expectedMs: s.levelBarrierMs,
+    }),
   ];
   if (settings.peer) {
-    runs.push(run({ scenario: "makespan", workload: name, executor: "langgraph", mode: "supersteps", concurrency: UNLIMITED_CONCURRENCY, expectedMs: s.levelBarrierMs }));
+    runs.push(
+      run({
+        scenario: "makespan",
+        workload: name,
+        executor: "langgraph",
+        mode: "supersteps",
+        concurrency: UNLIMITED_CONCURRENCY,
+        expectedMs: s.levelBarrierMs,
+      }),
+    );
   }
-  runs.push(engine({ scenario: "makespan", workload: name, executor: "agent-dag", mode: "sequential", concurrency: 1, expectedMs: s.totalWorkMs }, over(s.totalWorkMs)));
+  runs.push(
+    engine(
+      {
+        scenario: "makespan",
+        workload: name,
+        executor: "agent-dag",
+        mode: "sequential",
+        concurrency: 1,
+        expectedMs: s.totalWorkMs,
+      },
+      over(s.totalWorkMs),
+    ),
+  );
   for (const limit of settings.concurrencyLimits) {
     const expected = s.listScheduleMs[`P${limit}`]?.dep ?? s.totalWorkMs;
-    runs.push(engine({ scenario: "concurrency", workload: name, executor: "agent-dag", mode: "eager", concurrency: limit, expectedMs: expected }, over(expected)));
+    runs.push(
+      engine(
+        {
+          scenario: "concurrency",
+          workload: name,
+          executor: "agent-dag",
+          mode: "eager",
+          concurrency: limit,
+          expectedMs: expected,
+        },
+        over(expected),
+      ),
+    );
   }
   return runs;
 }

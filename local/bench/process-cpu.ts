@@ -12,7 +12,7 @@
  * Node's `process.cpuUsage()` in µs.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** One process's line of `/proc/<pid>/stat`, as far as this module needs it. */
 export interface PidStat {
@@ -63,7 +63,10 @@ export function parsePidStat(text: string): PidStat | null {
   if (open < 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
   // after ")": field 3 (state) is index 0, so field n is index n - 3
-  const rest = text.slice(close + 1).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   const ppid = Number(rest[4 - 3]);
   const utime = Number(rest[14 - 3]);
   const stime = Number(rest[15 - 3]);
@@ -196,7 +199,11 @@ export function readProcessCpu(redisPid: number | null): ProcessCpu {
  * largest growth of any workerd thread present in both readings.
  * @returns null when `nodes` is 0 or either reading is missing.
  */
-export function cpuPerNode(before: ProcessCpu | null, after: ProcessCpu | null, nodes: number): ProcessCpuPerNode | null {
+export function cpuPerNode(
+  before: ProcessCpu | null,
+  after: ProcessCpu | null,
+  nodes: number,
+): ProcessCpuPerNode | null {
   if (!before || !after || !(nodes > 0)) return null;
   const round = (ms: number) => Math.round((ms / nodes) * 10) / 10;
   const per = (a: number | null, b: number | null) => (a === null || b === null || b < a ? null : round(b - a));

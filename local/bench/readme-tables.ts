@@ -38,7 +38,17 @@ function makespanBlock(results: Pick<BenchResults, "workloads" | "runs">): Table
   // makespanTable: workload, nodes, levels, scale, CP ms, eager, counted samples, levels, LangGraph, sequential
   return {
     title: t.title,
-    header: ["workload", "nodes", "levels", "CP nodes", "eager (median)", "eager, counted samples", "levels", "LangGraph", "sequential"],
+    header: [
+      "workload",
+      "nodes",
+      "levels",
+      "CP nodes",
+      "eager (median)",
+      "eager, counted samples",
+      "levels",
+      "LangGraph",
+      "sequential",
+    ],
     rows: t.rows.map((r) => {
       const name = r[0]!;
       const eager = r[5]!;
@@ -59,7 +69,11 @@ function makespanBlock(results: Pick<BenchResults, "workloads" | "runs">): Table
 
 /** README's overhead table: {@link overheadTable} without hop mean, in-node p95 and the measured critical path. */
 function overheadBlock(results: Pick<BenchResults, "workloads" | "runs">): Table {
-  return columns(overheadTable(results), ["workload", "hop p50", "hop p95", "hop max", "in-node p50", "(makespan − CP) / CP nodes", "CPU steal %"], [0, 2, 3, 4, 6, 8, 11]);
+  return columns(
+    overheadTable(results),
+    ["workload", "hop p50", "hop p95", "hop max", "in-node p50", "(makespan − CP) / CP nodes", "CPU steal %"],
+    [0, 2, 3, 4, 6, 8, 11],
+  );
 }
 
 /**
@@ -83,7 +97,10 @@ function concurrencyBlock(results: Pick<BenchResults, "runs">): Table {
   return {
     title: "Concurrency limit: eager makespan / list schedule, per limit",
     header: ["workload", ...slots.map((p) => `${p} slots: eager / list (samples)`)],
-    rows: workloads.map((w) => [w, ...slots.map((p) => cell(runs.find((r) => r.workload === w && r.concurrency === p)))]),
+    rows: workloads.map((w) => [
+      w,
+      ...slots.map((p) => cell(runs.find((r) => r.workload === w && r.concurrency === p))),
+    ]),
   };
 }
 
@@ -116,7 +133,8 @@ export function replaceReadmeBlocks(readme: string, tables: Record<ReadmeBlock, 
   const ranges = README_BLOCKS.map((name) => ({ name, range: blockRange(readme, name) }));
   const ordered = [...ranges].sort((a, b) => a.range[0] - b.range[0]);
   for (let i = 1; i < ordered.length; i++) {
-    if (ordered[i]!.range[0] < ordered[i - 1]!.range[1]) throw new Error(`README: blocks "${ordered[i - 1]!.name}" and "${ordered[i]!.name}" overlap`);
+    if (ordered[i]!.range[0] < ordered[i - 1]!.range[1])
+      throw new Error(`README: blocks "${ordered[i - 1]!.name}" and "${ordered[i]!.name}" overlap`);
   }
   let out = readme;
   // replace from the end so the earlier ranges stay valid
@@ -132,8 +150,13 @@ function blockRange(readme: string, name: ReadmeBlock): [number, number] {
   const close = `\n<!-- /bench:${name} -->`;
   const start = readme.indexOf(open);
   const end = readme.indexOf(close);
-  if (start < 0 || end < 0) throw new Error(`README: block "${name}" needs the markers "<!-- bench:${name} -->" and "<!-- /bench:${name} -->", each on its own line`);
-  if (readme.indexOf(open, start + 1) >= 0 || readme.indexOf(close, end + 1) >= 0) throw new Error(`README: block "${name}" is marked more than once`);
-  if (end < start + open.length) throw new Error(`README: block "${name}" must hold at least one line between its markers, in order`);
+  if (start < 0 || end < 0)
+    throw new Error(
+      `README: block "${name}" needs the markers "<!-- bench:${name} -->" and "<!-- /bench:${name} -->", each on its own line`,
+    );
+  if (readme.indexOf(open, start + 1) >= 0 || readme.indexOf(close, end + 1) >= 0)
+    throw new Error(`README: block "${name}" is marked more than once`);
+  if (end < start + open.length)
+    throw new Error(`README: block "${name}" must hold at least one line between its markers, in order`);
   return [start + open.length, end];
 }

@@ -51,6 +51,10 @@ export function medianRun(measured: readonly RunResult[]): RunResult {
   if (measured.length === 1) return chosen;
   return {
     ...chosen,
-    samples: measured.map((r) => ({ makespanMs: r.makespanMs, stealPct: r.cpu?.stealPct ?? null, counted: pool.includes(r) })),
+    samples: measured.map((r) => ({
+      makespanMs: r.makespanMs,
+      stealPct: r.cpu?.stealPct ?? null,
+      counted: pool.includes(r),
+    })),
   };
 }

@@ -8,10 +8,10 @@ import { basename, dirname, join, resolve } from "node:path";
 import { PROJECT_ROOT } from "../project-root.js";
 import { DEFAULT_OUT_DIR } from "./args.js";
 import { checkClaims } from "./claims.js";
-import { benchResultsSchema, type BenchResults } from "./results.js";
 import { describeCpuPerNode } from "./process-cpu.js";
 import { readmeTables, replaceReadmeBlocks } from "./readme-tables.js";
-import { renderChart, type ChartGroup } from "./svg-chart.js";
+import { type BenchResults, benchResultsSchema } from "./results.js";
+import { type ChartGroup, renderChart } from "./svg-chart.js";
 import { concurrencyTable, costTable, makespanTable, overheadTable, renderMarkdown } from "./table.js";
 
 /** The chart's groups: per workload, makespan / critical path of eager, levels, LangGraph and sequential. */
@@ -57,7 +57,8 @@ export function resultsMarkdown(results: BenchResults): string {
     );
   }
   lines.push("**Done means**", "");
-  for (const c of results.claims) lines.push(`- ${c.holds === null ? "not measured" : c.holds ? "holds" : "does not hold"}: ${c.claim}. ${c.detail}`);
+  for (const c of results.claims)
+    lines.push(`- ${c.holds === null ? "not measured" : c.holds ? "holds" : "does not hold"}: ${c.claim}. ${c.detail}`);
   return `${lines.join("\n")}\n`;
 }
 

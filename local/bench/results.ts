@@ -64,7 +64,12 @@ const cpuShareSchema = z.strictObject({ busyPct: num, stealPct: num });
  * CPU time per done node, ms (process-cpu.ts): all of the worker's workerd processes, their busiest thread (absent
  * in files before 2026-11-21 05:30), the stack's Node process and Redis.
  */
-const processCpuSchema = z.strictObject({ workerd: nullableNum, workerdThread: nullableNum.optional(), node: num, redis: nullableNum });
+const processCpuSchema = z.strictObject({
+  workerd: nullableNum,
+  workerdThread: nullableNum.optional(),
+  node: num,
+  redis: nullableNum,
+});
 
 /** What happened to a planned run. `not-run` carries the reason (e.g. "would take 412 s"). */
 export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run"] as const;

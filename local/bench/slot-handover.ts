@@ -7,7 +7,7 @@
  * and between them each node waits a chain step. All times are unix ms on one machine's clock, so each figure is
  * good to about 1 ms (workerd's clock moves only between I/O events).
  */
-import { summarize, type Summary } from "./percentiles.js";
+import { type Summary, summarize } from "./percentiles.js";
 
 /** One node as the run view and the simulated latency give it (ms since epoch; latency in ms). */
 export interface HandoverNode {
@@ -65,7 +65,11 @@ export interface SlotHandover {
  * @returns the split; nodes missing from either input are left out.
  * @throws RangeError when a time is not finite (from `summarize`).
  */
-export function slotHandover(nodes: readonly HandoverNode[], messages: readonly HandoverMessage[], concurrency: number): SlotHandover {
+export function slotHandover(
+  nodes: readonly HandoverNode[],
+  messages: readonly HandoverMessage[],
+  concurrency: number,
+): SlotHandover {
   const byNode = new Map(messages.map((m) => [m.nodeId, m]));
   const deliveries = new Map<string, { m: HandoverMessage; nodes: HandoverNode[] }>();
   for (const n of nodes) {
@@ -75,7 +79,10 @@ export function slotHandover(nodes: readonly HandoverNode[], messages: readonly 
     d.nodes.push(n);
     deliveries.set(m.messageId, d);
   }
-  const all = [...deliveries.values()].map((d) => ({ m: d.m, nodes: [...d.nodes].sort((a, b) => a.startedAt - b.startedAt) }));
+  const all = [...deliveries.values()].map((d) => ({
+    m: d.m,
+    nodes: [...d.nodes].sort((a, b) => a.startedAt - b.startedAt),
+  }));
   const releases = all.map((d) => d.m.deliveredAt).sort((a, b) => a - b);
   const grants = [...all].sort((a, b) => a.m.activeAt - b.m.activeAt);
   const waits: number[] = [];
@@ -90,7 +97,9 @@ export function slotHandover(nodes: readonly HandoverNode[], messages: readonly 
   });
   const receive = all.map(({ m, nodes: ns }) => (ns[0] as HandoverNode).startedAt - m.activeAt);
   const answer = all.map(({ m, nodes: ns }) => m.deliveredAt - (ns.at(-1) as HandoverNode).finishedAt);
-  const steps = all.flatMap(({ nodes: ns }) => ns.slice(1).map((n, i) => n.startedAt - (ns[i] as HandoverNode).finishedAt));
+  const steps = all.flatMap(({ nodes: ns }) =>
+    ns.slice(1).map((n, i) => n.startedAt - (ns[i] as HandoverNode).finishedAt),
+  );
   const inNode = all.flatMap(({ nodes: ns }) => ns.map((n) => n.finishedAt - n.startedAt - n.latencyMs));
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const count = inNode.length;

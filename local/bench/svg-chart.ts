@@ -53,7 +53,8 @@ export function renderChart(
   const left = 56;
   const top = 64;
   const plotH = 260;
-  const legendWidth = left + series.reduce((w, s) => w + 14 + s.label.length * 6 + 16, 0) + (18 + 25 * 6 + 16) + (18 + 13 * 6) + 20;
+  const legendWidth =
+    left + series.reduce((w, s) => w + 14 + s.label.length * 6 + 16, 0) + (18 + 25 * 6 + 16) + (18 + 13 * 6) + 20;
   const width = Math.max(left + Math.max(1, groups.length) * groupWidth + 20, legendWidth);
   const legendY = top + plotH + 58;
   const height = legendY + 22;
@@ -81,7 +82,9 @@ export function renderChart(
       const v = g.values[s.key];
       const x = x0 + si * bar;
       if (v === null || v === undefined) {
-        out.push(`<text x="${x + bar / 2}" y="${top + plotH - 3}" text-anchor="middle" fill="#999999" font-size="9">–</text>`);
+        out.push(
+          `<text x="${x + bar / 2}" y="${top + plotH - 3}" text-anchor="middle" fill="#999999" font-size="9">–</text>`,
+        );
         return;
       }
       const yy = y(v);
@@ -97,16 +100,23 @@ export function renderChart(
     });
     if (g.barrier !== null) {
       const yy = y(g.barrier).toFixed(1);
-      out.push(`<line x1="${x0 - 4}" x2="${x0 + series.length * bar + 2}" y1="${yy}" y2="${yy}" stroke="#222222" stroke-width="2"><title>${escapeXml(`${g.label} level-barrier / critical path: ${g.barrier.toFixed(2)}`)}</title></line>`);
+      out.push(
+        `<line x1="${x0 - 4}" x2="${x0 + series.length * bar + 2}" y1="${yy}" y2="${yy}" stroke="#222222" stroke-width="2"><title>${escapeXml(`${g.label} level-barrier / critical path: ${g.barrier.toFixed(2)}`)}</title></line>`,
+      );
     }
     const lx = x0 + (series.length * bar) / 2;
-    out.push(`<text x="${lx}" y="${top + plotH + 14}" text-anchor="end" transform="rotate(-30 ${lx} ${top + plotH + 14})">${escapeXml(g.label)}</text>`);
+    out.push(
+      `<text x="${lx}" y="${top + plotH + 14}" text-anchor="end" transform="rotate(-30 ${lx} ${top + plotH + 14})">${escapeXml(g.label)}</text>`,
+    );
   });
   const one = y(1).toFixed(1);
   out.push(`<line x1="${left}" x2="${width - 20}" y1="${one}" y2="${one}" stroke="#d62728" stroke-dasharray="5 4"/>`);
   let lx = left;
   for (const s of series) {
-    out.push(`<rect x="${lx}" y="${legendY - 9}" width="10" height="10" fill="${s.color}"/>`, `<text x="${lx + 14}" y="${legendY}">${escapeXml(s.label)}</text>`);
+    out.push(
+      `<rect x="${lx}" y="${legendY - 9}" width="10" height="10" fill="${s.color}"/>`,
+      `<text x="${lx + 14}" y="${legendY}">${escapeXml(s.label)}</text>`,
+    );
     lx += 14 + s.label.length * 6 + 16;
   }
   out.push(

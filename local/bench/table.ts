@@ -2,8 +2,9 @@
  * The benchmark's tables, as rows of cells, and two renderings: aligned text for the terminal and Markdown for
  * the README's Performance section. Pure.
  */
-import type { BenchResults, RunResult } from "./results.js";
+
 import { countedSamples } from "./repeats.js";
+import type { BenchResults, RunResult } from "./results.js";
 
 /** A table: a header row and body rows of equal length (cells are already formatted strings). */
 export interface Table {
@@ -52,17 +53,43 @@ export function makespanTable(results: Pick<BenchResults, "workloads" | "runs">)
       eager ? sampleRange(eager) : "–",
       `${ratioCell(levels)} (${f2(w.barrierOverCriticalPath)})`,
       `${ratioCell(peer)} (${f2(w.barrierOverCriticalPath)})`,
-      seq?.outcome === "not-run" ? (seq.reason ?? "not run") : `${ratioCell(seq)} (${f2(w.totalWorkMs / w.criticalPathMs)})`,
+      seq?.outcome === "not-run"
+        ? (seq.reason ?? "not run")
+        : `${ratioCell(seq)} (${f2(w.totalWorkMs / w.criticalPathMs)})`,
     ];
   });
   return {
     title: "Makespan / critical path, concurrency unlimited (simulated figure in parentheses)",
-    header: ["workload", "nodes", "levels", "scale ms/s", "CP ms", "eager", "eager, counted samples", "levels", "LangGraph", "sequential"],
+    header: [
+      "workload",
+      "nodes",
+      "levels",
+      "scale ms/s",
+      "CP ms",
+      "eager",
+      "eager, counted samples",
+      "levels",
+      "LangGraph",
+      "sequential",
+    ],
     rows,
   };
 }
 
-const OVERHEAD_HEADER = ["workload", "CP nodes", "hop p50", "hop p95", "hop max", "hop mean", "in-node p50", "in-node p95", "(makespan−CP)/CP nodes", "measured CP", "makespan/measured CP", "CPU steal %"];
+const OVERHEAD_HEADER = [
+  "workload",
+  "CP nodes",
+  "hop p50",
+  "hop p95",
+  "hop max",
+  "hop mean",
+  "in-node p50",
+  "in-node p95",
+  "(makespan−CP)/CP nodes",
+  "measured CP",
+  "makespan/measured CP",
+  "CPU steal %",
+];
 
 /**
  * Where eager's time beyond the critical path goes, per workload (concurrency unlimited): the per-hop overhead of
@@ -72,8 +99,18 @@ const OVERHEAD_HEADER = ["workload", "CP nodes", "hop p50", "hop p95", "hop max"
  */
 export function overheadTable(results: Pick<BenchResults, "workloads" | "runs">): Table {
   const rows = results.workloads.map((w) => {
-    const r = find(results.runs, w.name, (x) => x.scenario === "makespan" && x.executor === "agent-dag" && x.mode === "eager");
-    if (!r || r.outcome !== "completed") return [w.name, String(w.criticalPathHops), r?.reason ?? r?.outcome ?? "–", ...Array<string>(OVERHEAD_HEADER.length - 3).fill("")];
+    const r = find(
+      results.runs,
+      w.name,
+      (x) => x.scenario === "makespan" && x.executor === "agent-dag" && x.mode === "eager",
+    );
+    if (r?.outcome !== "completed")
+      return [
+        w.name,
+        String(w.criticalPathHops),
+        r?.reason ?? r?.outcome ?? "–",
+        ...Array<string>(OVERHEAD_HEADER.length - 3).fill(""),
+      ];
     const h = r.hop?.dependent;
     return [
       w.name,
@@ -112,7 +149,9 @@ export interface SampleSpread {
 export function sampleSpread(r: RunResult): SampleSpread | null {
   const samples = r.samples ?? [];
   const kept = countedSamples(r);
-  const counted = kept.flatMap((x) => (x.makespanMs === null || !(r.expectedMs > 0) ? [] : [x.makespanMs / r.expectedMs]));
+  const counted = kept.flatMap((x) =>
+    x.makespanMs === null || !(r.expectedMs > 0) ? [] : [x.makespanMs / r.expectedMs],
+  );
   if (samples.length < 2 || counted.length === 0) return null;
   return { min: Math.min(...counted), max: Math.max(...counted), notCounted: samples.length - kept.length };
 }
@@ -154,7 +193,9 @@ export function costTable(results: Pick<BenchResults, "runs" | "messageSize">): 
     ...results.runs
       .filter((r) => r.executor === "agent-dag" && r.scenario === "makespan" && r.mode === "eager" && r.perNode)
       .map((r) => ({ label: r.workload, p: r.perNode!, c: r.cpuMsPerNode })),
-    ...results.messageSize.filter((s) => s.perNode).map((s) => ({ label: `${s.workload}, ${s.outputBytes} B outputs`, p: s.perNode!, c: undefined })),
+    ...results.messageSize
+      .filter((s) => s.perNode)
+      .map((s) => ({ label: `${s.workload}, ${s.outputBytes} B outputs`, p: s.perNode!, c: undefined })),
   ].map(({ label, p, c }) => [
     label,
     f2(p.qstashPublished),
@@ -171,7 +212,20 @@ export function costTable(results: Pick<BenchResults, "runs" | "messageSize">): 
   ]);
   return {
     title: "Cost per node (counted by the local stack; CPU ms read from /proc)",
-    header: ["run", "QStash published", "QStash msgs (+callbacks)", "deliveries", "Redis cmds", "Redis HTTP reqs", "Redis req B", "publish B/msg", "CPU ms workerd", "CPU ms workerd busiest thread", "CPU ms stack", "CPU ms Redis"],
+    header: [
+      "run",
+      "QStash published",
+      "QStash msgs (+callbacks)",
+      "deliveries",
+      "Redis cmds",
+      "Redis HTTP reqs",
+      "Redis req B",
+      "publish B/msg",
+      "CPU ms workerd",
+      "CPU ms workerd busiest thread",
+      "CPU ms stack",
+      "CPU ms Redis",
+    ],
     rows,
   };
 }
@@ -179,7 +233,8 @@ export function costTable(results: Pick<BenchResults, "runs" | "messageSize">): 
 /** Aligned plain-text rendering: title, header, a rule, rows; columns padded to their widest cell. */
 export function renderText(t: Table): string {
   const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   return [t.title, line(t.header), widths.map((w) => "-".repeat(w)).join("  "), ...t.rows.map(line)].join("\n");
 }
 
@@ -187,5 +242,11 @@ export function renderText(t: Table): string {
 export function renderMarkdown(t: Table): string {
   const cell = (c: string) => c.replace(/\|/g, "\\|");
   const row = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
-  return [`**${t.title}**`, "", row(t.header), `|${t.header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...t.rows.map(row)].join("\n");
+  return [
+    `**${t.title}**`,
+    "",
+    row(t.header),
+    `|${t.header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+    ...t.rows.map(row),
+  ].join("\n");
 }

@@ -64,7 +64,8 @@ export function dedupe(deps: readonly string[]): string[] {
  * @throws RangeError for a negative or non-finite runtime or scale.
  */
 export function latencyMs(runtimeS: number, scaleMsPerSecond: number): number {
-  if (!(Number.isFinite(runtimeS) && runtimeS >= 0)) throw new RangeError(`runtime must be a finite number >= 0 s, got ${runtimeS}`);
+  if (!(Number.isFinite(runtimeS) && runtimeS >= 0))
+    throw new RangeError(`runtime must be a finite number >= 0 s, got ${runtimeS}`);
   if (!(Number.isFinite(scaleMsPerSecond) && scaleMsPerSecond >= 0)) {
     throw new RangeError(`scale must be a finite number >= 0 ms/s, got ${scaleMsPerSecond}`);
   }

@@ -67,7 +67,8 @@ export function shortName(stem: string): string {
  */
 export function readWorkload(stem: string, dir = WORKLOADS_DIR): Workload {
   const file = `${dir}${stem}.dag.json`;
-  if (!existsSync(file)) throw new Error(`workload ${file} not found: ../shared/workloads must sit beside the repository`);
+  if (!existsSync(file))
+    throw new Error(`workload ${file} not found: ../shared/workloads must sit beside the repository`);
   const parsed = JSON.parse(readFileSync(file, "utf8")) as { tasks?: WorkloadTask[] };
   if (!Array.isArray(parsed.tasks)) throw new Error(`workload ${file} has no tasks array`);
   return { name: shortName(stem), source: `../shared/workloads/${stem}.dag.json`, tasks: parsed.tasks };

@@ -1,14 +1,14 @@
 import { estimateTokens } from "../../shared/providers/simulated.js";
 import {
-  fakeReplyText,
-  isRecord,
-  startFakeServer,
-  truncateToTokens,
   type FakeAnswer,
   type FakeContext,
   type FakeFault,
   type FakeProviderServer,
   type FakeServerOptions,
+  fakeReplyText,
+  isRecord,
+  startFakeServer,
+  truncateToTokens,
   type VendorAdapter,
 } from "./harness.js";
 import { prefixKey } from "./prompt-cache.js";
@@ -59,7 +59,13 @@ const DEFAULT_MESSAGES: Record<string, string> = {
   overloaded_error: "Overloaded",
 };
 
-function errorAnswer(status: number, type: string, message: string, ctx: FakeContext, headers: Record<string, string> = {}): FakeAnswer {
+function errorAnswer(
+  status: number,
+  type: string,
+  message: string,
+  ctx: FakeContext,
+  headers: Record<string, string> = {},
+): FakeAnswer {
   return { status, body: { type: "error", error: { type, message }, request_id: ctx.requestId }, headers };
 }
 
@@ -80,13 +86,17 @@ const anthropicAdapter: VendorAdapter = {
   requestIdHeader: "request-id",
 
   reject(req, ctx, apiKey) {
-    if (req.path !== "/v1/messages") return errorAnswer(404, "not_found_error", `Not found: ${req.method} ${req.path}`, ctx);
-    if (req.method !== "POST") return errorAnswer(405, "invalid_request_error", `Method ${req.method} not allowed`, ctx);
+    if (req.path !== "/v1/messages")
+      return errorAnswer(404, "not_found_error", `Not found: ${req.method} ${req.path}`, ctx);
+    if (req.method !== "POST")
+      return errorAnswer(405, "invalid_request_error", `Method ${req.method} not allowed`, ctx);
     const key = req.headers["x-api-key"];
     if (!key) return errorAnswer(401, "authentication_error", "x-api-key header is required", ctx);
-    if (apiKey !== undefined && key !== apiKey) return errorAnswer(401, "authentication_error", "invalid x-api-key", ctx);
+    if (apiKey !== undefined && key !== apiKey)
+      return errorAnswer(401, "authentication_error", "invalid x-api-key", ctx);
     if (!req.headers["anthropic-version"]) return invalid("anthropic-version: header is required", ctx);
-    if (!isRecord(req.body)) return invalid("There was an error parsing the body of your request: expected a JSON object", ctx);
+    if (!isRecord(req.body))
+      return invalid("There was an error parsing the body of your request: expected a JSON object", ctx);
     const b = req.body;
     if (typeof b.model !== "string" || b.model === "") return invalid("model: Field required", ctx);
     if (b.max_tokens === undefined) return invalid("max_tokens: Field required", ctx);
@@ -94,17 +104,20 @@ const anthropicAdapter: VendorAdapter = {
       return invalid("max_tokens: Input should be an integer greater than or equal to 1", ctx);
     }
     if (b.messages === undefined) return invalid("messages: Field required", ctx);
-    if (!Array.isArray(b.messages) || b.messages.length === 0) return invalid("messages: at least one message is required", ctx);
+    if (!Array.isArray(b.messages) || b.messages.length === 0)
+      return invalid("messages: at least one message is required", ctx);
     if (b.stream === true) return invalid("fake: streaming is not supported by this fake", ctx);
     const blocks = toBlocks(b);
     if (typeof blocks === "string") return invalid(blocks, ctx);
     const breakpoints = blocks.filter((x) => x.breakpointTtlMs !== undefined).length;
-    if (breakpoints > 4) return invalid(`A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`, ctx);
+    if (breakpoints > 4)
+      return invalid(`A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`, ctx);
     return undefined;
   },
 
   fault(fault, ctx) {
-    const type = fault.type ?? ERROR_TYPES[fault.status] ?? (fault.status >= 500 ? "api_error" : "invalid_request_error");
+    const type =
+      fault.type ?? ERROR_TYPES[fault.status] ?? (fault.status >= 500 ? "api_error" : "invalid_request_error");
     const headers: Record<string, string> = { ...rateLimitHeaders(fault, ctx), ...fault.headers };
     return errorAnswer(fault.status, type, fault.message ?? DEFAULT_MESSAGES[type] ?? "fake error", ctx, headers);
   },
@@ -116,7 +129,8 @@ const anthropicAdapter: VendorAdapter = {
     const tokens = blocks.map((x) => estimateTokens(x.text));
     const total = tokens.reduce((a, n) => a + n, 0);
     const window = ctx.behaviour.contextWindowTokens;
-    if (window !== undefined && total > window) return invalid(`prompt is too long: ${total} tokens > ${window} maximum`, ctx);
+    if (window !== undefined && total > window)
+      return invalid(`prompt is too long: ${total} tokens > ${window} maximum`, ctx);
 
     const upTo = (i: number): number => tokens.slice(0, i + 1).reduce((a, n) => a + n, 0);
     const bps = blocks.flatMap((x, i) => (x.breakpointTtlMs !== undefined ? [i] : []));
@@ -200,8 +214,10 @@ function toBlocks(b: Record<string, unknown>): Block[] | string {
       const block: Block = { role, text: part.text };
       if (part.cache_control !== undefined) {
         const cc = part.cache_control;
-        if (!isRecord(cc) || cc.type !== "ephemeral") return `${where}.${j}.cache_control.type: Input should be 'ephemeral'`;
-        if (cc.ttl !== undefined && cc.ttl !== "5m" && cc.ttl !== "1h") return `${where}.${j}.cache_control.ttl: Input should be '5m' or '1h'`;
+        if (!isRecord(cc) || cc.type !== "ephemeral")
+          return `${where}.${j}.cache_control.type: Input should be 'ephemeral'`;
+        if (cc.ttl !== undefined && cc.ttl !== "5m" && cc.ttl !== "1h")
+          return `${where}.${j}.cache_control.ttl: Input should be '5m' or '1h'`;
         block.breakpointTtlMs = cc.ttl === "1h" ? 3_600_000 : 300_000;
       }
       blocks.push(block);

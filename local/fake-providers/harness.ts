@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { BodyTooLargeError, closeServer, listen, readBody } from "../http-util.js";
 import { estimateTokens } from "../../shared/providers/simulated.js";
+import { BodyTooLargeError, closeServer, listen, readBody } from "../http-util.js";
 import { DEFAULT_CACHE_TTL_MS, PromptCache } from "./prompt-cache.js";
 
 /**
@@ -186,7 +186,8 @@ export async function startFakeServer(opts: FakeServerOptions, adapter: VendorAd
     try {
       raw = await readBody(req, FAKE_MAX_BODY_BYTES);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return send(res, { status: 413, body: { error: { message: err.message } } });
+      if (err instanceof BodyTooLargeError)
+        return send(res, { status: 413, body: { error: { message: err.message } } });
       throw err;
     }
     seq += 1;
@@ -203,8 +204,9 @@ export async function startFakeServer(opts: FakeServerOptions, adapter: VendorAd
     const model = isRecord(body) && typeof body.model === "string" ? body.model : undefined;
     const call: FakeCall = { seq, at: now(), method: req.method ?? "GET", path, headers, body, model, status: 0 };
     calls.push(call);
-    for (const w of waiters.splice(0)) if (calls.length >= w.n) w.resolve();
-    else waiters.push(w);
+    for (const w of waiters.splice(0))
+      if (calls.length >= w.n) w.resolve();
+      else waiters.push(w);
 
     const current = behaviour;
     if ((current.latencyMs ?? 0) > 0) await sleep(current.latencyMs as number, res);
@@ -246,7 +248,8 @@ export async function startFakeServer(opts: FakeServerOptions, adapter: VendorAd
       for (const c of calls) if (c.model !== undefined) out[c.model] = (out[c.model] ?? 0) + 1;
       return out;
     },
-    waitForCalls: (n) => (calls.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    waitForCalls: (n) =>
+      calls.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
     setBehaviour: (b) => {
       behaviour = { ...b };
       faults = [...(b.faults ?? [])];

@@ -1,14 +1,14 @@
 import { estimateTokens } from "../../shared/providers/simulated.js";
 import {
-  fakeReplyText,
-  isRecord,
-  startFakeServer,
-  truncateToTokens,
   type FakeAnswer,
   type FakeContext,
   type FakeFault,
   type FakeProviderServer,
   type FakeServerOptions,
+  fakeReplyText,
+  isRecord,
+  startFakeServer,
+  truncateToTokens,
   type VendorAdapter,
 } from "./harness.js";
 import { prefixKey } from "./prompt-cache.js";
@@ -41,15 +41,35 @@ const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
 const DEFAULTS: Record<number, { type: string; code: string | null; message: string }> = {
   400: { type: "invalid_request_error", code: null, message: "fake: invalid request" },
   401: { type: "invalid_request_error", code: "invalid_api_key", message: "Incorrect API key provided." },
-  403: { type: "invalid_request_error", code: "unsupported_country_region_territory", message: "Country, region, or territory not supported." },
-  404: { type: "invalid_request_error", code: "model_not_found", message: "The model does not exist or you do not have access to it." },
+  403: {
+    type: "invalid_request_error",
+    code: "unsupported_country_region_territory",
+    message: "Country, region, or territory not supported.",
+  },
+  404: {
+    type: "invalid_request_error",
+    code: "model_not_found",
+    message: "The model does not exist or you do not have access to it.",
+  },
   429: { type: "requests", code: "rate_limit_exceeded", message: "Rate limit reached for requests (fake)." },
-  500: { type: "server_error", code: null, message: "The server had an error while processing your request. Sorry about that!" },
+  500: {
+    type: "server_error",
+    code: null,
+    message: "The server had an error while processing your request. Sorry about that!",
+  },
   503: { type: "server_error", code: null, message: "The engine is currently overloaded, please try again later." },
 };
 
-function errorAnswer(status: number, e: { message: string; type: string; param?: string | null; code: string | null }, headers: Record<string, string> = {}): FakeAnswer {
-  return { status, body: { error: { message: e.message, type: e.type, param: e.param ?? null, code: e.code } }, headers };
+function errorAnswer(
+  status: number,
+  e: { message: string; type: string; param?: string | null; code: string | null },
+  headers: Record<string, string> = {},
+): FakeAnswer {
+  return {
+    status,
+    body: { error: { message: e.message, type: e.type, param: e.param ?? null, code: e.code } },
+    headers,
+  };
 }
 
 function invalid(message: string, param: string | null = null, code: string | null = null): FakeAnswer {
@@ -62,37 +82,64 @@ const openAIAdapter: VendorAdapter = {
 
   reject(req, _ctx, apiKey) {
     if (!req.path.endsWith("/chat/completions")) {
-      return errorAnswer(404, { message: `Invalid URL (${req.method} ${req.path})`, type: "invalid_request_error", code: null });
+      return errorAnswer(404, {
+        message: `Invalid URL (${req.method} ${req.path})`,
+        type: "invalid_request_error",
+        code: null,
+      });
     }
-    if (req.method !== "POST") return errorAnswer(405, { message: `Method ${req.method} not allowed`, type: "invalid_request_error", code: null });
+    if (req.method !== "POST")
+      return errorAnswer(405, {
+        message: `Method ${req.method} not allowed`,
+        type: "invalid_request_error",
+        code: null,
+      });
     const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
     if (!auth) {
       return errorAnswer(401, {
-        message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        message:
+          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
         type: "invalid_request_error",
         code: null,
       });
     }
     if (apiKey !== undefined && auth !== apiKey) {
-      return errorAnswer(401, { message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key" });
+      return errorAnswer(401, {
+        message: "Incorrect API key provided.",
+        type: "invalid_request_error",
+        code: "invalid_api_key",
+      });
     }
-    if (!isRecord(req.body)) return invalid("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)");
+    if (!isRecord(req.body))
+      return invalid(
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+      );
     const b = req.body;
     if (typeof b.model !== "string" || b.model === "") return invalid("you must provide a model parameter");
-    if (b.messages === undefined) return invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+    if (b.messages === undefined)
+      return invalid("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
     if (!Array.isArray(b.messages) || b.messages.length === 0) {
-      return invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", "messages", "empty_array");
+      return invalid(
+        "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+        "messages",
+        "empty_array",
+      );
     }
     for (const [i, m] of b.messages.entries()) {
       if (!isRecord(m) || typeof m.role !== "string" || !ROLES.has(m.role)) {
         return invalid(`Invalid value for 'messages[${i}].role'.`, `messages[${i}].role`, "invalid_value");
       }
-      if (contentText(m.content) === undefined) return invalid(`Invalid type for 'messages[${i}].content'.`, `messages[${i}].content`, "invalid_type");
+      if (contentText(m.content) === undefined)
+        return invalid(`Invalid type for 'messages[${i}].content'.`, `messages[${i}].content`, "invalid_type");
     }
     for (const f of ["max_tokens", "max_completion_tokens"]) {
       const v = b[f];
       if (v !== undefined && v !== null && (typeof v !== "number" || !Number.isInteger(v) || v < 1)) {
-        return invalid(`Invalid '${f}': integer below minimum value. Expected a value >= 1.`, f, "integer_below_min_value");
+        return invalid(
+          `Invalid '${f}': integer below minimum value. Expected a value >= 1.`,
+          f,
+          "integer_below_min_value",
+        );
       }
     }
     if (b.stream === true) return invalid("fake: streaming is not supported by this fake", "stream");
@@ -100,15 +147,26 @@ const openAIAdapter: VendorAdapter = {
   },
 
   fault(fault, ctx) {
-    const d = DEFAULTS[fault.status] ?? { type: fault.status >= 500 ? "server_error" : "invalid_request_error", code: null, message: "fake error" };
+    const d = DEFAULTS[fault.status] ?? {
+      type: fault.status >= 500 ? "server_error" : "invalid_request_error",
+      code: null,
+      message: "fake error",
+    };
     const headers = { ...rateLimitHeaders(fault, ctx), ...fault.headers };
-    return errorAnswer(fault.status, { message: fault.message ?? d.message, type: fault.type ?? d.type, code: fault.code ?? d.code }, headers);
+    return errorAnswer(
+      fault.status,
+      { message: fault.message ?? d.message, type: fault.type ?? d.type, code: fault.code ?? d.code },
+      headers,
+    );
   },
 
   complete(req, ctx) {
     const b = req.body as Record<string, unknown>;
     const model = b.model as string;
-    const parts = (b.messages as Record<string, unknown>[]).map((m) => ({ role: m.role as string, text: contentText(m.content) as string }));
+    const parts = (b.messages as Record<string, unknown>[]).map((m) => ({
+      role: m.role as string,
+      text: contentText(m.content) as string,
+    }));
     const tokens = parts.map((p) => estimateTokens(p.text));
     const total = tokens.reduce((a, n) => a + n, 0);
     const window = ctx.behaviour.contextWindowTokens;
@@ -139,7 +197,12 @@ const openAIAdapter: VendorAdapter = {
       completion_tokens: completion,
       total_tokens: total + completion,
       prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
     };
     return {
       status: 200,

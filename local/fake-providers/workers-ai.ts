@@ -1,5 +1,5 @@
-import { sleep } from "../../shared/util/sleep.js";
 import { estimateTokens } from "../../shared/providers/simulated.js";
+import { sleep } from "../../shared/util/sleep.js";
 import { fakeReplyText, isRecord, truncateToTokens } from "./harness.js";
 
 /**
@@ -61,16 +61,24 @@ export function createFakeWorkersAiBinding(): FakeWorkersAiBinding {
       }
       const messages = Array.isArray(inputs.messages) ? inputs.messages.filter(isRecord) : [];
       const prompt = typeof inputs.prompt === "string" ? inputs.prompt : undefined;
-      if (messages.length === 0 && prompt === undefined) throw new Error("5007: Input is invalid: messages or prompt is required");
-      const texts = prompt !== undefined ? [prompt] : messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content)));
+      if (messages.length === 0 && prompt === undefined)
+        throw new Error("5007: Input is invalid: messages or prompt is required");
+      const texts =
+        prompt !== undefined
+          ? [prompt]
+          : messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content)));
       const lastUser = prompt ?? [...messages].reverse().find((m) => m.role === "user")?.content;
       const promptText = texts.join("\n");
-      const full = reply ?? fakeReplyText("WORKERS-AI", model, promptText, typeof lastUser === "string" ? lastUser : "");
+      const full =
+        reply ?? fakeReplyText("WORKERS-AI", model, promptText, typeof lastUser === "string" ? lastUser : "");
       const max = typeof inputs.max_tokens === "number" ? inputs.max_tokens : 256;
       const text = truncateToTokens(full, max).text;
       const promptTokens = texts.reduce((a, t) => a + estimateTokens(t), 0);
       const completion = estimateTokens(text);
-      return { response: text, usage: { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion } };
+      return {
+        response: text,
+        usage: { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion },
+      };
     },
     calls: () => calls.map((c) => ({ ...c })),
     setBehaviour(b) {

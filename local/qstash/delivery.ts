@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from "node:http";
+import { type ClientRequest, Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
 /** Largest response body kept for callbacks and the DLQ, in bytes (B8: "which may be truncated"). */
@@ -31,7 +31,11 @@ export function isSuccess(o: AttemptOutcome): boolean {
  * (upstash-protocols.md B5).
  */
 export function isNonRetryable(o: AttemptOutcome): boolean {
-  return o.kind === "response" && o.status === 489 && (o.headers["upstash-nonretryable-error"]?.[0] ?? "").toLowerCase() === "true";
+  return (
+    o.kind === "response" &&
+    o.status === 489 &&
+    (o.headers["upstash-nonretryable-error"]?.[0] ?? "").toLowerCase() === "true"
+  );
 }
 
 /** Idle time after which a kept-alive connection to a destination is closed, ms (shorter than workerd's and Node's
@@ -66,7 +70,8 @@ export async function sendAttempt(req: OutgoingRequest): Promise<AttemptOutcome>
   } catch {
     return { kind: "error", error: `invalid URL ${req.url}` };
   }
-  if (target.protocol !== "http:" && target.protocol !== "https:") return { kind: "error", error: `unsupported protocol ${target.protocol}` };
+  if (target.protocol !== "http:" && target.protocol !== "https:")
+    return { kind: "error", error: `unsupported protocol ${target.protocol}` };
   const deadline = Date.now() + req.timeoutMs;
   const first = await attemptOnce(req, target, deadline);
   if (first.kind !== "retry-on-new-connection") return first;
@@ -105,13 +110,17 @@ function attemptOnce(req: OutgoingRequest, target: URL, deadline: number, fresh 
     };
     // the error listener goes first: destroy() below emits "error" on the next tick
     request.on("error", (err: NodeJS.ErrnoException) => {
-      if (!responded && !fresh && request.reusedSocket && err.code === "ECONNRESET") return finish({ kind: "retry-on-new-connection" });
+      if (!responded && !fresh && request.reusedSocket && err.code === "ECONNRESET")
+        return finish({ kind: "retry-on-new-connection" });
       finish({ kind: "error", error: err.message });
     });
-    const timer = setTimeout(() => {
-      request.destroy();
-      finish({ kind: "error", error: `timeout after ${req.timeoutMs} ms` });
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        request.destroy();
+        finish({ kind: "error", error: `timeout after ${req.timeoutMs} ms` });
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     const onAbort = () => {
       request.destroy();
       finish({ kind: "error", error: "aborted" });

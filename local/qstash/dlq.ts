@@ -1,6 +1,6 @@
 import type { AttemptOutcome } from "./delivery.js";
 import type { MessageFilter } from "./filter.js";
-import { bodyView, canonicalHeaderName, messageView, type MessageRecord } from "./message.js";
+import { bodyView, canonicalHeaderName, type MessageRecord, messageView } from "./message.js";
 
 /** One dead letter: the failed message and the outcome of its last attempt. */
 export interface DeadLetter {
@@ -56,7 +56,11 @@ export function deadLetterView(e: DeadLetter): Record<string, unknown> {
   if (e.outcome.kind === "response") {
     const header: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(e.outcome.headers)) header[canonicalHeaderName(k)] = v;
-    Object.assign(view, { responseStatus: e.outcome.status, responseHeader: header, ...bodyView(e.outcome.body, "responseBody") });
+    Object.assign(view, {
+      responseStatus: e.outcome.status,
+      responseHeader: header,
+      ...bodyView(e.outcome.body, "responseBody"),
+    });
   } else {
     Object.assign(view, { responseStatus: 0, responseHeader: {}, responseBody: "", error: e.outcome.error });
   }

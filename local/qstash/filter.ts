@@ -13,14 +13,32 @@ export interface MessageFilter {
   matches(rec: MessageRecord, extra?: { dlqId?: string }): boolean;
 }
 
-const KEYS = ["messageIds", "dlqIds", "url", "host", "path", "label", "flowControlKey", "callerIp", "fromDate", "toDate", "topicName", "queueName", "scheduleId"] as const;
+const KEYS = [
+  "messageIds",
+  "dlqIds",
+  "url",
+  "host",
+  "path",
+  "label",
+  "flowControlKey",
+  "callerIp",
+  "fromDate",
+  "toDate",
+  "topicName",
+  "queueName",
+  "scheduleId",
+] as const;
 
 /** Parses a {@link MessageFilter} from `query` (the raw query string without `?`). */
 export function parseFilter(query: string): MessageFilter {
   const params = new URLSearchParams(query);
   const values = new Map<string, string[]>();
   for (const key of KEYS) {
-    const vs = params.getAll(key).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+    const vs = params
+      .getAll(key)
+      .flatMap((v) => v.split(","))
+      .map((v) => v.trim())
+      .filter(Boolean);
     if (vs.length > 0) values.set(key, vs);
   }
   const one = (k: string): string[] | undefined => values.get(k);

@@ -167,10 +167,13 @@ export class FlowControlRegistry {
         }
         if (st.windowCount >= st.rate) {
           if (!st.timer) {
-            st.timer = setTimeout(() => {
-              st.timer = undefined;
-              this.#pump(key);
-            }, st.windowStart + st.periodMs - now);
+            st.timer = setTimeout(
+              () => {
+                st.timer = undefined;
+                this.#pump(key);
+              },
+              st.windowStart + st.periodMs - now,
+            );
           }
           return;
         }

@@ -41,7 +41,18 @@ export interface PublishRequest extends Omit<MessageRecord, "id" | "kind" | "ret
 }
 
 /** Hop-by-hop and transport headers that are never forwarded to a destination. */
-const NOT_FORWARDED = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length", "te", "trailer", "proxy-authorization", "proxy-connection"]);
+const NOT_FORWARDED = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+  "te",
+  "trailer",
+  "proxy-authorization",
+  "proxy-connection",
+]);
 
 /** Headers named `<prefix><name>` with the prefix removed (names lower-case), hop-by-hop headers skipped. */
 export function strippedHeaders(headers: Record<string, string>, prefix: string): Record<string, string> {
@@ -56,14 +67,16 @@ export function strippedHeaders(headers: Record<string, string>, prefix: string)
 
 function parseRetries(value: string | undefined, header: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim())) throw new PublishRequestError(`invalid ${header}: expected a non-negative integer, got "${value}"`);
+  if (!/^\d+$/.test(value.trim()))
+    throw new PublishRequestError(`invalid ${header}: expected a non-negative integer, got "${value}"`);
   return Number(value.trim());
 }
 
 function parseDuration(value: string | undefined, header: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDurationMs(value);
-  if (ms === undefined) throw new PublishRequestError(`invalid ${header}: "${value}" is not a duration like 10s, 5m or 1d10h30m`);
+  if (ms === undefined)
+    throw new PublishRequestError(`invalid ${header}: "${value}" is not a duration like 10s, 5m or 1d10h30m`);
   return ms;
 }
 
@@ -97,7 +110,10 @@ export function parseFlowControl(key: string, value: string | undefined): FlowCo
   return spec;
 }
 
-function parseCallback(headers: Record<string, string>, prefix: "upstash-callback" | "upstash-failure-callback"): CallbackSpec | undefined {
+function parseCallback(
+  headers: Record<string, string>,
+  prefix: "upstash-callback" | "upstash-failure-callback",
+): CallbackSpec | undefined {
   const url = headers[prefix];
   if (url === undefined) return undefined;
   if (!/^https?:\/\//i.test(url)) throw new PublishRequestError(`invalid ${prefix}: "${url}" is not an http(s) URL`);
@@ -128,7 +144,9 @@ function parseCallback(headers: Record<string, string>, prefix: "upstash-callbac
 export function parsePublish(input: PublishInput): PublishRequest {
   const { destination, headers, body, callerIp, now } = input;
   if (!/^https?:\/\//i.test(destination)) {
-    throw new PublishRequestError(`invalid destination "${destination}": the local stack only delivers to http(s) URLs (no URL groups or api destinations)`);
+    throw new PublishRequestError(
+      `invalid destination "${destination}": the local stack only delivers to http(s) URLs (no URL groups or api destinations)`,
+    );
   }
   try {
     new URL(destination);
@@ -138,13 +156,17 @@ export function parsePublish(input: PublishInput): PublishRequest {
   const notBeforeHeader = headers["upstash-not-before"];
   let notBefore = now;
   if (notBeforeHeader !== undefined) {
-    if (!/^\d+$/.test(notBeforeHeader.trim())) throw new PublishRequestError(`invalid Upstash-Not-Before: "${notBeforeHeader}" (unix seconds)`);
+    if (!/^\d+$/.test(notBeforeHeader.trim()))
+      throw new PublishRequestError(`invalid Upstash-Not-Before: "${notBeforeHeader}" (unix seconds)`);
     notBefore = Number(notBeforeHeader.trim()) * 1000;
   } else {
     notBefore = now + (parseDuration(headers["upstash-delay"], "Upstash-Delay") ?? 0);
   }
   const flowKey = headers["upstash-flow-control-key"];
-  const labels = (headers["upstash-label"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const labels = (headers["upstash-label"] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const req: PublishRequest = {
     url: destination,
     method: parseMethod(headers["upstash-method"], "Upstash-Method"),
@@ -166,7 +188,11 @@ export function parsePublish(input: PublishInput): PublishRequest {
     ...(headers["upstash-retry-delay"] !== undefined ? { retryDelayExpression: headers["upstash-retry-delay"] } : {}),
     ...(callback ? { callback } : {}),
     ...(failureCallback ? { failureCallback } : {}),
-    ...(flowKey !== undefined && flowKey !== "" ? { flowControl: parseFlowControl(flowKey, headers["upstash-flow-control-value"]) } : {}),
-    ...(headers["upstash-deduplication-id"] !== undefined ? { deduplicationId: headers["upstash-deduplication-id"] } : {}),
+    ...(flowKey !== undefined && flowKey !== ""
+      ? { flowControl: parseFlowControl(flowKey, headers["upstash-flow-control-value"]) }
+      : {}),
+    ...(headers["upstash-deduplication-id"] !== undefined
+      ? { deduplicationId: headers["upstash-deduplication-id"] }
+      : {}),
   };
 }

@@ -1,7 +1,17 @@
 import type { MathNode } from "mathjs";
 
 /** Functions an `Upstash-Retry-Delay` expression may call (upstash-protocols.md B2). */
-export const RETRY_DELAY_FUNCTIONS: ReadonlySet<string> = new Set(["pow", "sqrt", "abs", "exp", "floor", "ceil", "round", "min", "max"]);
+export const RETRY_DELAY_FUNCTIONS: ReadonlySet<string> = new Set([
+  "pow",
+  "sqrt",
+  "abs",
+  "exp",
+  "floor",
+  "ceil",
+  "round",
+  "min",
+  "max",
+]);
 
 /** Thrown for an expression that does not parse or uses anything but numbers, `retried`, operators and the allowed functions. */
 export class RetryDelayExpressionError extends Error {
@@ -30,14 +40,17 @@ function check(node: MathNode, expr: string): void {
         return;
       case "FunctionNode": {
         const name = (n as MathNode & { fn: { name?: string } }).fn.name ?? "";
-        if (!RETRY_DELAY_FUNCTIONS.has(name)) throw new RetryDelayExpressionError(`Upstash-Retry-Delay "${expr}": function ${name}() is not allowed`);
+        if (!RETRY_DELAY_FUNCTIONS.has(name))
+          throw new RetryDelayExpressionError(`Upstash-Retry-Delay "${expr}": function ${name}() is not allowed`);
         return;
       }
       case "SymbolNode": {
         const name = (n as MathNode & { name: string }).name;
         const isCallee = parent?.type === "FunctionNode" && (parent as MathNode & { fn: MathNode }).fn === n;
         if (name === "retried" || isCallee) return;
-        throw new RetryDelayExpressionError(`Upstash-Retry-Delay "${expr}": unknown name "${name}" (only \`retried\` is defined)`);
+        throw new RetryDelayExpressionError(
+          `Upstash-Retry-Delay "${expr}": unknown name "${name}" (only \`retried\` is defined)`,
+        );
       }
       default:
         throw new RetryDelayExpressionError(`Upstash-Retry-Delay "${expr}": ${n.type} is not allowed`);
@@ -60,7 +73,9 @@ export async function compileRetryDelay(expr: string): Promise<RetryDelayFn> {
   try {
     node = math.parse(expr);
   } catch (err) {
-    throw new RetryDelayExpressionError(`Upstash-Retry-Delay "${expr}": ${err instanceof Error ? err.message : String(err)}`);
+    throw new RetryDelayExpressionError(
+      `Upstash-Retry-Delay "${expr}": ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   check(node, expr);
   const code = node.compile();

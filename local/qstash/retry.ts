@@ -12,7 +12,12 @@ export function defaultBackoffMs(n: number): number {
 }
 
 /** Response headers that tell when to retry, in the order they are consulted (upstash-protocols.md B5). */
-export const RETRY_AFTER_HEADERS = ["retry-after", "x-ratelimit-reset", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"] as const;
+export const RETRY_AFTER_HEADERS = [
+  "retry-after",
+  "x-ratelimit-reset",
+  "x-ratelimit-reset-requests",
+  "x-ratelimit-reset-tokens",
+] as const;
 
 /**
  * Reads the wait a destination asked for, in ms, from the first present header of {@link RETRY_AFTER_HEADERS}:

@@ -4,14 +4,14 @@ import type { Chaos } from "../chaos.js";
 import type { StatsCounter } from "../stats.js";
 import { callbackBody } from "./callback-body.js";
 import type { SigningKeys } from "./credentials.js";
-import { isNonRetryable, isSuccess, sendAttempt, type AttemptOutcome } from "./delivery.js";
+import { type AttemptOutcome, isNonRetryable, isSuccess, sendAttempt } from "./delivery.js";
 import type { DeadLetterQueue } from "./dlq.js";
 import type { EventLog, EventState } from "./events.js";
 import type { MessageFilter } from "./filter.js";
 import type { FlowControlRegistry } from "./flow-control.js";
 import type { CallbackSpec, MessageKind, MessageRecord } from "./message.js";
-import { compileRetryDelay } from "./retry-expression.js";
 import { nextRetryDelayMs } from "./retry.js";
+import { compileRetryDelay } from "./retry-expression.js";
 import { signDelivery } from "./signer.js";
 
 /** `User-Agent` of every delivery (upstash-protocols.md B5). */
@@ -211,7 +211,14 @@ export class Scheduler {
     if (rec.kind === "callback") this.deps.stats.add("qstashCallbacks");
     if (rec.kind === "failure-callback") this.deps.stats.add("qstashFailureCallbacks");
     this.deps.stats.add("qstashDeliveryBytes", body.length);
-    return sendAttempt({ url: rec.url, method: rec.method, headers, body, timeoutMs: rec.timeoutMs, signal: this.#shutdown.signal });
+    return sendAttempt({
+      url: rec.url,
+      method: rec.method,
+      headers,
+      body,
+      timeoutMs: rec.timeoutMs,
+      signal: this.#shutdown.signal,
+    });
   }
 
   /**
@@ -237,12 +244,16 @@ export class Scheduler {
     if (isNonRetryable(outcome) || rec.retried >= rec.maxRetries) {
       const dlqId = this.deps.dlq.add(rec, outcome);
       this.deps.stats.add("qstashDeadLetters");
-      this.deps.log(`qstash: ${rec.kind} ${rec.id} to ${rec.url} failed after ${rec.retried + 1} attempt(s) (${error}); dead letter ${dlqId}`);
+      this.deps.log(
+        `qstash: ${rec.kind} ${rec.id} to ${rec.url} failed after ${rec.retried + 1} attempt(s) (${error}); dead letter ${dlqId}`,
+      );
       if (rec.failureCallback) this.#spawnCallback(rec, rec.failureCallback, "failure-callback", outcome, dlqId);
       this.#finish(entry, "FAILED", { error, responseStatus: status });
       return;
     }
-    const expression = rec.retryDelayExpression ? await compileRetryDelay(rec.retryDelayExpression).catch(() => undefined) : undefined;
+    const expression = rec.retryDelayExpression
+      ? await compileRetryDelay(rec.retryDelayExpression).catch(() => undefined)
+      : undefined;
     const delay = nextRetryDelayMs({
       retried: rec.retried,
       expression,
@@ -261,7 +272,13 @@ export class Scheduler {
   }
 
   /** Publishes a callback or failure callback about `source` as a message of its own (B8). */
-  #spawnCallback(source: MessageRecord, spec: CallbackSpec, kind: MessageKind, outcome: AttemptOutcome, dlqId?: string): void {
+  #spawnCallback(
+    source: MessageRecord,
+    spec: CallbackSpec,
+    kind: MessageKind,
+    outcome: AttemptOutcome,
+    dlqId?: string,
+  ): void {
     const now = Date.now();
     const rec: MessageRecord = {
       id: newMessageId(),
@@ -285,7 +302,11 @@ export class Scheduler {
     this.add(rec);
   }
 
-  #finish(entry: Entry, state: "DELIVERED" | "FAILED" | "CANCELLED", extra: { error?: string; responseStatus?: number } = {}): void {
+  #finish(
+    entry: Entry,
+    state: "DELIVERED" | "FAILED" | "CANCELLED",
+    extra: { error?: string; responseStatus?: number } = {},
+  ): void {
     if (this.#entries.get(entry.rec.id) !== entry) return; // already finished (e.g. cancelled meanwhile)
     entry.rec.state = state;
     this.#event(entry.rec, state, extra, state === "CANCELLED" ? undefined : entry.answeredAt);
@@ -299,7 +320,12 @@ export class Scheduler {
     for (const w of waiters) w();
   }
 
-  #event(rec: MessageRecord, state: EventState, extra: { nextDeliveryTime?: number; error?: string; responseStatus?: number } = {}, at = Date.now()): void {
+  #event(
+    rec: MessageRecord,
+    state: EventState,
+    extra: { nextDeliveryTime?: number; error?: string; responseStatus?: number } = {},
+    at = Date.now(),
+  ): void {
     const e = { time: at, state, messageId: rec.id, url: rec.url, ...extra };
     for (const k of Object.keys(e) as Array<keyof typeof e>) if (e[k] === undefined) delete e[k];
     this.deps.events.add(e);

@@ -53,7 +53,8 @@ const UNSUPPORTED = new Set(["enqueue", "queues", "schedules", "topics", "endpoi
 export function createQStashServer(opts: QStashServerOptions): Server {
   return createServer((req, res) => {
     handle(req, res, opts).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: `local stack: ${err instanceof Error ? err.message : String(err)}` });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: `local stack: ${err instanceof Error ? err.message : String(err)}` });
       else res.destroy();
     });
   });
@@ -99,7 +100,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: QStashSer
 
   const isPublish = path.startsWith("/v2/publish/");
   const queryToken = isPublish ? undefined : new URLSearchParams(query).get("qstash_token");
-  if (bearerToken(req) !== opts.token && queryToken !== opts.token) return sendJson(res, 401, { error: "Unauthorized" });
+  if (bearerToken(req) !== opts.token && queryToken !== opts.token)
+    return sendJson(res, 401, { error: "Unauthorized" });
 
   const now = Date.now();
   if (isPublish && method === "POST") {
@@ -107,7 +109,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: QStashSer
     // B1: the destination is the raw rest of the request target, query included; never normalised.
     const destination = rawUrl.slice("/v2/publish/".length);
     try {
-      const result = await service.publish({ destination, headers: lowerHeaders(req), body, callerIp: callerIp(req), now });
+      const result = await service.publish({
+        destination,
+        headers: lowerHeaders(req),
+        body,
+        callerIp: callerIp(req),
+        now,
+      });
       return sendJson(res, result.status, result.body);
     } catch (err) {
       if (err instanceof PublishRequestError) return sendJson(res, 400, { error: err.message });
@@ -125,7 +133,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: QStashSer
     try {
       items = BatchBody.parse(JSON.parse(body.toString("utf8")));
     } catch {
-      return sendJson(res, 400, { error: "invalid batch body: expected a non-empty JSON array of {destination, headers?, body?}" });
+      return sendJson(res, 400, {
+        error: "invalid batch body: expected a non-empty JSON array of {destination, headers?, body?}",
+      });
     }
     const out: unknown[] = [];
     for (const item of items) {
@@ -193,7 +203,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: QStashSer
     }
     if (id === "retry" && method === "POST") {
       const targets = action !== undefined ? [action] : service.dlq.list(parseFilter(query)).map((e) => e.dlqId);
-      const responses = targets.map((d) => service.retryDeadLetter(d, now)).filter((m): m is string => m !== undefined).map((messageId) => ({ messageId }));
+      const responses = targets
+        .map((d) => service.retryDeadLetter(d, now))
+        .filter((m): m is string => m !== undefined)
+        .map((messageId) => ({ messageId }));
       return sendJson(res, 201, { responses });
     }
     if (id !== undefined && action === undefined) {
@@ -213,7 +226,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: QStashSer
       const info = service.flow.info(id);
       return info ? sendJson(res, 200, info) : sendJson(res, 404, { error: `flow control key ${id} not found` });
     }
-    if (id !== undefined && method === "POST" && (action === "pause" || action === "resume" || action === "resetRate")) {
+    if (
+      id !== undefined &&
+      method === "POST" &&
+      (action === "pause" || action === "resume" || action === "resetRate")
+    ) {
       service.flow[action](id);
       return sendJson(res, 200, {});
     }
@@ -258,7 +275,14 @@ function safeDecode(s: string): string {
   }
 }
 
-async function handleAdmin(req: IncomingMessage, res: ServerResponse, opts: QStashServerOptions, path: string, method: string, body: Buffer): Promise<void> {
+async function handleAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: QStashServerOptions,
+  path: string,
+  method: string,
+  body: Buffer,
+): Promise<void> {
   if (!isLoopback(req)) return sendJson(res, 403, { error: "admin routes are local-only" });
   if (path === "/__stats" && method === "GET") return sendJson(res, 200, opts.allStats());
   if (path === "/__stats/reset" && method === "POST") {

@@ -6,7 +6,7 @@ import { DeadLetterQueue } from "./dlq.js";
 import { EventLog } from "./events.js";
 import { FlowControlRegistry } from "./flow-control.js";
 import type { MessageRecord } from "./message.js";
-import { parsePublish, PublishRequestError, type PublishInput } from "./publish-request.js";
+import { type PublishInput, PublishRequestError, parsePublish } from "./publish-request.js";
 import { compileRetryDelay, RetryDelayExpressionError } from "./retry-expression.js";
 import { newMessageId, Scheduler } from "./scheduler.js";
 
@@ -57,7 +57,11 @@ export class QStashService {
    */
   async publish(input: PublishInput): Promise<PublishResult> {
     const req = parsePublish(input);
-    for (const expr of [req.retryDelayExpression, req.callback?.retryDelayExpression, req.failureCallback?.retryDelayExpression]) {
+    for (const expr of [
+      req.retryDelayExpression,
+      req.callback?.retryDelayExpression,
+      req.failureCallback?.retryDelayExpression,
+    ]) {
       if (expr === undefined) continue;
       try {
         await compileRetryDelay(expr);
@@ -66,10 +70,16 @@ export class QStashService {
         throw err;
       }
     }
-    const key = req.deduplicationId !== undefined ? idKey(req.deduplicationId) : req.contentBasedDeduplication ? contentKey(req) : undefined;
+    const key =
+      req.deduplicationId !== undefined
+        ? idKey(req.deduplicationId)
+        : req.contentBasedDeduplication
+          ? contentKey(req)
+          : undefined;
     if (key !== undefined) {
       const existing = this.dedup.lookup(key, input.now);
-      if (existing !== undefined) return { status: 202, body: { messageId: existing, url: req.url, deduplicated: true } };
+      if (existing !== undefined)
+        return { status: 202, body: { messageId: existing, url: req.url, deduplicated: true } };
     }
     const { deduplicationId: _d, contentBasedDeduplication: _c, ...fields } = req;
     const rec: MessageRecord = { ...fields, id: newMessageId(), kind: "message", retried: 0, state: "CREATED" };
@@ -87,7 +97,14 @@ export class QStashService {
     const dead = this.dlq.get(dlqId);
     if (!dead) return undefined;
     this.dlq.delete(dlqId);
-    const rec: MessageRecord = { ...dead.message, id: newMessageId(), retried: 0, state: "CREATED", notBefore: now, createdAt: now };
+    const rec: MessageRecord = {
+      ...dead.message,
+      id: newMessageId(),
+      retried: 0,
+      state: "CREATED",
+      notBefore: now,
+      createdAt: now,
+    };
     this.scheduler.add(rec);
     return rec.id;
   }

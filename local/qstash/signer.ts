@@ -21,7 +21,12 @@ export function bodyHash(body: Uint8Array): string {
  * @param body the exact bytes sent.
  * @returns the compact JWT for the `Upstash-Signature` header.
  */
-export async function signDelivery(signingKey: string, url: string, body: Uint8Array, nowMs = Date.now()): Promise<string> {
+export async function signDelivery(
+  signingKey: string,
+  url: string,
+  body: Uint8Array,
+  nowMs = Date.now(),
+): Promise<string> {
   const now = Math.floor(nowMs / 1000);
   return new SignJWT({ body: bodyHash(body) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })

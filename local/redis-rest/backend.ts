@@ -39,9 +39,32 @@ export interface RedisBackend {
  * supported over REST; A8: pub/sub uses a dedicated SSE route, not implemented here).
  */
 export const CONNECTION_COMMANDS: ReadonlySet<string> = new Set([
-  "multi", "exec", "discard", "watch", "unwatch", "subscribe", "psubscribe", "ssubscribe", "unsubscribe",
-  "punsubscribe", "sunsubscribe", "monitor", "quit", "reset", "select", "hello", "auth", "sync", "psync",
-  "replicaof", "slaveof", "shutdown", "debug", "migrate", "client", "failover",
+  "multi",
+  "exec",
+  "discard",
+  "watch",
+  "unwatch",
+  "subscribe",
+  "psubscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "punsubscribe",
+  "sunsubscribe",
+  "monitor",
+  "quit",
+  "reset",
+  "select",
+  "hello",
+  "auth",
+  "sync",
+  "psync",
+  "replicaof",
+  "slaveof",
+  "shutdown",
+  "debug",
+  "migrate",
+  "client",
+  "failover",
 ]);
 
 /**

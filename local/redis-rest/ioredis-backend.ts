@@ -1,19 +1,30 @@
-import { Redis, Command } from "ioredis";
+import { Command, Redis } from "ioredis";
 import {
   CONNECTION_COMMANDS,
-  SHARED_REDIS_FORBIDDEN,
   commandName,
   notAvailable,
   type RedisBackend,
   type RedisCommand,
   type RedisReply,
+  SHARED_REDIS_FORBIDDEN,
 } from "./backend.js";
 
 /**
  * Commands that may block the connection; they run on a short-lived duplicate connection so that other
  * requests are not stuck behind them.
  */
-const BLOCKING = new Set(["blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "wait", "waitaof"]);
+const BLOCKING = new Set([
+  "blpop",
+  "brpop",
+  "brpoplpush",
+  "blmove",
+  "blmpop",
+  "bzpopmin",
+  "bzpopmax",
+  "bzmpop",
+  "wait",
+  "waitaof",
+]);
 
 /**
  * Builds an ioredis Command that returns raw Buffers and skips ioredis' reply transformers (they are keyed by

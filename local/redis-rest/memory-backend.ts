@@ -1,6 +1,13 @@
 import { createHash } from "node:crypto";
 import RedisMock from "ioredis-mock";
-import { CONNECTION_COMMANDS, commandName, notAvailable, type RedisBackend, type RedisCommand, type RedisReply } from "./backend.js";
+import {
+  CONNECTION_COMMANDS,
+  commandName,
+  notAvailable,
+  type RedisBackend,
+  type RedisCommand,
+  type RedisReply,
+} from "./backend.js";
 import { liftLuaError, wrapLuaScript } from "./memory-lua.js";
 
 type MockMethod = (...args: unknown[]) => Promise<unknown>;
@@ -33,7 +40,8 @@ function toReply(value: unknown, fromLua: boolean): RedisReply {
   if (Array.isArray(value)) return value.map((v) => toReply(v, fromLua));
   if (typeof value === "object") {
     const flat: RedisReply[] = [];
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flat.push(Buffer.from(k, "utf8"), toReply(v, fromLua));
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      flat.push(Buffer.from(k, "utf8"), toReply(v, fromLua));
     return flat;
   }
   if (typeof value === "function") throw new Error("ERR in-memory backend: the Lua reply could not be converted");
@@ -62,7 +70,10 @@ export class MemoryBackend implements RedisBackend {
   constructor() {
     instanceCounter += 1;
     // ioredis-mock shares data between instances with the same host:port; a unique host isolates this one.
-    this.#mock = new RedisMock({ host: `agent-dag-memory-${process.pid}-${instanceCounter}`, lazyConnect: false }) as unknown as Record<string, unknown>;
+    this.#mock = new RedisMock({
+      host: `agent-dag-memory-${process.pid}-${instanceCounter}`,
+      lazyConnect: false,
+    }) as unknown as Record<string, unknown>;
   }
 
   command(cmd: RedisCommand): Promise<RedisReply> {
@@ -76,7 +87,10 @@ export class MemoryBackend implements RedisBackend {
   transaction(cmds: RedisCommand[]): Promise<RedisReply[]> {
     for (const c of cmds) {
       const problem = this.#validate(c);
-      if (problem) return Promise.reject(new Error(`EXECABORT Transaction discarded because of previous errors: ${problem.message}`));
+      if (problem)
+        return Promise.reject(
+          new Error(`EXECABORT Transaction discarded because of previous errors: ${problem.message}`),
+        );
     }
     return this.#locked(async () => {
       const out: RedisReply[] = [];
@@ -110,7 +124,10 @@ export class MemoryBackend implements RedisBackend {
     const problem = this.#validate(cmd);
     if (problem) throw problem;
     const name = commandName(cmd);
-    const args = normaliseOptions(name, cmd.slice(1).map((b) => b.toString("utf8")));
+    const args = normaliseOptions(
+      name,
+      cmd.slice(1).map((b) => b.toString("utf8")),
+    );
     switch (name) {
       case "eval":
       case "eval_ro":
@@ -137,15 +154,19 @@ export class MemoryBackend implements RedisBackend {
    */
   async #checkNumeric(name: string, args: string[]): Promise<void> {
     let current: unknown;
-    if (["incr", "decr", "incrby", "decrby", "incrbyfloat"].includes(name)) current = await (this.#mock["get"] as MockMethod).call(this.#mock, args[0]);
-    else if (name === "hincrby" || name === "hincrbyfloat") current = await (this.#mock["hget"] as MockMethod).call(this.#mock, args[0], args[1]);
+    if (["incr", "decr", "incrby", "decrby", "incrbyfloat"].includes(name))
+      current = await (this.#mock["get"] as MockMethod).call(this.#mock, args[0]);
+    else if (name === "hincrby" || name === "hincrbyfloat")
+      current = await (this.#mock["hget"] as MockMethod).call(this.#mock, args[0], args[1]);
     else return;
     if (current === null || current === undefined) return;
     const text = String(current);
     if (name.endsWith("float")) {
       if (text.trim() === "" || Number.isNaN(Number(text))) throw new Error("ERR value is not a valid float");
     } else if (!/^-?\d+$/.test(text)) {
-      throw new Error(name === "hincrby" ? "ERR hash value is not an integer" : "ERR value is not an integer or out of range");
+      throw new Error(
+        name === "hincrby" ? "ERR hash value is not an integer" : "ERR value is not an integer or out of range",
+      );
     }
   }
 

@@ -32,7 +32,8 @@ export interface RedisRestServerOptions {
 export function createRedisRestServer(opts: RedisRestServerOptions): Server {
   return createServer((req, res) => {
     handle(req, res, opts).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: `ERR local stack: ${err instanceof Error ? err.message : String(err)}` });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: `ERR local stack: ${err instanceof Error ? err.message : String(err)}` });
       else res.destroy();
     });
   });
@@ -61,16 +62,25 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: RedisRest
       stats.add("redisCommands", cmds.length);
       if (path === "/pipeline") {
         const replies = await backend.pipeline(cmds);
-        return sendJson(res, 200, replies.map((r) => encodeItem(r, base64)));
+        return sendJson(
+          res,
+          200,
+          replies.map((r) => encodeItem(r, base64)),
+        );
       }
       try {
         const replies = await backend.transaction(cmds);
-        return sendJson(res, 200, replies.map((r) => encodeItem(r, base64)));
+        return sendJson(
+          res,
+          200,
+          replies.map((r) => encodeItem(r, base64)),
+        );
       } catch (err) {
         return sendJson(res, 400, { error: errorText(err) });
       }
     }
-    if (!["GET", "HEAD", "POST", "PUT"].includes(method)) return sendJson(res, 405, { error: "ERR method not allowed" });
+    if (!["GET", "HEAD", "POST", "PUT"].includes(method))
+      return sendJson(res, 405, { error: "ERR method not allowed" });
     if (path === "/" && method !== "POST") return sendText(res, 200, "Upstash Redis REST API (agent-dag local stack)");
     const cmd: RedisCommand = path === "/" ? parseSingle(body) : parsePathCommand(path, query, body);
     stats.add("redisCommands");

@@ -1,11 +1,16 @@
 import { base64ToBytes, bytesToBase64 } from "../crypto/base64.js";
 import { DecryptError } from "../crypto/crypto-errors.js";
-import { IV_BYTES, type EncryptionKeyring } from "../crypto/keyring.js";
-import { BlobDecryptionError, BlobEncryptionUnavailableError, BlobFormatError, BlobTooLargeError } from "./blob-errors.js";
+import { type EncryptionKeyring, IV_BYTES } from "../crypto/keyring.js";
+import {
+  BlobDecryptionError,
+  BlobEncryptionUnavailableError,
+  BlobFormatError,
+  BlobTooLargeError,
+} from "./blob-errors.js";
 import type { BlobLimits } from "./blob-limits.js";
 import { blobRef } from "./blob-ref.js";
-import { formatEncrypted, formatGzip, formatPlain, parseEnvelope, type Envelope } from "./envelope.js";
-import { gunzip, GunzipLimitError, gzip } from "./gzip.js";
+import { type Envelope, formatEncrypted, formatGzip, formatPlain, parseEnvelope } from "./envelope.js";
+import { GunzipLimitError, gunzip, gzip } from "./gzip.js";
 
 /** A blob ready to write: its ref and its stored form (before chunking). */
 export interface EncodedBlob {
@@ -53,7 +58,8 @@ export async function encodeBlob(text: string, opts: EncodeOptions): Promise<Enc
   const { limits } = opts;
   if (opts.encrypt && !opts.keyring) throw new BlobEncryptionUnavailableError();
   const bytes = utf8.encode(text);
-  if (bytes.length > limits.maxTextBytes) throw new BlobTooLargeError(bytes.length, null, limits.maxTextBytes, "maxTextBytes");
+  if (bytes.length > limits.maxTextBytes)
+    throw new BlobTooLargeError(bytes.length, null, limits.maxTextBytes, "maxTextBytes");
   const keyring = opts.encrypt ? opts.keyring : undefined;
   const ref = await blobRef(text, keyring);
   const compress = bytes.length > limits.compressAboveBytes;
@@ -64,7 +70,12 @@ export async function encodeBlob(text: string, opts: EncodeOptions): Promise<Enc
     const encoding = compress ? "gz" : "utf8";
     const payload = compress ? await gzip(bytes) : bytes;
     const sealed = await keyring.encrypt(payload, blobAad(ref, keyring.currentKid, encoding));
-    stored = formatEncrypted({ kid: sealed.kid, encoding, iv: bytesToBase64(sealed.iv), ciphertext: bytesToBase64(sealed.ciphertext) });
+    stored = formatEncrypted({
+      kid: sealed.kid,
+      encoding,
+      iv: bytesToBase64(sealed.iv),
+      ciphertext: bytesToBase64(sealed.ciphertext),
+    });
     storedBytes = stored.length;
   } else if (compress) {
     stored = formatGzip(bytesToBase64(await gzip(bytes)));
@@ -74,7 +85,8 @@ export async function encodeBlob(text: string, opts: EncodeOptions): Promise<Enc
     storedBytes = bytes.length + (stored.length - text.length);
     splittable = false;
   }
-  if (storedBytes > limits.maxStoredBytes) throw new BlobTooLargeError(bytes.length, storedBytes, limits.maxStoredBytes, "maxStoredBytes");
+  if (storedBytes > limits.maxStoredBytes)
+    throw new BlobTooLargeError(bytes.length, storedBytes, limits.maxStoredBytes, "maxStoredBytes");
   return { ref, stored, storedBytes, textBytes: bytes.length, splittable };
 }
 
@@ -107,7 +119,10 @@ export async function decodeEnvelope(envelope: Envelope, ref: string, opts: Deco
       if (iv.length !== IV_BYTES) throw new BlobFormatError(ref, `IV must be ${IV_BYTES} bytes, got ${iv.length}`);
       let payload: Uint8Array;
       try {
-        payload = await opts.keyring.decrypt({ kid, iv, ciphertext: decode64(envelope.ciphertext, ref) }, blobAad(ref, kid, encoding));
+        payload = await opts.keyring.decrypt(
+          { kid, iv, ciphertext: decode64(envelope.ciphertext, ref) },
+          blobAad(ref, kid, encoding),
+        );
       } catch (err) {
         if (err instanceof DecryptError) throw new BlobDecryptionError(ref, kid, err.reason);
         throw err;
@@ -139,7 +154,8 @@ async function inflate(bytes: Uint8Array, ref: string, maxBytes: number): Promis
   try {
     return await gunzip(bytes, maxBytes);
   } catch (err) {
-    if (err instanceof GunzipLimitError) throw new BlobFormatError(ref, `text exceeds ${maxBytes} bytes when decompressed`);
+    if (err instanceof GunzipLimitError)
+      throw new BlobFormatError(ref, `text exceeds ${maxBytes} bytes when decompressed`);
     throw new BlobFormatError(ref, `corrupt gzip (${(err as Error).message})`);
   }
 }

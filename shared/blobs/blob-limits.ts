@@ -46,9 +46,12 @@ export const DEFAULT_BLOB_LIMITS: Readonly<BlobLimits> = Object.freeze({
 export function resolveBlobLimits(overrides: Partial<BlobLimits> = {}): BlobLimits {
   const limits: BlobLimits = { ...DEFAULT_BLOB_LIMITS, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`blob limit ${name} must be a positive integer, got ${value}`);
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new RangeError(`blob limit ${name} must be a positive integer, got ${value}`);
   }
-  if (limits.compressAboveBytes > limits.chunkBytes) throw new RangeError("blob limit compressAboveBytes must not exceed chunkBytes");
-  if (limits.chunkBytes > limits.maxStoredBytes) throw new RangeError("blob limit chunkBytes must not exceed maxStoredBytes");
+  if (limits.compressAboveBytes > limits.chunkBytes)
+    throw new RangeError("blob limit compressAboveBytes must not exceed chunkBytes");
+  if (limits.chunkBytes > limits.maxStoredBytes)
+    throw new RangeError("blob limit chunkBytes must not exceed maxStoredBytes");
   return limits;
 }

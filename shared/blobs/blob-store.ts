@@ -3,9 +3,9 @@ import type { EncryptionKeyring } from "../crypto/keyring.js";
 import { blobKey } from "../state/keys.js";
 import { decodeEnvelope, encodeBlob } from "./blob-codec.js";
 import { BlobFormatError } from "./blob-errors.js";
-import { resolveBlobLimits, type BlobLimits } from "./blob-limits.js";
+import { type BlobLimits, resolveBlobLimits } from "./blob-limits.js";
 import { chunkKeys, chunkSetId, splitChunks } from "./chunking.js";
-import { ENVELOPE_MARKER, formatManifest, MANIFEST_MAX_CHARS, parseEnvelope, type Envelope } from "./envelope.js";
+import { ENVELOPE_MARKER, type Envelope, formatManifest, MANIFEST_MAX_CHARS, parseEnvelope } from "./envelope.js";
 
 /** The slice of the Upstash Redis client the blob store uses. */
 export type BlobRedis = Pick<Redis, "mget" | "pipeline">;
@@ -107,7 +107,11 @@ export class BlobStore {
    * @throws UpstashError when Redis refuses the write of a chunked blob.
    */
   async prepare(text: string, options: PutOptions = {}): Promise<PreparedBlob> {
-    const blob = await encodeBlob(text, { encrypt: options.encrypt === true, keyring: this.#keyring, limits: this.limits });
+    const blob = await encodeBlob(text, {
+      encrypt: options.encrypt === true,
+      keyring: this.#keyring,
+      limits: this.limits,
+    });
     const head = this.#key(blob.ref);
     const ttl = Math.max(this.ttlSeconds, options.ttlSeconds ?? 0);
     if (!blob.splittable || blob.storedBytes <= this.limits.chunkBytes) {
@@ -120,7 +124,9 @@ export class BlobStore {
     const parts = splitChunks(blob.stored, this.limits.chunkBytes);
     const keys = chunkKeys(head, set, parts.length);
     const p = this.redis.pipeline();
-    parts.forEach((part, i) => setKeepingLongerTtl(p, keys[i] as string, part, ttl));
+    parts.forEach((part, i) => {
+      setKeepingLongerTtl(p, keys[i] as string, part, ttl);
+    });
     setKeepingLongerTtl(p, head, formatManifest({ count: parts.length, bytes: blob.storedBytes, set }), ttl);
     await p.exec();
     return written;
@@ -149,7 +155,9 @@ export class BlobStore {
   async getMany(refs: readonly string[]): Promise<(string | null)[]> {
     if (refs.length === 0) return [];
     const heads = await this.redis.mget<(string | null)[]>(...refs.map((ref) => this.#key(ref)));
-    const envelopes: (Envelope | null)[] = heads.map((v, i) => (v == null ? null : parseEnvelope(String(v), refs[i] as string)));
+    const envelopes: (Envelope | null)[] = heads.map((v, i) =>
+      v == null ? null : parseEnvelope(String(v), refs[i] as string),
+    );
 
     const wanted: string[] = [];
     const plans: { index: number; start: number; count: number; bytes: number }[] = [];
@@ -168,7 +176,8 @@ export class BlobStore {
           continue;
         }
         const joined = parts.map(String).join("");
-        if (joined.length !== plan.bytes) throw new BlobFormatError(ref, `chunks hold ${joined.length} bytes, manifest says ${plan.bytes}`);
+        if (joined.length !== plan.bytes)
+          throw new BlobFormatError(ref, `chunks hold ${joined.length} bytes, manifest says ${plan.bytes}`);
         envelopes[plan.index] = parseEnvelope(joined, ref);
       }
     }
@@ -188,7 +197,8 @@ export class BlobStore {
    * @throws UpstashError when Redis refuses a command.
    */
   async touch(refs: readonly string[], ttlSeconds: number): Promise<boolean[]> {
-    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
+    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0)
+      throw new RangeError(`ttlSeconds must be a positive integer, got ${ttlSeconds}`);
     if (refs.length === 0) return [];
     const p = this.redis.pipeline();
     for (const ref of refs) {
@@ -215,7 +225,8 @@ export class BlobStore {
       }
       if (!String(head).startsWith(MANIFEST_PREFIX)) return;
       const env = parseEnvelope(String(head), refs[index] as string);
-      if (env.kind === "chunks") chunked.push({ index, keys: chunkKeys(this.#key(refs[index] as string), env.set, env.count) });
+      if (env.kind === "chunks")
+        chunked.push({ index, keys: chunkKeys(this.#key(refs[index] as string), env.set, env.count) });
     });
     if (chunked.length === 0) return present;
     const q = this.redis.pipeline();

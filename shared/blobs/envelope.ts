@@ -68,7 +68,14 @@ export function parseEnvelope(value: string, ref: string): Envelope {
   const gz = GZ_RE.exec(body);
   if (gz) return { kind: "gz", data: gz[1] as string };
   const enc = ENC_RE.exec(body);
-  if (enc) return { kind: "enc", kid: enc[1] as string, encoding: enc[2] as "utf8" | "gz", iv: enc[3] as string, ciphertext: enc[4] as string };
+  if (enc)
+    return {
+      kind: "enc",
+      kid: enc[1] as string,
+      encoding: enc[2] as "utf8" | "gz",
+      iv: enc[3] as string,
+      ciphertext: enc[4] as string,
+    };
   const chunks = CHUNKS_RE.exec(body);
   if (chunks) return { kind: "chunks", count: Number(chunks[1]), bytes: Number(chunks[2]), set: chunks[3] as string };
   throw new BlobFormatError(ref, `unknown envelope ${JSON.stringify(value.slice(0, 24))}…`);

@@ -1,6 +1,6 @@
 import { formatUsd as fmtUsd } from "../routing/budget-cap.js";
 import type { BudgetAmount, BudgetLeft, BudgetLimits } from "./budget-store.js";
-import { describeScope, type BudgetScope } from "./scopes.js";
+import { type BudgetScope, describeScope } from "./scopes.js";
 
 /**
  * A call's worst case does not fit its budget (and `onBudget` is `"fail"`, or no cheaper tier fits either). The
@@ -31,15 +31,23 @@ export class BudgetExceededError extends Error {
  * The one-line explanation of a refusal, naming each limit the request did not fit:
  * `tenant acme's budget for 2025-01-31 exceeded: the call needs up to $0.42, $0.10 left of $5.00`.
  */
-export function describeRefusal(scope: BudgetScope, requested: BudgetAmount, left: BudgetLeft, limits: BudgetLimits): string {
+export function describeRefusal(
+  scope: BudgetScope,
+  requested: BudgetAmount,
+  left: BudgetLeft,
+  limits: BudgetLimits,
+): string {
   const parts: string[] = [];
   if (left.tokens !== null && requested.tokens > left.tokens) {
-    parts.push(`${fmtInt(requested.tokens)} tokens, ${fmtInt(Math.max(0, left.tokens))} left of ${fmtInt(limits.tokens ?? 0)}`);
+    parts.push(
+      `${fmtInt(requested.tokens)} tokens, ${fmtInt(Math.max(0, left.tokens))} left of ${fmtInt(limits.tokens ?? 0)}`,
+    );
   }
   if (left.usd !== null && requested.usd > left.usd) {
     parts.push(`${fmtUsd(requested.usd)}, ${fmtUsd(Math.max(0, left.usd))} left of ${fmtUsd(limits.usd ?? 0)}`);
   }
-  const detail = parts.length > 0 ? parts.join("; ") : `${fmtInt(requested.tokens)} tokens and ${fmtUsd(requested.usd)}`;
+  const detail =
+    parts.length > 0 ? parts.join("; ") : `${fmtInt(requested.tokens)} tokens and ${fmtUsd(requested.usd)}`;
   return `${describeScope(scope)} exceeded: the call needs up to ${detail}`;
 }
 

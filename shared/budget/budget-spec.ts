@@ -32,7 +32,14 @@ export type RunBudget = z.output<typeof runBudgetSchema>;
  * Daily budgets per tenant (UTC days): tenant -> limits; the key `"*"` applies to tenants not listed.
  * Example: `{ "acme": { "usd": 50 }, "*": { "usd": 5, "tokens": 2000000 } }`.
  */
-export const tenantBudgetsSchema = z.record(z.string().min(1).max(128).regex(/^[^{}]+$/), budgetLimitsSchema);
+export const tenantBudgetsSchema = z.record(
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^{}]+$/),
+  budgetLimitsSchema,
+);
 
 /** Parsed per-tenant daily budgets. */
 export type TenantBudgets = z.output<typeof tenantBudgetsSchema>;
@@ -40,6 +47,9 @@ export type TenantBudgets = z.output<typeof tenantBudgetsSchema>;
 /**
  * The daily limits of `tenant`: its own entry, else the `"*"` entry, else none (undefined).
  */
-export function tenantDailyLimits(budgets: TenantBudgets, tenant: string): z.output<typeof budgetLimitsSchema> | undefined {
+export function tenantDailyLimits(
+  budgets: TenantBudgets,
+  tenant: string,
+): z.output<typeof budgetLimitsSchema> | undefined {
   return budgets[tenant] ?? budgets["*"];
 }

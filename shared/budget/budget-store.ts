@@ -1,11 +1,17 @@
 import type { Redis } from "@upstash/redis";
-import { LuaScripts, type LuaReply } from "../util/lua-scripts.js";
+import { hmgetValues } from "../util/hmget-values.js";
+import { type LuaReply, LuaScripts } from "../util/lua-scripts.js";
 import { RELEASE_LUA } from "./lua/release.js";
 import { RESERVE_LUA } from "./lua/reserve.js";
 import { SETTLE_LUA } from "./lua/settle.js";
-import { budgetKeys, RUN_BUDGET_TTL_SECONDS, TENANT_DAY_TTL_SECONDS, type BudgetKeys, type BudgetScope } from "./scopes.js";
+import {
+  type BudgetKeys,
+  type BudgetScope,
+  budgetKeys,
+  RUN_BUDGET_TTL_SECONDS,
+  TENANT_DAY_TTL_SECONDS,
+} from "./scopes.js";
 import { microUsdToUsd, usdToMicroUsd } from "./units.js";
-import { hmgetValues } from "../util/hmget-values.js";
 
 /** The slice of the Upstash Redis client the budget store uses (created with `automaticDeserialization: false`). */
 export type BudgetRedis = Pick<Redis, "createScript" | "hmget">;
@@ -54,7 +60,13 @@ export const DEFAULT_HOLD_MS = 3 * 3600 * 1000;
 export type ReserveResult =
   | { ok: true; status: "reserved" | "existing"; held: BudgetAmount; left: BudgetLeft; limits: BudgetLimits }
   | { ok: false; status: "refused"; requested: BudgetAmount; left: BudgetLeft; limits: BudgetLimits }
-  | { ok: false; status: "closed"; closedAs: "settled" | "released" | "expired"; left: BudgetLeft; limits: BudgetLimits };
+  | {
+      ok: false;
+      status: "closed";
+      closedAs: "settled" | "released" | "expired";
+      left: BudgetLeft;
+      limits: BudgetLimits;
+    };
 
 /**
  * Outcome of {@link BudgetStore.settle}. `status`: `settled`; `settled-late` (the hold had expired and been swept:
@@ -211,7 +223,12 @@ export class BudgetStore {
    * @param actualUsd USD the call cost; rounded to the nearest micro-dollar.
    * @throws RangeError for an empty id or a negative/non-finite amount; UpstashError when Redis fails.
    */
-  async settle(scope: BudgetScope, reservationId: string, actualTokens: number, actualUsd: number): Promise<SettleResult> {
+  async settle(
+    scope: BudgetScope,
+    reservationId: string,
+    actualTokens: number,
+    actualUsd: number,
+  ): Promise<SettleResult> {
     const tokens = toTokens(actualTokens, "nearest");
     const micro = usdToMicroUsd(actualUsd, "nearest");
     const [status, heldT, heldM, usedT, usedM, limT, limM] = await this.exec("settle", scope, [
@@ -241,7 +258,8 @@ export class BudgetStore {
         ...(limitMicro !== undefined ? { usd: microUsdToUsd(limitMicro) } : {}),
       },
       overLimit:
-        (limitTokens !== undefined && used.tokens > limitTokens) || (limitMicro !== undefined && Number(usedM) > limitMicro),
+        (limitTokens !== undefined && used.tokens > limitTokens) ||
+        (limitMicro !== undefined && Number(usedM) > limitMicro),
     };
   }
 
@@ -268,7 +286,14 @@ export class BudgetStore {
    * @throws RangeError for an invalid scope; UpstashError when Redis fails.
    */
   async usage(scope: BudgetScope): Promise<BudgetUsage> {
-    const fields = ["usedTokens", "usedMicroUsd", "reservedTokens", "reservedMicroUsd", "limitTokens", "limitMicroUsd"] as const;
+    const fields = [
+      "usedTokens",
+      "usedMicroUsd",
+      "reservedTokens",
+      "reservedMicroUsd",
+      "limitTokens",
+      "limitMicroUsd",
+    ] as const;
     const raw = (await this.redis.hmget(this.keys(scope).totals, ...fields)) as unknown;
     const values = hmgetValues(raw, fields);
     const n = (i: number) => (values[i] == null || values[i] === "" ? undefined : Number(values[i]));
@@ -288,7 +313,11 @@ export class BudgetStore {
     };
   }
 
-  private async giveBack(scope: BudgetScope, reservationId: string, mode: "release" | "cancel"): Promise<ReleaseResult> {
+  private async giveBack(
+    scope: BudgetScope,
+    reservationId: string,
+    mode: "release" | "cancel",
+  ): Promise<ReleaseResult> {
     const [status, heldT, heldM] = await this.exec("release", scope, [checkId(reservationId), mode, this.ttl(scope)]);
     const code = Number(status);
     return { status: code === 1 ? "released" : code === 3 ? "duplicate" : "not-held", held: amount(heldT, heldM) };

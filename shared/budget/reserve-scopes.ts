@@ -102,6 +102,9 @@ export async function settleHold(store: BudgetStore, hold: BudgetHold, actual: B
  * Releases a hold in every scope (the call failed).
  * @throws RangeError / UpstashError from the store.
  */
-export async function releaseHold(store: BudgetStore, hold: Pick<BudgetHold, "reservationId" | "scopes">): Promise<ReleaseResult[]> {
+export async function releaseHold(
+  store: BudgetStore,
+  hold: Pick<BudgetHold, "reservationId" | "scopes">,
+): Promise<ReleaseResult[]> {
   return Promise.all(hold.scopes.map((s) => store.release(s, hold.reservationId)));
 }

@@ -6,8 +6,8 @@
 import { downgradeTier, type Tier } from "../routing/tier.js";
 import { BudgetExceededError } from "./budget-error.js";
 import type { BudgetAmount, BudgetStore, ReserveOptions } from "./budget-store.js";
-import { reserveScopes, type BudgetHold, type ScopedLimits } from "./reserve-scopes.js";
-import { describeScope, type BudgetScope } from "./scopes.js";
+import { type BudgetHold, reserveScopes, type ScopedLimits } from "./reserve-scopes.js";
+import { type BudgetScope, describeScope } from "./scopes.js";
 
 /** What a node does when its call does not fit its budget (default `"fail"`). */
 export const ON_BUDGET = ["fail", "downgrade"] as const;
@@ -53,8 +53,21 @@ export interface ReserveWithPolicyParams {
  * closed (this reservation id was already settled or released: a duplicate of a finished call, do not run it).
  */
 export type PolicyResult =
-  | { ok: true; hold: BudgetHold; chosen: BudgetCandidate; amount: BudgetAmount; downgrades: BudgetDowngrade[]; note: string | null }
-  | { ok: false; status: "refused"; error: BudgetExceededError; tried: BudgetCandidate[]; downgrades: BudgetDowngrade[] }
+  | {
+      ok: true;
+      hold: BudgetHold;
+      chosen: BudgetCandidate;
+      amount: BudgetAmount;
+      downgrades: BudgetDowngrade[];
+      note: string | null;
+    }
+  | {
+      ok: false;
+      status: "refused";
+      error: BudgetExceededError;
+      tried: BudgetCandidate[];
+      downgrades: BudgetDowngrade[];
+    }
   | { ok: false; status: "closed"; closedAs: "settled" | "released" | "expired" };
 
 /**

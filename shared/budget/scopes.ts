@@ -80,7 +80,8 @@ export function budgetKeys(prefix: string, scope: BudgetScope): BudgetKeys {
   if (scope.kind === "run") {
     base = `${prefix}:{run:${checkTagPart("run id", scope.runId)}}:budget`;
   } else {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(scope.day)) throw new RangeError(`Expected a day as YYYY-MM-DD, got "${scope.day}"`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(scope.day))
+      throw new RangeError(`Expected a day as YYYY-MM-DD, got "${scope.day}"`);
     base = `${prefix}:{tenant:${checkTagPart("tenant", scope.tenant)}}:budget:${scope.day}`;
   }
   const keys = [base, `${base}:res`, `${base}:closed`] as const;

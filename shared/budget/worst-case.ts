@@ -15,8 +15,15 @@ export interface PricedUsage {
  * @returns `{ tokens: inputTokens + maxOutputTokens, usd: priceUsd(that usage) }`.
  * @throws RangeError when the price is negative or not finite (an unknown price must not pass as free).
  */
-export function worstCase(inputTokens: number, maxOutputTokens: number, priceUsd: (usage: PricedUsage) => number): BudgetAmount {
-  const usage = { inputTokens: Math.max(0, Math.ceil(inputTokens)), outputTokens: Math.max(0, Math.ceil(maxOutputTokens)) };
+export function worstCase(
+  inputTokens: number,
+  maxOutputTokens: number,
+  priceUsd: (usage: PricedUsage) => number,
+): BudgetAmount {
+  const usage = {
+    inputTokens: Math.max(0, Math.ceil(inputTokens)),
+    outputTokens: Math.max(0, Math.ceil(maxOutputTokens)),
+  };
   const usd = priceUsd(usage);
   if (!Number.isFinite(usd) || usd < 0) throw new RangeError(`Expected a price >= 0 USD, got ${usd}`);
   return { tokens: usage.inputTokens + usage.outputTokens, usd };

@@ -1,15 +1,20 @@
 import type { Redis } from "@upstash/redis";
-import { LuaScripts } from "../util/lua-scripts.js";
 import { NODE_ID_RE, WORKFLOW_NAME_RE } from "../schema/workflow.js";
-import { decodeEntry, encodeEntry, type CacheEntry, type CacheSaving } from "./entry.js";
-import { nodeGenerationFields, selectorField, type GenerationVector, type InvalidationSelector } from "./generations.js";
-import { tenantCacheKeys, type TenantCacheKeys } from "./keys.js";
+import { hmgetValues } from "../util/hmget-values.js";
+import { LuaScripts } from "../util/lua-scripts.js";
+import { type CacheEntry, type CacheSaving, decodeEntry, encodeEntry } from "./entry.js";
+import {
+  type GenerationVector,
+  type InvalidationSelector,
+  nodeGenerationFields,
+  selectorField,
+} from "./generations.js";
+import { type TenantCacheKeys, tenantCacheKeys } from "./keys.js";
 import { LOOKUP_OR_LOCK_LUA } from "./lua/lookup-or-lock.js";
 import { PUT_ENTRY_LUA } from "./lua/put-entry.js";
 import { RECORD_OUTCOME_LUA } from "./lua/record-outcome.js";
 import { RELEASE_LOCK_LUA } from "./lua/release-lock.js";
-import { OUTCOME_FIELDS, STATS_TTL_SECONDS, statsFromHash, type CacheOutcome, type CacheStats } from "./stats.js";
-import { hmgetValues } from "../util/hmget-values.js";
+import { type CacheOutcome, type CacheStats, OUTCOME_FIELDS, STATS_TTL_SECONDS, statsFromHash } from "./stats.js";
 
 /** The slice of the Upstash Redis client the cache store uses (created with `automaticDeserialization: false`). */
 export type CacheRedis = Pick<Redis, "createScript" | "get" | "del" | "hmget" | "hincrby" | "hgetall">;
@@ -46,7 +51,9 @@ export interface CacheStoreOptions {
  * reset), or another `holder` has it and the caller should look again after `retryAfterMs` (ms, within
  * [retryMinMs, retryCapMs], never later than the lock expires unless that is sooner than retryMinMs).
  */
-export type AcquireResult = { acquired: true; renewed: boolean } | { acquired: false; holder: string; retryAfterMs: number };
+export type AcquireResult =
+  | { acquired: true; renewed: boolean }
+  | { acquired: false; holder: string; retryAfterMs: number };
 
 /**
  * Outcome of {@link CacheStore.lookupOrLock}:
@@ -113,7 +120,12 @@ export class CacheStore {
     private readonly prefix: string,
     options: CacheStoreOptions = {},
   ) {
-    this.scripts = new LuaScripts(redis, { lookupOrLock: LOOKUP_OR_LOCK_LUA, release: RELEASE_LOCK_LUA, put: PUT_ENTRY_LUA, record: RECORD_OUTCOME_LUA });
+    this.scripts = new LuaScripts(redis, {
+      lookupOrLock: LOOKUP_OR_LOCK_LUA,
+      release: RELEASE_LOCK_LUA,
+      put: PUT_ENTRY_LUA,
+      record: RECORD_OUTCOME_LUA,
+    });
     this.retryMinMs = count("retryMinMs", options.retryMinMs ?? DEFAULT_RETRY_MIN_MS);
     this.retryCapMs = count("retryCapMs", options.retryCapMs ?? DEFAULT_RETRY_CAP_MS);
     if (this.retryCapMs < this.retryMinMs) throw new RangeError("Expected retryCapMs >= retryMinMs");
@@ -133,7 +145,12 @@ export class CacheStore {
    *   and each `tag:<tag>`.
    * @throws RangeError for an invalid tenant, workflow name, node id or tag; UpstashError when Redis fails.
    */
-  async readGenerations(tenant: string, workflow: string, nodeId: string, tags: readonly string[] = []): Promise<GenerationVector> {
+  async readGenerations(
+    tenant: string,
+    workflow: string,
+    nodeId: string,
+    tags: readonly string[] = [],
+  ): Promise<GenerationVector> {
     const fields = nodeGenerationFields(workflow, nodeId, tags);
     const values = hmgetValues(await this.redis.hmget(this.keys(tenant).gen, ...fields), fields);
     return Object.fromEntries(fields.map((f, i) => [f, toCount(values[i])]));
@@ -223,10 +240,21 @@ export class CacheStore {
    * @returns whether the holder's lock was released.
    * @throws RangeError for an invalid tenant, key, entry or ttlSeconds; UpstashError when Redis fails.
    */
-  async put(tenant: string, key: string, entry: CacheEntry, ttlSeconds: number, holderId?: string): Promise<{ released: boolean }> {
-    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) throw new RangeError(`Expected ttlSeconds to be an integer >= 1, got ${ttlSeconds}`);
+  async put(
+    tenant: string,
+    key: string,
+    entry: CacheEntry,
+    ttlSeconds: number,
+    holderId?: string,
+  ): Promise<{ released: boolean }> {
+    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1)
+      throw new RangeError(`Expected ttlSeconds to be an integer >= 1, got ${ttlSeconds}`);
     const k = this.keys(tenant);
-    const r = await this.scripts.exec("put", [k.entry(key), k.lock(key)], [encodeEntry(entry), String(ttlSeconds), holderId ?? ""]);
+    const r = await this.scripts.exec(
+      "put",
+      [k.entry(key), k.lock(key)],
+      [encodeEntry(entry), String(ttlSeconds), holderId ?? ""],
+    );
     return { released: Number(r) === 1 };
   }
 
@@ -265,15 +293,24 @@ export class CacheStore {
    * @throws RangeError for an invalid tenant or workflow name; UpstashError when Redis fails.
    */
   async stats(tenant: string, workflow?: string): Promise<CacheStats> {
-    if (workflow !== undefined && !WORKFLOW_NAME_RE.test(workflow)) throw new RangeError(`Invalid workflow name "${workflow}"`);
+    if (workflow !== undefined && !WORKFLOW_NAME_RE.test(workflow))
+      throw new RangeError(`Invalid workflow name "${workflow}"`);
     const raw = (await this.redis.hgetall(this.keys(tenant).stats)) as unknown;
     return statsFromHash(hashFromReply(raw), workflow);
   }
 
-  private async lockScript(tenant: string, key: string, holderId: string, lockMs: number, checkEntry: boolean): Promise<[number, unknown, unknown]> {
-    if (!Number.isSafeInteger(lockMs) || lockMs < 1) throw new RangeError(`Expected lockMs to be an integer >= 1, got ${lockMs}`);
+  private async lockScript(
+    tenant: string,
+    key: string,
+    holderId: string,
+    lockMs: number,
+    checkEntry: boolean,
+  ): Promise<[number, unknown, unknown]> {
+    if (!Number.isSafeInteger(lockMs) || lockMs < 1)
+      throw new RangeError(`Expected lockMs to be an integer >= 1, got ${lockMs}`);
     const k = this.keys(tenant);
-    const r = (await this.scripts.exec("lookupOrLock", 
+    const r = (await this.scripts.exec(
+      "lookupOrLock",
       [k.entry(key), k.lock(key), k.waiters(key)],
       [nonEmpty("holder id", holderId), String(lockMs), String(lockMs + this.waiterGraceMs), checkEntry ? "1" : "0"],
     )) as Reply;
@@ -292,7 +329,8 @@ export class CacheStore {
  * @throws RangeError for an empty run id or an invalid node id.
  */
 export function holderIdOf(runId: string, nodeId: string): string {
-  if (runId === "" || !NODE_ID_RE.test(nodeId)) throw new RangeError(`Invalid run id or node id: "${runId}", "${nodeId}"`);
+  if (runId === "" || !NODE_ID_RE.test(nodeId))
+    throw new RangeError(`Invalid run id or node id: "${runId}", "${nodeId}"`);
   return `${runId}:${nodeId}`;
 }
 
@@ -302,7 +340,8 @@ function nonEmpty(what: string, value: string): string {
 }
 
 function count(what: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`Expected ${what} to be an integer >= 0, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`Expected ${what} to be an integer >= 0, got ${value}`);
   return value;
 }
 

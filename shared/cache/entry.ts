@@ -41,7 +41,10 @@ export interface CacheSaving {
  */
 export function savingOf(entry: CacheEntry): CacheSaving {
   const u = entry.usage;
-  return { tokens: u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens, microUsd: entry.costMicroUsd };
+  return {
+    tokens: u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens,
+    microUsd: entry.costMicroUsd,
+  };
 }
 
 /**

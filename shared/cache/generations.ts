@@ -28,10 +28,7 @@ export const ALL_GENERATION_FIELD = "*";
  * the workflow schema: workflow `/^[a-z0-9][a-z0-9-]{0,63}$/`, node id `/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/`, tag
  * `/^[A-Za-z0-9_.:-]{1,64}$/` (shared/schema/workflow.ts).
  */
-export type InvalidationSelector =
-  | { all: true }
-  | { workflow: string; node?: string | undefined }
-  | { tag: string };
+export type InvalidationSelector = { all: true } | { workflow: string; node?: string | undefined } | { tag: string };
 
 /**
  * Generation values by field (`*`, `wf:…`, `node:…`, `tag:…`), 0 for a field never bumped. Produced by
@@ -75,7 +72,8 @@ export function nodeGenerationFields(workflow: string, nodeId: string, tags: rea
 export function activeGenerations(vector: GenerationVector): [string, number][] {
   const pairs: [string, number][] = [];
   for (const [field, value] of Object.entries(vector)) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`Expected generation of ${field} to be an integer >= 0, got ${value}`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new RangeError(`Expected generation of ${field} to be an integer >= 0, got ${value}`);
     if (value > 0) pairs.push([field, value]);
   }
   return pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

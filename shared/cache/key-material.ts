@@ -94,7 +94,8 @@ export function cacheKeyMaterial(input: CacheKeyInput): CacheKeyMaterial {
   if (!Number.isSafeInteger(maxOutputTokens) || maxOutputTokens < 1) {
     throw new RangeError(`Expected maxOutputTokens to be an integer >= 1, got ${maxOutputTokens}`);
   }
-  if (temperature !== undefined && !Number.isFinite(temperature)) throw new RangeError(`Expected a finite temperature, got ${temperature}`);
+  if (temperature !== undefined && !Number.isFinite(temperature))
+    throw new RangeError(`Expected a finite temperature, got ${temperature}`);
   return {
     v: CACHE_KEY_VERSION,
     tenant: input.tenant,
@@ -126,7 +127,8 @@ function sortedInputs(inputs: CacheKeyInput["inputs"]): [string, string][] {
     nonEmpty("input node id", nodeId);
     nonEmpty(`output ref of ${nodeId}`, ref);
     const seen = byNode.get(nodeId);
-    if (seen !== undefined && seen !== ref) throw new RangeError(`Input ${nodeId} listed with two refs: ${seen}, ${ref}`);
+    if (seen !== undefined && seen !== ref)
+      throw new RangeError(`Input ${nodeId} listed with two refs: ${seen}, ${ref}`);
     byNode.set(nodeId, ref);
   }
   return [...byNode.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

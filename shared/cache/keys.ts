@@ -68,6 +68,7 @@ export function checkTenant(tenant: string): string {
  * @throws RangeError otherwise.
  */
 export function checkHash(hash: string): string {
-  if (!CACHE_KEY_RE.test(hash)) throw new RangeError(`Expected a cache key of 64 lowercase hex characters, got "${hash}"`);
+  if (!CACHE_KEY_RE.test(hash))
+    throw new RangeError(`Expected a cache key of 64 lowercase hex characters, got "${hash}"`);
   return hash;
 }

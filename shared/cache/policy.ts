@@ -42,6 +42,7 @@ export function resolveCachePolicy(workflow: WorkflowDefinition, node: WorkflowN
  * @throws RangeError for a timeout that is not a finite number >= 0.
  */
 export function lockMsFor(timeoutMs: number): number {
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new RangeError(`Expected a timeout >= 0 ms, got ${timeoutMs}`);
+  if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
+    throw new RangeError(`Expected a timeout >= 0 ms, got ${timeoutMs}`);
   return Math.ceil(timeoutMs) + LOCK_MARGIN_MS;
 }

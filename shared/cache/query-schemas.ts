@@ -7,7 +7,9 @@ import { z } from "zod";
 import { CACHE_TAG_RE, NODE_ID_RE, WORKFLOW_NAME_RE } from "../schema/workflow.js";
 import type { InvalidationSelector } from "./generations.js";
 
-const workflowParam = z.string().regex(WORKFLOW_NAME_RE, { message: "workflow must match /^[a-z0-9][a-z0-9-]{0,63}$/" });
+const workflowParam = z
+  .string()
+  .regex(WORKFLOW_NAME_RE, { message: "workflow must match /^[a-z0-9][a-z0-9-]{0,63}$/" });
 
 /**
  * Query of `DELETE /v1/cache`: exactly one selector:
@@ -32,7 +34,11 @@ export const cacheInvalidationQuerySchema = z
     }
     const given = (["workflow", "tag", "all"] as const).filter((k) => q[k] !== undefined);
     if (given.length === 0) {
-      ctx.addIssue({ code: "custom", path: [], message: "give one selector: workflow (with node, optionally), tag, or all=true" });
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "give one selector: workflow (with node, optionally), tag, or all=true",
+      });
     } else if (given.length > 1) {
       ctx.addIssue({
         code: "custom",

@@ -23,15 +23,20 @@ export interface KeyringEntry {
  *   {@link KEY_BYTES} bytes, or a kid repeats.
  */
 export function parseKeyringSecret(secret: string): KeyringEntry[] {
-  const parts = secret.split(",").map((p) => p.trim()).filter((p) => p !== "");
-  if (parts.length === 0) throw new KeyringConfigError("encryption keyring is empty: expected `<kid>:<base64 32-byte key>[,…]`");
+  const parts = secret
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  if (parts.length === 0)
+    throw new KeyringConfigError("encryption keyring is empty: expected `<kid>:<base64 32-byte key>[,…]`");
   const seen = new Set<string>();
   return parts.map((part, i) => {
     const at = `encryption key entry ${i + 1}`;
     const colon = part.indexOf(":");
     if (colon === -1) throw new KeyringConfigError(`${at} is not \`<kid>:<base64 key>\``);
     const kid = part.slice(0, colon).trim();
-    if (!KEY_ID_RE.test(kid)) throw new KeyringConfigError(`${at}: key id must match ${KEY_ID_RE} (got ${JSON.stringify(kid.slice(0, 40))})`);
+    if (!KEY_ID_RE.test(kid))
+      throw new KeyringConfigError(`${at}: key id must match ${KEY_ID_RE} (got ${JSON.stringify(kid.slice(0, 40))})`);
     if (seen.has(kid)) throw new KeyringConfigError(`${at}: key id ${kid} appears twice`);
     seen.add(kid);
     let key: Uint8Array;
@@ -40,7 +45,8 @@ export function parseKeyringSecret(secret: string): KeyringEntry[] {
     } catch {
       throw new KeyringConfigError(`${at} (${kid}): key is not valid base64`);
     }
-    if (key.length !== KEY_BYTES) throw new KeyringConfigError(`${at} (${kid}): key must be ${KEY_BYTES} bytes, got ${key.length}`);
+    if (key.length !== KEY_BYTES)
+      throw new KeyringConfigError(`${at} (${kid}): key must be ${KEY_BYTES} bytes, got ${key.length}`);
     return { kid, key };
   });
 }

@@ -1,6 +1,6 @@
-import { DecryptError, KeyringConfigError } from "./crypto-errors.js";
-import { KEY_ID_RE, KEY_BYTES, parseKeyringSecret, type KeyringEntry } from "./keyring-secret.js";
 import { bytesToHex } from "../util/hash.js";
+import { DecryptError, KeyringConfigError } from "./crypto-errors.js";
+import { KEY_BYTES, KEY_ID_RE, type KeyringEntry, parseKeyringSecret } from "./keyring-secret.js";
 
 /** Bytes of an AES-GCM IV: 96 bits, the size NIST SP 800-38D section 8.2 recommends for random IVs. */
 export const IV_BYTES = 12;
@@ -69,9 +69,11 @@ export class EncryptionKeyring {
     if (!first || !last) throw new KeyringConfigError("encryption keyring is empty");
     const raw = new Map<string, Uint8Array>();
     for (const { kid, key } of entries) {
-      if (!KEY_ID_RE.test(kid)) throw new KeyringConfigError(`key id must match ${KEY_ID_RE} (got ${JSON.stringify(kid.slice(0, 40))})`);
+      if (!KEY_ID_RE.test(kid))
+        throw new KeyringConfigError(`key id must match ${KEY_ID_RE} (got ${JSON.stringify(kid.slice(0, 40))})`);
       if (raw.has(kid)) throw new KeyringConfigError(`key id ${kid} appears twice`);
-      if (key.length !== KEY_BYTES) throw new KeyringConfigError(`key ${kid} must be ${KEY_BYTES} bytes, got ${key.length}`);
+      if (key.length !== KEY_BYTES)
+        throw new KeyringConfigError(`key ${kid} must be ${KEY_BYTES} bytes, got ${key.length}`);
       raw.set(kid, new Uint8Array(key));
     }
     this.#raw = raw;
@@ -94,7 +96,11 @@ export class EncryptionKeyring {
     const kid = this.currentKid;
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
     const key = await this.#aesKey(kid);
-    const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad, tagLength: 128 }, key, plaintext);
+    const ct = await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: aad, tagLength: 128 },
+      key,
+      plaintext,
+    );
     return { kid, iv, ciphertext: new Uint8Array(ct) };
   }
 
@@ -109,7 +115,11 @@ export class EncryptionKeyring {
     if (!this.#raw.has(sealed.kid)) throw new DecryptError("unknown-key", sealed.kid);
     const key = await this.#aesKey(sealed.kid);
     try {
-      const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv, additionalData: aad, tagLength: 128 }, key, sealed.ciphertext);
+      const pt = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: sealed.iv, additionalData: aad, tagLength: 128 },
+        key,
+        sealed.ciphertext,
+      );
       return new Uint8Array(pt);
     } catch {
       throw new DecryptError("authentication-failed", sealed.kid);
@@ -140,6 +150,12 @@ export class EncryptionKeyring {
     const raw = this.#raw.get(kid);
     if (!raw) throw new DecryptError("unknown-key", kid);
     const ikm = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
-    return crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8.encode(info) }, ikm, algorithm, false, usages);
+    return crypto.subtle.deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8.encode(info) },
+      ikm,
+      algorithm,
+      false,
+      usages,
+    );
   }
 }

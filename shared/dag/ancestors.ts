@@ -17,7 +17,9 @@ function closureOf(dag: CompiledDag): Closure {
   const words = Math.ceil(n / 32);
   const bits = new Uint32Array(n * words);
   const pos = new Map<string, number>();
-  dag.order.forEach((id, p) => pos.set(id, p));
+  dag.order.forEach((id, p) => {
+    pos.set(id, p);
+  });
   // `order` is topological: every dependency's row is final before it is merged into a dependent's row.
   for (let p = 0; p < n; p++) {
     const row = p * words;

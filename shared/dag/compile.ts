@@ -8,12 +8,12 @@ import { analyzeGraph } from "./graph.js";
 import { computeLevels } from "./levels.js";
 import type { CompiledDag, DagNodeInput } from "./types.js";
 
-/** Re-exported so callers can import the compiler's types from one place (defined in types.ts). */
-export type { CompiledDag, CriticalPath, DagNodeInput } from "./types.js";
 /** Re-exported: recompute the critical path from measured durations (defined in critical-path.ts). */
 export { criticalPathOf } from "./critical-path.js";
 /** Re-exported: the error compileDag throws and its issue shape (defined in dag-error.ts). */
 export { DagError, type DagErrorCode, type DagIssue } from "./dag-error.js";
+/** Re-exported so callers can import the compiler's types from one place (defined in types.ts). */
+export type { CompiledDag, CriticalPath, DagNodeInput } from "./types.js";
 
 /** Weight (ms) of a node whose input gives no `weightMs`. */
 export const DEFAULT_WEIGHT_MS = 1;
@@ -52,7 +52,8 @@ export function compileDag(nodes: readonly DagNodeInput[]): CompiledDag {
   for (let i = 0; i < n; i++) {
     const id = ids[i]!;
     const w = nodes[i]!.weightMs ?? DEFAULT_WEIGHT_MS;
-    if (!Number.isFinite(w) || w < 0) throw new RangeError(`weightMs of node "${id}" must be a finite number >= 0, got ${w}`);
+    if (!Number.isFinite(w) || w < 0)
+      throw new RangeError(`weightMs of node "${id}" must be a finite number >= 0, got ${w}`);
     levelOf[id] = levelIdx[i]!;
     dependencies[id] = depsOf[i]!.map((d) => ids[d]!);
     dependents[id] = [];

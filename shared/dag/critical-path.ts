@@ -26,7 +26,8 @@ export function longestPaths(
   for (let k = graph.order.length - 1; k >= 0; k--) {
     const id = graph.order[k]!;
     const w = weightOf(id);
-    if (!Number.isFinite(w) || w < 0) throw new RangeError(`weight of node "${id}" must be a finite number >= 0, got ${w}`);
+    if (!Number.isFinite(w) || w < 0)
+      throw new RangeError(`weight of node "${id}" must be a finite number >= 0, got ${w}`);
     let best = 0;
     for (const d of graph.dependents[id]!) best = Math.max(best, remaining[d]!);
     remaining[id] = w + best;

@@ -70,7 +70,11 @@ export function findCycles(candidates: readonly number[], depsOf: readonly (read
 }
 
 /** Shortest cycle `[s, …, s]` through `s` inside `component` (which is strongly connected and contains s). */
-function shortestCycleThrough(s: number, component: readonly number[], depsOf: readonly (readonly number[])[]): number[] {
+function shortestCycleThrough(
+  s: number,
+  component: readonly number[],
+  depsOf: readonly (readonly number[])[],
+): number[] {
   const inComponent = new Set(component);
   const prev = new Map<number, number>();
   const queue: number[] = [s];

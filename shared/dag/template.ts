@@ -152,7 +152,11 @@ export function renderTemplate(template: string, ctx: TemplateContext): string {
         break;
       case "node":
         if (!Object.hasOwn(ctx.outputs, part.id)) {
-          throw new TemplateError("unknown-node", part.raw, `template reads ${part.raw} but node "${part.id}" has no output`);
+          throw new TemplateError(
+            "unknown-node",
+            part.raw,
+            `template reads ${part.raw} but node "${part.id}" has no output`,
+          );
         }
         out += ctx.outputs[part.id]!;
         break;

@@ -7,16 +7,17 @@
  * When the schema passes, graph, agent and template problems are reported together. Template ancestry is only
  * checked when the graph itself is valid; references to nodes that do not exist are always reported.
  */
-import { compileWorkflowDag } from "./workflow-dag.js";
+
+import { pointer } from "../errors/json-pointer.js";
 import type { ProblemDetails, ProblemFieldError } from "../errors/problem.js";
 import { invalidWorkflow } from "../errors/problem.js";
-import { pointer } from "../errors/json-pointer.js";
 import { zodIssuesToFieldErrors } from "../errors/zod-issues.js";
-import { MAX_NODES, workflowDefinitionSchema, type WorkflowDefinition } from "../schema/workflow.js";
+import { MAX_NODES, type WorkflowDefinition, workflowDefinitionSchema } from "../schema/workflow.js";
 import { isAncestor } from "./ancestors.js";
 import { analyzeGraph } from "./graph.js";
 import { templateRefs } from "./template.js";
 import type { CompiledDag } from "./types.js";
+import { compileWorkflowDag } from "./workflow-dag.js";
 
 /** Most field errors listed in one problem; the `detail` still gives the total. Bounds the response size. */
 export const MAX_REPORTED_ERRORS = 100;
@@ -48,14 +49,28 @@ export type WorkflowValidation =
  */
 export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNodes?: number } = {}): WorkflowValidation {
   const maxNodes = opts.maxNodes ?? MAX_NODES;
-  const rawNodes = raw !== null && typeof raw === "object" && Object.hasOwn(raw, "nodes") ? (raw as { nodes: unknown }).nodes : undefined;
+  const rawNodes =
+    raw !== null && typeof raw === "object" && Object.hasOwn(raw, "nodes")
+      ? (raw as { nodes: unknown }).nodes
+      : undefined;
   if (Array.isArray(rawNodes) && rawNodes.length > maxNodes) {
     // checked before the schema, so an oversized definition is not parsed node by node
-    return { ok: false, problem: toProblem([{ pointer: pointer(["nodes"], basePointer), detail: `a workflow has at most ${maxNodes} nodes (got ${rawNodes.length})` }]) };
+    return {
+      ok: false,
+      problem: toProblem([
+        {
+          pointer: pointer(["nodes"], basePointer),
+          detail: `a workflow has at most ${maxNodes} nodes (got ${rawNodes.length})`,
+        },
+      ]),
+    };
   }
   const parsed = workflowDefinitionSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, problem: toProblem(zodIssuesToFieldErrors(parsed.error, basePointer, (path) => rawNodeId(raw, path))) };
+    return {
+      ok: false,
+      problem: toProblem(zodIssuesToFieldErrors(parsed.error, basePointer, (path) => rawNodeId(raw, path))),
+    };
   }
 
   const workflow = parsed.data;
@@ -64,7 +79,8 @@ export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNode
 
   const graph = analyzeGraph(workflow.nodes);
   for (const issue of graph.issues) {
-    const where = issue.code === "duplicate-id" ? at(issue.index, "id") : at(issue.index, "dependsOn", issue.dependencyIndex ?? 0);
+    const where =
+      issue.code === "duplicate-id" ? at(issue.index, "id") : at(issue.index, "dependsOn", issue.dependencyIndex ?? 0);
     errors.push({ pointer: where, node: issue.node, detail: issue.message });
   }
 
@@ -79,10 +95,7 @@ export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNode
     }
   });
 
-  const dag =
-    graph.issues.length === 0
-      ? compileWorkflowDag(workflow)
-      : undefined;
+  const dag = graph.issues.length === 0 ? compileWorkflowDag(workflow) : undefined;
 
   workflow.nodes.forEach((node, i) => {
     const refs = templateRefs(node.prompt);
@@ -119,12 +132,17 @@ function rawNodeId(raw: unknown, path: readonly PropertyKey[]): string | undefin
 }
 
 function listNames(names: readonly string[]): string {
-  const shown = names.slice(0, 10).map((n) => `"${n}"`).join(", ");
+  const shown = names
+    .slice(0, 10)
+    .map((n) => `"${n}"`)
+    .join(", ");
   return names.length > 10 ? `${shown}, …` : shown;
 }
 
 function toProblem(errors: ProblemFieldError[]): ProblemDetails {
   const first = errors[0]?.detail ?? "invalid workflow definition";
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
-  return invalidWorkflow(`Invalid workflow definition: ${first}${more}`, { errors: errors.slice(0, MAX_REPORTED_ERRORS) });
+  return invalidWorkflow(`Invalid workflow definition: ${first}${more}`, {
+    errors: errors.slice(0, MAX_REPORTED_ERRORS),
+  });
 }

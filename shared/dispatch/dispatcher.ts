@@ -1,5 +1,5 @@
-import type { AdvanceSite } from "../engine/advance-site.js";
 import type { Client } from "@upstash/qstash";
+import type { AdvanceSite } from "../engine/advance-site.js";
 
 /** One node to hand to QStash. */
 export interface NodeDispatch {
@@ -49,7 +49,13 @@ export interface Dispatcher {
    * message: a later publish of the node within QStash's deduplication window is then dropped as a duplicate.
    * @throws QstashError (or a network error) when the queue refuses.
    */
-  defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string | null, mark?: "waited" | "handedBack"): Promise<void>;
+  defer(
+    run: DispatchRun,
+    node: NodeDispatch,
+    delaySeconds: number,
+    key: string | null,
+    mark?: "waited" | "handedBack",
+  ): Promise<void>;
 }
 
 /** Body of an `/internal/execute` message: references only, so its size never depends on the data. */
@@ -99,7 +105,11 @@ function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup:
   const chainMs = run.deliveryTimeoutMs ?? null;
   return {
     url: `${run.baseUrl}/internal/execute`,
-    body: { ...body, ...(byCallback ? { advanceBy: "callback" as const } : {}), ...(chainMs !== null ? { chain: true as const } : {}) },
+    body: {
+      ...body,
+      ...(byCallback ? { advanceBy: "callback" as const } : {}),
+      ...(chainMs !== null ? { chain: true as const } : {}),
+    },
     ...(byCallback ? { callback: `${run.baseUrl}/internal/callback` } : {}),
     failureCallback: `${run.baseUrl}/internal/failure`,
     retries: n.retries,
@@ -132,17 +142,30 @@ export class QStashDispatcher implements Dispatcher {
   async dispatch(run: DispatchRun, nodes: readonly NodeDispatch[]): Promise<number> {
     if (nodes.length === 0) return 0;
     const ordered = [...nodes].sort((a, b) => b.priority - a.priority);
-    const requests = ordered.map((n) => message(run, n, { runId: n.runId, nodeId: n.nodeId }, deduplicationId(n.runId, n.nodeId, run.generation)));
+    const requests = ordered.map((n) =>
+      message(run, n, { runId: n.runId, nodeId: n.nodeId }, deduplicationId(n.runId, n.nodeId, run.generation)),
+    );
     for (let i = 0; i < requests.length; i += BATCH_SIZE) {
       await this.client.batchJSON(requests.slice(i, i + BATCH_SIZE));
     }
     return requests.length;
   }
 
-  async defer(run: DispatchRun, node: NodeDispatch, delaySeconds: number, key: string | null, mark: "waited" | "handedBack" = "waited"): Promise<void> {
-    const body: ExecuteMessage = { runId: node.runId, nodeId: node.nodeId, ...(mark === "waited" ? { waited: true } : { handedBack: true as const }) };
+  async defer(
+    run: DispatchRun,
+    node: NodeDispatch,
+    delaySeconds: number,
+    key: string | null,
+    mark: "waited" | "handedBack" = "waited",
+  ): Promise<void> {
+    const body: ExecuteMessage = {
+      runId: node.runId,
+      nodeId: node.nodeId,
+      ...(mark === "waited" ? { waited: true } : { handedBack: true as const }),
+    };
     const own = deduplicationId(node.runId, node.nodeId, run.generation);
-    const dedup = key === null ? own : `${own}.${mark === "waited" ? "w" : "h"}.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+    const dedup =
+      key === null ? own : `${own}.${mark === "waited" ? "w" : "h"}.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     await this.client.batchJSON([{ ...message(run, node, body, dedup), delay: Math.max(1, Math.ceil(delaySeconds)) }]);
   }
 }

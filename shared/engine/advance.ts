@@ -1,5 +1,5 @@
 import type { PreparedBlob } from "../blobs/blob-store.js";
-import { executeCompletionSchema, type ExecuteCompletion } from "../schema/qstash-callback.js";
+import { type ExecuteCompletion, executeCompletionSchema } from "../schema/qstash-callback.js";
 import type { TransitionResult } from "../state/run-store.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
@@ -72,7 +72,8 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
     const parsed = parseResult(report.body);
     if (parsed === "skipped") return { kind: "ignored", reason: "delivery skipped (duplicate or finished node)" };
     // an answer from before execute recorded completions: complete_node applies it here
-    if (parsed !== "unreadable" && !parsed.completion) return completeExecuted(engine, { ...parsed.result, runId, nodeId });
+    if (parsed !== "unreadable" && !parsed.completion)
+      return completeExecuted(engine, { ...parsed.result, runId, nodeId });
     const listed = parsed === "unreadable" ? null : parsed.completion;
     if (listed?.dispatch && (report.callbackRetried ?? 0) === 0) {
       const { applied, runStatus, dispatch } = listed;
@@ -82,10 +83,17 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
     // (a retried callback): publish what Redis says that completion took and is still queued
     const again = await engine.store.offerAgain(runId, nodeId, report.messageId);
     if (again.nodeStatus !== "done" && again.nodeStatus !== "failed") {
-      console.warn(`callback ${runId}/${nodeId}: answer without a usable list for a node that is ${again.nodeStatus}; nothing to publish`);
+      console.warn(
+        `callback ${runId}/${nodeId}: answer without a usable list for a node that is ${again.nodeStatus}; nothing to publish`,
+      );
       return { kind: "ignored", reason: `no list in the answer; node ${again.nodeStatus}` };
     }
-    return { kind: "published", applied: false, runStatus: again.runStatus, dispatched: await publishTaken(engine, runId, again.dispatch) };
+    return {
+      kind: "published",
+      applied: false,
+      runStatus: again.runStatus,
+      dispatched: await publishTaken(engine, runId, again.dispatch),
+    };
   }
   const error = errorMessage(report);
   if (report.status === NON_RETRYABLE_STATUS || report.retried >= report.maxRetries) {
@@ -129,12 +137,17 @@ export async function recordCompletion(
   };
   if (!unwritten) return engine.store.completeNode(result.runId, result.nodeId, completion, { chainLease });
   try {
-    return await engine.store.completeNode(result.runId, result.nodeId, completion, { first: (p) => unwritten.queueWrites(p), chainLease });
+    return await engine.store.completeNode(result.runId, result.nodeId, completion, {
+      first: (p) => unwritten.queueWrites(p),
+      chainLease,
+    });
   } catch (err) {
     // the pipeline does not stop at an error: complete_node may have recorded the ref although the blob's write
     // failed, and a retry would then find the node done and never write it; so write it alone before giving up
     await engine.blobs.write(unwritten).catch((writeErr: unknown) => {
-      console.error(`completion ${result.runId}/${result.nodeId}: the output blob's own write failed too (${String(writeErr)})`);
+      console.error(
+        `completion ${result.runId}/${result.nodeId}: the output blob's own write failed too (${String(writeErr)})`,
+      );
     });
     throw err;
   }
@@ -169,7 +182,14 @@ export async function completeExecuted(
  * unfinished, which gets a message of its own (fail_node releases it).
  * @throws when Redis or QStash fail.
  */
-export async function fail(engine: Engine, runId: string, nodeId: string, error: string, lease?: string, messageId?: string): Promise<AdvanceOutcome> {
+export async function fail(
+  engine: Engine,
+  runId: string,
+  nodeId: string,
+  error: string,
+  lease?: string,
+  messageId?: string,
+): Promise<AdvanceOutcome> {
   const t = await engine.store.failNode(runId, nodeId, error, engine.now(), lease, messageId);
   const dispatched = await publishTaken(engine, runId, t.dispatch);
   return { kind: "failed", applied: t.applied, runStatus: t.runStatus, skipped: t.skipped, dispatched };
@@ -199,7 +219,9 @@ export function routeField(route: ExecuteResult["route"]): string {
  * `completion` that does not match its schema is treated as absent: the callback then records the completion
  * itself, which is safe to repeat.
  */
-function parseResult(body: string): { result: ExecuteResult; completion: ExecuteCompletion | null } | "skipped" | "unreadable" {
+function parseResult(
+  body: string,
+): { result: ExecuteResult; completion: ExecuteCompletion | null } | "skipped" | "unreadable" {
   let value: Partial<ExecuteResult> & { completion?: unknown; skipped?: unknown };
   try {
     value = JSON.parse(body) as typeof value;
@@ -225,5 +247,7 @@ export function errorMessage(report: Pick<DeliveryReport, "status" | "body">): s
     // not JSON: fall through
   }
   const text = report.body.trim().slice(0, 300);
-  return report.status === 0 ? `no response${text ? `: ${text}` : ""}` : `HTTP ${report.status}${text ? `: ${text}` : ""}`;
+  return report.status === 0
+    ? `no response${text ? `: ${text}` : ""}`
+    : `HTTP ${report.status}${text ? `: ${text}` : ""}`;
 }

@@ -1,12 +1,12 @@
 import { BlobDecryptionError } from "../blobs/blob-errors.js";
 import type { PreparedBlob } from "../blobs/blob-store.js";
-import { SIMULATED_BANNER } from "../providers/simulated.js";
 import { holderIdOf } from "../cache/cache-store.js";
-import { savingOf, type CacheEntry } from "../cache/entry.js";
+import { type CacheEntry, savingOf } from "../cache/entry.js";
 import type { GenerationVector } from "../cache/generations.js";
 import { computeCacheKey } from "../cache/key-material.js";
-import { lockMsFor, type CachePolicy } from "../cache/policy.js";
+import { type CachePolicy, lockMsFor } from "../cache/policy.js";
 import type { CacheOutcome } from "../cache/stats.js";
+import { SIMULATED_BANNER } from "../providers/simulated.js";
 import type { Engine } from "./engine.js";
 import { callRouted, type ModelCallInput, type RoutedCall } from "./model-call.js";
 
@@ -62,7 +62,12 @@ export interface CacheContext {
  * (`NodeOutput.unwritten`), which sends them in its own request.
  * @throws whatever the call throws (after releasing the lock).
  */
-export async function cachedCall(engine: Engine, input: ModelCallInput, routed: RoutedCall, ctx: CacheContext): Promise<CachedCallOutcome> {
+export async function cachedCall(
+  engine: Engine,
+  input: ModelCallInput,
+  routed: RoutedCall,
+  ctx: CacheContext,
+): Promise<CachedCallOutcome> {
   // a cached output's blob must outlive its cache entry
   const blobTtl = ctx.policy.enabled ? ctx.policy.ttlSeconds : undefined;
   // a cache entry must not refer to a blob not yet written; without the cache, the completion writes it
@@ -76,17 +81,28 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
       unwritten: deferWrite ? blob : null,
       text: call.result.text,
       model: call.result.model,
-      usage: { inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheReadTokens: u.cacheReadTokens ?? 0, cacheWriteTokens: u.cacheWriteTokens ?? 0 },
+      usage: {
+        inputTokens: u.inputTokens,
+        outputTokens: u.outputTokens,
+        cacheReadTokens: u.cacheReadTokens ?? 0,
+        cacheWriteTokens: u.cacheWriteTokens ?? 0,
+      },
       costMicroUsd: call.costMicroUsd,
       simulated: call.result.simulated,
       cache: null,
-      route: { provider: call.route.provider, tier: call.route.tier, reason: call.route.reason, source: call.route.source },
+      route: {
+        provider: call.route.provider,
+        tier: call.route.tier,
+        reason: call.route.reason,
+        source: call.route.source,
+      },
     };
   };
   if (!ctx.policy.enabled) return { kind: "output", output: await store(true) };
 
   const { tenant } = input;
-  const generations = ctx.generations ?? (await engine.cache.readGenerations(tenant, ctx.workflow, input.node.id, ctx.policy.tags));
+  const generations =
+    ctx.generations ?? (await engine.cache.readGenerations(tenant, ctx.workflow, input.node.id, ctx.policy.tags));
   const key = await computeCacheKey({
     tenant,
     agent: { name: input.node.agent, system: input.agent.system, provider: routed.decision.provider },
@@ -116,12 +132,19 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
       await engine.cache.record(tenant, { workflow: ctx.workflow, outcome: look.outcome, saving });
       const cache = { outcome: look.outcome, savedTokens: saving.tokens, savedMicroUsd: saving.microUsd };
       const d = routed.decision;
-      const route = { provider: d.provider, tier: d.tier, reason: `${d.reason}; cache ${look.outcome}`, source: d.source };
+      const route = {
+        provider: d.provider,
+        tier: d.tier,
+        reason: `${d.reason}; cache ${look.outcome}`,
+        source: d.source,
+      };
       return { kind: "output", output: fromEntry(look.entry, text, cache, route) };
     }
     await engine.cache.evict(tenant, key);
     const again = await engine.cache.acquire(tenant, key, holder, lockMs);
-    look = again.acquired ? { kind: "acquired", renewed: again.renewed } : { kind: "wait", holder: again.holder, retryAfterMs: again.retryAfterMs };
+    look = again.acquired
+      ? { kind: "acquired", renewed: again.renewed }
+      : { kind: "wait", holder: again.holder, retryAfterMs: again.retryAfterMs };
   }
   if (look.kind === "wait") return { kind: "wait", retryAfterMs: look.retryAfterMs };
 
@@ -148,7 +171,12 @@ export async function cachedCall(engine: Engine, input: ModelCallInput, routed: 
   return { kind: "output", output: { ...output, cache: { outcome: "miss", savedTokens: 0, savedMicroUsd: 0 } } };
 }
 
-function fromEntry(entry: CacheEntry, text: string, cache: NonNullable<NodeOutput["cache"]>, route: NodeOutput["route"]): NodeOutput {
+function fromEntry(
+  entry: CacheEntry,
+  text: string,
+  cache: NonNullable<NodeOutput["cache"]>,
+  route: NodeOutput["route"],
+): NodeOutput {
   return {
     ref: entry.outputRef,
     text,

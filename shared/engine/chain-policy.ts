@@ -55,7 +55,10 @@ export function nodesPerDelivery(workflow: Pick<WorkflowDefinition, "nodesPerDel
  * when the run does not chain (each message then times out after its own node's timeout).
  * @param maxNodeTimeoutMs the longest `timeoutMs` of the run's nodes.
  */
-export function deliveryTimeoutMs(workflow: Pick<WorkflowDefinition, "nodesPerDelivery">, maxNodeTimeoutMs: number): number | null {
+export function deliveryTimeoutMs(
+  workflow: Pick<WorkflowDefinition, "nodesPerDelivery">,
+  maxNodeTimeoutMs: number,
+): number | null {
   return nodesPerDelivery(workflow) > 1 ? maxNodeTimeoutMs + CHAIN_WINDOW_MS : null;
 }
 

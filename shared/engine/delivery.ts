@@ -6,8 +6,8 @@ import { publishTaken, recordCompletion } from "./advance.js";
 import { mayChain, nodesPerDelivery } from "./chain-policy.js";
 import { deferNode } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
-import { executeHeld, executeNode, type ExecuteResult, type HeldNode } from "./execute-node.js";
-import { loadRun, type LoadedRun } from "./run-cache.js";
+import { type ExecuteResult, executeHeld, executeNode, type HeldNode } from "./execute-node.js";
+import { type LoadedRun, loadRun } from "./run-cache.js";
 
 /**
  * Seconds before the message of a node a chain handed back is delivered: QStash's default delay before a first
@@ -74,7 +74,8 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
   } catch (error) {
     return { kind: "failed", error };
   }
-  if (outcome.kind === "skipped") return { kind: "skipped", reason: outcome.reason, stillQueued: outcome.stillQueued ?? [] };
+  if (outcome.kind === "skipped")
+    return { kind: "skipped", reason: outcome.reason, stillQueued: outcome.stillQueued ?? [] };
   const run = await loadRun(engine.store, msg.runId);
   if (!run) return { kind: "skipped", reason: "run-missing", stillQueued: [] };
   const limit = msg.chain ? nodesPerDelivery(run.frozen.workflow) : 1;
@@ -95,7 +96,9 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
   // the last output, which the next node most often reads
   let known = new Map<string, string>();
   const end = (last: TransitionResult, reason: string): DeliveryOutcome =>
-    first ? { kind: "ran", first, chained: started.slice(1), last } : { kind: "skipped", reason: `resumed ${started[0]}: ${reason}`, stillQueued: last.dispatch };
+    first
+      ? { kind: "ran", first, chained: started.slice(1), last }
+      : { kind: "skipped", reason: `resumed ${started[0]}: ${reason}`, stillQueued: last.dispatch };
 
   for (;;) {
     if (held) {
@@ -148,11 +151,18 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
  * @returns the transition: nothing left to publish, or the still-queued list above.
  * @throws when Redis or QStash fail (the caller answers 5xx; QStash's retry of the message resumes the node).
  */
-async function handBack(engine: Engine, run: LoadedRun, held: HeldNode, lease: string, err: unknown): Promise<TransitionResult> {
+async function handBack(
+  engine: Engine,
+  run: LoadedRun,
+  held: HeldNode,
+  lease: string,
+  err: unknown,
+): Promise<TransitionResult> {
   const runId = run.frozen.runId;
   const node = run.nodes.get(held.nodeId);
   const retries = node ? resolveNodeSettings(run.frozen.workflow, node).retries : 0;
-  const message = err instanceof ProviderError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const message =
+    err instanceof ProviderError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   const permanent = isPermanentBlobError(err) || (err instanceof ProviderError && err.kind === "non-retryable");
   if (permanent || retries === 0) {
     // what the failure took (or, on a repeat, what the node's transition took that is still queued) is published here
@@ -160,7 +170,10 @@ async function handBack(engine: Engine, run: LoadedRun, held: HeldNode, lease: s
     await publishTaken(engine, runId, t.dispatch);
     return { ...t, dispatch: [] };
   }
-  const delay = err instanceof ProviderError && err.kind === "rate-limited" ? Math.max(1, err.retryAfterSeconds ?? 1) : HAND_BACK_DELAY_SECONDS;
+  const delay =
+    err instanceof ProviderError && err.kind === "rate-limited"
+      ? Math.max(1, err.retryAfterSeconds ?? 1)
+      : HAND_BACK_DELAY_SECONDS;
   await deferNode(engine, run, held.nodeId, delay, null, { retries: retries - 1 });
   if (await engine.store.retryNode(runId, held.nodeId, message, lease, true)) {
     // retry_node applies only in a running run

@@ -1,5 +1,5 @@
-import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { DispatchRun, NodeDispatch } from "../dispatch/dispatcher.js";
+import { resolveNodeSettings } from "../schema/node-settings.js";
 import { runConcurrency } from "../state/run-store.js";
 import { advanceSite } from "./advance-site.js";
 import { deliveryTimeoutMs } from "./chain-policy.js";
@@ -35,7 +35,13 @@ export async function deferNode(
 ): Promise<void> {
   const node = nodeDispatch(run, nodeId);
   if (!handedBack) return engine.dispatcher.defer(dispatchRun(run), node, delaySeconds, key);
-  await engine.dispatcher.defer(dispatchRun(run), { ...node, retries: handedBack.retries }, delaySeconds, key, "handedBack");
+  await engine.dispatcher.defer(
+    dispatchRun(run),
+    { ...node, retries: handedBack.retries },
+    delaySeconds,
+    key,
+    "handedBack",
+  );
 }
 
 function dispatchRun({ frozen, dag, maxTimeoutMs }: LoadedRun): DispatchRun {
@@ -54,5 +60,11 @@ function nodeDispatch({ frozen, dag, nodes }: LoadedRun, id: string): NodeDispat
   const node = nodes.get(id);
   if (!node) throw new Error(`node ${id} is not in run ${frozen.runId}`);
   const settings = resolveNodeSettings(frozen.workflow, node);
-  return { runId: frozen.runId, nodeId: id, retries: settings.retries, timeoutMs: settings.timeoutMs, priority: dag.remainingPathMs[id] ?? 0 };
+  return {
+    runId: frozen.runId,
+    nodeId: id,
+    retries: settings.retries,
+    timeoutMs: settings.timeoutMs,
+    priority: dag.remainingPathMs[id] ?? 0,
+  };
 }

@@ -1,15 +1,15 @@
 import type { PreparedBlob } from "../blobs/blob-store.js";
+import { resolveCachePolicy } from "../cache/policy.js";
+import type { TemplateRefs } from "../dag/template.js";
 import { renderTemplate } from "../dag/template.js";
 import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
-import type { Engine } from "./engine.js";
-import { resolveCachePolicy } from "../cache/policy.js";
+import type { WorkflowNode } from "../schema/workflow.js";
 import { cachedCall } from "./cached-call.js";
 import { deferNode } from "./dispatch-nodes.js";
-import { routeCall, type ModelCallInput } from "./model-call.js";
-import { loadRun, type LoadedRun } from "./run-cache.js";
-import type { WorkflowNode } from "../schema/workflow.js";
-import type { TemplateRefs } from "../dag/template.js";
+import type { Engine } from "./engine.js";
+import { type ModelCallInput, routeCall } from "./model-call.js";
+import { type LoadedRun, loadRun } from "./run-cache.js";
 import { sharedContextPointer } from "./shared-context.js";
 
 /** Characters of a node's output kept as its excerpt in progress views. */
@@ -98,7 +98,12 @@ interface Prepared {
  * @throws ProviderError from the model call (classified for QStash), or `non-retryable` when the run's input or an
  *   upstream output has expired.
  */
-export async function executeNode(engine: Engine, runId: string, nodeId: string, lease: string): Promise<ExecuteOutcome> {
+export async function executeNode(
+  engine: Engine,
+  runId: string,
+  nodeId: string,
+  lease: string,
+): Promise<ExecuteOutcome> {
   const startedAt = engine.now();
   // the frozen run is cached per isolate, so claiming (and reading the upstream refs) is usually the first round trip
   const run = await loadRun(engine.store, runId);
@@ -108,10 +113,23 @@ export async function executeNode(engine: Engine, runId: string, nodeId: string,
   if (!node || !reads) return { kind: "skipped", reason: "unknown-node" };
   // issued in the same tick, the claim, the cache generations and the run input (only when the prompt reads it)
   // travel in one auto-pipelined request; upstream outputs need the refs the claim returns
-  const [claim, generations, inputText] = await alongsideReads(engine, run, nodeId, engine.store.claimNode(runId, nodeId, lease, startedAt, reads.nodes));
-  if (claim.claimed === "resumed") return { kind: "resumed", node: { nodeId: claim.nodeId, attempt: claim.attempt }, stillQueued: claim.stillQueued };
+  const [claim, generations, inputText] = await alongsideReads(
+    engine,
+    run,
+    nodeId,
+    engine.store.claimNode(runId, nodeId, lease, startedAt, reads.nodes),
+  );
+  if (claim.claimed === "resumed")
+    return { kind: "resumed", node: { nodeId: claim.nodeId, attempt: claim.attempt }, stillQueued: claim.stillQueued };
   if (!claim.claimed) return { kind: "skipped", reason: claim.reason, stillQueued: claim.stillQueued };
-  return runPrepared(engine, run, nodeId, lease, { attempt: claim.attempt, refs: claim.refs, generations, inputText, startedAt, chained: false });
+  return runPrepared(engine, run, nodeId, lease, {
+    attempt: claim.attempt,
+    refs: claim.refs,
+    generations,
+    inputText,
+    startedAt,
+    chained: false,
+  });
 }
 
 /**
@@ -131,8 +149,20 @@ export async function executeHeld(
   const startedAt = engine.now();
   const reads = run.reads.get(held.nodeId);
   if (!reads) throw new ProviderError("non-retryable", `node ${held.nodeId} is not in run ${run.frozen.runId}`);
-  const [refs, generations, inputText] = await alongsideReads(engine, run, held.nodeId, engine.store.readRefs(run.frozen.runId, reads.nodes));
-  return runPrepared(engine, run, held.nodeId, lease, { attempt: held.attempt, refs, generations, inputText, startedAt, chained: true }, known);
+  const [refs, generations, inputText] = await alongsideReads(
+    engine,
+    run,
+    held.nodeId,
+    engine.store.readRefs(run.frozen.runId, reads.nodes),
+  );
+  return runPrepared(
+    engine,
+    run,
+    held.nodeId,
+    lease,
+    { attempt: held.attempt, refs, generations, inputText, startedAt, chained: true },
+    known,
+  );
 }
 
 /**
@@ -140,13 +170,22 @@ export async function executeHeld(
  * cache) and the run input (when its prompt reads it): issued in the same tick, they travel in one auto-pipelined
  * Redis request.
  */
-function alongsideReads<T>(engine: Engine, run: LoadedRun, nodeId: string, first: Promise<T>): Promise<[T, Prepared["generations"], Prepared["inputText"]]> {
+function alongsideReads<T>(
+  engine: Engine,
+  run: LoadedRun,
+  nodeId: string,
+  first: Promise<T>,
+): Promise<[T, Prepared["generations"], Prepared["inputText"]]> {
   const policy = resolveCachePolicy(run.frozen.workflow, run.nodes.get(nodeId) as WorkflowNode);
   const reads = run.reads.get(nodeId);
   return Promise.all([
     first,
-    policy.enabled ? engine.cache.readGenerations(run.frozen.tenant, run.frozen.workflow.name, nodeId, policy.tags) : undefined,
-    reads && reads.inputs.length > 0 ? engine.blobs.getMany([run.frozen.inputRef]).then(([text]) => text ?? null) : undefined,
+    policy.enabled
+      ? engine.cache.readGenerations(run.frozen.tenant, run.frozen.workflow.name, nodeId, policy.tags)
+      : undefined,
+    reads && reads.inputs.length > 0
+      ? engine.blobs.getMany([run.frozen.inputRef]).then(([text]) => text ?? null)
+      : undefined,
   ]);
 }
 
@@ -173,7 +212,9 @@ async function runPrepared(
   const read = toRead.length > 0 ? await engine.blobs.getMany(toRead.map((id) => refs[id] as string)) : [];
   if (read.some((t) => t == null)) throw new ProviderError("non-retryable", "an upstream output has expired");
   const fetched = new Map(toRead.map((id, i) => [id, read[i] as string]));
-  const outputs = Object.fromEntries(upstream.map((id) => [id, fetched.get(id) ?? (known.get(refs[id] as string) as string)]));
+  const outputs = Object.fromEntries(
+    upstream.map((id) => [id, fetched.get(id) ?? (known.get(refs[id] as string) as string)]),
+  );
   const shared = run.sharedRefs.get(nodeId);
   const prompt = renderTemplate(node.prompt, {
     input: p.inputText === undefined ? {} : JSON.parse(p.inputText),

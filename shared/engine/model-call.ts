@@ -6,18 +6,18 @@
  *    budget and the tenant's daily budget, atomically per budget (Lua; `onBudget: "downgrade"` retries one tier
  *    down, `"fail"` fails the node), call the provider, then settle the actual usage (a failed call releases it).
  */
-import { tenantDailyLimits, type RunBudget } from "../budget/budget-spec.js";
-import { releaseHold, settleHold, type BudgetHold, type ScopedLimits } from "../budget/reserve-scopes.js";
+import { type RunBudget, tenantDailyLimits } from "../budget/budget-spec.js";
+import { type BudgetHold, releaseHold, type ScopedLimits, settleHold } from "../budget/reserve-scopes.js";
 import { reserveWithPolicy } from "../budget/reserve-with-policy.js";
 import { runScope, tenantDayScope } from "../budget/scopes.js";
 import { usdToMicroUsd } from "../budget/units.js";
 import { remainingUsd, worstCase } from "../budget/worst-case.js";
 import type { CompiledDag } from "../dag/types.js";
 import { costUsd } from "../pricing/cost.js";
-import { ProviderError, type GenerateResult, type TokenUsage } from "../providers/provider.js";
+import { type GenerateResult, ProviderError, type TokenUsage } from "../providers/provider.js";
 import { estimateTokens } from "../providers/simulated.js";
 import { resolveModelChoice } from "../routing/model-choice.js";
-import { routeModel, type RouteDecision } from "../routing/route-model.js";
+import { type RouteDecision, routeModel } from "../routing/route-model.js";
 import { modelForTier } from "../routing/tier-map.js";
 import type { AgentProfile, WorkflowNode } from "../schema/workflow.js";
 import type { Engine } from "./engine.js";
@@ -81,7 +81,11 @@ export async function routeCall(engine: Engine, input: ModelCallInput): Promise<
     try {
       return costUsd(model, usage, engine.prices);
     } catch (err) {
-      if (needsUsd) throw new ProviderError("non-retryable", `${(err as Error).message}; a USD budget needs a price (config PRICES)`);
+      if (needsUsd)
+        throw new ProviderError(
+          "non-retryable",
+          `${(err as Error).message}; a USD budget needs a price (config PRICES)`,
+        );
       return 0;
     }
   };
@@ -184,7 +188,13 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   if (hold) await settleHold(engine.budgets.store, hold, { tokens: billedTokens(result.usage), usd });
   return {
     result,
-    route: { provider: decision.provider, tier, model, reason: budgetNote ? `${decision.reason}; ${budgetNote}` : decision.reason, source: decision.source },
+    route: {
+      provider: decision.provider,
+      tier,
+      model,
+      reason: budgetNote ? `${decision.reason}; ${budgetNote}` : decision.reason,
+      source: decision.source,
+    },
     costMicroUsd: usdToMicroUsd(usd, "nearest"),
     budgetNote,
   };
@@ -207,7 +217,10 @@ function budgetScopes(engine: Engine, input: ModelCallInput): ScopedLimits[] {
   }
   const daily = tenantDailyLimits(engine.budgets.tenantDaily, input.tenant);
   if (daily && (daily.tokens !== undefined || daily.usd !== undefined)) {
-    scopes.push({ scope: tenantDayScope(input.tenant, engine.now()), limits: { tokens: daily.tokens, usd: daily.usd } });
+    scopes.push({
+      scope: tenantDayScope(input.tenant, engine.now()),
+      limits: { tokens: daily.tokens, usd: daily.usd },
+    });
   }
   return scopes;
 }

@@ -1,10 +1,10 @@
 import type { CompiledDag } from "../dag/compile.js";
-import { compileWorkflowDag } from "../dag/workflow-dag.js";
-import type { RunStore } from "../state/run-store.js";
-import type { WorkflowNode } from "../schema/workflow.js";
-import { resolveNodeSettings } from "../schema/node-settings.js";
-import type { FrozenRun } from "../state/run-types.js";
 import type { TemplateRefs } from "../dag/template.js";
+import { compileWorkflowDag } from "../dag/workflow-dag.js";
+import { resolveNodeSettings } from "../schema/node-settings.js";
+import type { WorkflowNode } from "../schema/workflow.js";
+import type { RunStore } from "../state/run-store.js";
+import type { FrozenRun } from "../state/run-types.js";
 import { sharedContextRefs, templateReads } from "./shared-context.js";
 
 /** A run's frozen definition with what every delivery derives from it, computed once per isolate. */

@@ -1,4 +1,4 @@
-import { templateRefs, type TemplateRefs } from "../dag/template.js";
+import { type TemplateRefs, templateRefs } from "../dag/template.js";
 import type { WorkflowDefinition } from "../schema/workflow.js";
 
 /**

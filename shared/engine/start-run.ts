@@ -67,7 +67,15 @@ export async function startRun(engine: Engine, req: StartRunRequest): Promise<St
   const runId = await runIdFor(req.tenant, req.idempotencyKey);
   const inputJson = JSON.stringify(req.input ?? {});
   const budget = req.budget ?? req.workflow.budget ?? null;
-  const fingerprint = await sha256Hex(canonicalJson({ tenant: req.tenant, workflow: req.workflow, input: req.input ?? {}, simulate: req.simulate, budget }));
+  const fingerprint = await sha256Hex(
+    canonicalJson({
+      tenant: req.tenant,
+      workflow: req.workflow,
+      input: req.input ?? {},
+      simulate: req.simulate,
+      budget,
+    }),
+  );
   const inputRef = await engine.blobs.put(inputJson);
   const now = engine.now();
   const frozen: FrozenRun = {
@@ -92,7 +100,9 @@ export async function startRun(engine: Engine, req: StartRunRequest): Promise<St
   if (!started.created) {
     if (started.fingerprint !== fingerprint) {
       throw new ProblemError(
-        idempotencyConflict(`Idempotency-Key was already used for a different request (run ${runId})`, { errors: [{ pointer: "", detail: "Idempotency-Key header" }] }),
+        idempotencyConflict(`Idempotency-Key was already used for a different request (run ${runId})`, {
+          errors: [{ pointer: "", detail: "Idempotency-Key header" }],
+        }),
       );
     }
     if (started.status === "running") await republishUnstartedRoots(engine, runId);
@@ -103,7 +113,10 @@ export async function startRun(engine: Engine, req: StartRunRequest): Promise<St
     await dispatchNodes(engine, loaded, started.roots);
   } catch (err) {
     await engine.store.deleteRun(runId);
-    throw new ProblemError(dispatchUnavailable(`QStash did not accept the run's root nodes: ${(err as Error).message}`), { cause: err });
+    throw new ProblemError(
+      dispatchUnavailable(`QStash did not accept the run's root nodes: ${(err as Error).message}`),
+      { cause: err },
+    );
   }
   rememberRun(loaded);
   return { runId, created: true, status: "running" };

@@ -23,7 +23,11 @@ export function zodIssuesToFieldErrors(
   const out: ProblemFieldError[] = [];
   const push = (path: readonly PropertyKey[], detail: string): void => {
     const node = nodeOf?.(path);
-    out.push(node === undefined ? { pointer: pointer(path, basePointer), detail } : { pointer: pointer(path, basePointer), node, detail });
+    out.push(
+      node === undefined
+        ? { pointer: pointer(path, basePointer), detail }
+        : { pointer: pointer(path, basePointer), node, detail },
+    );
   };
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {

@@ -1,5 +1,5 @@
 import type { TokenUsage } from "../providers/provider.js";
-import { priceFor, type PriceTable, type TokenRates } from "./prices.js";
+import { type PriceTable, priceFor, type TokenRates } from "./prices.js";
 
 /** Thrown by {@link costUsd} when a model has no price: an unpriced call must not count as free. */
 export class UnpricedModelError extends Error {
@@ -31,9 +31,13 @@ export function costUsd(model: string, usage: TokenUsage, table: PriceTable): nu
   const cacheRead = usage.cacheReadTokens ?? 0;
   const cacheWrite = usage.cacheWriteTokens ?? 0;
   const promptTokens = usage.inputTokens + cacheRead + cacheWrite;
-  const rates: TokenRates = price.longPrompt && promptTokens > price.longPrompt.aboveInputTokens ? price.longPrompt : price;
+  const rates: TokenRates =
+    price.longPrompt && promptTokens > price.longPrompt.aboveInputTokens ? price.longPrompt : price;
   const microUsd =
-    usage.inputTokens * rates.input + usage.outputTokens * rates.output + cacheRead * rates.cacheRead + cacheWrite * rates.cacheWrite;
+    usage.inputTokens * rates.input +
+    usage.outputTokens * rates.output +
+    cacheRead * rates.cacheRead +
+    cacheWrite * rates.cacheWrite;
   const scale = 10 ** (COST_DECIMALS - 6);
   return Math.round(microUsd * scale) / 10 ** COST_DECIMALS;
 }

@@ -3,7 +3,12 @@ import type { ModelPrice, PriceTable } from "./prices.js";
 
 const rate = z.number().finite().min(0).max(100_000);
 
-const ratesSchema = z.strictObject({ input: rate, output: rate, cacheRead: rate.optional(), cacheWrite: rate.optional() });
+const ratesSchema = z.strictObject({
+  input: rate,
+  output: rate,
+  cacheRead: rate.optional(),
+  cacheWrite: rate.optional(),
+});
 
 /**
  * One override in `PRICES`: USD per million tokens. For a model already in the table any subset of fields may be
@@ -15,9 +20,15 @@ export const priceOverrideSchema = z.strictObject({
   output: rate.optional(),
   cacheRead: rate.optional(),
   cacheWrite: rate.optional(),
-  longPrompt: ratesSchema.extend({ aboveInputTokens: z.number().int().min(1) }).nullable().optional(),
+  longPrompt: ratesSchema
+    .extend({ aboveInputTokens: z.number().int().min(1) })
+    .nullable()
+    .optional(),
   source: z.string().min(1).max(500).optional(),
-  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "asOf is YYYY-MM-DD").optional(),
+  asOf: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, "asOf is YYYY-MM-DD")
+    .optional(),
   note: z.string().max(1000).optional(),
 });
 
@@ -55,7 +66,9 @@ export function parsePriceOverrides(json: string | undefined): PriceOverrides {
   }
   const parsed = priceOverridesSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new PriceOverridesError(parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`));
+    throw new PriceOverridesError(
+      parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`),
+    );
   }
   return parsed.data;
 }
@@ -90,7 +103,11 @@ export function mergePriceOverrides(table: PriceTable, overrides: PriceOverrides
       o.longPrompt === null
         ? undefined
         : o.longPrompt
-          ? { ...o.longPrompt, cacheRead: o.longPrompt.cacheRead ?? o.longPrompt.input, cacheWrite: o.longPrompt.cacheWrite ?? o.longPrompt.input }
+          ? {
+              ...o.longPrompt,
+              cacheRead: o.longPrompt.cacheRead ?? o.longPrompt.input,
+              cacheWrite: o.longPrompt.cacheWrite ?? o.longPrompt.input,
+            }
           : base?.longPrompt;
     if (longPrompt) merged.longPrompt = longPrompt;
     out[model] = merged;

@@ -1,4 +1,4 @@
-import { criticalPathOf, type CompiledDag } from "../dag/compile.js";
+import { type CompiledDag, criticalPathOf } from "../dag/compile.js";
 import { SIMULATED_BANNER } from "../providers/simulated.js";
 import type { NodeStatus, RunSnapshot } from "../state/run-types.js";
 
@@ -56,7 +56,14 @@ export interface RunView {
   };
   /** Result cache of this run: counts, hit rate = (hits + shared) / (hits + shared + misses) (null before any
    * lookup), and the tokens and USD the hits saved (what the producing calls cost). */
-  cache: { hits: number; shared: number; misses: number; hitRate: number | null; savedTokens: number; savedUsd: number };
+  cache: {
+    hits: number;
+    shared: number;
+    misses: number;
+    hitRate: number | null;
+    savedTokens: number;
+    savedUsd: number;
+  };
   /** The run's budget as written (tokens, USD, onBudget), or null. */
   budget: { tokens?: number | undefined; usd?: number | undefined; onBudget: string } | null;
   /** Longest chain of node durations (measured; running nodes count their elapsed time, pending ones 0). */
@@ -147,7 +154,12 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
       durationMs,
       usage:
         usage && usage.length >= 2
-          ? { inputTokens: usage[0] ?? 0, outputTokens: usage[1] ?? 0, cacheReadTokens: usage[2] ?? 0, cacheWriteTokens: usage[3] ?? 0 }
+          ? {
+              inputTokens: usage[0] ?? 0,
+              outputTokens: usage[1] ?? 0,
+              cacheReadTokens: usage[2] ?? 0,
+              cacheWriteTokens: usage[3] ?? 0,
+            }
           : null,
       costUsd: cost === undefined ? null : microToUsd(Number(cost)),
       model: s.model[id] ?? null,
@@ -181,7 +193,8 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     cache: cacheSummary(s.meta),
     budget: s.frozen.budget ?? null,
     criticalPath: { nodes: cp.nodes, durationMs: cp.weightMs },
-    makespanOverCriticalPath: finishedAt !== null && cp.weightMs > 0 ? Math.round((makespanMs / cp.weightMs) * 1000) / 1000 : null,
+    makespanOverCriticalPath:
+      finishedAt !== null && cp.weightMs > 0 ? Math.round((makespanMs / cp.weightMs) * 1000) / 1000 : null,
     simulated,
     levels,
     links: { self: `/v1/runs/${runId}`, output: `/v1/runs/${runId}/output` },

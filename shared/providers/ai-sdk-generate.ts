@@ -1,6 +1,6 @@
 import { generateText, type LanguageModel, type LanguageModelUsage, type SystemModelMessage } from "ai";
 import { classifyProviderError } from "./classify-error.js";
-import { ProviderError, type GenerateRequest, type GenerateResult, type TokenUsage } from "./provider.js";
+import { type GenerateRequest, type GenerateResult, ProviderError, type TokenUsage } from "./provider.js";
 import { estimateTokens } from "./simulated.js";
 
 /**
@@ -22,7 +22,10 @@ export const ANTHROPIC_EPHEMERAL_CACHE = { anthropic: { cacheControl: { type: "e
  * agent's own system prompt. Empty parts are left out.
  * @returns the AI SDK `instructions` (an array of system messages), or undefined when there is nothing to send.
  */
-export function buildInstructions(req: Pick<GenerateRequest, "system" | "sharedContext">, mode: SharedContextMode): SystemModelMessage[] | undefined {
+export function buildInstructions(
+  req: Pick<GenerateRequest, "system" | "sharedContext">,
+  mode: SharedContextMode,
+): SystemModelMessage[] | undefined {
   const shared = req.sharedContext ?? "";
   const system = req.system;
   if (mode === "merged") {
@@ -53,7 +56,8 @@ export function mapUsage(usage: LanguageModelUsage | undefined, sentText: string
   const cacheRead = details?.cacheReadTokens ?? 0;
   const cacheWrite = details?.cacheWriteTokens ?? 0;
   const total = usage?.inputTokens;
-  const plain = details?.noCacheTokens ?? (total === undefined ? estimateTokens(sentText) : total - cacheRead - cacheWrite);
+  const plain =
+    details?.noCacheTokens ?? (total === undefined ? estimateTokens(sentText) : total - cacheRead - cacheWrite);
   const out: TokenUsage = {
     inputTokens: Math.max(0, plain),
     outputTokens: usage?.outputTokens ?? estimateTokens(receivedText),

@@ -1,6 +1,6 @@
-import { createAnthropic, type AnthropicProvider as AiSdkAnthropic } from "@ai-sdk/anthropic";
+import { type AnthropicProvider as AiSdkAnthropic, createAnthropic } from "@ai-sdk/anthropic";
 import { generateWithAiSdk } from "./ai-sdk-generate.js";
-import { ProviderError, type GenerateRequest, type GenerateResult, type LlmProvider } from "./provider.js";
+import { type GenerateRequest, type GenerateResult, type LlmProvider, ProviderError } from "./provider.js";
 
 /** Anthropic's API root (the AI SDK's default); the Messages API is `POST {base}/messages`. */
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com/v1";
@@ -52,8 +52,16 @@ export class AnthropicProvider implements LlmProvider {
    */
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     if (!this.#sdk) {
-      throw new ProviderError("non-retryable", `${this.name}: API key secret ${this.#missingKey} is not set`, undefined, { provider: this.name });
+      throw new ProviderError(
+        "non-retryable",
+        `${this.name}: API key secret ${this.#missingKey} is not set`,
+        undefined,
+        { provider: this.name },
+      );
     }
-    return generateWithAiSdk(this.#sdk.messages(req.model), req, { provider: this.name, sharedContext: "cached-block" });
+    return generateWithAiSdk(this.#sdk.messages(req.model), req, {
+      provider: this.name,
+      sharedContext: "cached-block",
+    });
   }
 }

@@ -24,7 +24,12 @@ export const QUOTA_EXHAUSTED_CODES: ReadonlySet<string> = new Set(["insufficient
 const RATE_LIMIT_CODES: ReadonlySet<string> = new Set(["rate_limit_error", "rate_limit_exceeded"]);
 
 /** Vendor error types that mean "try again later". Source: Anthropic "Errors" (`overloaded_error` 529, `api_error` 500). */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set(["overloaded_error", "api_error", "server_error", "timeout_error"]);
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  "overloaded_error",
+  "api_error",
+  "server_error",
+  "timeout_error",
+]);
 
 /** HTTP statuses that are transient although they are 4xx: 408 Request Timeout, 409 Conflict, 425 Too Early. */
 const RETRYABLE_4XX: ReadonlySet<number> = new Set([408, 409, 425]);
@@ -56,10 +61,15 @@ export function classifyProviderError(err: unknown, provider = "provider", nowMs
   if (RetryError.isInstance(err)) return classifyProviderError(err.lastError, provider, nowMs);
   if (isAbortLike(err)) {
     const timedOut = (err as { name?: string }).name === "TimeoutError";
-    return new ProviderError("retryable", `${provider}: call ${timedOut ? "timed out" : "was aborted"} (${messageOf(err)})`, undefined, {
-      provider,
-      code: timedOut ? "timeout" : "aborted",
-    });
+    return new ProviderError(
+      "retryable",
+      `${provider}: call ${timedOut ? "timed out" : "was aborted"} (${messageOf(err)})`,
+      undefined,
+      {
+        provider,
+        code: timedOut ? "timeout" : "aborted",
+      },
+    );
   }
   if (APICallError.isInstance(err)) return classifyApiCallError(err, provider, nowMs);
   if (
@@ -83,13 +93,15 @@ function classifyApiCallError(err: APICallError, provider: string, nowMs: number
   const details: ProviderErrorDetails = { provider, status, code, requestId };
   const message = formatMessage(provider, status, code, vendor?.message ?? err.message, requestId);
 
-  if (code !== undefined && QUOTA_EXHAUSTED_CODES.has(code)) return new ProviderError("non-retryable", message, undefined, details);
+  if (code !== undefined && QUOTA_EXHAUSTED_CODES.has(code))
+    return new ProviderError("non-retryable", message, undefined, details);
   if (status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
     const wait = retryAfterSecondsFrom(headers, nowMs) ?? DEFAULT_RETRY_AFTER_SECONDS;
     return new ProviderError("rate-limited", message, wait, details);
   }
   if (status === undefined) return new ProviderError("retryable", message, undefined, details);
-  if (code !== undefined && TRANSIENT_CODES.has(code)) return new ProviderError("retryable", message, undefined, details);
+  if (code !== undefined && TRANSIENT_CODES.has(code))
+    return new ProviderError("retryable", message, undefined, details);
   if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
     return new ProviderError("non-retryable", message, undefined, details);
   }
@@ -118,7 +130,13 @@ function vendorError(data: unknown): VendorError | undefined {
   };
 }
 
-function formatMessage(provider: string, status: number | undefined, code: string | undefined, text: string, requestId: string | undefined): string {
+function formatMessage(
+  provider: string,
+  status: number | undefined,
+  code: string | undefined,
+  text: string,
+  requestId: string | undefined,
+): string {
   const head = [status !== undefined ? `HTTP ${status}` : undefined, code].filter((x) => x !== undefined).join(" ");
   return `${provider}: ${head ? `${head}: ` : ""}${text}${requestId ? ` (request-id ${requestId})` : ""}`;
 }

@@ -3,7 +3,7 @@ import { OpenAICompatibleProvider } from "./openai-compatible.js";
 import type { LlmProvider } from "./provider.js";
 import type { ProvidersConfig } from "./providers-config.js";
 import { SimulatedProvider } from "./simulated.js";
-import { WorkersAiProvider, type WorkersAiBinding } from "./workers-ai.js";
+import { type WorkersAiBinding, WorkersAiProvider } from "./workers-ai.js";
 
 /** Options of {@link createProviders}. */
 export interface CreateProvidersOptions {
@@ -31,7 +31,14 @@ export function createProviders(
 ): Map<string, LlmProvider> {
   const providers = new Map<string, LlmProvider>();
   const simulated = config.simulated;
-  providers.set("simulated", new SimulatedProvider(simulated?.type === "simulated" ? (simulated.latencyMs ?? opts.simulatedLatencyMs ?? 0) : (opts.simulatedLatencyMs ?? 0)));
+  providers.set(
+    "simulated",
+    new SimulatedProvider(
+      simulated?.type === "simulated"
+        ? (simulated.latencyMs ?? opts.simulatedLatencyMs ?? 0)
+        : (opts.simulatedLatencyMs ?? 0),
+    ),
+  );
   for (const [name, entry] of Object.entries(config)) {
     switch (entry.type) {
       case "simulated":
@@ -63,7 +70,10 @@ export function createProviders(
         );
         break;
       case "workers-ai":
-        providers.set(name, new WorkersAiProvider({ name, binding: binding(env, entry.binding), bindingName: entry.binding }));
+        providers.set(
+          name,
+          new WorkersAiProvider({ name, binding: binding(env, entry.binding), bindingName: entry.binding }),
+        );
         break;
     }
   }
@@ -77,5 +87,7 @@ function secret(env: Readonly<Record<string, unknown>>, name: string): string | 
 
 function binding(env: Readonly<Record<string, unknown>>, name: string): WorkersAiBinding | undefined {
   const v = env[name];
-  return typeof v === "object" && v !== null && typeof (v as { run?: unknown }).run === "function" ? (v as WorkersAiBinding) : undefined;
+  return typeof v === "object" && v !== null && typeof (v as { run?: unknown }).run === "function"
+    ? (v as WorkersAiBinding)
+    : undefined;
 }

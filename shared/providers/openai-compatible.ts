@@ -1,6 +1,9 @@
-import { createOpenAICompatible, type OpenAICompatibleProvider as AiSdkOpenAICompatible } from "@ai-sdk/openai-compatible";
+import {
+  type OpenAICompatibleProvider as AiSdkOpenAICompatible,
+  createOpenAICompatible,
+} from "@ai-sdk/openai-compatible";
 import { generateWithAiSdk } from "./ai-sdk-generate.js";
-import { ProviderError, type GenerateRequest, type GenerateResult, type LlmProvider } from "./provider.js";
+import { type GenerateRequest, type GenerateResult, type LlmProvider, ProviderError } from "./provider.js";
 
 /** Settings of an {@link OpenAICompatibleProvider}. */
 export interface OpenAICompatibleProviderOptions {
@@ -55,7 +58,12 @@ export class OpenAICompatibleProvider implements LlmProvider {
    */
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     if (!this.#sdk) {
-      throw new ProviderError("non-retryable", `${this.name}: API key secret ${this.#missingKey} is not set`, undefined, { provider: this.name });
+      throw new ProviderError(
+        "non-retryable",
+        `${this.name}: API key secret ${this.#missingKey} is not set`,
+        undefined,
+        { provider: this.name },
+      );
     }
     return generateWithAiSdk(this.#sdk.chatModel(req.model), req, { provider: this.name, sharedContext: "block" });
   }

@@ -39,7 +39,9 @@ export interface GenerateRequest {
   attempt: number;
   /** Simulation knobs (ignored by real providers): latency in ms, how many first attempts fail, and the output size
    * in bytes (padding; not cut by maxOutputTokens). */
-  simulate?: { latencyMs?: number | undefined; failAttempts?: number | undefined; outputBytes?: number | undefined } | undefined;
+  simulate?:
+    | { latencyMs?: number | undefined; failAttempts?: number | undefined; outputBytes?: number | undefined }
+    | undefined;
   /** Aborts the call (the node's timeout). */
   signal?: AbortSignal | undefined;
 }

@@ -1,10 +1,14 @@
 import { z } from "zod";
 
 /** A provider name: the key of an entry in `PROVIDERS`, e.g. `anthropic`, `openrouter`, `workers-ai`. */
-const providerNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "provider names are lower-case letters, digits and dashes");
+const providerNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "provider names are lower-case letters, digits and dashes");
 
 /** Name of a worker secret or var holding an API key, e.g. `ANTHROPIC_API_KEY`. */
-const secretNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "secret names are letters, digits and underscores");
+const secretNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "secret names are letters, digits and underscores");
 
 const headersSchema = z.record(z.string().min(1), z.string()).optional();
 

@@ -15,10 +15,22 @@ export const MAX_RETRY_AFTER_SECONDS = 86_400;
  * "Rate limits" guide (`x-ratelimit-reset-*` is a duration such as `6m0s` or `20ms`).
  */
 const VENDOR_RESET_HEADERS: ReadonlyArray<{ reset: string; remaining: string; format: "rfc3339" | "duration" }> = [
-  { reset: "anthropic-ratelimit-requests-reset", remaining: "anthropic-ratelimit-requests-remaining", format: "rfc3339" },
+  {
+    reset: "anthropic-ratelimit-requests-reset",
+    remaining: "anthropic-ratelimit-requests-remaining",
+    format: "rfc3339",
+  },
   { reset: "anthropic-ratelimit-tokens-reset", remaining: "anthropic-ratelimit-tokens-remaining", format: "rfc3339" },
-  { reset: "anthropic-ratelimit-input-tokens-reset", remaining: "anthropic-ratelimit-input-tokens-remaining", format: "rfc3339" },
-  { reset: "anthropic-ratelimit-output-tokens-reset", remaining: "anthropic-ratelimit-output-tokens-remaining", format: "rfc3339" },
+  {
+    reset: "anthropic-ratelimit-input-tokens-reset",
+    remaining: "anthropic-ratelimit-input-tokens-remaining",
+    format: "rfc3339",
+  },
+  {
+    reset: "anthropic-ratelimit-output-tokens-reset",
+    remaining: "anthropic-ratelimit-output-tokens-remaining",
+    format: "rfc3339",
+  },
   { reset: "x-ratelimit-reset-requests", remaining: "x-ratelimit-remaining-requests", format: "duration" },
   { reset: "x-ratelimit-reset-tokens", remaining: "x-ratelimit-remaining-tokens", format: "duration" },
 ];
@@ -35,7 +47,10 @@ const VENDOR_RESET_HEADERS: ReadonlyArray<{ reset: string; remaining: string; fo
  * @param nowMs current time in ms since epoch, for date headers.
  * @returns seconds (integer >= 1), or undefined when no header says anything usable.
  */
-export function retryAfterSecondsFrom(headers: Readonly<Record<string, string>> | undefined, nowMs: number): number | undefined {
+export function retryAfterSecondsFrom(
+  headers: Readonly<Record<string, string>> | undefined,
+  nowMs: number,
+): number | undefined {
   if (!headers) return undefined;
   const h = lowerCaseKeys(headers);
   const ms = h["retry-after-ms"];

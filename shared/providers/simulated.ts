@@ -1,6 +1,6 @@
-import { sleep } from "../util/sleep.js";
 import { sha256Hex } from "../util/hash.js";
-import { ProviderError, type GenerateRequest, type GenerateResult, type LlmProvider } from "./provider.js";
+import { sleep } from "../util/sleep.js";
+import { type GenerateRequest, type GenerateResult, type LlmProvider, ProviderError } from "./provider.js";
 
 /** First line of every simulated output, so that no reader mistakes it for a model's answer. */
 export const SIMULATED_BANNER = "[SIMULATED OUTPUT: no model was called]";

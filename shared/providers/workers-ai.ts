@@ -1,6 +1,6 @@
 import { createWorkersAI, type WorkersAI } from "workers-ai-provider";
 import { generateWithAiSdk } from "./ai-sdk-generate.js";
-import { ProviderError, type GenerateRequest, type GenerateResult, type LlmProvider } from "./provider.js";
+import { type GenerateRequest, type GenerateResult, type LlmProvider, ProviderError } from "./provider.js";
 
 /**
  * The slice of the Workers AI binding (`env.AI`, type `Ai` in @cloudflare/workers-types) this provider uses:
@@ -45,10 +45,18 @@ export class WorkersAiProvider implements LlmProvider {
    */
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     if (!this.#sdk) {
-      throw new ProviderError("non-retryable", `${this.name}: the worker has no Workers AI binding named ${this.#bindingName}`, undefined, {
-        provider: this.name,
-      });
+      throw new ProviderError(
+        "non-retryable",
+        `${this.name}: the worker has no Workers AI binding named ${this.#bindingName}`,
+        undefined,
+        {
+          provider: this.name,
+        },
+      );
     }
-    return generateWithAiSdk(this.#sdk(req.model as Parameters<WorkersAI>[0]), req, { provider: this.name, sharedContext: "merged" });
+    return generateWithAiSdk(this.#sdk(req.model as Parameters<WorkersAI>[0]), req, {
+      provider: this.name,
+      sharedContext: "merged",
+    });
   }
 }

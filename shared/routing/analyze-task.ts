@@ -13,7 +13,7 @@
  *    confident since a classifier could not raise it.
  */
 import { budgetCap, type TierCosts } from "./budget-cap.js";
-import { resolveModelChoice, type ModelChoice } from "./model-choice.js";
+import { type ModelChoice, resolveModelChoice } from "./model-choice.js";
 import { DEEP_KEYWORDS, LIGHT_KEYWORDS, matchKeywords, roleSignal } from "./task-signals.js";
 import { minTier, type Tier } from "./tier.js";
 
@@ -207,7 +207,14 @@ function scoreToTier(signals: TaskSignals): { tier: Tier; confident: boolean; re
   }
   // Explain with the signals that pushed towards the result (all of them when balanced).
   const pushing = tier === "deep" ? up : tier === "fast" ? down : points;
-  return { tier, confident: true, reason: pushing.slice(0, 3).map((p) => p.detail).join(", ") };
+  return {
+    tier,
+    confident: true,
+    reason: pushing
+      .slice(0, 3)
+      .map((p) => p.detail)
+      .join(", "),
+  };
 }
 
 function collectSignals(input: TaskInput): TaskSignals {
@@ -235,8 +242,10 @@ function collectSignals(input: TaskInput): TaskSignals {
   if (input.isSink && upstreamCount >= 2) add("finalOutput", "final output");
   if (dependentsCount >= FAN_OUT_MIN_DEPENDENTS) add("fanOut", `feeds ${dependentsCount} nodes`);
   if (inputTokens >= LONG_INPUT_TOKENS) add("longInput", `long prompt (~${Math.round(inputTokens / 1000)}k tokens)`);
-  if (input.maxOutputTokens >= LONG_OUTPUT_TOKENS) add("longOutput", `long output (up to ${input.maxOutputTokens} tokens)`);
-  else if (input.maxOutputTokens <= SHORT_OUTPUT_TOKENS) add("shortOutput", `short output (up to ${input.maxOutputTokens} tokens)`);
+  if (input.maxOutputTokens >= LONG_OUTPUT_TOKENS)
+    add("longOutput", `long output (up to ${input.maxOutputTokens} tokens)`);
+  else if (input.maxOutputTokens <= SHORT_OUTPUT_TOKENS)
+    add("shortOutput", `short output (up to ${input.maxOutputTokens} tokens)`);
   // Strongest first; the sort is stable, so equal weights keep the order above.
   points.sort((a, b) => Math.abs(b.points) - Math.abs(a.points));
 

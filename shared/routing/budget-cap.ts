@@ -2,7 +2,7 @@
  * The budget rule of routing: a tight budget pushes the tier down. This only steers automatic routing; the budget
  * itself is enforced by the reservation (shared/budget/), which refuses or downgrades whatever tier was chosen.
  */
-import { downgradeTier, TIERS, tierRank, type Tier } from "./tier.js";
+import { downgradeTier, TIERS, type Tier, tierRank } from "./tier.js";
 
 /**
  * Below this many USD left, automatic routing picks at most `fast` when no per-tier cost estimate is given. Ours: a

@@ -87,7 +87,11 @@ export function classifierInput(request: Pick<ClassifyRequest, "prompt" | "syste
  * @param prefix key prefix (config `KEY_PREFIX`).
  * @param model the classifier's model id.
  */
-export async function classifierCacheKey(prefix: string, model: string, request: Pick<ClassifyRequest, "prompt" | "system">): Promise<string> {
+export async function classifierCacheKey(
+  prefix: string,
+  model: string,
+  request: Pick<ClassifyRequest, "prompt" | "system">,
+): Promise<string> {
   const digest = await sha256Hex(`${CLASSIFIER_VERSION}\n${model}\n${classifierInput(request)}`);
   return `${prefix}:route:${digest}`;
 }
@@ -106,7 +110,11 @@ export function parseClassifierAnswer(text: string): Tier | null {
  * {@link CLASSIFIER_MAX_OUTPUT_TOKENS}. A simulated provider cannot classify: its verdict is `tier: null`.
  * @throws ProviderError (or anything else) from the provider.
  */
-export async function classifyWithLlm(provider: LlmProvider, model: string, request: ClassifyRequest): Promise<ClassifierVerdict> {
+export async function classifyWithLlm(
+  provider: LlmProvider,
+  model: string,
+  request: ClassifyRequest,
+): Promise<ClassifierVerdict> {
   const result = await provider.generate({
     runId: request.runId ?? "",
     nodeId: request.nodeId ?? "",
@@ -119,7 +127,12 @@ export async function classifyWithLlm(provider: LlmProvider, model: string, requ
     attempt: 1,
     signal: request.signal,
   });
-  return { tier: result.simulated ? null : parseClassifierAnswer(result.text), model: result.model, usage: result.usage, cached: false };
+  return {
+    tier: result.simulated ? null : parseClassifierAnswer(result.text),
+    model: result.model,
+    usage: result.usage,
+    cached: false,
+  };
 }
 
 /** Options of {@link llmClassifier}. */

@@ -3,8 +3,9 @@
  * concrete model. The node's `model` wins over its agent's; a node saying `"auto"` routes automatically even when its
  * agent names a model. Neither set means `"auto"`.
  */
-import { PROVIDER_NAME_RE } from "./tier-map.js";
+
 import { isTier, type Tier } from "./tier.js";
+import { PROVIDER_NAME_RE } from "./tier-map.js";
 
 /** The `model` value that asks for automatic routing. */
 export const AUTO_MODEL = "auto";

@@ -6,8 +6,8 @@ import type { TokenUsage } from "../providers/provider.js";
 import { analyzeTask, type TaskAnalysis, type TaskInput } from "./analyze-task.js";
 import { budgetCap, type TierCosts } from "./budget-cap.js";
 import type { ClassifierVerdict, TierClassifier } from "./classifier.js";
-import { findModel, modelForTier, type TierMap } from "./tier-map.js";
 import { minTier, TIERS, type Tier } from "./tier.js";
+import { findModel, modelForTier, type TierMap } from "./tier-map.js";
 
 /** How routing reaches a decision. */
 export interface RouteOptions {
@@ -65,12 +65,28 @@ export async function routeModel(input: TaskInput, options: RouteOptions): Promi
 
   if (choice.kind === "tier") {
     const provider = choice.provider ?? options.provider;
-    return { provider, tier: choice.tier, model: modelForTier(options.tierMap, provider, choice.tier), reason: analysis.reason, source: "explicit", analysis, classifier: null };
+    return {
+      provider,
+      tier: choice.tier,
+      model: modelForTier(options.tierMap, provider, choice.tier),
+      reason: analysis.reason,
+      source: "explicit",
+      analysis,
+      classifier: null,
+    };
   }
   if (choice.kind === "model") {
     const found = findModel(options.tierMap, choice.model, options.provider);
     const provider = found?.provider ?? options.providerOfModel?.(choice.model) ?? options.provider;
-    return { provider, tier: found?.tier ?? null, model: choice.model, reason: analysis.reason, source: "explicit", analysis, classifier: null };
+    return {
+      provider,
+      tier: found?.tier ?? null,
+      model: choice.model,
+      reason: analysis.reason,
+      source: "explicit",
+      analysis,
+      classifier: null,
+    };
   }
 
   const provider = options.provider;
@@ -100,7 +116,15 @@ export async function routeModel(input: TaskInput, options: RouteOptions): Promi
       reason = `${reason}; classifier named no tier`;
     }
   }
-  return { provider, tier, model: modelForTier(options.tierMap, provider, tier), reason, source, analysis, classifier: verdict };
+  return {
+    provider,
+    tier,
+    model: modelForTier(options.tierMap, provider, tier),
+    reason,
+    source,
+    analysis,
+    classifier: verdict,
+  };
 }
 
 /**

@@ -48,10 +48,12 @@ export const LIGHT_KEYWORDS: ReadonlyArray<readonly [string, RegExp]> = [
  * `team_lead`, "You are a software architect") in the agent name, the node id and the system prompt's opening.
  * "expert" is left out on purpose: nearly every system prompt claims it.
  */
-export const DEEP_ROLE = /(?<![a-z])((?:architect|security|senior|principal|staff|judge|critic|planner|strateg|synthes|auditor|lead)[a-z]*)/i;
+export const DEEP_ROLE =
+  /(?<![a-z])((?:architect|security|senior|principal|staff|judge|critic|planner|strateg|synthes|auditor|lead)[a-z]*)/i;
 
 /** Role words of light agents (same matching as {@link DEEP_ROLE}). */
-export const LIGHT_ROLE = /(?<![a-z])((?:summar|extract|classif|categori|formatter|tagger|labeler|labeller|translat|router|parser)[a-z]*)/i;
+export const LIGHT_ROLE =
+  /(?<![a-z])((?:summar|extract|classif|categori|formatter|tagger|labeler|labeller|translat|router|parser)[a-z]*)/i;
 
 /**
  * Labels of the keyword lists whose pattern occurs in the first {@link KEYWORD_SCAN_CHARS} characters of `text`.
@@ -67,7 +69,11 @@ export function matchKeywords(text: string, list: ReadonlyArray<readonly [string
  * then the node id, then the first {@link ROLE_SCAN_CHARS} characters of the system prompt; within one source a deep
  * word beats a light one (a "security-summarizer" is still a security role).
  */
-export function roleSignal(agent: string, nodeId: string, system = ""): { role: "deep" | "light"; word: string } | null {
+export function roleSignal(
+  agent: string,
+  nodeId: string,
+  system = "",
+): { role: "deep" | "light"; word: string } | null {
   for (const source of [agent, nodeId, system.slice(0, ROLE_SCAN_CHARS)]) {
     const deep = DEEP_ROLE.exec(source);
     if (deep) return { role: "deep", word: deep[1]!.toLowerCase() };

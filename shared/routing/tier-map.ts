@@ -56,7 +56,10 @@ export function parseTierMapJson(text: string): TierMap {
     const issue = parsed.error.issues[0];
     const path = issue?.path.join(".") || "(root)";
     // a bad provider name arrives as "Invalid key in record" with the key's own issue nested inside
-    const nested = issue && "issues" in issue && Array.isArray(issue.issues) ? (issue.issues[0] as { message?: string } | undefined) : undefined;
+    const nested =
+      issue && "issues" in issue && Array.isArray(issue.issues)
+        ? (issue.issues[0] as { message?: string } | undefined)
+        : undefined;
     throw new Error(`invalid tier map at ${path}: ${nested?.message ?? issue?.message ?? "invalid"}`);
   }
   return parsed.data as TierMap;
@@ -77,7 +80,11 @@ export function modelForTier(map: TierMap, provider: string, tier: Tier): string
  * appear under two providers); otherwise providers are searched in the map's key order, tiers from `fast` up.
  * @returns `{ provider, tier }`, or null when no provider maps any tier to `model`.
  */
-export function findModel(map: TierMap, model: string, preferProvider?: string): { provider: string; tier: Tier } | null {
+export function findModel(
+  map: TierMap,
+  model: string,
+  preferProvider?: string,
+): { provider: string; tier: Tier } | null {
   const providers = Object.keys(map);
   if (preferProvider !== undefined && map[preferProvider]) {
     providers.splice(providers.indexOf(preferProvider), 1);

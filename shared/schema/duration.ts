@@ -14,7 +14,7 @@ export const MAX_DURATION_MS = 2 * 60 * 60 * 1000;
 /** Milliseconds per unit suffix. */
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
 /** A duration as written in a definition: seconds (number) or `"<n>ms|s|m|h"`. */
 export type DurationInput = number | string;
@@ -24,7 +24,10 @@ export type DurationInput = number | string;
  *
  * @returns `{ ok: true, ms }` (integer ms, 1..7,200,000) or `{ ok: false, reason }`.
  */
-export function tryParseDurationMs(value: unknown, maxMs: number = MAX_DURATION_MS): { ok: true; ms: number } | { ok: false; reason: string } {
+export function tryParseDurationMs(
+  value: unknown,
+  maxMs: number = MAX_DURATION_MS,
+): { ok: true; ms: number } | { ok: false; reason: string } {
   let ms: number;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return { ok: false, reason: "duration must be a finite number of seconds" };

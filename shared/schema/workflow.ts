@@ -68,7 +68,10 @@ const maxOutputTokensSchema = z.number().int().min(1).max(MAX_OUTPUT_TOKENS_LIMI
  */
 export const agentProfileSchema = z.strictObject({
   system: z.string().max(MAX_PROMPT_CHARS).optional(),
-  provider: z.string().regex(PROVIDER_NAME_RE, { message: "provider must match /^[a-z0-9][a-z0-9-]{0,63}$/" }).optional(),
+  provider: z
+    .string()
+    .regex(PROVIDER_NAME_RE, { message: "provider must match /^[a-z0-9][a-z0-9-]{0,63}$/" })
+    .optional(),
   model: z.string().min(1).max(128).optional(),
   complexity: z.enum(COMPLEXITIES).optional(),
   maxOutputTokens: maxOutputTokensSchema.optional(),
@@ -110,8 +113,7 @@ export const workflowNodeSchema = z.strictObject({
   }),
   kind: z
     .enum(["llm"], {
-      error: (iss) =>
-        iss.input === "http" ? 'kind "http" is not supported yet' : 'kind must be "llm"',
+      error: (iss) => (iss.input === "http" ? 'kind "http" is not supported yet' : 'kind must be "llm"'),
     })
     .default("llm"),
   agent: z.string().min(1).max(64),
@@ -124,7 +126,10 @@ export const workflowNodeSchema = z.strictObject({
   complexity: z.enum(COMPLEXITIES).optional(),
   cache: z.boolean().optional(),
   cacheTtl: ttlSchema.optional(),
-  cacheTags: z.array(z.string().regex(CACHE_TAG_RE, { message: "cache tag must match /^[A-Za-z0-9_.:-]{1,64}$/" })).max(16).optional(),
+  cacheTags: z
+    .array(z.string().regex(CACHE_TAG_RE, { message: "cache tag must match /^[A-Za-z0-9_.:-]{1,64}$/" }))
+    .max(16)
+    .optional(),
   sensitive: z.boolean().optional(),
   simulate: simulateSchema.optional(),
 });

@@ -1,8 +1,9 @@
 import type { Redis } from "@upstash/redis";
 import type { CompiledDag } from "../dag/compile.js";
+import { nodesPerDelivery } from "../engine/chain-policy.js";
 import { hmgetValues } from "../util/hmget-values.js";
 import { LuaScripts, type RedisPipeline } from "../util/lua-scripts.js";
-import { runKeys, type RunKeys } from "./keys.js";
+import { type RunKeys, runKeys } from "./keys.js";
 import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
 import { COMPLETE_NODE_LUA } from "./lua/complete-node.js";
 import { DEFER_NODE_LUA } from "./lua/defer-node.js";
@@ -11,7 +12,6 @@ import { OFFER_AGAIN_LUA } from "./lua/offer-again.js";
 import { RETRY_NODE_LUA } from "./lua/retry-node.js";
 import { START_RUN_LUA } from "./lua/start-run.js";
 import { prefetchMessages } from "./prefetch.js";
-import { nodesPerDelivery } from "../engine/chain-policy.js";
 import type { FrozenRun, RunSnapshot, RunStatus } from "./run-types.js";
 
 /** The slice of the Upstash Redis client the run store uses (created with `automaticDeserialization: false`). */
@@ -155,10 +155,13 @@ export class RunStore {
       retentionSeconds: p.retentionSeconds,
       mode,
       concurrency: runConcurrency(mode, p.frozen.workflow.concurrency),
-      prefetch: prefetchMessages(runConcurrency(mode, p.frozen.workflow.concurrency), nodesPerDelivery(p.frozen.workflow)),
+      prefetch: prefetchMessages(
+        runConcurrency(mode, p.frozen.workflow.concurrency),
+        nodesPerDelivery(p.frozen.workflow),
+      ),
       levelCount: p.dag.levels.length,
     };
-    const metaArgs = Object.entries(meta).flatMap(([k, v]) => [k, v]);
+    const metaArgs = Object.entries(meta).flat();
     const nodeArgs = p.dag.order.flatMap((id) => [
       id,
       p.dag.pendingCounts[id] ?? 0,
@@ -189,7 +192,13 @@ export class RunStore {
    * @param now ms since epoch.
    * @param upstream ids of the nodes whose outputs the node's prompt reads.
    */
-  async claimNode(runId: string, nodeId: string, lease: string, now: number, upstream: readonly string[] = []): Promise<ClaimResult> {
+  async claimNode(
+    runId: string,
+    nodeId: string,
+    lease: string,
+    now: number,
+    upstream: readonly string[] = [],
+  ): Promise<ClaimResult> {
     const [ok, value, ...refs] = await this.exec("claimNode", runId, [nodeId, lease, now, ...upstream]);
     if (Number(ok) === 2) {
       const [attempt, ...queued] = refs;
@@ -243,7 +252,9 @@ export class RunStore {
     if (!first) return completion(await this.exec("completeNode", runId, args));
     const p = this.redis.pipeline();
     first(p);
-    return completion((await this.scripts.execAfter("completeNode", this.keys(runId).all, args, p)) as (string | number)[]);
+    return completion(
+      (await this.scripts.execAfter("completeNode", this.keys(runId).all, args, p)) as (string | number)[],
+    );
   }
 
   /**
@@ -292,7 +303,14 @@ export class RunStore {
    *   left unfinished is followed and its unfinished node released (`queued`, listed in `dispatch`), since no
    *   delivery of the message will come back for it (see fail_node).
    */
-  async failNode(runId: string, nodeId: string, error: string, now: number, lease?: string, messageId?: string): Promise<TransitionResult> {
+  async failNode(
+    runId: string,
+    nodeId: string,
+    error: string,
+    now: number,
+    lease?: string,
+    messageId?: string,
+  ): Promise<TransitionResult> {
     const args: (string | number)[] = [nodeId, error, now];
     if (lease || messageId) args.push(lease ?? "");
     if (messageId) args.push(messageId);
@@ -314,9 +332,17 @@ export class RunStore {
    *   (a chain) are followed, and what they took that is still `queued` is added.
    * @throws UpstashError when Redis fails.
    */
-  async offerAgain(runId: string, nodeId: string, messageId = ""): Promise<{ runStatus: RunStatus | "missing"; nodeStatus: string; dispatch: string[] }> {
+  async offerAgain(
+    runId: string,
+    nodeId: string,
+    messageId = "",
+  ): Promise<{ runStatus: RunStatus | "missing"; nodeStatus: string; dispatch: string[] }> {
     const [status, nodeStatus, ...ids] = await this.exec("offerAgain", runId, [nodeId, messageId]);
-    return { runStatus: String(status) as RunStatus | "missing", nodeStatus: String(nodeStatus), dispatch: ids.map(String) };
+    return {
+      runStatus: String(status) as RunStatus | "missing",
+      nodeStatus: String(nodeStatus),
+      dispatch: ids.map(String),
+    };
   }
 
   /** Deletes every key of a run (used only to undo a run whose roots could not be dispatched). */
@@ -336,7 +362,20 @@ export class RunStore {
    */
   async readSnapshot(runId: string): Promise<RunSnapshot | null> {
     const k = this.keys(runId);
-    const hashes = ["status", "attempts", "started", "finished", "output", "usage", "model", "excerpt", "error", "cost", "route", "cache"] as const;
+    const hashes = [
+      "status",
+      "attempts",
+      "started",
+      "finished",
+      "output",
+      "usage",
+      "model",
+      "excerpt",
+      "error",
+      "cost",
+      "route",
+      "cache",
+    ] as const;
     const p = this.redis.pipeline();
     p.hgetall(k.meta);
     p.get(k.def);

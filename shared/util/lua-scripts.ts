@@ -24,10 +24,9 @@ export class LuaScripts<Name extends string> {
     redis: ScriptRedis,
     private readonly sources: Readonly<Record<Name, string>>,
   ) {
-    this.scripts = Object.fromEntries(Object.entries<string>(sources).map(([name, src]) => [name, redis.createScript(src)])) as Record<
-      Name,
-      ReturnType<Redis["createScript"]>
-    >;
+    this.scripts = Object.fromEntries(
+      Object.entries<string>(sources).map(([name, src]) => [name, redis.createScript(src)]),
+    ) as Record<Name, ReturnType<Redis["createScript"]>>;
   }
 
   /**
@@ -49,7 +48,12 @@ export class LuaScripts<Name extends string> {
    * @throws UpstashError when one of the queued commands fails (the script may have run all the same: a pipeline
    *   does not stop at an error), when Redis fails, or when the script raises an error.
    */
-  async execAfter(name: Name, keys: readonly string[], args: readonly (string | number)[], p: RedisPipeline): Promise<LuaReply> {
+  async execAfter(
+    name: Name,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    p: RedisPipeline,
+  ): Promise<LuaReply> {
     if (p.length() === 0) return this.exec(name, keys, args);
     const strArgs = args.map(String);
     p.evalsha(await this.sha1(name), [...keys], strArgs);
@@ -66,7 +70,9 @@ export class LuaScripts<Name extends string> {
   private sha1(name: Name): Promise<string> {
     let sha = this.sha1s.get(name);
     if (!sha) {
-      sha = crypto.subtle.digest("SHA-1", new TextEncoder().encode(this.sources[name])).then((buf) => bytesToHex(new Uint8Array(buf)));
+      sha = crypto.subtle
+        .digest("SHA-1", new TextEncoder().encode(this.sources[name]))
+        .then((buf) => bytesToHex(new Uint8Array(buf)));
       this.sha1s.set(name, sha);
     }
     return sha;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic } from "../../local/fake-providers/anthropic.js";
 import type { FakeProviderServer } from "../../local/fake-providers/harness.js";
-import { startHarness, type Harness } from "../support/worker-harness.js";
+import { type Harness, startHarness } from "../support/worker-harness.js";
 import { node, workflow } from "../support/workflows.js";
 
 interface ViewNode {
@@ -42,7 +42,10 @@ describe("budgets through the full stack", () => {
     const budget = { tokens: 5 * perCall, onBudget: "fail" as const };
     for (let round = 0; round < 5; round++) {
       const nodes = Array.from({ length: 20 }, (_, i) =>
-        node(`n${i % 10}${i >= 10 ? "x" : ""}`.slice(0, 3), [], { maxOutputTokens: 100, simulate: { latencyMs: 300, outputBytes: 400 } }),
+        node(`n${i % 10}${i >= 10 ? "x" : ""}`.slice(0, 3), [], {
+          maxOutputTokens: 100,
+          simulate: { latencyMs: 300, outputBytes: 400 },
+        }),
       );
       const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 20 }), budget, input: { round } });
       const v = await view(h, body.runId);
@@ -61,7 +64,6 @@ describe("budgets through the full stack", () => {
       expect(v.budgetUsage?.reservedTokens).toBe(0);
     }
   });
-
 });
 
 describe("real provider wire format (fake Anthropic) through the full stack", () => {
@@ -72,10 +74,14 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     h = await startHarness({
       retrySpeedup: 1,
       vars: {
-        PROVIDERS: JSON.stringify({ anthropic: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" } }),
+        PROVIDERS: JSON.stringify({
+          anthropic: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" },
+        }),
         ANTHROPIC_API_KEY: "fake-key",
         DEFAULT_PROVIDER: "anthropic",
-        TIERS: JSON.stringify({ anthropic: { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" } }),
+        TIERS: JSON.stringify({
+          anthropic: { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" },
+        }),
         TENANT_BUDGETS: JSON.stringify({ "*": { usd: 100 } }),
       },
     });
@@ -90,7 +96,9 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     const wf = workflow(
       [
         node("extract", [], { prompt: "Extract and list the names in this text." }),
-        node("audit", ["extract"], { prompt: "Audit the security architecture and design trade-offs of this:\n{{nodes.extract.output}}" }),
+        node("audit", ["extract"], {
+          prompt: "Audit the security architecture and design trade-offs of this:\n{{nodes.extract.output}}",
+        }),
       ],
       { agents: { a: { system: "You are careful." } } }, // no model: routed automatically
     );
@@ -111,7 +119,10 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     fake.reset();
     // worst case of 2,000 output tokens: Opus and Sonnet do not fit in $0.02, Haiku does
     const wf = workflow([node("deep-one", [], { model: "deep", maxOutputTokens: 2000 })]);
-    const v = await view(h, (await h.startRun({ workflow: wf, budget: { usd: 0.02, onBudget: "downgrade" } })).body.runId);
+    const v = await view(
+      h,
+      (await h.startRun({ workflow: wf, budget: { usd: 0.02, onBudget: "downgrade" } })).body.runId,
+    );
     const n = nodesOf(v)[0] as ViewNode;
     expect(n.status).toBe("done");
     expect(n.route?.tier).toBe("fast");
@@ -136,7 +147,9 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     const wf = workflow(
       [
         node("analyze", [], { model: "fast", maxOutputTokens: 4000 }),
-        ...["r1", "r2", "r3"].map((id) => node(id, ["analyze"], { model: "fast", prompt: `Review as ${id}:\n{{nodes.analyze.output}}` })),
+        ...["r1", "r2", "r3"].map((id) =>
+          node(id, ["analyze"], { model: "fast", prompt: `Review as ${id}:\n{{nodes.analyze.output}}` }),
+        ),
       ],
       { concurrency: 1 }, // one at a time, so the first sibling has written the cache when the next one asks
     );
@@ -147,7 +160,9 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     expect(siblings.filter((u) => (u?.cacheWriteTokens ?? 0) > 0)).toHaveLength(1);
     expect(siblings.filter((u) => (u?.cacheReadTokens ?? 0) > 0)).toHaveLength(2);
     // a cache read costs a tenth of plain input for Haiku 4.5 ($0.10 vs $1 per MTok)
-    const reader = ["r1", "r2", "r3"].map((id) => byId[id]).find((n) => (n?.usage?.cacheReadTokens ?? 0) > 0) as ViewNode;
+    const reader = ["r1", "r2", "r3"]
+      .map((id) => byId[id])
+      .find((n) => (n?.usage?.cacheReadTokens ?? 0) > 0) as ViewNode;
     const u = reader.usage as NonNullable<ViewNode["usage"]>;
     const expected = (u.inputTokens * 1 + u.outputTokens * 5 + u.cacheReadTokens * 0.1) / 1e6;
     // costs are kept in integer micro-USD (rounded to nearest)
@@ -157,18 +172,28 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
   it("reports the tenant's daily usage", async () => {
     const res = await fetch(`${h.url}/v1/usage`, { headers: { authorization: "Bearer dev-key" } });
     expect(res.status).toBe(200);
-    const usage = (await res.json()) as { tenant: string; usedUsd: number; usedTokens: number; limits: { usd: number } };
+    const usage = (await res.json()) as {
+      tenant: string;
+      usedUsd: number;
+      usedTokens: number;
+      limits: { usd: number };
+    };
     expect(usage.tenant).toBe("dev");
     expect(usage.usedTokens).toBeGreaterThan(0);
     expect(usage.usedUsd).toBeGreaterThan(0);
     expect(usage.limits).toEqual({ usd: 100 });
-    expect((await fetch(`${h.url}/v1/usage?day=yesterday`, { headers: { authorization: "Bearer dev-key" } })).status).toBe(422);
+    expect(
+      (await fetch(`${h.url}/v1/usage?day=yesterday`, { headers: { authorization: "Bearer dev-key" } })).status,
+    ).toBe(422);
   });
 
   it("retries a 429 after its Retry-After", async () => {
     fake.reset();
     fake.setBehaviour({ faults: [{ status: 429, retryAfterSeconds: 1 }] });
-    const v = await view(h, (await h.startRun({ workflow: workflow([node("limited", [], { model: "fast" })]) })).body.runId);
+    const v = await view(
+      h,
+      (await h.startRun({ workflow: workflow([node("limited", [], { model: "fast" })]) })).body.runId,
+    );
     expect(v.status).toBe("completed");
     expect(nodesOf(v)[0]?.attempts).toBe(2);
     const calls = fake.calls();
@@ -179,7 +204,10 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
   it("does not retry a 400: the node fails with the provider's message", async () => {
     fake.reset();
     fake.setBehaviour({ faults: [{ status: 400, message: "prompt is too long: 250000 tokens > 200000 maximum" }] });
-    const v = await view(h, (await h.startRun({ workflow: workflow([node("too-long", [], { model: "fast", retries: 3 })]) })).body.runId);
+    const v = await view(
+      h,
+      (await h.startRun({ workflow: workflow([node("too-long", [], { model: "fast", retries: 3 })]) })).body.runId,
+    );
     expect(v.status).toBe("failed");
     const n = nodesOf(v)[0];
     expect(n?.attempts).toBe(1);

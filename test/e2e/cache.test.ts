@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic } from "../../local/fake-providers/anthropic.js";
 import type { FakeProviderServer } from "../../local/fake-providers/harness.js";
 import { blobKey } from "../../shared/state/keys.js";
-import { startHarness, type Harness } from "../support/worker-harness.js";
+import { type Harness, startHarness } from "../support/worker-harness.js";
 
 interface ViewNode {
   id: string;
@@ -14,7 +14,14 @@ interface ViewNode {
 interface View {
   status: string;
   makespanMs: number;
-  cache: { hits: number; shared: number; misses: number; hitRate: number | null; savedTokens: number; savedUsd: number };
+  cache: {
+    hits: number;
+    shared: number;
+    misses: number;
+    hitRate: number | null;
+    savedTokens: number;
+    savedUsd: number;
+  };
   levels: { nodes: ViewNode[] }[];
 }
 
@@ -33,10 +40,14 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
     fake = await startFakeAnthropic({ port: 0 });
     h = await startHarness({
       vars: {
-        PROVIDERS: JSON.stringify({ anthropic: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" } }),
+        PROVIDERS: JSON.stringify({
+          anthropic: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" },
+        }),
         ANTHROPIC_API_KEY: "fake-key",
         DEFAULT_PROVIDER: "anthropic",
-        TIERS: JSON.stringify({ anthropic: { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" } }),
+        TIERS: JSON.stringify({
+          anthropic: { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" },
+        }),
         CACHE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
       },
     });
@@ -46,7 +57,12 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
     await fake?.close();
   });
 
-  const codebase = (tag: string, file = "export const x = 1;") => ({ repo: `repo-${tag}`, tree: "index.ts", files: `=== index.ts\n${file}\n`, omitted: "nothing" });
+  const codebase = (tag: string, file = "export const x = 1;") => ({
+    repo: `repo-${tag}`,
+    tree: "index.ts",
+    files: `=== index.ts\n${file}\n`,
+    omitted: "nothing",
+  });
 
   it("a second review-all on the same codebase makes zero provider calls, hits 100% and reports what it saved", async () => {
     fake.reset();
@@ -107,7 +123,12 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
         { id: "left", agent: "a", prompt: "Summarize {{input.left}}" },
         { id: "left-2", agent: "a", prompt: "Refine {{nodes.left.output}}", dependsOn: ["left"] },
         { id: "right", agent: "a", prompt: "Summarize {{input.right}}" },
-        { id: "join", agent: "a", prompt: "Join {{nodes.left-2.output}} and {{nodes.right.output}}", dependsOn: ["left-2", "right"] },
+        {
+          id: "join",
+          agent: "a",
+          prompt: "Join {{nodes.left-2.output}} and {{nodes.right.output}}",
+          dependsOn: ["left-2", "right"],
+        },
       ],
     };
     await run({ workflow: wf, input: { left: "L1", right: "R1" } });
@@ -168,14 +189,20 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
     };
     const v = await run({ workflow: wf });
     expect(v.status).toBe("completed");
-    const out = (await (await fetch(`${h.url}/v1/runs/${(v as unknown as { runId: string }).runId}/output`, { headers: auth })).json()) as {
+    const out = (await (
+      await fetch(`${h.url}/v1/runs/${(v as unknown as { runId: string }).runId}/output`, { headers: auth })
+    ).json()) as {
       outputs: Record<string, string>;
     };
     expect(out.outputs.s).toContain("TOP-SECRET-PAYLOAD");
     const redis = new IORedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
     try {
       const keys = await redis.keys(`${h.prefix}:*`);
-      const values = await Promise.all(keys.map(async (k) => ((await redis.type(k)) === "string" ? await redis.get(k) : JSON.stringify(await redis.hgetall(k)))));
+      const values = await Promise.all(
+        keys.map(async (k) =>
+          (await redis.type(k)) === "string" ? await redis.get(k) : JSON.stringify(await redis.hgetall(k)),
+        ),
+      );
       expect(values.some((x) => x?.includes("TOP-SECRET-PAYLOAD"))).toBe(false);
     } finally {
       redis.disconnect();

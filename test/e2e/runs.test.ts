@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness, type RunViewLike } from "../support/worker-harness.js";
-import { readWorkload, workloadWorkflow } from "../support/workloads.js";
+import { type Harness, type RunViewLike, startHarness } from "../support/worker-harness.js";
 import { node, workflow } from "../support/workflows.js";
+import { readWorkload, workloadWorkflow } from "../support/workloads.js";
 
 const allNodes = (v: RunViewLike) => v.levels.flatMap((l) => l.nodes);
 
@@ -15,7 +15,12 @@ describe("end to end: worker in workerd + local QStash + Upstash REST + real Red
   });
 
   it("runs review-all to completion: 7 nodes, each once, synthesis stored", async () => {
-    const input = { repo: "tiny", tree: "tiny/\n  index.ts", files: "=== index.ts\nexport const x = 1;\n", omitted: "nothing" };
+    const input = {
+      repo: "tiny",
+      tree: "tiny/\n  index.ts",
+      files: "=== index.ts\nexport const x = 1;\n",
+      omitted: "nothing",
+    };
     const started = await h.startRun({ workflow: "review-all", input, simulate: { latencyMs: 20 } });
     expect(started.status).toBe(202);
     const view = await h.waitForRun(started.body.runId);
@@ -25,7 +30,9 @@ describe("end to end: worker in workerd + local QStash + Upstash REST + real Red
     for (const n of allNodes(view)) expect(n.attempts).toBe(1);
     expect(view.simulated).toBe(true);
     expect(view.criticalPath.nodes).toHaveLength(3);
-    const out = await fetch(`${h.url}/v1/runs/${started.body.runId}/output`, { headers: { authorization: "Bearer dev-key" } });
+    const out = await fetch(`${h.url}/v1/runs/${started.body.runId}/output`, {
+      headers: { authorization: "Bearer dev-key" },
+    });
     const { outputs } = (await out.json()) as { outputs: Record<string, string> };
     expect(Object.keys(outputs)).toEqual(["senior-reviewer"]);
     expect(outputs["senior-reviewer"]).toMatch(/SIMULATED/);
@@ -74,7 +81,9 @@ describe("end to end: worker in workerd + local QStash + Upstash REST + real Red
   });
 
   it("retries a flaky node and completes it", async () => {
-    const started = await h.startRun({ workflow: workflow([node("flaky", [], { retries: 3, simulate: { failAttempts: 2 } }), node("after", ["flaky"])]) });
+    const started = await h.startRun({
+      workflow: workflow([node("flaky", [], { retries: 3, simulate: { failAttempts: 2 } }), node("after", ["flaky"])]),
+    });
     const view = await h.waitForRun(started.body.runId);
     expect(view.status).toBe("completed");
     expect(allNodes(view).find((n) => n.id === "flaky")?.attempts).toBe(3);
@@ -91,7 +100,11 @@ describe("end to end: worker in workerd + local QStash + Upstash REST + real Red
       sourceBody: btoa(JSON.stringify({ runId: started.body.runId, nodeId: "slow" })),
     });
     for (const path of ["/internal/failure", "/internal/callback"]) {
-      const res = await fetch(`${h.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "upstash-signature": "eyJhbGciOiJIUzI1NiJ9.e30.forged" }, body: forged });
+      const res = await fetch(`${h.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "upstash-signature": "eyJhbGciOiJIUzI1NiJ9.e30.forged" },
+        body: forged,
+      });
       expect(res.status).toBe(401);
     }
     const view = await h.waitForRun(started.body.runId);
@@ -126,7 +139,10 @@ describe("end to end under duplicate delivery", () => {
   });
 
   it("completes review-all under duplicate delivery", async () => {
-    const started = await h.startRun({ workflow: "review-all", input: { repo: "x", tree: "", files: "", omitted: "" } });
+    const started = await h.startRun({
+      workflow: "review-all",
+      input: { repo: "x", tree: "", files: "", omitted: "" },
+    });
     const view = await h.waitForRun(started.body.runId);
     expect(view.status).toBe("completed");
     expect(view.totals.done).toBe(7);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "../support/worker-harness.js";
+import { type Harness, startHarness } from "../support/worker-harness.js";
 import { node, workflow } from "../support/workflows.js";
 
 interface TimedNode {
@@ -13,7 +13,9 @@ async function timings(h: Harness, runId: string): Promise<Record<string, { star
   const view = (await h.waitForRun(runId)) as unknown as { status: string; levels: { nodes: TimedNode[] }[] };
   expect(view.status).toBe("completed");
   return Object.fromEntries(
-    view.levels.flatMap((l) => l.nodes).map((n) => [n.id, { start: Date.parse(n.startedAt ?? ""), end: Date.parse(n.finishedAt ?? "") }]),
+    view.levels
+      .flatMap((l) => l.nodes)
+      .map((n) => [n.id, { start: Date.parse(n.startedAt ?? ""), end: Date.parse(n.finishedAt ?? "") }]),
   );
 }
 
@@ -108,7 +110,11 @@ describe("scheduling modes through the full stack", () => {
   });
 
   it("sequential: one node at a time", async () => {
-    const nodes = [node("a", [], { simulate: { latencyMs: 60 } }), node("b", [], { simulate: { latencyMs: 60 } }), node("c", ["a"], { simulate: { latencyMs: 60 } })];
+    const nodes = [
+      node("a", [], { simulate: { latencyMs: 60 } }),
+      node("b", [], { simulate: { latencyMs: 60 } }),
+      node("c", ["a"], { simulate: { latencyMs: 60 } }),
+    ];
     const { body } = await h.startRun({ workflow: workflow(nodes, { mode: "sequential", concurrency: 10 }) });
     expect(maxOverlap(await timings(h, body.runId))).toBe(1);
   });

@@ -6,10 +6,14 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 describe("npm run stack (local/cli.ts)", () => {
   it("prints one line per service and the backend, serves, and stops cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "local/cli.ts", "--memory", "--redis-port", "0", "--qstash-port", "0", "--duplicate"], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "local/cli.ts", "--memory", "--redis-port", "0", "--qstash-port", "0", "--duplicate"],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     child.stderr.on("data", (c: Buffer) => (out += c.toString()));

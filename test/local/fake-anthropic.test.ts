@@ -18,33 +18,99 @@ beforeEach(() => fake.reset());
 const HEADERS = { "content-type": "application/json", "x-api-key": KEY, "anthropic-version": "2023-06-01" };
 const BODY = { model: "claude-haiku-4-5", max_tokens: 256, messages: [{ role: "user", content: "Hello there." }] };
 
-async function post(body: unknown, headers: Record<string, string> = HEADERS, path = "/v1/messages"): Promise<{ status: number; json: any; headers: Headers }> {
-  const res = await fetch(`${fake.url}${path}`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+async function post(
+  body: unknown,
+  headers: Record<string, string> = HEADERS,
+  path = "/v1/messages",
+): Promise<{ status: number; json: any; headers: Headers }> {
+  const res = await fetch(`${fake.url}${path}`, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json(), headers: res.headers };
 }
 
 /** A request whose system prompt is `BIG` marked as a cache breakpoint (optionally with a TTL). */
 const cached = (ttl?: "5m" | "1h", user = "Review.") => ({
   ...BODY,
-  system: [{ type: "text", text: BIG, cache_control: ttl ? { type: "ephemeral", ttl } : { type: "ephemeral" } }, { type: "text", text: "You review." }],
+  system: [
+    { type: "text", text: BIG, cache_control: ttl ? { type: "ephemeral", ttl } : { type: "ephemeral" } },
+    { type: "text", text: "You review." },
+  ],
   messages: [{ role: "user", content: user }],
 });
 
 describe("fake Anthropic: request validation like the vendor", () => {
   const rejections: [string, () => Promise<{ status: number; json: any }>, number, string, RegExp][] = [
-    ["no x-api-key", () => post(BODY, { "content-type": "application/json", "anthropic-version": "2023-06-01" }), 401, "authentication_error", /x-api-key/],
-    ["a wrong x-api-key", () => post(BODY, { ...HEADERS, "x-api-key": "nope" }), 401, "authentication_error", /invalid x-api-key/],
-    ["no anthropic-version", () => post(BODY, { "content-type": "application/json", "x-api-key": KEY }), 400, "invalid_request_error", /anthropic-version/],
+    [
+      "no x-api-key",
+      () => post(BODY, { "content-type": "application/json", "anthropic-version": "2023-06-01" }),
+      401,
+      "authentication_error",
+      /x-api-key/,
+    ],
+    [
+      "a wrong x-api-key",
+      () => post(BODY, { ...HEADERS, "x-api-key": "nope" }),
+      401,
+      "authentication_error",
+      /invalid x-api-key/,
+    ],
+    [
+      "no anthropic-version",
+      () => post(BODY, { "content-type": "application/json", "x-api-key": KEY }),
+      400,
+      "invalid_request_error",
+      /anthropic-version/,
+    ],
     ["a body that is not JSON", () => post("{nope"), 400, "invalid_request_error", /parsing the body/],
-    ["no model", () => post({ max_tokens: 5, messages: BODY.messages }), 400, "invalid_request_error", /^model: Field required$/],
-    ["no max_tokens", () => post({ model: "m", messages: BODY.messages }), 400, "invalid_request_error", /^max_tokens: Field required$/],
+    [
+      "no model",
+      () => post({ max_tokens: 5, messages: BODY.messages }),
+      400,
+      "invalid_request_error",
+      /^model: Field required$/,
+    ],
+    [
+      "no max_tokens",
+      () => post({ model: "m", messages: BODY.messages }),
+      400,
+      "invalid_request_error",
+      /^max_tokens: Field required$/,
+    ],
     ["max_tokens 0", () => post({ ...BODY, max_tokens: 0 }), 400, "invalid_request_error", /max_tokens/],
-    ["no messages", () => post({ model: "m", max_tokens: 5 }), 400, "invalid_request_error", /^messages: Field required$/],
+    [
+      "no messages",
+      () => post({ model: "m", max_tokens: 5 }),
+      400,
+      "invalid_request_error",
+      /^messages: Field required$/,
+    ],
     ["an empty messages array", () => post({ ...BODY, messages: [] }), 400, "invalid_request_error", /messages/],
-    ["a bad role", () => post({ ...BODY, messages: [{ role: "system", content: "x" }] }), 400, "invalid_request_error", /messages\.0\.role/],
+    [
+      "a bad role",
+      () => post({ ...BODY, messages: [{ role: "system", content: "x" }] }),
+      400,
+      "invalid_request_error",
+      /messages\.0\.role/,
+    ],
     [
       "five cache breakpoints",
-      () => post({ ...BODY, messages: [{ role: "user", content: Array.from({ length: 5 }, () => ({ type: "text", text: "x", cache_control: { type: "ephemeral" } })) }] }),
+      () =>
+        post({
+          ...BODY,
+          messages: [
+            {
+              role: "user",
+              content: Array.from({ length: 5 }, () => ({
+                type: "text",
+                text: "x",
+                cache_control: { type: "ephemeral" },
+              })),
+            },
+          ],
+        }),
       400,
       "invalid_request_error",
       /maximum of 4 blocks with cache_control/,
@@ -71,17 +137,27 @@ describe("fake Anthropic: completions", () => {
       type: "message",
       role: "assistant",
       model: "claude-haiku-4-5",
-      content: [{ type: "text", text: expect.stringMatching(/^\[FAKE ANTHROPIC claude-haiku-4-5\] .*"Hello there\."/) }],
+      content: [
+        { type: "text", text: expect.stringMatching(/^\[FAKE ANTHROPIC claude-haiku-4-5\] .*"Hello there\."/) },
+      ],
       stop_reason: "end_turn",
       stop_sequence: null,
-      usage: { input_tokens: 3, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: expect.any(Number), service_tier: "standard" },
+      usage: {
+        input_tokens: 3,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: expect.any(Number),
+        service_tier: "standard",
+      },
     });
   });
 
   it("is deterministic and tells different prompts apart", async () => {
     const a = (await post(BODY)).json.content[0].text;
     expect((await post(BODY)).json.content[0].text).toBe(a);
-    expect((await post({ ...BODY, messages: [{ role: "user", content: "Something else." }] })).json.content[0].text).not.toBe(a);
+    expect(
+      (await post({ ...BODY, messages: [{ role: "user", content: "Something else." }] })).json.content[0].text,
+    ).not.toBe(a);
   });
 
   it("cuts at max_tokens with stop_reason max_tokens", async () => {
@@ -104,18 +180,33 @@ describe("fake Anthropic: completions", () => {
 describe("fake Anthropic: prompt cache", () => {
   it("writes a marked prefix, then reads it within 5 minutes, refreshing it on each hit", async () => {
     const first = (await post(cached())).json.usage;
-    expect(first).toMatchObject({ cache_creation_input_tokens: 1500, cache_read_input_tokens: 0, input_tokens: 3 + 2, cache_creation: { ephemeral_5m_input_tokens: 1500, ephemeral_1h_input_tokens: 0 } });
+    expect(first).toMatchObject({
+      cache_creation_input_tokens: 1500,
+      cache_read_input_tokens: 0,
+      input_tokens: 3 + 2,
+      cache_creation: { ephemeral_5m_input_tokens: 1500, ephemeral_1h_input_tokens: 0 },
+    });
     clock += 4 * 60_000;
     const second = (await post(cached(undefined, "Another question."))).json.usage;
-    expect(second).toMatchObject({ cache_creation_input_tokens: 0, cache_read_input_tokens: 1500, input_tokens: 3 + 5 });
+    expect(second).toMatchObject({
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 1500,
+      input_tokens: 3 + 5,
+    });
     clock += 4 * 60_000; // 8 minutes after the write, 4 after the refreshing hit
     expect((await post(cached())).json.usage.cache_read_input_tokens).toBe(1500);
     clock += 5 * 60_000 + 1;
-    expect((await post(cached())).json.usage).toMatchObject({ cache_read_input_tokens: 0, cache_creation_input_tokens: 1500 });
+    expect((await post(cached())).json.usage).toMatchObject({
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 1500,
+    });
   });
 
   it("keeps a 1-hour entry for an hour and reports it as a 1h write", async () => {
-    expect((await post(cached("1h"))).json.usage.cache_creation).toEqual({ ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 1500 });
+    expect((await post(cached("1h"))).json.usage.cache_creation).toEqual({
+      ephemeral_5m_input_tokens: 0,
+      ephemeral_1h_input_tokens: 1500,
+    });
     clock += 30 * 60_000;
     expect((await post(cached("1h"))).json.usage.cache_read_input_tokens).toBe(1500);
   });
@@ -123,7 +214,10 @@ describe("fake Anthropic: prompt cache", () => {
   it("does not cache prefixes below the minimum, nor unmarked ones", async () => {
     const small = { ...BODY, system: [{ type: "text", text: "short", cache_control: { type: "ephemeral" } }] };
     await post(small);
-    expect((await post(small)).json.usage).toMatchObject({ cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    expect((await post(small)).json.usage).toMatchObject({
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+    });
     const unmarked = { ...BODY, system: BIG };
     await post(unmarked);
     expect((await post(unmarked)).json.usage).toMatchObject({ cache_read_input_tokens: 0, input_tokens: 1503 });
@@ -157,7 +251,13 @@ describe("fake Anthropic: programmed behaviour", () => {
   });
 
   it("uses the vendor's error types by status, or the ones given", async () => {
-    fake.setBehaviour({ faults: [{ status: 529 }, { status: 413 }, { status: 400, type: "invalid_request_error", message: "prompt is too long" }] });
+    fake.setBehaviour({
+      faults: [
+        { status: 529 },
+        { status: 413 },
+        { status: 400, type: "invalid_request_error", message: "prompt is too long" },
+      ],
+    });
     expect((await post(BODY)).json.error).toEqual({ type: "overloaded_error", message: "Overloaded" });
     expect((await post(BODY)).json.error.type).toBe("request_too_large");
     expect((await post(BODY)).json.error).toEqual({ type: "invalid_request_error", message: "prompt is too long" });
@@ -172,7 +272,12 @@ describe("fake Anthropic: programmed behaviour", () => {
   it("holds answers for latencyMs and lets an aborting client go", async () => {
     fake.setBehaviour({ latencyMs: 60_000 });
     const ctl = new AbortController();
-    const pending = fetch(`${fake.url}/v1/messages`, { method: "POST", headers: HEADERS, body: JSON.stringify(BODY), signal: ctl.signal });
+    const pending = fetch(`${fake.url}/v1/messages`, {
+      method: "POST",
+      headers: HEADERS,
+      body: JSON.stringify(BODY),
+      signal: ctl.signal,
+    });
     await fake.waitForCalls(1);
     ctl.abort();
     await expect(pending).rejects.toThrow();
@@ -181,6 +286,9 @@ describe("fake Anthropic: programmed behaviour", () => {
 
   it("answers a fixed reply and stop reason when told to", async () => {
     fake.setBehaviour({ reply: "I can't help with that.", stopReason: "refusal" });
-    expect((await post(BODY)).json).toMatchObject({ content: [{ type: "text", text: "I can't help with that." }], stop_reason: "refusal" });
+    expect((await post(BODY)).json).toMatchObject({
+      content: [{ type: "text", text: "I can't help with that." }],
+      stop_reason: "refusal",
+    });
   });
 });

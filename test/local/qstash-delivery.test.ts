@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { MAX_KEPT_RESPONSE_BYTES, sendAttempt, type OutgoingRequest } from "../../local/qstash/delivery.js";
 import { closeServer, listen } from "../../local/http-util.js";
+import { MAX_KEPT_RESPONSE_BYTES, type OutgoingRequest, sendAttempt } from "../../local/qstash/delivery.js";
 
 /** A destination that records what it received and answers with `handler`. */
-async function destination(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer, socketRequests: number) => void) {
+async function destination(
+  handler: (req: IncomingMessage, res: ServerResponse, body: Buffer, socketRequests: number) => void,
+) {
   const seen: { method: string; headers: IncomingMessage["headers"]; body: string }[] = [];
   const perSocket = new WeakMap<Socket, number>();
   let connections = 0;
@@ -102,7 +104,10 @@ describe("QStash emulator delivery (sendAttempt)", () => {
 
   it("gives up after the timeout when the destination does not answer", async () => {
     const d = await destination(neverAnswers);
-    expect(await sendAttempt(post(d.url, { timeoutMs: 100 }))).toEqual({ kind: "error", error: "timeout after 100 ms" });
+    expect(await sendAttempt(post(d.url, { timeoutMs: 100 }))).toEqual({
+      kind: "error",
+      error: "timeout after 100 ms",
+    });
   });
 
   it("stops when its signal aborts", async () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { EventLog, MAX_EVENTS, type QStashEvent } from "../../local/qstash/events.js";
 
-const ev = (i: number, state: QStashEvent["state"] = "CREATED"): QStashEvent => ({ time: i, state, messageId: `msg_${i % 7}`, url: "http://x/" });
+const ev = (i: number, state: QStashEvent["state"] = "CREATED"): QStashEvent => ({
+  time: i,
+  state,
+  messageId: `msg_${i % 7}`,
+  url: "http://x/",
+});
 
 describe("QStash emulator event log", () => {
   it("returns events newest first, filtered by message and state, at most count", () => {

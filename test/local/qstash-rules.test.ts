@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY } from "../../local/qstash/credentials.js";
 import { contentKey, Deduplicator, idKey } from "../../local/qstash/dedup.js";
 import { parseDurationMs } from "../../local/qstash/duration.js";
-import { FlowControlRegistry } from "../../local/qstash/flow-control.js";
 import { parseFilter } from "../../local/qstash/filter.js";
+import { FlowControlRegistry } from "../../local/qstash/flow-control.js";
 import type { MessageRecord } from "../../local/qstash/message.js";
-import { parseFlowControl, parsePublish, PublishRequestError } from "../../local/qstash/publish-request.js";
-import { compileRetryDelay, RetryDelayExpressionError } from "../../local/qstash/retry-expression.js";
+import { PublishRequestError, parseFlowControl, parsePublish } from "../../local/qstash/publish-request.js";
 import { defaultBackoffMs, nextRetryDelayMs, retryAfterMs } from "../../local/qstash/retry.js";
+import { compileRetryDelay, RetryDelayExpressionError } from "../../local/qstash/retry-expression.js";
 import { signDelivery } from "../../local/qstash/signer.js";
 
 describe("durations (upstash-protocols.md B2)", () => {
@@ -49,7 +49,9 @@ describe("retry waits (upstash-protocols.md B5)", () => {
   it("prefers Retry-After over the expression over the default, and divides by the speedup", () => {
     expect(nextRetryDelayMs({ retried: 0, speedup: 1000 })).toBeCloseTo(Math.exp(2.5), 5);
     expect(nextRetryDelayMs({ retried: 1, expression: (r) => 1000 * (r + 1), speedup: 10 })).toBe(200);
-    expect(nextRetryDelayMs({ retried: 1, expression: () => 5, responseHeaders: { "retry-after": ["2"] }, speedup: 2 })).toBe(1000);
+    expect(
+      nextRetryDelayMs({ retried: 1, expression: () => 5, responseHeaders: { "retry-after": ["2"] }, speedup: 2 }),
+    ).toBe(1000);
   });
 
   it("evaluates Upstash-Retry-Delay expressions with `retried` and the allowed functions only", async () => {
@@ -64,7 +66,12 @@ describe("retry waits (upstash-protocols.md B5)", () => {
 });
 
 describe("publish headers (upstash-protocols.md B2)", () => {
-  const base = { destination: "https://example.com/x?y=1", body: Buffer.from("{}"), callerIp: "127.0.0.1", now: 1_000_000 };
+  const base = {
+    destination: "https://example.com/x?y=1",
+    body: Buffer.from("{}"),
+    callerIp: "127.0.0.1",
+    now: 1_000_000,
+  };
 
   it("reads every option and strips Upstash-Forward-", () => {
     const req = parsePublish({
@@ -115,7 +122,12 @@ describe("publish headers (upstash-protocols.md B2)", () => {
     expect(() => parsePublish({ ...base, headers: { "upstash-retries": "-1" } })).toThrow(PublishRequestError);
     expect(() => parsePublish({ ...base, headers: { "upstash-delay": "soon" } })).toThrow(PublishRequestError);
     expect(() => parseFlowControl("k", "period=5s")).toThrow(PublishRequestError);
-    expect(parseFlowControl("k", "parallelism=3,rate=1")).toEqual({ key: "k", parallelism: 3, rate: 1, periodMs: 1000 });
+    expect(parseFlowControl("k", "parallelism=3,rate=1")).toEqual({
+      key: "k",
+      parallelism: 3,
+      rate: 1,
+      periodMs: 1000,
+    });
   });
 });
 
@@ -131,9 +143,19 @@ describe("signing (upstash-protocols.md B6/B7)", () => {
 
   it("is rejected once expired (exp = iat + 300 s)", async () => {
     const receiver = new Receiver({ currentSigningKey: DEV_CURRENT_SIGNING_KEY, nextSigningKey: DEV_NEXT_SIGNING_KEY });
-    const fresh = await signDelivery(DEV_CURRENT_SIGNING_KEY, "https://x.test/", new Uint8Array(), Date.now() - 295_000);
+    const fresh = await signDelivery(
+      DEV_CURRENT_SIGNING_KEY,
+      "https://x.test/",
+      new Uint8Array(),
+      Date.now() - 295_000,
+    );
     expect(await receiver.verify({ signature: fresh, body: "", url: "https://x.test/" })).toBe(true);
-    const stale = await signDelivery(DEV_CURRENT_SIGNING_KEY, "https://x.test/", new Uint8Array(), Date.now() - 301_000);
+    const stale = await signDelivery(
+      DEV_CURRENT_SIGNING_KEY,
+      "https://x.test/",
+      new Uint8Array(),
+      Date.now() - 301_000,
+    );
     await expect(receiver.verify({ signature: stale, body: "", url: "https://x.test/" })).rejects.toThrow();
   });
 });
@@ -144,7 +166,12 @@ describe("deduplication window", () => {
     d.remember(idKey("a"), "msg_1", 0);
     expect(d.lookup(idKey("a"), 999)).toBe("msg_1");
     expect(d.lookup(idKey("a"), 1000)).toBeUndefined();
-    const c = { url: "https://x/", body: Buffer.from("b"), contentType: "text/plain", forwardHeaders: { a: "1", b: "2" } };
+    const c = {
+      url: "https://x/",
+      body: Buffer.from("b"),
+      contentType: "text/plain",
+      forwardHeaders: { a: "1", b: "2" },
+    };
     expect(contentKey(c)).toBe(contentKey({ ...c, forwardHeaders: { b: "2", a: "1" } }));
     expect(contentKey(c)).not.toBe(contentKey({ ...c, body: Buffer.from("c") }));
     expect(contentKey(c)).not.toBe(contentKey({ ...c, url: "https://y/" }));
@@ -193,8 +220,21 @@ describe("flow control registry", () => {
 
 describe("bulk filters (upstash-protocols.md B3)", () => {
   const rec = (over: Partial<MessageRecord>): MessageRecord => ({
-    id: "msg_1", kind: "message", url: "https://a.test/p", method: "POST", body: Buffer.alloc(0), forwardHeaders: {},
-    maxRetries: 3, timeoutMs: 1000, labels: [], notBefore: 0, createdAt: 0, callerIp: "127.0.0.1", retried: 0, state: "CREATED", ...over,
+    id: "msg_1",
+    kind: "message",
+    url: "https://a.test/p",
+    method: "POST",
+    body: Buffer.alloc(0),
+    forwardHeaders: {},
+    maxRetries: 3,
+    timeoutMs: 1000,
+    labels: [],
+    notBefore: 0,
+    createdAt: 0,
+    callerIp: "127.0.0.1",
+    retried: 0,
+    state: "CREATED",
+    ...over,
   });
 
   it("ORs repeated values and ANDs different keys; no key means all", () => {

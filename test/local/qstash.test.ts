@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { Client, Receiver } from "@upstash/qstash";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../../local/stack.js";
-import { startDestination, type Destination, type Received, type Reply } from "./helpers/destination.js";
+import { type LocalStack, startLocalStack } from "../../local/stack.js";
+import { type Destination, type Received, type Reply, startDestination } from "./helpers/destination.js";
 
 /** Contract tests: the official @upstash/qstash Client and Receiver, unchanged, against the local emulator. */
 
@@ -61,7 +61,9 @@ describe("publish and signed delivery", () => {
     expect(got!.headers["upstash-retried"]).toBe("0");
     expect(await verify(got!, url)).toBe(true);
     await expect(verify(got!, dest.url(p))).rejects.toThrow(/invalid subject/);
-    await expect(receiver.verify({ signature: String(got!.headers["upstash-signature"]), body: '{"hello":"tampered"}', url })).rejects.toThrow();
+    await expect(
+      receiver.verify({ signature: String(got!.headers["upstash-signature"]), body: '{"hello":"tampered"}', url }),
+    ).rejects.toThrow();
   });
 
   it("signs HS256 with iss/sub/exp/nbf/iat/jti/body claims (B6)", async () => {
@@ -69,7 +71,10 @@ describe("publish and signed delivery", () => {
     await client.publish({ url: dest.url(p), body: "raw text" });
     await stack.idle();
     const jwt = String(dest.on(p)[0]!.headers["upstash-signature"]);
-    const [header, payload] = jwt.split(".").slice(0, 2).map((part) => JSON.parse(Buffer.from(part, "base64url").toString("utf8")));
+    const [header, payload] = jwt
+      .split(".")
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, "base64url").toString("utf8")));
     expect(header).toEqual({ alg: "HS256", typ: "JWT" });
     expect(payload.iss).toBe("Upstash");
     expect(payload.sub).toBe(dest.url(p));
@@ -107,7 +112,13 @@ describe("publish and signed delivery", () => {
       await devClient.publishJSON({ url: dest.url(p), body: { dev: true } });
       await stack.idle();
       const [got] = dest.on(p);
-      expect(await devReceiver.verify({ signature: String(got!.headers["upstash-signature"]), body: got!.body, url: dest.url(p) })).toBe(true);
+      expect(
+        await devReceiver.verify({
+          signature: String(got!.headers["upstash-signature"]),
+          body: got!.body,
+          url: dest.url(p),
+        }),
+      ).toBe(true);
     } finally {
       if (saved === undefined) delete process.env["QSTASH_DEV_PORT"];
       else process.env["QSTASH_DEV_PORT"] = saved;
@@ -136,7 +147,9 @@ describe("retries, callbacks and dead letters", () => {
   it("calls the callback after every attempt with the B8 body", async () => {
     const p = path("cb-target");
     const cb = path("cb");
-    programs.set(p, (_r, i) => (i === 0 ? { status: 503, body: "busy" } : { status: 201, body: "done ✓", headers: { "x-answer": "42" } }));
+    programs.set(p, (_r, i) =>
+      i === 0 ? { status: 503, body: "busy" } : { status: 201, body: "done ✓", headers: { "x-answer": "42" } },
+    );
     const res = await client.publishJSON({
       url: dest.url(p),
       body: { job: 7 },
@@ -148,7 +161,14 @@ describe("retries, callbacks and dead letters", () => {
     expect(calls).toHaveLength(2);
     for (const c of calls) expect(await verify(c, dest.url(cb))).toBe(true);
     const bodies = calls.map((c) => JSON.parse(c.body)).sort((x, y) => x.retried - y.retried);
-    expect(bodies[0]).toMatchObject({ status: 503, retried: 0, maxRetries: 3, sourceMessageId: res.messageId, url: dest.url(p), method: "POST" });
+    expect(bodies[0]).toMatchObject({
+      status: 503,
+      retried: 0,
+      maxRetries: 3,
+      sourceMessageId: res.messageId,
+      url: dest.url(p),
+      method: "POST",
+    });
     expect(Buffer.from(bodies[0].body, "base64").toString()).toBe("busy");
     const last = bodies[1];
     expect(last.status).toBe(201);
@@ -182,7 +202,13 @@ describe("retries, callbacks and dead letters", () => {
     expect(f!.headers["x-run"]).toBe("run_1");
     expect(await verify(f!, dest.url(fcb))).toBe(true);
     const body = JSON.parse(f!.body);
-    expect(body).toMatchObject({ status: 500, retried: 2, maxRetries: 2, sourceMessageId: res.messageId, url: dest.url(p) });
+    expect(body).toMatchObject({
+      status: 500,
+      retried: 2,
+      maxRetries: 2,
+      sourceMessageId: res.messageId,
+      url: dest.url(p),
+    });
     expect(body.dlqId).toMatch(/^\d+-\d+$/);
     const dlq = await client.dlq.listMessages();
     const entry = dlq.messages.find((m) => m.messageId === res.messageId);
@@ -234,7 +260,9 @@ describe("retries, callbacks and dead letters", () => {
     const [a, b, c] = dest.on(p);
     expect(b!.at - a!.at).toBeGreaterThanOrEqual(90);
     expect(c!.at - b!.at).toBeGreaterThanOrEqual(190);
-    await expect(client.publishJSON({ url: dest.url(p), body: {}, retryDelay: "require('fs')" })).rejects.toThrow(/Retry-Delay/);
+    await expect(client.publishJSON({ url: dest.url(p), body: {}, retryDelay: "require('fs')" })).rejects.toThrow(
+      /Retry-Delay/,
+    );
   });
 
   it("aborts an attempt after Upstash-Timeout and retries it", async () => {
@@ -267,7 +295,12 @@ describe("dedup, delay, cancel, flow control", () => {
     expect(c2.messageId).toBe(c1.messageId);
     expect(c3.messageId).not.toBe(c1.messageId);
     await stack.idle();
-    expect(dest.on(p).map((r) => r.body).sort()).toEqual(['{"same":false}', '{"same":true}', '{"v":1}']);
+    expect(
+      dest
+        .on(p)
+        .map((r) => r.body)
+        .sort(),
+    ).toEqual(['{"same":false}', '{"same":true}', '{"v":1}']);
   });
 
   it("waits for Upstash-Delay before delivering", async () => {
@@ -313,7 +346,9 @@ describe("dedup, delay, cancel, flow control", () => {
       // delivery arrives at most one place (parallelism − 1) away from its publish position, and none is missing
       const order = probe.received.map((r) => Number(new URL(r.target, "http://x").searchParams.get("i")));
       expect([...order].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-      order.forEach((i, position) => expect(Math.abs(i - position)).toBeLessThanOrEqual(1));
+      order.forEach((i, position) => {
+        expect(Math.abs(i - position)).toBeLessThanOrEqual(1);
+      });
     } finally {
       await probe.close();
     }
@@ -326,11 +361,21 @@ describe("dedup, delay, cancel, flow control", () => {
       const key = `fc${p.replace("/", "-")}`;
       const ids: string[] = [];
       for (let i = 0; i < 20; i++) {
-        ids.push((await client.publishJSON({ url: probe.url(`${p}?i=${i}`), body: { i }, flowControl: { key, parallelism: 1 } })).messageId);
+        ids.push(
+          (
+            await client.publishJSON({
+              url: probe.url(`${p}?i=${i}`),
+              body: { i },
+              flowControl: { key, parallelism: 1 },
+            })
+          ).messageId,
+        );
       }
       await stack.idle();
       const times = async (state: string) => {
-        const res = await fetch(`${stack.qstashUrl}/v2/events?state=${state}&count=10000`, { headers: { authorization: `Bearer ${stack.qstashToken}` } });
+        const res = await fetch(`${stack.qstashUrl}/v2/events?state=${state}&count=10000`, {
+          headers: { authorization: `Bearer ${stack.qstashToken}` },
+        });
         const out = (await res.json()) as { events: Array<{ messageId: string; time: number }> };
         return new Map(out.events.map((e) => [e.messageId, e.time]));
       };
@@ -347,7 +392,12 @@ describe("dedup, delay, cancel, flow control", () => {
   it("limits a flow-control key to `rate` starts per period", async () => {
     const p = path("rate");
     const t0 = performance.now();
-    for (let i = 0; i < 3; i++) await client.publishJSON({ url: dest.url(p), body: { i }, flowControl: { key: `rate${p.replace("/", "-")}`, rate: 2, period: 1 } });
+    for (let i = 0; i < 3; i++)
+      await client.publishJSON({
+        url: dest.url(p),
+        body: { i },
+        flowControl: { key: `rate${p.replace("/", "-")}`, rate: 2, period: 1 },
+      });
     await stack.idle();
     const at = dest.on(p).map((r) => r.at - t0);
     expect(at).toHaveLength(3);
@@ -396,7 +446,10 @@ describe("chaos", () => {
   });
 
   it("deliveryDelayMs delays every delivery; /__chaos and /__stats work over HTTP", async () => {
-    const set = await fetch(`${stack.qstashUrl}/__chaos`, { method: "POST", body: JSON.stringify({ deliveryDelayMs: 300 }) });
+    const set = await fetch(`${stack.qstashUrl}/__chaos`, {
+      method: "POST",
+      body: JSON.stringify({ deliveryDelayMs: 300 }),
+    });
     expect(await set.json()).toMatchObject({ deliveryDelayMs: 300, duplicateDelivery: false });
     const p = path("slow");
     const t0 = performance.now();
@@ -406,14 +459,20 @@ describe("chaos", () => {
     const stats = (await (await fetch(`${stack.qstashUrl}/__stats`)).json()) as Record<string, number>;
     expect(stats["qstashDeliveries"]).toBeGreaterThan(0);
     expect(stats).toHaveProperty("redisRequests");
-    const bad = await fetch(`${stack.qstashUrl}/__chaos`, { method: "POST", body: JSON.stringify({ publishErrors: -1 }) });
+    const bad = await fetch(`${stack.qstashUrl}/__chaos`, {
+      method: "POST",
+      body: JSON.stringify({ publishErrors: -1 }),
+    });
     expect(bad.status).toBe(400);
   });
 });
 
 describe("API surface", () => {
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${stack.qstashUrl}${path}`, { ...init, headers: { authorization: `Bearer ${stack.qstashToken}`, ...(init.headers ?? {}) } });
+    fetch(`${stack.qstashUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${stack.qstashToken}`, ...(init.headers ?? {}) },
+    });
 
   it("shows a pending message as a B4 Message object", async () => {
     const p = path("view");
@@ -502,7 +561,9 @@ describe("API surface", () => {
     const p = path("events");
     const res = await client.publishJSON({ url: dest.url(p), body: {} });
     await stack.idle();
-    const out = (await (await api(`/v2/events?messageId=${res.messageId}`)).json()) as { events: Array<{ state: string }> };
+    const out = (await (await api(`/v2/events?messageId=${res.messageId}`)).json()) as {
+      events: Array<{ state: string }>;
+    };
     expect(out.events.map((e) => e.state).reverse()).toEqual(["CREATED", "ACTIVE", "DELIVERED"]);
   });
 
@@ -510,17 +571,37 @@ describe("API surface", () => {
     const other = await startLocalStack({ memory: true, redisPort: 0, qstashPort: 0 });
     try {
       const before = other.signingKeys;
-      const rotated = (await (await fetch(`${other.qstashUrl}/v2/keys/rotate`, { method: "POST", headers: { authorization: `Bearer ${other.qstashToken}` } })).json()) as { current: string; next: string };
+      const rotated = (await (
+        await fetch(`${other.qstashUrl}/v2/keys/rotate`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${other.qstashToken}` },
+        })
+      ).json()) as { current: string; next: string };
       expect(rotated.current).toBe(before.next);
       expect(other.signingKeys).toEqual(rotated);
       const p = path("rotated");
-      await new Client({ baseUrl: other.qstashUrl, token: other.qstashToken }).publishJSON({ url: dest.url(p), body: {} });
+      await new Client({ baseUrl: other.qstashUrl, token: other.qstashToken }).publishJSON({
+        url: dest.url(p),
+        body: {},
+      });
       await other.idle();
       const [got] = dest.on(p);
       // A receiver configured before the rotation still verifies (current fails, next succeeds).
-      expect(await new Receiver({ currentSigningKey: before.current, nextSigningKey: before.next }).verify({ signature: String(got!.headers["upstash-signature"]), body: got!.body, url: dest.url(p) })).toBe(true);
+      expect(
+        await new Receiver({ currentSigningKey: before.current, nextSigningKey: before.next }).verify({
+          signature: String(got!.headers["upstash-signature"]),
+          body: got!.body,
+          url: dest.url(p),
+        }),
+      ).toBe(true);
       // A receiver knowing only the old current key twice does not.
-      await expect(new Receiver({ currentSigningKey: before.current, nextSigningKey: before.current }).verify({ signature: String(got!.headers["upstash-signature"]), body: got!.body, url: dest.url(p) })).rejects.toThrow();
+      await expect(
+        new Receiver({ currentSigningKey: before.current, nextSigningKey: before.current }).verify({
+          signature: String(got!.headers["upstash-signature"]),
+          body: got!.body,
+          url: dest.url(p),
+        }),
+      ).rejects.toThrow();
     } finally {
       await other.close();
     }

@@ -32,7 +32,14 @@ describe("encodeResult (upstash-protocols.md A4)", () => {
 describe("command parsing (upstash-protocols.md A2)", () => {
   it("keeps number literals, turns booleans into text and null into an empty string", () => {
     expect(texts(parseSingle(b('["SET","k",12345678901234567890,1.50,1e21,true,false,null]')))).toEqual([
-      "SET", "k", "12345678901234567890", "1.50", "1e21", "true", "false", "",
+      "SET",
+      "k",
+      "12345678901234567890",
+      "1.50",
+      "1e21",
+      "true",
+      "false",
+      "",
     ]);
   });
 
@@ -45,12 +52,22 @@ describe("command parsing (upstash-protocols.md A2)", () => {
     expect(() => parseSingle(b("[1,2]"))).toThrow(CommandParseError);
     expect(() => parseSingle(b("{"))).toThrow(CommandParseError);
     expect(() => parseBatch(b('["get","k"]'))).toThrow(CommandParseError);
-    expect(parseBatch(b('[["get","k"],["incr","n"]]')).map(texts)).toEqual([["get", "k"], ["incr", "n"]]);
+    expect(parseBatch(b('[["get","k"],["incr","n"]]')).map(texts)).toEqual([
+      ["get", "k"],
+      ["incr", "n"],
+    ]);
   });
 
   it("parses path-style commands: decoded segments, body as last argument, then query pairs", () => {
     expect(texts(parsePathCommand("/set/foo%20bar/baz", "", Buffer.alloc(0)))).toEqual(["set", "foo bar", "baz"]);
-    expect(texts(parsePathCommand("/set/foo", "EX=100&_token=t&NX", b("v a l")))).toEqual(["set", "foo", "v a l", "EX", "100", "NX"]);
+    expect(texts(parsePathCommand("/set/foo", "EX=100&_token=t&NX", b("v a l")))).toEqual([
+      "set",
+      "foo",
+      "v a l",
+      "EX",
+      "100",
+      "NX",
+    ]);
     expect(() => parsePathCommand("/", "", Buffer.alloc(0))).toThrow(CommandParseError);
   });
 });

@@ -1,6 +1,6 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../../local/stack.js";
+import { type LocalStack, startLocalStack } from "../../local/stack.js";
 
 /**
  * Lua scripts through the official client give the same replies on both backends. Real Redis is the reference; the
@@ -17,7 +17,12 @@ describe.each([
 
   beforeAll(async () => {
     stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    redis = new Redis({ url: stack.redisRestUrl, token: stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
+    redis = new Redis({
+      url: stack.redisRestUrl,
+      token: stack.redisToken,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
   });
   afterAll(async () => {
     await redis?.del(key);

@@ -1,6 +1,6 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../../local/stack.js";
+import { type LocalStack, startLocalStack } from "../../local/stack.js";
 
 /** Contract tests: the official @upstash/redis client, unchanged, against the local REST server on both backends. */
 describe.each([
@@ -140,7 +140,11 @@ describe("Upstash Redis REST wire format", () => {
   });
 
   it("rejects a wrong token with 401 Unauthorized and accepts ?_token=", async () => {
-    const bad = await fetch(`${stack.redisRestUrl}/`, { method: "POST", headers: { authorization: "Bearer nope" }, body: '["ping"]' });
+    const bad = await fetch(`${stack.redisRestUrl}/`, {
+      method: "POST",
+      headers: { authorization: "Bearer nope" },
+      body: '["ping"]',
+    });
     expect(bad.status).toBe(401);
     expect(await bad.json()).toEqual({ error: "Unauthorized" });
     const ok = await fetch(`${stack.redisRestUrl}/?_token=${stack.redisToken}`, { method: "POST", body: '["ping"]' });
@@ -151,10 +155,31 @@ describe("Upstash Redis REST wire format", () => {
   it("encodes every string at every depth in base64 mode, except a top-level OK (per item); errors stay plain", async () => {
     const b64 = { "upstash-encoding": "base64" };
     expect(await (await post("/", ["set", `${prefix}a`, "bär"], b64)).json()).toEqual({ result: "OK" });
-    expect(await (await post("/", ["get", `${prefix}a`], b64)).json()).toEqual({ result: Buffer.from("bär").toString("base64") });
-    const tx = await post("/multi-exec", [["set", `${prefix}b`, "1"], ["incr", `${prefix}b`], ["type", `${prefix}b`]], b64);
-    expect(await tx.json()).toEqual([{ result: "OK" }, { result: 2 }, { result: Buffer.from("string").toString("base64") }]);
-    const pipe = await post("/pipeline", [["mget", `${prefix}a`, `${prefix}zz`], ["incr", `${prefix}a`]], b64);
+    expect(await (await post("/", ["get", `${prefix}a`], b64)).json()).toEqual({
+      result: Buffer.from("bär").toString("base64"),
+    });
+    const tx = await post(
+      "/multi-exec",
+      [
+        ["set", `${prefix}b`, "1"],
+        ["incr", `${prefix}b`],
+        ["type", `${prefix}b`],
+      ],
+      b64,
+    );
+    expect(await tx.json()).toEqual([
+      { result: "OK" },
+      { result: 2 },
+      { result: Buffer.from("string").toString("base64") },
+    ]);
+    const pipe = await post(
+      "/pipeline",
+      [
+        ["mget", `${prefix}a`, `${prefix}zz`],
+        ["incr", `${prefix}a`],
+      ],
+      b64,
+    );
     expect(pipe.status).toBe(200);
     expect(await pipe.json()).toEqual([
       { result: [Buffer.from("bär").toString("base64"), null] },
@@ -176,7 +201,10 @@ describe("Upstash Redis REST wire format", () => {
   });
 
   it("answers a discarded transaction with 400 and refuses connection-state commands", async () => {
-    const res = await post("/multi-exec", [["set", `${prefix}d`, "1"], ["subscribe", "ch"]]);
+    const res = await post("/multi-exec", [
+      ["set", `${prefix}d`, "1"],
+      ["subscribe", "ch"],
+    ]);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/EXECABORT/);
     const get = await post("/", ["get", `${prefix}d`]);
@@ -185,7 +213,11 @@ describe("Upstash Redis REST wire format", () => {
 
   it("serves path-style commands with body and query arguments", async () => {
     const auth = { authorization: `Bearer ${stack.redisToken}` };
-    const set = await fetch(`${stack.redisRestUrl}/set/${prefix}p?EX=100`, { method: "POST", headers: auth, body: "from body" });
+    const set = await fetch(`${stack.redisRestUrl}/set/${prefix}p?EX=100`, {
+      method: "POST",
+      headers: auth,
+      body: "from body",
+    });
     expect(await set.json()).toEqual({ result: "OK" });
     const get = await fetch(`${stack.redisRestUrl}/get/${encodeURIComponent(`${prefix}p`)}`, { headers: auth });
     expect(await get.json()).toEqual({ result: "from body" });
@@ -194,7 +226,11 @@ describe("Upstash Redis REST wire format", () => {
   });
 
   it("rejects malformed bodies with 400", async () => {
-    const res = await fetch(`${stack.redisRestUrl}/pipeline`, { method: "POST", headers: { authorization: `Bearer ${stack.redisToken}` }, body: "{" });
+    const res = await fetch(`${stack.redisRestUrl}/pipeline`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.redisToken}` },
+      body: "{",
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/^ERR /);
   });
@@ -203,7 +239,12 @@ describe("Upstash Redis REST wire format", () => {
 describe("Redis fallback", () => {
   it("falls back to the in-memory store with a printed line when Redis is unreachable", async () => {
     const lines: string[] = [];
-    const stack = await startLocalStack({ redisUrl: "redis://127.0.0.1:1", redisPort: 0, qstashPort: 0, log: (l) => lines.push(l) });
+    const stack = await startLocalStack({
+      redisUrl: "redis://127.0.0.1:1",
+      redisPort: 0,
+      qstashPort: 0,
+      log: (l) => lines.push(l),
+    });
     try {
       expect(stack.backend).toBe("memory");
       expect(lines.some((l) => /no Redis reachable at redis:\/\/127\.0\.0\.1:1 .*in-memory/.test(l))).toBe(true);

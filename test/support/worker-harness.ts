@@ -1,7 +1,7 @@
 import { startLocalWorker } from "../../local/local-worker.js";
-import { workerBindings } from "../../local/worker-bindings.js";
-import { startLocalStack, type LocalStack, type ChaosOptions } from "../../local/stack.js";
 import { deleteKeysWithPrefix } from "../../local/redis-cleanup.js";
+import { type ChaosOptions, type LocalStack, startLocalStack } from "../../local/stack.js";
+import { workerBindings } from "../../local/worker-bindings.js";
 
 /** A running worker (workerd under wrangler's programmatic API, addressed directly: local/local-worker.ts) wired to a local stack. */
 export interface Harness {
@@ -11,7 +11,10 @@ export interface Harness {
   /** Key prefix of this harness (only its keys are deleted at the end). */
   prefix: string;
   /** POST /v1/runs with the dev key. */
-  startRun(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: { runId: string; status: string } }>;
+  startRun(
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: { runId: string; status: string } }>;
   /** GET /v1/runs/:id as JSON. */
   getRun(runId: string): Promise<RunViewLike>;
   /** Polls GET /v1/runs/:id until the run is terminal (or the timeout passes: then throws). */
@@ -28,7 +31,11 @@ export interface RunViewLike {
   criticalPath: { nodes: string[]; durationMs: number };
   makespanOverCriticalPath: number | null;
   simulated: boolean;
-  levels: { level: number; title: string; nodes: { id: string; status: string; attempts: number; error: string | null; durationMs: number | null }[] }[];
+  levels: {
+    level: number;
+    title: string;
+    nodes: { id: string; status: string; attempts: number; error: string | null; durationMs: number | null }[];
+  }[];
 }
 
 /**
@@ -36,7 +43,9 @@ export interface RunViewLike {
  * random key prefix. `vars` override further bindings (e.g. SIMULATED_LATENCY_MS); `retrySpeedup` divides QStash's
  * retry delays (default 1000; 1 = real time).
  */
-export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<string, string>; retrySpeedup?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { chaos?: ChaosOptions; vars?: Record<string, string>; retrySpeedup?: number } = {},
+): Promise<Harness> {
   const stack = await startLocalStack({
     redisPort: 0,
     qstashPort: 0,
@@ -46,7 +55,10 @@ export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<s
   const prefix = `test-e2e-${Math.random().toString(36).slice(2, 10)}`;
   let worker;
   try {
-    worker = await startLocalWorker({ bindings: workerBindings(stack, { KEY_PREFIX: prefix, ...opts.vars }), logLevel: "warn" });
+    worker = await startLocalWorker({
+      bindings: workerBindings(stack, { KEY_PREFIX: prefix, ...opts.vars }),
+      logLevel: "warn",
+    });
   } catch (err) {
     await stack.close();
     throw err;
@@ -71,7 +83,8 @@ export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<s
     for (;;) {
       const view = await getRun(runId);
       if (view.status !== "running") return view;
-      if (Date.now() > deadline) throw new Error(`run ${runId} still running after ${timeoutMs} ms: ${JSON.stringify(view.totals)}`);
+      if (Date.now() > deadline)
+        throw new Error(`run ${runId} still running after ${timeoutMs} ms: ${JSON.stringify(view.totals)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -85,7 +98,8 @@ export async function startHarness(opts: { chaos?: ChaosOptions; vars?: Record<s
     async close() {
       await worker.dispose();
       await stack.close();
-      if (stack.backend === "redis") await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
+      if (stack.backend === "redis")
+        await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
     },
   };
 }

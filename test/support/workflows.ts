@@ -8,7 +8,13 @@ export function node(id: string, dependsOn: string[] = [], extra: Record<string,
  * turns it on, so tests that repeat a workflow measure the engine, not the cache.
  */
 export function workflow(nodes: unknown[], extra: Record<string, unknown> = {}) {
-  return { name: "test-flow", cache: false, agents: { a: { system: "You test.", model: "sim-fast" } }, nodes, ...extra };
+  return {
+    name: "test-flow",
+    cache: false,
+    agents: { a: { system: "You test.", model: "sim-fast" } },
+    nodes,
+    ...extra,
+  };
 }
 
 /** The problem+json shape the API answers with. */

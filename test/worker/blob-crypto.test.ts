@@ -14,7 +14,8 @@ import { EncryptionKeyring } from "../../shared/crypto/keyring.js";
 const FIXED_KEY = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 const NODE_TEXT = "sealed in Node, opened in workerd";
 const NODE_REF = "4bf3dc3035703868974fb8a158dcb655d4ca027bb7b4b1aae000acbceb933c8c";
-const NODE_SEALED = "ad1:enc:node-k1:utf8:Cn1xb/bsSVG3bwm3:XzAgueHS5bFpMWaipwV3FlRCAuF1mx/TskPsY4HaJPhhvEyHjUQtPCLWl1z2aIluZQ==";
+const NODE_SEALED =
+  "ad1:enc:node-k1:utf8:Cn1xb/bsSVG3bwm3:XzAgueHS5bFpMWaipwV3FlRCAuF1mx/TskPsY4HaJPhhvEyHjUQtPCLWl1z2aIluZQ==";
 
 const limits = resolveBlobLimits();
 function randomKey(): string {
@@ -24,7 +25,9 @@ function randomKey(): string {
 describe("blob encryption inside workerd", () => {
   it("opens a value sealed in Node and computes the same ref", async () => {
     const ring = EncryptionKeyring.fromSecret(`node-k1:${FIXED_KEY}`);
-    expect(await decodeBlob(NODE_SEALED, NODE_REF, { keyring: ring, maxTextBytes: limits.maxTextBytes })).toBe(NODE_TEXT);
+    expect(await decodeBlob(NODE_SEALED, NODE_REF, { keyring: ring, maxTextBytes: limits.maxTextBytes })).toBe(
+      NODE_TEXT,
+    );
     const again = await encodeBlob(NODE_TEXT, { encrypt: true, keyring: ring, limits });
     expect(again.ref).toBe(NODE_REF);
     expect(again.stored).not.toBe(NODE_SEALED); // fresh IV
@@ -33,7 +36,10 @@ describe("blob encryption inside workerd", () => {
   it("round-trips small (utf8) and large (gzip, then AES-GCM) sensitive texts without leaking them", async () => {
     const ring = EncryptionKeyring.fromSecret(`k2:${randomKey()},k1:${randomKey()}`);
     const large = "confidential finding about the merger; ".repeat(5000);
-    for (const [text, encoding] of [["short secret", "utf8"], [large, "gz"]] as const) {
+    for (const [text, encoding] of [
+      ["short secret", "utf8"],
+      [large, "gz"],
+    ] as const) {
       const blob = await encodeBlob(text, { encrypt: true, keyring: ring, limits });
       expect(blob.stored.startsWith(`ad1:enc:k2:${encoding}:`)).toBe(true);
       expect(blob.stored.includes(text.slice(0, 16))).toBe(false);
@@ -46,9 +52,15 @@ describe("blob encryption inside workerd", () => {
   it("fails loudly with a wrong key, an unknown key id, or another ref", async () => {
     const ring = EncryptionKeyring.fromSecret(`k1:${randomKey()}`);
     const blob = await encodeBlob("bound", { encrypt: true, keyring: ring, limits });
-    const open = (keyring: EncryptionKeyring | undefined, ref = blob.ref) => decodeBlob(blob.stored, ref, { keyring, maxTextBytes: 1000 });
-    await expect(open(EncryptionKeyring.fromSecret(`k1:${randomKey()}`))).rejects.toMatchObject({ name: "BlobDecryptionError", reason: "authentication-failed" });
-    await expect(open(EncryptionKeyring.fromSecret(`k9:${randomKey()}`))).rejects.toThrow(`blob ${blob.ref} is encrypted with key k1, which is not configured`);
+    const open = (keyring: EncryptionKeyring | undefined, ref = blob.ref) =>
+      decodeBlob(blob.stored, ref, { keyring, maxTextBytes: 1000 });
+    await expect(open(EncryptionKeyring.fromSecret(`k1:${randomKey()}`))).rejects.toMatchObject({
+      name: "BlobDecryptionError",
+      reason: "authentication-failed",
+    });
+    await expect(open(EncryptionKeyring.fromSecret(`k9:${randomKey()}`))).rejects.toThrow(
+      `blob ${blob.ref} is encrypted with key k1, which is not configured`,
+    );
     await expect(open(undefined)).rejects.toBeInstanceOf(BlobDecryptionError);
     await expect(open(ring, "0".repeat(64))).rejects.toMatchObject({ reason: "authentication-failed" });
   });

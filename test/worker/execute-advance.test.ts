@@ -6,7 +6,13 @@ import { keysUnderPrefix, postRun, sign, testRedis } from "./helpers.js";
 const ORIGIN = "http://agent-dag.test";
 
 /** One signed delivery of `/internal/execute`, as QStash sends it (message id and retry count in headers). */
-async function execute(runId: string, nodeId: string, messageId: string, retried = 0, extra: Record<string, unknown> = {}): Promise<Response> {
+async function execute(
+  runId: string,
+  nodeId: string,
+  messageId: string,
+  retried = 0,
+  extra: Record<string, unknown> = {},
+): Promise<Response> {
   const text = JSON.stringify({ runId, nodeId, ...extra });
   return SELF.fetch(`${ORIGIN}/internal/execute`, {
     method: "POST",
@@ -20,10 +26,17 @@ async function execute(runId: string, nodeId: string, messageId: string, retried
   });
 }
 
-type View = { status: string; levels: { nodes: { id: string; status: string; attempts: number; error?: string | null }[] }[] };
+type View = {
+  status: string;
+  levels: { nodes: { id: string; status: string; attempts: number; error?: string | null }[] }[];
+};
 
-async function view(runId: string): Promise<{ status: string; nodes: Record<string, { status: string; attempts: number; error?: string | null }> }> {
-  const v = (await (await SELF.fetch(`${ORIGIN}/v1/runs/${runId}`, { headers: { authorization: "Bearer dev-key" } })).json()) as View;
+async function view(
+  runId: string,
+): Promise<{ status: string; nodes: Record<string, { status: string; attempts: number; error?: string | null }> }> {
+  const v = (await (
+    await SELF.fetch(`${ORIGIN}/v1/runs/${runId}`, { headers: { authorization: "Bearer dev-key" } })
+  ).json()) as View;
   return { status: v.status, nodes: Object.fromEntries(v.levels.flatMap((l) => l.nodes.map((n) => [n.id, n]))) };
 }
 
@@ -31,23 +44,41 @@ let blobsBefore = new Set<string>();
 
 async function startRun(nodes: unknown[], extra: Record<string, unknown> = {}, input?: unknown): Promise<string> {
   blobsBefore = new Set((await keysUnderPrefix()).filter((k) => k.includes(":blob:")));
-  const res = await postRun({ workflow: workflow(nodes, extra), simulate: { latencyMs: 1 }, ...(input === undefined ? {} : { input }) });
+  const res = await postRun({
+    workflow: workflow(nodes, extra),
+    simulate: { latencyMs: 1 },
+    ...(input === undefined ? {} : { input }),
+  });
   expect(res.status).toBe(202);
   return ((await res.json()) as { runId: string }).runId;
 }
 
 /** Sets the local QStash emulator's chaos (the worker tests run one file at a time: vitest.config.ts). */
 async function chaos(c: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${env.QSTASH_URL}/__chaos`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(c) });
+  const res = await fetch(`${env.QSTASH_URL}/__chaos`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(c),
+  });
   expect(res.status).toBe(200);
 }
 
 /** A signed failure callback for the message that delivered `nodeId` (QStash's B8 shape, retries exhausted). */
 async function failureCallback(runId: string, nodeId: string, messageId: string): Promise<Response> {
-  const text = JSON.stringify({ status: 500, retried: 0, maxRetries: 0, sourceMessageId: messageId, sourceBody: btoa(JSON.stringify({ runId, nodeId })), body: "" });
+  const text = JSON.stringify({
+    status: 500,
+    retried: 0,
+    maxRetries: 0,
+    sourceMessageId: messageId,
+    sourceBody: btoa(JSON.stringify({ runId, nodeId })),
+    body: "",
+  });
   return SELF.fetch(`${ORIGIN}/internal/failure`, {
     method: "POST",
-    headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/failure`, text) },
+    headers: {
+      "content-type": "application/json",
+      "upstash-signature": await sign(`${ORIGIN}/internal/failure`, text),
+    },
     body: text,
   });
 }
@@ -57,7 +88,11 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     const runId = await startRun([node("a"), node("b", ["a"])]);
     const res = await execute(runId, "a", "msg_a");
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ nodeId: "a", simulated: true, advanced: { kind: "completed", applied: true, dispatched: 1 } });
+    expect(await res.json()).toMatchObject({
+      nodeId: "a",
+      simulated: true,
+      advanced: { kind: "completed", applied: true, dispatched: 1 },
+    });
     const v = await view(runId);
     expect(v.nodes["a"]?.status).toBe("done");
     expect(v.nodes["b"]?.status).toBe("queued");
@@ -91,7 +126,11 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   });
 
   it("a non-retryable error fails the node and skips its descendants before answering 489", async () => {
-    const runId = await startRun([node("a", [], { prompt: "About {{input.topic}}." }), node("b", ["a"])], {}, { topic: crypto.randomUUID() });
+    const runId = await startRun(
+      [node("a", [], { prompt: "About {{input.topic}}." }), node("b", ["a"])],
+      {},
+      { topic: crypto.randomUUID() },
+    );
     // the run input expires (its blob is the only blob this run wrote)
     const blobs = (await keysUnderPrefix()).filter((k) => k.includes(":blob:") && !blobsBefore.has(k));
     expect(blobs).toHaveLength(1);
@@ -110,12 +149,19 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     const result = await res.text();
     // QStash then sends that message's success callback with the answer
     const text = JSON.stringify({
-      status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
-      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a" })), body: btoa(result),
+      status: 200,
+      retried: 0,
+      maxRetries: 3,
+      sourceMessageId: "msg_a",
+      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a" })),
+      body: btoa(result),
     });
     const cb = await SELF.fetch(`${ORIGIN}/internal/callback`, {
       method: "POST",
-      headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+      headers: {
+        "content-type": "application/json",
+        "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text),
+      },
       body: text,
     });
     expect(cb.status).toBe(200);
@@ -128,7 +174,9 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     const runId = await startRun([node("a"), node("b", ["a"])]);
     await execute(runId, "a", "msg_a");
     const res = await execute(runId, "b", "msg_b");
-    expect(await res.json()).toMatchObject({ advanced: { kind: "completed", applied: true, dispatched: 0, runStatus: "completed" } });
+    expect(await res.json()).toMatchObject({
+      advanced: { kind: "completed", applied: true, dispatched: 0, runStatus: "completed" },
+    });
     expect((await view(runId)).status).toBe("completed");
   });
 
@@ -137,7 +185,10 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     const res = await execute(runId, "a", "msg_a");
     expect(res.status).toBe(500);
     const v = await view(runId);
-    expect(v.nodes["a"]).toMatchObject({ status: "retrying", error: expect.stringMatching(/simulated failure of attempt 1/) });
+    expect(v.nodes["a"]).toMatchObject({
+      status: "retrying",
+      error: expect.stringMatching(/simulated failure of attempt 1/),
+    });
     expect(v.nodes["b"]?.status).toBe("pending");
     // QStash's retry then runs it and releases b
     const retry = await execute(runId, "a", "msg_a", 1);
@@ -145,20 +196,31 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   });
 
   it("a message marked advanceBy: callback records the completion but publishes nothing: the success callback publishes what it took", async () => {
-    const runId = await startRun([node("a"), node("b"), node("c", ["a"]), node("d", ["a", "b"])], { concurrency: 1, nodesPerDelivery: 1 });
+    const runId = await startRun([node("a"), node("b"), node("c", ["a"]), node("d", ["a", "b"])], {
+      concurrency: 1,
+      nodesPerDelivery: 1,
+    });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
     expect(res.status).toBe(200);
     const answer = await res.text();
     const result = JSON.parse(answer) as Record<string, unknown>;
-    expect(result).toMatchObject({ nodeId: "a", simulated: true, completion: { applied: true, runStatus: "running", dispatch: ["c"] } });
+    expect(result).toMatchObject({
+      nodeId: "a",
+      simulated: true,
+      completion: { applied: true, runStatus: "running", dispatch: ["c"] },
+    });
     expect(result).not.toHaveProperty("advanced");
     let v = await view(runId);
     expect([v.nodes["a"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "queued", "pending"]);
     // QStash's success callback of that attempt carries the answer: it publishes c and records nothing
     const callback = async (callbackRetried = 0) => {
       const text = JSON.stringify({
-        status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
-        sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: btoa(answer),
+        status: 200,
+        retried: 0,
+        maxRetries: 3,
+        sourceMessageId: "msg_a",
+        sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })),
+        body: btoa(answer),
       });
       return SELF.fetch(`${ORIGIN}/internal/callback`, {
         method: "POST",
@@ -179,7 +241,12 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect([v.nodes["a"]?.status, v.nodes["a"]?.attempts, v.nodes["c"]?.status]).toEqual(["done", 1, "queued"]);
     // once c has run, a retried callback (maybe past QStash's deduplication window) reads Redis and publishes nothing
     await execute(runId, "c", "msg_c", 0, { advanceBy: "callback" });
-    expect(await (await callback(1)).json()).toEqual({ kind: "published", applied: false, runStatus: "running", dispatched: 0 });
+    expect(await (await callback(1)).json()).toEqual({
+      kind: "published",
+      applied: false,
+      runStatus: "running",
+      dispatched: 0,
+    });
   });
 
   it("with advanceBy: callback, a completion that took more than 32 nodes answers dispatch null; the callback reads them back from Redis", async () => {
@@ -189,12 +256,19 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     const answer = await res.text();
     expect(JSON.parse(answer)).toMatchObject({ completion: { applied: true, dispatch: null } });
     const text = JSON.stringify({
-      status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
-      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: btoa(answer),
+      status: 200,
+      retried: 0,
+      maxRetries: 3,
+      sourceMessageId: "msg_a",
+      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })),
+      body: btoa(answer),
     });
     const cb = await SELF.fetch(`${ORIGIN}/internal/callback`, {
       method: "POST",
-      headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+      headers: {
+        "content-type": "application/json",
+        "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text),
+      },
       body: text,
     });
     // offer_again reads back the 40 nodes a's completion took and that are still queued
@@ -208,12 +282,19 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     const answer = await (await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" })).text();
     expect(JSON.parse(answer)).toMatchObject({ completion: { dispatch: ["c"] } });
     const text = JSON.stringify({
-      status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
-      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: btoa(answer.slice(0, 40)),
+      status: 200,
+      retried: 0,
+      maxRetries: 3,
+      sourceMessageId: "msg_a",
+      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })),
+      body: btoa(answer.slice(0, 40)),
     });
     const cb = await SELF.fetch(`${ORIGIN}/internal/callback`, {
       method: "POST",
-      headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+      headers: {
+        "content-type": "application/json",
+        "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text),
+      },
       body: text,
     });
     expect(await cb.json()).toEqual({ kind: "published", applied: false, runStatus: "running", dispatched: 1 });
@@ -222,12 +303,19 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   it("a callback with an unreadable answer for a node that has not finished changes nothing", async () => {
     const runId = await startRun([node("a"), node("b", ["a"])], { concurrency: 1, nodesPerDelivery: 1 });
     const text = JSON.stringify({
-      status: 200, retried: 0, maxRetries: 3, sourceMessageId: "msg_a",
-      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })), body: "not base64!",
+      status: 200,
+      retried: 0,
+      maxRetries: 3,
+      sourceMessageId: "msg_a",
+      sourceBody: btoa(JSON.stringify({ runId, nodeId: "a", advanceBy: "callback" })),
+      body: "not base64!",
     });
     const cb = await SELF.fetch(`${ORIGIN}/internal/callback`, {
       method: "POST",
-      headers: { "content-type": "application/json", "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text) },
+      headers: {
+        "content-type": "application/json",
+        "upstash-signature": await sign(`${ORIGIN}/internal/callback`, text),
+      },
       body: text,
     });
     expect(await cb.json()).toEqual({ kind: "ignored", reason: "no list in the answer; node queued" });
@@ -236,7 +324,10 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   });
 
   it("with advanceBy: callback, the output blob is written with the completion: a dependent reads it", async () => {
-    const runId = await startRun([node("a"), node("b", ["a"], { prompt: "Summarise {{nodes.a.output}}" })], { concurrency: 1, nodesPerDelivery: 1 });
+    const runId = await startRun([node("a"), node("b", ["a"], { prompt: "Summarise {{nodes.a.output}}" })], {
+      concurrency: 1,
+      nodesPerDelivery: 1,
+    });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
     expect(await res.json()).toMatchObject({ completion: { applied: true, dispatch: ["b"] } });
     const b = await execute(runId, "b", "msg_b", 0, { advanceBy: "callback" });
@@ -245,7 +336,10 @@ describe("/internal/execute advances the DAG in the same request (no success cal
   });
 
   it("with advanceBy: callback, a failed attempt is only answered: the callback records it (not both)", async () => {
-    const runId = await startRun([node("a", [], { simulate: { failAttempts: 1 } }), node("b"), node("c", ["a", "b"])], { concurrency: 1, nodesPerDelivery: 1 });
+    const runId = await startRun([node("a", [], { simulate: { failAttempts: 1 } }), node("b"), node("c", ["a", "b"])], {
+      concurrency: 1,
+      nodesPerDelivery: 1,
+    });
     const res = await execute(runId, "a", "msg_a", 0, { advanceBy: "callback" });
     expect(res.status).toBe(500);
     // still running: execute wrote nothing; QStash's callback of this attempt marks it retrying
@@ -273,7 +367,11 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
     const before = await published();
     const res = await execute(runId, "a", "msg_a", 0, { chain: true });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ nodeId: "a", chained: ["b", "d"], advanced: { kind: "completed", applied: true, dispatched: 0 } });
+    expect(await res.json()).toMatchObject({
+      nodeId: "a",
+      chained: ["b", "d"],
+      advanced: { kind: "completed", applied: true, dispatched: 0 },
+    });
     const v = await view(runId);
     expect(["a", "b", "c", "d"].map((id) => [v.nodes[id]?.status, v.nodes[id]?.attempts])).toEqual([
       ["done", 1],
@@ -284,28 +382,46 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
     // one message for c; b and d had none
     expect((await published()) - before).toBe(1);
     // c's own delivery finishes the run
-    expect(await (await execute(runId, "c", "msg_c", 0, { chain: true })).json()).toMatchObject({ chained: [], advanced: { runStatus: "completed" } });
+    expect(await (await execute(runId, "c", "msg_c", 0, { chain: true })).json()).toMatchObject({
+      chained: [],
+      advanced: { runStatus: "completed" },
+    });
   });
 
   it("without chain: true (an older message), runs its own node only", async () => {
     const runId = await startRun(diamond());
-    expect(await (await execute(runId, "a", "msg_a")).json()).toMatchObject({ chained: [], advanced: { dispatched: 2 } });
+    expect(await (await execute(runId, "a", "msg_a")).json()).toMatchObject({
+      chained: [],
+      advanced: { dispatched: 2 },
+    });
   });
 
   it("stops at the workflow's nodesPerDelivery, and the last completion's nodes are advanced as usual", async () => {
     const runId = await startRun(diamond(), { nodesPerDelivery: 2 });
-    expect(await (await execute(runId, "a", "msg_a", 0, { chain: true })).json()).toMatchObject({ chained: ["b"], advanced: { dispatched: 1 } });
+    expect(await (await execute(runId, "a", "msg_a", 0, { chain: true })).json()).toMatchObject({
+      chained: ["b"],
+      advanced: { dispatched: 1 },
+    });
     const v = await view(runId);
     expect([v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "queued", "queued"]);
   });
 
   it("with advanceBy: callback, answers the last completion's list for the callback to publish", async () => {
     // d's 3 ms make b (1 + 3) outrank c (1), and d outrank c once b is done
-    const runId = await startRun(diamond({ d: { simulate: { latencyMs: 3 } } }), { concurrency: 1, nodesPerDelivery: 2 });
-    const answer = (await (await execute(runId, "a", "msg_a", 0, { chain: true, advanceBy: "callback" })).json()) as Record<string, unknown>;
+    const runId = await startRun(diamond({ d: { simulate: { latencyMs: 3 } } }), {
+      concurrency: 1,
+      nodesPerDelivery: 2,
+    });
+    const answer = (await (
+      await execute(runId, "a", "msg_a", 0, { chain: true, advanceBy: "callback" })
+    ).json()) as Record<string, unknown>;
     // one slot and, for a chaining run, no message ahead: a's completion took b only (chained); b's took d, which
     // the chain's limit leaves to the callback
-    expect(answer).toMatchObject({ nodeId: "a", chained: ["b"], completion: { applied: true, runStatus: "running", dispatch: ["d"] } });
+    expect(answer).toMatchObject({
+      nodeId: "a",
+      chained: ["b"],
+      completion: { applied: true, runStatus: "running", dispatch: ["d"] },
+    });
     const v = await view(runId);
     expect([v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "pending", "queued"]);
   });
@@ -317,12 +433,20 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ nodeId: "a", chained: ["b"], advanced: { dispatched: 0 } });
     const v = await view(runId);
-    expect(v.nodes["b"]).toMatchObject({ status: "retrying", attempts: 1, error: expect.stringMatching(/simulated failure of attempt 1/) });
+    expect(v.nodes["b"]).toMatchObject({
+      status: "retrying",
+      attempts: 1,
+      error: expect.stringMatching(/simulated failure of attempt 1/),
+    });
     expect(v.nodes["d"]?.status).toBe("pending");
     // c's message and b's own (delayed) message
     expect((await published()) - before).toBe(2);
     // b's own message runs it as its second attempt
-    expect(await (await execute(runId, "b", "msg_b", 0, { chain: true, handedBack: true })).json()).toMatchObject({ nodeId: "b", attempt: 2, chained: ["d"] });
+    expect(await (await execute(runId, "b", "msg_b", 0, { chain: true, handedBack: true })).json()).toMatchObject({
+      nodeId: "b",
+      attempt: 2,
+      chained: ["d"],
+    });
   });
 
   it("hands back a chained node whatever its attempt threw (here the simulated call's own timeout)", async () => {
@@ -332,7 +456,11 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ nodeId: "a", chained: ["b"] });
     const v = await view(runId);
-    expect(v.nodes["b"]).toMatchObject({ status: "retrying", attempts: 1, error: expect.stringMatching(/timeout|timed out/i) });
+    expect(v.nodes["b"]).toMatchObject({
+      status: "retrying",
+      attempts: 1,
+      error: expect.stringMatching(/timeout|timed out/i),
+    });
     expect((await published()) - before).toBe(2);
   });
 
@@ -341,7 +469,12 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
     const res = await execute(runId, "a", "msg_a", 0, { chain: true });
     expect(res.status).toBe(200);
     const v = await view(runId);
-    expect([v.nodes["a"]?.status, v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual(["done", "failed", "queued", "skipped"]);
+    expect([v.nodes["a"]?.status, v.nodes["b"]?.status, v.nodes["c"]?.status, v.nodes["d"]?.status]).toEqual([
+      "done",
+      "failed",
+      "queued",
+      "skipped",
+    ]);
   });
 
   it("the message's failure callback releases a chain node left running to a message of its own", async () => {
@@ -349,7 +482,8 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
     // the delivery of a goes on with b, which runs for 1.5 s; meanwhile QStash gives up on the message (say it timed
     // out and its retries ran out) and sends the failure callback
     const delivery = execute(runId, "a", "msg_a", 0, { chain: true });
-    for (let i = 0; i < 100 && (await view(runId)).nodes["b"]?.status !== "running"; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (await view(runId)).nodes["b"]?.status !== "running"; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const before = await published();
     const res = await failureCallback(runId, "a", "msg_a");
     expect(await res.json()).toMatchObject({ kind: "failed", applied: false, dispatched: 2 });
@@ -359,7 +493,10 @@ describe("/internal/execute with chain: true runs the next node itself", () => {
     // the delivery that was still running b records it all the same (first to finish wins); b's own message then skips
     expect((await delivery).status).toBe(200);
     expect((await view(runId)).nodes["b"]?.status).toBe("done");
-    expect(await (await execute(runId, "b", "msg_b", 0, { chain: true })).json()).toMatchObject({ skipped: true, reason: "done" });
+    expect(await (await execute(runId, "b", "msg_b", 0, { chain: true })).json()).toMatchObject({
+      skipped: true,
+      reason: "done",
+    });
   });
 
   it("when a publish fails mid-chain, the chain stops after recording the node it ran; QStash's retry publishes what is still queued", async () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { Redis } from "@upstash/redis";
 
@@ -9,10 +9,23 @@ import { Redis } from "@upstash/redis";
  * of the worker project's module graph (its resolve conditions are workerd's).
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const cfg = JSON.parse(process.env.AGENT_DAG_WORKER_STACK ?? "{}") as { redis: number; qstash: number; prefix: string };
+  const cfg = JSON.parse(process.env.AGENT_DAG_WORKER_STACK ?? "{}") as {
+    redis: number;
+    qstash: number;
+    prefix: string;
+  };
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", "local/cli.ts", "--redis-port", String(cfg.redis), "--qstash-port", String(cfg.qstash), "--quiet"],
+    [
+      "--import",
+      "tsx",
+      "local/cli.ts",
+      "--redis-port",
+      String(cfg.redis),
+      "--qstash-port",
+      String(cfg.qstash),
+      "--quiet",
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let out = "";
@@ -28,7 +41,11 @@ export default async function setup(): Promise<() => Promise<void>> {
     child.once("exit", (code) => reject(new Error(`local stack exited with ${code}: ${out}`)));
   });
   return async () => {
-    const redis = new Redis({ url: `http://127.0.0.1:${cfg.redis}`, token: "local-redis-token", enableTelemetry: false });
+    const redis = new Redis({
+      url: `http://127.0.0.1:${cfg.redis}`,
+      token: "local-redis-token",
+      enableTelemetry: false,
+    });
     let cursor = "0";
     do {
       const [next, keys] = await redis.scan(cursor, { match: `${cfg.prefix}:*`, count: 1000 });

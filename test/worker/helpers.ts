@@ -4,7 +4,12 @@ import { SignJWT } from "jose";
 
 /** The local stack's Upstash Redis REST client, for checking what the worker wrote. */
 export function testRedis(): Redis {
-  return new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN, automaticDeserialization: false, enableTelemetry: false });
+  return new Redis({
+    url: env.UPSTASH_REDIS_REST_URL,
+    token: env.UPSTASH_REDIS_REST_TOKEN,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+  });
 }
 
 /** Every key under the worker tests' prefix, sorted (SCAN, so it never blocks Redis). */
@@ -34,9 +39,17 @@ export function postRun(body: unknown, headers: Record<string, string> = {}): Pr
  * A QStash-style signature (upstash-protocols.md B6): HS256 JWT with iss "Upstash", sub = url, body = base64url
  * SHA-256 of the body, signed with `key` (default: the dev current signing key); `times` overrides exp/nbf (s).
  */
-export async function sign(url: string, body: string, key = env.QSTASH_CURRENT_SIGNING_KEY, times: { exp?: number; nbf?: number } = {}): Promise<string> {
+export async function sign(
+  url: string,
+  body: string,
+  key = env.QSTASH_CURRENT_SIGNING_KEY,
+  times: { exp?: number; nbf?: number } = {},
+): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
-  const b64url = btoa(String.fromCharCode(...digest)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  const b64url = btoa(String.fromCharCode(...digest))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ body: b64url })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })

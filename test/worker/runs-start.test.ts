@@ -14,7 +14,11 @@ function getRun(path: string, key = "dev-key"): Promise<Response> {
 }
 
 function qstashAdmin(path: string, body: unknown): Promise<Response> {
-  return fetch(`${env.QSTASH_URL}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return fetch(`${env.QSTASH_URL}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 describe("starting runs", () => {

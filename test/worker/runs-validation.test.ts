@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { node, workflow, type Problem } from "../support/workflows.js";
+import { node, type Problem, workflow } from "../support/workflows.js";
 import { keysUnderPrefix, postRun } from "./helpers.js";
 
 async function problemOf(res: Response): Promise<Problem> {
@@ -26,10 +26,42 @@ const big = Array.from({ length: 1001 }, (_, i) => node(`n${i}`));
 
 /** [case, body, status, type slug, expected pointer, expected node, detail pattern] */
 const cases: [string, unknown, number, string, string | null, string | null, RegExp][] = [
-  ["duplicate ids", { workflow: workflow([node("a"), node("a")]) }, 422, "invalid-workflow", "/workflow/nodes/1/id", "a", /duplicate/i],
-  ["unknown dependency", { workflow: workflow([node("a", ["ghost"])]) }, 422, "invalid-workflow", "/workflow/nodes/0/dependsOn/0", "a", /ghost/],
-  ["self dependency", { workflow: workflow([node("a", ["a"])]) }, 422, "invalid-workflow", "/workflow/nodes/0/dependsOn/0", "a", /itself|self/i],
-  ["cycle", { workflow: workflow([node("a", ["c"]), node("b", ["a"]), node("c", ["b"])]) }, 422, "invalid-workflow", null, null, /a -> .* -> a|cycle/i],
+  [
+    "duplicate ids",
+    { workflow: workflow([node("a"), node("a")]) },
+    422,
+    "invalid-workflow",
+    "/workflow/nodes/1/id",
+    "a",
+    /duplicate/i,
+  ],
+  [
+    "unknown dependency",
+    { workflow: workflow([node("a", ["ghost"])]) },
+    422,
+    "invalid-workflow",
+    "/workflow/nodes/0/dependsOn/0",
+    "a",
+    /ghost/,
+  ],
+  [
+    "self dependency",
+    { workflow: workflow([node("a", ["a"])]) },
+    422,
+    "invalid-workflow",
+    "/workflow/nodes/0/dependsOn/0",
+    "a",
+    /itself|self/i,
+  ],
+  [
+    "cycle",
+    { workflow: workflow([node("a", ["c"]), node("b", ["a"]), node("c", ["b"])]) },
+    422,
+    "invalid-workflow",
+    null,
+    null,
+    /a -> .* -> a|cycle/i,
+  ],
   [
     "template reads a non-ancestor",
     { workflow: workflow([node("a"), node("b", [], { prompt: "use {{nodes.a.output}}" })]) },
@@ -41,11 +73,43 @@ const cases: [string, unknown, number, string, string | null, string | null, Reg
   ],
   ["empty workflow", { workflow: workflow([]) }, 422, "invalid-workflow", "/workflow/nodes", null, /at least one node/],
   ["more than 1000 nodes", { workflow: workflow(big) }, 422, "invalid-workflow", "/workflow/nodes", null, /1000/],
-  ["unknown agent", { workflow: workflow([node("a", [], { agent: "nobody" })]) }, 422, "invalid-workflow", "/workflow/nodes/0/agent", "a", /nobody|agent/],
-  ["http kind", { workflow: workflow([node("a", [], { kind: "http" })]) }, 422, "invalid-workflow", "/workflow/nodes/0/kind", null, /not supported yet/],
+  [
+    "unknown agent",
+    { workflow: workflow([node("a", [], { agent: "nobody" })]) },
+    422,
+    "invalid-workflow",
+    "/workflow/nodes/0/agent",
+    "a",
+    /nobody|agent/,
+  ],
+  [
+    "http kind",
+    { workflow: workflow([node("a", [], { kind: "http" })]) },
+    422,
+    "invalid-workflow",
+    "/workflow/nodes/0/kind",
+    null,
+    /not supported yet/,
+  ],
   ["unknown workflow name", { workflow: "no-such-flow" }, 422, "invalid-workflow", "/workflow", null, /no-such-flow/],
-  ["unknown top-level field", { workflow: "review-all", colour: "red" }, 422, "invalid-request", "/colour", null, /colour|unrecognized/i],
-  ["negative simulated latency", { workflow: "review-all", simulate: { latencyMs: -1 } }, 422, "invalid-request", "/simulate/latencyMs", null, /invalid/i],
+  [
+    "unknown top-level field",
+    { workflow: "review-all", colour: "red" },
+    422,
+    "invalid-request",
+    "/colour",
+    null,
+    /colour|unrecognized/i,
+  ],
+  [
+    "negative simulated latency",
+    { workflow: "review-all", simulate: { latencyMs: -1 } },
+    422,
+    "invalid-request",
+    "/simulate/latencyMs",
+    null,
+    /invalid/i,
+  ],
 ];
 
 describe("POST /v1/runs validation", () => {
@@ -64,10 +128,14 @@ describe("POST /v1/runs validation", () => {
   });
 
   it("gives the cycle's path", async () => {
-    const res = await postRun({ workflow: workflow([node("a", ["c"]), node("b", ["a"]), node("c", ["b"]), node("d")]) });
+    const res = await postRun({
+      workflow: workflow([node("a", ["c"]), node("b", ["a"]), node("c", ["b"]), node("d")]),
+    });
     const p = await problemOf(res);
     const texts = [p.detail, ...(p.errors ?? []).map((e) => e.detail)].join("\n");
-    expect(texts).toMatch(/(a -> b -> c -> a|a -> c -> b -> a|b -> c -> a -> b|b -> a -> c -> b|c -> a -> b -> c|c -> b -> a -> c)/);
+    expect(texts).toMatch(
+      /(a -> b -> c -> a|a -> c -> b -> a|b -> c -> a -> b|b -> a -> c -> b|c -> a -> b -> c|c -> b -> a -> c)/,
+    );
     expect(texts).not.toMatch(/\bd\b -> /);
   });
 

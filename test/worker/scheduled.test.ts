@@ -5,8 +5,13 @@ import { CRON_TENANT, cronIdempotencyKey, runScheduled } from "../../functions/s
 import { runIdFor } from "../../shared/engine/start-run.js";
 
 async function getRun(runId: string) {
-  const res = await SELF.fetch(`http://agent-dag.test/v1/runs/${runId}`, { headers: { authorization: "Bearer cron-key" } });
-  return { status: res.status, body: (await res.json()) as { trigger: string; workflow: string; totals: { nodes: number } } };
+  const res = await SELF.fetch(`http://agent-dag.test/v1/runs/${runId}`, {
+    headers: { authorization: "Bearer cron-key" },
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as { trigger: string; workflow: string; totals: { nodes: number } },
+  };
 }
 
 describe("cron triggers", () => {

@@ -38,7 +38,9 @@ export interface Destination {
  * Starts a recording destination on an ephemeral port of 127.0.0.1.
  * @param reply decides each response from the request and its 0-based index among requests to the same path.
  */
-export async function startDestination(reply: (r: Received, indexForPath: number) => Reply = () => ({})): Promise<Destination> {
+export async function startDestination(
+  reply: (r: Received, indexForPath: number) => Reply = () => ({}),
+): Promise<Destination> {
   const received: Received[] = [];
   const perPath = new Map<string, number>();
   let inFlight = 0;
@@ -49,7 +51,13 @@ export async function startDestination(reply: (r: Received, indexForPath: number
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const r: Received = { method: req.method ?? "", target: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: performance.now() };
+      const r: Received = {
+        method: req.method ?? "",
+        target: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        at: performance.now(),
+      };
       received.push(r);
       const path = r.target.split("?")[0] ?? "";
       const index = perPath.get(path) ?? 0;

@@ -9,10 +9,14 @@ describe("checkClaims", () => {
     const c = byId(checkClaims(sampleResults()));
     expect(c["eager-near-critical-path"]!.holds).toBe(true);
     // big has 300 nodes: its 1.30 is reported but not held to 1.15.
-    expect(c["eager-near-critical-path"]!.detail).toContain("big (300) 1.30 hop p50 10 ms p95 20 ms [over 250 nodes: reported, not held to the bound]");
+    expect(c["eager-near-critical-path"]!.detail).toContain(
+      "big (300) 1.30 hop p50 10 ms p95 20 ms [over 250 nodes: reported, not held to the bound]",
+    );
     expect(c["concurrency-near-list-schedule"]!.holds).toBe(true);
     expect(c["qstash-messages-per-node"]!.holds).toBe(true);
-    expect(c["qstash-messages-per-node"]!.detail).toMatch(/^6 of 6 runs exactly 2\.00, max 2\.00; Redis commands\/node 6\.00\.\.6\.00$/);
+    expect(c["qstash-messages-per-node"]!.detail).toMatch(
+      /^6 of 6 runs exactly 2\.00, max 2\.00; Redis commands\/node 6\.00\.\.6\.00$/,
+    );
     expect(c["message-size-independent-of-output"]!.holds).toBe(true);
     expect(c["load-loses-nothing"]!.holds).toBe(true);
   });
@@ -20,14 +24,24 @@ describe("checkClaims", () => {
   it("says 'not measured' (null) for the barrier claim when airrflow was not run", () => {
     const c = byId(checkClaims(sampleResults()));
     expect(c["eager-beats-barriers"]!.holds).toBeNull();
-    expect(c["eager-beats-barriers"]!.detail).toContain("viralrecon: levels/eager 2.52, LangGraph/eager 2.50, ceiling (barrier/CP) 2.59");
+    expect(c["eager-beats-barriers"]!.detail).toContain(
+      "viralrecon: levels/eager 2.52, LangGraph/eager 2.50, ceiling (barrier/CP) 2.59",
+    );
     expect(c["eager-beats-barriers"]!.detail).toContain("airrflow: not measured");
   });
 
   it("says why a workload has no eager figure", () => {
     const r = sampleResults();
-    r.runs[5] = { ...r.runs[5]!, outcome: "not-run", reason: "not run (1004 nodes; a workflow holds at most 1000)", ratio: null, makespanMs: null };
-    expect(byId(checkClaims(r))["eager-near-critical-path"]!.detail).toContain("big (300) not run (1004 nodes; a workflow holds at most 1000) [over 250 nodes: reported, not held to the bound]");
+    r.runs[5] = {
+      ...r.runs[5]!,
+      outcome: "not-run",
+      reason: "not run (1004 nodes; a workflow holds at most 1000)",
+      ratio: null,
+      makespanMs: null,
+    };
+    expect(byId(checkClaims(r))["eager-near-critical-path"]!.detail).toContain(
+      "big (300) not run (1004 nodes; a workflow holds at most 1000) [over 250 nodes: reported, not held to the bound]",
+    );
   });
 
   it("fails the ratio claim when a workload up to 250 nodes is over 1.15", () => {
@@ -50,7 +64,10 @@ describe("checkClaims", () => {
   it("fails on more than 2 QStash messages per node, a publish size that grows, and a lost run", () => {
     const r = sampleResults();
     r.runs[0] = { ...r.runs[0]!, perNode: { ...r.runs[0]!.perNode!, qstashMessages: 2.2 } };
-    r.messageSize[1] = { ...r.messageSize[1]!, perNode: { ...r.messageSize[1]!.perNode!, publishBytesPerMessage: 1_049_000 } };
+    r.messageSize[1] = {
+      ...r.messageSize[1]!,
+      perNode: { ...r.messageSize[1]!.perNode!, publishBytesPerMessage: 1_049_000 },
+    };
     r.load = { ...r.load!, completed: 49, unfinished: 1, nodesDone: 343 };
     const c = byId(checkClaims(r));
     expect(c["qstash-messages-per-node"]!.holds).toBe(false);
@@ -61,9 +78,24 @@ describe("checkClaims", () => {
 
   it("fails the concurrency claim over 1.15 × the list schedule and ignores runs that were not run", () => {
     const r = sampleResults();
-    r.runs.push(run("big", { executor: "agent-dag", mode: "eager", scenario: "concurrency", concurrency: 16, outcome: "not-run", reason: "not run (would take 300 s; budget 240 s)" }, 0));
+    r.runs.push(
+      run(
+        "big",
+        {
+          executor: "agent-dag",
+          mode: "eager",
+          scenario: "concurrency",
+          concurrency: 16,
+          outcome: "not-run",
+          reason: "not run (would take 300 s; budget 240 s)",
+        },
+        0,
+      ),
+    );
     expect(byId(checkClaims(r))["concurrency-near-list-schedule"]!.holds).toBe(true);
-    r.runs.push(run("big", { executor: "agent-dag", mode: "eager", scenario: "concurrency", concurrency: 4 }, 3200, 2600));
+    r.runs.push(
+      run("big", { executor: "agent-dag", mode: "eager", scenario: "concurrency", concurrency: 4 }, 3200, 2600),
+    );
     const c = byId(checkClaims(r))["concurrency-near-list-schedule"]!;
     expect(c.holds).toBe(false);
     expect(c.detail).toContain("big P=4 1.23");

@@ -3,8 +3,9 @@
  * a barrier ceiling of 2.59, and a 300-node one beyond the ratio claim's 250-node bound), their runs, a load test
  * and a message-size pair. Figures are made up for the tests; `overrides` replaces top-level fields.
  */
-import { emptyStats } from "../../../local/stats.js";
+
 import type { BenchResults, RunResult, WorkloadResult } from "../../../local/bench/results.js";
+import { emptyStats } from "../../../local/stats.js";
 
 /** A workload summary with the given name, node count and barrier / CP. */
 export function workload(name: string, nodes: number, barrier: number): WorkloadResult {
@@ -28,10 +29,25 @@ export function workload(name: string, nodes: number, barrier: number): Workload
 }
 
 /** A completed run with the given makespan (ms) and reference schedule; the critical path is 2000 ms. */
-export function run(workloadName: string, over: Partial<RunResult> & Pick<RunResult, "executor" | "mode">, makespanMs: number, expectedMs = 2000): RunResult {
-  const perNode = over.executor === "agent-dag"
-    ? { qstashMessages: 2, qstashPublished: 1, qstashDeliveries: 2, redisCommands: 6, redisRequests: 3, redisRequestBytes: 900, publishBytesPerMessage: 734, deliveryBytesPerDelivery: 740 }
-    : null;
+export function run(
+  workloadName: string,
+  over: Partial<RunResult> & Pick<RunResult, "executor" | "mode">,
+  makespanMs: number,
+  expectedMs = 2000,
+): RunResult {
+  const perNode =
+    over.executor === "agent-dag"
+      ? {
+          qstashMessages: 2,
+          qstashPublished: 1,
+          qstashDeliveries: 2,
+          redisCommands: 6,
+          redisRequests: 3,
+          redisRequestBytes: 900,
+          publishBytesPerMessage: 734,
+          deliveryBytesPerDelivery: 740,
+        }
+      : null;
   return {
     scenario: "makespan",
     workload: workloadName,
@@ -46,7 +62,10 @@ export function run(workloadName: string, over: Partial<RunResult> & Pick<RunRes
     ratioMeasuredCp: over.executor === "agent-dag" ? makespanMs / 2010 : null,
     overExpected: makespanMs / expectedMs,
     cpHopMs: (makespanMs - 2000) / 5,
-    hop: { all: { count: 200, mean: 12, p50: 10, p95: 20, max: 30 }, dependent: { count: 185, mean: 12, p50: 10, p95: 20, max: 30 } },
+    hop: {
+      all: { count: 200, mean: 12, p50: 10, p95: 20, max: 30 },
+      dependent: { count: 185, mean: 12, p50: 10, p95: 20, max: 30 },
+    },
     inNodeOverhead: over.executor === "agent-dag" ? { count: 200, mean: 9, p50: 8, p95: 15, max: 22 } : null,
     attempts: 200,
     stats: over.executor === "agent-dag" ? emptyStats() : null,
@@ -93,7 +112,24 @@ export function sampleResults(overrides: Partial<BenchResults> = {}): BenchResul
       run("viralrecon", { executor: "agent-dag", mode: "eager" }, 2100),
       run("viralrecon", { executor: "agent-dag", mode: "levels" }, 5300, 5180),
       run("viralrecon", { executor: "langgraph", mode: "supersteps" }, 5250, 5180),
-      run("viralrecon", { executor: "agent-dag", mode: "sequential", concurrency: 1, outcome: "not-run", reason: "not run (would take 12 s; budget 10 s)", makespanMs: null, ratio: null, overExpected: null, hop: null, perNode: null, stats: null }, 0, 12_000),
+      run(
+        "viralrecon",
+        {
+          executor: "agent-dag",
+          mode: "sequential",
+          concurrency: 1,
+          outcome: "not-run",
+          reason: "not run (would take 12 s; budget 10 s)",
+          makespanMs: null,
+          ratio: null,
+          overExpected: null,
+          hop: null,
+          perNode: null,
+          stats: null,
+        },
+        0,
+        12_000,
+      ),
       run("viralrecon", { executor: "agent-dag", mode: "eager", scenario: "concurrency", concurrency: 4 }, 2700, 2600),
       run("big", { executor: "agent-dag", mode: "eager" }, 2600),
     ],
@@ -108,10 +144,22 @@ export function sampleResults(overrides: Partial<BenchResults> = {}): BenchResul
       wallMs: 3500,
       nodeCompletionsPerSecond: 100,
       makespan: { count: 50, mean: 3000, p50: 3000, p95: 3400, max: 3500 },
-      hop: { all: { count: 350, mean: 40, p50: 35, p95: 90, max: 120 }, dependent: { count: 300, mean: 40, p50: 35, p95: 90, max: 120 } },
+      hop: {
+        all: { count: 350, mean: 40, p50: 35, p95: 90, max: 120 },
+        dependent: { count: 300, mean: 40, p50: 35, p95: 90, max: 120 },
+      },
       inNodeOverhead: { count: 350, mean: 12, p50: 11, p95: 20, max: 30 },
       stats: emptyStats(),
-      perNode: { qstashMessages: 2, qstashPublished: 1, qstashDeliveries: 2, redisCommands: 6, redisRequests: 3, redisRequestBytes: 900, publishBytesPerMessage: 734, deliveryBytesPerDelivery: 740 },
+      perNode: {
+        qstashMessages: 2,
+        qstashPublished: 1,
+        qstashDeliveries: 2,
+        redisCommands: 6,
+        redisRequests: 3,
+        redisRequestBytes: 900,
+        publishBytesPerMessage: 734,
+        deliveryBytesPerDelivery: 740,
+      },
     },
     messageSize: [1024, 1_048_576].map((outputBytes) => ({
       workload: "review-all",
@@ -119,7 +167,16 @@ export function sampleResults(overrides: Partial<BenchResults> = {}): BenchResul
       nodes: 7,
       outcome: "completed" as const,
       stats: emptyStats(),
-      perNode: { qstashMessages: 2, qstashPublished: 1, qstashDeliveries: 2, redisCommands: 6, redisRequests: 3, redisRequestBytes: outputBytes > 2000 ? 9000 : 7700, publishBytesPerMessage: 734, deliveryBytesPerDelivery: 740 },
+      perNode: {
+        qstashMessages: 2,
+        qstashPublished: 1,
+        qstashDeliveries: 2,
+        redisCommands: 6,
+        redisRequests: 3,
+        redisRequestBytes: outputBytes > 2000 ? 9000 : 7700,
+        publishBytesPerMessage: 734,
+        deliveryBytesPerDelivery: 740,
+      },
     })),
     claims: [],
     ...overrides,

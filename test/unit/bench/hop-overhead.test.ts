@@ -12,7 +12,10 @@ describe("hopOverheads", () => {
   const deps = { a: [], b: [], c: ["a", "b", "a"] };
 
   it("measures roots from the run start and other nodes from their last dependency's finish", () => {
-    const view = { startedAt: at(0), levels: [{ nodes: [node("a", 12, 100), node("b", 15, 300)] }, { nodes: [node("c", 340, 400)] }] };
+    const view = {
+      startedAt: at(0),
+      levels: [{ nodes: [node("a", 12, 100), node("b", 15, 300)] }, { nodes: [node("c", 340, 400)] }],
+    };
     const h = hopOverheads(view, deps);
     expect(h.hops).toEqual([
       { id: "a", root: true, waitMs: 12 },
@@ -25,7 +28,10 @@ describe("hopOverheads", () => {
   });
 
   it("lists nodes that never started, or whose dependencies never finished, as missing", () => {
-    const view = { startedAt: at(0), levels: [{ nodes: [node("a", 5, null), node("b", 5, 10)] }, { nodes: [node("c", null, null)] }] };
+    const view = {
+      startedAt: at(0),
+      levels: [{ nodes: [node("a", 5, null), node("b", 5, 10)] }, { nodes: [node("c", null, null)] }],
+    };
     const h = hopOverheads(view, deps);
     expect(h.missing).toEqual(["c"]);
     expect(h.all.count).toBe(2);
@@ -40,7 +46,15 @@ describe("inNodeOverheads", () => {
   it("subtracts each done node's simulated latency from its measured duration", () => {
     const view = {
       startedAt: at(0),
-      levels: [{ nodes: [{ ...node("a", 0, 120), durationMs: 120 }, { ...node("b", 0, null), durationMs: null }, { ...node("x", 0, 9), durationMs: 9 }] }],
+      levels: [
+        {
+          nodes: [
+            { ...node("a", 0, 120), durationMs: 120 },
+            { ...node("b", 0, null), durationMs: null },
+            { ...node("x", 0, 9), durationMs: 9 },
+          ],
+        },
+      ],
     };
     expect(inNodeOverheads(view, { a: 100, b: 50 })).toEqual([20]);
   });

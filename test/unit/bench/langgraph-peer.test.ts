@@ -29,6 +29,8 @@ describe("runLangGraph", () => {
   });
 
   it("rejects a dependency on an unknown task", async () => {
-    await expect(runLangGraph([{ id: "a", dependsOn: ["ghost"], latencyMs: 0 }])).rejects.toThrow(/unknown dependency "ghost"/);
+    await expect(runLangGraph([{ id: "a", dependsOn: ["ghost"], latencyMs: 0 }])).rejects.toThrow(
+      /unknown dependency "ghost"/,
+    );
   });
 });

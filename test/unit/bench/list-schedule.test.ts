@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { compileDag } from "../../../shared/dag/compile.js";
 import { levelBarrierSchedule } from "../../../local/bench/barrier-schedule.js";
 import { workloadDag } from "../../../local/bench/dag.js";
 import { listSchedule } from "../../../local/bench/list-schedule.js";
 import { REAL_WORKLOAD_STEMS, readWorkload, WORKLOADS_DIR } from "../../../local/bench/workloads.js";
+import { compileDag } from "../../../shared/dag/compile.js";
 import { readStatsFigures, STATS_AVAILABLE } from "./stats-file.js";
 
-const dag = (nodes: [string, number, string[]][]) => compileDag(nodes.map(([id, weightMs, dependsOn]) => ({ id, weightMs, dependsOn })));
+const dag = (nodes: [string, number, string[]][]) =>
+  compileDag(nodes.map(([id, weightMs, dependsOn]) => ({ id, weightMs, dependsOn })));
 
 describe("listSchedule (greedy, longest remaining path first)", () => {
   it("starts the ready node with the longest remaining path first", () => {
@@ -45,7 +46,8 @@ describe("listSchedule (greedy, longest remaining path first)", () => {
   it("never starts a node before its dependencies finish", () => {
     const g = workloadDag(readWorkload("methylseq-dirt02-001"));
     const s = listSchedule(g, 3);
-    for (const id of g.ids) for (const d of g.dependencies[id]!) expect(s.startMs[id]).toBeGreaterThanOrEqual(s.finishMs[d]!);
+    for (const id of g.ids)
+      for (const d of g.dependencies[id]!) expect(s.startMs[id]).toBeGreaterThanOrEqual(s.finishMs[d]!);
   });
 
   it("rejects a processor count that is not a positive integer or Infinity", () => {
@@ -83,24 +85,28 @@ describe("levelBarrierSchedule", () => {
 });
 
 describe.skipIf(!STATS_AVAILABLE)(
-  STATS_AVAILABLE ? "the simulators against ../shared/workloads/stats.txt" : `the simulators against stats.txt (skipped: ${WORKLOADS_DIR}stats.txt not found)`,
+  STATS_AVAILABLE
+    ? "the simulators against ../shared/workloads/stats.txt"
+    : `the simulators against stats.txt (skipped: ${WORKLOADS_DIR}stats.txt not found)`,
   () => {
-  const figures = STATS_AVAILABLE ? readStatsFigures() : new Map();
-  const round1 = (ms: number) => Math.round(ms / 100) / 10;
+    const figures = STATS_AVAILABLE ? readStatsFigures() : new Map();
+    const round1 = (ms: number) => Math.round(ms / 100) / 10;
 
-  it.each(REAL_WORKLOAD_STEMS)("%s: sim P=4/16/64 dep and bar figures", (stem) => {
-    const f = figures.get(stem)!;
-    expect(f, `stats.txt has ${stem}`).toBeDefined();
-    const g = workloadDag(readWorkload(stem));
-    for (const p of [4, 16, 64]) {
-      expect(round1(listSchedule(g, p).makespanMs), `P=${p} dep`).toBe(f.sim[p]!.dep);
-      expect(round1(levelBarrierSchedule(g, p).makespanMs), `P=${p} bar`).toBe(f.sim[p]!.bar);
-    }
-    expect(Math.round(levelBarrierSchedule(g, Infinity).makespanMs / 10) / 100).toBe(f.barrierInfS);
-  });
+    it.each(REAL_WORKLOAD_STEMS)("%s: sim P=4/16/64 dep and bar figures", (stem) => {
+      const f = figures.get(stem)!;
+      expect(f, `stats.txt has ${stem}`).toBeDefined();
+      const g = workloadDag(readWorkload(stem));
+      for (const p of [4, 16, 64]) {
+        expect(round1(listSchedule(g, p).makespanMs), `P=${p} dep`).toBe(f.sim[p]!.dep);
+        expect(round1(levelBarrierSchedule(g, p).makespanMs), `P=${p} bar`).toBe(f.sim[p]!.bar);
+      }
+      expect(Math.round(levelBarrierSchedule(g, Infinity).makespanMs / 10) / 100).toBe(f.barrierInfS);
+    });
 
-  it("montage with 4 slots takes 330.9 s (the issue's example)", () => {
-    expect(round1(listSchedule(workloadDag(readWorkload("montage-chameleon-2mass-025d-001")), 4).makespanMs)).toBe(330.9);
-  });
+    it("montage with 4 slots takes 330.9 s (the issue's example)", () => {
+      expect(round1(listSchedule(workloadDag(readWorkload("montage-chameleon-2mass-025d-001")), 4).makespanMs)).toBe(
+        330.9,
+      );
+    });
   },
 );

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parseBenchArgs } from "../../../local/bench/args.js";
-import { BENCH_MAX_NODES, FULL_SETTINGS, isFullRun, QUICK_SETTINGS, planRuns, prepareWorkload } from "../../../local/bench/plan.js";
+import {
+  BENCH_MAX_NODES,
+  FULL_SETTINGS,
+  isFullRun,
+  planRuns,
+  prepareWorkload,
+  QUICK_SETTINGS,
+} from "../../../local/bench/plan.js";
 import { readWorkload, reviewAllWorkload } from "../../../local/bench/workloads.js";
 
 describe("prepareWorkload", () => {

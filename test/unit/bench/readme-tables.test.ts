@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../../local/project-root.js";
 import { README_BLOCKS, readmeBlock, readmeTables, replaceReadmeBlocks } from "../../../local/bench/readme-tables.js";
 import { LATEST_JSON, writeReadmeTables } from "../../../local/bench/report.js";
 import { benchResultsSchema } from "../../../local/bench/results.js";
+import { PROJECT_ROOT } from "../../../local/project-root.js";
 import { run, sampleResults } from "./fixtures.js";
 
 const lines = (table: string) => table.split("\n");
@@ -24,8 +24,12 @@ describe("README's generated Performance tables", () => {
 
   it("bolds eager only where the ratio claim applies (up to 250 nodes) and drops the scale columns", () => {
     const t = lines(readmeTables(sampleResults()).makespan);
-    expect(t[0]).toBe("| workload | nodes | levels | CP nodes | eager (median) | eager, counted samples | levels | LangGraph | sequential |");
-    expect(t[2]).toBe("| viralrecon | 203 | 5 | 5 | **1.05** | – | 2.65 (2.59) | 2.63 (2.59) | not run (would take 12 s; budget 10 s) |");
+    expect(t[0]).toBe(
+      "| workload | nodes | levels | CP nodes | eager (median) | eager, counted samples | levels | LangGraph | sequential |",
+    );
+    expect(t[2]).toBe(
+      "| viralrecon | 203 | 5 | 5 | **1.05** | – | 2.65 (2.59) | 2.63 (2.59) | not run (would take 12 s; budget 10 s) |",
+    );
     expect(t[3]).toBe("| big | 300 | 5 | 5 | 1.30 | – | – (1.10) | – (1.10) | – (5.00) |");
   });
 
@@ -46,12 +50,40 @@ describe("README's generated Performance tables", () => {
 
   it("puts each concurrency limit in a column: the samples' range, or the makespan of a single sample", () => {
     const r = sampleResults();
-    const limited = (over: Parameters<typeof run>[1], makespan: number, expected: number) => run("viralrecon", { scenario: "concurrency", ...over }, makespan, expected);
+    const limited = (over: Parameters<typeof run>[1], makespan: number, expected: number) =>
+      run("viralrecon", { scenario: "concurrency", ...over }, makespan, expected);
     r.runs = [
       ...r.runs.filter((x) => x.scenario !== "concurrency"),
-      limited({ executor: "agent-dag", mode: "eager", concurrency: 16, samples: [{ makespanMs: 2100, stealPct: 1, counted: true }, { makespanMs: 2200, stealPct: 30, counted: false }, { makespanMs: 2060, stealPct: 0, counted: true }] }, 2100, 2000),
+      limited(
+        {
+          executor: "agent-dag",
+          mode: "eager",
+          concurrency: 16,
+          samples: [
+            { makespanMs: 2100, stealPct: 1, counted: true },
+            { makespanMs: 2200, stealPct: 30, counted: false },
+            { makespanMs: 2060, stealPct: 0, counted: true },
+          ],
+        },
+        2100,
+        2000,
+      ),
       limited({ executor: "agent-dag", mode: "eager", concurrency: 4 }, 61_400, 60_000),
-      run("big", { executor: "agent-dag", mode: "eager", scenario: "concurrency", concurrency: 4, outcome: "not-run", reason: "not run (would take 300 s; budget 240 s)", makespanMs: null, overExpected: null }, 0, 300_000),
+      run(
+        "big",
+        {
+          executor: "agent-dag",
+          mode: "eager",
+          scenario: "concurrency",
+          concurrency: 4,
+          outcome: "not-run",
+          reason: "not run (would take 300 s; budget 240 s)",
+          makespanMs: null,
+          overExpected: null,
+        },
+        0,
+        300_000,
+      ),
     ];
     expect(lines(readmeTables(r).concurrency)).toEqual([
       "| workload | 4 slots: eager / list (samples) | 16 slots: eager / list (samples) |",
@@ -62,19 +94,74 @@ describe("README's generated Performance tables", () => {
   });
 
   it("replaces only what lies between the markers", () => {
-    const readme = ["# T", "", "<!-- bench:makespan -->", "old", "<!-- /bench:makespan -->", "text", "<!-- bench:overhead -->", "old", "old", "<!-- /bench:overhead -->", "<!-- bench:concurrency -->", "x", "<!-- /bench:concurrency -->", "end", ""].join("\n");
+    const readme = [
+      "# T",
+      "",
+      "<!-- bench:makespan -->",
+      "old",
+      "<!-- /bench:makespan -->",
+      "text",
+      "<!-- bench:overhead -->",
+      "old",
+      "old",
+      "<!-- /bench:overhead -->",
+      "<!-- bench:concurrency -->",
+      "x",
+      "<!-- /bench:concurrency -->",
+      "end",
+      "",
+    ].join("\n");
     const out = replaceReadmeBlocks(readme, { makespan: "M1\nM2", overhead: "O", concurrency: "C" });
-    expect(out).toBe(["# T", "", "<!-- bench:makespan -->", "M1", "M2", "<!-- /bench:makespan -->", "text", "<!-- bench:overhead -->", "O", "<!-- /bench:overhead -->", "<!-- bench:concurrency -->", "C", "<!-- /bench:concurrency -->", "end", ""].join("\n"));
+    expect(out).toBe(
+      [
+        "# T",
+        "",
+        "<!-- bench:makespan -->",
+        "M1",
+        "M2",
+        "<!-- /bench:makespan -->",
+        "text",
+        "<!-- bench:overhead -->",
+        "O",
+        "<!-- /bench:overhead -->",
+        "<!-- bench:concurrency -->",
+        "C",
+        "<!-- /bench:concurrency -->",
+        "end",
+        "",
+      ].join("\n"),
+    );
     expect(readmeBlock(out, "makespan")).toBe("M1\nM2");
   });
 
   it("refuses a README whose markers are missing, doubled or empty, and leaves the file as it was", () => {
     const tables = { makespan: "M", overhead: "O", concurrency: "C" };
     const block = (name: string, body = "x") => `<!-- bench:${name} -->\n${body}\n<!-- /bench:${name} -->`;
-    expect(() => replaceReadmeBlocks([block("makespan"), block("overhead")].join("\n"), tables)).toThrow(/block "concurrency" needs the markers/);
-    expect(() => replaceReadmeBlocks([block("makespan"), block("makespan"), block("overhead"), block("concurrency")].join("\n"), tables)).toThrow(/"makespan" is marked more than once/);
-    expect(() => replaceReadmeBlocks(["<!-- bench:makespan -->\n<!-- /bench:makespan -->", block("overhead"), block("concurrency")].join("\n"), tables)).toThrow(/"makespan" must hold at least one line/);
-    const interleaved = ["<!-- bench:makespan -->", "a", "<!-- bench:overhead -->", "b", "<!-- /bench:makespan -->", "c", "<!-- /bench:overhead -->", block("concurrency")].join("\n");
+    expect(() => replaceReadmeBlocks([block("makespan"), block("overhead")].join("\n"), tables)).toThrow(
+      /block "concurrency" needs the markers/,
+    );
+    expect(() =>
+      replaceReadmeBlocks(
+        [block("makespan"), block("makespan"), block("overhead"), block("concurrency")].join("\n"),
+        tables,
+      ),
+    ).toThrow(/"makespan" is marked more than once/);
+    expect(() =>
+      replaceReadmeBlocks(
+        ["<!-- bench:makespan -->\n<!-- /bench:makespan -->", block("overhead"), block("concurrency")].join("\n"),
+        tables,
+      ),
+    ).toThrow(/"makespan" must hold at least one line/);
+    const interleaved = [
+      "<!-- bench:makespan -->",
+      "a",
+      "<!-- bench:overhead -->",
+      "b",
+      "<!-- /bench:makespan -->",
+      "c",
+      "<!-- /bench:overhead -->",
+      block("concurrency"),
+    ].join("\n");
     expect(() => replaceReadmeBlocks(interleaved, tables)).toThrow(/"makespan" and "overhead" overlap/);
     const file = join(dir, "README.md");
     writeFileSync(file, "no markers\n");
@@ -84,7 +171,22 @@ describe("README's generated Performance tables", () => {
 
   it("writes the tables into a README file", () => {
     const file = join(dir, "README-ok.md");
-    writeFileSync(file, ["a", "<!-- bench:makespan -->", "x", "<!-- /bench:makespan -->", "<!-- bench:overhead -->", "x", "<!-- /bench:overhead -->", "<!-- bench:concurrency -->", "x", "<!-- /bench:concurrency -->", ""].join("\n"));
+    writeFileSync(
+      file,
+      [
+        "a",
+        "<!-- bench:makespan -->",
+        "x",
+        "<!-- /bench:makespan -->",
+        "<!-- bench:overhead -->",
+        "x",
+        "<!-- /bench:overhead -->",
+        "<!-- bench:concurrency -->",
+        "x",
+        "<!-- /bench:concurrency -->",
+        "",
+      ].join("\n"),
+    );
     writeReadmeTables(sampleResults(), file);
     const text = readFileSync(file, "utf8");
     expect(readmeBlock(text, "overhead")).toBe(readmeTables(sampleResults()).overhead);

@@ -24,8 +24,12 @@ describe("medianRun", () => {
   });
 
   it("leaves out samples taken while the hypervisor stole more than 5% of the CPU, unless none was quiet", () => {
-    expect(medianRun([run(7800, "completed", 22), run(5300, "completed", 1), run(5200, "completed", 0)]).makespanMs).toBe(5300);
-    expect(medianRun([run(7800, "completed", 22), run(7400, "completed", 30), run(8300, "completed", 25)]).makespanMs).toBe(7800);
+    expect(
+      medianRun([run(7800, "completed", 22), run(5300, "completed", 1), run(5200, "completed", 0)]).makespanMs,
+    ).toBe(5300);
+    expect(
+      medianRun([run(7800, "completed", 22), run(7400, "completed", 30), run(8300, "completed", 25)]).makespanMs,
+    ).toBe(7800);
   });
 
   it("asks for more samples until enough were quiet, at most MAX_EXTRA_SAMPLES more, and never after a failure", () => {

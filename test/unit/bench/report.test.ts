@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { chartGroups, rerenderReport, resultsMarkdown, writeReport } from "../../../local/bench/report.js";
 import { checkClaims } from "../../../local/bench/claims.js";
+import { chartGroups, rerenderReport, resultsMarkdown, writeReport } from "../../../local/bench/report.js";
 import { sampleResults } from "./fixtures.js";
 
 describe("report", () => {
@@ -22,7 +22,11 @@ describe("report", () => {
     const r = sampleResults();
     r.claims = checkClaims(r);
     const quick = writeReport(r, dir, "2026-11-20-220000-quick", false);
-    expect(quick.map((p) => p.slice(dir.length + 1)).sort()).toEqual(["2026-11-20-220000-quick.json", "2026-11-20-220000-quick.md", "2026-11-20-220000-quick.svg"]);
+    expect(quick.map((p) => p.slice(dir.length + 1)).sort()).toEqual([
+      "2026-11-20-220000-quick.json",
+      "2026-11-20-220000-quick.md",
+      "2026-11-20-220000-quick.svg",
+    ]);
     writeReport(r, dir, "2026-11-20-230000", true);
     expect(readdirSync(dir)).toContain("latest.svg");
     expect(JSON.parse(readFileSync(join(dir, "latest.json"), "utf8"))).toEqual(r);

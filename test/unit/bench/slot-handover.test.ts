@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { slotHandover, type HandoverMessage, type HandoverNode } from "../../../local/bench/slot-handover.js";
+import { type HandoverMessage, type HandoverNode, slotHandover } from "../../../local/bench/slot-handover.js";
 
 /**
  * One slot, three nodes of 100 ms: a runs 0–110 (claim 5 ms, output 5 ms), answers at 114; b's message was waiting
@@ -39,7 +39,11 @@ describe("slotHandover", () => {
       { id: "c", startedAt: 227, finishedAt: 330, latencyMs: 100 },
     ];
     const m = { messageId: "m_a", createdAt: 0, activeAt: 0, deliveredAt: 333 };
-    const h = slotHandover(chain, ["a", "b", "c"].map((nodeId) => ({ nodeId, ...m })), 1);
+    const h = slotHandover(
+      chain,
+      ["a", "b", "c"].map((nodeId) => ({ nodeId, ...m })),
+      1,
+    );
     expect([h.nodes, h.deliveries]).toEqual([3, 1]);
     expect(h.receiveMs).toMatchObject({ count: 1, max: 2 });
     expect(h.answerMs).toMatchObject({ count: 1, max: 3 });

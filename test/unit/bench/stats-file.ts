@@ -23,7 +23,13 @@ export function readStatsFigures(): Map<string, StatsFigures> {
     const header = /^(\S+\.json)\s+\(WfFormat/.exec(line);
     if (header) {
       cur = { barrierInfS: Number.NaN, sim: {} };
-      out.set(header[1]!.split("/").pop()!.replace(/(\.v[\d.]+)?\.json$/, ""), cur);
+      out.set(
+        header[1]!
+          .split("/")
+          .pop()!
+          .replace(/(\.v[\d.]+)?\.json$/, ""),
+        cur,
+      );
       continue;
     }
     if (!cur) continue;

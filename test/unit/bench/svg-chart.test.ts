@@ -36,6 +36,8 @@ describe("renderChart", () => {
 
   it("places the 1.0 critical-path line at the right height for the axis range", () => {
     // Axis 0..3 over 260 px starting at y=64: 1.0 sits at 64 + 260 − 260/3.
-    expect(svg).toContain(`y1="${(64 + 260 - 260 / 3).toFixed(1)}" y2="${(64 + 260 - 260 / 3).toFixed(1)}" stroke="#d62728"`);
+    expect(svg).toContain(
+      `y1="${(64 + 260 - 260 / 3).toFixed(1)}" y2="${(64 + 260 - 260 / 3).toFixed(1)}" stroke="#d62728"`,
+    );
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { validateWorkflow } from "../../../shared/dag/validate.js";
-import { MAX_NODES } from "../../../shared/schema/workflow.js";
 import { BENCH_MAX_NODES } from "../../../local/bench/plan.js";
 import { dedupe, latencyMs, workloadWorkflow } from "../../../local/bench/workflow.js";
 import { REAL_WORKLOAD_STEMS, readWorkload, reviewAllWorkload, type Workload } from "../../../local/bench/workloads.js";
+import { validateWorkflow } from "../../../shared/dag/validate.js";
+import { MAX_NODES } from "../../../shared/schema/workflow.js";
 
 const tiny: Workload = {
   name: "tiny",
@@ -40,7 +40,9 @@ describe("workload → workflow", () => {
   it("sets nodesPerDelivery only when asked, on generated and bundled workflows alike", () => {
     expect(workloadWorkflow(tiny, { scaleMsPerSecond: 1 })).not.toHaveProperty("nodesPerDelivery");
     expect(workloadWorkflow(tiny, { scaleMsPerSecond: 1, nodesPerDelivery: 1 }).nodesPerDelivery).toBe(1);
-    expect(workloadWorkflow(reviewAllWorkload(), { scaleMsPerSecond: 1, nodesPerDelivery: 3 }).nodesPerDelivery).toBe(3);
+    expect(workloadWorkflow(reviewAllWorkload(), { scaleMsPerSecond: 1, nodesPerDelivery: 3 }).nodesPerDelivery).toBe(
+      3,
+    );
   });
 
   it("rejects a concurrency outside 1..1000", () => {
@@ -67,13 +69,17 @@ describe("workload → workflow", () => {
     expect(REAL_WORKLOAD_STEMS.filter((stem) => !fitting.includes(stem))).toEqual(["bwa-chameleon-large-001"]);
     const bwa = workloadWorkflow(readWorkload("bwa-chameleon-large-001"), { scaleMsPerSecond: 10 });
     const result = validateWorkflow(bwa);
-    expect(result.ok ? [] : result.problem.errors?.map((e) => [e.pointer, e.detail])).toEqual([["/nodes", "a workflow has at most 1000 nodes (got 1004)"]]);
+    expect(result.ok ? [] : result.problem.errors?.map((e) => [e.pointer, e.detail])).toEqual([
+      ["/nodes", "a workflow has at most 1000 nodes (got 1004)"],
+    ]);
     const raised = validateWorkflow(bwa, "", { maxNodes: BENCH_MAX_NODES });
     expect(raised.ok ? [] : (raised.problem.errors ?? [raised.problem.detail]).slice(0, 3)).toEqual([]);
   });
 
   it("review-all's workflow passes the engine's own validation", () => {
-    const result = validateWorkflow(workloadWorkflow(reviewAllWorkload(), { scaleMsPerSecond: 10, mode: "sequential" }));
+    const result = validateWorkflow(
+      workloadWorkflow(reviewAllWorkload(), { scaleMsPerSecond: 10, mode: "sequential" }),
+    );
     expect(result.ok ? [] : (result.problem.errors ?? [result.problem.detail]).slice(0, 3)).toEqual([]);
   });
 });

@@ -8,7 +8,17 @@ describe("workloads", () => {
   });
 
   it("names a workload by the first word of its stem", () => {
-    expect(REAL_WORKLOAD_STEMS.map(shortName)).toEqual(["srasearch", "methylseq", "soykb", "epigenomics", "viralrecon", "airrflow", "montage", "1000genome", "bwa"]);
+    expect(REAL_WORKLOAD_STEMS.map(shortName)).toEqual([
+      "srasearch",
+      "methylseq",
+      "soykb",
+      "epigenomics",
+      "viralrecon",
+      "airrflow",
+      "montage",
+      "1000genome",
+      "bwa",
+    ]);
     expect(readWorkload("viralrecon-dirt02-001").source).toBe("../shared/workloads/viralrecon-dirt02-001.dag.json");
   });
 

@@ -1,13 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../../../local/stack.js";
-import { BlobDecryptionError, BlobEncryptionUnavailableError, BlobFormatError, BlobTooLargeError } from "../../../shared/blobs/blob-errors.js";
+import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
+import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import {
+  BlobDecryptionError,
+  BlobEncryptionUnavailableError,
+  BlobFormatError,
+  BlobTooLargeError,
+} from "../../../shared/blobs/blob-errors.js";
 import type { BlobLimits } from "../../../shared/blobs/blob-limits.js";
 import { BlobStore } from "../../../shared/blobs/blob-store.js";
 import { EncryptionKeyring } from "../../../shared/crypto/keyring.js";
 import { sha256Hex } from "../../../shared/util/hash.js";
-import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
 
 /**
  * The blob store through the official @upstash/redis client and the local Upstash REST server on a real Redis:
@@ -20,12 +25,31 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 
 /** Random base64 text: gzip cannot shrink it below ~3/4, so its stored form stays about as large as the text. */
-const incompressible = (bytes: number) => randomBytes(Math.ceil((bytes * 3) / 4)).toString("base64").slice(0, bytes);
+const incompressible = (bytes: number) =>
+  randomBytes(Math.ceil((bytes * 3) / 4))
+    .toString("base64")
+    .slice(0, bytes);
 const key32 = () => randomBytes(32).toString("base64");
 
 /** Prose that compresses well and has no 16-character window shared with base64 output by chance. */
 function prose(bytes: number): string {
-  const words = ["the", "reviewer", "found", "a", "race", "in", "claim_node", "and", "suggests", "locking", "budget", "secret", "ledger", "merger", "Q3"];
+  const words = [
+    "the",
+    "reviewer",
+    "found",
+    "a",
+    "race",
+    "in",
+    "claim_node",
+    "and",
+    "suggests",
+    "locking",
+    "budget",
+    "secret",
+    "ledger",
+    "merger",
+    "Q3",
+  ];
   let out = "";
   for (let i = 0; out.length < bytes; i++) out += `${words[(i * 7 + (i >> 3)) % words.length]} `;
   return out.slice(0, bytes);
@@ -49,11 +73,17 @@ describe("BlobStore on real Redis", () => {
 
   beforeAll(async () => {
     stack = await startLocalStack({ redisPort: 0, qstashPort: 0 });
-    redis = new Redis({ url: stack.redisRestUrl, token: stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
+    redis = new Redis({
+      url: stack.redisRestUrl,
+      token: stack.redisToken,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
   });
   afterAll(async () => {
     await stack?.close();
-    if (stack?.backend === "redis") await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
+    if (stack?.backend === "redis")
+      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
   });
 
   it("runs on the real Redis", () => {
@@ -72,7 +102,11 @@ describe("BlobStore on real Redis", () => {
       expect(ttl).toBeLessThanOrEqual(TTL);
       const other = await s.put("ad1:looks like an envelope");
       expect(await redis.get(headKey(other))).toBe("ad1:raw:ad1:looks like an envelope");
-      expect(await s.getMany([other, "f".repeat(64), ref])).toEqual(["ad1:looks like an envelope", null, "hello blobs"]);
+      expect(await s.getMany([other, "f".repeat(64), ref])).toEqual([
+        "ad1:looks like an envelope",
+        null,
+        "hello blobs",
+      ]);
       expect(await s.getMany([])).toEqual([]);
     });
 
@@ -120,7 +154,9 @@ describe("BlobStore on real Redis", () => {
     it("refuses a blob over 8 MiB stored with BlobTooLargeError naming the sizes, and writes nothing", async () => {
       const text = incompressible(9 * MIB);
       const ref = await sha256Hex(text);
-      const err = await store().put(text).catch((e: unknown) => e);
+      const err = await store()
+        .put(text)
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BlobTooLargeError);
       const e = err as BlobTooLargeError;
       expect(e).toMatchObject({ textBytes: 9 * MIB, limitBytes: 8 * MIB, limit: "maxStoredBytes" });
@@ -131,8 +167,15 @@ describe("BlobStore on real Redis", () => {
     });
 
     it("refuses text over maxTextBytes before encoding it", async () => {
-      const err = await store(undefined, { maxTextBytes: 1000, compressAboveBytes: 100, chunkBytes: 200 }).put("x".repeat(1001)).catch((e: unknown) => e);
-      expect(err).toMatchObject({ name: "BlobTooLargeError", limit: "maxTextBytes", textBytes: 1001, storedBytes: null });
+      const err = await store(undefined, { maxTextBytes: 1000, compressAboveBytes: 100, chunkBytes: 200 })
+        .put("x".repeat(1001))
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        name: "BlobTooLargeError",
+        limit: "maxTextBytes",
+        textBytes: 1001,
+        storedBytes: null,
+      });
     });
 
     it("a blob whose chunk expired reads as null and touches as absent; a chunk of the wrong length is a format error", async () => {
@@ -217,13 +260,16 @@ describe("BlobStore on real Redis", () => {
       const firstChunk = [...values.entries()].find(([k]) => k.endsWith(":c0"))![1];
       expect(firstChunk.startsWith("ad1:enc:k1:gz:")).toBe(true);
       const sample = big.slice(0, 4000);
-      for (const v of values.values()) for (let i = 0; i + 16 <= sample.length; i += 7) expect(v.includes(sample.slice(i, i + 16))).toBe(false);
+      for (const v of values.values())
+        for (let i = 0; i + 16 <= sample.length; i += 7) expect(v.includes(sample.slice(i, i + 16))).toBe(false);
       expect(await s.getMany([ref])).toEqual([big]);
     });
 
     it("a wrong key under the same id fails loudly with BlobDecryptionError", async () => {
       const ref = await store(`k1:${k1}`).put(secretText, { encrypt: true });
-      const err = await store(`k1:${key32()}`).getMany([ref]).catch((e: unknown) => e);
+      const err = await store(`k1:${key32()}`)
+        .getMany([ref])
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BlobDecryptionError);
       expect(err).toMatchObject({ ref, kid: "k1", reason: "authentication-failed" });
       expect((err as Error).message).toContain("authentication failed: wrong key or tampered value");
@@ -245,8 +291,16 @@ describe("BlobStore on real Redis", () => {
       const after = await rotated.put("written after rotation", { encrypt: true });
       expect(String(await redis.get(headKey(after))).startsWith("ad1:enc:k2:")).toBe(true);
       expect(await rotated.getMany([after, before])).toEqual(["written after rotation", "written before rotation"]);
-      expect(await store(`k1:${k1}`).put("written after rotation", { encrypt: true }).then(async (r) => r === after)).toBe(true);
-      await expect(store(`k1:${k1}`).getMany([after])).rejects.toMatchObject({ name: "BlobDecryptionError", kid: "k2", reason: "unknown-key" });
+      expect(
+        await store(`k1:${k1}`)
+          .put("written after rotation", { encrypt: true })
+          .then(async (r) => r === after),
+      ).toBe(true);
+      await expect(store(`k1:${k1}`).getMany([after])).rejects.toMatchObject({
+        name: "BlobDecryptionError",
+        kid: "k2",
+        reason: "unknown-key",
+      });
     });
 
     it("a tampered ciphertext, IV or header field fails authentication", async () => {
@@ -261,7 +315,10 @@ describe("BlobStore on real Redis", () => {
         `ad1:enc:${kid}:gz:${iv}:${ct}`,
       ]) {
         await redis.set(headKey(ref), tampered, { keepTtl: true });
-        await expect(s.getMany([ref])).rejects.toMatchObject({ name: "BlobDecryptionError", reason: "authentication-failed" });
+        await expect(s.getMany([ref])).rejects.toMatchObject({
+          name: "BlobDecryptionError",
+          reason: "authentication-failed",
+        });
       }
     });
 
@@ -270,12 +327,18 @@ describe("BlobStore on real Redis", () => {
       const ref = await s.put("bound to its ref", { encrypt: true });
       const elsewhere = await sha256Hex("some other ref");
       await redis.set(headKey(elsewhere), String(await redis.get(headKey(ref))), { ex: TTL });
-      await expect(s.getMany([elsewhere])).rejects.toMatchObject({ name: "BlobDecryptionError", ref: elsewhere, reason: "authentication-failed" });
+      await expect(s.getMany([elsewhere])).rejects.toMatchObject({
+        name: "BlobDecryptionError",
+        ref: elsewhere,
+        reason: "authentication-failed",
+      });
       expect(await s.getMany([ref])).toEqual(["bound to its ref"]);
     });
 
     it("refuses to store a sensitive output in the clear when no keyring is configured", async () => {
-      await expect(store().put("must not leak", { encrypt: true })).rejects.toBeInstanceOf(BlobEncryptionUnavailableError);
+      await expect(store().put("must not leak", { encrypt: true })).rejects.toBeInstanceOf(
+        BlobEncryptionUnavailableError,
+      );
       expect((await rawValues(await sha256Hex("must not leak"))).size).toBe(0);
     });
   });
@@ -288,8 +351,16 @@ describe("BlobStore on the in-memory store", () => {
 
   beforeAll(async () => {
     stack = await startLocalStack({ memory: true, redisPort: 0, qstashPort: 0 });
-    const redis = new Redis({ url: stack.redisRestUrl, token: stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
-    s = new BlobStore(redis, prefix, TTL, { keyring: EncryptionKeyring.fromSecret(`k1:${key32()}`), limits: { compressAboveBytes: 100, chunkBytes: 400 } });
+    const redis = new Redis({
+      url: stack.redisRestUrl,
+      token: stack.redisToken,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
+    s = new BlobStore(redis, prefix, TTL, {
+      keyring: EncryptionKeyring.fromSecret(`k1:${key32()}`),
+      limits: { compressAboveBytes: 100, chunkBytes: 400 },
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -297,7 +368,12 @@ describe("BlobStore on the in-memory store", () => {
 
   it("round-trips plain, gzip, chunked and encrypted blobs (what `npm run demo -- --memory` uses)", async () => {
     const texts = ["plain", prose(300), incompressible(3000), prose(5000)];
-    const refs = [await s.put(texts[0]!), await s.put(texts[1]!), await s.put(texts[2]!), await s.put(texts[3]!, { encrypt: true })];
+    const refs = [
+      await s.put(texts[0]!),
+      await s.put(texts[1]!),
+      await s.put(texts[2]!),
+      await s.put(texts[3]!, { encrypt: true }),
+    ];
     expect(await s.getMany(refs)).toEqual(texts);
     expect(await s.touch(refs, TTL)).toEqual([true, true, true, true]);
   });

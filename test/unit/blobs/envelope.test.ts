@@ -2,8 +2,14 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { BlobFormatError } from "../../../shared/blobs/blob-errors.js";
 import { DEFAULT_BLOB_LIMITS, resolveBlobLimits } from "../../../shared/blobs/blob-limits.js";
-import { formatEncrypted, formatGzip, formatManifest, formatPlain, parseEnvelope } from "../../../shared/blobs/envelope.js";
-import { gunzip, GunzipLimitError, gzip } from "../../../shared/blobs/gzip.js";
+import {
+  formatEncrypted,
+  formatGzip,
+  formatManifest,
+  formatPlain,
+  parseEnvelope,
+} from "../../../shared/blobs/envelope.js";
+import { GunzipLimitError, gunzip, gzip } from "../../../shared/blobs/gzip.js";
 import { base64ToBytes, bytesToBase64 } from "../../../shared/crypto/base64.js";
 
 /** The stored-value formats, gzip through Compression Streams, base64, and the limits' consistency rules. */
@@ -31,13 +37,18 @@ describe("envelope", () => {
     expect(parseEnvelope(formatManifest(m), "r")).toEqual({ kind: "chunks", ...m });
   });
 
-  it.each(["ad1:", "ad1:zz:abc", "ad1:gz:not base64!", "ad1:enc:k1:utf8:AAAA", "ad1:enc:k1:lz4:AAAA:BBBB", "ad1:chunks:0:10:0123456789abcdef", "ad1:chunks:2:10:XYZ"])(
-    "rejects the malformed envelope %j with BlobFormatError naming the ref",
-    (value) => {
-      expect(() => parseEnvelope(value, "ref-1")).toThrow(BlobFormatError);
-      expect(() => parseEnvelope(value, "ref-1")).toThrow(/^blob ref-1 is malformed/);
-    },
-  );
+  it.each([
+    "ad1:",
+    "ad1:zz:abc",
+    "ad1:gz:not base64!",
+    "ad1:enc:k1:utf8:AAAA",
+    "ad1:enc:k1:lz4:AAAA:BBBB",
+    "ad1:chunks:0:10:0123456789abcdef",
+    "ad1:chunks:2:10:XYZ",
+  ])("rejects the malformed envelope %j with BlobFormatError naming the ref", (value) => {
+    expect(() => parseEnvelope(value, "ref-1")).toThrow(BlobFormatError);
+    expect(() => parseEnvelope(value, "ref-1")).toThrow(/^blob ref-1 is malformed/);
+  });
 });
 
 describe("gzip", () => {
@@ -77,13 +88,20 @@ describe("base64", () => {
 
 describe("resolveBlobLimits", () => {
   it("fills defaults (64 KiB compress, 512 KiB chunks, 8 MiB stored, 32 MiB text)", () => {
-    expect(resolveBlobLimits()).toEqual({ compressAboveBytes: 65_536, chunkBytes: 524_288, maxStoredBytes: 8_388_608, maxTextBytes: 33_554_432 });
+    expect(resolveBlobLimits()).toEqual({
+      compressAboveBytes: 65_536,
+      chunkBytes: 524_288,
+      maxStoredBytes: 8_388_608,
+      maxTextBytes: 33_554_432,
+    });
     expect(resolveBlobLimits({ chunkBytes: 1_000_000 })).toEqual({ ...DEFAULT_BLOB_LIMITS, chunkBytes: 1_000_000 });
   });
 
   it("rejects inconsistent limits", () => {
     expect(() => resolveBlobLimits({ chunkBytes: 0 })).toThrow(RangeError);
-    expect(() => resolveBlobLimits({ compressAboveBytes: 600_000 })).toThrow(/compressAboveBytes must not exceed chunkBytes/);
+    expect(() => resolveBlobLimits({ compressAboveBytes: 600_000 })).toThrow(
+      /compressAboveBytes must not exceed chunkBytes/,
+    );
     expect(() => resolveBlobLimits({ maxStoredBytes: 1000 })).toThrow(/chunkBytes must not exceed maxStoredBytes/);
   });
 });

@@ -71,13 +71,22 @@ describe("EncryptionKeyring", () => {
   it("fails loudly: unknown key id, different key under the same id, other associated data, altered ciphertext", async () => {
     const ring = EncryptionKeyring.fromSecret(`k1:${key()}`);
     const sealed = await ring.encrypt(bytes("x"), bytes("aad"));
-    await expect(ring.decrypt({ ...sealed, kid: "k9" }, bytes("aad"))).rejects.toMatchObject({ name: "DecryptError", reason: "unknown-key", kid: "k9" });
+    await expect(ring.decrypt({ ...sealed, kid: "k9" }, bytes("aad"))).rejects.toMatchObject({
+      name: "DecryptError",
+      reason: "unknown-key",
+      kid: "k9",
+    });
     const other = EncryptionKeyring.fromSecret(`k1:${key()}`);
-    await expect(other.decrypt(sealed, bytes("aad"))).rejects.toMatchObject({ reason: "authentication-failed", kid: "k1" });
+    await expect(other.decrypt(sealed, bytes("aad"))).rejects.toMatchObject({
+      reason: "authentication-failed",
+      kid: "k1",
+    });
     await expect(ring.decrypt(sealed, bytes("aaD"))).rejects.toBeInstanceOf(DecryptError);
     const flipped = new Uint8Array(sealed.ciphertext);
     flipped[0] = flipped[0]! ^ 1;
-    await expect(ring.decrypt({ ...sealed, ciphertext: flipped }, bytes("aad"))).rejects.toMatchObject({ reason: "authentication-failed" });
+    await expect(ring.decrypt({ ...sealed, ciphertext: flipped }, bytes("aad"))).rejects.toMatchObject({
+      reason: "authentication-failed",
+    });
   });
 
   it("opens values sealed under an older key after rotation", async () => {
@@ -91,7 +100,9 @@ describe("EncryptionKeyring", () => {
   it("keyedHash is HMAC-SHA-256 under HKDF(oldest key, info 'agent-dag/blob/ref-hmac-sha256/v1'), stable when a key is added in front", async () => {
     const k1 = key();
     const data = bytes("some sensitive output");
-    const refKey = Buffer.from(hkdfSync("sha256", base64ToBytes(k1), new Uint8Array(0), "agent-dag/blob/ref-hmac-sha256/v1", 32));
+    const refKey = Buffer.from(
+      hkdfSync("sha256", base64ToBytes(k1), new Uint8Array(0), "agent-dag/blob/ref-hmac-sha256/v1", 32),
+    );
     const expected = createHmac("sha256", refKey).update(data).digest("hex");
     const one = EncryptionKeyring.fromSecret(`k1:${k1}`);
     const two = EncryptionKeyring.fromSecret(`k2:${key()},k1:${k1}`);
@@ -105,7 +116,9 @@ describe("EncryptionKeyring", () => {
   it("the AES key is HKDF-derived: a value sealed in Node's crypto under the documented derivation opens", async () => {
     const { createCipheriv } = await import("node:crypto");
     const k1 = key();
-    const aesKey = Buffer.from(hkdfSync("sha256", base64ToBytes(k1), new Uint8Array(0), "agent-dag/blob/aes-256-gcm/v1", 32));
+    const aesKey = Buffer.from(
+      hkdfSync("sha256", base64ToBytes(k1), new Uint8Array(0), "agent-dag/blob/aes-256-gcm/v1", 32),
+    );
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", aesKey, iv).setAAD(Buffer.from("aad"));
     const ct = Buffer.concat([cipher.update("made elsewhere"), cipher.final(), cipher.getAuthTag()]);

@@ -4,7 +4,10 @@ import { runBudgetSchema, tenantBudgetsSchema, tenantDailyLimits } from "../../.
 describe("budget settings", () => {
   it("parses a run budget with onBudget defaulting to fail", () => {
     expect(runBudgetSchema.parse({ usd: 2.5 })).toEqual({ usd: 2.5, onBudget: "fail" });
-    expect(runBudgetSchema.parse({ tokens: 1000, onBudget: "downgrade" })).toEqual({ tokens: 1000, onBudget: "downgrade" });
+    expect(runBudgetSchema.parse({ tokens: 1000, onBudget: "downgrade" })).toEqual({
+      tokens: 1000,
+      onBudget: "downgrade",
+    });
   });
 
   it("rejects negative, fractional-token and unknown settings", () => {

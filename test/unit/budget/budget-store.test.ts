@@ -1,9 +1,9 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../../../local/stack.js";
-import { BudgetStore, type BudgetLimits } from "../../../shared/budget/budget-store.js";
-import { runScope, tenantDayScope, TENANT_DAY_TTL_SECONDS } from "../../../shared/budget/scopes.js";
 import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
+import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import { type BudgetLimits, BudgetStore } from "../../../shared/budget/budget-store.js";
+import { runScope, TENANT_DAY_TTL_SECONDS, tenantDayScope } from "../../../shared/budget/scopes.js";
 
 /**
  * The budget scripts through the official @upstash/redis client and the local Upstash REST server, on a real Redis
@@ -23,12 +23,18 @@ describe.each([
 
   beforeAll(async () => {
     stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    redis = new Redis({ url: stack.redisRestUrl, token: stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
+    redis = new Redis({
+      url: stack.redisRestUrl,
+      token: stack.redisToken,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
     store = new BudgetStore(redis, prefix);
   });
   afterAll(async () => {
     await stack?.close();
-    if (stack?.backend === "redis") await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
+    if (stack?.backend === "redis")
+      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
   });
 
   it("uses the requested backend", () => {
@@ -42,7 +48,13 @@ describe.each([
     it("holds a request that fits and reports what is left", async () => {
       const scope = nextRun();
       const r = await store.reserve(scope, "a", 4000, 0.25, limits);
-      expect(r).toEqual({ ok: true, status: "reserved", held: { tokens: 4000, usd: 0.25 }, left: { tokens: 6000, usd: 0.75 }, limits });
+      expect(r).toEqual({
+        ok: true,
+        status: "reserved",
+        held: { tokens: 4000, usd: 0.25 },
+        left: { tokens: 6000, usd: 0.75 },
+        limits,
+      });
       expect(await store.usage(scope)).toMatchObject({
         usedTokens: 0,
         usedUsd: 0,
@@ -58,7 +70,13 @@ describe.each([
       const scope = nextRun();
       await store.reserve(scope, "a", 4000, 0.7, limits);
       const byUsd = await store.reserve(scope, "b", 1000, 0.31, limits);
-      expect(byUsd).toEqual({ ok: false, status: "refused", requested: { tokens: 1000, usd: 0.31 }, left: { tokens: 6000, usd: 0.3 }, limits });
+      expect(byUsd).toEqual({
+        ok: false,
+        status: "refused",
+        requested: { tokens: 1000, usd: 0.31 },
+        left: { tokens: 6000, usd: 0.3 },
+        limits,
+      });
       const byTokens = await store.reserve(scope, "c", 6001, 0.01, limits);
       expect(byTokens.status).toBe("refused");
       // exactly up to the limit fits
@@ -100,10 +118,23 @@ describe.each([
         overLimit: false,
       });
       const dup = await store.settle(scope, "a", 1200, 0.05);
-      expect(dup).toMatchObject({ status: "duplicate", actual: { tokens: 0, usd: 0 }, used: { tokens: 1200, usd: 0.05 } });
-      expect(await store.usage(scope)).toMatchObject({ usedTokens: 1200, usedUsd: 0.05, reservedTokens: 0, reservedUsd: 0 });
+      expect(dup).toMatchObject({
+        status: "duplicate",
+        actual: { tokens: 0, usd: 0 },
+        used: { tokens: 1200, usd: 0.05 },
+      });
+      expect(await store.usage(scope)).toMatchObject({
+        usedTokens: 1200,
+        usedUsd: 0.05,
+        reservedTokens: 0,
+        reservedUsd: 0,
+      });
       // a late reserve or release with a settled id changes nothing
-      expect(await store.reserve(scope, "a", 10, 0.01, limits)).toMatchObject({ ok: false, status: "closed", closedAs: "settled" });
+      expect(await store.reserve(scope, "a", 10, 0.01, limits)).toMatchObject({
+        ok: false,
+        status: "closed",
+        closedAs: "settled",
+      });
       expect(await store.release(scope, "a")).toEqual({ status: "duplicate", held: { tokens: 0, usd: 0 } });
       expect(await store.usage(scope)).toMatchObject({ usedTokens: 1200, reservedTokens: 0 });
     });
@@ -127,7 +158,11 @@ describe.each([
     it("settles a call that held nothing (usage is still the truth)", async () => {
       const scope = nextRun();
       const s = await store.settle(scope, "never-reserved", 500, 0.02);
-      expect(s).toMatchObject({ status: "settled-unreserved", held: { tokens: 0, usd: 0 }, used: { tokens: 500, usd: 0.02 } });
+      expect(s).toMatchObject({
+        status: "settled-unreserved",
+        held: { tokens: 0, usd: 0 },
+        used: { tokens: 500, usd: 0.02 },
+      });
     });
 
     it("releases a failed call's hold once and closes the id", async () => {
@@ -136,7 +171,10 @@ describe.each([
       expect(await store.release(scope, "a")).toEqual({ status: "released", held: { tokens: 3000, usd: 0.3 } });
       expect(await store.release(scope, "a")).toEqual({ status: "duplicate", held: { tokens: 0, usd: 0 } });
       expect(await store.settle(scope, "a", 100, 0.01)).toMatchObject({ status: "duplicate" });
-      expect(await store.reserve(scope, "a", 3000, 0.3, limits)).toMatchObject({ status: "closed", closedAs: "released" });
+      expect(await store.reserve(scope, "a", 3000, 0.3, limits)).toMatchObject({
+        status: "closed",
+        closedAs: "released",
+      });
       expect(await store.usage(scope)).toMatchObject({ usedTokens: 0, reservedTokens: 0, reservedUsd: 0 });
     });
 
@@ -176,11 +214,21 @@ describe.each([
       const r = await store.reserve(scope, "b", 500, 0, limits, { nowMs: 1000 });
       expect(r).toMatchObject({ status: "reserved", left: { tokens: 500 } });
       // the swept id is closed: a late retry of its reserve cannot hold again, but its usage still counts
-      expect(await store.reserve(scope, "dead", 1000, 0, limits, { nowMs: 1001 })).toMatchObject({ status: "closed", closedAs: "expired" });
-      expect(await store.settle(scope, "dead", 700, 0)).toMatchObject({ status: "settled-late", used: { tokens: 700 }, overLimit: false });
+      expect(await store.reserve(scope, "dead", 1000, 0, limits, { nowMs: 1001 })).toMatchObject({
+        status: "closed",
+        closedAs: "expired",
+      });
+      expect(await store.settle(scope, "dead", 700, 0)).toMatchObject({
+        status: "settled-late",
+        used: { tokens: 700 },
+        overLimit: false,
+      });
       expect(await store.usage(scope)).toMatchObject({ usedTokens: 700, reservedTokens: 500 });
       // used + reserved now exceed the limit: nothing more fits until a hold goes
-      expect(await store.reserve(scope, "c", 0, 0, limits, { nowMs: 1002 })).toMatchObject({ status: "refused", left: { tokens: -200 } });
+      expect(await store.reserve(scope, "c", 0, 0, limits, { nowMs: 1002 })).toMatchObject({
+        status: "refused",
+        left: { tokens: -200 },
+      });
     });
   });
 

@@ -1,13 +1,13 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../../../local/stack.js";
+import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
+import { type LocalStack, startLocalStack } from "../../../local/stack.js";
 import { BudgetExceededError } from "../../../shared/budget/budget-error.js";
 import { BudgetStore } from "../../../shared/budget/budget-store.js";
-import { releaseHold, reserveScopes, settleHold, type ScopedLimits } from "../../../shared/budget/reserve-scopes.js";
+import { releaseHold, reserveScopes, type ScopedLimits, settleHold } from "../../../shared/budget/reserve-scopes.js";
 import { reserveWithPolicy } from "../../../shared/budget/reserve-with-policy.js";
 import { runScope, tenantDayScope } from "../../../shared/budget/scopes.js";
 import type { Tier } from "../../../shared/routing/tier.js";
-import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
 
 /**
  * A call held in two budgets at once (its run's and its tenant's day), which live in different Redis slots: holds
@@ -26,15 +26,26 @@ describe.each([
 
   beforeAll(async () => {
     stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    const redis = new Redis({ url: stack.redisRestUrl, token: stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
+    const redis = new Redis({
+      url: stack.redisRestUrl,
+      token: stack.redisToken,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
     store = new BudgetStore(redis, prefix);
   });
   afterAll(async () => {
     await stack?.close();
-    if (stack?.backend === "redis") await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
+    if (stack?.backend === "redis")
+      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
   });
 
-  function scopes(n: number, run: { tokens?: number; usd?: number }, tenant: { tokens?: number; usd?: number }, runId = `run_${n}`): ScopedLimits[] {
+  function scopes(
+    n: number,
+    run: { tokens?: number; usd?: number },
+    tenant: { tokens?: number; usd?: number },
+    runId = `run_${n}`,
+  ): ScopedLimits[] {
     return [
       { scope: runScope(runId), limits: run },
       { scope: tenantDayScope(`t${n}`, NOW), limits: tenant },
@@ -47,10 +58,18 @@ describe.each([
     const res = await reserveScopes(store, s, "a", { tokens: 3000, usd: 1 });
     expect(res.ok).toBe(true);
     if (!res.ok) return;
-    expect(res.hold).toEqual({ reservationId: "a", scopes: s.map((x) => x.scope), held: [{ tokens: 3000, usd: 1 }, { tokens: 3000, usd: 1 }] });
+    expect(res.hold).toEqual({
+      reservationId: "a",
+      scopes: s.map((x) => x.scope),
+      held: [
+        { tokens: 3000, usd: 1 },
+        { tokens: 3000, usd: 1 },
+      ],
+    });
     const settled = await settleHold(store, res.hold, { tokens: 1000, usd: 0.25 });
     expect(settled.map((r) => r.status)).toEqual(["settled", "settled"]);
-    for (const { scope } of s) expect(await store.usage(scope)).toMatchObject({ usedTokens: 1000, usedUsd: 0.25, reservedTokens: 0 });
+    for (const { scope } of s)
+      expect(await store.usage(scope)).toMatchObject({ usedTokens: 1000, usedUsd: 0.25, reservedTokens: 0 });
 
     const b = await reserveScopes(store, s, "b", { tokens: 10, usd: 0.01 });
     if (!b.ok) throw new Error("expected b to fit");
@@ -81,8 +100,12 @@ describe.each([
   it("keeps a shared tenant budget exact when 20 runs race for it (room for five)", async () => {
     for (let round = 0; round < 10; round++) {
       const n = fresh();
-      const racers = Array.from({ length: 20 }, (_, i) => scopes(n, { tokens: 1_000_000 }, { tokens: 5000, usd: 0.05 }, `run_${n}_${i}`));
-      const results = await Promise.all(racers.map((s, i) => reserveScopes(store, s, `run_${n}_${i}:node:1`, { tokens: 1000, usd: 0.01 })));
+      const racers = Array.from({ length: 20 }, (_, i) =>
+        scopes(n, { tokens: 1_000_000 }, { tokens: 5000, usd: 0.05 }, `run_${n}_${i}`),
+      );
+      const results = await Promise.all(
+        racers.map((s, i) => reserveScopes(store, s, `run_${n}_${i}:node:1`, { tokens: 1000, usd: 0.01 })),
+      );
       expect(results.filter((r) => r.ok)).toHaveLength(5);
       const tenant = racers[0]![1]!.scope;
       expect(await store.usage(tenant)).toMatchObject({ reservedTokens: 5000, reservedMicroUsd: 50_000 });
@@ -97,7 +120,9 @@ describe.each([
     for (let round = 0; round < 10; round++) {
       const n = fresh();
       const s = scopes(n, { tokens: 5000 }, { tokens: 1_000_000 });
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => reserveScopes(store, s, `node${i}:1`, { tokens: 1000, usd: 0 })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => reserveScopes(store, s, `node${i}:1`, { tokens: 1000, usd: 0 })),
+      );
       expect(results.filter((r) => r.ok)).toHaveLength(5);
       expect((await store.usage(s[0]!.scope)).reservedTokens).toBe(5000);
       expect((await store.usage(s[1]!.scope)).reservedTokens).toBe(5000);
@@ -113,7 +138,15 @@ describe.each([
     it('"downgrade" steps down until a tier fits, and records each step', async () => {
       const n = fresh();
       const s = scopes(n, { usd: 0.05 }, { usd: 10 });
-      const res = await reserveWithPolicy({ store, scopes: s, reservationId: "x", onBudget: "downgrade", start: { tier: "deep", model: "m-deep" }, worstCase, modelForTier });
+      const res = await reserveWithPolicy({
+        store,
+        scopes: s,
+        reservationId: "x",
+        onBudget: "downgrade",
+        start: { tier: "deep", model: "m-deep" },
+        worstCase,
+        modelForTier,
+      });
       expect(res.ok).toBe(true);
       if (!res.ok) return;
       expect(res.chosen).toEqual({ tier: "fast", model: "m-fast" });
@@ -129,11 +162,21 @@ describe.each([
     it('"fail" refuses with a budget error naming the budget and what was left', async () => {
       const n = fresh();
       const s = scopes(n, { usd: 5 }, { usd: 0.5 });
-      const res = await reserveWithPolicy({ store, scopes: s, reservationId: "x", onBudget: "fail", start: { tier: "deep", model: "m-deep" }, worstCase, modelForTier });
+      const res = await reserveWithPolicy({
+        store,
+        scopes: s,
+        reservationId: "x",
+        onBudget: "fail",
+        start: { tier: "deep", model: "m-deep" },
+        worstCase,
+        modelForTier,
+      });
       expect(res.ok).toBe(false);
       if (res.ok || res.status !== "refused") throw new Error("expected a refusal");
       expect(res.error).toBeInstanceOf(BudgetExceededError);
-      expect(res.error.message).toBe(`tenant t${n}'s budget for 2025-06-15 exceeded: the call needs up to $1.00, $0.50 left of $0.50`);
+      expect(res.error.message).toBe(
+        `tenant t${n}'s budget for 2025-06-15 exceeded: the call needs up to $1.00, $0.50 left of $0.50`,
+      );
       expect(res.tried).toEqual([{ tier: "deep", model: "m-deep" }]);
       expect((await store.usage(s[0]!.scope)).reservedUsd).toBe(0);
     });
@@ -141,19 +184,56 @@ describe.each([
     it('"downgrade" fails when even fast does not fit, and cannot downgrade a model outside the tier map', async () => {
       const n = fresh();
       const s = scopes(n, { usd: 0.001 }, {});
-      const res = await reserveWithPolicy({ store, scopes: s, reservationId: "x", onBudget: "downgrade", start: { tier: "balanced", model: "m-balanced" }, worstCase, modelForTier });
+      const res = await reserveWithPolicy({
+        store,
+        scopes: s,
+        reservationId: "x",
+        onBudget: "downgrade",
+        start: { tier: "balanced", model: "m-balanced" },
+        worstCase,
+        modelForTier,
+      });
       expect(res).toMatchObject({ ok: false, status: "refused", tried: [{ tier: "balanced" }, { tier: "fast" }] });
-      const custom = await reserveWithPolicy({ store, scopes: s, reservationId: "y", onBudget: "downgrade", start: { tier: null, model: "custom-x" }, worstCase, modelForTier });
-      expect(custom).toMatchObject({ ok: false, status: "refused", tried: [{ tier: null, model: "custom-x" }], downgrades: [] });
+      const custom = await reserveWithPolicy({
+        store,
+        scopes: s,
+        reservationId: "y",
+        onBudget: "downgrade",
+        start: { tier: null, model: "custom-x" },
+        worstCase,
+        modelForTier,
+      });
+      expect(custom).toMatchObject({
+        ok: false,
+        status: "refused",
+        tried: [{ tier: null, model: "custom-x" }],
+        downgrades: [],
+      });
     });
 
     it("reports a finished call's id as closed instead of holding again", async () => {
       const n = fresh();
       const s = scopes(n, { usd: 5 }, { usd: 5 });
-      const first = await reserveWithPolicy({ store, scopes: s, reservationId: "x", onBudget: "fail", start: { tier: "fast", model: "m-fast" }, worstCase, modelForTier });
+      const first = await reserveWithPolicy({
+        store,
+        scopes: s,
+        reservationId: "x",
+        onBudget: "fail",
+        start: { tier: "fast", model: "m-fast" },
+        worstCase,
+        modelForTier,
+      });
       if (!first.ok) throw new Error("expected a hold");
       await settleHold(store, first.hold, { tokens: 100, usd: 0.001 });
-      const again = await reserveWithPolicy({ store, scopes: s, reservationId: "x", onBudget: "fail", start: { tier: "fast", model: "m-fast" }, worstCase, modelForTier });
+      const again = await reserveWithPolicy({
+        store,
+        scopes: s,
+        reservationId: "x",
+        onBudget: "fail",
+        start: { tier: "fast", model: "m-fast" },
+        worstCase,
+        modelForTier,
+      });
       expect(again).toEqual({ ok: false, status: "closed", closedAs: "settled" });
     });
   });

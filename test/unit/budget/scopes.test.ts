@@ -3,7 +3,11 @@ import { budgetKeys, runScope, tenantDayScope, utcDay } from "../../../shared/bu
 
 describe("budget scopes", () => {
   it("puts a run's budget under the run's hash tag", () => {
-    expect(budgetKeys("ad", runScope("run_01")).all).toEqual(["ad:{run:run_01}:budget", "ad:{run:run_01}:budget:res", "ad:{run:run_01}:budget:closed"]);
+    expect(budgetKeys("ad", runScope("run_01")).all).toEqual([
+      "ad:{run:run_01}:budget",
+      "ad:{run:run_01}:budget:res",
+      "ad:{run:run_01}:budget:closed",
+    ]);
   });
 
   it("puts a tenant's day under the tenant's hash tag, one key set per UTC day", () => {

@@ -1,11 +1,11 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startLocalStack, type LocalStack } from "../../../local/stack.js";
-import { CacheStore, holderIdOf } from "../../../shared/cache/cache-store.js";
-import { savingOf, type CacheEntry } from "../../../shared/cache/entry.js";
-import type { InvalidationSelector } from "../../../shared/cache/generations.js";
-import { computeCacheKey, type CacheKeyInput } from "../../../shared/cache/key-material.js";
 import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
+import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import { CacheStore, holderIdOf } from "../../../shared/cache/cache-store.js";
+import { type CacheEntry, savingOf } from "../../../shared/cache/entry.js";
+import type { InvalidationSelector } from "../../../shared/cache/generations.js";
+import { type CacheKeyInput, computeCacheKey } from "../../../shared/cache/key-material.js";
 
 /**
  * The cache store through the official @upstash/redis client and the local Upstash REST server, on a real Redis
@@ -36,12 +36,18 @@ describe.each([
 
   beforeAll(async () => {
     stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    redis = new Redis({ url: stack.redisRestUrl, token: stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
+    redis = new Redis({
+      url: stack.redisRestUrl,
+      token: stack.redisToken,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
     store = new CacheStore(redis, prefix);
   });
   afterAll(async () => {
     await stack?.close();
-    if (stack?.backend === "redis") await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
+    if (stack?.backend === "redis")
+      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
   });
 
   it("uses the requested backend", () => {
@@ -95,7 +101,9 @@ describe.each([
   describe("in-flight lock", () => {
     it("lets exactly one of 20 concurrent callers take the lock; the others are told who holds it", async () => {
       const t = nextTenant();
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.acquire(t, hash(3), `h${i}`, 60_000)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.acquire(t, hash(3), `h${i}`, 60_000)),
+      );
       const winners = results.flatMap((r, i) => (r.acquired ? [`h${i}`] : []));
       expect(winners).toHaveLength(1);
       for (const r of results) {
@@ -108,7 +116,9 @@ describe.each([
 
     it("lets exactly one of 20 concurrent lookups make the call", async () => {
       const t = nextTenant();
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.lookupOrLock(t, hash(4), `h${i}`, 60_000)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.lookupOrLock(t, hash(4), `h${i}`, 60_000)),
+      );
       expect(results.filter((r) => r.kind === "acquired")).toHaveLength(1);
       expect(results.filter((r) => r.kind === "wait")).toHaveLength(19);
     });
@@ -167,7 +177,11 @@ describe.each([
     it("serves an existing entry as a hit, without taking the lock", async () => {
       const t = nextTenant();
       await store.put(t, hash(11), entry(), 60);
-      expect(await store.lookupOrLock(t, hash(11), "r1:n1", 60_000)).toEqual({ kind: "hit", entry: entry(), outcome: "hit" });
+      expect(await store.lookupOrLock(t, hash(11), "r1:n1", 60_000)).toEqual({
+        kind: "hit",
+        entry: entry(),
+        outcome: "hit",
+      });
       expect(await store.acquire(t, hash(11), "r2:n1", 60_000)).toEqual({ acquired: true, renewed: false });
     });
 
@@ -187,10 +201,13 @@ describe.each([
       const t = nextTenant();
       await store.lookupOrLock(t, hash(13), "crashed", 50);
       expect(await store.lookupOrLock(t, hash(13), "waiter", 60_000)).toMatchObject({ kind: "wait" });
-      await vi.waitFor(async () => expect((await store.lookupOrLock(t, hash(13), "waiter", 60_000)).kind).toBe("acquired"), {
-        timeout: 5000,
-        interval: 20,
-      });
+      await vi.waitFor(
+        async () => expect((await store.lookupOrLock(t, hash(13), "waiter", 60_000)).kind).toBe("acquired"),
+        {
+          timeout: 5000,
+          interval: 20,
+        },
+      );
       await store.put(t, hash(13), entry(), 60, "waiter");
       // its own entry: no waiter mark left
       expect(await store.lookupOrLock(t, hash(13), "waiter", 60_000)).toMatchObject({ kind: "hit", outcome: "hit" });
@@ -214,7 +231,11 @@ describe.each([
       { workflow: "wf-b", node: "z", tags: ["t2"] },
     ];
     const keysOf = (t: string) =>
-      Promise.all(nodes.map(async (n) => computeCacheKey(call(t, { ...(await store.readGenerations(t, n.workflow, n.node, n.tags)) }))));
+      Promise.all(
+        nodes.map(async (n) =>
+          computeCacheKey(call(t, { ...(await store.readGenerations(t, n.workflow, n.node, n.tags)) })),
+        ),
+      );
 
     it("reads 0 for every field nobody invalidated", async () => {
       const t = nextTenant();
@@ -232,17 +253,20 @@ describe.each([
       ["node", { workflow: "wf-b", node: "x" }, "node:wf-b:x", ["wf-b/x"]],
       ["tag", { tag: "t1" }, "tag:t1", ["wf-a/x", "wf-b/x"]],
       ["everything", { all: true }, "*", ["wf-a/x", "wf-a/y", "wf-b/x", "wf-b/z"]],
-    ])("by %s bumps one field and changes the keys of exactly the selected nodes", async (_name, selector, field, changed) => {
-      const t = nextTenant();
-      const before = await keysOf(t);
-      expect(await store.invalidate(t, selector)).toEqual({ field, generation: 1 });
-      const after = await keysOf(t);
-      expect(nodes.filter((_, i) => before[i] !== after[i]).map((n) => `${n.workflow}/${n.node}`)).toEqual(changed);
-      // a second bump moves the selected keys again
-      expect(await store.invalidate(t, selector)).toEqual({ field, generation: 2 });
-      const again = await keysOf(t);
-      expect(nodes.filter((_, i) => after[i] !== again[i]).map((n) => `${n.workflow}/${n.node}`)).toEqual(changed);
-    });
+    ])(
+      "by %s bumps one field and changes the keys of exactly the selected nodes",
+      async (_name, selector, field, changed) => {
+        const t = nextTenant();
+        const before = await keysOf(t);
+        expect(await store.invalidate(t, selector)).toEqual({ field, generation: 1 });
+        const after = await keysOf(t);
+        expect(nodes.filter((_, i) => before[i] !== after[i]).map((n) => `${n.workflow}/${n.node}`)).toEqual(changed);
+        // a second bump moves the selected keys again
+        expect(await store.invalidate(t, selector)).toEqual({ field, generation: 2 });
+        const again = await keysOf(t);
+        expect(nodes.filter((_, i) => after[i] !== again[i]).map((n) => `${n.workflow}/${n.node}`)).toEqual(changed);
+      },
+    );
 
     it("makes an entry unreachable for the invalidated node while an untouched node still hits it", async () => {
       const t = nextTenant();
@@ -276,7 +300,15 @@ describe.each([
       await store.record(t, { workflow: "nightly", outcome: "hit", saving: { tokens: 40, microUsd: 250_000 } });
 
       const s = await store.stats(t);
-      expect(s).toMatchObject({ hits: 3, shared: 1, misses: 2, lookups: 6, savedTokens: 520, savedMicroUsd: 254_500, savedUsd: 0.2545 });
+      expect(s).toMatchObject({
+        hits: 3,
+        shared: 1,
+        misses: 2,
+        lookups: 6,
+        savedTokens: 520,
+        savedMicroUsd: 254_500,
+        savedUsd: 0.2545,
+      });
       expect(s.hitRate).toBeCloseTo(4 / 6, 12);
       expect(s.byWorkflow["review-all"]).toEqual({
         hits: 2,
@@ -288,19 +320,38 @@ describe.each([
         savedMicroUsd: 4500,
         savedUsd: 0.0045,
       });
-      expect(await store.stats(t, "nightly")).toMatchObject({ hits: 1, misses: 1, shared: 0, hitRate: 0.5, savedTokens: 40, byWorkflow: { nightly: { hits: 1 } } });
+      expect(await store.stats(t, "nightly")).toMatchObject({
+        hits: 1,
+        misses: 1,
+        shared: 0,
+        hitRate: 0.5,
+        savedTokens: 40,
+        byWorkflow: { nightly: { hits: 1 } },
+      });
     });
 
     it("reports zeros and no hit rate for a tenant without outcomes, and keeps tenants apart", async () => {
       const [a, b] = [nextTenant(), nextTenant()];
       await store.record(a, { workflow: "wf", outcome: "miss" });
-      expect(await store.stats(b)).toEqual({ hits: 0, misses: 0, shared: 0, lookups: 0, hitRate: null, savedTokens: 0, savedMicroUsd: 0, savedUsd: 0, byWorkflow: {} });
+      expect(await store.stats(b)).toEqual({
+        hits: 0,
+        misses: 0,
+        shared: 0,
+        lookups: 0,
+        hitRate: null,
+        savedTokens: 0,
+        savedMicroUsd: 0,
+        savedUsd: 0,
+        byWorkflow: {},
+      });
     });
 
     it("refuses a hit without its saving, a miss with one, and a workflow name with a colon", async () => {
       const t = nextTenant();
       await expect(store.record(t, { workflow: "wf", outcome: "hit" })).rejects.toThrow(RangeError);
-      await expect(store.record(t, { workflow: "wf", outcome: "miss", saving: { tokens: 1, microUsd: 1 } })).rejects.toThrow(RangeError);
+      await expect(
+        store.record(t, { workflow: "wf", outcome: "miss", saving: { tokens: 1, microUsd: 1 } }),
+      ).rejects.toThrow(RangeError);
       await expect(store.record(t, { workflow: "a:b", outcome: "miss" })).rejects.toThrow(RangeError);
       expect((await store.stats(t)).lookups).toBe(0);
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeEntry, encodeEntry, savingOf, type CacheEntry } from "../../../shared/cache/entry.js";
+import { type CacheEntry, decodeEntry, encodeEntry, savingOf } from "../../../shared/cache/entry.js";
 
 const entry: CacheEntry = {
   outputRef: "f".repeat(64),

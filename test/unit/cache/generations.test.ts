@@ -11,17 +11,21 @@ describe("generation fields", () => {
     expect(selectorField(selector)).toBe(field);
   });
 
-  it.each([
-    [{ workflow: "Review" }],
-    [{ workflow: "review", node: "a:b" }],
-    [{ tag: "a b" }],
-    [{ tag: "" }],
-  ])("rejects the invalid name in %j", (selector) => {
-    expect(() => selectorField(selector)).toThrow(RangeError);
-  });
+  it.each([[{ workflow: "Review" }], [{ workflow: "review", node: "a:b" }], [{ tag: "a b" }], [{ tag: "" }]])(
+    "rejects the invalid name in %j",
+    (selector) => {
+      expect(() => selectorField(selector)).toThrow(RangeError);
+    },
+  );
 
   it("lists a node's fields in a fixed order, tags distinct and sorted", () => {
-    expect(nodeGenerationFields("wf", "n1", ["zeta", "alpha", "zeta"])).toEqual(["*", "wf:wf", "node:wf:n1", "tag:alpha", "tag:zeta"]);
+    expect(nodeGenerationFields("wf", "n1", ["zeta", "alpha", "zeta"])).toEqual([
+      "*",
+      "wf:wf",
+      "node:wf:n1",
+      "tag:alpha",
+      "tag:zeta",
+    ]);
   });
 
   it("keeps only generations above 0, sorted by field", () => {

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { nodeGenerationFields, selectorField, type GenerationVector, type InvalidationSelector } from "../../../shared/cache/generations.js";
-import { CACHE_KEY_VERSION, cacheKeyMaterial, computeCacheKey, type CacheKeyInput } from "../../../shared/cache/key-material.js";
+import {
+  type GenerationVector,
+  type InvalidationSelector,
+  nodeGenerationFields,
+  selectorField,
+} from "../../../shared/cache/generations.js";
+import {
+  CACHE_KEY_VERSION,
+  type CacheKeyInput,
+  cacheKeyMaterial,
+  computeCacheKey,
+} from "../../../shared/cache/key-material.js";
 import { canonicalJson, sha256Hex } from "../../../shared/util/hash.js";
 
 const REF_A = "a".repeat(64);
@@ -28,7 +38,13 @@ describe("computeCacheKey", () => {
   });
 
   it("puts every component into the material, normalised", () => {
-    expect(cacheKeyMaterial({ ...base, inputs: { lint: REF_B, analyzer: REF_A }, generations: { "tag:x": 2, "*": 0, "wf:a": 1 } })).toEqual({
+    expect(
+      cacheKeyMaterial({
+        ...base,
+        inputs: { lint: REF_B, analyzer: REF_A },
+        generations: { "tag:x": 2, "*": 0, "wf:a": 1 },
+      }),
+    ).toEqual({
       v: CACHE_KEY_VERSION,
       tenant: "acme",
       agent: { name: "reviewer", system: "You review code.", provider: "anthropic" },
@@ -115,7 +131,11 @@ describe("computeCacheKey", () => {
     const [child1, child2] = await Promise.all([computeCacheKey(child(REF_A)), computeCacheKey(child(REF_B))]);
     expect(child1).not.toBe(child2);
     // The child's output ref is content-addressed; with a new output the grandchild reads a new ref.
-    const grandchild = (childOutputRef: string): CacheKeyInput => ({ ...base, prompt: "Summarise", inputs: { child: childOutputRef } });
+    const grandchild = (childOutputRef: string): CacheKeyInput => ({
+      ...base,
+      prompt: "Summarise",
+      inputs: { child: childOutputRef },
+    });
     const childOutput = async (text: string) => sha256Hex(text);
     const g1 = await computeCacheKey(grandchild(await childOutput(`output of ${child1}`)));
     const g2 = await computeCacheKey(grandchild(await childOutput(`output of ${child2}`)));
@@ -123,7 +143,9 @@ describe("computeCacheKey", () => {
   });
 
   it("differs between tenants for the same call", async () => {
-    expect(await computeCacheKey({ ...base, tenant: "acme" })).not.toBe(await computeCacheKey({ ...base, tenant: "globex" }));
+    expect(await computeCacheKey({ ...base, tenant: "acme" })).not.toBe(
+      await computeCacheKey({ ...base, tenant: "globex" }),
+    );
   });
 
   it.each([
@@ -135,7 +157,16 @@ describe("computeCacheKey", () => {
     ["a zero maxOutputTokens", { ...base, params: { maxOutputTokens: 0 } }],
     ["a NaN temperature", { ...base, params: { maxOutputTokens: 10, temperature: Number.NaN } }],
     ["an empty input ref", { ...base, inputs: { a: "" } }],
-    ["one input with two refs", { ...base, inputs: [["a", REF_A], ["a", REF_B]] as [string, string][] }],
+    [
+      "one input with two refs",
+      {
+        ...base,
+        inputs: [
+          ["a", REF_A],
+          ["a", REF_B],
+        ] as [string, string][],
+      },
+    ],
     ["a negative generation", { ...base, generations: { "*": -1 } }],
   ])("rejects %s with a RangeError", (_name, input) => {
     expect(() => cacheKeyMaterial(input)).toThrow(RangeError);
@@ -151,7 +182,9 @@ describe("generations in keys", () => {
     { workflow: "wf-b", node: "z", tags: ["t2"] },
   ];
   const keyOf = (n: (typeof nodes)[number], gen: Record<string, number>) => {
-    const vector: GenerationVector = Object.fromEntries(nodeGenerationFields(n.workflow, n.node, n.tags).map((f) => [f, gen[f] ?? 0]));
+    const vector: GenerationVector = Object.fromEntries(
+      nodeGenerationFields(n.workflow, n.node, n.tags).map((f) => [f, gen[f] ?? 0]),
+    );
     return computeCacheKey({ ...base, generations: vector });
   };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LOCK_MARGIN_MS, lockMsFor, resolveCachePolicy } from "../../../shared/cache/policy.js";
-import { workflowDefinitionSchema, type WorkflowDefinition } from "../../../shared/schema/workflow.js";
+import { type WorkflowDefinition, workflowDefinitionSchema } from "../../../shared/schema/workflow.js";
 
 function workflow(extra: Record<string, unknown>, node: Record<string, unknown>): WorkflowDefinition {
   return workflowDefinitionSchema.parse({

@@ -4,7 +4,10 @@ import { cacheInvalidationQuerySchema, cacheStatsQuerySchema } from "../../../sh
 describe("DELETE /v1/cache query", () => {
   it.each([
     [{ workflow: "review-all" }, { workflow: "review-all" }],
-    [{ workflow: "review-all", node: "codebase-analyzer" }, { workflow: "review-all", node: "codebase-analyzer" }],
+    [
+      { workflow: "review-all", node: "codebase-analyzer" },
+      { workflow: "review-all", node: "codebase-analyzer" },
+    ],
     [{ tag: "nightly" }, { tag: "nightly" }],
     [{ all: "true" }, { all: true }],
   ])("accepts %j", (query, selector) => {

@@ -40,9 +40,23 @@ describe("cache stats arithmetic", () => {
 
   it("splits a tenant's hash into totals and workflows", () => {
     const s = statsFromHash(hash);
-    expect(s).toMatchObject({ hits: 3, misses: 2, shared: 1, lookups: 6, hitRate: 4 / 6, savedTokens: 400, savedUsd: 0.005 });
+    expect(s).toMatchObject({
+      hits: 3,
+      misses: 2,
+      shared: 1,
+      lookups: 6,
+      hitRate: 4 / 6,
+      savedTokens: 400,
+      savedUsd: 0.005,
+    });
     expect(Object.keys(s.byWorkflow).sort()).toEqual(["nightly", "review-all"]);
-    expect(s.byWorkflow["review-all"]).toMatchObject({ hits: 3, misses: 1, shared: 0, hitRate: 0.75, savedMicroUsd: 4000 });
+    expect(s.byWorkflow["review-all"]).toMatchObject({
+      hits: 3,
+      misses: 1,
+      shared: 0,
+      hitRate: 0.75,
+      savedMicroUsd: 4000,
+    });
     expect(s.byWorkflow["nightly"]).toMatchObject({ hits: 0, misses: 1, shared: 1, hitRate: 0.5, savedTokens: 100 });
   });
 
@@ -50,6 +64,10 @@ describe("cache stats arithmetic", () => {
     const s = statsFromHash(hash, "nightly");
     expect(s).toMatchObject({ hits: 0, misses: 1, shared: 1, lookups: 2, savedMicroUsd: 1000 });
     expect(Object.keys(s.byWorkflow)).toEqual(["nightly"]);
-    expect(statsFromHash(hash, "unknown")).toMatchObject({ lookups: 0, hitRate: null, byWorkflow: { unknown: { lookups: 0 } } });
+    expect(statsFromHash(hash, "unknown")).toMatchObject({
+      lookups: 0,
+      hitRate: null,
+      byWorkflow: { unknown: { lookups: 0 } },
+    });
   });
 });

@@ -6,7 +6,11 @@ import type { DagNodeInput } from "../../../shared/dag/types.js";
 
 /** Builds nodes from an id -> dependsOn map; weights (ms) from an optional map. */
 function dag(spec: Record<string, string[]>, weights: Record<string, number> = {}): DagNodeInput[] {
-  return Object.entries(spec).map(([id, dependsOn]) => ({ id, dependsOn, ...(Object.hasOwn(weights, id) ? { weightMs: weights[id] } : {}) }));
+  return Object.entries(spec).map(([id, dependsOn]) => ({
+    id,
+    dependsOn,
+    ...(Object.hasOwn(weights, id) ? { weightMs: weights[id] } : {}),
+  }));
 }
 
 const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -80,7 +84,10 @@ describe("compileDag on hand-made DAGs", () => {
     const d = compileDag(dag({ constructor: [], __proto__x: ["constructor"], toString: ["constructor"] }));
     expect(d.pendingCounts.constructor).toBe(0);
     expect(d.dependents.constructor).toEqual(["__proto__x", "toString"]);
-    const p = compileDag([{ id: "__proto__", dependsOn: [] }, { id: "b", dependsOn: ["__proto__"] }]);
+    const p = compileDag([
+      { id: "__proto__", dependsOn: [] },
+      { id: "b", dependsOn: ["__proto__"] },
+    ]);
     expect(p.dependents["__proto__"]).toEqual(["b"]);
     expect(Object.keys(p.levelOf)).toEqual(["__proto__", "b"]);
   });

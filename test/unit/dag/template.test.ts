@@ -5,9 +5,19 @@ describe("templateRefs", () => {
   it.each([
     ["no expressions", "plain text", [], []],
     ["input paths", "Analyse {{input.repo}}\n{{ input.files.0.name }}", ["repo", "files.0.name"], []],
-    ["node ids with dots and dashes", "{{nodes.codebase-analyzer.output}} {{nodes.NFCORE.X.MULTIQC.output}}", [], ["codebase-analyzer", "NFCORE.X.MULTIQC"]],
+    [
+      "node ids with dots and dashes",
+      "{{nodes.codebase-analyzer.output}} {{nodes.NFCORE.X.MULTIQC.output}}",
+      [],
+      ["codebase-analyzer", "NFCORE.X.MULTIQC"],
+    ],
     ["whitespace and newlines inside braces", "{{\n  nodes.a.output\t}}", [], ["a"]],
-    ["deduplicates in first-appearance order", "{{nodes.b.output}}{{input.x}}{{nodes.a.output}}{{nodes.b.output}}{{input.x}}", ["x"], ["b", "a"]],
+    [
+      "deduplicates in first-appearance order",
+      "{{nodes.b.output}}{{input.x}}{{nodes.a.output}}{{nodes.b.output}}{{input.x}}",
+      ["x"],
+      ["b", "a"],
+    ],
     ["other braces are text", "{{foo}} {{ inputs.x }} {not}", [], []],
     ["id ending in .output", "{{nodes.a.output.output}}", [], ["a.output"]],
   ])("%s", (_name, prompt, inputs, nodes) => {
@@ -17,16 +27,22 @@ describe("templateRefs", () => {
     expect(refs.invalid).toEqual([]);
   });
 
-  it.each(["{{input}}", "{{input.}}", "{{input.a..b}}", "{{input.a b}}", "{{nodes.a}}", "{{nodes.a.outputs}}", "{{nodes..output}}", "{{ nodes.-a.output }}"])(
-    "flags %s as invalid",
-    (prompt) => {
-      const refs = templateRefs(prompt);
-      expect(refs.invalid).toHaveLength(1);
-      expect(refs.invalid[0]!.raw).toBe(prompt);
-      expect(refs.nodes).toEqual([]);
-      expect(refs.inputs).toEqual([]);
-    },
-  );
+  it.each([
+    "{{input}}",
+    "{{input.}}",
+    "{{input.a..b}}",
+    "{{input.a b}}",
+    "{{nodes.a}}",
+    "{{nodes.a.outputs}}",
+    "{{nodes..output}}",
+    "{{ nodes.-a.output }}",
+  ])("flags %s as invalid", (prompt) => {
+    const refs = templateRefs(prompt);
+    expect(refs.invalid).toHaveLength(1);
+    expect(refs.invalid[0]!.raw).toBe(prompt);
+    expect(refs.nodes).toEqual([]);
+    expect(refs.inputs).toEqual([]);
+  });
 });
 
 describe("parseTemplate", () => {
@@ -53,7 +69,11 @@ describe("renderTemplate", () => {
     ["array as JSON", "{{input.files}}", '[{"name":"a.ts"},"b.ts"]'],
     ["array index", "{{input.files.0.name}} {{input.files.1}}", "a.ts b.ts"],
     ["missing path is empty", "<{{input.nope}}><{{input.repo.deeper}}><{{input.files.9}}>", "<><><>"],
-    ["prototype keys are missing, not inherited", "<{{input.constructor}}><{{input.repo.length}}><{{input.__proto__}}>", "<><><>"],
+    [
+      "prototype keys are missing, not inherited",
+      "<{{input.constructor}}><{{input.repo.length}}><{{input.__proto__}}>",
+      "<><><>",
+    ],
     ["node output", "Given:\n{{ nodes.an.alyzer.output }}", "Given:\nANALYSIS"],
     ["empty node output", "<{{nodes.empty.output}}>", "<>"],
     ["other braces untouched", "{{foo}} and {{{input.n}}}", "{{foo}} and {3}"],

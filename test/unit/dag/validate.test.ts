@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ProblemDetails } from "../../../shared/errors/problem.js";
 import { MAX_REPORTED_ERRORS, validateWorkflow } from "../../../shared/dag/validate.js";
+import type { ProblemDetails } from "../../../shared/errors/problem.js";
 
 type RawNode = { id: string; agent?: string; prompt?: string; dependsOn?: string[]; [k: string]: unknown };
 
@@ -24,8 +24,18 @@ describe("validateWorkflow accepts valid definitions", () => {
     const r = validateWorkflow(
       wf([
         { id: "codebase-analyzer", prompt: "Analyse {{input.repo}}", simulate: { latencyMs: 1000 } },
-        { id: "sec.review", agent: "reviewer", dependsOn: ["codebase-analyzer"], prompt: "{{nodes.codebase-analyzer.output}}", simulate: { latencyMs: 2000 } },
-        { id: "summary", dependsOn: ["sec.review", "sec.review"], prompt: "{{nodes.codebase-analyzer.output}} {{nodes.sec.review.output}}" },
+        {
+          id: "sec.review",
+          agent: "reviewer",
+          dependsOn: ["codebase-analyzer"],
+          prompt: "{{nodes.codebase-analyzer.output}}",
+          simulate: { latencyMs: 2000 },
+        },
+        {
+          id: "summary",
+          dependsOn: ["sec.review", "sec.review"],
+          prompt: "{{nodes.codebase-analyzer.output}} {{nodes.sec.review.output}}",
+        },
       ]),
     );
     expect(r.ok).toBe(true);
@@ -49,18 +59,34 @@ describe("validateWorkflow rejections", () => {
       /at most 1000 nodes/,
     ],
     ["duplicate id", wf([{ id: "a" }, { id: "b" }, { id: "a" }]), "/nodes/2/id", "a", /duplicate node id "a"/],
-    ["unknown dependency", wf([{ id: "a" }, { id: "b", dependsOn: ["a", "ghost"] }]), "/nodes/1/dependsOn/1", "b", /unknown node "ghost"/],
+    [
+      "unknown dependency",
+      wf([{ id: "a" }, { id: "b", dependsOn: ["a", "ghost"] }]),
+      "/nodes/1/dependsOn/1",
+      "b",
+      /unknown node "ghost"/,
+    ],
     ["self dependency", wf([{ id: "a", dependsOn: ["a"] }]), "/nodes/0/dependsOn/0", "a", /depends on itself/],
     [
       "cycle",
-      wf([{ id: "a", dependsOn: ["b"] }, { id: "b", dependsOn: ["c"] }, { id: "c", dependsOn: ["a"] }]),
+      wf([
+        { id: "a", dependsOn: ["b"] },
+        { id: "b", dependsOn: ["c"] },
+        { id: "c", dependsOn: ["a"] },
+      ]),
       "/nodes/0/dependsOn/0",
       "a",
       /a -> b -> c -> a/,
     ],
     ["unknown agent", wf([{ id: "a", agent: "ghost" }]), "/nodes/0/agent", "a", /unknown agent "ghost"/],
     ['kind "http"', wf([{ id: "x", kind: "http" }]), "/nodes/0/kind", "x", /not supported yet/],
-    ["template reads unknown node", wf([{ id: "a", prompt: "{{nodes.ghost.output}}" }]), "/nodes/0/prompt", "a", /no node "ghost"/],
+    [
+      "template reads unknown node",
+      wf([{ id: "a", prompt: "{{nodes.ghost.output}}" }]),
+      "/nodes/0/prompt",
+      "a",
+      /no node "ghost"/,
+    ],
     [
       "template reads a non-ancestor",
       wf([{ id: "a" }, { id: "b" }, { id: "c", dependsOn: ["a"], prompt: "{{ nodes.b.output }}" }]),
@@ -70,17 +96,44 @@ describe("validateWorkflow rejections", () => {
     ],
     [
       "template reads a descendant",
-      wf([{ id: "a", prompt: "{{nodes.b.output}}" }, { id: "b", dependsOn: ["a"] }]),
+      wf([
+        { id: "a", prompt: "{{nodes.b.output}}" },
+        { id: "b", dependsOn: ["a"] },
+      ]),
       "/nodes/0/prompt",
       "a",
       /"b" is not an ancestor of "a"/,
     ],
-    ["template reads itself", wf([{ id: "a", prompt: "{{nodes.a.output}}" }]), "/nodes/0/prompt", "a", /its own output/],
-    ["malformed template", wf([{ id: "a", prompt: "{{nodes.a.outptu}}" }]), "/nodes/0/prompt", "a", /invalid node reference/],
+    [
+      "template reads itself",
+      wf([{ id: "a", prompt: "{{nodes.a.output}}" }]),
+      "/nodes/0/prompt",
+      "a",
+      /its own output/,
+    ],
+    [
+      "malformed template",
+      wf([{ id: "a", prompt: "{{nodes.a.outptu}}" }]),
+      "/nodes/0/prompt",
+      "a",
+      /invalid node reference/,
+    ],
     ["bad node id", wf([{ id: "has space" }]), "/nodes/0/id", "has space", /node id must match/],
-    ["unknown node key", wf([{ id: "a", dependson: ["b"] }]), "/nodes/0/dependson", "a", /Unrecognized key "dependson"/],
+    [
+      "unknown node key",
+      wf([{ id: "a", dependson: ["b"] }]),
+      "/nodes/0/dependson",
+      "a",
+      /Unrecognized key "dependson"/,
+    ],
     ["not an object", "nope", "", undefined, /expected object/],
-    ["no agents", { name: "x", agents: {}, nodes: [{ id: "a", agent: "a", prompt: "p" }] }, "/agents", undefined, /at least one agent/],
+    [
+      "no agents",
+      { name: "x", agents: {}, nodes: [{ id: "a", agent: "a", prompt: "p" }] },
+      "/agents",
+      undefined,
+      /at least one agent/,
+    ],
   ])("%s", (_name, raw, pointer, node, detail) => {
     const p = problemOf(raw);
     expect(p.status).toBe(422);
@@ -94,7 +147,9 @@ describe("validateWorkflow rejections", () => {
 
   it("prefixes the base pointer", () => {
     const p = problemOf(wf([{ id: "a", dependsOn: ["zz"] }]), "/workflow");
-    expect(p.errors).toEqual([{ pointer: "/workflow/nodes/0/dependsOn/0", node: "a", detail: expect.stringContaining("zz") }]);
+    expect(p.errors).toEqual([
+      { pointer: "/workflow/nodes/0/dependsOn/0", node: "a", detail: expect.stringContaining("zz") },
+    ]);
     const q = problemOf(wf([{ id: "a", retries: 99 }]), "/workflow");
     expect(q.errors?.[0]).toMatchObject({ pointer: "/workflow/nodes/0/retries", node: "a" });
   });
@@ -121,7 +176,14 @@ describe("validateWorkflow rejections", () => {
   });
 
   it("collects every schema problem at once", () => {
-    const p = problemOf({ name: "Bad Name", agents: { a: {} }, nodes: [{ id: "x", agent: "a" }, { id: 7, agent: "a", prompt: "p" }] });
+    const p = problemOf({
+      name: "Bad Name",
+      agents: { a: {} },
+      nodes: [
+        { id: "x", agent: "a" },
+        { id: 7, agent: "a", prompt: "p" },
+      ],
+    });
     expect(p.errors?.map((e) => e.pointer).sort()).toEqual(["/name", "/nodes/0/prompt", "/nodes/1/id"]);
     expect(p.errors?.find((e) => e.pointer === "/nodes/0/prompt")?.node).toBe("x");
     expect(p.errors?.find((e) => e.pointer === "/nodes/1/id")?.node).toBeUndefined();
@@ -134,8 +196,11 @@ describe("validateWorkflow rejections", () => {
     expect(p.detail).toMatch(/and 149 more problems/);
   });
 
-  it.each([null, undefined, 42, [], { nodes: "x" }, JSON.parse('{"__proto__":{"name":"x"}}')])("never throws on %j", (raw) => {
-    const r = validateWorkflow(raw);
-    expect(r.ok).toBe(false);
-  });
+  it.each([null, undefined, 42, [], { nodes: "x" }, JSON.parse('{"__proto__":{"name":"x"}}')])(
+    "never throws on %j",
+    (raw) => {
+      const r = validateWorkflow(raw);
+      expect(r.ok).toBe(false);
+    },
+  );
 });

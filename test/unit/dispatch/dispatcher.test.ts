@@ -42,9 +42,10 @@ describe("QStashDispatcher", () => {
 
   it("adds a success callback, and says so in the body, when the run advances in the callback", async () => {
     const { batches, client } = fakeClient();
-    await new QStashDispatcher(client as never).dispatch({ baseUrl: "https://w.example", concurrency: 4, generation: 7, advance: "callback" }, [
-      { runId: "run_1", nodeId: "a", retries: 2, timeoutMs: 1500, priority: 1 },
-    ]);
+    await new QStashDispatcher(client as never).dispatch(
+      { baseUrl: "https://w.example", concurrency: 4, generation: 7, advance: "callback" },
+      [{ runId: "run_1", nodeId: "a", retries: 2, timeoutMs: 1500, priority: 1 }],
+    );
     expect(batches[0]?.[0]).toMatchObject({
       body: { runId: "run_1", nodeId: "a", advanceBy: "callback" },
       callback: "https://w.example/internal/callback",
@@ -54,12 +55,29 @@ describe("QStashDispatcher", () => {
 
   it("for a run whose deliveries may chain, says so in the body and times every message out after the run's delivery timeout", async () => {
     const { batches, client } = fakeClient();
-    const run = { baseUrl: "https://w.example", concurrency: 4, generation: 7, advance: "callback" as const, deliveryTimeoutMs: 180_000 };
-    await new QStashDispatcher(client as never).dispatch(run, [{ runId: "run_1", nodeId: "a", retries: 2, timeoutMs: 1500, priority: 1 }]);
+    const run = {
+      baseUrl: "https://w.example",
+      concurrency: 4,
+      generation: 7,
+      advance: "callback" as const,
+      deliveryTimeoutMs: 180_000,
+    };
+    await new QStashDispatcher(client as never).dispatch(run, [
+      { runId: "run_1", nodeId: "a", retries: 2, timeoutMs: 1500, priority: 1 },
+    ]);
     // 120 s (longest node timeout) + 60 s window, given by the caller, plus EXECUTE_MARGIN_MS (10 s)
-    expect(batches[0]?.[0]).toMatchObject({ body: { runId: "run_1", nodeId: "a", advanceBy: "callback", chain: true }, timeout: 190 });
+    expect(batches[0]?.[0]).toMatchObject({
+      body: { runId: "run_1", nodeId: "a", advanceBy: "callback", chain: true },
+      timeout: 190,
+    });
     // a node a chain hands back gets a delayed message of its own, marked, with its own deduplication id
-    await new QStashDispatcher(client as never).defer(run, { runId: "run_1", nodeId: "b", retries: 1, timeoutMs: 1500, priority: 1 }, 12, "msg_9:0", "handedBack");
+    await new QStashDispatcher(client as never).defer(
+      run,
+      { runId: "run_1", nodeId: "b", retries: 1, timeoutMs: 1500, priority: 1 },
+      12,
+      "msg_9:0",
+      "handedBack",
+    );
     expect(batches[1]?.[0]).toMatchObject({
       body: { runId: "run_1", nodeId: "b", handedBack: true, advanceBy: "callback", chain: true },
       retries: 1,
@@ -68,7 +86,13 @@ describe("QStashDispatcher", () => {
     });
     // without a key (a node a chain ran, which never had a message), the node's own deduplication id: a later
     // publish of the node is a duplicate of this one
-    await new QStashDispatcher(client as never).defer(run, { runId: "run_1", nodeId: "b", retries: 1, timeoutMs: 1500, priority: 1 }, 12, null, "handedBack");
+    await new QStashDispatcher(client as never).defer(
+      run,
+      { runId: "run_1", nodeId: "b", retries: 1, timeoutMs: 1500, priority: 1 },
+      12,
+      null,
+      "handedBack",
+    );
     expect(batches[2]?.[0]).toMatchObject({ deduplicationId: deduplicationId("run_1", "b", 7) });
   });
 
@@ -79,8 +103,17 @@ describe("QStashDispatcher", () => {
 
   it("orders by longest remaining path first and splits into batches of BATCH_SIZE", async () => {
     const { batches, client } = fakeClient();
-    const nodes = Array.from({ length: BATCH_SIZE + 5 }, (_, i) => ({ runId: "run_1", nodeId: `n${i}`, retries: 0, timeoutMs: 1000, priority: i }));
-    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" }, nodes);
+    const nodes = Array.from({ length: BATCH_SIZE + 5 }, (_, i) => ({
+      runId: "run_1",
+      nodeId: `n${i}`,
+      retries: 0,
+      timeoutMs: 1000,
+      priority: i,
+    }));
+    await new QStashDispatcher(client as never).dispatch(
+      { baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" },
+      nodes,
+    );
     expect(batches.map((b) => b.length)).toEqual([BATCH_SIZE, 5]);
     const order = batches.flat().map((m) => m.body.nodeId);
     expect(order[0]).toBe(`n${BATCH_SIZE + 4}`);
@@ -89,15 +122,21 @@ describe("QStashDispatcher", () => {
 
   it("keeps message bodies the same size whatever the data: only ids travel", async () => {
     const { batches, client } = fakeClient();
-    await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" }, [
-      { runId: "run_1", nodeId: "a", retries: 0, timeoutMs: 1000, priority: 0 },
-    ]);
+    await new QStashDispatcher(client as never).dispatch(
+      { baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" },
+      [{ runId: "run_1", nodeId: "a", retries: 0, timeoutMs: 1000, priority: 0 }],
+    );
     expect(Object.keys(batches[0]?.[0]?.body ?? {})).toEqual(["runId", "nodeId"]);
   });
 
   it("publishes nothing for no nodes", async () => {
     const { batches, client } = fakeClient();
-    expect(await new QStashDispatcher(client as never).dispatch({ baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" }, [])).toBe(0);
+    expect(
+      await new QStashDispatcher(client as never).dispatch(
+        { baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" },
+        [],
+      ),
+    ).toBe(0);
     expect(batches).toEqual([]);
   });
 });

@@ -61,13 +61,24 @@ describe("recordCompletion", () => {
   });
 
   it("without a blob to write (a cache hit), sends complete_node alone", async () => {
-    const { engine, calls } = fakeEngine(async () => ({ applied: true, runStatus: "running", dispatch: [], skipped: [] }));
+    const { engine, calls } = fakeEngine(async () => ({
+      applied: true,
+      runStatus: "running",
+      dispatch: [],
+      skipped: [],
+    }));
     await recordCompletion(engine, result, null);
     expect(calls[0]![3]).toStrictEqual({ chainLease: undefined });
   });
 
   it("passes the delivery's lease on when the delivery may run the next node itself", async () => {
-    const { engine, calls } = fakeEngine(async () => ({ applied: true, runStatus: "running", dispatch: [], skipped: [], chained: null }));
+    const { engine, calls } = fakeEngine(async () => ({
+      applied: true,
+      runStatus: "running",
+      dispatch: [],
+      skipped: [],
+      chained: null,
+    }));
     await recordCompletion(engine, result, blob, "msg_1:0");
     expect(calls[0]![3]).toMatchObject({ chainLease: "msg_1:0" });
   });

@@ -17,7 +17,16 @@ function snapshot(over: Partial<RunSnapshot>): RunSnapshot {
     frozen: {
       runId: "run_x",
       tenant: "t",
-      workflow: { name: "w", concurrency: 5, mode: "eager", cache: true, cacheTtl: "1h", defaults: { retries: 3, timeout: "120s" }, agents: { x: {} }, nodes },
+      workflow: {
+        name: "w",
+        concurrency: 5,
+        mode: "eager",
+        cache: true,
+        cacheTtl: "1h",
+        defaults: { retries: 3, timeout: "120s" },
+        agents: { x: {} },
+        nodes,
+      },
       inputRef: "r",
       simulate: null,
       budget: null,
@@ -56,10 +65,27 @@ describe("buildRunView", () => {
       dag,
       2500,
     );
-    expect(v.levels.map((l) => l.title)).toEqual(["Level 1: 1 agent", "Level 2: 2 agents in parallel", "Level 3: 1 agent"]);
-    expect(v.totals).toMatchObject({ nodes: 4, done: 1, running: 1, retrying: 1, pending: 0 + 1, attempts: 4, inputTokens: 30 });
+    expect(v.levels.map((l) => l.title)).toEqual([
+      "Level 1: 1 agent",
+      "Level 2: 2 agents in parallel",
+      "Level 3: 1 agent",
+    ]);
+    expect(v.totals).toMatchObject({
+      nodes: 4,
+      done: 1,
+      running: 1,
+      retrying: 1,
+      pending: 0 + 1,
+      attempts: 4,
+      inputTokens: 30,
+    });
     const a = v.levels[0]?.nodes[0];
-    expect(a).toMatchObject({ id: "a", status: "done", durationMs: 1000, usage: { inputTokens: 10, outputTokens: 20 } });
+    expect(a).toMatchObject({
+      id: "a",
+      status: "done",
+      durationMs: 1000,
+      usage: { inputTokens: 10, outputTokens: 20 },
+    });
     expect(v.levels[1]?.nodes.find((n) => n.id === "b")?.durationMs).toBe(500); // running: elapsed until now
     expect(v.levels[1]?.nodes.find((n) => n.id === "c")?.error).toBe("HTTP 500");
     expect(v.simulated).toBe(true);

@@ -8,9 +8,9 @@ import {
   invalidWorkflow,
   malformedJson,
   notFound,
-  payloadTooLarge,
   PROBLEM_CONTENT_TYPE,
   ProblemError,
+  payloadTooLarge,
   problemResponse,
   unauthorized,
 } from "../../../shared/errors/problem.js";
@@ -34,7 +34,10 @@ describe("problem factories", () => {
   });
 
   it("keeps instance and non-empty errors, drops empty errors", () => {
-    const p = invalidWorkflow("bad", { instance: "/v1/runs", errors: [{ pointer: "/nodes/0/id", node: "a", detail: "d" }] });
+    const p = invalidWorkflow("bad", {
+      instance: "/v1/runs",
+      errors: [{ pointer: "/nodes/0/id", node: "a", detail: "d" }],
+    });
     expect(p).toEqual({
       type: "https://agent-dag.dev/problems/invalid-workflow",
       title: "Invalid workflow",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseApiKeys, parseConfig, type Env } from "../../../functions/env.js";
+import { type Env, parseApiKeys, parseConfig } from "../../../functions/env.js";
 
 const base: Env = {
   UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
@@ -36,13 +36,19 @@ describe("worker config", () => {
   });
 
   it("parses CRON_WORKFLOWS and strips a trailing slash from PUBLIC_URL", () => {
-    const c = parseConfig({ ...base, CRON_WORKFLOWS: '[{"cron":"0 6 * * *","workflow":"review-all"}]', PUBLIC_URL: "https://x.example/" });
+    const c = parseConfig({
+      ...base,
+      CRON_WORKFLOWS: '[{"cron":"0 6 * * *","workflow":"review-all"}]',
+      PUBLIC_URL: "https://x.example/",
+    });
     expect(c.cronWorkflows).toEqual([{ cron: "0 6 * * *", workflow: "review-all" }]);
     expect(c.publicUrl).toBe("https://x.example");
   });
 
   it("names every missing or invalid variable", () => {
-    expect(() => parseConfig({ ...base, QSTASH_TOKEN: "", UPSTASH_REDIS_REST_URL: "nope" } as Env)).toThrow(/UPSTASH_REDIS_REST_URL.*QSTASH_TOKEN|QSTASH_TOKEN.*UPSTASH_REDIS_REST_URL/);
+    expect(() => parseConfig({ ...base, QSTASH_TOKEN: "", UPSTASH_REDIS_REST_URL: "nope" } as Env)).toThrow(
+      /UPSTASH_REDIS_REST_URL.*QSTASH_TOKEN|QSTASH_TOKEN.*UPSTASH_REDIS_REST_URL/,
+    );
     expect(() => parseConfig({ ...base, CRON_WORKFLOWS: "not json" })).toThrow(/CRON_WORKFLOWS/);
   });
 });

@@ -15,7 +15,14 @@ const SOURCE = "nodes whose cache outcome was miss";
 function stats(over: Partial<CacheStatsBody> = {}): CacheStatsBody {
   return {
     tenant: "dev",
-    hits: 0, misses: 0, shared: 0, lookups: 0, hitRate: null, savedTokens: 0, savedMicroUsd: 0, savedUsd: 0,
+    hits: 0,
+    misses: 0,
+    shared: 0,
+    lookups: 0,
+    hitRate: null,
+    savedTokens: 0,
+    savedMicroUsd: 0,
+    savedUsd: 0,
     byWorkflow: {},
     ...over,
   };
@@ -45,7 +52,9 @@ describe("compareCachedRuns", () => {
   });
 
   it("fails a second run that called the provider, missed, looked nothing up or did not complete", () => {
-    const missed = cachedView({ cache: { hits: 2, shared: 0, misses: 1, hitRate: 0.667, savedTokens: 100, savedUsd: 0.1 } });
+    const missed = cachedView({
+      cache: { hits: 2, shared: 0, misses: 1, hitRate: 0.667, savedTokens: 100, savedUsd: 0.1 },
+    });
     expect(compareCachedRuns(comparedRun(costedView(), 3), comparedRun(missed, 1), SOURCE, true).problems).toEqual([
       "the second run made 1 provider call",
       "the second run's hit rate is 66.7%, not 100%",
@@ -54,7 +63,12 @@ describe("compareCachedRuns", () => {
     expect(compareCachedRuns(comparedRun(costedView(), 3), comparedRun(none, 0), SOURCE, null).problems).toEqual([
       "the second run looked nothing up in the cache",
     ]);
-    const failed = compareCachedRuns(comparedRun(costedView(), 3), comparedRun(cachedView({ status: "failed" }), 0), SOURCE, null);
+    const failed = compareCachedRuns(
+      comparedRun(costedView(), 3),
+      comparedRun(cachedView({ status: "failed" }), 0),
+      SOURCE,
+      null,
+    );
     expect(failed).toMatchObject({ ok: false, problems: ["the second run ended failed"] });
   });
 
@@ -80,7 +94,14 @@ describe("cacheStatsDelta", () => {
   it("subtracts the earlier read exactly in micro-USD, or takes the totals without one", () => {
     const before = stats({ hits: 10, misses: 4, shared: 1, savedTokens: 5000, savedMicroUsd: 100_001 });
     const after = stats({ hits: 13, misses: 7, shared: 1, savedTokens: 22_500, savedMicroUsd: 400_124 });
-    expect(cacheStatsDelta(before, after)).toEqual({ hits: 3, shared: 0, misses: 3, savedTokens: 17_500, savedMicroUsd: 300_123, savedUsd: 0.300123 });
+    expect(cacheStatsDelta(before, after)).toEqual({
+      hits: 3,
+      shared: 0,
+      misses: 3,
+      savedTokens: 17_500,
+      savedMicroUsd: 300_123,
+      savedUsd: 0.300123,
+    });
     expect(cacheStatsDelta(null, after)).toMatchObject({ hits: 13, misses: 7, savedMicroUsd: 400_124 });
   });
 });
@@ -89,9 +110,25 @@ describe("formatCacheComparison", () => {
   it("prints makespans, calls, both runs' cache lines, savings, outputs, the tenant's stats and the verdict", () => {
     const c = compareCachedRuns(comparedRun(costedView(), 3), comparedRun(cachedView(), 0), SOURCE, true);
     const after = stats({
-      hits: 2, shared: 1, misses: 3, lookups: 6, hitRate: 0.5, savedTokens: 17_500, savedMicroUsd: 300_123, savedUsd: 0.300123,
+      hits: 2,
+      shared: 1,
+      misses: 3,
+      lookups: 6,
+      hitRate: 0.5,
+      savedTokens: 17_500,
+      savedMicroUsd: 300_123,
+      savedUsd: 0.300123,
       byWorkflow: {
-        "review-all": { hits: 2, shared: 1, misses: 3, lookups: 6, hitRate: 0.5, savedTokens: 17_500, savedMicroUsd: 300_123, savedUsd: 0.300123 },
+        "review-all": {
+          hits: 2,
+          shared: 1,
+          misses: 3,
+          lookups: 6,
+          hitRate: 0.5,
+          savedTokens: 17_500,
+          savedMicroUsd: 300_123,
+          savedUsd: 0.300123,
+        },
       },
     });
     expect(formatCacheComparison(c, { after, delta: cacheStatsDelta(null, after) })).toEqual([
@@ -116,6 +153,8 @@ describe("formatCacheComparison", () => {
     const lines = formatCacheComparison(c, null);
     expect(lines.some((l) => l.includes("tenant cache stats"))).toBe(false);
     expect(lines).toContain("  outputs                  differ between the runs");
-    expect(lines.at(-1)).toBe("  check                    ✖ the second run made 3 provider calls; the second run's hit rate is 0%, not 100%");
+    expect(lines.at(-1)).toBe(
+      "  check                    ✖ the second run made 3 provider calls; the second run's hit rate is 0%, not 100%",
+    );
   });
 });

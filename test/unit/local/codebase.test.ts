@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_FILE_BYTES, MAX_TOTAL_BYTES, fileSection, formatBytes, readCodebase } from "../../../local/codebase";
+import { fileSection, formatBytes, MAX_FILE_BYTES, MAX_TOTAL_BYTES, readCodebase } from "../../../local/codebase";
 
 let root: string;
 
@@ -63,7 +63,9 @@ describe("readCodebase", () => {
     expect(input.stats.filesSeen).toBe(1);
     expect(input.files).not.toContain("module.exports");
     expect(input.stats.skippedDirs).toEqual([".git", ".wrangler", "dist", "node_modules"]);
-    expect(input.omitted).toBe(".git, .wrangler, dist, node_modules skipped (dependencies, build output, version control)");
+    expect(input.omitted).toBe(
+      ".git, .wrangler, dist, node_modules skipped (dependencies, build output, version control)",
+    );
     expect(input.tree).toContain("node_modules/ (skipped)");
   });
 
@@ -190,7 +192,9 @@ describe("readCodebase", () => {
 
   it("throws on a missing directory and on bad limits", async () => {
     await expect(readCodebase(join(root, "nope"))).rejects.toThrow(/is not a directory/);
-    await expect(readCodebase(root, { maxTotalBytes: 0 })).rejects.toThrow("Expected `maxTotalBytes` to be a positive integer, got 0");
+    await expect(readCodebase(root, { maxTotalBytes: 0 })).rejects.toThrow(
+      "Expected `maxTotalBytes` to be a positive integer, got 0",
+    );
   });
 
   it("uses 48 KiB per file and 256 KiB in total by default", () => {

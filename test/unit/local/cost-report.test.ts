@@ -6,11 +6,25 @@ describe("buildCostReport", () => {
   it("has one row per node with provider, tier, model, reason, tokens and cost in micro-USD", () => {
     const report = buildCostReport(costedView());
     expect(report.rows[1]).toEqual({
-      node: "review", status: "done", provider: "anthropic", tier: "fast", model: "claude-haiku-4-5",
-      reason: "short output (up to 256 tokens); budget cap: fast", error: null,
-      inputTokens: 600, outputTokens: 300, cacheReadTokens: 1500, cacheWriteTokens: 0, costMicroUsd: 200_000,
+      node: "review",
+      status: "done",
+      provider: "anthropic",
+      tier: "fast",
+      model: "claude-haiku-4-5",
+      reason: "short output (up to 256 tokens); budget cap: fast",
+      error: null,
+      inputTokens: 600,
+      outputTokens: 300,
+      cacheReadTokens: 1500,
+      cacheWriteTokens: 0,
+      costMicroUsd: 200_000,
     });
-    expect(report.tokens).toEqual({ inputTokens: 13_100, outputTokens: 900, cacheReadTokens: 1500, cacheWriteTokens: 2000 });
+    expect(report.tokens).toEqual({
+      inputTokens: 13_100,
+      outputTokens: 900,
+      cacheReadTokens: 1500,
+      cacheWriteTokens: 2000,
+    });
   });
 
   it("sums the nodes exactly in micro-USD (no float drift) and compares with the run's total", () => {
@@ -27,7 +41,14 @@ describe("buildCostReport", () => {
     view.levels[2]!.nodes[0] = node("final", { status: "failed", error: "boom" });
     view.totals.costUsd = 0.3;
     const report = buildCostReport(view);
-    expect(report.rows[2]).toMatchObject({ provider: null, tier: null, model: null, reason: null, inputTokens: 0, costMicroUsd: null });
+    expect(report.rows[2]).toMatchObject({
+      provider: null,
+      tier: null,
+      model: null,
+      reason: null,
+      inputTokens: 0,
+      costMicroUsd: null,
+    });
     expect(report.totalsMatch).toBe(true);
     expect(formatCostReport(report)).toContain("      ↳ (failed: boom)");
   });
@@ -59,12 +80,21 @@ describe("checkRequests", () => {
     expect(checkRequests(cachedView(), { "claude-opus-4-5": 1 }).ok).toBe(false);
     const mixed = cachedView();
     mixed.levels[1]!.nodes[0]!.cache = "miss";
-    expect(checkRequests(mixed, { "claude-haiku-4-5": 1 })).toMatchObject({ requests: 1, nodes: 1, cached: 2, ok: true });
+    expect(checkRequests(mixed, { "claude-haiku-4-5": 1 })).toMatchObject({
+      requests: 1,
+      nodes: 1,
+      cached: 2,
+      ok: true,
+    });
   });
 
   it("rejects a duplicated call, a call to another model, and a missing call", () => {
-    expect(checkRequests(costedView(), { "claude-opus-4-5": 2, "claude-haiku-4-5": 1, "my-custom-model": 1 }).ok).toBe(false);
-    expect(checkRequests(costedView(), { "claude-opus-4-5": 1, "claude-sonnet-4-5": 1, "my-custom-model": 1 }).ok).toBe(false);
+    expect(checkRequests(costedView(), { "claude-opus-4-5": 2, "claude-haiku-4-5": 1, "my-custom-model": 1 }).ok).toBe(
+      false,
+    );
+    expect(checkRequests(costedView(), { "claude-opus-4-5": 1, "claude-sonnet-4-5": 1, "my-custom-model": 1 }).ok).toBe(
+      false,
+    );
     expect(checkRequests(costedView(), { "claude-opus-4-5": 1, "claude-haiku-4-5": 1 }).ok).toBe(false);
   });
 
@@ -101,11 +131,16 @@ describe("formatCostReport", () => {
   it("says what is wrong when a check fails, and leaves the requests out when not given", () => {
     const view = costedView();
     view.totals.costUsd = 0.300124;
-    const lines = formatCostReport(buildCostReport(view), checkRequests(view, { "claude-opus-4-5": 2, "claude-haiku-4-5": 1, "my-custom-model": 1 }));
+    const lines = formatCostReport(
+      buildCostReport(view),
+      checkRequests(view, { "claude-opus-4-5": 2, "claude-haiku-4-5": 1, "my-custom-model": 1 }),
+    );
     expect(lines).toContain("  check: total $0.300124 ≠ sum of nodes $0.300123  ✖ (differs by 1 µUSD)");
     expect(lines.at(-1)).toBe(
       "  provider requests: claude-haiku-4-5 1 · claude-opus-4-5 2 · my-custom-model 1 = 4 requests for 3 nodes  ✖ (claude-opus-4-5: 2 requests for 1 nodes)",
     );
-    expect(formatCostReport(buildCostReport(costedView())).at(-1)).toBe("  check: total $0.300123 = sum of nodes $0.300123  ✔");
+    expect(formatCostReport(buildCostReport(costedView())).at(-1)).toBe(
+      "  check: total $0.300123 = sum of nodes $0.300123  ✔",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LATENCY_MS, DEFAULT_TIMEOUT_MS, UsageError, parseDemoArgs } from "../../../local/demo-args";
+import { DEFAULT_LATENCY_MS, DEFAULT_TIMEOUT_MS, parseDemoArgs, UsageError } from "../../../local/demo-args";
 
 describe("parseDemoArgs", () => {
   it("defaults to the current directory, 1000 ms latency and a 120 s timeout", () => {
@@ -26,8 +26,17 @@ describe("parseDemoArgs", () => {
       "/work/repo",
     );
     expect(o).toEqual({
-      repo: "/work/other", latencyMs: 0, provider: "simulated", budget: null, fakeReplyTokens: null,
-      timeoutMs: 5000, twice: true, json: true, memory: true, verbose: true, help: false,
+      repo: "/work/other",
+      latencyMs: 0,
+      provider: "simulated",
+      budget: null,
+      fakeReplyTokens: null,
+      timeoutMs: 5000,
+      twice: true,
+      json: true,
+      memory: true,
+      verbose: true,
+      help: false,
     });
     expect(() => parseDemoArgs(["--twice=yes"], "/x")).toThrow(UsageError);
     expect(parseDemoArgs(["--repo=/abs/path"], "/x").repo).toBe("/abs/path");
@@ -36,7 +45,17 @@ describe("parseDemoArgs", () => {
 
   it("reads the provider, the run budget and the fake's reply length", () => {
     const o = parseDemoArgs(
-      ["--provider", "fake-anthropic", "--budget-usd=0.05", "--budget-tokens", "20000", "--on-budget", "downgrade", "--fake-reply-tokens", "1200"],
+      [
+        "--provider",
+        "fake-anthropic",
+        "--budget-usd=0.05",
+        "--budget-tokens",
+        "20000",
+        "--on-budget",
+        "downgrade",
+        "--fake-reply-tokens",
+        "1200",
+      ],
       "/x",
     );
     expect(o.provider).toBe("fake-anthropic");

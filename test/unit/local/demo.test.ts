@@ -2,27 +2,32 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { type Env, parseConfig } from "../../../functions/env";
 import { readCodebase } from "../../../local/codebase";
 import {
-  FAKE_ANTHROPIC_KEY,
-  FAKE_ANTHROPIC_TIERS,
   countsDelta,
   describeBudget,
   describeInput,
+  FAKE_ANTHROPIC_KEY,
+  FAKE_ANTHROPIC_TIERS,
   fakeAnthropicVars,
   fakeReplyFiller,
   synthesisText,
 } from "../../../local/demo";
-import { parseConfig, type Env } from "../../../functions/env";
+import { curlHelp, wranglerDevArgs } from "../../../local/dev";
+import { workerBindings } from "../../../local/worker-bindings";
 import { DEFAULT_PRICES, priceFor } from "../../../shared/pricing/prices";
 import { estimateTokens } from "../../../shared/providers/simulated";
-import { workerBindings } from "../../../local/worker-bindings";
-import { curlHelp, wranglerDevArgs } from "../../../local/dev";
 import { node, runningView } from "./fixtures";
 
 describe("demo helpers", () => {
   it("counts what each key grew by between two reads, leaving out keys that did not grow", () => {
-    expect(countsDelta({ "claude-haiku-4-5": 5, "claude-opus-4-5": 1 }, { "claude-haiku-4-5": 10, "claude-opus-4-5": 1, "claude-sonnet-4-5": 1 })).toEqual({
+    expect(
+      countsDelta(
+        { "claude-haiku-4-5": 5, "claude-opus-4-5": 1 },
+        { "claude-haiku-4-5": 10, "claude-opus-4-5": 1, "claude-sonnet-4-5": 1 },
+      ),
+    ).toEqual({
       "claude-haiku-4-5": 5,
       "claude-sonnet-4-5": 1,
     });
@@ -65,7 +70,9 @@ describe("demo helpers", () => {
 
   it("shows the senior reviewer's output, else the sinks, else why there is none", () => {
     const view = runningView({ status: "completed" });
-    expect(synthesisText({ runId: "r", status: "completed", outputs: { "senior-reviewer": "All good." } }, view)).toBe("All good.");
+    expect(synthesisText({ runId: "r", status: "completed", outputs: { "senior-reviewer": "All good." } }, view)).toBe(
+      "All good.",
+    );
     expect(synthesisText({ runId: "r", status: "completed", outputs: { other: "x" } }, view)).toBe("## other\nx");
     const failed = runningView({
       status: "failed",
@@ -90,7 +97,11 @@ describe("fake-anthropic demo", () => {
   it("gives the worker a config that makes anthropic, pointed at the fake, the default provider with three tiers", () => {
     const config = parseConfig({ ...stackVars, ...fakeAnthropicVars("http://127.0.0.1:4100/v1") });
     expect(config.defaultProvider).toBe("anthropic");
-    expect(config.providers.anthropic).toEqual({ type: "anthropic", baseUrl: "http://127.0.0.1:4100/v1", apiKeySecret: "ANTHROPIC_API_KEY" });
+    expect(config.providers.anthropic).toEqual({
+      type: "anthropic",
+      baseUrl: "http://127.0.0.1:4100/v1",
+      apiKeySecret: "ANTHROPIC_API_KEY",
+    });
     expect(config.tierMap.anthropic).toEqual(FAKE_ANTHROPIC_TIERS);
     expect(fakeAnthropicVars("http://x/v1").ANTHROPIC_API_KEY).toBe(FAKE_ANTHROPIC_KEY);
   });
@@ -108,18 +119,24 @@ describe("fake-anthropic demo", () => {
 
   it("makes fixed fake replies of exactly the asked number of tokens, saying what they are", () => {
     for (const tokens of [1, 30, 1200]) expect(estimateTokens(fakeReplyFiller(tokens))).toBe(tokens);
-    expect(fakeReplyFiller(1200)).toMatch(/^\[FAKE ANTHROPIC\] Fixed reply of 1200 tokens from the local fake; no model was called\. filler/);
+    expect(fakeReplyFiller(1200)).toMatch(
+      /^\[FAKE ANTHROPIC\] Fixed reply of 1200 tokens from the local fake; no model was called\. filler/,
+    );
   });
 
   it("describes the run budget in one line", () => {
-    expect(describeBudget({ usd: 0.05, tokens: 20_000, onBudget: "downgrade" })).toBe("$0.0500 · 20000 tokens · on budget: downgrade");
+    expect(describeBudget({ usd: 0.05, tokens: 20_000, onBudget: "downgrade" })).toBe(
+      "$0.0500 · 20000 tokens · on budget: downgrade",
+    );
     expect(describeBudget({ tokens: 0, onBudget: "fail" })).toBe("0 tokens · on budget: fail");
   });
 });
 
 describe("dev helpers", () => {
   it("runs wrangler dev on 127.0.0.1:8787 with the dev env", () => {
-    expect(wranglerDevArgs()).toEqual(expect.arrayContaining(["dev", "--env", "dev", "--ip", "127.0.0.1", "--port", "8787"]));
+    expect(wranglerDevArgs()).toEqual(
+      expect.arrayContaining(["dev", "--env", "dev", "--ip", "127.0.0.1", "--port", "8787"]),
+    );
   });
 
   it("prints a curl whose body is valid JSON for review-all and safe inside single quotes", () => {

@@ -43,8 +43,20 @@ export function runningView(over: Partial<RunView> = {}): RunView {
     finishedAt: null,
     makespanMs: 3100,
     totals: {
-      nodes: 7, pending: 4, queued: 0, running: 2, retrying: 0, done: 1, failed: 0, skipped: 0,
-      inputTokens: 600, outputTokens: 212, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.004, attempts: 3,
+      nodes: 7,
+      pending: 4,
+      queued: 0,
+      running: 2,
+      retrying: 0,
+      done: 1,
+      failed: 0,
+      skipped: 0,
+      inputTokens: 600,
+      outputTokens: 212,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costUsd: 0.004,
+      attempts: 3,
     },
     budget: null,
     cache: { hits: 0, shared: 0, misses: 0, hitRate: null, savedTokens: 0, savedUsd: 0 },
@@ -57,9 +69,21 @@ export function runningView(over: Partial<RunView> = {}): RunView {
         title: "Level 1: 1 agent",
         nodes: [
           node("codebase-analyzer", {
-            status: "done", attempts: 1, startedAt: at(0), finishedAt: at(1010), durationMs: 1010,
-            usage: { inputTokens: 600, outputTokens: 212, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0.004, model: "sim-balanced",
-            route: { provider: "simulated", tier: "balanced", source: "rules", reason: "feeds 5 nodes", summary: "balanced: feeds 5 nodes" },
+            status: "done",
+            attempts: 1,
+            startedAt: at(0),
+            finishedAt: at(1010),
+            durationMs: 1010,
+            usage: { inputTokens: 600, outputTokens: 212, cacheReadTokens: 0, cacheWriteTokens: 0 },
+            costUsd: 0.004,
+            model: "sim-balanced",
+            route: {
+              provider: "simulated",
+              tier: "balanced",
+              source: "rules",
+              reason: "feeds 5 nodes",
+              summary: "balanced: feeds 5 nodes",
+            },
             excerpt: "Simulated analysis of\nagent-dag: a serverless engine",
           }),
         ],
@@ -94,15 +118,33 @@ export function route(tier: string | null, reason: string, model = ""): Route {
  * their float sum differs from the exact sum (0.1 + 0.2 + 0.000123): totals.costUsd is the exact micro-USD sum, like the worker's.
  */
 export function costedView(over: Partial<RunView> = {}): RunView {
-  const done = (ms: number): Partial<NodeView> => ({ status: "done", attempts: 1, startedAt: at(0), finishedAt: at(ms), durationMs: ms });
+  const done = (ms: number): Partial<NodeView> => ({
+    status: "done",
+    attempts: 1,
+    startedAt: at(0),
+    finishedAt: at(ms),
+    durationMs: ms,
+  });
   return runningView({
     status: "completed",
     finishedAt: at(3000),
     makespanMs: 3000,
     simulated: false,
     totals: {
-      nodes: 3, pending: 0, queued: 0, running: 0, retrying: 0, done: 3, failed: 0, skipped: 0,
-      inputTokens: 13_100, outputTokens: 900, cacheReadTokens: 1500, cacheWriteTokens: 2000, costUsd: 0.300123, attempts: 3,
+      nodes: 3,
+      pending: 0,
+      queued: 0,
+      running: 0,
+      retrying: 0,
+      done: 3,
+      failed: 0,
+      skipped: 0,
+      inputTokens: 13_100,
+      outputTokens: 900,
+      cacheReadTokens: 1500,
+      cacheWriteTokens: 2000,
+      costUsd: 0.300123,
+      attempts: 3,
     },
     budget: { usd: 0.5, onBudget: "downgrade" },
     cache: { hits: 0, shared: 0, misses: 3, hitRate: 0, savedTokens: 0, savedUsd: 0 },
@@ -113,9 +155,13 @@ export function costedView(over: Partial<RunView> = {}): RunView {
         title: "Level 1: 1 agent",
         nodes: [
           node("brief", {
-            ...done(1000), model: "claude-opus-4-5", costUsd: 0.1, cache: "miss",
+            ...done(1000),
+            model: "claude-opus-4-5",
+            costUsd: 0.1,
+            cache: "miss",
             usage: { inputTokens: 12_000, outputTokens: 400, cacheReadTokens: 0, cacheWriteTokens: 2000 },
-            route: route("deep", "principal role, long prompt (~12k tokens)"), excerpt: "[FAKE ANTHROPIC claude-opus-4-5] brief",
+            route: route("deep", "principal role, long prompt (~12k tokens)"),
+            excerpt: "[FAKE ANTHROPIC claude-opus-4-5] brief",
           }),
         ],
       },
@@ -124,9 +170,13 @@ export function costedView(over: Partial<RunView> = {}): RunView {
         title: "Level 2: 1 agent",
         nodes: [
           node("review", {
-            ...done(900), model: "claude-haiku-4-5", costUsd: 0.2, cache: "miss",
+            ...done(900),
+            model: "claude-haiku-4-5",
+            costUsd: 0.2,
+            cache: "miss",
             usage: { inputTokens: 600, outputTokens: 300, cacheReadTokens: 1500, cacheWriteTokens: 0 },
-            route: route("fast", "short output (up to 256 tokens); budget cap: fast"), excerpt: "review",
+            route: route("fast", "short output (up to 256 tokens); budget cap: fast"),
+            excerpt: "review",
           }),
         ],
       },
@@ -135,9 +185,13 @@ export function costedView(over: Partial<RunView> = {}): RunView {
         title: "Level 3: 1 agent",
         nodes: [
           node("final", {
-            ...done(1000), model: "my-custom-model", costUsd: 0.000123, cache: "miss",
+            ...done(1000),
+            model: "my-custom-model",
+            costUsd: 0.000123,
+            cache: "miss",
             usage: { inputTokens: 500, outputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0 },
-            route: route(null, 'explicit: node model "my-custom-model"', "my-custom-model"), excerpt: "final",
+            route: route(null, 'explicit: node model "my-custom-model"', "my-custom-model"),
+            excerpt: "final",
           }),
         ],
       },
@@ -167,7 +221,11 @@ export function cachedView(over: Partial<RunView> = {}): RunView {
       ...level,
       nodes: level.nodes.map((n) => {
         const cache = outcomes[n.id] ?? "hit";
-        const r = n.route && { ...n.route, reason: `${n.route.reason}; cache ${cache}`, summary: `${n.route.summary}; cache ${cache}` };
+        const r = n.route && {
+          ...n.route,
+          reason: `${n.route.reason}; cache ${cache}`,
+          summary: `${n.route.summary}; cache ${cache}`,
+        };
         return {
           ...n,
           durationMs: 20,

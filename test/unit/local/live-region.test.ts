@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LiveRegion, clipToRows } from "../../../local/live-region";
+import { clipToRows, LiveRegion } from "../../../local/live-region";
 
 function fakeTty(rows?: number) {
   const chunks: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { progressLines } from "../../../local/progress-lines";
 import type { RunView } from "../../../local/run-view";
-import { START, at, cachedView, costedView, node, runningView } from "./fixtures";
+import { at, cachedView, costedView, node, runningView, START } from "./fixtures";
 
 function withLevels(view: RunView, edit: (v: RunView) => void): RunView {
   const copy = structuredClone(view);
@@ -37,7 +37,8 @@ describe("progressLines", () => {
 
   it("marks nodes served by the result cache, without the reason's cache suffix, and ends with the run's cache line", () => {
     const running = cachedView({ status: "running", finishedAt: null });
-    for (const level of running.levels) for (const n of level.nodes) Object.assign(n, { status: "running", cache: null, usage: null, costUsd: null });
+    for (const level of running.levels)
+      for (const n of level.nodes) Object.assign(n, { status: "running", cache: null, usage: null, costUsd: null });
     expect(progressLines(running, cachedView(), START + 150)).toEqual([
       "[  0.15 s] ✔ brief  done  level 1  0.02 s  0 tok  $0  cache hit  deep: principal role, long prompt (~12k tokens)",
       "[  0.15 s] ✔ review  done  level 2  0.02 s  0 tok  $0  cache shared  fast: short output (up to 256 tokens); budget cap: fast",
@@ -48,7 +49,9 @@ describe("progressLines", () => {
   });
 
   it("gives the cache line once, also when the first view is already final, and never while running", () => {
-    expect(progressLines(null, cachedView(), START + 150).at(-1)).toBe("[  0.15 s] cache 2 hits · 1 shared · 0 misses (100%) · saved 17.5k tok / $0.3001");
+    expect(progressLines(null, cachedView(), START + 150).at(-1)).toBe(
+      "[  0.15 s] cache 2 hits · 1 shared · 0 misses (100%) · saved 17.5k tok / $0.3001",
+    );
     expect(progressLines(cachedView(), cachedView(), START + 300)).toEqual([]);
     const running = cachedView({ status: "running", finishedAt: null });
     expect(progressLines(null, running, START + 150).some((l) => l.includes("cache 2 hits"))).toBe(false);
@@ -56,7 +59,9 @@ describe("progressLines", () => {
 
   it("says so once when the run turns out to be simulated", () => {
     const prev = runningView({ simulated: false });
-    expect(progressLines(prev, runningView(), START + 3500)).toEqual(["[  3.50 s] [SIMULATED provider] no model is called in this run"]);
+    expect(progressLines(prev, runningView(), START + 3500)).toEqual([
+      "[  3.50 s] [SIMULATED provider] no model is called in this run",
+    ]);
   });
 
   it("prints nothing when nothing changed", () => {
@@ -68,7 +73,12 @@ describe("progressLines", () => {
     const next = withLevels(prev, (v) => {
       v.status = "failed";
       const l2 = v.levels[1]!.nodes;
-      l2[0] = node("quality-reviewer", { status: "retrying", attempts: 2, startedAt: at(2800), error: "provider\nanswered 503" });
+      l2[0] = node("quality-reviewer", {
+        status: "retrying",
+        attempts: 2,
+        startedAt: at(2800),
+        error: "provider\nanswered 503",
+      });
       l2[1] = node("security-reviewer", { status: "failed", attempts: 4, error: "timeout" });
     });
     expect(progressLines(prev, next, START + 5000)).toEqual([

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  SIMULATED_TAG,
-  STATUS_ICONS,
   cacheMarker,
   cacheParts,
   formatCacheCounts,
@@ -13,10 +11,12 @@ import {
   providerTag,
   renderRun,
   runElapsedMs,
+  SIMULATED_TAG,
+  STATUS_ICONS,
   withoutCacheSuffix,
 } from "../../../local/render";
 import { NODE_STATUSES } from "../../../local/run-view";
-import { START, at, cachedView, costedView, node, route, runningView } from "./fixtures";
+import { at, cachedView, costedView, node, route, runningView, START } from "./fixtures";
 
 const plain = { color: false, width: 0, now: START + 3200 };
 const ANSI = /\x1b\[/;
@@ -72,8 +72,8 @@ describe("renderRun", () => {
     const lines = renderRun(view, plain).split("\n");
     expect(lines[5]).toBe("7 nodes · 1 done · 2 running · 4 pending · 4 retries   tokens 600 in / 212 out   $0.0040");
     expect(lines[1]).toBe("Level 1: 3 agents in parallel");
-    expect(lines[2]).toBe("  ✖ a  failed  " + " ".repeat(34) + "attempt 4: provider answered 500 after 3 retries");
-    expect(lines[3]).toBe("  ↻ b  retrying    0.20 s" + " ".repeat(24) + "attempt 2: timeout");
+    expect(lines[2]).toBe(`  ✖ a  failed  ${" ".repeat(34)}attempt 4: provider answered 500 after 3 retries`);
+    expect(lines[3]).toBe(`  ↻ b  retrying    0.20 s${" ".repeat(24)}attempt 2: timeout`);
     expect(lines[4]).toBe("  ⊘ c  skipped");
   });
 
@@ -89,9 +89,12 @@ describe("renderRun", () => {
     expect(colored).toMatch(ANSI);
     expect(colored.split("\n")[0]).toContain(`\x1b[1;30;43m${SIMULATED_TAG}\x1b[0m`);
     // same text once the escapes are removed
-    expect(colored.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trimEnd())).toEqual(
-      renderRun(runningView(), plain).split("\n"),
-    );
+    expect(
+      colored
+        .replace(/\x1b\[[0-9;]*m/g, "")
+        .split("\n")
+        .map((l) => l.trimEnd()),
+    ).toEqual(renderRun(runningView(), plain).split("\n"));
   });
 
   it("shows tier (or model), cost, the routing reason and non-zero cache tokens per node, and cost and budget in the footer", () => {
@@ -139,11 +142,13 @@ describe("renderRun", () => {
   it("keeps tier and cost visible at 100 columns, and colours the tier", () => {
     // review-all's ids (the longest is 23 characters), every node done like costedView's "brief"
     const brief = costedView().levels[0]!.nodes[0]!;
-    const view = costedView({ levels: runningView().levels.map((l) => ({ ...l, nodes: l.nodes.map((n) => ({ ...brief, id: n.id })) })) });
+    const view = costedView({
+      levels: runningView().levels.map((l) => ({ ...l, nodes: l.nodes.map((n) => ({ ...brief, id: n.id })) })),
+    });
     const lines = renderRun(view, { ...plain, width: 100 }).split("\n");
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
     const bestPractices = lines.find((l) => l.includes("best-practices-reviewer")) ?? "";
-    expect(bestPractices).toMatch(/12\.4k tok\s+\$0\.1000  deep  "\[FAKE ANTHROPIC .*…$/);
+    expect(bestPractices).toMatch(/12\.4k tok\s+\$0\.1000 {2}deep {2}"\[FAKE ANTHROPIC .*…$/);
     expect(renderRun(view, { ...plain, color: true })).toContain("\x1b[36mdeep\x1b[0m");
   });
 
@@ -165,11 +170,15 @@ describe("providerTag", () => {
     const mixed = costedView();
     mixed.levels[2]!.nodes[0]!.route = { ...route("deep", "x"), provider: "openai" };
     expect(providerTag(mixed)).toBe("[providers: anthropic, openai]");
-    expect(providerTag(runningView({ simulated: false, levels: [{ level: 1, title: "", nodes: [node("a")] }] }))).toBe("");
+    expect(providerTag(runningView({ simulated: false, levels: [{ level: 1, title: "", nodes: [node("a")] }] }))).toBe(
+      "",
+    );
   });
 
   it("shows the routed providers in the header when no label is given", () => {
-    expect(renderRun(costedView(), plain).split("\n")[0]).toBe("review-all  run_abc  completed  3.00 s  [provider: anthropic]");
+    expect(renderRun(costedView(), plain).split("\n")[0]).toBe(
+      "review-all  run_abc  completed  3.00 s  [provider: anthropic]",
+    );
   });
 });
 
@@ -208,7 +217,9 @@ describe("formatting", () => {
     expect(runElapsedMs(runningView(), START + 500)).toBe(500); // running: the client clock, not the stale 3100
     expect(runElapsedMs(runningView({ status: "failed", makespanMs: 42 }), START + 500)).toBe(42);
     expect(runElapsedMs(runningView({ startedAt: "", createdAt: "garbage" }), START)).toBe(3100);
-    expect(runElapsedMs(runningView({ startedAt: "", createdAt: "garbage", makespanMs: Number.NaN }), START)).toBeNull();
+    expect(
+      runElapsedMs(runningView({ startedAt: "", createdAt: "garbage", makespanMs: Number.NaN }), START),
+    ).toBeNull();
   });
 });
 
@@ -242,6 +253,8 @@ describe("result-cache formatting", () => {
       "cache 1 hit · 1 shared · 1 miss (66.7%) · saved 0 tok / $0",
     );
     expect(formatCacheLine({ hits: 0, shared: 0, misses: 0, savedTokens: 0, savedUsd: 0 })).toBeNull();
-    expect(formatCacheCounts({ hits: 0, shared: 0, misses: 0, savedTokens: 0, savedUsd: 0 })).toBe("0 hits · 0 shared · 0 misses (n/a) · saved 0 tok / $0");
+    expect(formatCacheCounts({ hits: 0, shared: 0, misses: 0, savedTokens: 0, savedUsd: 0 })).toBe(
+      "0 hits · 0 shared · 0 misses (n/a) · saved 0 tok / $0",
+    );
   });
 });

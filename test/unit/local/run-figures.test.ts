@@ -27,7 +27,12 @@ describe("statsDelta", () => {
   it("subtracts every counter", () => {
     const before = { ...emptyStats(), redisCommands: 10, qstashMessagesPublished: 2 };
     const after = { ...emptyStats(), redisCommands: 75, qstashMessagesPublished: 9, qstashDeliveries: 7 };
-    expect(statsDelta(before, after)).toEqual({ ...emptyStats(), redisCommands: 65, qstashMessagesPublished: 7, qstashDeliveries: 7 });
+    expect(statsDelta(before, after)).toEqual({
+      ...emptyStats(),
+      redisCommands: 65,
+      qstashMessagesPublished: 7,
+      qstashDeliveries: 7,
+    });
   });
 });
 
@@ -59,7 +64,14 @@ describe("computeRunFigures", () => {
   });
 
   it("formats the figures for people", () => {
-    const traffic = { ...emptyStats(), qstashMessagesPublished: 7, qstashDeliveries: 7, qstashCallbacks: 7, redisCommands: 120, redisRequests: 40 };
+    const traffic = {
+      ...emptyStats(),
+      qstashMessagesPublished: 7,
+      qstashDeliveries: 7,
+      qstashCallbacks: 7,
+      redisCommands: 120,
+      redisRequests: 40,
+    };
     expect(formatFigures(computeRunFigures(finished(), traffic))).toEqual([
       "  makespan                 3.30 s",
       "  critical path            3.00 s  codebase-analyzer → quality-reviewer → senior-reviewer",

@@ -27,15 +27,18 @@ describe("DEFAULT_PRICES", () => {
   });
 
   it("includes Haiku, Sonnet and Opus class models and zero-priced simulated ones", () => {
-    for (const m of ["claude-haiku-4-5", "claude-sonnet-5", "claude-opus-5", "sim-fast", "sim-balanced", "sim-deep"]) expect(DEFAULT_PRICES[m], m).toBeDefined();
+    for (const m of ["claude-haiku-4-5", "claude-sonnet-5", "claude-opus-5", "sim-fast", "sim-balanced", "sim-deep"])
+      expect(DEFAULT_PRICES[m], m).toBeDefined();
     expect(DEFAULT_PRICES["sim-deep"]).toMatchObject({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
   });
 });
 
 describe("priceFor", () => {
   it("finds exact ids", () => expect(priceFor("claude-opus-5", DEFAULT_PRICES)?.input).toBe(5));
-  it("strips an OpenRouter vendor prefix", () => expect(priceFor("anthropic/claude-sonnet-5", DEFAULT_PRICES)).toBe(DEFAULT_PRICES["claude-sonnet-5"]));
-  it("strips a dated snapshot suffix", () => expect(priceFor("claude-haiku-4-5-20251001", DEFAULT_PRICES)).toBe(DEFAULT_PRICES["claude-haiku-4-5"]));
+  it("strips an OpenRouter vendor prefix", () =>
+    expect(priceFor("anthropic/claude-sonnet-5", DEFAULT_PRICES)).toBe(DEFAULT_PRICES["claude-sonnet-5"]));
+  it("strips a dated snapshot suffix", () =>
+    expect(priceFor("claude-haiku-4-5-20251001", DEFAULT_PRICES)).toBe(DEFAULT_PRICES["claude-haiku-4-5"]));
   it("prices any sim-* or fake-* model at zero", () => {
     expect(priceFor("sim-experimental", DEFAULT_PRICES)).toMatchObject({ input: 0, output: 0 });
     expect(priceFor("fake-whatever", {})).toMatchObject({ cacheWrite: 0 });

@@ -17,7 +17,9 @@ describe("buildInstructions", () => {
   });
 
   it("merges shared context and system in `merged` mode", () => {
-    expect(buildInstructions({ system: "S", sharedContext: "C" }, "merged")).toEqual([{ role: "system", content: "C\n\nS" }]);
+    expect(buildInstructions({ system: "S", sharedContext: "C" }, "merged")).toEqual([
+      { role: "system", content: "C\n\nS" },
+    ]);
   });
 
   it("leaves out empty parts and returns undefined when nothing is left", () => {
@@ -28,7 +30,11 @@ describe("buildInstructions", () => {
 });
 
 describe("mapUsage", () => {
-  const usage = (inputTokens: number | undefined, d: { noCache?: number; read?: number; write?: number }, outputTokens: number | undefined) => ({
+  const usage = (
+    inputTokens: number | undefined,
+    d: { noCache?: number; read?: number; write?: number },
+    outputTokens: number | undefined,
+  ) => ({
     inputTokens,
     inputTokenDetails: { noCacheTokens: d.noCache, cacheReadTokens: d.read, cacheWriteTokens: d.write },
     outputTokens,
@@ -37,12 +43,24 @@ describe("mapUsage", () => {
   });
 
   it("keeps the three input counts disjoint", () => {
-    expect(mapUsage(usage(1600, { noCache: 100, read: 1500, write: 0 }, 40), "", "")).toEqual({ inputTokens: 100, outputTokens: 40, cacheReadTokens: 1500 });
-    expect(mapUsage(usage(1600, { noCache: 100, read: 0, write: 1500 }, 40), "", "")).toEqual({ inputTokens: 100, outputTokens: 40, cacheWriteTokens: 1500 });
+    expect(mapUsage(usage(1600, { noCache: 100, read: 1500, write: 0 }, 40), "", "")).toEqual({
+      inputTokens: 100,
+      outputTokens: 40,
+      cacheReadTokens: 1500,
+    });
+    expect(mapUsage(usage(1600, { noCache: 100, read: 0, write: 1500 }, 40), "", "")).toEqual({
+      inputTokens: 100,
+      outputTokens: 40,
+      cacheWriteTokens: 1500,
+    });
   });
 
   it("derives plain input from the total when the provider gives no noCache count", () => {
-    expect(mapUsage(usage(1000, { read: 256 }, 5), "", "")).toEqual({ inputTokens: 744, outputTokens: 5, cacheReadTokens: 256 });
+    expect(mapUsage(usage(1000, { read: 256 }, 5), "", "")).toEqual({
+      inputTokens: 744,
+      outputTokens: 5,
+      cacheReadTokens: 256,
+    });
   });
 
   it("estimates at 4 characters per token when the provider reports no usage", () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeAnthropic } from "../../../local/fake-providers/anthropic.js";
 import type { FakeProviderServer } from "../../../local/fake-providers/harness.js";
 import { AnthropicProvider } from "../../../shared/providers/anthropic.js";
-import { ProviderError, type GenerateRequest } from "../../../shared/providers/provider.js";
+import { type GenerateRequest, ProviderError } from "../../../shared/providers/provider.js";
 import { estimateTokens } from "../../../shared/providers/simulated.js";
 
 const KEY = "sk-ant-test";
@@ -47,7 +47,10 @@ describe("AnthropicProvider against the fake Messages API", () => {
     const r = await provider.generate(req());
     expect(r.text).toMatch(/^\[FAKE ANTHROPIC claude-haiku-4-5\] /);
     expect(r).toMatchObject({ model: "claude-haiku-4-5", stopReason: "end", simulated: false, provider: "anthropic" });
-    expect(r.usage).toEqual({ inputTokens: estimateTokens(req().system) + estimateTokens(req().prompt), outputTokens: estimateTokens(r.text) });
+    expect(r.usage).toEqual({
+      inputTokens: estimateTokens(req().system) + estimateTokens(req().prompt),
+      outputTokens: estimateTokens(r.text),
+    });
     const [call] = fake.calls();
     expect(call?.path).toBe("/v1/messages");
     expect(call?.headers["x-api-key"]).toBe(KEY);
@@ -63,15 +66,27 @@ describe("AnthropicProvider against the fake Messages API", () => {
   it("sends the shared context first with cache_control, so siblings read what the first one wrote", async () => {
     const shared = estimateTokens(ANALYSIS);
     const first = await provider.generate(req({ sharedContext: ANALYSIS }));
-    const sibling = await provider.generate(req({ sharedContext: ANALYSIS, nodeId: "quality-reviewer", system: "You are a senior engineer reviewing quality.", prompt: "Review the quality of demo." }));
+    const sibling = await provider.generate(
+      req({
+        sharedContext: ANALYSIS,
+        nodeId: "quality-reviewer",
+        system: "You are a senior engineer reviewing quality.",
+        prompt: "Review the quality of demo.",
+      }),
+    );
     expect(first.usage.cacheWriteTokens).toBe(shared);
     expect(first.usage.cacheReadTokens).toBeUndefined();
     expect(first.usage.inputTokens).toBe(estimateTokens(req().system) + estimateTokens(req().prompt));
     expect(sibling.usage.cacheReadTokens).toBe(shared);
     expect(sibling.usage.cacheWriteTokens).toBeUndefined();
-    expect(sibling.usage.inputTokens).toBe(estimateTokens("You are a senior engineer reviewing quality.") + estimateTokens("Review the quality of demo."));
+    expect(sibling.usage.inputTokens).toBe(
+      estimateTokens("You are a senior engineer reviewing quality.") + estimateTokens("Review the quality of demo."),
+    );
     expect(fake.calls()[0]?.body).toMatchObject({
-      system: [{ type: "text", text: ANALYSIS, cache_control: { type: "ephemeral" } }, { type: "text", text: req().system }],
+      system: [
+        { type: "text", text: ANALYSIS, cache_control: { type: "ephemeral" } },
+        { type: "text", text: req().system },
+      ],
     });
   });
 
@@ -100,7 +115,11 @@ describe("AnthropicProvider against the fake Messages API", () => {
     fake.setBehaviour({ faults: [{ status: 429, retryAfterSeconds: 7 }] });
     const e = await failure(provider.generate(req()));
     expect(e).toMatchObject({ kind: "rate-limited", retryAfterSeconds: 7 });
-    expect(e.details).toMatchObject({ status: 429, code: "rate_limit_error", requestId: expect.stringMatching(/^req_fake_\d{6}$/) });
+    expect(e.details).toMatchObject({
+      status: 429,
+      code: "rate_limit_error",
+      requestId: expect.stringMatching(/^req_fake_\d{6}$/),
+    });
   });
 
   it("reads anthropic-ratelimit-*-reset when Retry-After is missing", async () => {
@@ -153,7 +172,12 @@ describe("AnthropicProvider against the fake Messages API", () => {
   });
 
   it("fails non-retryable without calling anyone when the key secret is missing", async () => {
-    const keyless = new AnthropicProvider({ name: "claude", apiKey: undefined, apiKeySecret: "CLAUDE_KEY", baseUrl: fake.baseUrl });
+    const keyless = new AnthropicProvider({
+      name: "claude",
+      apiKey: undefined,
+      apiKeySecret: "CLAUDE_KEY",
+      baseUrl: fake.baseUrl,
+    });
     const e = await failure(keyless.generate(req()));
     expect(e.kind).toBe("non-retryable");
     expect(e.message).toBe("claude: API key secret CLAUDE_KEY is not set");

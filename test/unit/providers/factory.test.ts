@@ -9,7 +9,16 @@ import { parseProvidersConfig } from "../../../shared/providers/providers-config
 import { SimulatedProvider } from "../../../shared/providers/simulated.js";
 import { WorkersAiProvider } from "../../../shared/providers/workers-ai.js";
 
-const req = { runId: "r", nodeId: "n", agent: "a", system: "s", prompt: "p", model: "claude-haiku-4-5", maxOutputTokens: 64, attempt: 1 };
+const req = {
+  runId: "r",
+  nodeId: "n",
+  agent: "a",
+  system: "s",
+  prompt: "p",
+  model: "claude-haiku-4-5",
+  maxOutputTokens: 64,
+  attempt: 1,
+};
 
 describe("createProviders", () => {
   it("always has the simulated provider, even with an empty config", () => {
@@ -22,12 +31,20 @@ describe("createProviders", () => {
     const config = parseProvidersConfig(
       JSON.stringify({
         anthropic: { type: "anthropic" },
-        openrouter: { type: "openai-compatible", baseUrl: "https://openrouter.ai/api/v1", apiKeySecret: "OPENROUTER_API_KEY" },
+        openrouter: {
+          type: "openai-compatible",
+          baseUrl: "https://openrouter.ai/api/v1",
+          apiKeySecret: "OPENROUTER_API_KEY",
+        },
         ollama: { type: "openai-compatible", baseUrl: "http://localhost:11434/v1" },
         "workers-ai": { type: "workers-ai" },
       }),
     );
-    const providers = createProviders(config, { ANTHROPIC_API_KEY: "k1", OPENROUTER_API_KEY: "k2", AI: createFakeWorkersAiBinding() });
+    const providers = createProviders(config, {
+      ANTHROPIC_API_KEY: "k1",
+      OPENROUTER_API_KEY: "k2",
+      AI: createFakeWorkersAiBinding(),
+    });
     expect([...providers.keys()]).toEqual(["simulated", "anthropic", "openrouter", "ollama", "workers-ai"]);
     expect(providers.get("anthropic")).toBeInstanceOf(AnthropicProvider);
     expect(providers.get("openrouter")).toBeInstanceOf(OpenAICompatibleProvider);
@@ -38,7 +55,9 @@ describe("createProviders", () => {
   it("looks the API key up in env under the configured secret name and calls the configured base URL", async () => {
     const fake = await startFakeAnthropic({ apiKey: "from-env" });
     try {
-      const config = parseProvidersConfig(JSON.stringify({ claude: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "MY_CLAUDE_KEY" } }));
+      const config = parseProvidersConfig(
+        JSON.stringify({ claude: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "MY_CLAUDE_KEY" } }),
+      );
       const r = await createProviders(config, { MY_CLAUDE_KEY: "from-env" }).get("claude")?.generate(req);
       expect(r?.provider).toBe("claude");
       expect(fake.calls()[0]?.headers["x-api-key"]).toBe("from-env");
@@ -48,9 +67,14 @@ describe("createProviders", () => {
   });
 
   it("creates providers whose secret or binding is missing, failing each call non-retryable", async () => {
-    const config = parseProvidersConfig(JSON.stringify({ anthropic: { type: "anthropic" }, "workers-ai": { type: "workers-ai", binding: "MY_AI" } }));
+    const config = parseProvidersConfig(
+      JSON.stringify({ anthropic: { type: "anthropic" }, "workers-ai": { type: "workers-ai", binding: "MY_AI" } }),
+    );
     const providers = createProviders(config, { ANTHROPIC_API_KEY: "", MY_AI: "not a binding" });
-    await expect(providers.get("anthropic")?.generate(req)).rejects.toMatchObject({ kind: "non-retryable", message: "anthropic: API key secret ANTHROPIC_API_KEY is not set" });
+    await expect(providers.get("anthropic")?.generate(req)).rejects.toMatchObject({
+      kind: "non-retryable",
+      message: "anthropic: API key secret ANTHROPIC_API_KEY is not set",
+    });
     await expect(providers.get("workers-ai")?.generate(req)).rejects.toBeInstanceOf(ProviderError);
   });
 
@@ -60,7 +84,11 @@ describe("createProviders", () => {
     const pending = slow.generate({ ...req, signal: ctl.signal });
     ctl.abort(new Error("stop"));
     await expect(pending).rejects.toThrow("stop"); // it was waiting: the latency reached the provider
-    const fast = createProviders(parseProvidersConfig('{"simulated":{"type":"simulated","latencyMs":0}}'), {}, { simulatedLatencyMs: 60_000 }).get("simulated");
+    const fast = createProviders(
+      parseProvidersConfig('{"simulated":{"type":"simulated","latencyMs":0}}'),
+      {},
+      { simulatedLatencyMs: 60_000 },
+    ).get("simulated");
     await expect(fast?.generate(req)).resolves.toMatchObject({ simulated: true });
   });
 });

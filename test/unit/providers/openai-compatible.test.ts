@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeProviderServer } from "../../../local/fake-providers/harness.js";
 import { startFakeOpenAI } from "../../../local/fake-providers/openai.js";
 import { OpenAICompatibleProvider } from "../../../shared/providers/openai-compatible.js";
-import { ProviderError, type GenerateRequest } from "../../../shared/providers/provider.js";
+import { type GenerateRequest, ProviderError } from "../../../shared/providers/provider.js";
 import { estimateTokens } from "../../../shared/providers/simulated.js";
 
 const KEY = "sk-test";
@@ -34,7 +34,12 @@ async function failure(p: Promise<unknown>): Promise<ProviderError> {
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKey: KEY });
-  provider = new OpenAICompatibleProvider({ name: "openrouter", baseUrl: fake.baseUrl, apiKey: KEY, apiKeySecret: "OPENROUTER_API_KEY" });
+  provider = new OpenAICompatibleProvider({
+    name: "openrouter",
+    baseUrl: fake.baseUrl,
+    apiKey: KEY,
+    apiKeySecret: "OPENROUTER_API_KEY",
+  });
 });
 afterAll(async () => fake?.close());
 beforeEach(() => fake.reset());
@@ -44,7 +49,10 @@ describe("OpenAICompatibleProvider against the fake Chat Completions API", () =>
     const r = await provider.generate(req({ temperature: 0.2 }));
     expect(r.text).toMatch(/^\[FAKE OPENAI gpt-6\.1-terra\] /);
     expect(r).toMatchObject({ model: "gpt-6.1-terra", stopReason: "end", simulated: false, provider: "openrouter" });
-    expect(r.usage).toEqual({ inputTokens: estimateTokens(req().system) + estimateTokens(req().prompt), outputTokens: estimateTokens(r.text) });
+    expect(r.usage).toEqual({
+      inputTokens: estimateTokens(req().system) + estimateTokens(req().prompt),
+      outputTokens: estimateTokens(r.text),
+    });
     const [call] = fake.calls();
     expect(call?.path).toBe("/v1/chat/completions");
     expect(call?.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -61,13 +69,20 @@ describe("OpenAICompatibleProvider against the fake Chat Completions API", () =>
 
   it("sends the shared context as the first system message; a sibling gets it from the automatic cache", async () => {
     await provider.generate(req({ sharedContext: ANALYSIS }));
-    const sibling = await provider.generate(req({ sharedContext: ANALYSIS, system: "You are a security engineer.", prompt: "Review the security of demo." }));
+    const sibling = await provider.generate(
+      req({ sharedContext: ANALYSIS, system: "You are a security engineer.", prompt: "Review the security of demo." }),
+    );
     const shared = estimateTokens(ANALYSIS);
     const cached = Math.floor(shared / 128) * 128; // OpenAI caches in 128-token steps
     expect(sibling.usage.cacheReadTokens).toBe(cached);
-    expect(sibling.usage.inputTokens).toBe(shared - cached + estimateTokens("You are a security engineer.") + estimateTokens("Review the security of demo."));
+    expect(sibling.usage.inputTokens).toBe(
+      shared - cached + estimateTokens("You are a security engineer.") + estimateTokens("Review the security of demo."),
+    );
     expect(sibling.usage.cacheWriteTokens).toBeUndefined();
-    expect((fake.calls()[1]?.body as { messages: unknown[] }).messages[0]).toEqual({ role: "system", content: ANALYSIS });
+    expect((fake.calls()[1]!.body as { messages: unknown[] }).messages[0]).toEqual({
+      role: "system",
+      content: ANALYSIS,
+    });
   });
 
   it("reports max_tokens for finish_reason length", async () => {
@@ -92,7 +107,16 @@ describe("OpenAICompatibleProvider against the fake Chat Completions API", () =>
   });
 
   it("does not wait out an exhausted quota (429 insufficient_quota)", async () => {
-    fake.setBehaviour({ faults: [{ status: 429, type: "insufficient_quota", code: "insufficient_quota", message: "You exceeded your current quota." }] });
+    fake.setBehaviour({
+      faults: [
+        {
+          status: 429,
+          type: "insufficient_quota",
+          code: "insufficient_quota",
+          message: "You exceeded your current quota.",
+        },
+      ],
+    });
     const e = await failure(provider.generate(req()));
     expect(e.kind).toBe("non-retryable");
     expect(e.message).toMatch(/exceeded your current quota/);
@@ -133,7 +157,12 @@ describe("OpenAICompatibleProvider against the fake Chat Completions API", () =>
   });
 
   it("fails non-retryable without calling anyone when the configured key secret is missing", async () => {
-    const keyless = new OpenAICompatibleProvider({ name: "groq", baseUrl: fake.baseUrl, apiKey: undefined, apiKeySecret: "GROQ_API_KEY" });
+    const keyless = new OpenAICompatibleProvider({
+      name: "groq",
+      baseUrl: fake.baseUrl,
+      apiKey: undefined,
+      apiKeySecret: "GROQ_API_KEY",
+    });
     const e = await failure(keyless.generate(req()));
     expect(e).toMatchObject({ kind: "non-retryable", message: "groq: API key secret GROQ_API_KEY is not set" });
     expect(fake.calls()).toHaveLength(0);

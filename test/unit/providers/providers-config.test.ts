@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseProvidersConfig, ProvidersConfigError } from "../../../shared/providers/providers-config.js";
+import { ProvidersConfigError, parseProvidersConfig } from "../../../shared/providers/providers-config.js";
 
 function issues(json: string): string[] {
   try {
@@ -28,7 +28,11 @@ describe("parseProvidersConfig", () => {
     ["not JSON", "{", /not JSON/],
     ["unknown type", '{"x":{"type":"gemini"}}', /^x/],
     ["openai-compatible without baseUrl", '{"openai":{"type":"openai-compatible"}}', /^openai\.baseUrl/],
-    ["a base URL that is not a URL", '{"openai":{"type":"openai-compatible","baseUrl":"api.openai.com"}}', /^openai\.baseUrl/],
+    [
+      "a base URL that is not a URL",
+      '{"openai":{"type":"openai-compatible","baseUrl":"api.openai.com"}}',
+      /^openai\.baseUrl/,
+    ],
     ["an unknown field (typo)", '{"anthropic":{"type":"anthropic","apiKey":"sk-ant-leaked"}}', /apiKey/],
     ["a bad provider name", '{"Open AI":{"type":"workers-ai"}}', /lower-case/],
     ["a bad secret name", '{"anthropic":{"type":"anthropic","apiKeySecret":"my key"}}', /^anthropic\.apiKeySecret/],

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { MAX_RETRY_AFTER_SECONDS, parseDurationSeconds, retryAfterSecondsFrom } from "../../../shared/providers/retry-after.js";
+import {
+  MAX_RETRY_AFTER_SECONDS,
+  parseDurationSeconds,
+  retryAfterSecondsFrom,
+} from "../../../shared/providers/retry-after.js";
 
 const NOW = Date.parse("2026-11-20T12:00:00Z");
 
@@ -14,7 +18,11 @@ describe("retryAfterSecondsFrom", () => {
     ["retry-after HTTP-date", { "retry-after": "Fri, 20 Nov 2026 12:00:30 GMT" }, 30],
     ["retry-after date in the past becomes 1", { "retry-after": "Fri, 20 Nov 2026 11:00:00 GMT" }, 1],
     ["retry-after-ms wins over retry-after", { "retry-after-ms": "2500", "retry-after": "60" }, 3],
-    ["garbage retry-after falls through to vendor headers", { "retry-after": "soon", "x-ratelimit-reset-requests": "4s" }, 4],
+    [
+      "garbage retry-after falls through to vendor headers",
+      { "retry-after": "soon", "x-ratelimit-reset-requests": "4s" },
+      4,
+    ],
     ["anthropic reset (RFC 3339)", { "anthropic-ratelimit-requests-reset": "2026-11-20T12:00:45Z" }, 45],
     [
       "anthropic: the exhausted window decides",
@@ -28,7 +36,10 @@ describe("retryAfterSecondsFrom", () => {
     ],
     [
       "anthropic: no window exhausted -> the latest reset",
-      { "anthropic-ratelimit-requests-reset": "2026-11-20T12:00:05Z", "anthropic-ratelimit-tokens-reset": "2026-11-20T12:01:00Z" },
+      {
+        "anthropic-ratelimit-requests-reset": "2026-11-20T12:00:05Z",
+        "anthropic-ratelimit-tokens-reset": "2026-11-20T12:01:00Z",
+      },
       60,
     ],
     ["openai duration 6m0s", { "x-ratelimit-reset-requests": "6m0s", "x-ratelimit-remaining-requests": "0" }, 360],
@@ -51,5 +62,6 @@ describe("parseDurationSeconds", () => {
     ["1s2", undefined],
     ["x1s", undefined],
   ];
-  for (const [text, expected] of cases) it(JSON.stringify(text), () => expect(parseDurationSeconds(text)).toBe(expected));
+  for (const [text, expected] of cases)
+    it(JSON.stringify(text), () => expect(parseDurationSeconds(text)).toBe(expected));
 });

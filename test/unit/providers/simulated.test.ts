@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../../shared/providers/provider.js";
 import { estimateTokens, SIMULATED_BANNER, SimulatedProvider } from "../../../shared/providers/simulated.js";
 
-const req = { runId: "run_1", nodeId: "n", agent: "reviewer", system: "sys", prompt: "Review this.\nLine two.", model: "sim-fast", maxOutputTokens: 1000, attempt: 1 };
+const req = {
+  runId: "run_1",
+  nodeId: "n",
+  agent: "reviewer",
+  system: "sys",
+  prompt: "Review this.\nLine two.",
+  model: "sim-fast",
+  maxOutputTokens: 1000,
+  attempt: 1,
+};
 
 describe("SimulatedProvider", () => {
   it("says it is simulated and is deterministic", async () => {
@@ -38,7 +47,9 @@ describe("SimulatedProvider", () => {
     const failing = p.generate({ ...req, attempt: 2, simulate: { failAttempts: 2 } });
     await expect(failing).rejects.toBeInstanceOf(ProviderError);
     await expect(failing).rejects.toMatchObject({ kind: "retryable" });
-    await expect(p.generate({ ...req, attempt: 3, simulate: { failAttempts: 2 } })).resolves.toMatchObject({ simulated: true });
+    await expect(p.generate({ ...req, attempt: 3, simulate: { failAttempts: 2 } })).resolves.toMatchObject({
+      simulated: true,
+    });
   });
 
   it("waits the configured latency and honours abort", async () => {
@@ -55,7 +66,9 @@ describe("SimulatedProvider with sharedContext", () => {
     const p = new SimulatedProvider();
     const plain = await p.generate(req);
     const shared = await p.generate({ ...req, sharedContext: "a brief of forty characters, more or less" });
-    expect(shared.usage.inputTokens).toBe(plain.usage.inputTokens + estimateTokens("a brief of forty characters, more or less"));
+    expect(shared.usage.inputTokens).toBe(
+      plain.usage.inputTokens + estimateTokens("a brief of forty characters, more or less"),
+    );
     expect(shared.text).not.toBe(plain.text);
     expect(shared.provider).toBe("simulated");
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createFakeWorkersAiBinding } from "../../../local/fake-providers/workers-ai.js";
-import { ProviderError, type GenerateRequest } from "../../../shared/providers/provider.js";
+import { type GenerateRequest, ProviderError } from "../../../shared/providers/provider.js";
 import { DEFAULT_RETRY_AFTER_SECONDS } from "../../../shared/providers/retry-after.js";
 import { estimateTokens } from "../../../shared/providers/simulated.js";
 import { WorkersAiProvider } from "../../../shared/providers/workers-ai.js";
@@ -33,7 +33,10 @@ describe("WorkersAiProvider with a fake env.AI binding", () => {
     const r = await new WorkersAiProvider({ binding: ai }).generate(req({ sharedContext: "BRIEF" }));
     expect(r.text).toMatch(/^\[FAKE WORKERS-AI @cf\/meta\/llama-3\.3-70b-instruct-fp8-fast\] /);
     expect(r).toMatchObject({ stopReason: "end", simulated: false, provider: "workers-ai" });
-    expect(r.usage).toEqual({ inputTokens: estimateTokens("BRIEF\n\nYou review.") + estimateTokens("Review demo."), outputTokens: estimateTokens(r.text) });
+    expect(r.usage).toEqual({
+      inputTokens: estimateTokens("BRIEF\n\nYou review.") + estimateTokens("Review demo."),
+      outputTokens: estimateTokens(r.text),
+    });
     const [call] = ai.calls();
     expect(call?.model).toBe(MODEL);
     expect(call?.inputs).toMatchObject({
@@ -77,6 +80,9 @@ describe("WorkersAiProvider with a fake env.AI binding", () => {
 
   it("fails non-retryable when the worker has no AI binding", async () => {
     const e = await failure(new WorkersAiProvider({ binding: undefined, bindingName: "AI" }).generate(req()));
-    expect(e).toMatchObject({ kind: "non-retryable", message: "workers-ai: the worker has no Workers AI binding named AI" });
+    expect(e).toMatchObject({
+      kind: "non-retryable",
+      message: "workers-ai: the worker has no Workers AI binding named AI",
+    });
   });
 });

@@ -26,6 +26,14 @@ describe("budgetCap", () => {
   });
 
   it("formats whole cents with two decimals and smaller odd amounts with two significant digits", () => {
-    expect([0, 0.0042, 0.01, 0.049, 0.1, 0.123, 12.345].map(formatUsd)).toEqual(["$0.00", "$0.0042", "$0.01", "$0.049", "$0.10", "$0.12", "$12.35"]);
+    expect([0, 0.0042, 0.01, 0.049, 0.1, 0.123, 12.345].map(formatUsd)).toEqual([
+      "$0.00",
+      "$0.0042",
+      "$0.01",
+      "$0.049",
+      "$0.10",
+      "$0.12",
+      "$12.35",
+    ]);
   });
 });

@@ -19,7 +19,13 @@ class ScriptedProvider implements LlmProvider {
   constructor(private readonly text: string) {}
   async generate(req: GenerateRequest): Promise<GenerateResult> {
     this.requests.push(req);
-    return { text: this.text, model: req.model, usage: { inputTokens: 120, outputTokens: 2 }, stopReason: "end", simulated: false };
+    return {
+      text: this.text,
+      model: req.model,
+      usage: { inputTokens: 120, outputTokens: 2 },
+      stopReason: "end",
+      simulated: false,
+    };
   }
 }
 
@@ -67,17 +73,34 @@ describe("classifierCacheKey", () => {
     expect(await classifierCacheKey("ad", "haiku", { ...task, system: "You are a lawyer." })).not.toBe(base);
     expect(await classifierCacheKey("ad", "other", task)).not.toBe(base);
     const long = "z".repeat(CLASSIFIER_PROMPT_CHARS);
-    expect(await classifierCacheKey("ad", "haiku", { prompt: `${long}tail one` })).toBe(await classifierCacheKey("ad", "haiku", { prompt: `${long}tail two` }));
+    expect(await classifierCacheKey("ad", "haiku", { prompt: `${long}tail one` })).toBe(
+      await classifierCacheKey("ad", "haiku", { prompt: `${long}tail two` }),
+    );
   });
 });
 
 describe("classifyWithLlm", () => {
   it("asks for one word at temperature 0 and parses it", async () => {
     const provider = new ScriptedProvider("deep");
-    const verdict = await classifyWithLlm(provider, "haiku", { prompt: "Prove it.", system: "You are a mathematician.", nodeId: "n1" });
-    expect(verdict).toEqual({ tier: "deep", model: "haiku", usage: { inputTokens: 120, outputTokens: 2 }, cached: false });
+    const verdict = await classifyWithLlm(provider, "haiku", {
+      prompt: "Prove it.",
+      system: "You are a mathematician.",
+      nodeId: "n1",
+    });
+    expect(verdict).toEqual({
+      tier: "deep",
+      model: "haiku",
+      usage: { inputTokens: 120, outputTokens: 2 },
+      cached: false,
+    });
     const req = provider.requests[0]!;
-    expect(req).toMatchObject({ model: "haiku", system: CLASSIFIER_SYSTEM_PROMPT, temperature: 0, maxOutputTokens: 8, nodeId: "n1" });
+    expect(req).toMatchObject({
+      model: "haiku",
+      system: CLASSIFIER_SYSTEM_PROMPT,
+      temperature: 0,
+      maxOutputTokens: 8,
+      nodeId: "n1",
+    });
     expect(req.prompt).toContain("Prove it.");
     expect(req.prompt).toContain("You are a mathematician.");
   });
@@ -94,14 +117,24 @@ describe("llmClassifier", () => {
     const cache = new MapCache();
     const classifier = llmClassifier({ provider, model: "haiku", cache, prefix: "ad" });
     expect(await classifier.classify({ prompt: "Tag this." })).toMatchObject({ tier: "fast", cached: false });
-    expect(await classifier.classify({ prompt: "Tag this." })).toEqual({ tier: "fast", model: null, usage: null, cached: true });
+    expect(await classifier.classify({ prompt: "Tag this." })).toEqual({
+      tier: "fast",
+      model: null,
+      usage: null,
+      cached: true,
+    });
     expect(provider.requests).toHaveLength(1);
     expect([...cache.map.keys()]).toEqual([await classifierCacheKey("ad", "haiku", { prompt: "Tag this." })]);
   });
 
   it("does not cache an answer without a tier", async () => {
     const cache = new MapCache();
-    const classifier = llmClassifier({ provider: new ScriptedProvider("no idea"), model: "haiku", cache, prefix: "ad" });
+    const classifier = llmClassifier({
+      provider: new ScriptedProvider("no idea"),
+      model: "haiku",
+      cache,
+      prefix: "ad",
+    });
     expect((await classifier.classify({ prompt: "?" })).tier).toBeNull();
     expect(cache.map.size).toBe(0);
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TIER_MAP, findModel, modelForTier, parseTierMapJson, type TierMap } from "../../../shared/routing/tier-map.js";
+import {
+  DEFAULT_TIER_MAP,
+  findModel,
+  modelForTier,
+  parseTierMapJson,
+  type TierMap,
+} from "../../../shared/routing/tier-map.js";
 
 const MAP: TierMap = {
   anthropic: { fast: "claude-haiku-x", balanced: "claude-sonnet-x", deep: "claude-opus-x" },

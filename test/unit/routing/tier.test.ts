@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { downgradeTier, isTier, minTier, tierRank, TIERS } from "../../../shared/routing/tier.js";
+import { downgradeTier, isTier, minTier, TIERS, tierRank } from "../../../shared/routing/tier.js";
 
 describe("tiers", () => {
   it.each([

@@ -16,12 +16,23 @@ describe("parseDurationMs", () => {
     expect(parseDurationMs(input)).toBe(ms);
   });
 
-  it.each([[0], [0.0004] /* rounds to 0 ms */, [-1], ["0s"], ["2.01h"], [7201], ["121m"], ["10"], ["10 sec"], ["s"], ["1d"], [Number.NaN], [Infinity]])(
-    "rejects %j",
-    (input) => {
-      expect(() => parseDurationMs(input)).toThrow(RangeError);
-    },
-  );
+  it.each([
+    [0],
+    [0.0004] /* rounds to 0 ms */,
+    [-1],
+    ["0s"],
+    ["2.01h"],
+    [7201],
+    ["121m"],
+    ["10"],
+    ["10 sec"],
+    ["s"],
+    ["1d"],
+    [Number.NaN],
+    [Infinity],
+  ])("rejects %j", (input) => {
+    expect(() => parseDurationMs(input)).toThrow(RangeError);
+  });
 
   it("accepts exactly the maximum", () => {
     expect(parseDurationMs("7200s")).toBe(MAX_DURATION_MS);

@@ -45,7 +45,11 @@ describe("workflowDefinitionSchema", () => {
     ["id starting with dash", { ...minimal, nodes: [{ ...minimal.nodes[0], id: "-a" }] }, ["nodes", 0, "id"]],
     ["id of 129 chars", { ...minimal, nodes: [{ ...minimal.nodes[0], id: "a".repeat(129) }] }, ["nodes", 0, "id"]],
     ["empty prompt", { ...minimal, nodes: [{ ...minimal.nodes[0], prompt: "" }] }, ["nodes", 0, "prompt"]],
-    ["negative latency", { ...minimal, nodes: [{ ...minimal.nodes[0], simulate: { latencyMs: -1 } }] }, ["nodes", 0, "simulate", "latencyMs"]],
+    [
+      "negative latency",
+      { ...minimal, nodes: [{ ...minimal.nodes[0], simulate: { latencyMs: -1 } }] },
+      ["nodes", 0, "simulate", "latencyMs"],
+    ],
     ["kind other", { ...minimal, nodes: [{ ...minimal.nodes[0], kind: "shell" }] }, ["nodes", 0, "kind"]],
   ])("rejects %s", (_name, input, path) => {
     const r = workflowDefinitionSchema.safeParse(input);
@@ -60,7 +64,9 @@ describe("workflowDefinitionSchema", () => {
 
   it("does not turn a __proto__ agent into a real agent", () => {
     const r = workflowDefinitionSchema.safeParse(
-      JSON.parse('{"name":"x","agents":{"__proto__":{"model":"m"}},"nodes":[{"id":"a","agent":"__proto__","prompt":"p"}]}'),
+      JSON.parse(
+        '{"name":"x","agents":{"__proto__":{"model":"m"}},"nodes":[{"id":"a","agent":"__proto__","prompt":"p"}]}',
+      ),
     );
     expect(r.success).toBe(false);
   });
@@ -76,7 +82,10 @@ describe("resolveNodeSettings", () => {
     const wf = workflowDefinitionSchema.parse({
       ...minimal,
       defaults: { retries: 1, timeout: 60 },
-      nodes: [{ ...minimal.nodes[0], retries: 0, timeout: "5m", maxOutputTokens: 64 }, { id: "b", agent: "reviewer", prompt: "p" }],
+      nodes: [
+        { ...minimal.nodes[0], retries: 0, timeout: "5m", maxOutputTokens: 64 },
+        { id: "b", agent: "reviewer", prompt: "p" },
+      ],
     });
     expect(resolveNodeSettings(wf, wf.nodes[0]!)).toEqual({ retries: 0, timeoutMs: 300_000, maxOutputTokens: 64 });
     expect(resolveNodeSettings(wf, wf.nodes[1]!)).toEqual({ retries: 1, timeoutMs: 60_000, maxOutputTokens: 512 });

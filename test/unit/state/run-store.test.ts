@@ -1,13 +1,13 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalStack, type LocalStack } from "../../../local/stack.js";
+import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
+import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import { BlobStore } from "../../../shared/blobs/blob-store.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
-import { BlobStore } from "../../../shared/blobs/blob-store.js";
-import { RunStore } from "../../../shared/state/run-store.js";
 import { prefetchMessages } from "../../../shared/state/prefetch.js";
+import { RunStore } from "../../../shared/state/run-store.js";
 import type { FrozenRun } from "../../../shared/state/run-types.js";
-import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
 import { readWorkload } from "../../support/workloads.js";
 
 /**
@@ -25,12 +25,18 @@ describe.each([
 
   beforeAll(async () => {
     stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    const redis = new Redis({ url: stack.redisRestUrl, token: stack.redisToken, automaticDeserialization: false, enableTelemetry: false });
+    const redis = new Redis({
+      url: stack.redisRestUrl,
+      token: stack.redisToken,
+      automaticDeserialization: false,
+      enableTelemetry: false,
+    });
     store = new RunStore(redis, prefix);
   });
   afterAll(async () => {
     await stack?.close();
-    if (stack?.backend === "redis") await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
+    if (stack?.backend === "redis")
+      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
   });
 
   it("uses the requested backend", () => {
@@ -41,16 +47,35 @@ describe.each([
   let seq = 0;
   async function start(
     deps: Record<string, string[]>,
-    opts: { concurrency?: number; mode?: "eager" | "levels" | "sequential"; weights?: Record<string, number>; nodesPerDelivery?: number } = {},
+    opts: {
+      concurrency?: number;
+      mode?: "eager" | "levels" | "sequential";
+      weights?: Record<string, number>;
+      nodesPerDelivery?: number;
+    } = {},
   ) {
     const runId = `run_${(++seq).toString(16).padStart(26, "0")}`;
-    const nodes = Object.entries(deps).map(([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode);
-    const dag = compileDag(nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: opts.weights?.[n.id] ?? 1 })));
+    const nodes = Object.entries(deps).map(
+      ([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode,
+    );
+    const dag = compileDag(
+      nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: opts.weights?.[n.id] ?? 1 })),
+    );
     const frozen: FrozenRun = {
       runId,
       tenant: "t",
       // one node per delivery unless a test asks for chains: the take() tests below count the message kept ahead
-      workflow: { name: "w", concurrency: opts.concurrency ?? 1000, mode: opts.mode ?? "eager", nodesPerDelivery: opts.nodesPerDelivery ?? 1, cache: true, cacheTtl: "1h", defaults: { retries: 3, timeout: "120s" }, agents: { a: {} }, nodes },
+      workflow: {
+        name: "w",
+        concurrency: opts.concurrency ?? 1000,
+        mode: opts.mode ?? "eager",
+        nodesPerDelivery: opts.nodesPerDelivery ?? 1,
+        cache: true,
+        cacheTtl: "1h",
+        defaults: { retries: 3, timeout: "120s" },
+        agents: { a: {} },
+        nodes,
+      },
       inputRef: "0".repeat(64),
       simulate: null,
       budget: null,
@@ -58,13 +83,29 @@ describe.each([
       trigger: "api",
       createdAt: 0,
     };
-    const res = await store.startRun({ frozen, dag, fingerprint: "fp", now: 1, retentionSeconds: 60, activeTtlSeconds: 600 });
+    const res = await store.startRun({
+      frozen,
+      dag,
+      fingerprint: "fp",
+      now: 1,
+      retentionSeconds: 60,
+      activeTtlSeconds: 600,
+    });
     return { runId, dag, res };
   }
 
-  const redisOf = (s: LocalStack) => new Redis({ url: s.redisRestUrl, token: s.redisToken, automaticDeserialization: false, enableTelemetry: false });
+  const redisOf = (s: LocalStack) =>
+    new Redis({ url: s.redisRestUrl, token: s.redisToken, automaticDeserialization: false, enableTelemetry: false });
 
-  const done = (ref = "r") => ({ outputRef: ref, inputTokens: 1, outputTokens: 2, model: "m", excerpt: "e", startedAt: 1, finishedAt: 2 });
+  const done = (ref = "r") => ({
+    outputRef: ref,
+    inputTokens: 1,
+    outputTokens: 2,
+    model: "m",
+    excerpt: "e",
+    startedAt: 1,
+    finishedAt: 2,
+  });
 
   describe("start_run", () => {
     it("creates the run, queues the roots, and is idempotent", async () => {
@@ -90,17 +131,29 @@ describe.each([
     it("lets one delivery hold a node: a duplicate with the same lease is refused, a retry takes over", async () => {
       const { runId } = await start({ a: [] });
       expect(await store.claimNode(runId, "a", "m1:0", 10)).toEqual({ claimed: true, attempt: 1, refs: {} });
-      expect(await store.claimNode(runId, "a", "m1:0", 11)).toEqual({ claimed: false, reason: "duplicate", stillQueued: [] });
+      expect(await store.claimNode(runId, "a", "m1:0", 11)).toEqual({
+        claimed: false,
+        reason: "duplicate",
+        stillQueued: [],
+      });
       expect(await store.claimNode(runId, "a", "m1:1", 12)).toEqual({ claimed: true, attempt: 2, refs: {} });
       await store.completeNode(runId, "a", done());
-      expect(await store.claimNode(runId, "a", "m1:2", 13)).toEqual({ claimed: false, reason: "run-completed", stillQueued: [] });
+      expect(await store.claimNode(runId, "a", "m1:2", 13)).toEqual({
+        claimed: false,
+        reason: "run-completed",
+        stillQueued: [],
+      });
     });
 
     it("returns the output refs of the upstream nodes asked for, in the same script", async () => {
       const { runId } = await start({ a: [], b: ["a"] });
       await store.claimNode(runId, "a", "x:0", 1);
       await store.completeNode(runId, "a", done("ref-a"));
-      expect(await store.claimNode(runId, "b", "y:0", 2, ["a", "ghost"])).toEqual({ claimed: true, attempt: 1, refs: { a: "ref-a" } });
+      expect(await store.claimNode(runId, "b", "y:0", 2, ["a", "ghost"])).toEqual({
+        claimed: true,
+        attempt: 1,
+        refs: { a: "ref-a" },
+      });
     });
 
     it("re-offers, to a delivery of a node already done, the dependents its completion took that are still queued", async () => {
@@ -113,12 +166,20 @@ describe.each([
       expect(retry.claimed ? [] : [...retry.stillQueued].sort()).toEqual(["b", "c"]);
       // once b runs, only c is still offered
       await store.claimNode(runId, "b", "y:0", 3);
-      expect(await store.claimNode(runId, "a", "x:2", 4)).toEqual({ claimed: false, reason: "done", stillQueued: ["c"] });
+      expect(await store.claimNode(runId, "a", "x:2", 4)).toEqual({
+        claimed: false,
+        reason: "done",
+        stillQueued: ["c"],
+      });
     });
 
     it("refuses a node whose dependencies are not done", async () => {
       const { runId } = await start({ a: [], b: ["a"] });
-      expect(await store.claimNode(runId, "b", "m:0", 1)).toEqual({ claimed: false, reason: "pending", stillQueued: [] });
+      expect(await store.claimNode(runId, "b", "m:0", 1)).toEqual({
+        claimed: false,
+        reason: "pending",
+        stillQueued: [],
+      });
     });
   });
 
@@ -134,9 +195,14 @@ describe.each([
           store.completeNode(runId, "b", done("rb")),
         ]);
         expect(results.filter((r) => r.applied)).toHaveLength(2);
-          expect(results.filter((r) => r.applied).flatMap((r) => r.dispatch)).toEqual(["c"]);
-      // a duplicate may only re-offer what was taken and is still queued: c, never anything else
-      expect(results.filter((r) => !r.applied).flatMap((r) => r.dispatch).every((id) => id === "c")).toBe(true);
+        expect(results.filter((r) => r.applied).flatMap((r) => r.dispatch)).toEqual(["c"]);
+        // a duplicate may only re-offer what was taken and is still queued: c, never anything else
+        expect(
+          results
+            .filter((r) => !r.applied)
+            .flatMap((r) => r.dispatch)
+            .every((id) => id === "c"),
+        ).toBe(true);
       }
     });
 
@@ -168,7 +234,9 @@ describe.each([
       expect(await blobs.getMany([blob.ref])).toEqual([text]);
       expect((await store.claimNode(runId, "b", "y:0", 2, ["a"])).claimed && true).toBe(true);
       // a repeat (QStash retried the request) writes nothing new and re-offers nothing: b is running
-      expect(await store.completeNode(runId, "a", done(blob.ref), { first: (p) => blob.queueWrites(p) })).toMatchObject({ applied: false, dispatch: [] });
+      expect(await store.completeNode(runId, "a", done(blob.ref), { first: (p) => blob.queueWrites(p) })).toMatchObject(
+        { applied: false, dispatch: [] },
+      );
       expect((await store.readSnapshot(runId))?.output).toMatchObject({ a: blob.ref });
     });
 
@@ -182,7 +250,11 @@ describe.each([
       expect(await store.readSnapshot(runId)).toEqual(before);
       await store.claimNode(runId, "b", "y:0", 2);
       expect(await store.offerAgain(runId, "a")).toEqual({ runStatus: "running", nodeStatus: "done", dispatch: ["c"] });
-      expect(await store.offerAgain("run_ffffffffffffffffffffffffff", "a")).toEqual({ runStatus: "missing", nodeStatus: "unknown", dispatch: [] });
+      expect(await store.offerAgain("run_ffffffffffffffffffffffffff", "a")).toEqual({
+        runStatus: "missing",
+        nodeStatus: "unknown",
+        dispatch: [],
+      });
       // a failed node offers what its failure's freed slot took: with one slot, q waits until p fails
       const f = await start({ p: [], q: [], r: [] }, { concurrency: 1 });
       const first = f.res.created ? (f.res.roots as string[]) : [];
@@ -191,7 +263,11 @@ describe.each([
       await store.claimNode(f.runId, p, "p:0", 1);
       const failed = await store.failNode(f.runId, p, "boom", 2);
       expect(failed.dispatch).toHaveLength(1);
-      expect(await store.offerAgain(f.runId, p)).toEqual({ runStatus: "running", nodeStatus: "failed", dispatch: failed.dispatch });
+      expect(await store.offerAgain(f.runId, p)).toEqual({
+        runStatus: "running",
+        nodeStatus: "failed",
+        dispatch: failed.dispatch,
+      });
       await store.claimNode(f.runId, q, "q:0", 3);
       expect((await store.offerAgain(f.runId, p)).dispatch).toEqual(failed.dispatch.filter((id) => id !== q));
     });
@@ -214,7 +290,9 @@ describe.each([
       }
     });
 
-    it("runs a real 212-node DAG with shuffled, concurrent, duplicated completions: every node released once", { timeout: 30_000 }, async () => {
+    it("runs a real 212-node DAG with shuffled, concurrent, duplicated completions: every node released once", {
+      timeout: 30_000,
+    }, async () => {
       const tasks = readWorkload("airrflow-dirt02-001");
       const deps = Object.fromEntries(tasks.map((t) => [t.id, [...new Set(t.deps)]]));
       const { runId, res } = await start(deps);
@@ -226,7 +304,9 @@ describe.each([
         const batch = ready.sort(() => Math.random() - 0.5);
         ready = [];
         await Promise.all(batch.map((id) => store.claimNode(runId, id, `${id}:0`, 1)));
-        const results = await Promise.all(batch.flatMap((id) => [store.completeNode(runId, id, done()), store.completeNode(runId, id, done())]));
+        const results = await Promise.all(
+          batch.flatMap((id) => [store.completeNode(runId, id, done()), store.completeNode(runId, id, done())]),
+        );
         for (const r of results) {
           if (r.applied) {
             ready.push(...r.dispatch);
@@ -273,7 +353,11 @@ describe.each([
       const roots = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`n${String(i).padStart(2, "0")}`, []]));
       const { runId, res } = await start(roots, { concurrency: 16 });
       expect(res.created && res.roots).toHaveLength(16 + 2);
-      expect((await store.readSnapshot(runId))?.meta).toMatchObject({ concurrency: "16", prefetch: "2", inflight: "18" });
+      expect((await store.readSnapshot(runId))?.meta).toMatchObject({
+        concurrency: "16",
+        prefetch: "2",
+        inflight: "18",
+      });
       // the same run as an older version stored it: no prefetch field, so one message ahead
       const old = await start(roots, { concurrency: 16 });
       const r = redisOf(stack);
@@ -285,7 +369,10 @@ describe.each([
     });
 
     it("levels mode holds a released node until its whole previous level is done", async () => {
-      const { runId, res } = await start({ slow: [], fast: [], afterFast: ["fast"], afterSlow: ["slow"] }, { mode: "levels" });
+      const { runId, res } = await start(
+        { slow: [], fast: [], afterFast: ["fast"], afterSlow: ["slow"] },
+        { mode: "levels" },
+      );
       expect(res.created && [...res.roots].sort()).toEqual(["fast", "slow"]);
       await store.claimNode(runId, "fast", "f:0", 1);
       await store.claimNode(runId, "slow", "s:0", 1);
@@ -307,7 +394,11 @@ describe.each([
       expect(t.dispatch).toHaveLength(1);
       expect(t.skipped).toEqual([]);
       // the first failure callback died before publishing: its retry offers the same node again
-      expect(await store.failNode(runId, first, "boom", 3)).toMatchObject({ applied: false, dispatch: t.dispatch, skipped: [] });
+      expect(await store.failNode(runId, first, "boom", 3)).toMatchObject({
+        applied: false,
+        dispatch: t.dispatch,
+        skipped: [],
+      });
     });
 
     it("keys created after the start expire with the run", async () => {
@@ -321,7 +412,6 @@ describe.each([
       expect(ttl).toBeLessThanOrEqual(600_000);
       expect(Math.abs(ttl - metaTtl)).toBeLessThan(5_000);
     });
-
   });
 
   describe("retry_node and fail_node", () => {
@@ -338,7 +428,10 @@ describe.each([
       const { runId } = await start({ a: [], b: ["a"], c: ["b"], d: [] });
       await store.claimNode(runId, "a", "a:0", 1);
       await store.claimNode(runId, "d", "d:0", 1);
-      const [first, dup] = await Promise.all([store.failNode(runId, "a", "boom", 5), store.failNode(runId, "a", "boom", 5)]);
+      const [first, dup] = await Promise.all([
+        store.failNode(runId, "a", "boom", 5),
+        store.failNode(runId, "a", "boom", 5),
+      ]);
       const applied = [first, dup].filter((r) => r.applied);
       expect(applied).toHaveLength(1);
       expect(applied[0]?.skipped.sort()).toEqual(["b", "c"]);
@@ -354,9 +447,15 @@ describe.each([
       const { runId } = await start({ a: [], b: ["a"] });
       await store.claimNode(runId, "a", "m:0", 1);
       await store.claimNode(runId, "a", "m:1", 2); // QStash's retry took over; the first delivery is stale
-      expect(await store.failNode(runId, "a", "stale verdict", 3, "m:0")).toMatchObject({ applied: false, skipped: [] });
+      expect(await store.failNode(runId, "a", "stale verdict", 3, "m:0")).toMatchObject({
+        applied: false,
+        skipped: [],
+      });
       expect((await store.readSnapshot(runId))?.status).toEqual({ a: "running", b: "pending" });
-      expect(await store.failNode(runId, "a", "its own verdict", 4, "m:1")).toMatchObject({ applied: true, skipped: ["b"] });
+      expect(await store.failNode(runId, "a", "its own verdict", 4, "m:1")).toMatchObject({
+        applied: true,
+        skipped: ["b"],
+      });
     });
 
     it("a failure callback for a node already done re-offers the dependents still queued and changes nothing", async () => {
@@ -379,14 +478,28 @@ describe.each([
       const { runId } = await fork();
       await store.claimNode(runId, "a", "m:0", 1);
       const t = await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
-      expect(t).toEqual({ applied: true, runStatus: "running", dispatch: ["c"], skipped: [], chained: { nodeId: "b", attempt: 1 } });
+      expect(t).toEqual({
+        applied: true,
+        runStatus: "running",
+        dispatch: ["c"],
+        skipped: [],
+        chained: { nodeId: "b", attempt: 1 },
+      });
       const snap = await store.readSnapshot(runId);
       expect(snap?.status).toMatchObject({ a: "done", b: "running", c: "queued" });
       expect(snap?.started["b"]).toBe("2");
       expect(snap?.meta.inflight).toBe("2");
       // the chained node then completes like any other; a repeat of a's completion never chains again
-      expect(await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" })).toMatchObject({ applied: false, chained: null, dispatch: ["c"] });
-      expect(await store.completeNode(runId, "b", done("rb"), { chainLease: "m:0" })).toMatchObject({ applied: true, chained: { nodeId: "d", attempt: 1 }, dispatch: [] });
+      expect(await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" })).toMatchObject({
+        applied: false,
+        chained: null,
+        dispatch: ["c"],
+      });
+      expect(await store.completeNode(runId, "b", done("rb"), { chainLease: "m:0" })).toMatchObject({
+        applied: true,
+        chained: { nodeId: "d", attempt: 1 },
+        dispatch: [],
+      });
     });
 
     it("does not chain once a newer delivery of the message has taken the node over", async () => {
@@ -408,18 +521,35 @@ describe.each([
       const snap = await store.readSnapshot(runId);
       expect([snap?.status["b"], snap?.started["b"]]).toEqual(["running", "5"]);
       // the same delivery sent twice runs it once
-      expect(await store.claimNode(runId, "a", "m:1", 6)).toEqual({ claimed: false, reason: "duplicate", stillQueued: [] });
+      expect(await store.claimNode(runId, "a", "m:1", 6)).toEqual({
+        claimed: false,
+        reason: "duplicate",
+        stillQueued: [],
+      });
       // another message's delivery of a follows no chain of its own
-      expect(await store.claimNode(runId, "a", "other:0", 6)).toEqual({ claimed: false, reason: "done", stillQueued: ["c"] });
+      expect(await store.claimNode(runId, "a", "other:0", 6)).toEqual({
+        claimed: false,
+        reason: "done",
+        stillQueued: ["c"],
+      });
     });
 
     it("resuming walks through the finished links, collecting what each took that is still queued", async () => {
-      const { runId } = await start({ a: [], b: ["a"], c: ["a"], d: ["b"], e: ["b"] }, { weights: { a: 1, b: 10, c: 1, d: 5, e: 1 } });
+      const { runId } = await start(
+        { a: [], b: ["a"], c: ["a"], d: ["b"], e: ["b"] },
+        { weights: { a: 1, b: 10, c: 1, d: 5, e: 1 } },
+      );
       await store.claimNode(runId, "a", "m:0", 1);
       await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
-      expect(await store.completeNode(runId, "b", done("rb"), { chainLease: "m:0" })).toMatchObject({ chained: { nodeId: "d" }, dispatch: ["e"] });
+      expect(await store.completeNode(runId, "b", done("rb"), { chainLease: "m:0" })).toMatchObject({
+        chained: { nodeId: "d" },
+        dispatch: ["e"],
+      });
       const resumed = await store.claimNode(runId, "a", "m:1", 5);
-      expect(resumed.claimed === "resumed" && [resumed.nodeId, [...resumed.stillQueued].sort()]).toEqual(["d", ["c", "e"]]);
+      expect(resumed.claimed === "resumed" && [resumed.nodeId, [...resumed.stillQueued].sort()]).toEqual([
+        "d",
+        ["c", "e"],
+      ]);
       // offer_again follows the same chain for the callback, changing nothing
       const before = await store.readSnapshot(runId);
       expect((await store.offerAgain(runId, "a", "m")).dispatch.sort()).toEqual(["c", "e"]);
@@ -433,7 +563,11 @@ describe.each([
       await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
       expect(await store.claimNode(runId, "a", "m:2", 5)).toMatchObject({ claimed: "resumed", nodeId: "b" });
       // m:1 arrives late (a timed-out attempt QStash already gave up on): b stays with m:2
-      expect(await store.claimNode(runId, "a", "m:1", 6)).toEqual({ claimed: false, reason: "duplicate", stillQueued: [] });
+      expect(await store.claimNode(runId, "a", "m:1", 6)).toEqual({
+        claimed: false,
+        reason: "duplicate",
+        stillQueued: [],
+      });
       expect((await store.readSnapshot(runId))?.attempts["b"]).toBe("2");
     });
 
@@ -441,7 +575,11 @@ describe.each([
       const { runId } = await fork();
       await store.claimNode(runId, "a", "m:0", 1);
       expect(await store.claimNode(runId, "a", "m:1", 2)).toMatchObject({ claimed: true, attempt: 2 });
-      expect(await store.claimNode(runId, "a", "m:0", 3)).toEqual({ claimed: false, reason: "duplicate", stillQueued: [] });
+      expect(await store.claimNode(runId, "a", "m:0", 3)).toEqual({
+        claimed: false,
+        reason: "duplicate",
+        stillQueued: [],
+      });
       // another message's delivery still takes over (a deferred node's next message, a handed-back node's own)
       expect(await store.claimNode(runId, "a", "n:0", 4)).toMatchObject({ claimed: true, attempt: 3 });
     });
@@ -451,7 +589,11 @@ describe.each([
       await store.claimNode(runId, "a", "m:0", 1);
       await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
       expect(await store.retryNode(runId, "b", "boom", "m:0", true)).toBe(true);
-      expect(await store.claimNode(runId, "a", "m:1", 5)).toEqual({ claimed: false, reason: "done", stillQueued: ["c"] });
+      expect(await store.claimNode(runId, "a", "m:1", 5)).toEqual({
+        claimed: false,
+        reason: "done",
+        stillQueued: ["c"],
+      });
       // b's own message claims it as usual
       expect(await store.claimNode(runId, "b", "own:0", 6)).toMatchObject({ claimed: true, attempt: 2 });
     });
@@ -469,7 +611,11 @@ describe.each([
       const snap = await store.readSnapshot(runId);
       expect([snap?.status["a"], snap?.status["b"], snap?.meta.inflight]).toEqual(["done", "queued", "2"]);
       // released: no longer part of the chain, and its own message claims it
-      expect(await store.claimNode(runId, "a", "m:3", 6)).toEqual({ claimed: false, reason: "done", stillQueued: ["b", "c"] });
+      expect(await store.claimNode(runId, "a", "m:3", 6)).toEqual({
+        claimed: false,
+        reason: "done",
+        stillQueued: ["b", "c"],
+      });
       expect(await store.claimNode(runId, "b", "own:0", 7)).toMatchObject({ claimed: true, attempt: 2 });
     });
 

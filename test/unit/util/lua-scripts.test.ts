@@ -13,7 +13,9 @@ const SOURCE = "return {1, ARGV[1]}";
 /** A client whose scripts record the calls of `exec` (the EVALSHA-then-EVAL path of @upstash/redis). */
 function fakeRedis(execReply: unknown = ["from-exec"]) {
   const execCalls: unknown[][] = [];
-  const redis = { createScript: () => ({ exec: async (...args: unknown[]) => (execCalls.push(args), execReply) }) } as unknown as ScriptRedis;
+  const redis = {
+    createScript: () => ({ exec: async (...args: unknown[]) => (execCalls.push(args), execReply) }),
+  } as unknown as ScriptRedis;
   return { redis, execCalls };
 }
 
@@ -52,7 +54,10 @@ describe("LuaScripts.execAfter", () => {
   it("on NOSCRIPT, runs the script again alone, which loads it", async () => {
     const { redis, execCalls } = fakeRedis();
     const scripts = new LuaScripts(redis, { s: SOURCE });
-    const { p } = fakePipeline([{ result: "OK" }, { result: null, error: "NOSCRIPT No matching script. Please use EVAL." }]);
+    const { p } = fakePipeline([
+      { result: "OK" },
+      { result: null, error: "NOSCRIPT No matching script. Please use EVAL." },
+    ]);
     expect(await scripts.execAfter("s", ["k"], ["a"], p)).toEqual(["from-exec"]);
     expect(execCalls).toHaveLength(1);
   });
@@ -62,7 +67,14 @@ describe("LuaScripts.execAfter", () => {
     const scripts = new LuaScripts(redis, { s: SOURCE });
     const first = fakePipeline([{ result: null, error: "OOM command not allowed" }, { result: [1] }]);
     await expect(scripts.execAfter("s", [], [], first.p)).rejects.toThrow(errors.UpstashError);
-    await expect(scripts.execAfter("s", [], [], fakePipeline([{ result: null, error: "OOM command not allowed" }, { result: [1] }]).p)).rejects.toThrow(/OOM/);
+    await expect(
+      scripts.execAfter(
+        "s",
+        [],
+        [],
+        fakePipeline([{ result: null, error: "OOM command not allowed" }, { result: [1] }]).p,
+      ),
+    ).rejects.toThrow(/OOM/);
     const script = fakePipeline([{ result: "OK" }, { result: null, error: "ERR user_script:1: boom" }]);
     await expect(scripts.execAfter("s", [], [], script.p)).rejects.toThrow(/boom/);
     expect(execCalls).toHaveLength(0);

@@ -43,7 +43,12 @@ describe("workflows/review-all.json", () => {
 
   it("renders the analyzer prompt from a codebase input", () => {
     const text = renderTemplate(prompt("codebase-analyzer"), {
-      input: { repo: "demo", tree: "a.ts (1 B)", files: '<file path="a.ts">\nx\n</file>\n', omitted: "nothing omitted" },
+      input: {
+        repo: "demo",
+        tree: "a.ts (1 B)",
+        files: '<file path="a.ts">\nx\n</file>\n',
+        omitted: "nothing omitted",
+      },
       outputs: {},
     });
     expect(text).toContain("repository demo");
