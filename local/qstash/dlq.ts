@@ -1,5 +1,5 @@
 import type { AttemptOutcome } from "./delivery.js";
-import type { MessageFilter } from "./filter.js";
+import type { DeadLetterFields, MessageFilter } from "./filter.js";
 import { bodyView, canonicalHeaderName, type MessageRecord, messageView } from "./message.js";
 
 /** One dead letter: the failed message and the outcome of its last attempt. */
@@ -11,7 +11,7 @@ export interface DeadLetter {
 }
 
 /**
- * In-memory dead-letter queue (upstash-protocols.md B3 `dlq.*`, B4 "DlqMessage", B5 "moved to the DLQ").
+ * In-memory dead-letter queue (docs/upstash-protocols.md B3 `dlq.*`, B4 "DlqMessage", B5 "moved to the DLQ").
  * Entries stay until deleted or retried.
  */
 export class DeadLetterQueue {
@@ -32,7 +32,19 @@ export class DeadLetterQueue {
 
   /** Entries matching `filter`, oldest first. */
   list(filter?: MessageFilter): DeadLetter[] {
-    return [...this.#entries.values()].filter((e) => !filter || filter.matches(e.message, { dlqId: e.dlqId }));
+    return [...this.#entries.values()].filter((e) => !filter || filter.matches(e.message, deadLetterFields(e)));
+  }
+
+  /**
+   * One page of a list/delete/retry: up to `count` entries (undefined = all) matching `filter`, oldest first,
+   * after the entry `cursor` (a dlqId; undefined = from the oldest). `cursor` of the result is the last entry's
+   * dlqId when more matches follow, else undefined.
+   */
+  page(filter: MessageFilter, count?: number, cursor?: string): { entries: DeadLetter[]; cursor?: string } {
+    const after = cursor === undefined ? -1 : sequenceOf(cursor);
+    const matching = this.list(filter).filter((e) => sequenceOf(e.dlqId) > after);
+    const entries = count === undefined ? matching : matching.slice(0, count);
+    return { entries, cursor: entries.length < matching.length ? entries.at(-1)?.dlqId : undefined };
   }
 
   /** Removes `dlqId`. @returns true when it existed. */
@@ -44,6 +56,16 @@ export class DeadLetterQueue {
   size(): number {
     return this.#entries.size;
   }
+}
+
+/** The fields a DLQ filter tests beyond the message: dlqId and the last status (0 when no response came). */
+export function deadLetterFields(e: DeadLetter): DeadLetterFields {
+  return { dlqId: e.dlqId, responseStatus: e.outcome.kind === "response" ? e.outcome.status : 0 };
+}
+
+/** The `<seq>` of a `<ms>-<seq>` dlqId: entries are added in increasing seq order. */
+function sequenceOf(dlqId: string): number {
+  return Number(dlqId.slice(dlqId.indexOf("-") + 1));
 }
 
 /**

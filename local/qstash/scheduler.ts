@@ -14,7 +14,7 @@ import { nextRetryDelayMs } from "./retry.js";
 import { compileRetryDelay } from "./retry-expression.js";
 import { signDelivery } from "./signer.js";
 
-/** `User-Agent` of every delivery (upstash-protocols.md B5). */
+/** `User-Agent` of every delivery (docs/upstash-protocols.md B5). */
 export const QSTASH_USER_AGENT = "Upstash-QStash";
 
 /** Longest single Node timer, in ms (2^31 - 1). */
@@ -52,7 +52,7 @@ interface Entry {
 }
 
 /**
- * The delivery engine of the QStash emulator (upstash-protocols.md B5, B8). Each message waits for its
+ * The delivery engine of the QStash emulator (docs/upstash-protocols.md B5, B8). Each message waits for its
  * `notBefore`, then (if it has a flow-control key) for a slot of its key, then is sent (signed, B6). A 2xx marks
  * it DELIVERED; anything else is retried after {@link nextRetryDelayMs} until `maxRetries` retries were made,
  * then it goes to the DLQ (FAILED) and its failure callback is published. A 489 with
@@ -105,10 +105,14 @@ export class Scheduler {
     return true;
   }
 
-  /** Cancels every unfinished published message (not callbacks) matching `filter`. @returns how many. */
-  cancelWhere(filter: MessageFilter): number {
+  /**
+   * Cancels unfinished published messages (not callbacks) matching `filter`, oldest first, at most `limit`
+   * (undefined = all). @returns how many were cancelled.
+   */
+  cancelWhere(filter: MessageFilter, limit = Number.POSITIVE_INFINITY): number {
     let n = 0;
     for (const e of [...this.#entries.values()]) {
+      if (n >= limit) break;
       if (e.rec.kind === "message" && !e.cancelled && filter.matches(e.rec) && this.cancel(e.rec.id)) n += 1;
     }
     return n;

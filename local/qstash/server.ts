@@ -4,7 +4,7 @@ import type { Chaos } from "../chaos.js";
 import { BodyTooLargeError, bearerToken, isLoopback, readBody, sendJson, sendText, splitTarget } from "../http-util.js";
 import type { StackStats, StatsCounter } from "../stats.js";
 import { deadLetterView } from "./dlq.js";
-import { parseFilter } from "./filter.js";
+import { parseBulkQuery } from "./filter.js";
 import { messageView } from "./message.js";
 import { PublishRequestError } from "./publish-request.js";
 import type { QStashService } from "./service.js";
@@ -23,7 +23,7 @@ export interface QStashServerOptions {
   allStats: () => StackStats;
 }
 
-/** One item of a `POST /v2/batch` body (upstash-protocols.md B3, observed shape). */
+/** One item of a `POST /v2/batch` body (docs/upstash-protocols.md B3, observed shape). */
 const BatchItem = z.object({
   destination: z.string(),
   headers: z.record(z.string(), z.string()).optional(),
@@ -42,12 +42,12 @@ const ChaosBody = z.object({
 const UNSUPPORTED = new Set(["enqueue", "queues", "schedules", "topics", "endpoints", "workflows", "llm"]);
 
 /**
- * An HTTP server speaking the QStash v2 API subset of upstash-protocols.md B3 over a {@link QStashService}:
+ * An HTTP server speaking the QStash v2 API subset of docs/upstash-protocols.md B3 over a {@link QStashService}:
  * publish (destination read raw from the request target, B1), batch, messages get/cancel (single and bulk),
- * dlq list/get/delete/retry, keys (+ rotate), flowControl get/list/pause/resume/resetRate, globalParallelism,
- * events/logs. Queues, schedules and URL groups answer 501. Bearer auth with the dev token (401
- * `{"error":"Unauthorized"}`). Local-only admin routes (loopback callers, no token): `GET /__stats`,
- * `POST /__stats/reset`, `GET|POST /__chaos`.
+ * dlq list/get/delete/retry (bulk filters, `count` and `cursor` as {@link parseBulkQuery} reads them),
+ * keys (+ rotate), flowControl get/list/pause/resume/resetRate, globalParallelism, events/logs. Queues,
+ * schedules and URL groups answer 501. Bearer auth with the dev token (401 `{"error":"Unauthorized"}`).
+ * Local-only admin routes (loopback callers, no token): `GET /__stats`, `POST /__stats/reset`, `GET|POST /__chaos`.
  * The server is returned unstarted; call `listen`.
  */
 export function createQStashServer(opts: QStashServerOptions): Server {
@@ -181,33 +181,36 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: QStashSer
     }
     if (id === undefined && method === "DELETE") {
       const ids = bodyMessageIds(body);
-      const filter = parseFilter(ids ? ids.map((m) => `messageIds=${encodeURIComponent(m)}`).join("&") : query);
-      return sendJson(res, 200, { cancelled: service.scheduler.cancelWhere(filter) });
+      const bulk = parseBulkQuery(
+        ids ? ids.map((m) => `messageIds=${encodeURIComponent(m)}`).join("&") : query,
+        "messages",
+      );
+      if (!bulk.ok) return sendJson(res, 400, { error: bulk.error });
+      return sendJson(res, 200, { cancelled: service.scheduler.cancelWhere(bulk.query.filter, bulk.query.count) });
     }
   }
 
   if (resource === "dlq") {
-    if (id === undefined && method === "GET") {
-      const params = new URLSearchParams(query);
-      const all = service.dlq.list(parseFilter(query));
-      const start = Number(params.get("cursor") || 0) || 0;
-      const count = Math.max(1, Number(params.get("count") || 100) || 100);
-      const page = all.slice(start, start + count);
-      const next = start + count < all.length ? String(start + count) : undefined;
-      return sendJson(res, 200, { messages: page.map(deadLetterView), ...(next ? { cursor: next } : {}) });
+    if (id === "retry" && action !== undefined && method === "POST") {
+      const messageId = service.retryDeadLetter(action, now);
+      return sendJson(res, 201, { responses: messageId ? [{ messageId }] : [] });
     }
-    if (id === undefined && method === "DELETE") {
-      let deleted = 0;
-      for (const e of service.dlq.list(parseFilter(query))) if (service.dlq.delete(e.dlqId)) deleted += 1;
-      return sendJson(res, 200, { deleted });
-    }
-    if (id === "retry" && method === "POST") {
-      const targets = action !== undefined ? [action] : service.dlq.list(parseFilter(query)).map((e) => e.dlqId);
-      const responses = targets
-        .map((d) => service.retryDeadLetter(d, now))
+    const listOrDelete = id === undefined && (method === "GET" || method === "DELETE");
+    if (listOrDelete || (id === "retry" && action === undefined && method === "POST")) {
+      const bulk = parseBulkQuery(query, "dlq");
+      if (!bulk.ok) return sendJson(res, 400, { error: bulk.error });
+      const { entries, cursor } = service.dlq.page(bulk.query.filter, bulk.query.count, bulk.query.cursor);
+      const next = cursor === undefined ? {} : { cursor };
+      if (method === "GET") return sendJson(res, 200, { messages: entries.map(deadLetterView), ...next });
+      if (method === "DELETE") {
+        const deleted = entries.filter((e) => service.dlq.delete(e.dlqId)).length;
+        return sendJson(res, 200, { deleted, ...next });
+      }
+      const responses = entries
+        .map((e) => service.retryDeadLetter(e.dlqId, now))
         .filter((m): m is string => m !== undefined)
         .map((messageId) => ({ messageId }));
-      return sendJson(res, 201, { responses });
+      return sendJson(res, 201, { responses, ...next });
     }
     if (id !== undefined && action === undefined) {
       const entry = service.dlq.get(id);

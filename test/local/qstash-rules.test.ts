@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY } from "../../local/qstash/credentials.js";
 import { contentKey, Deduplicator, idKey } from "../../local/qstash/dedup.js";
 import { parseDurationMs } from "../../local/qstash/duration.js";
-import { parseFilter } from "../../local/qstash/filter.js";
+import { type BulkEndpoint, DEFAULT_DLQ_COUNT, parseBulkQuery } from "../../local/qstash/filter.js";
 import { FlowControlRegistry } from "../../local/qstash/flow-control.js";
 import type { MessageRecord } from "../../local/qstash/message.js";
 import { PublishRequestError, parseFlowControl, parsePublish } from "../../local/qstash/publish-request.js";
@@ -11,7 +11,7 @@ import { defaultBackoffMs, nextRetryDelayMs, retryAfterMs } from "../../local/qs
 import { compileRetryDelay, RetryDelayExpressionError } from "../../local/qstash/retry-expression.js";
 import { signDelivery } from "../../local/qstash/signer.js";
 
-describe("durations (upstash-protocols.md B2)", () => {
+describe("durations (docs/upstash-protocols.md B2)", () => {
   it.each([
     ["10s", 10_000],
     ["30", 30_000],
@@ -29,7 +29,7 @@ describe("durations (upstash-protocols.md B2)", () => {
   });
 });
 
-describe("retry waits (upstash-protocols.md B5)", () => {
+describe("retry waits (docs/upstash-protocols.md B5)", () => {
   it("follows min(86400, e^(2.5 n)) seconds", () => {
     expect(Math.round(defaultBackoffMs(1) / 1000)).toBe(12);
     expect(Math.round(defaultBackoffMs(2) / 1000)).toBe(148);
@@ -65,7 +65,7 @@ describe("retry waits (upstash-protocols.md B5)", () => {
   });
 });
 
-describe("publish headers (upstash-protocols.md B2)", () => {
+describe("publish headers (docs/upstash-protocols.md B2)", () => {
   const base = {
     destination: "https://example.com/x?y=1",
     body: Buffer.from("{}"),
@@ -131,7 +131,7 @@ describe("publish headers (upstash-protocols.md B2)", () => {
   });
 });
 
-describe("signing (upstash-protocols.md B6/B7)", () => {
+describe("signing (docs/upstash-protocols.md B6/B7)", () => {
   it("produces a JWT the official Receiver accepts for the exact URL and body only", async () => {
     const body = new TextEncoder().encode('{"a":"ü"}');
     const jwt = await signDelivery(DEV_CURRENT_SIGNING_KEY, "https://x.test/a?b=1", body);
@@ -218,7 +218,7 @@ describe("flow control registry", () => {
   });
 });
 
-describe("bulk filters (upstash-protocols.md B3)", () => {
+describe("bulk filters (docs/upstash-protocols.md B3)", () => {
   const rec = (over: Partial<MessageRecord>): MessageRecord => ({
     id: "msg_1",
     kind: "message",
@@ -237,13 +237,67 @@ describe("bulk filters (upstash-protocols.md B3)", () => {
     ...over,
   });
 
+  const parse = (query: string, endpoint: BulkEndpoint = "messages") => {
+    const r = parseBulkQuery(query, endpoint);
+    if (!r.ok) throw new Error(r.error);
+    return r.query;
+  };
+
   it("ORs repeated values and ANDs different keys; no key means all", () => {
-    const f = parseFilter("label=x&label=y&flowControlKey=k&count=100");
+    const { filter: f, count } = parse("label=x&label=y&flowControlKey=k&count=100");
+    expect(count).toBe(100);
     expect(f.all).toBe(false);
     expect(f.matches(rec({ labels: ["y"], flowControl: { key: "k", periodMs: 1000 } }))).toBe(true);
     expect(f.matches(rec({ labels: ["y"] }))).toBe(false);
     expect(f.matches(rec({ labels: ["z"], flowControl: { key: "k", periodMs: 1000 } }))).toBe(false);
-    expect(parseFilter("count=100").all).toBe(true);
-    expect(parseFilter("host=a.test&path=/p").matches(rec({}))).toBe(true);
+    expect(parse("label=z,y").filter.matches(rec({ labels: ["y"] }))).toBe(true);
+    expect(parse("count=100").filter.all).toBe(true);
+    expect(parse("").count).toBeUndefined();
+    expect(parse("host=a.test&path=/p").filter.matches(rec({}))).toBe(true);
+    expect(parse("host=b.test").filter.matches(rec({}))).toBe(false);
+    expect(parse("callerIP=127.0.0.1&fromDate=0&toDate=5").filter.matches(rec({ createdAt: 5 }))).toBe(true);
+    expect(parse("toDate=4").filter.matches(rec({ createdAt: 5 }))).toBe(false);
+  });
+
+  it("matches a URL containing a comma whole, and an id list ignores every other filter", () => {
+    expect(parse("url=https://a.test/p?x=1,2").filter.matches(rec({ url: "https://a.test/p?x=1,2" }))).toBe(true);
+    const byIds = parse("messageIds=msg_1&label=nope").filter;
+    expect(byIds.matches(rec({}))).toBe(true);
+    expect(byIds.matches(rec({ id: "msg_2" }))).toBe(false);
+  });
+
+  it("tests the DLQ fields, defaults a DLQ page to 100 and an id list to no cap", () => {
+    const dead = { dlqId: "1-0", responseStatus: 500 };
+    expect(parse("responseStatus=404,500", "dlq").filter.matches(rec({}), dead)).toBe(true);
+    expect(parse("responseStatus=404", "dlq").filter.matches(rec({}), dead)).toBe(false);
+    expect(parse("messageId=msg_1", "dlq").filter.matches(rec({}), dead)).toBe(true);
+    expect(parse("messageId=msg_2", "dlq").filter.matches(rec({}), dead)).toBe(false);
+    expect(parse("dlqIds=1-0", "dlq").filter.matches(rec({}), dead)).toBe(true);
+    expect(parse("", "dlq").count).toBe(DEFAULT_DLQ_COUNT);
+    expect(parse("dlqIds=1-0&dlqIds=2-1", "dlq").count).toBeUndefined();
+    expect(parse("cursor=17-3&count=2", "dlq")).toMatchObject({ cursor: "17-3", count: 2 });
+    expect(parse("topicName=g", "dlq").filter.matches(rec({}), dead)).toBe(false);
+  });
+
+  it.each([
+    ["labeel=x", "messages", /unknown query parameter for \/v2\/messages: labeel/],
+    ["labeel=x", "dlq", /unknown query parameter for \/v2\/dlq: labeel/],
+    ["host=a.test", "dlq", /unknown query parameter for \/v2\/dlq: host/],
+    ["messageId=m", "messages", /unknown query parameter for \/v2\/messages: messageId/],
+    ["cursor=1-0", "messages", /unknown query parameter for \/v2\/messages: cursor/],
+    ["label=", "messages", /empty value/],
+    ["label=,", "dlq", /empty value/],
+    ["count=0", "messages", /count must be a positive integer/],
+    ["count=ten", "dlq", /count must be a positive integer/],
+    ["fromDate=yesterday", "dlq", /fromDate must be an integer/],
+    ["cursor=abc", "dlq", /invalid cursor/],
+  ] as const)("refuses %s on %s", (query, endpoint, error) => {
+    const r = parseBulkQuery(query, endpoint);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(error);
+  });
+
+  it("ignores the qstash_token auth parameter", () => {
+    expect(parse("qstash_token=t").filter.all).toBe(true);
   });
 });
