@@ -3,7 +3,7 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 /**
- * Three tiers (README "Tests"):
+ * Three tiers (docs/testing.md):
  * - unit: pure tables and the local stack's contract tests, in Node;
  * - worker: routes, auth, signatures and validation inside workerd, against a local stack that
  *   test/worker/global-setup.ts starts on two free ports taken here, under a key prefix of their own;

@@ -1,10 +1,15 @@
-import { type AgentProfile, agentProfileSchema } from "../shared/schema/workflow.js";
+import { agentFileSchema } from "../shared/schema/agent-file.js";
+import { type AgentProfile, DEFAULT_AGENT_NAME } from "../shared/schema/workflow.js";
+import assistant from "../workflows/agents/assistant.json";
 import researcher from "../workflows/agents/researcher.json";
 import summarizer from "../workflows/agents/summarizer.json";
 import synthesizer from "../workflows/agents/synthesizer.json";
 
-/** Agent profiles bundled from `workflows/agents/*.json` (`{ name, …profile }`), usable by any workflow by name. */
-export const BUNDLED_AGENT_FILES: readonly unknown[] = [researcher, summarizer, synthesizer];
+/**
+ * Agent profiles bundled from `workflows/agents/*.json` (`{ $schema?, name, …profile }`), usable by any workflow by
+ * name; `assistant` is the default agent of nodes that name none (DEFAULT_AGENT_NAME).
+ */
+export const BUNDLED_AGENT_FILES: readonly unknown[] = [assistant, researcher, summarizer, synthesizer];
 
 let bundled: Map<string, AgentProfile> | undefined;
 
@@ -16,10 +21,13 @@ export function bundledAgents(): ReadonlyMap<string, AgentProfile> {
   if (!bundled) {
     bundled = new Map();
     for (const file of BUNDLED_AGENT_FILES) {
-      const { name, ...profile } = file as { name: string };
-      const parsed = agentProfileSchema.safeParse(profile);
-      if (!parsed.success) throw new Error(`bundled agent ${name} is invalid: ${parsed.error.message}`);
-      bundled.set(name, parsed.data);
+      const parsed = agentFileSchema.safeParse(file);
+      if (!parsed.success) {
+        const name = (file as { name?: unknown }).name;
+        throw new Error(`bundled agent ${String(name)} is invalid: ${parsed.error.message}`);
+      }
+      const { $schema: _schema, name, ...profile } = parsed.data;
+      bundled.set(name, profile);
     }
   }
   return bundled;
@@ -27,7 +35,7 @@ export function bundledAgents(): ReadonlyMap<string, AgentProfile> {
 
 /**
  * Adds to a raw workflow definition the bundled agents its nodes name but it does not define inline (an inline
- * agent of the same name wins). Returns the input unchanged when it is not an object with `nodes`; validation then
+ * agent of the same name wins); a node without `agent` names DEFAULT_AGENT_NAME (`assistant`). Returns the input unchanged when it is not an object with `nodes`; validation then
  * reports it.
  */
 export function withBundledAgents(raw: unknown): unknown {
@@ -36,7 +44,8 @@ export function withBundledAgents(raw: unknown): unknown {
   const inline = wf.agents && typeof wf.agents === "object" ? (wf.agents as Record<string, unknown>) : undefined;
   const added: Record<string, AgentProfile> = {};
   for (const node of wf.nodes) {
-    const name = node && typeof node === "object" ? (node as { agent?: unknown }).agent : undefined;
+    const name =
+      node && typeof node === "object" ? ((node as { agent?: unknown }).agent ?? DEFAULT_AGENT_NAME) : undefined;
     if (typeof name !== "string" || (inline && Object.hasOwn(inline, name))) continue;
     const profile = bundledAgents().get(name);
     if (profile) added[name] = profile;

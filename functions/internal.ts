@@ -1,10 +1,9 @@
 import { Hono } from "hono";
-import { isPermanentBlobError } from "../shared/blobs/blob-errors.js";
 import { advance, errorMessage, fail, publishTaken } from "../shared/engine/advance.js";
+import { attemptFailure, errorText } from "../shared/engine/attempt-failure.js";
 import { runDelivery } from "../shared/engine/delivery.js";
 import type { Engine } from "../shared/engine/engine.js";
 import { problem, problemResponse } from "../shared/errors/problem.js";
-import { ProviderError } from "../shared/providers/provider.js";
 import {
   base64ToText,
   executeMessageSchema,
@@ -24,7 +23,7 @@ export const internalRoutes = new Hono<AppEnv>();
 
 internalRoutes.use("*", qstashSignature());
 
-/** Answer QStash must not retry: 489 + `Upstash-NonRetryable-Error: true` (upstash-protocols.md B5). */
+/** Answer QStash must not retry: 489 + `Upstash-NonRetryable-Error: true` (docs/upstash-protocols.md B5). */
 function nonRetryable(detail: string): Response {
   return problemResponse(problem("non-retryable", detail), { "Upstash-NonRetryable-Error": "true" });
 }
@@ -38,20 +37,14 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * `/internal/execute`: runs the node, records its completion (its output blob written in the same Redis request),
- * and, for a message marked `chain: true`, goes on running the highest-priority node each completion takes, up to the
- * run's `nodesPerDelivery` (shared/engine/delivery.ts; what a completion takes besides is published on the way).
- * Then it advances the DAG in the same request (publishes the nodes the last completion took), so a dependent starts
- * without waiting for a QStash callback. For a message marked `advanceBy: "callback"` it answers with the nodes the
- * last completion took (`completion`; null beyond MAX_DISPATCH_IN_ANSWER, and the callback reads them back), which
- * `/internal/callback` publishes once the delivery's flow-control slot is free; such a message's own failed attempt
- * is only answered, and the callback records it (advance-site.ts says which runs advance where). The answer is the
- * result of the first node the delivery ran (the message's own, or the chain node it resumed) and lists the nodes
- * it started after it (`chained`). A delivery of a node already done publishes again what its
- * completion released but is still `queued` (and resumes a chain an earlier delivery of the message left
- * unfinished). A failed attempt of the message's own node is recorded before answering: `retrying` when QStash will
- * retry it, or the node failed (descendants skipped) when it must not be retried (489). Retries exhausted reach
- * `/internal/failure`.
+ * `/internal/execute`: runs one delivery (shared/engine/delivery.ts): the message's node, its completion recorded
+ * with the output blob in one Redis request, and for a `chain: true` message the nodes its completions take, up to
+ * the run's `nodesPerDelivery`. Then it publishes what the last completion took, so a dependent starts without
+ * waiting for a QStash callback; for an `advanceBy: "callback"` message it answers that list instead (`completion`;
+ * null beyond MAX_DISPATCH_IN_ANSWER) and `/internal/callback` publishes it once the slot is free. The answer is the
+ * first node's result plus the nodes started after it (`chained`). A delivery of a finished node publishes again
+ * what its completion took that is still `queued` (and resumes a chain left unfinished). A failed attempt of the
+ * message's own node is answered by {@link failedAttempt}; retries exhausted reach `/internal/failure`.
  */
 internalRoutes.post("/execute", async (c) => {
   const msg = executeMessageSchema.safeParse(parseJson(c.get("rawBody")));
@@ -82,7 +75,7 @@ internalRoutes.post("/execute", async (c) => {
 /**
  * The answer to an attempt that threw, after recording it when `record` (the run advances in execute; otherwise
  * QStash's success callback reports the attempt and `/internal/callback` records it, so recording here would do it
- * twice):
+ * twice). Whether it is retryable is {@link attemptFailure}'s verdict:
  * - non-retryable (489): the node is failed now, its descendants skipped, provided this delivery still holds it
  *   (lease); QStash then sends the failure callback, which changes nothing more. If failing it throws (Redis or
  *   the publish of what it freed), the answer is 500 instead, so QStash's retry records it (or, finding the node
@@ -97,39 +90,32 @@ async function failedAttempt(
   err: unknown,
   record: boolean,
 ): Promise<Response> {
-  // what the node records and a 489 says: a provider's own message, else the error's name and message
-  const message = err instanceof ProviderError ? err.message : errorText(err);
-  if (isPermanentBlobError(err) || (err instanceof ProviderError && err.kind === "non-retryable")) {
+  const { retryable, reason, retryAfterSeconds } = attemptFailure(err);
+  if (!retryable) {
     if (record) {
       try {
-        await fail(engine, at.runId, at.nodeId, message, at.lease);
+        await fail(engine, at.runId, at.nodeId, reason, at.lease);
       } catch (recordErr) {
         console.error(
           `execute ${at.runId}/${at.nodeId}: could not fail the node (${errorText(recordErr)}); answering 500 so QStash retries`,
         );
         return problemResponse(
-          problem("node-attempt-failed", `${message} (and recording the failure failed: ${errorText(recordErr)})`),
+          problem("node-attempt-failed", `${reason} (and recording the failure failed: ${errorText(recordErr)})`),
         );
       }
     }
-    return nonRetryable(message);
+    return nonRetryable(reason);
   }
   const response =
-    err instanceof ProviderError && err.kind === "rate-limited"
-      ? problemResponse(problem("provider-rate-limited", err.message), {
-          "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds ?? 1))),
-        })
+    retryAfterSeconds !== undefined
+      ? problemResponse(problem("provider-rate-limited", reason), { "Retry-After": String(retryAfterSeconds) })
       : problemResponse(problem("node-attempt-failed", errorText(err)));
   if (record) {
-    await engine.store.retryNode(at.runId, at.nodeId, message, at.lease).catch((recordErr: unknown) => {
+    await engine.store.retryNode(at.runId, at.nodeId, reason, at.lease).catch((recordErr: unknown) => {
       console.error(`execute ${at.runId}/${at.nodeId}: could not mark the node retrying (${errorText(recordErr)})`);
     });
   }
   return response;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /**

@@ -136,16 +136,11 @@ export function cacheStatsDelta(before: CacheStatsBody | null, after: CacheStats
  * ```
  *   makespan                 first 3.52 s · second 0.21 s · second / first 0.060 (16.8× shorter)
  *   provider calls           first 7 · second 0  (nodes whose cache outcome was miss)
- *   first run                cache 0 hits · 0 shared · 7 misses (0%) · saved 0 tok / $0
  *   second run               cache 7 hits · 0 shared · 0 misses (100%) · saved 72.4k tok / $0.3666
- *   hit rate (second run)    100%
- *   saved (second run)       72412 tokens · $0.366600
- *   outputs                  identical in both runs
- *   tenant cache stats       14 hits · 0 shared · 7 misses (66.7%) · saved 144.8k tok / $0.7332  (GET /v1/cache/stats)
- *     review-all             …
- *     these two runs         7 hits · 0 shared · 7 misses (50%) · saved 72.4k tok / $0.3666
  *   check                    second run: 0 provider calls, hit rate 100%  ✔
  * ```
+ * with, between them, the first run's cache line, hit rate and savings, whether outputs match, and the tenant's
+ * cache stats (`GET /v1/cache/stats`) per workflow and for these two runs.
  * @param c from {@link compareCachedRuns}.
  * @param stats the tenant's stats after the second run and what they grew by over both runs, or null to leave out.
  */

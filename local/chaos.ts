@@ -1,6 +1,7 @@
 /**
- * Chaos settings of the local QStash emulator ("misbehave on request", design.md "Local stack").
- * Shape fixed by the working contract ("Local stack API").
+ * Chaos settings of the local QStash emulator: it misbehaves on request (duplicate deliveries, failing publishes,
+ * late deliveries) so that tests can check a run survives what real QStash may do. Part of the local stack's API
+ * (`LocalStack.setChaos`, local/stack.ts).
  */
 export interface ChaosOptions {
   /** Deliver every message and callback twice (two concurrent, separately signed requests). */

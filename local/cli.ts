@@ -1,3 +1,4 @@
+import "./require-node.js";
 import { parseArgs } from "node:util";
 import { DEFAULT_QSTASH_PORT, DEFAULT_REDIS_REST_PORT, DEFAULT_RETRY_SPEEDUP, startLocalStack } from "./stack.js";
 

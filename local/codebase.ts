@@ -147,18 +147,16 @@ interface Walk {
 }
 
 /**
- * Reads the codebase under `root` into a {@link CodebaseInput}.
- *
- * Rules, in order, for each file (sorted by path): symbolic links are not followed; files ignored by the root
- * `.gitignore`, lock files ({@link LOCK_FILES}) and possible secrets ({@link SECRET_FILE_PATTERN}) are listed but
- * never read; a NUL byte in the first {@link BINARY_SNIFF_BYTES} bytes marks a binary file; files over
- * `maxFileBytes` are left out; the rest are added while the `files` text stays within `maxTotalBytes`. Files claim
- * the budget by priority: root files (README, manifests, configuration) first, then other non-test files, then
- * tests (under `test/`, `tests/`, `__tests__/`, `spec/`, or named `*.test.*` / `*.spec.*`), path order within each
- * group; a file that does not fit is skipped and later, smaller files may still fit. The `files` text lists the
- * included files in path order. Directories in {@link SKIPPED_DIRS} or ignored by `.gitignore` are not walked.
- * Contents are decoded as UTF-8 (invalid sequences become U+FFFD).
- *
+ * Reads the codebase under `root` into a {@link CodebaseInput}. Rules, in order, for each file (sorted by path):
+ * symbolic links are not followed; files ignored by the root `.gitignore`, lock files ({@link LOCK_FILES}) and
+ * possible secrets ({@link SECRET_FILE_PATTERN}) are listed but never read; a NUL byte in the first
+ * {@link BINARY_SNIFF_BYTES} bytes marks a binary file; files over `maxFileBytes` are left out; the rest are added
+ * while the `files` text stays within `maxTotalBytes`. Files claim the budget by priority: root files (README,
+ * manifests, configuration) first, then other non-test files, then tests (under `test/`, `tests/`, `__tests__/`,
+ * `spec/`, or named `*.test.*` / `*.spec.*`), path order within each group; a file that does not fit is skipped and
+ * later, smaller files may still fit. The `files` text lists the included files in path order. Directories in
+ * {@link SKIPPED_DIRS} or ignored by `.gitignore` are not walked. Contents are decoded as UTF-8 (invalid sequences
+ * become U+FFFD).
  * @param root path of the codebase's root directory (relative paths resolve against `process.cwd()`).
  * @throws Error when `root` does not exist or is not a directory, or when a limit is not a positive integer.
  */

@@ -1,10 +1,12 @@
 /**
  * Command-line flags of the demo (`npm run demo -- [flags]`), parsed with Node's own `util.parseArgs`.
  */
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { MAX_BUDGET_TOKENS, MAX_BUDGET_USD } from "../shared/budget/budget-spec";
 import { ON_BUDGET, type OnBudget } from "../shared/budget/reserve-with-policy";
+import { WORKFLOW_NAME_RE } from "../shared/schema/workflow";
 
 /** Default latency of each simulated model call, ms. */
 export const DEFAULT_LATENCY_MS = 1000;
@@ -35,13 +37,29 @@ export interface DemoBudget {
   onBudget: OnBudget;
 }
 
+/** The bundled workflow the demo runs without `--workflow` (workflows/review-all.json). */
+export const DEFAULT_WORKFLOW = "review-all";
+
+/**
+ * The workflow a demo run starts: `name` (shown, and the cache scope `--twice` invalidates), `trigger` (the
+ * `workflow` of `POST /v1/runs`: the bundled name, or the definition read from a file) and `file` (the absolute
+ * path it was read from, or null for a bundled one).
+ */
+export interface DemoWorkflow {
+  name: string;
+  trigger: string | Record<string, unknown>;
+  file: string | null;
+}
+
 /** Largest `--fake-reply-tokens` (ours: 100k tokens, 400 KB of filler text per answer). */
 export const MAX_FAKE_REPLY_TOKENS = 100_000;
 
 /** The demo's settings. */
 export interface DemoOptions {
-  /** Absolute path of the codebase to review. */
+  /** Absolute path of the codebase to review (the run's input, whatever the workflow). */
   repo: string;
+  /** The workflow to run (default: bundled {@link DEFAULT_WORKFLOW}). */
+  workflow: DemoWorkflow;
   /** Latency of each model call, ms: the run's `simulate.latencyMs`, or the fake provider's answer delay. */
   latencyMs: number;
   /** The model provider to run against. */
@@ -53,9 +71,9 @@ export interface DemoOptions {
   fakeReplyTokens: number | null;
   /** How long to wait for the run to finish before giving up, ms (each run, with `twice`). */
   timeoutMs: number;
-  /** Run review-all a second time with the same input on the same stack and worker, and compare the two runs:
+  /** Run the workflow a second time with the same input on the same stack and worker, and compare the two runs:
    * the second should be served entirely by the result cache. The first starts cold (the demo invalidates the
-   * tenant's review-all cache entries before it). */
+   * tenant's cache entries of that workflow before it). */
   twice: boolean;
   /** Print the final RunView as JSON on stdout (progress then goes to stderr). */
   json: boolean;
@@ -68,15 +86,19 @@ export interface DemoOptions {
 }
 
 /** The usage text printed by `--help` and after a usage error. */
-export const DEMO_USAGE = `Usage: npm run demo -- [--repo <path>] [--provider simulated|fake-anthropic] [--latency-ms <ms>]
-                      [--budget-usd <usd>] [--budget-tokens <n>] [--on-budget fail|downgrade] [--fake-reply-tokens <n>]
-                      [--timeout-ms <ms>] [--twice] [--json] [--memory] [--verbose]
+export const DEMO_USAGE = `Usage: npm run demo -- [--repo <path>] [--workflow <name|file.json>] [--latency-ms <ms>]
+                      [--provider simulated|fake-anthropic] [--fake-reply-tokens <n>] [--budget-usd <usd>]
+                      [--budget-tokens <n>] [--on-budget fail|downgrade] [--timeout-ms <ms>] [--twice] [--json]
+                      [--memory] [--verbose]
 
-Runs the review-all workflow on a codebase, on your machine: a local Upstash stack (Redis REST + QStash),
+Runs a workflow (review-all by default) on a codebase, on your machine: a local Upstash stack (Redis REST + QStash),
 the worker under wrangler, and a model provider that calls no real model. No account, no Docker, no tunnel.
 Agents are routed to tiers (fast / balanced / deep); the report shows each node's tier, reason, tokens and cost.
 
-  --repo <path>        codebase to review (default: the current directory)
+  --repo <path>        codebase to review (default: the current directory); the run's input, as fields
+                       repo, tree, files and omitted
+  --workflow <w>       the workflow to run: a bundled one by name (workflows/*.json: review-all, the default,
+                       or hello, three nodes), or a definition in a JSON file (a path ending in .json)
   --provider <name>    simulated: the worker's simulated provider (default; models sim-fast/balanced/deep)
                        fake-anthropic: a local fake of the Anthropic Messages API, called by the worker's
                        real Anthropic provider (models claude-haiku-4-5 / claude-sonnet-4-5 / claude-opus-4-5,
@@ -90,9 +112,9 @@ Agents are routed to tiers (fast / balanced / deep); the report shows each node'
                        echo; 1024 or more makes the analyzer's brief long enough for the reviewers to share it
                        through prompt caching (Anthropic caches prefixes of at least 1024 tokens)
   --timeout-ms <ms>    give up when the run takes longer (default: ${DEFAULT_TIMEOUT_MS})
-  --twice              run review-all a second time with the same input on the same stack and worker, and
+  --twice              run the workflow a second time with the same input on the same stack and worker, and
                        compare: makespans, provider calls, hit rate, tokens and USD saved, the tenant's cache
-                       stats. The first run starts cold (the demo first invalidates review-all's cache entries);
+                       stats. The first run starts cold (the demo first invalidates the workflow's cache entries);
                        the second must make no provider call and hit the result cache 100%, else exit status 1
   --json               print the final run view as JSON on stdout (progress goes to stderr); with --twice,
                        { first, second, comparison, cacheStats }
@@ -115,14 +137,20 @@ export class UsageError extends Error {
 /**
  * Parses the demo's flags. `--flag value` and `--flag=value` both work.
  * @param argv the arguments after the script name (`process.argv.slice(2)`).
- * @param cwd directory `--repo` resolves against and the default repo (`process.cwd()`).
- * @throws UsageError on an unknown flag, a positional argument, a missing value, a number out of range
+ * @param cwd directory `--repo` and `--workflow <file.json>` resolve against, and the default repo (`process.cwd()`).
+ * @param readFile reads a `--workflow` file (default: `fs.readFileSync` as UTF-8).
+ * @throws UsageError on an unknown flag, a `--workflow` that is neither a workflow name nor a readable JSON file
+ *   whose `name` is a workflow name, a positional argument, a missing value, a number out of range
  *   (`--latency-ms` integer 0..7,200,000; `--timeout-ms` integer >= 1; `--budget-usd` decimal 0..1,000,000;
  *   `--budget-tokens` integer 0..1e12, the limits of shared/budget/budget-spec.ts; `--fake-reply-tokens` integer
  *   1..100,000), an unknown `--provider` or `--on-budget`, `--on-budget` without a budget, or
  *   `--fake-reply-tokens` without `--provider fake-anthropic`.
  */
-export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions {
+export function parseDemoArgs(
+  argv: readonly string[],
+  cwd: string,
+  readFile: (path: string) => string = (path) => readFileSync(path, "utf8"),
+): DemoOptions {
   let values;
   try {
     ({ values } = parseArgs({
@@ -131,6 +159,7 @@ export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions
       allowPositionals: false,
       options: {
         repo: { type: "string" },
+        workflow: { type: "string" },
         "latency-ms": { type: "string" },
         provider: { type: "string" },
         "budget-usd": { type: "string" },
@@ -156,6 +185,7 @@ export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions
   }
   return {
     repo: resolve(cwd, values.repo ?? "."),
+    workflow: workflowFlag(values.workflow, cwd, readFile),
     latencyMs: integerFlag("--latency-ms", values["latency-ms"], DEFAULT_LATENCY_MS, 0, MAX_LATENCY_MS),
     provider,
     budget: budgetFlags(values["budget-usd"], values["budget-tokens"], values["on-budget"]),
@@ -168,6 +198,32 @@ export function parseDemoArgs(argv: readonly string[], cwd: string): DemoOptions
     verbose: values.verbose,
     help: values.help,
   };
+}
+
+function workflowFlag(raw: string | undefined, cwd: string, readFile: (path: string) => string): DemoWorkflow {
+  const value = raw ?? DEFAULT_WORKFLOW;
+  if (!value.endsWith(".json")) {
+    if (WORKFLOW_NAME_RE.test(value)) return { name: value, trigger: value, file: null };
+    throw new UsageError(
+      "Expected `--workflow` to be a workflow name (lowercase letters, digits, dashes) or a .json file, " +
+        `got ${JSON.stringify(value)}`,
+    );
+  }
+  const file = resolve(cwd, value);
+  let definition: unknown;
+  try {
+    definition = JSON.parse(readFile(file));
+  } catch (err) {
+    throw new UsageError(`Cannot read \`--workflow\` ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const name =
+    definition !== null && typeof definition === "object" && !Array.isArray(definition)
+      ? (definition as { name?: unknown }).name
+      : undefined;
+  if (typeof name !== "string" || !WORKFLOW_NAME_RE.test(name)) {
+    throw new UsageError(`Expected \`--workflow\` ${file} to hold a workflow definition with a \`name\``);
+  }
+  return { name, trigger: definition as Record<string, unknown>, file };
 }
 
 function choiceFlag<T extends string>(name: string, raw: string | undefined, choices: readonly T[], fallback: T): T {

@@ -1,20 +1,21 @@
 /**
- * `npm run demo -- [--repo <path>] [--provider simulated|fake-anthropic] [--latency-ms <ms>] [--budget-usd <usd>]
- * [--budget-tokens <n>] [--on-budget fail|downgrade] [--fake-reply-tokens <n>] [--timeout-ms <ms>] [--twice] [--json]
- * [--memory] [--verbose]`
+ * `npm run demo -- [--repo <path>] [--workflow <name|file.json>] [--provider simulated|fake-anthropic]
+ * [--latency-ms <ms>] [--budget-usd <usd>] [--budget-tokens <n>] [--on-budget fail|downgrade] [--fake-reply-tokens <n>]
+ * [--timeout-ms <ms>] [--twice] [--json] [--memory] [--verbose]`
  *
- * Runs the `review-all` workflow on a real codebase, entirely on this machine: the local stack (Upstash Redis
- * REST + QStash emulator, ephemeral ports), the worker under wrangler (local/local-worker.ts, env `dev`, its
- * Upstash URLs and tokens overridden to point at the stack), and a model provider that calls no real model: the
- * simulated provider, or (`--provider fake-anthropic`) the worker's real Anthropic provider pointed at a local fake
- * of the Anthropic Messages API. Agents are routed automatically into tiers. Shows the run as a live todo list
- * grouped by level (tier, tokens, cost and routing reason per node), then the senior reviewer's synthesis, the
- * run's figures (makespan, critical path, makespan / critical path, overhead per hop, tokens, cost, QStash messages
- * and Redis commands) and a cost report: per node provider, tier, model, reason, tokens and cost, the total, a
+ * Runs the `review-all` workflow (or the one `--workflow` names) on a real codebase, entirely on this machine: the
+ * local stack (Upstash Redis REST + QStash emulator, ephemeral ports), the worker under wrangler
+ * (local/local-worker.ts, env `dev`, its Upstash URLs and tokens overridden to point at the stack), and a model
+ * provider that calls no real model: the simulated provider, or (`--provider fake-anthropic`) the worker's real
+ * Anthropic provider pointed at a local fake of the Anthropic Messages API. Agents are routed automatically into
+ * tiers. Shows the run as a live todo list grouped by level (tier, tokens, cost and routing reason per node), then
+ * the senior reviewer's synthesis (another workflow: its final outputs), the run's figures (makespan, critical
+ * path, makespan / critical path, overhead per hop, tokens, cost, QStash messages and Redis commands) and a cost
+ * report: per node provider, tier, model, reason, tokens and cost, the total, a
  * check that the total equals the sum of the nodes (in integer micro-USD), and with the fake, its requests per
  * model against the nodes that called it (nodes the result cache served make no call).
  *
- * With `--twice` it invalidates review-all's result-cache entries (so the first run starts cold), runs it, then
+ * With `--twice` it invalidates the workflow's result-cache entries (so the first run starts cold), runs it, then
  * runs it again with the same input on the same stack and worker, shows the second run the same way, and compares
  * the two (cache-comparison.ts): makespans and their ratio, provider calls (the fake's requests, or the nodes whose
  * cache outcome was `miss`), the second run's hit rate and savings, and the tenant's `GET /v1/cache/stats`.
@@ -23,8 +24,11 @@
  * 1 run failed, cost, request or cache check failed (with `--twice`: the second run made a provider call or hit
  * less than 100 %), or error, 2 timed out, 64 usage error, 130 interrupted.
  */
+import "./require-node.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
+import { RunClient } from "../shared/client/run-client";
+import { RunFollowTimeoutError } from "../shared/client/run-client-error";
 import {
   cacheStatsDelta,
   compareCachedRuns,
@@ -43,7 +47,7 @@ import { startLocalWorker } from "./local-worker.js";
 import { progressLines } from "./progress-lines";
 import { formatDuration, formatUsd, renderRun } from "./render";
 import { computeRunFigures, formatFigures, type RunFigures, statsDelta } from "./run-figures";
-import { type CacheStatsBody, isFinal, type RunAccepted, type RunOutput, type RunView } from "./run-view";
+import type { CacheStatsBody, RunOutput, RunView } from "./run-view";
 import { guardShutdown } from "./signals.js";
 import { type LocalStack, startLocalStack } from "./stack";
 import { workerBindings } from "./worker-bindings.js";
@@ -62,9 +66,6 @@ export const IDLE_WAIT_MS = 2_000;
 
 /** The node whose output is the review. */
 const SYNTHESIS_NODE = "senior-reviewer";
-
-/** The bundled workflow the demo runs (workflows/review-all.json). */
-const WORKFLOW = "review-all";
 
 /**
  * Tier -> model of the `anthropic` provider in the fake-anthropic demo (worker var `TIERS`). Each id has a non-zero
@@ -131,7 +132,7 @@ export class ApiError extends Error {
 }
 
 /**
- * Runs the demo once (one run of review-all, or two with `options.twice`).
+ * Runs the demo once (one run of the workflow, or two with `options.twice`).
  * @param options parsed flags (see demo-args.ts).
  * @param signal aborting it (Ctrl-C) stops the run's polling and everything the demo started.
  * @returns the exit status ({@link EXIT}). Never throws: errors are printed to `io.err` and give status 1.
@@ -149,7 +150,8 @@ export async function runDemo(
   const cleanups: (() => Promise<unknown>)[] = [];
 
   try {
-    say(bold(`agent-dag demo: review-all on ${options.repo}`));
+    const workflow = options.workflow;
+    say(bold(`agent-dag demo: ${workflow.name}${workflow.file ? ` (${workflow.file})` : ""} on ${options.repo}`));
     const input = await readCodebase(options.repo);
     say(`  codebase     ${describeInput(input)}`);
 
@@ -196,6 +198,7 @@ export async function runDemo(
 
     const session: Session = {
       base,
+      client: new RunClient({ baseUrl: base, apiKey: DEV_API_KEY }),
       signal,
       stack,
       fake,
@@ -212,9 +215,9 @@ export async function runDemo(
     let statsBefore: CacheStatsBody | null = null;
     if (options.twice) {
       // Entries from an earlier demo (the local Redis keeps them for the cache TTL) would make the first run warm.
-      await api<unknown>(base, `/v1/cache?workflow=${WORKFLOW}`, signal, { method: "DELETE" });
+      await api<unknown>(base, `/v1/cache?workflow=${workflow.name}`, signal, { method: "DELETE" });
       say(
-        `  cache        invalidated ${WORKFLOW}'s result-cache entries (DELETE /v1/cache?workflow=${WORKFLOW}): the first run starts cold`,
+        `  cache        invalidated ${workflow.name}'s result-cache entries (DELETE /v1/cache?workflow=${workflow.name}): the first run starts cold`,
       );
       statsBefore = await api<CacheStatsBody>(base, "/v1/cache/stats", signal);
       say();
@@ -285,6 +288,8 @@ export async function runDemo(
 interface Session {
   /** The worker's origin, e.g. `http://127.0.0.1:41234`. */
   base: string;
+  /** The worker's run API with the dev key. */
+  client: RunClient;
   signal: AbortSignal;
   stack: LocalStack;
   /** The fake Anthropic endpoint, when the demo runs against it. */
@@ -321,48 +326,48 @@ interface WatchedRun {
  * Triggers the workflow on the session's input, shows its progress (a live todo list on a TTY, else one line per
  * change and the final list) until it ends or `options.timeoutMs` passes, waits for the stack to go idle, and
  * measures the run: figures with the stack's traffic, outputs, and the fake endpoint's requests over the run.
- * @throws ApiError when the worker answers non-2xx; the signal's reason when aborted.
+ * @throws RunClientError when the worker answers non-2xx; the signal's reason when aborted.
  */
 async function watchRun(s: Session): Promise<WatchedRun> {
-  const { base, signal, options, say } = s;
+  const { signal, options, say } = s;
   const before = s.stack.stats();
   const callsBefore = s.fake?.calls().length ?? 0;
   const modelsBefore = s.fake?.requestsByModel() ?? {};
-  const accepted = await api<RunAccepted>(base, "/v1/runs", signal, {
-    method: "POST",
-    body: JSON.stringify({
-      workflow: WORKFLOW,
+  const accepted = await s.client.start(
+    {
+      workflow: options.workflow.trigger,
       input: s.input,
       ...(s.fake ? {} : { simulate: { latencyMs: options.latencyMs } }),
       ...(options.budget ? { budget: options.budget } : {}),
-    }),
-  });
+    },
+    { signal },
+  );
   say(`  run          ${accepted.runId}`);
   if (options.budget) say(`  budget       ${describeBudget(options.budget)}`);
   say();
 
-  const deadline = Date.now() + options.timeoutMs;
   const liveRegion = s.tty && !options.verbose ? new LiveRegion(s.human) : undefined;
   let previous: RunView | null = null;
   let view: RunView;
   let timedOut = false;
+  const show = (next: RunView) => {
+    const now = Date.now();
+    if (liveRegion)
+      liveRegion.update(renderRun(next, { color: s.color, width: s.human.columns ?? 0, now, providerLabel: s.label }));
+    else for (const line of progressLines(previous, next, now, s.label)) say(line);
+    previous = next;
+  };
   try {
-    for (;;) {
-      view = await api<RunView>(base, accepted.links.self, signal);
-      const now = Date.now();
-      if (liveRegion)
-        liveRegion.update(
-          renderRun(view, { color: s.color, width: s.human.columns ?? 0, now, providerLabel: s.label }),
-        );
-      else for (const line of progressLines(previous, view, now, s.label)) say(line);
-      previous = view;
-      if (isFinal(view.status)) break;
-      if (now >= deadline) {
-        timedOut = true;
-        break;
-      }
-      await sleep(POLL_INTERVAL_MS, undefined, { signal });
-    }
+    view = await s.client.follow(accepted.runId, {
+      intervalMs: POLL_INTERVAL_MS,
+      timeoutMs: options.timeoutMs,
+      signal,
+      onView: show,
+    });
+  } catch (err) {
+    if (!(err instanceof RunFollowTimeoutError)) throw err;
+    view = err.view;
+    timedOut = true;
   } finally {
     liveRegion?.done();
   }
@@ -374,7 +379,7 @@ async function watchRun(s: Session): Promise<WatchedRun> {
   // Let the last callbacks land before reading the counters, so the run's traffic is complete.
   if (!timedOut) await until(Promise.race([s.stack.idle(), sleep(IDLE_WAIT_MS)]), signal);
   const figures = computeRunFigures(view, statsDelta(before, s.stack.stats()));
-  const output = timedOut ? null : await api<RunOutput>(base, view.links.output, signal);
+  const output = timedOut ? null : await s.client.output(view.runId, { signal });
   return {
     view,
     timedOut,
@@ -405,7 +410,7 @@ function printRun(s: Session, run: WatchedRun, showSynthesis: boolean, identical
         ? `  ${FAKE_ANTHROPIC_LABEL}: no real model was called`
         : "";
     if (showSynthesis) {
-      say(bold(`Synthesis (${SYNTHESIS_NODE})${note}`));
+      say(bold(`${outputHeading(run.output)}${note}`));
       say(synthesisText(run.output, view));
     } else {
       const same =
@@ -414,7 +419,7 @@ function printRun(s: Session, run: WatchedRun, showSynthesis: boolean, identical
           : identical
             ? "identical to the first run's"
             : "DIFFERENT from the first run's";
-      say(`${bold(`Synthesis (${SYNTHESIS_NODE})`)}: ${same}`);
+      say(`${bold(outputHeading(run.output))}: ${same}`);
     }
   }
   say();
@@ -492,6 +497,12 @@ export function describeInput(input: CodebaseInput): string {
     .map(([reason, n]) => `${n} ${labels[reason]}`);
   const omitted = reasons.length > 0 ? `; omitted: ${reasons.join(", ")}` : "";
   return `${input.repo}: ${s.filesIncluded} of ${s.filesSeen} files, ${formatBytes(s.filesTextBytes)} of the ${formatBytes(s.maxTotalBytes)} budget${omitted}`;
+}
+
+/** Heading of the output shown: `Synthesis (senior-reviewer)` for review-all, else `Output (<sink ids>)`. */
+function outputHeading(output: RunOutput | null): string {
+  if (!output || typeof output.outputs[SYNTHESIS_NODE] === "string") return `Synthesis (${SYNTHESIS_NODE})`;
+  return `Output (${Object.keys(output.outputs).join(", ")})`;
 }
 
 /**

@@ -1,44 +1,50 @@
 /**
- * `npm run dev [-- --memory] [-- --verbose]`: the local development loop. Starts the local stack on the ports
- * wrangler.toml's `[env.dev]` expects (Upstash Redis REST on 127.0.0.1:8079, QStash on 127.0.0.1:8080) and
- * `wrangler dev --env dev` on 127.0.0.1:8787 as a child process (the project's own wrangler), prints how to start a
- * run with curl, and stops both on Ctrl-C / SIGTERM, or when wrangler exits.
+ * `npm run dev [-- --port <p>] [--redis-port <p>] [--qstash-port <p>] [--memory] [--verbose]` (flags: dev-args.ts):
+ * the local development loop. Starts the local stack (by default on the ports wrangler.toml's `[env.dev]` names:
+ * Upstash Redis REST on 127.0.0.1:8079, QStash on 127.0.0.1:8080) and `wrangler dev --env dev` (default
+ * 127.0.0.1:8787) as a child process (the project's own wrangler), with the worker's Upstash URLs pointed at the
+ * chosen ports, prints how to start a run with curl, and stops both on Ctrl-C / SIGTERM, or when wrangler exits.
  */
+import "./require-node.js";
 import { type ChildProcess, spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
+import { UsageError } from "./demo-args.js";
+import { DEV_PORTS, DEV_USAGE, type DevPorts, parseDevArgs } from "./dev-args.js";
 import { PROJECT_ROOT } from "./project-root.js";
 import { type LocalStack, startLocalStack } from "./stack";
-
-/** Where `npm run dev` serves: the stack on the ports of wrangler.toml `[env.dev.vars]`, the worker on 8787. */
-export const DEV_PORTS = { host: "127.0.0.1", redis: 8079, qstash: 8080, worker: 8787 } as const;
 
 /** How long wrangler gets to exit after SIGTERM before it is killed, ms. */
 const CHILD_EXIT_GRACE_MS = 5_000;
 
 /**
- * The wrangler command line `npm run dev` runs (without the executable): env `dev`, loopback only, port 8787,
- * `/__scheduled` enabled so the cron handler can be fired by hand, `PUBLIC_URL` set to the worker's own origin (cron
- * runs need it), and no interactive hotkeys (Ctrl-C then reaches
- * this process as SIGINT).
+ * The wrangler command line `npm run dev` runs (without the executable): env `dev`, loopback only, the worker's
+ * port, `/__scheduled` enabled so the cron handler can be fired by hand, `PUBLIC_URL` set to the worker's own origin
+ * (cron runs need it), `UPSTASH_REDIS_REST_URL` and `QSTASH_URL` set to the stack's ports (overriding
+ * wrangler.toml's), and no interactive hotkeys (Ctrl-C then reaches this process as SIGINT).
+ * @param ports where the stack and the worker listen (default {@link DEV_PORTS}).
  */
-export function wranglerDevArgs(): string[] {
+export function wranglerDevArgs(ports: DevPorts = DEV_PORTS): string[] {
+  const origin = (port: number) => `http://${ports.host}:${port}`;
   return [
     "dev",
     "--env",
     "dev",
     "--ip",
-    DEV_PORTS.host,
+    ports.host,
     "--port",
-    String(DEV_PORTS.worker),
+    String(ports.worker),
     "--test-scheduled",
     "--show-interactive-dev-session=false",
     // cron-started runs have no request origin: QStash must call back the dev worker here
     "--var",
-    `PUBLIC_URL:http://${DEV_PORTS.host}:${DEV_PORTS.worker}`,
+    `PUBLIC_URL:${origin(ports.worker)}`,
+    "--var",
+    `UPSTASH_REDIS_REST_URL:${origin(ports.redis)}`,
+    "--var",
+    `QSTASH_URL:${origin(ports.qstash)}`,
   ];
 }
 
@@ -69,23 +75,33 @@ export function curlHelp(workerUrl: string): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: { memory: { type: "boolean", default: false }, verbose: { type: "boolean", default: false } },
-  });
+  let values: ReturnType<typeof parseDevArgs>;
+  try {
+    values = parseDevArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n\n${DEV_USAGE}\n`);
+    process.exit(64);
+  }
+  if (values.help) {
+    process.stdout.write(`${DEV_USAGE}\n`);
+    return;
+  }
+  const { ports } = values;
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
-      host: DEV_PORTS.host,
-      redisPort: DEV_PORTS.redis,
-      qstashPort: DEV_PORTS.qstash,
+      host: ports.host,
+      redisPort: ports.redis,
+      qstashPort: ports.qstash,
       ...(values.memory ? { memory: true } : {}),
       ...(values.verbose ? { log: (line: string) => void process.stdout.write(`[stack] ${line}\n`) } : {}),
     });
   } catch (err) {
     process.stderr.write(
-      `Could not start the local stack on ${DEV_PORTS.host}:${DEV_PORTS.redis}/${DEV_PORTS.qstash} ` +
-        `(${err instanceof Error ? err.message : String(err)}). Is another \`npm run dev\` running?\n`,
+      `Could not start the local stack on ${ports.host}:${ports.redis}/${ports.qstash} ` +
+        `(${err instanceof Error ? err.message : String(err)}). Is another \`npm run dev\` running? ` +
+        "Choose other ports with --redis-port and --qstash-port.\n",
     );
     process.exit(1);
   }
@@ -95,7 +111,7 @@ async function main(): Promise<void> {
 
   // node_modules/.bin/wrangler is a link to wrangler's JS entry: run it with this Node (wrangler needs >= 22.12).
   const wranglerJs = realpathSync(join(PROJECT_ROOT, "node_modules", ".bin", "wrangler"));
-  const child: ChildProcess = spawn(process.execPath, [wranglerJs, ...wranglerDevArgs()], {
+  const child: ChildProcess = spawn(process.execPath, [wranglerJs, ...wranglerDevArgs(ports)], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "inherit", "inherit"],
     env: {
@@ -113,7 +129,7 @@ async function main(): Promise<void> {
     });
   });
 
-  const workerUrl = `http://${DEV_PORTS.host}:${DEV_PORTS.worker}`;
+  const workerUrl = `http://${ports.host}:${ports.worker}`;
   void waitForHealth(workerUrl, childExited).then((up) => {
     if (up) process.stdout.write(`\nagent-dag worker ready at ${workerUrl}\n${curlHelp(workerUrl)}\n\n`);
   });

@@ -4,7 +4,7 @@
  *
  * wrangler's dev server puts a proxy worker in front of the user worker (so it can hold requests while it reloads):
  * every request then crosses a second workerd process and a singleton Durable Object, which serialises them
- * (`npm run bench -- --via-proxy` measures the difference; README "Performance"). Nothing here reloads, so the harnesses talk to the user worker's
+ * (`npm run bench -- --via-proxy` measures the difference; docs/performance.md). Nothing here reloads, so the harnesses talk to the user worker's
  * own address (`reloadComplete`'s `proxyData.userWorkerUrl`) and leave `PUBLIC_URL` unset: the worker then takes
  * its public origin from the request that starts a run (functions/runs.ts), so QStash calls it directly too.
  * `npm run dev` keeps the usual `wrangler dev` with its proxy (fixed port, live reload).

@@ -85,23 +85,16 @@ const STATUS_STYLE: Record<string, Style> = {
 type Segment = readonly [text: string, style?: Style];
 
 /**
- * Renders the view as lines joined by "\n" (no trailing newline).
- *
- * Example (no colour):
- * ```
- * review-all  run_abc  running  3.20 s  [SIMULATED provider]
- * Level 1: 1 agent
- *   ✔ codebase-analyzer  done     1.01 s   812 tok   $0.0040  balanced  "Simulated analysis of …"
- *     ↳ feeds 5 nodes · cache read 1.2k · cache write 300
- * ```
- * Node lines show the duration (measured when done, `now - startedAt` while running), total tokens (input +
- * output, as billed: prompt-cache reads and writes are not included), the cost in USD, the routing tier (or the
- * model, when the route has no tier), the result-cache marker ({@link cacheMarker}; its column only appears once a
- * node has one), and the output excerpt, the error, or the attempt number. A routed node gets a second, dimmed line
- * with the routing reason (without the worker's `; cache hit` suffix, which the marker shows) and its non-zero
- * prompt-cache reads and writes (tokens). The footer is followed by {@link formatCacheLine} once the run looked
- * anything up. A level whose `title` is empty gets one computed from its size. Never throws; missing or invalid
- * timestamps show as no time.
+ * Renders the view as lines joined by "\n" (no trailing newline), e.g. (no colour)
+ * `  ✔ codebase-analyzer  done     1.01 s   812 tok   $0.0040  balanced  "Simulated analysis of …"` under its
+ * `Level 1: 1 agent` heading. Node lines show the duration (measured when done, `now - startedAt` while running),
+ * total tokens (input + output, as billed: prompt-cache reads and writes are not included), the cost in USD, the
+ * routing tier (or the model, when the route has no tier), the result-cache marker ({@link cacheMarker}; its column
+ * only appears once a node has one), and the output excerpt, the error, or the attempt number. A routed node gets a
+ * second, dimmed line with the routing reason (without the worker's `; cache hit` suffix, which the marker shows)
+ * and its non-zero prompt-cache reads and writes (tokens). The footer is followed by {@link formatCacheLine} once
+ * the run looked anything up. A level whose `title` is empty gets one computed from its size. Never throws; missing
+ * or invalid timestamps show as no time.
  * @param view the body of `GET /v1/runs/:id`.
  */
 export function renderRun(view: RunView, options: RenderOptions): string {

@@ -14,16 +14,16 @@ export type { ChaosOptions } from "./chaos.js";
 /** Stack counters (see stats.ts), re-exported as part of the contract. */
 export type { StackStats } from "./stats.js";
 
-/** Default Upstash Redis REST port (working contract). */
+/** Default Upstash Redis REST port, one below the QStash port. */
 export const DEFAULT_REDIS_REST_PORT = 8079;
-/** Default QStash API port; the QStash dev server's and `QSTASH_DEV=true`'s port (upstash-protocols.md B9). */
+/** Default QStash API port; the QStash dev server's and `QSTASH_DEV=true`'s port (docs/upstash-protocols.md B9). */
 export const DEFAULT_QSTASH_PORT = 8080;
-/** Default Redis REST token (working contract). */
+/** Default Redis REST bearer token (a fixed local value: the stack binds to loopback by default). */
 export const DEFAULT_REDIS_TOKEN = "local-redis-token";
-/** Default divisor of QStash retry waits (working contract: 12 s -> 12 ms). */
+/** Default divisor of QStash retry waits (12 s -> 12 ms), so retries in tests take milliseconds. */
 export const DEFAULT_RETRY_SPEEDUP = 1000;
 
-/** Options of {@link startLocalStack} (working contract, "Local stack API"). */
+/** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
   /** Backing Redis; default `process.env.REDIS_URL ?? "redis://127.0.0.1:6379"`. */
   redisUrl?: string;
@@ -45,7 +45,7 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
 }
 
-/** A running local stack (working contract, "Local stack API"). */
+/** A running local stack: its URLs and credentials, counters, chaos switch and shutdown. */
 export interface LocalStack {
   /** Base URL of the Upstash Redis REST API, e.g. `http://127.0.0.1:8079`. */
   redisRestUrl: string;
@@ -53,7 +53,7 @@ export interface LocalStack {
   redisToken: string;
   /** Base URL of the QStash v2 API, e.g. `http://127.0.0.1:8080`. */
   qstashUrl: string;
-  /** The QStash dev token (upstash-protocols.md B9). */
+  /** The QStash dev token (docs/upstash-protocols.md B9). */
   qstashToken: string;
   /** Current and next signing keys (the dev keys unless rotated through `POST /v2/keys/rotate`). */
   readonly signingKeys: SigningKeyPair;
@@ -74,7 +74,7 @@ export interface LocalStack {
 /**
  * Starts the local stack: an Upstash Redis REST server (over the real Redis at `redisUrl` when it answers within
  * ~1 s, otherwise over an embedded in-memory store) and a QStash v2 emulator that delivers signed messages with
- * retries, callbacks, DLQ, dedup, delays and flow control (design.md "Local stack", upstash-protocols.md).
+ * retries, callbacks, DLQ, dedup, delays and flow control (wire facts: docs/upstash-protocols.md).
  * @throws the listen error (e.g. `EADDRINUSE`) when a port is taken (anything started is closed first), or
  * RangeError for a non-positive `retrySpeedup` or invalid chaos numbers.
  */

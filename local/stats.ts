@@ -1,6 +1,6 @@
 /**
  * Counters of the local stack (both servers), read through `LocalStack.stats()` and `GET /__stats`.
- * Shape fixed by the working contract ("Local stack API").
+ * Part of the local stack's API (local/stack.ts).
  */
 export interface StackStats {
   /** HTTP requests received by the Upstash Redis REST server (any route, including rejected ones). */

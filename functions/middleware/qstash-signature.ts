@@ -4,7 +4,7 @@ import type { AppEnv } from "../app-env.js";
 
 /**
  * Verifies `Upstash-Signature` on every `/internal/*` request with `@upstash/qstash`'s Receiver (current key, then
- * next key; JWT claims iss, exp/nbf, `sub` = this URL, `body` = SHA-256 of the raw body: upstash-protocols.md B6,
+ * next key; JWT claims iss, exp/nbf, `sub` = this URL, `body` = SHA-256 of the raw body: docs/upstash-protocols.md B6,
  * B7), then stores the raw body in the `rawBody` variable. The URL checked is `PUBLIC_URL` (or the request's own
  * origin) plus the path, so a token minted for one endpoint cannot be replayed at another.
  * @throws ProblemError 401 `unauthorized` when the header is missing or the signature does not verify; nothing is

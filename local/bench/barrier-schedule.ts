@@ -1,5 +1,5 @@
 /**
- * The level-barrier ("wave") schedule: what a scheduler that joins with a barrier per level pays (the seeds' wave
+ * The level-barrier ("wave") schedule: what a scheduler that joins with a barrier per level pays (a classic wave
  * executor, Upstash Workflow's `Promise.all`, LangGraph supersteps). Level k + 1 starts only when every node of
  * level k is done; inside a level, nodes are list-scheduled on P processors by longest remaining path.
  */
@@ -8,7 +8,7 @@ import { listSchedule, type Schedule, type ScheduleDag } from "./list-schedule.j
 
 /**
  * Simulates the level-barrier schedule. With `processors = Infinity` the makespan is the sum over levels of each
- * level's heaviest node (`barrier_inf` in ../shared/workloads/stats.txt); with P processors it is the `sim P=… bar`
+ * level's heaviest node (`barrier_inf` in bench/workloads/stats.txt); with P processors it is the `sim P=… bar`
  * figure there.
  * @param dag compiled DAG: `levels` are the engine compiler's 1-based levels (longest path from a root), weights ms.
  * @param processors an integer ≥ 1, or `Infinity`.

@@ -1,16 +1,17 @@
 /**
  * `npm run bench -- [--quick] [options]` (flags: args.ts)
  *
- * Measures makespan against the critical path on review-all and the nine real DAGs of ../shared/workloads, in
+ * Measures makespan against the critical path on review-all and the nine real DAGs of bench/workloads, in
  * every scheduling mode (eager, levels, sequential) through the full local stack (worker in workerd, QStash
  * emulator, Upstash Redis REST over the real Redis), beside LangGraph.js running the same DAG in-process; then
  * eager with concurrency limits against the greedy list schedule, a load test of concurrent review-all runs, and
  * the cost per node with small and large outputs. Prints the tables and writes bench/results/<stamp>.{json,svg,md};
- * a plain full run also writes latest.* and the generated tables of README.md.
+ * a plain full run also writes latest.* and the generated tables of docs/performance.md.
  *
  * Exit status: 0 every run completed; 1 a run failed, timed out or errored, or the load test lost something; 3 with
  * `--strict` when a "done means" claim does not hold; 64 usage error; 130 interrupted.
  */
+import "../require-node.js";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { guardShutdown } from "../signals.js";
@@ -26,7 +27,7 @@ import { measurePeerRun } from "./peer-run.js";
 import { isFullRun, type PlannedRun, type PreparedWorkload, planRuns, prepareWorkload } from "./plan.js";
 import { describeCpuPerNode } from "./process-cpu.js";
 import { countedSamples, medianRun, wantsAnotherSample } from "./repeats.js";
-import { rerenderReport, writeReadmeTables, writeReport } from "./report.js";
+import { rerenderReport, writeDocTables, writeReport } from "./report.js";
 import {
   type BenchResults,
   type LoadResult,
@@ -218,14 +219,14 @@ export async function runBench(
     say(`  [${c.holds === null ? "not measured" : c.holds ? "holds" : "DOES NOT HOLD"}] ${c.claim}\n      ${c.detail}`);
   const stamp = `${results.date.slice(0, 19).replace("T", "-").replace(/:/g, "")}${s.quick ? "-quick" : ""}`;
   const written = writeReport(results, options.outDir, stamp, isFullRun(s));
-  // README quotes latest.json: a full run into the project's own results refreshes README's tables
+  // docs/performance.md quotes latest.json: a full run into the project's own results refreshes its tables
   if (isFullRun(s) && resolve(options.outDir) === DEFAULT_OUT_DIR) {
     try {
-      written.push(writeReadmeTables(results));
+      written.push(writeDocTables(results));
     } catch (err) {
       // the results are written: say what went wrong and how to redo only this step
       say(
-        `README.md not updated (${(err as Error).message}); fix it, then: npm run bench -- --render bench/results/latest.json`,
+        `docs/performance.md not updated (${(err as Error).message}); fix it, then: npm run bench -- --render bench/results/latest.json`,
       );
     }
   }

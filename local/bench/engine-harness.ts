@@ -1,14 +1,17 @@
 /**
  * The engine under test: the local stack (Upstash Redis REST over the real Redis + QStash v2 emulator, ephemeral
  * ports) and the worker in workerd (local/local-worker.ts: wrangler's dev server, env `dev`, addressed directly;
- * bindings from local/worker-bindings.ts, with `MAX_WORKFLOW_NODES` = BENCH_MAX_NODES) under a random Redis key prefix, plus the calls the benchmark makes: start a run,
- * wait for it, read its view, and read the stack's counters. `close()` stops everything and deletes only this
+ * bindings from local/worker-bindings.ts, with `MAX_WORKFLOW_NODES` = BENCH_MAX_NODES) under a random Redis key
+ * prefix, plus the calls the benchmark makes: start a run and wait for it (through the run API's client,
+ * shared/client/run-client.ts), and read the stack's counters. `close()` stops everything and deletes only this
  * harness's keys.
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis as IORedis } from "ioredis";
-import type { RunView } from "../../shared/progress/run-view.js";
+import type { RunRequest, RunViewBody } from "../../shared/client/run-api.js";
+import { RunClient } from "../../shared/client/run-client.js";
+import { RunFollowTimeoutError } from "../../shared/client/run-client-error.js";
 import { startLocalWorker } from "../local-worker.js";
 import { deleteKeysWithPrefix } from "../redis-cleanup.js";
 import { type LocalStack, startLocalStack } from "../stack.js";
@@ -35,17 +38,18 @@ export interface EngineHarness {
   prefix: string;
   /** Redis server version (`INFO server`), or null with the in-memory store or when unreadable. */
   redisServer: string | null;
+  /** The worker's run API with the dev key. */
+  client: RunClient;
   /**
    * `POST /v1/runs` with the dev key.
    * @returns the run id.
-   * @throws Error with the status and body when the worker does not answer 202.
+   * @throws RunClientError with the worker's problem details on a non-2xx answer.
    */
-  startRun(body: unknown): Promise<string>;
-  /** `GET /v1/runs/:id`. @throws Error on a non-2xx answer. */
-  getRun(runId: string): Promise<RunView>;
+  startRun(body: RunRequest): Promise<string>;
   /**
-   * Waits until the stack is idle (no QStash message queued, in flight or retrying), then until every run in
-   * `runIds` is no longer `running` (polling), or until `timeoutMs` passes.
+   * Waits until the stack is idle (no QStash message queued, in flight or retrying), then follows every run in
+   * `runIds` to its end (reading its view every 100 ms), or until `timeoutMs` passes. The figures come from the
+   * views (their start and finish times), not from when a read arrived.
    * @returns the final views (runs still running at the deadline keep status `running`), whether it timed out, and
    *   the stack's counters and the processes' CPU time read the moment the stack went idle (before this call read
    *   any run view, so they hold only the runs' own traffic).
@@ -53,7 +57,7 @@ export interface EngineHarness {
   waitForRuns(
     runIds: readonly string[],
     timeoutMs: number,
-  ): Promise<{ views: RunView[]; timedOut: boolean; idleStats: StackStats; idleCpu: ProcessCpu }>;
+  ): Promise<{ views: RunViewBody[]; timedOut: boolean; idleStats: StackStats; idleCpu: ProcessCpu }>;
   /** The stack's counters now (see local/stats.ts). */
   stats(): StackStats;
   /** CPU time so far of the worker's workerd processes, this process and the local Redis server (process-cpu.ts). */
@@ -119,25 +123,15 @@ function makeHarness(
   redis: { version: string | null; pid: number | null },
   close: () => Promise<void>,
 ): EngineHarness {
-  const headers = { authorization: `Bearer ${DEV_API_KEY}`, "content-type": "application/json" };
-  const getRun = async (runId: string): Promise<RunView> => {
-    const res = await fetch(`${url}/v1/runs/${runId}`, { headers });
-    if (!res.ok) throw new Error(`GET /v1/runs/${runId} answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
-    return (await res.json()) as RunView;
-  };
+  const client = new RunClient({ baseUrl: url, apiKey: DEV_API_KEY });
   let closing: Promise<void> | undefined;
   return {
     stack,
     url,
     prefix,
     redisServer: redis.version,
-    async startRun(body) {
-      const res = await fetch(`${url}/v1/runs`, { method: "POST", headers, body: JSON.stringify(body) });
-      const text = await res.text();
-      if (res.status !== 202) throw new Error(`POST /v1/runs answered ${res.status}: ${text.slice(0, 500)}`);
-      return (JSON.parse(text) as { runId: string }).runId;
-    },
-    getRun,
+    client,
+    startRun: async (body) => (await client.start(body)).runId,
     async waitForRuns(runIds, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       const idleTimer = new AbortController();
@@ -148,18 +142,25 @@ function makeHarness(
       idleTimer.abort();
       const idleStats = stack.stats();
       const idleCpu = readProcessCpu(redis.pid);
-      const views = new Map<string, RunView>();
-      for (;;) {
-        const pending = runIds.filter(
-          (id) => views.get(id)?.status === undefined || views.get(id)!.status === "running",
-        );
-        for (const view of await Promise.all(pending.map(getRun))) views.set(view.runId, view);
-        const stillRunning = runIds.some((id) => views.get(id)!.status === "running");
-        if (!stillRunning) return { views: runIds.map((id) => views.get(id)!), timedOut: false, idleStats, idleCpu };
-        if (timedOutIdle || Date.now() >= deadline)
-          return { views: runIds.map((id) => views.get(id)!), timedOut: true, idleStats, idleCpu };
-        await sleep(POLL_MS);
-      }
+      // the stack never went idle: read each view once and report what is still running
+      const followMs = timedOutIdle ? 0 : Math.max(0, deadline - Date.now());
+      const outcomes = await Promise.all(
+        runIds.map((id) =>
+          client.follow(id, { intervalMs: POLL_MS, timeoutMs: followMs }).then(
+            (view) => ({ view, timedOut: false }),
+            (err: unknown) => {
+              if (err instanceof RunFollowTimeoutError) return { view: err.view, timedOut: true };
+              throw err;
+            },
+          ),
+        ),
+      );
+      return {
+        views: outcomes.map((o) => o.view),
+        timedOut: outcomes.some((o) => o.timedOut),
+        idleStats,
+        idleCpu,
+      };
     },
     stats: () => stack.stats(),
     processCpu: () => readProcessCpu(redis.pid),

@@ -4,6 +4,7 @@
  * went beyond their latency (slot-handover.ts), read from the run view, the run's leases in Redis (which message ran
  * each node) and the QStash emulator's event log. Prints only; writes no results file.
  */
+import "../require-node.js";
 import { parseArgs } from "node:util";
 import { Redis } from "@upstash/redis";
 import { runKeys } from "../../shared/state/keys.js";

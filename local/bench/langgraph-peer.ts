@@ -6,8 +6,8 @@
  * task with several gets the multi-source `addEdge([parents…], child)`, whose join waits for every parent;
  * `START → roots`, `sinks → END`. LangGraph runs a Pregel/BSP loop: all nodes triggered in a superstep run in
  * parallel and their writes become visible only at the next superstep, so a node starts in the superstep after its
- * last parent's superstep: the join behaves as a barrier per level (reference/peers.md, LangGraph.js; upstream
- * issue langchain-ai/langgraph #6320). No checkpointer is configured (the fastest setting).
+ * last parent's superstep: the join behaves as a barrier per level (LangGraph.js docs on supersteps;
+ * upstream issue langchain-ai/langgraph #6320). No checkpointer is configured (the fastest setting).
  */
 
 import { setTimeout as sleep } from "node:timers/promises";

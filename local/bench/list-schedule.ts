@@ -2,8 +2,8 @@
  * Greedy list scheduling of a weighted DAG on P identical processors, the reference the benchmark holds the
  * engine's concurrency limit to: whenever a processor is free and nodes are ready, the ready node with the longest
  * remaining path (its own weight plus the heaviest chain below it) starts first; ties go to the smaller node id
- * (code-unit order). With that tie rule it reproduces every `sim P=… dep/bar` figure of
- * ../shared/workloads/stats.txt (the `bar` figure is `levelBarrierSchedule` in barrier-schedule.ts); test/unit/bench checks them.
+ * (code-unit order). With that tie rule it reproduces every `sim P=… dep/bar` figure of bench/workloads/stats.txt
+ * (the `bar` figure is `levelBarrierSchedule` in barrier-schedule.ts); test/unit/bench checks them.
  */
 import type { CompiledDag } from "../../shared/dag/compile.js";
 

@@ -108,8 +108,8 @@ export const QUICK_SETTINGS: BenchSettings = {
 
 /**
  * True when `settings` are those of a plain `npm run bench` (every workload, the default scale, limits, repeats,
- * load and message-size settings): only such a run replaces `bench/results/latest.*`, which README quotes. A
- * subset or another scale still writes its own `<stamp>.*` files.
+ * load and message-size settings): only such a run replaces `bench/results/latest.*`, which docs/performance.md
+ * quotes. A subset or another scale still writes its own `<stamp>.*` files.
  */
 export function isFullRun(settings: BenchSettings): boolean {
   return isDeepStrictEqual(settings, FULL_SETTINGS);

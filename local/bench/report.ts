@@ -1,15 +1,15 @@
 /**
  * The benchmark's outputs: `bench/results/<stamp>.json` (validated against the results schema), `<stamp>.svg`
- * (the chart) and `<stamp>.md` (the tables and claims in Markdown, for the README's Performance section); a full
- * run also refreshes `latest.json`, `latest.svg` and `latest.md`.
+ * (the chart) and `<stamp>.md` (the tables and claims in Markdown); a full run also refreshes `latest.json`,
+ * `latest.svg` and `latest.md`, and the generated tables of docs/performance.md.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { PROJECT_ROOT } from "../project-root.js";
 import { DEFAULT_OUT_DIR } from "./args.js";
 import { checkClaims } from "./claims.js";
+import { docTables, replaceDocBlocks } from "./doc-tables.js";
 import { describeCpuPerNode } from "./process-cpu.js";
-import { readmeTables, replaceReadmeBlocks } from "./readme-tables.js";
 import { type BenchResults, benchResultsSchema } from "./results.js";
 import { type ChartGroup, renderChart } from "./svg-chart.js";
 import { concurrencyTable, costTable, makespanTable, overheadTable, renderMarkdown } from "./table.js";
@@ -96,33 +96,36 @@ export function writeReport(results: BenchResults, outDir: string, stamp: string
 /**
  * Re-renders an existing results file: validates it, re-checks its claims against its own figures (so a change
  * of wording or of the report's layout needs no new measurement), and rewrites `<stem>.json`, `.md` and `.svg`
- * beside it; for the project's own `bench/results/latest.json` also README's generated tables
- * ({@link writeReadmeTables}). Measured figures are never changed.
+ * beside it; for the project's own `bench/results/latest.json` also the generated tables of docs/performance.md
+ * ({@link writeDocTables}). Measured figures are never changed.
  * @param file a `bench/results/<stem>.json`.
  * @returns the paths written.
  * @throws the read error, SyntaxError for bad JSON, ZodError when the file does not match the schema, or the
- *   error of {@link writeReadmeTables}.
+ *   error of {@link writeDocTables}.
  */
 export function rerenderReport(file: string): string[] {
   const results = benchResultsSchema.parse(JSON.parse(readFileSync(file, "utf8")));
   results.claims = checkClaims(results);
   const written = writeReport(results, dirname(file), basename(file).replace(/\.json$/, ""), false);
-  if (resolve(file) === LATEST_JSON) written.push(writeReadmeTables(results));
+  if (resolve(file) === LATEST_JSON) written.push(writeDocTables(results));
   return written;
 }
 
-/** The results file that README.md quotes: `latest.json` in the project's own results folder. */
+/** The results file that docs/performance.md quotes: `latest.json` in the project's own results folder. */
 export const LATEST_JSON = join(DEFAULT_OUT_DIR, "latest.json");
 
+/** The page whose generated tables quote {@link LATEST_JSON}: the project's docs/performance.md. */
+export const PERFORMANCE_DOC = join(PROJECT_ROOT, "docs", "performance.md");
+
 /**
- * Rewrites the generated tables of the project's README.md (local/bench/readme-tables.ts) from `results`.
- * @param readmePath default the project's README.md.
+ * Rewrites the generated tables of a Markdown page (local/bench/doc-tables.ts) from `results`.
+ * @param docPath default {@link PERFORMANCE_DOC}.
  * @returns the path written.
- * @throws the read or write error, or the Error of `replaceReadmeBlocks` naming a block whose markers are missing
- *   or doubled, or that is empty, out of order or overlapping (README is left unchanged then).
+ * @throws the read or write error, or the Error of `replaceDocBlocks` naming a block whose markers are missing
+ *   or doubled, or that is empty, out of order or overlapping (the page is left unchanged then).
  */
-export function writeReadmeTables(results: BenchResults, readmePath = join(PROJECT_ROOT, "README.md")): string {
-  const text = replaceReadmeBlocks(readFileSync(readmePath, "utf8"), readmeTables(results));
-  writeFileSync(readmePath, text);
-  return readmePath;
+export function writeDocTables(results: BenchResults, docPath = PERFORMANCE_DOC): string {
+  const text = replaceDocBlocks(readFileSync(docPath, "utf8"), docTables(results));
+  writeFileSync(docPath, text);
+  return docPath;
 }

@@ -78,19 +78,15 @@ export const RUN_OUTCOMES = ["completed", "failed", "timeout", "error", "not-run
  * One measured (or deliberately skipped) run of a workload.
  * - `expectedMs`: the simulated schedule for this mode and concurrency on the same latencies (critical path for
  *   eager unlimited, level barrier for levels and LangGraph, total work for sequential, list schedule for P slots);
- * - `ratio` = makespan / workload critical path (× scale); `ratioMeasuredCp` = makespan / critical path of
- *   measured node durations (run view); `overExpected` = makespan / expectedMs;
- * - `cpHopMs`: the demo's figure, (makespan − critical path) / nodes on the critical path;
- * - `inNodeOverhead`: per done node, its measured duration (claim to result, run view) − its simulated latency:
- *   the engine's work inside a node (claim, loading the run and inputs, routing, storing the output);
- * - `cpu`: the machine's busy and steal shares during the run, percent (cpu-time.ts; absent in older files);
- * - `cpuMsPerNode`: CPU time per done node, ms, from the run's start to the moment the stack went idle, of the
- *   worker's workerd processes, this Node process (local stack + benchmark) and the local Redis server
- *   (process-cpu.ts; null for LangGraph and where unreadable; absent in older files);
- * - `samples`: when the run was measured several times (`--repeats`), every measurement's makespan (ms), CPU
- *   steal (%) and whether it was counted (steal ≤ 5%; all are counted when none was that quiet: repeats.ts), in
- *   order; the figures above are those of the counted measurement with the median makespan, or of the failed
- *   measurement when one failed (a failure is reported as it is).
+ * - `ratio` = makespan / workload critical path (× scale); `ratioMeasuredCp` = makespan / critical path of measured
+ *   node durations; `overExpected` = makespan / expectedMs; `cpHopMs`: (makespan − critical path) / CP nodes;
+ * - `inNodeOverhead`: per done node, measured duration (claim to result) − simulated latency: the engine's work
+ *   inside a node;
+ * - `cpu`: the machine's busy and steal shares during the run, percent; `cpuMsPerNode`: CPU ms per done node of
+ *   workerd, this Node process and the local Redis (process-cpu.ts; null where unreadable; both absent in older
+ *   files);
+ * - `samples` (`--repeats`): each measurement's makespan (ms), steal (%) and whether it counted (steal ≤ 5%:
+ *   repeats.ts); the figures above are the counted median's, or the failed measurement's when one failed.
  */
 export const runResultSchema = z.strictObject({
   scenario: z.enum(["makespan", "concurrency"]),

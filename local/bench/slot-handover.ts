@@ -2,9 +2,9 @@
  * Where a node's slot time goes beyond its latency, in a run whose concurrency is the limit: from the run view's
  * per-node start and end (stamped by the worker) and the QStash emulator's event log for the execute message whose
  * delivery ran each node (`CREATED` when published, `ACTIVE` when its flow-control slot is granted and it is sent,
- * `DELIVERED` when the worker's answer is back and the slot is free; upstash-protocols.md B4). One delivery may run
- * a chain of nodes (shared/engine/delivery.ts): then its receive is before the first and its answer after the last,
- * and between them each node waits a chain step. All times are unix ms on one machine's clock, so each figure is
+ * `DELIVERED` when the worker's answer is back and the slot is free; docs/upstash-protocols.md B4). One delivery
+ * may run a chain of nodes (shared/engine/delivery.ts): then its receive is before the first and its answer after
+ * the last, and between them each node waits a chain step. All times are unix ms on one machine's clock, so each figure is
  * good to about 1 ms (workerd's clock moves only between I/O events).
  */
 import { type Summary, summarize } from "./percentiles.js";

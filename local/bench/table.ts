@@ -1,6 +1,6 @@
 /**
  * The benchmark's tables, as rows of cells, and two renderings: aligned text for the terminal and Markdown for
- * the README's Performance section. Pure.
+ * the results' `.md` and docs/performance.md. Pure.
  */
 
 import { countedSamples } from "./repeats.js";

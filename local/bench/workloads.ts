@@ -1,19 +1,22 @@
 /**
- * The benchmark's workloads: the nine real DAGs of `../shared/workloads/*.dag.json` (WfCommons WfInstances, see
- * that folder's README.md) and the bundled `review-all` workflow, all in one shape: tasks with a recorded runtime
- * (seconds) and their dependencies.
+ * The benchmark's workloads: the nine real DAGs of `bench/workloads/*.dag.json` (WfCommons WfInstances, LGPL-3.0;
+ * see bench/workloads/README.md) and the bundled `review-all` workflow, all in one shape: tasks with a recorded
+ * runtime (seconds) and their dependencies.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../project-root.js";
 
-/** The team folder's workload directory, `../shared/workloads/` beside the repository (ends with `/`). */
-export const WORKLOADS_DIR = fileURLToPath(new URL("../../../shared/workloads/", import.meta.url));
+/** Where the workload files live inside the repository, relative to its root (ends with `/`). */
+export const WORKLOADS_REL_DIR = "bench/workloads/";
+
+/** Absolute path of the workload directory, `<project root>/bench/workloads/` (ends with `/`). */
+export const WORKLOADS_DIR = `${PROJECT_ROOT}${WORKLOADS_REL_DIR}`;
 
 /** The bundled review-all definition (workflows/review-all.json). */
-export const REVIEW_ALL_FILE = fileURLToPath(new URL("../../workflows/review-all.json", import.meta.url));
+export const REVIEW_ALL_FILE = `${PROJECT_ROOT}workflows/review-all.json`;
 
 /**
- * File stems of the nine real DAGs, smallest first (node counts 22 to 1,004; ../shared/workloads/README.md
+ * File stems of the nine real DAGs, smallest first (node counts 22 to 1,004; bench/workloads/README.md
  * "Shapes").
  */
 export const REAL_WORKLOAD_STEMS = [
@@ -63,15 +66,16 @@ export function shortName(stem: string): string {
 /**
  * Reads one real workload by file stem (e.g. `viralrecon-dirt02-001`).
  * @param dir the workload directory (default {@link WORKLOADS_DIR}).
- * @throws Error when the file is missing (../shared/workloads must sit beside the repository) or has no `tasks`.
+ * @throws Error when the file is missing from `dir` or has no `tasks` array.
  */
 export function readWorkload(stem: string, dir = WORKLOADS_DIR): Workload {
   const file = `${dir}${stem}.dag.json`;
-  if (!existsSync(file))
-    throw new Error(`workload ${file} not found: ../shared/workloads must sit beside the repository`);
+  if (!existsSync(file)) {
+    throw new Error(`workload ${file} not found (the real DAGs are ${WORKLOADS_REL_DIR}*.dag.json in the repository)`);
+  }
   const parsed = JSON.parse(readFileSync(file, "utf8")) as { tasks?: WorkloadTask[] };
   if (!Array.isArray(parsed.tasks)) throw new Error(`workload ${file} has no tasks array`);
-  return { name: shortName(stem), source: `../shared/workloads/${stem}.dag.json`, tasks: parsed.tasks };
+  return { name: shortName(stem), source: `${WORKLOADS_REL_DIR}${stem}.dag.json`, tasks: parsed.tasks };
 }
 
 /**

@@ -17,17 +17,15 @@ import { prefixKey } from "./prompt-cache.js";
  * A local fake of the Anthropic Messages API (`POST /v1/messages`), built from Anthropic's documented shapes
  * (the Messages API reference, "HTTP errors" at docs.claude.com/en/api/errors, and the "Prompt caching" guide):
  * - request: headers `x-api-key` and `anthropic-version` required; body `model`, `max_tokens` (int >= 1) and
- *   `messages` (non-empty, roles `user`/`assistant`, content a string or text blocks) required; `system` a string
- *   or text blocks; up to 4 `cache_control` breakpoints (`{type: "ephemeral", ttl?: "5m" | "1h"}`);
- * - response: `{id, type: "message", role: "assistant", model, content: [{type: "text", text}], stop_reason,
- *   stop_sequence, usage: {input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
- *   cache_creation: {ephemeral_5m_input_tokens, ephemeral_1h_input_tokens}, service_tier}}`, header `request-id`;
- * - errors: `{type: "error", error: {type, message}, request_id}` with 400 invalid_request_error, 401
- *   authentication_error, 403 permission_error, 404 not_found_error, 413 request_too_large, 429 rate_limit_error
- *   (+ `retry-after`, `anthropic-ratelimit-requests-*`), 500 api_error, 529 overloaded_error.
+ *   `messages` (non-empty, roles `user`/`assistant`, string or text-block content) required; `system` a string or
+ *   text blocks; up to 4 `cache_control` breakpoints (`{type: "ephemeral", ttl?: "5m" | "1h"}`);
+ * - response: a `message` with one text block, `stop_reason` and `usage` (input, output, cache creation and read
+ *   tokens, per-TTL cache creation, `service_tier`), header `request-id`;
+ * - errors: `{type: "error", error: {type, message}, request_id}` with 400, 401, 403, 404, 413, 429 (+
+ *   `retry-after`, `anthropic-ratelimit-requests-*`), 500 and 529, each with its documented error type.
  * Prompt caching: a breakpoint's prefix (system blocks, then message blocks, up to the marked block) seen before
- * within its TTL (5 min, refreshed on hit) is a cache read; otherwise a prefix of at least `minCacheableTokens`
- * is written. Tokens are counted at 4 characters per token.
+ * within its TTL (5 min, refreshed on hit) is a cache read; otherwise a prefix of at least `minCacheableTokens` is
+ * written. Tokens are counted at 4 characters per token.
  * @returns the running fake; give the AI SDK `baseUrl` (`<url>/v1`).
  */
 export function startFakeAnthropic(opts: FakeServerOptions = {}): Promise<FakeProviderServer> {

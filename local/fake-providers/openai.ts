@@ -14,20 +14,16 @@ import {
 import { prefixKey } from "./prompt-cache.js";
 
 /**
- * A local fake of an OpenAI-compatible Chat Completions endpoint (`POST /v1/chat/completions`), built from
- * OpenAI's documented shapes (the Chat Completions API reference and the "Error codes", "Rate limits" and
- * "Prompt caching" guides):
+ * A local fake of an OpenAI-compatible Chat Completions endpoint (`POST /v1/chat/completions`), built from OpenAI's
+ * documented shapes (the Chat Completions API reference, the "Error codes", "Rate limits" and "Prompt caching" guides):
  * - request: `Authorization: Bearer <key>` required; body `model` and `messages` (non-empty; roles `system`,
- *   `developer`, `user`, `assistant`, `tool`; content a string or text parts) required; `max_tokens` /
+ *   `developer`, `user`, `assistant`, `tool`; string or text-part content) required; `max_tokens` /
  *   `max_completion_tokens` optional ints >= 1;
- * - response: `{id: "chatcmpl-…", object: "chat.completion", created, model, choices: [{index: 0, message: {role:
- *   "assistant", content, refusal: null}, logprobs: null, finish_reason: "stop" | "length"}], usage:
- *   {prompt_tokens, completion_tokens, total_tokens, prompt_tokens_details: {cached_tokens, audio_tokens},
- *   completion_tokens_details: {reasoning_tokens, …}}, system_fingerprint}`, header `x-request-id`;
- * - errors: `{error: {message, type, param, code}}`: 400 invalid_request_error (`context_length_exceeded`, …),
- *   401 (`invalid_api_key`), 404 (`model_not_found`), 429 (`rate_limit_exceeded` + `retry-after`,
- *   `x-ratelimit-*-requests`), 500 server_error, 503 (overloaded).
- * Automatic prompt caching: the longest message-boundary prefix seen before within 5 minutes, if it is at least
+ * - response: a `chat.completion` with one choice (`finish_reason` `stop` or `length`) and `usage` (prompt,
+ *   completion and total tokens, `prompt_tokens_details.cached_tokens`), header `x-request-id`;
+ * - errors: `{error: {message, type, param, code}}`: 400 (`context_length_exceeded`, …), 401, 404, 429
+ *   (`rate_limit_exceeded` + `retry-after`, `x-ratelimit-*-requests`), 500 and 503.
+ * Automatic prompt caching: the longest message-boundary prefix seen before within 5 minutes, if at least
  * `minCacheableTokens` (OpenAI: 1024) long, is reported as `cached_tokens`, rounded down to 128-token steps.
  * Tokens are counted at 4 characters per token.
  * @returns the running fake; give the AI SDK `baseUrl` (`<url>/v1`).

@@ -2,7 +2,7 @@ import type { AttemptOutcome } from "./delivery.js";
 import { canonicalHeaderName, headerView, type MessageRecord } from "./message.js";
 
 /**
- * JSON body of a callback or failure callback (upstash-protocols.md B8). `body` and `sourceBody` are standard
+ * JSON body of a callback or failure callback (docs/upstash-protocols.md B8). `body` and `sourceBody` are standard
  * base64; `header` holds the destination's response headers; `notBefore`/`createdAt` are numbers (ms) as in
  * the SDK skills doc (B8 flags strings vs numbers as unsettled); `dlqId` only on failure callbacks.
  */

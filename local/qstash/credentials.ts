@@ -2,14 +2,14 @@ import { randomBytes } from "node:crypto";
 
 /**
  * The QStash dev server's default user token: base64 of `{"UserID":"defaultUser","Password":"defaultPassword"}`
- * (upstash-protocols.md B9; hard-coded in @upstash/qstash as DEV_CREDENTIALS).
+ * (docs/upstash-protocols.md B9; hard-coded in @upstash/qstash as DEV_CREDENTIALS).
  */
 export const DEV_QSTASH_TOKEN = "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0=";
 
-/** The dev current signing key (upstash-protocols.md B9). */
+/** The dev current signing key (docs/upstash-protocols.md B9). */
 export const DEV_CURRENT_SIGNING_KEY = "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r";
 
-/** The dev next signing key (upstash-protocols.md B9). */
+/** The dev next signing key (docs/upstash-protocols.md B9). */
 export const DEV_NEXT_SIGNING_KEY = "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs";
 
 /** A pair of signing keys as served by `GET /v2/keys`. */

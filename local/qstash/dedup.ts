@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 
-/** How long a deduplication id or content hash is remembered, in ms (upstash-protocols.md B5 and flagged point 2: 10 minutes per the docs and OpenAPI). */
+/**
+ * How long a deduplication id or content hash is remembered, in ms: 10 minutes, as the QStash docs and OpenAPI
+ * spec say (docs/upstash-protocols.md B5 and flagged point 2).
+ */
 export const DEDUP_WINDOW_MS = 10 * 60_000;
 
 /** What identifies a message for content-based deduplication (B5: destination + body + Content-Type + forwarded headers). */

@@ -21,14 +21,14 @@ export type AttemptOutcome =
   | { kind: "response"; status: number; headers: Record<string, string[]>; body: Buffer }
   | { kind: "error"; error: string };
 
-/** True when the outcome is a 2xx response (upstash-protocols.md B5: any 2xx marks the message DELIVERED). */
+/** True when the outcome is a 2xx response (docs/upstash-protocols.md B5: any 2xx marks the message DELIVERED). */
 export function isSuccess(o: AttemptOutcome): boolean {
   return o.kind === "response" && o.status >= 200 && o.status < 300;
 }
 
 /**
  * True for a 489 response carrying `Upstash-NonRetryable-Error: true`, which fails the message at once
- * (upstash-protocols.md B5).
+ * (docs/upstash-protocols.md B5).
  */
 export function isNonRetryable(o: AttemptOutcome): boolean {
   return (

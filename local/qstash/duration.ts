@@ -12,7 +12,7 @@ const UNIT_MS: Record<string, number> = {
 /**
  * Parses a QStash duration into milliseconds: a bare number means seconds (`"30"`), otherwise one or more
  * `<number><unit>` parts with units ns, us, ms, s, m, h, d, e.g. `"10s"`, `"5m"`, `"1d10h30m"`, `"6m5s"`,
- * `"1.5h"` (upstash-protocols.md B2 `Upstash-Delay`/`Upstash-Timeout`, B5 Go-style durations).
+ * `"1.5h"` (docs/upstash-protocols.md B2 `Upstash-Delay`/`Upstash-Timeout`, B5 Go-style durations).
  * @returns milliseconds (>= 0), or undefined when `text` is not a duration.
  */
 export function parseDurationMs(text: string): number | undefined {

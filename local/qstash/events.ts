@@ -1,9 +1,12 @@
 import type { MessageState } from "./message.js";
 
-/** State names of a log event (upstash-protocols.md B4 "Log / event"): message states plus ERROR for a failed attempt. */
+/**
+ * State names of a log event (docs/upstash-protocols.md B4 "Log / event"): message states plus ERROR for a failed
+ * attempt.
+ */
 export type EventState = MessageState | "ERROR";
 
-/** One log event (upstash-protocols.md B4 "Log / event"; a subset of the fields). */
+/** One log event (docs/upstash-protocols.md B4 "Log / event"; a subset of the fields). */
 export interface QStashEvent {
   /** Unix ms. */
   time: number;

@@ -1,6 +1,6 @@
 import type { FlowControlSpec } from "./message.js";
 
-/** JSON shape of `GET /v2/flowControl/{key}` (upstash-protocols.md B3). */
+/** JSON shape of `GET /v2/flowControl/{key}` (docs/upstash-protocols.md B3). */
 export interface FlowControlInfo {
   flowControlKey: string;
   /** Deliveries waiting for a slot. */
@@ -40,7 +40,7 @@ interface KeyState {
 }
 
 /**
- * Per-key flow control (upstash-protocols.md B5, DOCS qstash/features/flowcontrol): at most `parallelism`
+ * Per-key flow control (docs/upstash-protocols.md B5, DOCS qstash/features/flowcontrol): at most `parallelism`
  * deliveries of a key in flight, at most `rate` started per fixed window of `period`; excess deliveries wait in
  * a per-key waitlist released strictly in FIFO order. A key's limits are those of the latest message published
  * with it. Each delivery attempt (first try or retry) takes a slot and must give it back with `release`.

@@ -1,5 +1,5 @@
 /**
- * Lifecycle states of a message (upstash-protocols.md B4 "Log / event" states; CANCELLED spelled as the docs do).
+ * Lifecycle states of a message (docs/upstash-protocols.md B4 "Log / event" states; CANCELLED spelled as the docs do).
  */
 export type MessageState = "CREATED" | "ACTIVE" | "RETRY" | "DELIVERED" | "FAILED" | "CANCELLED";
 
@@ -98,7 +98,7 @@ export function bodyView(body: Buffer, field = "body"): Record<string, string> {
   return { [`${field}Base64`]: body.toString("base64") };
 }
 
-/** JSON shape of `GET /v2/messages/{id}` (upstash-protocols.md B4 "Message"). */
+/** JSON shape of `GET /v2/messages/{id}` (docs/upstash-protocols.md B4 "Message"). */
 export type MessageView = Record<string, unknown>;
 
 /** Builds the B4 Message object for `rec`. */

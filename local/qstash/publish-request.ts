@@ -1,7 +1,7 @@
 import { parseDurationMs } from "./duration.js";
 import type { CallbackSpec, FlowControlSpec, MessageRecord } from "./message.js";
 
-/** Retries when `Upstash-Retries` is absent (upstash-protocols.md B5: default 3, i.e. 4 attempts). */
+/** Retries when `Upstash-Retries` is absent (docs/upstash-protocols.md B5: default 3, i.e. 4 attempts). */
 export const DEFAULT_RETRIES = 3;
 
 /**
@@ -134,7 +134,7 @@ function parseCallback(
 }
 
 /**
- * Validates a publish (or one batch item) and reads its Upstash-* headers (upstash-protocols.md B2):
+ * Validates a publish (or one batch item) and reads its Upstash-* headers (docs/upstash-protocols.md B2):
  * Upstash-Method, -Delay, -Not-Before (unix s, overrides Delay), -Retries, -Retry-Delay, -Timeout, -Callback*,
  * -Failure-Callback*, -Flow-Control-Key/-Value, -Label, -Deduplication-Id, -Content-Based-Deduplication,
  * Upstash-Forward-* (prefix removed) and Content-Type.

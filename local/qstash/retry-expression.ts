@@ -1,6 +1,6 @@
 import type { MathNode } from "mathjs";
 
-/** Functions an `Upstash-Retry-Delay` expression may call (upstash-protocols.md B2). */
+/** Functions an `Upstash-Retry-Delay` expression may call (docs/upstash-protocols.md B2). */
 export const RETRY_DELAY_FUNCTIONS: ReadonlySet<string> = new Set([
   "pow",
   "sqrt",
@@ -60,7 +60,7 @@ function check(node: MathNode, expr: string): void {
 
 /**
  * Compiles an `Upstash-Retry-Delay` math expression (milliseconds; variable `retried` = 0 for the first retry;
- * functions pow sqrt abs exp floor ceil round min max; upstash-protocols.md B2/B5), e.g.
+ * functions pow sqrt abs exp floor ceil round min max; docs/upstash-protocols.md B2/B5), e.g.
  * `"1000 * pow(2, retried)"`. Evaluation uses mathjs on a checked syntax tree (no assignments, no other
  * functions or names). Results that are not finite numbers or are negative evaluate to 0.
  * @throws RetryDelayExpressionError when the expression is invalid.

@@ -1,17 +1,20 @@
 import { parseDurationMs } from "./duration.js";
 
-/** Longest wait before a retry, in ms (upstash-protocols.md B5: default backoff capped at 86400 s; Retry-After capped at 1 day). */
+/**
+ * Longest wait before a retry, in ms (docs/upstash-protocols.md B5: default backoff capped at 86400 s; Retry-After
+ * capped at 1 day).
+ */
 export const MAX_RETRY_DELAY_MS = 86_400_000;
 
 /**
  * QStash's default backoff before retry number `n` (1 for the first retry): `min(86400, e^(2.5 n))` seconds,
- * returned in ms (upstash-protocols.md B5; n=1 -> ~12 s, 2 -> ~2m28s, 3 -> ~30 m).
+ * returned in ms (docs/upstash-protocols.md B5; n=1 -> ~12 s, 2 -> ~2m28s, 3 -> ~30 m).
  */
 export function defaultBackoffMs(n: number): number {
   return Math.min(86_400, Math.exp(2.5 * n)) * 1000;
 }
 
-/** Response headers that tell when to retry, in the order they are consulted (upstash-protocols.md B5). */
+/** Response headers that tell when to retry, in the order they are consulted (docs/upstash-protocols.md B5). */
 export const RETRY_AFTER_HEADERS = [
   "retry-after",
   "x-ratelimit-reset",

@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 
-/** Lifetime of a delivery signature, in seconds (upstash-protocols.md B6: exp = now + 300). */
+/** Lifetime of a delivery signature, in seconds (docs/upstash-protocols.md B6: exp = now + 300). */
 export const SIGNATURE_TTL_SECONDS = 300;
 
 /**
  * base64url (RFC 4648 section 5) of the SHA-256 of `body`, with `=` padding as real QStash sends it
- * (upstash-protocols.md B6; the Receiver strips padding before comparing, B7).
+ * (docs/upstash-protocols.md B6; the Receiver strips padding before comparing, B7).
  */
 export function bodyHash(body: Uint8Array): string {
   const b64 = createHash("sha256").update(body).digest("base64");
@@ -16,7 +16,7 @@ export function bodyHash(body: Uint8Array): string {
 /**
  * Signs one delivery: an HS256 JWT whose HMAC key is the UTF-8 bytes of `signingKey` itself (including the
  * `sig_` prefix), with claims `iss: "Upstash"`, `sub: url` (the exact URL the request goes to), `exp` = now + 300,
- * `nbf` = `iat` = now (seconds), `jti: "jwt_<random>"` and `body` = {@link bodyHash} (upstash-protocols.md B6).
+ * `nbf` = `iat` = now (seconds), `jti: "jwt_<random>"` and `body` = {@link bodyHash} (docs/upstash-protocols.md B6).
  * @param url destination or callback URL, byte for byte as it is requested.
  * @param body the exact bytes sent.
  * @returns the compact JWT for the `Upstash-Signature` header.

@@ -35,7 +35,7 @@ export interface RedisBackend {
 
 /**
  * Commands refused on every backend because they change the connection's state or need a streaming
- * connection, which the REST model cannot offer (upstash-protocols.md A3: WATCH/UNWATCH/DISCARD are not
+ * connection, which the REST model cannot offer (docs/upstash-protocols.md A3: WATCH/UNWATCH/DISCARD are not
  * supported over REST; A8: pub/sub uses a dedicated SSE route, not implemented here).
  */
 export const CONNECTION_COMMANDS: ReadonlySet<string> = new Set([

@@ -15,7 +15,7 @@ const JSONX = JSON as unknown as JsonWithSource;
 
 /**
  * Parses a JSON body keeping every number's literal text (as a `JSON.rawJSON` value), so `12345678901234567890`
- * or `1.50` reach Redis exactly as sent (upstash-protocols.md A2: "keeping the raw JSON literal text is exact").
+ * or `1.50` reach Redis exactly as sent (docs/upstash-protocols.md A2: "keeping the raw JSON literal text is exact").
  * @throws CommandParseError on invalid JSON.
  */
 export function parseJsonKeepingNumbers(text: string): unknown {
@@ -29,7 +29,7 @@ export function parseJsonKeepingNumbers(text: string): unknown {
 }
 
 /**
- * Coerces one JSON element to a Redis argument (upstash-protocols.md A2 and A7 "Argument coercion"): strings as
+ * Coerces one JSON element to a Redis argument (docs/upstash-protocols.md A2 and A7 "Argument coercion"): strings as
  * UTF-8, numbers as their JSON text, booleans as `"true"`/`"false"`, null as `""`, arrays and objects as their
  * JSON text.
  */
@@ -61,7 +61,7 @@ export function parseSingle(body: Buffer): RedisCommand {
 }
 
 /**
- * Parses a pipeline or multi-exec body: a non-empty 2-D array (upstash-protocols.md A2).
+ * Parses a pipeline or multi-exec body: a non-empty 2-D array (docs/upstash-protocols.md A2).
  * @throws CommandParseError on invalid JSON or shape.
  */
 export function parseBatch(body: Buffer): RedisCommand[] {
@@ -73,7 +73,7 @@ export function parseBatch(body: Buffer): RedisCommand[] {
 }
 
 /**
- * Parses a path-style command (upstash-protocols.md A2): `/set/foo/bar/EX/100`; segments are percent-decoded;
+ * Parses a path-style command (docs/upstash-protocols.md A2): `/set/foo/bar/EX/100`; segments are percent-decoded;
  * a non-empty body is appended as the last argument (raw bytes), then query parameters other than `_token` as
  * `name value` pairs (a parameter without a value adds only its name).
  * @throws CommandParseError when the path holds no command or a segment is badly percent-encoded.

@@ -8,7 +8,7 @@ const OK = Buffer.from("OK", "utf8");
 /**
  * Turns a Redis reply into the JSON `result` of the Upstash REST API.
  *
- * With `base64` (request header `Upstash-Encoding: base64`, upstash-protocols.md A4): every string at every
+ * With `base64` (request header `Upstash-Encoding: base64`, docs/upstash-protocols.md A4): every string at every
  * depth is standard base64 (with padding), integers and null are left alone, and only a top-level `"OK"` stays
  * raw (the docs' exception; the client decodes both forms to "OK"). Without it, strings are UTF-8 text.
  * An Error nested inside an array (EXEC item, Lua `{err=}`) has no JSON form in the protocol; it becomes its
@@ -30,7 +30,7 @@ function encode(reply: RedisReply, base64: boolean, top: boolean): ResultJson {
 
 /**
  * One REST reply item: `{"result": ...}` on success or `{"error": "..."}` on failure. Errors are never base64
- * encoded (upstash-protocols.md A4, A7).
+ * encoded (docs/upstash-protocols.md A4, A7).
  */
 export function encodeItem(reply: RedisReply, base64: boolean): { result: ResultJson } | { error: string } {
   if (reply instanceof Error) return { error: reply.message };

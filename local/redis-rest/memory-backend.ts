@@ -14,7 +14,7 @@ type MockMethod = (...args: unknown[]) => Promise<unknown>;
 
 let instanceCounter = 0;
 
-/** Redis' NOSCRIPT text (upstash-protocols.md A5: the client's EVALSHA->EVAL fallback looks for "noscript"). */
+/** Redis' NOSCRIPT text (docs/upstash-protocols.md A5: the client's EVALSHA->EVAL fallback looks for "noscript"). */
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 
 /**
@@ -52,7 +52,7 @@ function toReply(value: unknown, fromLua: boolean): RedisReply {
  * Embedded in-memory backend over ioredis-mock (used when no Redis is reachable, or with `memory: true`).
  * Every instance has its own keyspace. Commands run one at a time behind a lock, so a transaction is atomic.
  * Scripts: EVAL caches the script under its SHA-1, EVALSHA of an unknown SHA-1 fails with NOSCRIPT, SCRIPT
- * LOAD/EXISTS/FLUSH work (upstash-protocols.md A5).
+ * LOAD/EXISTS/FLUSH work (docs/upstash-protocols.md A5).
  *
  * Scripts run inside the shim of memory-lua.ts, which makes Lua replies and `redis.call` number arguments convert
  * as on Redis (ioredis-mock alone turns most tables built step by step into a crash, and stores numbers unconverted).

@@ -19,7 +19,7 @@ export interface RedisRestServerOptions {
 }
 
 /**
- * An HTTP server speaking the Upstash Redis REST API (upstash-protocols.md section (a)):
+ * An HTTP server speaking the Upstash Redis REST API (docs/upstash-protocols.md section (a)):
  * - `POST /` one command as a JSON array -> `200 {"result"}` or `400 {"error"}`;
  * - `POST /pipeline` -> `200 [{"result"}|{"error"}, ...]` (errors in-band);
  * - `POST /multi-exec` -> same shape, atomic; a discarded transaction -> `400 {"error"}`;

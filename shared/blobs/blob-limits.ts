@@ -14,21 +14,14 @@ export interface BlobLimits {
 }
 
 /**
- * Default limits and why:
- * - `compressAboveBytes` 64 KiB: below it an output is stored as plain text (readable with `redis-cli`, no CPU
- *   spent); LLM outputs are typically a few KiB.
- * - `chunkBytes` 512 KiB: keeps every Redis value small. Redis runs commands on one thread, so copying, expiring or
- *   deleting one big value stalls every other client, and cloud guides advise splitting big strings into keys read
- *   with MGET (e.g. https://support.huaweicloud.com/en-us/dcs_faq/dcs-faq-0521005.html); Upstash's own advice for
- *   its size errors is the same ("split your data into smaller chunks").
- * - `maxStoredBytes` 8 MiB (8,388,608 bytes): one put writes all chunks in one pipeline, i.e. one HTTP request, and
- *   Upstash's max request size is 10 MB on the Free and Pay-as-you-go plans
- *   (https://upstash.com/docs/redis/troubleshooting/max_request_size_exceeded; also the "Max request size" row of
- *   https://upstash.com/docs/redis/overall/billing). 8 MiB plus the pipeline's JSON framing stays under it. The
- *   max record size, 100 MB (https://upstash.com/docs/redis/troubleshooting/max_record_size_exceeded), is never
- *   approached. The local stack enforces 10 MiB per request (local/redis-rest/server.ts).
- * - `maxTextBytes` 32 MiB: a Worker isolate has 128 MB of memory
- *   (https://developers.cloudflare.com/workers/platform/limits/#memory) and a JS string of it may take twice that.
+ * Default limits and why: `compressAboveBytes` 64 KiB (below it a value stays plain text, readable with `redis-cli`;
+ * LLM outputs are typically a few KiB); `chunkBytes` 512 KiB (Redis runs commands on one thread, so copying, expiring
+ * or deleting one big value stalls every other client; Upstash's advice for its size errors is to "split your data
+ * into smaller chunks"); `maxStoredBytes` 8 MiB (one put is one pipelined HTTP request, and Upstash's max request
+ * size is 10 MB on the Free and Pay-as-you-go plans: upstash.com/docs/redis/troubleshooting/max_request_size_exceeded;
+ * the local stack enforces 10 MiB per request, local/redis-rest/server.ts); `maxTextBytes` 32 MiB (a Worker isolate
+ * has 128 MB of memory, developers.cloudflare.com/workers/platform/limits/#memory, and a JS string of it may take
+ * twice that).
  */
 export const DEFAULT_BLOB_LIMITS: Readonly<BlobLimits> = Object.freeze({
   compressAboveBytes: 64 * 1024,

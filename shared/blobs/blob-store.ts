@@ -45,7 +45,7 @@ export interface PutOptions {
 const MANIFEST_PREFIX = `${ENVELOPE_MARKER}chunks:`;
 
 /**
- * Content-addressed storage of node outputs and run inputs (design.md, decision 2: messages carry references, never
+ * Content-addressed storage of node outputs and run inputs (messages carry references, never
  * state). A blob lives at `<prefix>:blob:<ref>`; equal texts share one key and a message's size does not grow with
  * its data. The value is an envelope (envelope.ts): plain text when small, gzip above 64 KiB, AES-256-GCM when
  * encrypted, and split into 512 KiB chunks under a manifest when the stored form is still large, up to 8 MiB stored

@@ -16,6 +16,8 @@ import { BlobFormatError } from "./blob-errors.js";
  * In `enc`, the second field says what the plaintext bytes are: the UTF-8 text, or its gzip. Chunks hold the
  * consecutive slices of a `gz` or `enc` value; `total bytes` is the length of their concatenation.
  */
+
+/** The prefix of every stored form but plain text: format version 1. */
 export const ENVELOPE_MARKER = "ad1:";
 
 /** Longest manifest value, in characters (`ad1:chunks:` + count + total + 16-hex set id, with room to spare). */

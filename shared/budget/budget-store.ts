@@ -123,7 +123,7 @@ type Reply = LuaReply;
 const CLOSED_AS = ["settled", "released", "expired"] as const;
 
 /**
- * Token and USD budgets in Redis (design.md, decision 6): before a call, `reserve` holds its worst case (input
+ * Token and USD budgets in Redis: before a call, `reserve` holds its worst case (input
  * estimate + maxOutputTokens, priced) in one Lua script per scope; after it, `settle` replaces the hold by the actual
  * usage; a failed call `release`s it. The check and the hold are one script, so concurrent reservations can never
  * together exceed a limit. Every method is idempotent on the reservation id (a retried request or delivery does not

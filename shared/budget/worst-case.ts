@@ -8,7 +8,7 @@ export interface PricedUsage {
 }
 
 /**
- * The worst case a call reserves (design.md, decision 6): its input estimate plus its whole output allowance.
+ * The worst case a call reserves before it runs: its input estimate plus its whole output allowance.
  * @param inputTokens estimated input tokens (system + rendered prompt), >= 0.
  * @param maxOutputTokens the call's output limit, tokens.
  * @param priceUsd USD of a usage on the call's model (e.g. `(u) => costUsd(model, u)`).

@@ -89,7 +89,7 @@ export interface CacheRecord {
 type Reply = (string | number | null)[];
 
 /**
- * The result cache's storage (design.md, decision 7), per tenant, in Redis:
+ * The result cache's storage, per tenant, in Redis:
  * - entries by content key (key-material.ts), each with its own TTL, pointing at output blobs;
  * - an in-flight lock per key, so identical calls running at once (in one run or across runs) make one provider
  *   call: the first caller takes the lock, the others wait for its entry without holding a worker, and a lock whose

@@ -1,5 +1,5 @@
 /**
- * The result cache's key: the content of the call (design.md, decision 7).
+ * The result cache's key: the content of the call, so equal calls share one entry.
  *
  * A node's cache key is the SHA-256 (64 lowercase hex) of the canonical JSON (object keys sorted at every depth,
  * shared/util/hash.ts) of its {@link CacheKeyMaterial}. Two calls get the same key exactly when everything that
@@ -46,36 +46,36 @@ export interface CacheKeyInput {
 }
 
 /**
- * Exactly what is hashed into a cache key, and why:
- * - `v`: {@link CACHE_KEY_VERSION}, so a layout change never reads old entries;
- * - `tenant`: one tenant's key can never equal another's (the tenant is also in the Redis key path, keys.ts);
- * - `agent.name`, `agent.system`, `agent.provider`: who answers and under which instructions (`system` is `""` when
- *   the agent has none); the provider because one model id can mean different models on different providers;
- * - `model`: the resolved model id, so a routing change or a budget downgrade is a different call;
- * - `params.maxOutputTokens`, `params.temperature` (`null` = provider default): they change the answer;
- * - `sharedContext`: the text of the upstream output sent as a prefix, or `null`;
- * - `prompt`: the rendered prompt (which holds every `{{input.*}}` value it read);
- * - `inputs`: `[nodeId, outputRef]` of every upstream output the prompt read, sorted by node id: a new upstream
- *   output changes the key (cascade invalidation);
- * - `runInputRef`: the run input's blob ref when the engine passes it, else `null`;
- * - `sensitive`: sensitive nodes (encrypted outputs) and plain nodes never share entries;
- * - `generations`: `[field, generation]` of every invalidation generation > 0 that applies to the node (`*`,
- *   `wf:<workflow>`, `node:<workflow>:<nodeId>`, `tag:<tag>`), sorted (generations.ts): invalidating a selector
- *   changes the keys of exactly the nodes it selects.
- * Not in the key: the workflow name, node id, run id and tags themselves, so identical calls share one entry across
- * nodes, runs and workflows until an invalidation singles some of them out.
+ * Exactly what is hashed into a cache key, and why each field is there. Not in the key: the workflow name, node id,
+ * run id and tags themselves, so identical calls share one entry across nodes, runs and workflows until an
+ * invalidation singles some of them out.
  */
 export interface CacheKeyMaterial {
+  /** {@link CACHE_KEY_VERSION}, so a layout change never reads old entries. */
   v: number;
+  /** One tenant's key can never equal another's (the tenant is also in the Redis key path, keys.ts). */
   tenant: string;
+  /** Who answers and under which instructions (`system` is `""` when the agent has none); the provider because one
+   * model id can mean different models on different providers. */
   agent: { name: string; system: string; provider: string };
+  /** The resolved model id, so a routing change or a budget downgrade is a different call. */
   model: string;
+  /** They change the answer (`temperature` null: the provider's default). */
   params: { maxOutputTokens: number; temperature: number | null };
+  /** The text of the upstream output sent as a prefix, or null. */
   sharedContext: string | null;
+  /** The rendered prompt (which holds every `{{input.*}}` value it read). */
   prompt: string;
+  /** `[nodeId, outputRef]` of every upstream output the prompt read, sorted by node id: a new upstream output
+   * changes the key (cascade invalidation). */
   inputs: [string, string][];
+  /** The run input's blob ref when the engine passes it, else null. */
   runInputRef: string | null;
+  /** Sensitive nodes (encrypted outputs) and plain nodes never share entries. */
   sensitive: boolean;
+  /** `[field, generation]` of every invalidation generation > 0 that applies to the node (`*`, `wf:<workflow>`,
+   * `node:<workflow>:<nodeId>`, `tag:<tag>`), sorted (generations.ts): invalidating a selector changes the keys of
+   * exactly the nodes it selects. */
   generations: [string, number][];
 }
 

@@ -1,5 +1,5 @@
 /**
- * Redis key layout of the result cache (design.md, decision 7).
+ * Redis key layout of the result cache.
  *
  * Every cache key of a tenant shares the hash tag `{cache:<tenant>}`, so a clustered Redis keeps them in one slot
  * and one Lua script may touch an entry, its lock and its waiter marks together:

@@ -34,11 +34,8 @@ type KeyUses = Parameters<SubtleCrypto["deriveKey"]>[4];
  * ({@link keyedHash}) is `HKDF(oldest key, salt = "", info = "agent-dag/blob/ref-hmac-sha256/v1")`, taken from the
  * LAST (oldest) entry so that adding a new current key in front does not change refs; refs change once, when the
  * oldest key is finally removed. WebCrypto (`crypto.subtle`) does the work in Workers and Node 22 alike; derived
- * keys are imported lazily (non-extractable) and kept for the keyring's life.
- *
- * Rotation: put the new key first (`"k2:…,k1:…"`): new values are sealed under k2, values under k1 still open.
- * Remove k1 only when nothing sealed under it is still needed: values under a removed id fail with
- * DecryptError `unknown-key`.
+ * keys are imported lazily (non-extractable) and kept for the keyring's life. Rotation: put the new key first
+ * (`"k2:…,k1:…"`); remove k1 only when nothing sealed under it is still needed (DecryptError `unknown-key`).
  */
 export class EncryptionKeyring {
   /** Id of the key that seals new values (the secret's first entry). */

@@ -18,40 +18,40 @@ export type CriticalPath = { nodes: string[]; weightMs: number };
 /**
  * A compiled DAG: plain data (JSON- and structured-clone-safe). Every `Record` is keyed by node id and has a null
  * prototype, so ids like `"constructor"` are safe keys. Orders are deterministic: ties follow input order.
- *
- * - `ids`: node ids in input order.
- * - `order`: a topological order (dependencies before dependents): the levels concatenated.
- * - `levels`: `levels[k]` holds the nodes of level `k + 1`, in input order. Level 1 = roots; a node's level is
- *   1 + the largest level of its dependencies (the longest path, in nodes, from a root).
- * - `levelOf`: id -> 1-based level.
- * - `dependencies`: id -> distinct dependency ids (input order, duplicates collapsed).
- * - `dependents`: id -> ids of the nodes that depend on it (input order).
- * - `pendingCounts`: id -> number of distinct dependencies (what must complete before the node is ready).
- * - `roots` / `sinks`: nodes with no dependencies / no dependents, in input order.
- * - `weightMs`: id -> weight used for the metrics below (ms; 1 when the input gave none).
- * - `remainingPathMs`: id -> largest total weight of a path from this node (included) to a sink: dispatch the
- *   ready node with the largest value first (longest-remaining-path priority).
- * - `criticalPath`: the longest weighted chain (root to sink).
- * - `totalWeightMs`: sum of all weights (ms).
- * - `estimatedParallelism`: `totalWeightMs / criticalPath.weightMs` (1 when the critical path weighs 0).
- * - `maxWidth`: node count of the largest level.
- * - `edgeCount`: number of distinct dependency edges.
  */
 export type CompiledDag = {
+  /** Node ids in input order. */
   ids: string[];
+  /** A topological order (dependencies before dependents): the levels concatenated. */
   order: string[];
+  /** `levels[k]` holds the nodes of level `k + 1`, in input order. Level 1 = roots; a node's level is 1 + the
+   * largest level of its dependencies (the longest path, in nodes, from a root). */
   levels: string[][];
+  /** id -> 1-based level. */
   levelOf: Record<string, number>;
+  /** id -> distinct dependency ids (input order, duplicates collapsed). */
   dependencies: Record<string, string[]>;
+  /** id -> ids of the nodes that depend on it (input order). */
   dependents: Record<string, string[]>;
+  /** id -> number of distinct dependencies (what must complete before the node is ready). */
   pendingCounts: Record<string, number>;
+  /** Nodes with no dependencies, in input order. */
   roots: string[];
+  /** Nodes with no dependents, in input order. */
   sinks: string[];
+  /** id -> weight used for the metrics below (ms; 1 when the input gave none). */
   weightMs: Record<string, number>;
+  /** id -> largest total weight of a path from this node (included) to a sink, ms: dispatch the ready node with
+   * the largest value first (longest-remaining-path priority). */
   remainingPathMs: Record<string, number>;
+  /** The longest weighted chain (root to sink). */
   criticalPath: CriticalPath;
+  /** Sum of all weights, ms. */
   totalWeightMs: number;
+  /** `totalWeightMs / criticalPath.weightMs` (1 when the critical path weighs 0). */
   estimatedParallelism: number;
+  /** Node count of the largest level. */
   maxWidth: number;
+  /** Number of distinct dependency edges. */
   edgeCount: number;
 };

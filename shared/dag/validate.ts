@@ -3,18 +3,26 @@
  * references and prompt templates. Every problem is collected into one RFC 9457 problem (422
  * `invalid-workflow`) whose `errors` name the field (JSON Pointer) and the node.
  *
- * Phases: schema problems are reported alone (the graph of a structurally invalid definition cannot be trusted).
- * When the schema passes, graph, agent and template problems are reported together. Template ancestry is only
- * checked when the graph itself is valid; references to nodes that do not exist are always reported.
+ * Phases: when the schema fails, its problems are reported with the graph problems the raw node list shows where
+ * it can be read (raw-graph.ts), so that fixing one field does not reveal a second round of errors. When the
+ * schema passes, graph, agent and template problems are reported together. Template ancestry is only checked when
+ * the graph itself is valid; references to nodes that do not exist are always reported.
  */
 
 import { pointer } from "../errors/json-pointer.js";
 import type { ProblemDetails, ProblemFieldError } from "../errors/problem.js";
 import { invalidWorkflow } from "../errors/problem.js";
 import { zodIssuesToFieldErrors } from "../errors/zod-issues.js";
-import { MAX_NODES, type WorkflowDefinition, workflowDefinitionSchema } from "../schema/workflow.js";
+import {
+  DEFAULT_AGENT_NAME,
+  MAX_NODES,
+  type WorkflowDefinition,
+  workflowDefinitionSchema,
+} from "../schema/workflow.js";
 import { isAncestor } from "./ancestors.js";
+import type { DagIssue } from "./dag-error.js";
 import { analyzeGraph } from "./graph.js";
+import { rawGraphIssues } from "./raw-graph.js";
 import { templateRefs } from "./template.js";
 import type { CompiledDag } from "./types.js";
 import { compileWorkflowDag } from "./workflow-dag.js";
@@ -28,20 +36,15 @@ export type WorkflowValidation =
   | { ok: false; problem: ProblemDetails };
 
 /**
- * Validates an untrusted workflow definition. Never throws on bad input.
- *
- * Rejections (each a field error with `pointer` and, where there is one, `node`):
- * - schema: wrong types, bad names/ids, out-of-range values, unknown keys, 0 nodes or more than `maxNodes`
- *   (pointer `/nodes`), no agents, `kind: "http"` ("not supported yet", pointer `/nodes/<i>/kind`);
- * - graph: duplicate id (`/nodes/<i>/id`), unknown or self dependency (`/nodes/<i>/dependsOn/<j>`), cycle
- *   (`/nodes/<i>/dependsOn/<j>` of the cycle's first node; detail shows `a -> b -> c -> a`, each node depending
- *   on the next);
- * - agent: `node.agent` not among `agents` (`/nodes/<i>/agent`);
- * - template: malformed `{{input…}}`/`{{nodes…}}` expression, reading a node that does not exist, the node
- *   itself, or a node that is not an ancestor (`/nodes/<i>/prompt`; detail names the referenced id).
- *
- * The DAG is compiled with `weightMs = node.simulate.latencyMs` when given (else the compiler's default of 1).
- *
+ * Validates an untrusted workflow definition. Never throws on bad input. Field errors (`pointer`, `node`):
+ * - schema: wrong types, bad names/ids, out-of-range values, unknown keys, 0 or more than `maxNodes` nodes
+ *   (`/nodes`), `kind: "http"` ("not supported yet", `/nodes/<i>/kind`);
+ * - graph: duplicate id (`/nodes/<i>/id`), unknown or self dependency, cycle (`/nodes/<i>/dependsOn/<j>`, for a
+ *   cycle that of its first node; detail `a -> b -> a`, each depending on the next); listed beside schema
+ *   problems too, except at a pointer a schema problem already names;
+ * - agent: `node.agent` (default `DEFAULT_AGENT_NAME`) not among `agents` (`/nodes/<i>/agent`);
+ * - template: malformed expression, or reading a missing node, itself or a non-ancestor (`/nodes/<i>/prompt`).
+ * The DAG's weights are `node.simulate.latencyMs` (ms) when given, else the compiler's default of 1.
  * @param raw - the parsed JSON value claimed to be a workflow definition.
  * @param basePointer - pointer of that value inside the request body, e.g. `"/workflow"`; default `""`.
  * @param opts.maxNodes - the deployment's node limit (`MAX_WORKFLOW_NODES`), default {@link MAX_NODES} (1,000).
@@ -65,24 +68,22 @@ export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNode
       ]),
     };
   }
+  const at = (i: number, ...rest: PropertyKey[]): string => pointer(["nodes", i, ...rest], basePointer);
   const parsed = workflowDefinitionSchema.safeParse(raw);
   if (!parsed.success) {
-    return {
-      ok: false,
-      problem: toProblem(zodIssuesToFieldErrors(parsed.error, basePointer, (path) => rawNodeId(raw, path))),
-    };
+    const schemaErrors = zodIssuesToFieldErrors(parsed.error, basePointer, (path) => rawNodeId(raw, path));
+    const named = schemaErrors.map((e) => e.pointer);
+    const graphErrors = graphFieldErrors(rawGraphIssues(rawNodes), at).filter(
+      (e) => !named.some((p) => e.pointer === p || e.pointer.startsWith(`${p}/`)),
+    );
+    return { ok: false, problem: toProblem([...schemaErrors, ...graphErrors]) };
   }
 
   const workflow = parsed.data;
   const errors: ProblemFieldError[] = [];
-  const at = (i: number, ...rest: PropertyKey[]): string => pointer(["nodes", i, ...rest], basePointer);
 
   const graph = analyzeGraph(workflow.nodes);
-  for (const issue of graph.issues) {
-    const where =
-      issue.code === "duplicate-id" ? at(issue.index, "id") : at(issue.index, "dependsOn", issue.dependencyIndex ?? 0);
-    errors.push({ pointer: where, node: issue.node, detail: issue.message });
-  }
+  errors.push(...graphFieldErrors(graph.issues, at));
 
   const agentNames = Object.keys(workflow.agents);
   workflow.nodes.forEach((node, i) => {
@@ -90,7 +91,10 @@ export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNode
       errors.push({
         pointer: at(i, "agent"),
         node: node.id,
-        detail: `node "${node.id}" uses unknown agent "${node.agent}" (defined: ${listNames(agentNames)})`,
+        detail:
+          node.agent === DEFAULT_AGENT_NAME
+            ? `node "${node.id}" uses the default agent "${DEFAULT_AGENT_NAME}", which is not defined (defined: ${listNames(agentNames)})`
+            : `node "${node.id}" uses unknown agent "${node.agent}" (defined: ${listNames(agentNames)})`,
       });
     }
   });
@@ -119,6 +123,20 @@ export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNode
   return { ok: true, workflow, dag };
 }
 
+/** Graph issues as field errors: a duplicate id points at the later node's `id`, the rest at a `dependsOn` entry. */
+function graphFieldErrors(issues: readonly DagIssue[], at: (i: number, ...rest: PropertyKey[]) => string) {
+  return issues.map(
+    (issue): ProblemFieldError => ({
+      pointer:
+        issue.code === "duplicate-id"
+          ? at(issue.index, "id")
+          : at(issue.index, "dependsOn", issue.dependencyIndex ?? 0),
+      node: issue.node,
+      detail: issue.message,
+    }),
+  );
+}
+
 /** The id of the raw node an issue path points into (`["nodes", i, …]`), if it has a string id. */
 function rawNodeId(raw: unknown, path: readonly PropertyKey[]): string | undefined {
   if (path[0] !== "nodes" || typeof path[1] !== "number") return undefined;
@@ -132,6 +150,7 @@ function rawNodeId(raw: unknown, path: readonly PropertyKey[]): string | undefin
 }
 
 function listNames(names: readonly string[]): string {
+  if (names.length === 0) return "none";
   const shown = names
     .slice(0, 10)
     .map((n) => `"${n}"`)

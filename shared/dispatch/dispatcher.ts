@@ -1,5 +1,12 @@
 import type { Client } from "@upstash/qstash";
-import type { AdvanceSite } from "../engine/advance-site.js";
+
+/**
+ * Where a node's result advances the DAG: `inline`, in the node's own `/internal/execute` request before it answers;
+ * or `callback`, where execute records the completion (`complete_node`, in the same Redis request as the output
+ * blob) and answers with the nodes it took, and QStash's success callback (`/internal/callback`), sent once execute
+ * has answered, publishes them. The engine chooses it per run (shared/engine/advance-site.ts).
+ */
+export type AdvanceSite = "inline" | "callback";
 
 /** One node to hand to QStash. */
 export interface NodeDispatch {
@@ -23,7 +30,7 @@ export interface DispatchRun {
   /** Generation of the run's messages (its creation time, ms): a run re-created under the same id (idempotent
    * retry after a failed start) gets fresh deduplication ids, so QStash does not drop its roots. */
   generation: number;
-  /** Where the run's nodes advance the DAG (advance-site.ts): `callback` adds a success callback to every message. */
+  /** Where the run's nodes advance the DAG: `callback` adds a success callback to every message. */
   advance: AdvanceSite;
   /**
    * For a run whose deliveries may run chains of nodes (shared/engine/chain-policy.ts `deliveryTimeoutMs`): how long
@@ -131,9 +138,10 @@ export function deduplicationId(runId: string, nodeId: string, generation: numbe
 
 /**
  * Dispatcher over `@upstash/qstash`: ready nodes go out in batch requests (at most {@link BATCH_SIZE} each), each
- * message with a failure callback (and a success callback when the run advances there), retries, timeout, a deduplication id and the run's flow-control key
- * (design.md, decision 5). Longest remaining path first, so that when the run's concurrency is the limit the
- * critical chain is not starved.
+ * message with a failure callback (and a success callback when the run advances there), retries, timeout, a
+ * deduplication id and the run's flow-control key, so that QStash does the waiting (docs/upstash-protocols.md B2,
+ * B5). Longest remaining path first, so that when the run's concurrency is the limit the critical chain is not
+ * starved.
  */
 export class QStashDispatcher implements Dispatcher {
   /** @param client a QStash client (real or the local emulator's URL). */

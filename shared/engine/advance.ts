@@ -21,7 +21,7 @@ export interface DeliveryReport {
   messageId: string;
   /**
    * `Upstash-Retried` of the callback request itself (0 for its first delivery). A retried callback may come after
-   * QStash's deduplication window (10 minutes in its docs; upstash-protocols.md, flagged point 2), so it publishes
+   * QStash's deduplication window (10 minutes in its docs; docs/upstash-protocols.md, flagged point 2), so it publishes
    * only what Redis says is still `queued`, not the answer's list, some of whose nodes may be running by then.
    * (A node still `queued` may also still have its message waiting for a slot; past the window, publishing it again
    * is the same risk every repeat path of the run store takes.)
@@ -42,25 +42,20 @@ export type AdvanceOutcome =
   | { kind: "failed"; applied: boolean; runStatus: string; skipped: string[]; dispatched: number }
   | { kind: "ignored"; reason: string };
 
-/** Status with which `/internal/execute` marks a failure QStash must not retry (upstash-protocols.md B5). */
+/** Status with which `/internal/execute` marks a failure QStash must not retry (docs/upstash-protocols.md B5). */
 export const NON_RETRYABLE_STATUS = 489;
 
 /**
  * Advances the DAG after one attempt of a node, as QStash's success callback reports it (`/internal/callback`, for
  * runs that advance in the callback: advance-site.ts):
- * - 2xx with a result and its `completion`: `/internal/execute` recorded the node's completion (the last one, when
- *   its delivery ran a chain of nodes) before answering; publish the nodes it took (longest remaining path first),
- *   now that the node's flow-control slot is free, with no Redis request (unless the run's definition is not cached
- *   in the isolate). A duplicate delivery of the callback publishes them again (deduplicated by QStash);
- * - 2xx with a result and no `completion` (an answer from before execute recorded completions): complete the node
- *   once (Lua) and publish what its freed slot lets start; when it is already done, publish again what that
- *   completion took but is still `queued`;
- * - 2xx whose list is missing or may be stale: an answer that cannot be read (QStash may truncate it), one whose
- *   list was too long to answer (`dispatch: null`), or a retried callback (`callbackRetried` > 0): publish what the
- *   node's finished transition took and is still `queued`, and so for each node the delivery went on to run itself
- *   (a chain, delivery.ts), read without changing anything (offer_again); for a node not finished (an unreadable
- *   answer from before execute recorded completions), nothing: logged and ignored;
- * - 2xx that says the delivery was skipped (duplicate delivery): nothing;
+ * - 2xx with its `completion`: execute recorded the (last) completion; publish the nodes it took, now that the slot
+ *   is free, with no Redis request (unless the run is not cached in the isolate); a duplicate publishes them again;
+ * - 2xx without `completion` (an answer from before execute recorded completions): complete the node once and
+ *   publish what it took, or, when it is already done, what that completion took that is still `queued`;
+ * - 2xx whose list is missing or may be stale (unreadable or truncated answer, `dispatch: null`, or a retried
+ *   callback): publish what the node's finished transition, and each chain link after it, took that is still
+ *   `queued` (offer_again, read only); for a node not finished, nothing (logged);
+ * - 2xx that says the delivery was skipped: nothing;
  * - 489 non-retryable, or a failure with retries exhausted: fail the node, skip its descendants;
  * - any other failure: mark the node `retrying` (QStash retries it).
  * @throws when Redis or QStash fail, so that QStash retries the callback; every step is idempotent.

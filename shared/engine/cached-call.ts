@@ -49,7 +49,7 @@ export interface CacheContext {
 }
 
 /**
- * Runs a routed call through the result cache (design.md, decision 7):
+ * Runs a routed call through the result cache:
  * 1. the key hashes tenant, agent, resolved model, parameters, shared context, rendered prompt, the refs of the
  *    upstream outputs read and the invalidation generations that apply (see shared/cache/key-material.ts);
  * 2. a hit completes the node with no provider call, no tokens and no budget reservation (an entry whose blob has

@@ -4,8 +4,8 @@ import type { WorkflowDefinition } from "../schema/workflow.js";
  * How far one QStash delivery of `/internal/execute` may go on running nodes itself (a chain, delivery.ts): when a
  * node's completion takes the next ready nodes, the delivery runs the highest-priority one at once, in the slot it
  * already holds, instead of publishing it and handing the slot back. That skips, per chained node, the message's
- * trip through QStash, its flow-control hand-over and the claim: measured with `npm run bench:handover`, those are
- * most of what a concurrency-limited run spends between nodes (README, "Performance").
+ * trip through QStash, its flow-control hand-over and the claim, which are most of what a concurrency-limited run
+ * spends between nodes (docs/performance.md).
  *
  * Two limits bound a chain, so that a delivery stays within what Cloudflare and QStash allow:
  * - at most `nodesPerDelivery` nodes ({@link DEFAULT_NODES_PER_DELIVERY} unless the workflow sets it);
@@ -14,23 +14,12 @@ import type { WorkflowDefinition } from "../schema/workflow.js";
  */
 
 /**
- * Nodes one delivery runs at most by default: 8.
- *
- * Measured on one 2-core machine, 2026-11-21, with no message kept ahead and advancing in execute (medians of 3,
- * × the list schedule; README "Chains, measured"): bwa with 4 and 16 slots gave 1.12 and 1.10 with 4 nodes per
- * delivery (`npm run bench -- --workloads srasearch,viralrecon,airrflow,bwa --concurrency 4,16 --load-runs 0
- * --no-peer --no-message-size --repeats 3 --budget-s 20`, then the default: bench/results/2026-11-21-104405.*),
- * 1.08 and 1.07 with 8 and 1.09 and 1.08 with 16 (the same without viralrecon, plus `--nodes-per-delivery 8` or
- * `16`: 104934.* and 105326.*): past 8 the hand-overs a longer chain saves are lost in the noise.
- *
- * Limits: Workers Paid allows 10,000 subrequests per request and 30 s of CPU by default
- * (developers.cloudflare.com/workers/platform/limits); counted along the code path, not measured, a node with the
- * result cache and a budget on takes up to about 12 subrequests (the claim or the previous completion, upstream
- * outputs, cache generations and lookup, a budget reservation per scope and its settlement, a usage read for
- * routing, the provider call, the output's and the cache entry's writes, the completion, the publish of what it
- * released), and 1 to 5 ms of the worker's CPU here (README, "CPU per node"). Workers Free allows only 50
- * subrequests and 10 ms of CPU per request: there set `nodesPerDelivery` to 2 or 3. A delivery that hits a limit
- * fails like any other, and QStash's retry of its message resumes the chain.
+ * Nodes one delivery runs at most by default: 8. Past 8, the hand-overs a longer chain saves were lost in the noise
+ * (docs/performance.md). Limits: Workers Paid allows 10,000 subrequests and 30 s of CPU per request
+ * (developers.cloudflare.com/workers/platform/limits); a node with the result cache and a budget takes up to about
+ * 12 subrequests and a few ms of CPU. Workers Free allows only 50 subrequests and 10 ms of CPU per request: there
+ * set `nodesPerDelivery` to 2 or 3. A delivery that hits a limit fails like any other, and QStash's retry of its
+ * message resumes the chain.
  */
 export const DEFAULT_NODES_PER_DELIVERY = 8;
 

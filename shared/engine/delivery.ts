@@ -1,18 +1,18 @@
-import { isPermanentBlobError } from "../blobs/blob-errors.js";
-import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { TransitionResult } from "../state/run-store.js";
 import { publishTaken, recordCompletion } from "./advance.js";
+import { attemptFailure } from "./attempt-failure.js";
 import { mayChain, nodesPerDelivery } from "./chain-policy.js";
 import { deferNode } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
-import { type ExecuteResult, executeHeld, executeNode, type HeldNode } from "./execute-node.js";
+import type { ExecuteResult, HeldNode } from "./execute-node.js";
 import { type LoadedRun, loadRun } from "./run-cache.js";
+import { takeChainedNode, takeMessageNode } from "./take-node.js";
 
 /**
  * Seconds before the message of a node a chain handed back is delivered: QStash's default delay before a first
  * retry, `min(86400, e^(2.5 n))` s with n = 1, about 12 s (upstash.com/docs/qstash/features/retry;
- * upstash-protocols.md, "Default backoff"), so the node waits as long as its own message's retry would have. A
+ * docs/upstash-protocols.md, "Default backoff"), so the node waits as long as its own message's retry would have. A
  * provider's rate limit (`Retry-After`) is used instead when it gave one.
  */
 export const HAND_BACK_DELAY_SECONDS = 12;
@@ -42,35 +42,25 @@ export type DeliveryOutcome =
   | { kind: "ran"; first: ExecuteResult; chained: string[]; last: TransitionResult };
 
 /**
- * Runs one QStash delivery of `/internal/execute`: the message's node (executeNode), then, while the chain policy
- * allows (chain-policy.ts: the run's `nodesPerDelivery`, a 60 s window), the highest-priority node each completion
- * takes: `complete_node` sets it `running` under this delivery's lease in the same script, so the next node starts
- * one Redis round trip after the last one ended, in the flow-control slot the delivery already holds, with no
- * message, no hand-over and no claim. What a completion takes besides is published while the next node runs.
- *
- * Failures keep every node's own retry budget and at-least-once delivery:
+ * Runs one QStash delivery of `/internal/execute`: the message's node (take-node.ts), then, while chain-policy.ts
+ * allows (`nodesPerDelivery`, a 60 s window), the highest-priority node each completion takes: complete_node sets
+ * it `running` under this lease in the same script, so it starts one Redis round trip later in the slot the delivery
+ * holds, with no message, hand-over or claim. What a completion takes besides is published while the next node runs.
+ * Failures keep each node's own retries and at-least-once delivery:
  * - the message's own node failing is the message's failed attempt (`failed`: QStash retries it);
- * - a chained node's attempt failing (whatever it threw, a Redis read inside the attempt included) is handed back,
- *   counting against the node's own retries: failed for good (descendants skipped)
- *   when the error is non-retryable (a provider's verdict, an unreadable or expired blob) or the node has no
- *   retries, else published as a message of its own (with the node's own deduplication id) with its retries less
- *   the one spent, after {@link HAND_BACK_DELAY_SECONDS} (or the provider's `Retry-After`), and then marked
- *   `retrying`;
- * - when one of the chain's own steps fails (a completion, a publish, the hand-back itself: Redis or QStash, after
- *   their clients' retries), the error is thrown and the caller answers 5xx, the node still held under this
- *   delivery's lease; so for a delivery that dies mid-chain. QStash retries the
- *   message: its next delivery finds the message's node finished, follows the chain (claim_node), publishes what
- *   the finished links took that is still `queued`, and resumes the link an older attempt left running. Once the
- *   message's retries run out, its failure callback releases that link to a message of its own (fail_node);
- * - a chained node that a newer delivery of the message has taken over still has its output recorded (first to
- *   finish wins), but the chain ends there (complete_node chains only under the lease that holds the node).
+ * - a chained node's attempt failing is handed back ({@link handBack}), counting against the node's own retries;
+ * - a chain step failing (a completion, a publish, a hand-back) throws, the node still held under this lease: the
+ *   message's retry follows the chain (claim_node), publishes what is still `queued` and resumes the unfinished
+ *   link; once its retries run out, the failure callback releases that link to a message of its own (fail_node);
+ * - a chained node a newer delivery took over still has its output recorded (first to finish wins), but the chain
+ *   ends there (complete_node chains only under the lease that holds the node).
  * @throws UpstashError or QstashError (or a network error) when Redis or QStash fail, after their clients' retries.
  */
 export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: string): Promise<DeliveryOutcome> {
   const began = engine.now();
   let outcome;
   try {
-    outcome = await executeNode(engine, msg.runId, msg.nodeId, lease);
+    outcome = await takeMessageNode(engine, msg.runId, msg.nodeId, lease);
   } catch (error) {
     return { kind: "failed", error };
   }
@@ -105,7 +95,7 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
       started.push(held.nodeId);
       let next;
       try {
-        next = await executeHeld(engine, run, held, lease, known);
+        next = await takeChainedNode(engine, run, held, lease, known);
       } catch (err) {
         const publishError = await publishing;
         if (publishError) throw publishError;
@@ -140,14 +130,14 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
 }
 
 /**
- * Hands back a chained node whose attempt threw: fails it for good (descendants skipped, what that frees published)
- * when the error is non-retryable or the node has no retries; else publishes a message of its own (with the node's
- * own deduplication id) with the retries left, and then marks it `retrying` and removes the chain's lease from it,
- * so no delivery of the chain's message resumes it. The publish goes first: if it fails, the node is still held
- * under this delivery's lease, and QStash's retry of the message resumes it. Only while this delivery's lease still
- * holds the node; when it does not (a newer delivery of the message took it over and may have finished it),
- * returns what the node's transition took that is still `queued`, for the caller (a message of its own may then
- * have been published for a node another delivery runs: a rare duplicate run).
+ * Hands back a chained node whose attempt threw (whatever it threw, a Redis read inside the attempt included): fails
+ * it for good (descendants skipped, what that frees published) when the error is not retryable (attempt-failure.ts)
+ * or the node has no retries; else publishes a message of its own (the node's own deduplication id) with its retries
+ * less the one spent, after {@link HAND_BACK_DELAY_SECONDS} (or the provider's `Retry-After`), then marks it
+ * `retrying` and removes the chain's lease from it, so no delivery of the chain's message resumes it. The publish goes
+ * first: if it fails, the node is still held under this lease and the message's retry resumes it. When this lease no
+ * longer holds the node (a newer delivery took it over), returns what the node's transition took that is still
+ * `queued` (the message published meanwhile may then run the node twice: a rare race).
  * @returns the transition: nothing left to publish, or the still-queued list above.
  * @throws when Redis or QStash fail (the caller answers 5xx; QStash's retry of the message resumes the node).
  */
@@ -161,21 +151,16 @@ async function handBack(
   const runId = run.frozen.runId;
   const node = run.nodes.get(held.nodeId);
   const retries = node ? resolveNodeSettings(run.frozen.workflow, node).retries : 0;
-  const message =
-    err instanceof ProviderError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  const permanent = isPermanentBlobError(err) || (err instanceof ProviderError && err.kind === "non-retryable");
-  if (permanent || retries === 0) {
+  const { retryable, reason, retryAfterSeconds } = attemptFailure(err);
+  if (!retryable || retries === 0) {
     // what the failure took (or, on a repeat, what the node's transition took that is still queued) is published here
-    const t = await engine.store.failNode(runId, held.nodeId, message, engine.now(), lease);
+    const t = await engine.store.failNode(runId, held.nodeId, reason, engine.now(), lease);
     await publishTaken(engine, runId, t.dispatch);
     return { ...t, dispatch: [] };
   }
-  const delay =
-    err instanceof ProviderError && err.kind === "rate-limited"
-      ? Math.max(1, err.retryAfterSeconds ?? 1)
-      : HAND_BACK_DELAY_SECONDS;
+  const delay = retryAfterSeconds ?? HAND_BACK_DELAY_SECONDS;
   await deferNode(engine, run, held.nodeId, delay, null, { retries: retries - 1 });
-  if (await engine.store.retryNode(runId, held.nodeId, message, lease, true)) {
+  if (await engine.store.retryNode(runId, held.nodeId, reason, lease, true)) {
     // retry_node applies only in a running run
     return { applied: true, runStatus: "running", dispatch: [], skipped: [] };
   }

@@ -1,5 +1,5 @@
 /*
- * A node's model call (design.md, decision 6), in two steps so the result cache can look up between them:
+ * A node's model call, budgeted before it runs, in two steps so the result cache can look up between them:
  * 1. routeCall: an explicit model or tier wins; otherwise task analysis picks `fast|balanced|deep` (capped by the
  *    USD left in the tightest budget), optionally asking the classifier when the rules are unsure;
  * 2. callRouted: reserve the worst case (estimated input + `maxOutputTokens`, priced for the model) in the run

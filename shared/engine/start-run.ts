@@ -4,6 +4,7 @@ import { dispatchUnavailable, idempotencyConflict, ProblemError } from "../error
 import type { WorkflowDefinition } from "../schema/workflow.js";
 import type { FrozenRun } from "../state/run-types.js";
 import { canonicalJson, sha256Hex } from "../util/hash.js";
+import { nodesPerDelivery } from "./chain-policy.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import { loadRun, prepareRun, rememberRun } from "./run-cache.js";
@@ -96,6 +97,7 @@ export async function startRun(engine: Engine, req: StartRunRequest): Promise<St
     now,
     retentionSeconds: engine.config.retentionSeconds,
     activeTtlSeconds: engine.config.activeTtlSeconds,
+    nodesPerDelivery: nodesPerDelivery(req.workflow),
   });
   if (!started.created) {
     if (started.fingerprint !== fingerprint) {

@@ -26,7 +26,7 @@ export const PROBLEM_TYPES = {
   "idempotency-conflict": { status: 409, title: "Idempotency key reused with a different request" },
   "dispatch-unavailable": { status: 503, title: "Dispatch unavailable" },
   "malformed-json": { status: 400, title: "Malformed JSON" },
-  // Answers to QStash from /internal/execute (upstash-protocols.md B5): 500 is retried with backoff, 429 after
+  // Answers to QStash from /internal/execute (docs/upstash-protocols.md B5): 500 is retried with backoff, 429 after
   // its Retry-After, 489 (with Upstash-NonRetryable-Error: true) not at all.
   "node-attempt-failed": { status: 500, title: "Node attempt failed" },
   "provider-rate-limited": { status: 429, title: "Provider rate limit" },

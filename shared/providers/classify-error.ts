@@ -36,23 +36,16 @@ const RETRYABLE_4XX: ReadonlySet<number> = new Set([408, 409, 425]);
 
 /**
  * Classifies any error thrown while calling a provider into a {@link ProviderError} whose `kind` tells the
- * `/internal/execute` route how to answer QStash (README "Architecture"; upstash-protocols.md B5):
- *
- * | what happened | kind |
- * |---|---|
- * | 429, or vendor `rate_limit_error` / `rate_limit_exceeded` | `rate-limited`, `retryAfterSeconds` from `retry-after-ms`, `retry-after` (seconds or HTTP-date), `anthropic-ratelimit-*-reset`, `x-ratelimit-reset-*`; else {@link DEFAULT_RETRY_AFTER_SECONDS} |
- * | 429 with `insufficient_quota` (out of credit) | `non-retryable` |
- * | 529 or vendor `overloaded_error`, any 5xx, 408, 409, 425 | `retryable` |
- * | any other 4xx: 400 invalid request / content policy / context too long, 401 auth, 402 billing, 403 permission, 404 model not found, 413 too large, 422 | `non-retryable`, with the vendor's message |
- * | network failure (no HTTP answer), timeout or abort of the call | `retryable` |
- * | missing API key, invalid prompt or argument, unsupported feature, unknown model id (SDK-side) | `non-retryable` |
- * | anything else | `retryable` (QStash's retry budget bounds it) |
- *
- * Status codes per Anthropic "HTTP errors" (docs.claude.com/en/api/errors) and OpenAI's "Error codes" guide. The message names the provider, status, vendor code and
- * request id, then the vendor's own message, e.g.
- * `anthropic: HTTP 400 invalid_request_error: prompt is too long: 250000 tokens > 200000 maximum (request-id req_1)`.
+ * `/internal/execute` route how to answer QStash (docs/upstash-protocols.md B5); status codes per Anthropic "HTTP
+ * errors" (docs.claude.com/en/api/errors) and OpenAI's "Error codes" guide:
+ * - `rate-limited`: 429 or vendor `rate_limit_error` / `rate_limit_exceeded`, except out of credit
+ *   (`insufficient_quota`: `non-retryable`); `retryAfterSeconds` from retry-after.ts, else the default;
+ * - `retryable`: 529 / `overloaded_error`, any 5xx, 408, 409, 425, a network failure, timeout, abort, or anything
+ *   unrecognised (QStash's retry budget bounds it);
+ * - `non-retryable`: any other 4xx (invalid request, context too long, auth, billing, model not found…), and SDK-side
+ *   refusals (missing API key, invalid prompt or argument, unsupported feature, unknown model id).
  * @param err whatever was thrown (AI SDK `APICallError`, `RetryError`, `DOMException`, `ProviderError`, …).
- * @param provider provider name for the message and details (e.g. `anthropic`).
+ * @param provider provider name, for the details and the message (`<provider>: HTTP <status> <code>: <text>`).
  * @param nowMs current time in ms since epoch, for HTTP-date and RFC 3339 reset headers.
  * @returns the classified error; a `ProviderError` passed in is returned unchanged. Never throws.
  */

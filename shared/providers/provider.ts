@@ -1,7 +1,7 @@
 /**
  * The provider interface every LLM backend implements: simulated (the offline default), Anthropic, any
  * OpenAI-compatible Chat Completions endpoint, and the Workers AI binding. `/internal/execute` knows only this
- * interface (design.md, decision 4).
+ * interface.
  */
 
 /** One model call. */
@@ -105,7 +105,7 @@ export interface ProviderErrorDetails {
 /**
  * A provider failure, classified for QStash: `retryable` (timeout, 5xx: QStash retries with backoff),
  * `rate-limited` (answered 429 with `Retry-After`, which QStash honours), `non-retryable` (answered 489 with
- * `Upstash-NonRetryable-Error: true`, so QStash fails the message at once; upstash-protocols.md B5).
+ * `Upstash-NonRetryable-Error: true`, so QStash fails the message at once; docs/upstash-protocols.md B5).
  * shared/providers/classify-error.ts turns any SDK or network error into one of these.
  */
 export class ProviderError extends Error {

@@ -53,17 +53,8 @@ export const providerEntrySchema = z.discriminatedUnion("type", [
 /**
  * zod schema of the `PROVIDERS` worker var: a JSON object from provider name to its settings. API keys never
  * appear in it, only the NAMES of the secrets holding them (set with `wrangler secret put`). Example:
- * ```json
- * {
- *   "anthropic":  { "type": "anthropic", "apiKeySecret": "ANTHROPIC_API_KEY" },
- *   "openai":     { "type": "openai-compatible", "baseUrl": "https://api.openai.com/v1", "apiKeySecret": "OPENAI_API_KEY" },
- *   "openrouter": { "type": "openai-compatible", "baseUrl": "https://openrouter.ai/api/v1", "apiKeySecret": "OPENROUTER_API_KEY",
- *                   "headers": { "X-Title": "agent-dag" } },
- *   "groq":       { "type": "openai-compatible", "baseUrl": "https://api.groq.com/openai/v1", "apiKeySecret": "GROQ_API_KEY" },
- *   "ollama":     { "type": "openai-compatible", "baseUrl": "http://localhost:11434/v1" },
- *   "workers-ai": { "type": "workers-ai", "binding": "AI" }
- * }
- * ```
+ * `{"anthropic": {"type": "anthropic"}, "groq": {"type": "openai-compatible", "baseUrl":
+ * "https://api.groq.com/openai/v1", "apiKeySecret": "GROQ_API_KEY"}, "workers-ai": {"type": "workers-ai"}}`.
  * Fields per type:
  * - `anthropic`: `baseUrl?` (URL incl. `/v1`, default https://api.anthropic.com/v1), `apiKeySecret?` (default
  *   `ANTHROPIC_API_KEY`), `headers?` (string map);

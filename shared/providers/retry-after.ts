@@ -1,6 +1,6 @@
 /**
  * How long a rate-limited provider asks us to wait, read from its response headers. QStash honours the
- * `Retry-After` we answer with (upstash-protocols.md B5), so this decides when the node's next attempt runs.
+ * `Retry-After` we answer with (docs/upstash-protocols.md B5), so this decides when the node's next attempt runs.
  */
 
 /** Wait in seconds when a provider answers 429 without any header that says how long to wait. */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { base64ToBytes } from "../crypto/base64.js";
 
 /**
- * Body QStash posts to a callback or failure-callback URL (upstash-protocols.md B8): the destination's `status`,
+ * Body QStash posts to a callback or failure-callback URL (docs/upstash-protocols.md B8): the destination's `status`,
  * its response `body` (standard base64, maybe truncated), `retried`/`maxRetries`, the `sourceMessageId`, and the
  * original message body `sourceBody` (base64). Unknown fields are allowed (QStash adds fields over time).
  */
@@ -45,7 +45,7 @@ export const MAX_DISPATCH_IN_ANSWER = 32;
  * completion (`applied`: false for a repeat), the run's status after it, and the nodes that completion took for
  * dispatch, which QStash's success callback publishes once execute has answered (shared/engine/advance.ts).
  * `dispatch` is null when the completion took more than {@link MAX_DISPATCH_IN_ANSWER} nodes: QStash hands the
- * answer to the callback "maybe truncated" (upstash-protocols.md B8), so the answer stays small, and the callback
+ * answer to the callback "maybe truncated" (docs/upstash-protocols.md B8), so the answer stays small, and the callback
  * reads the list back from Redis instead (`offer_again`, which changes nothing).
  */
 export const executeCompletionSchema = z.strictObject({

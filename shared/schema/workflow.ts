@@ -7,6 +7,9 @@
  * The parsed value keeps the definition's own shape (defaults filled in, durations left as written), so it can be
  * stored and parsed again. Graph rules (unique ids, known dependencies, no cycles), agent references and template
  * references are checked afterwards by `shared/dag/validate.ts`.
+ *
+ * A workflow file may name its JSON Schema in `$schema` (workflows/workflow.schema.json, generated from this file by
+ * `npm run schema`), so editors complete and check it; the key is accepted and kept, and means nothing to the engine.
  */
 import { z } from "zod";
 import { runBudgetSchema } from "../budget/budget-spec.js";
@@ -25,6 +28,16 @@ export const NODE_ID_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Agent name pattern (keys of `agents`): 1..64 chars of letters, digits, `_`, `.`, `-`, starting with a letter or digit. */
 export const AGENT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * Agent of a node that names none: a neutral assistant profile, bundled as `workflows/agents/assistant.json`
+ * (functions/agent-registry.ts adds it; an inline agent of the same name wins). It sets no model, so the node's
+ * tier is chosen by routing like any `"auto"` agent.
+ */
+export const DEFAULT_AGENT_NAME = "assistant";
+
+/** Largest `$schema` value accepted (a URL or relative path of the file's JSON Schema), in characters. */
+export const MAX_SCHEMA_REF_CHARS = 2048;
 
 /**
  * Default largest number of nodes in one workflow (contract: 1..1000 nodes). A deployment may raise it with
@@ -99,7 +112,7 @@ export const simulateSchema = z.strictObject({
 });
 
 /**
- * One node. `kind` defaults to `"llm"`; `"http"` is reserved and rejected as "not supported yet".
+ * One node. `agent` defaults to {@link DEFAULT_AGENT_NAME}; `kind` defaults to `"llm"`; `"http"` is reserved and rejected as "not supported yet".
  * `dependsOn` defaults to `[]`; duplicates are allowed and collapsed by the compiler.
  * `retries`, `timeout`, `maxOutputTokens` override the workflow defaults / the agent's values; `model` (same forms
  * as the agent's) and `complexity` override the agent's for routing: an explicit model or tier always wins.
@@ -116,7 +129,7 @@ export const workflowNodeSchema = z.strictObject({
       error: (iss) => (iss.input === "http" ? 'kind "http" is not supported yet' : 'kind must be "llm"'),
     })
     .default("llm"),
-  agent: z.string().min(1).max(64),
+  agent: z.string().min(1).max(64).default(DEFAULT_AGENT_NAME),
   prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
   dependsOn: z.array(z.string().min(1).max(128)).max(NODE_LIMIT_CEILING).default([]),
   retries: retriesSchema.optional(),
@@ -136,7 +149,7 @@ export const workflowNodeSchema = z.strictObject({
 
 /**
  * Scheduling modes: `eager` (default: a node is dispatched the moment its own dependencies are done), `levels`
- * (a node waits until every node of the previous levels is done: the wave executor of the seeds, kept for
+ * (a node waits until every node of the previous levels is done: the classic wave executor, kept for
  * comparison) and `sequential` (one node at a time, the baseline). In every mode, when more nodes are ready than
  * the run's slots allow, the one with the longest remaining path goes first.
  */
@@ -156,10 +169,13 @@ export const MAX_NODES_PER_DELIVERY = 64;
  * keeps at most that many nodes running; a run without chains publishes ⌈concurrency / 8⌉ more, so a freed slot
  * is refilled at once: shared/state/prefetch.ts); `nodesPerDelivery` (int 1..{@link MAX_NODES_PER_DELIVERY}; absent:
  * the default of shared/engine/chain-policy.ts) is how many nodes one delivery may run back to back, going on with
- * the highest-priority node each completion released (1 turns that off); `mode` is the scheduling mode (see {@link RUN_MODES}); `agents` needs at least one entry; `nodes` holds 1..{@link NODE_LIMIT_CEILING}
- * nodes here; the deployment's own limit (default {@link MAX_NODES}) is applied by validateWorkflow.
+ * the highest-priority node each completion released (1 turns that off); `mode` is the scheduling mode (see
+ * {@link RUN_MODES}); `agents` (default `{}`) holds inline profiles, and a node may also name a bundled one;
+ * `nodes` holds 1..{@link NODE_LIMIT_CEILING} nodes here; the deployment's own limit (default {@link MAX_NODES})
+ * is applied by validateWorkflow. `$schema` (optional) names the file's JSON Schema for editors.
  */
 export const workflowDefinitionSchema = z.strictObject({
+  $schema: z.string().max(MAX_SCHEMA_REF_CHARS).optional(),
   name: z.string().regex(WORKFLOW_NAME_RE, { message: "name must match /^[a-z0-9][a-z0-9-]{0,63}$/" }),
   version: z.string().min(1).max(64).optional(),
   description: z.string().max(4000).optional(),
@@ -175,7 +191,7 @@ export const workflowDefinitionSchema = z.strictObject({
       z.string().regex(AGENT_NAME_RE, { message: "agent name must match /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/" }),
       agentProfileSchema,
     )
-    .refine((agents) => Object.keys(agents).length > 0, { message: "at least one agent is required" }),
+    .default({}),
   nodes: z
     .array(workflowNodeSchema)
     .min(1, { message: "a workflow needs at least one node" })

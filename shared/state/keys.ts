@@ -2,7 +2,7 @@
  * Redis key layout of one run.
  *
  * Every key of a run shares the hash tag `{run:<runId>}` so that a clustered Redis keeps them in one slot and a Lua
- * script may touch all of them (design.md, decision 3). Per-node data lives in hashes keyed by node id, so reading a
+ * script may touch all of them. Per-node data lives in hashes keyed by node id, so reading a
  * whole run's progress costs a fixed number of commands whatever the DAG's size.
  */
 

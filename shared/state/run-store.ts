@@ -1,6 +1,5 @@
 import type { Redis } from "@upstash/redis";
 import type { CompiledDag } from "../dag/compile.js";
-import { nodesPerDelivery } from "../engine/chain-policy.js";
 import { hmgetValues } from "../util/hmget-values.js";
 import { LuaScripts, type RedisPipeline } from "../util/lua-scripts.js";
 import { type RunKeys, runKeys } from "./keys.js";
@@ -29,6 +28,9 @@ export interface StartRunParams {
   retentionSeconds: number;
   /** Seconds the keys of an active run live at most (a safety net against runs that never finish). */
   activeTtlSeconds: number;
+  /** Most nodes one delivery of the run may run (its chain limit, resolved by the caller; 1: no chains): decides
+   * how many messages the run keeps published ahead (prefetch.ts). */
+  nodesPerDelivery: number;
 }
 
 /**
@@ -112,7 +114,7 @@ const SCRIPTS = {
 type ScriptName = keyof typeof SCRIPTS;
 
 /**
- * Run state in Redis: one Lua script per transition, each atomic and idempotent (design.md, decision 3), so a
+ * Run state in Redis: one Lua script per transition, each atomic and idempotent, so a
  * callback delivered twice or two callbacks racing can neither release a node twice nor lose a release. Scripts run
  * through `@upstash/redis` `createScript` (EVALSHA first, EVAL when Redis answers NOSCRIPT).
  */
@@ -155,10 +157,7 @@ export class RunStore {
       retentionSeconds: p.retentionSeconds,
       mode,
       concurrency: runConcurrency(mode, p.frozen.workflow.concurrency),
-      prefetch: prefetchMessages(
-        runConcurrency(mode, p.frozen.workflow.concurrency),
-        nodesPerDelivery(p.frozen.workflow),
-      ),
+      prefetch: prefetchMessages(runConcurrency(mode, p.frozen.workflow.concurrency), p.nodesPerDelivery),
       levelCount: p.dag.levels.length,
     };
     const metaArgs = Object.entries(meta).flat();

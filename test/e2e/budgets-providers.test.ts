@@ -1,30 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic } from "../../local/fake-providers/anthropic.js";
 import type { FakeProviderServer } from "../../local/fake-providers/harness.js";
+import type { RunViewBody } from "../../shared/client/run-api.js";
+import type { NodeView } from "../../shared/progress/run-view.js";
 import { type Harness, startHarness } from "../support/worker-harness.js";
 import { node, workflow } from "../support/workflows.js";
 
-interface ViewNode {
-  id: string;
-  status: string;
-  attempts: number;
-  error: string | null;
-  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number } | null;
-  costUsd: number | null;
-  model: string | null;
-  route: { tier: string | null; reason: string; source: string } | null;
+/** Follows a run to its end. */
+function view(h: Harness, runId: string): Promise<RunViewBody> {
+  return h.waitForRun(runId);
 }
-interface View {
-  status: string;
-  totals: Record<string, number>;
-  levels: { nodes: ViewNode[] }[];
-  budgetUsage: { usedTokens: number; reservedTokens: number } | null;
-}
-
-async function view(h: Harness, runId: string): Promise<View> {
-  return (await h.waitForRun(runId)) as unknown as View;
-}
-const nodesOf = (v: View) => v.levels.flatMap((l) => l.nodes);
+const nodesOf = (v: RunViewBody) => v.levels.flatMap((l) => l.nodes);
 
 describe("budgets through the full stack", () => {
   let h: Harness;
@@ -47,8 +33,12 @@ describe("budgets through the full stack", () => {
           simulate: { latencyMs: 300, outputBytes: 400 },
         }),
       );
-      const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 20 }), budget, input: { round } });
-      const v = await view(h, body.runId);
+      const { runId } = await h.client.start({
+        workflow: workflow(nodes, { concurrency: 20 }),
+        budget,
+        input: { round },
+      });
+      const v = await view(h, runId);
       const done = nodesOf(v).filter((n) => n.status === "done");
       const refused = nodesOf(v).filter((n) => n.status === "failed");
       // every call reserves exactly perCall, so exactly five fit, whatever the order
@@ -102,7 +92,7 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
       ],
       { agents: { a: { system: "You are careful." } } }, // no model: routed automatically
     );
-    const v = await view(h, (await h.startRun({ workflow: wf })).body.runId);
+    const v = await view(h, (await h.client.start({ workflow: wf })).runId);
     expect(v.status).toBe("completed");
     const [extract, audit] = nodesOf(v);
     expect(extract?.route?.tier).toBe("fast");
@@ -121,9 +111,9 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     const wf = workflow([node("deep-one", [], { model: "deep", maxOutputTokens: 2000 })]);
     const v = await view(
       h,
-      (await h.startRun({ workflow: wf, budget: { usd: 0.02, onBudget: "downgrade" } })).body.runId,
+      (await h.client.start({ workflow: wf, budget: { usd: 0.02, onBudget: "downgrade" } })).runId,
     );
-    const n = nodesOf(v)[0] as ViewNode;
+    const n = nodesOf(v)[0] as NodeView;
     expect(n.status).toBe("done");
     expect(n.route?.tier).toBe("fast");
     expect(n.model).toBe("claude-haiku-4-5");
@@ -134,8 +124,8 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
   it("fails the node with a budget error when onBudget is fail", async () => {
     fake.reset();
     const wf = workflow([node("deep-one", [], { model: "deep", maxOutputTokens: 2000 })]);
-    const v = await view(h, (await h.startRun({ workflow: wf, budget: { usd: 0.02, onBudget: "fail" } })).body.runId);
-    const n = nodesOf(v)[0] as ViewNode;
+    const v = await view(h, (await h.client.start({ workflow: wf, budget: { usd: 0.02, onBudget: "fail" } })).runId);
+    const n = nodesOf(v)[0] as NodeView;
     expect(v.status).toBe("failed");
     expect(n.error).toMatch(/run budget exceeded/);
     expect(fake.calls()).toHaveLength(0);
@@ -153,7 +143,7 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
       ],
       { concurrency: 1 }, // one at a time, so the first sibling has written the cache when the next one asks
     );
-    const v = await view(h, (await h.startRun({ workflow: wf })).body.runId);
+    const v = await view(h, (await h.client.start({ workflow: wf })).runId);
     expect(v.status).toBe("completed");
     const byId = Object.fromEntries(nodesOf(v).map((n) => [n.id, n]));
     const siblings = ["r1", "r2", "r3"].map((id) => byId[id]?.usage);
@@ -162,8 +152,8 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     // a cache read costs a tenth of plain input for Haiku 4.5 ($0.10 vs $1 per MTok)
     const reader = ["r1", "r2", "r3"]
       .map((id) => byId[id])
-      .find((n) => (n?.usage?.cacheReadTokens ?? 0) > 0) as ViewNode;
-    const u = reader.usage as NonNullable<ViewNode["usage"]>;
+      .find((n) => (n?.usage?.cacheReadTokens ?? 0) > 0) as NodeView;
+    const u = reader.usage as NonNullable<NodeView["usage"]>;
     const expected = (u.inputTokens * 1 + u.outputTokens * 5 + u.cacheReadTokens * 0.1) / 1e6;
     // costs are kept in integer micro-USD (rounded to nearest)
     expect(Math.round((reader.costUsd ?? 0) * 1e6)).toBe(Math.round(expected * 1e6));
@@ -192,7 +182,7 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     fake.setBehaviour({ faults: [{ status: 429, retryAfterSeconds: 1 }] });
     const v = await view(
       h,
-      (await h.startRun({ workflow: workflow([node("limited", [], { model: "fast" })]) })).body.runId,
+      (await h.client.start({ workflow: workflow([node("limited", [], { model: "fast" })]) })).runId,
     );
     expect(v.status).toBe("completed");
     expect(nodesOf(v)[0]?.attempts).toBe(2);
@@ -206,7 +196,7 @@ describe("real provider wire format (fake Anthropic) through the full stack", ()
     fake.setBehaviour({ faults: [{ status: 400, message: "prompt is too long: 250000 tokens > 200000 maximum" }] });
     const v = await view(
       h,
-      (await h.startRun({ workflow: workflow([node("too-long", [], { model: "fast", retries: 3 })]) })).body.runId,
+      (await h.client.start({ workflow: workflow([node("too-long", [], { model: "fast", retries: 3 })]) })).runId,
     );
     expect(v.status).toBe("failed");
     const n = nodesOf(v)[0];

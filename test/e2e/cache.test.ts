@@ -2,38 +2,19 @@ import { Redis as IORedis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic } from "../../local/fake-providers/anthropic.js";
 import type { FakeProviderServer } from "../../local/fake-providers/harness.js";
+import type { RunRequest, RunViewBody } from "../../shared/client/run-api.js";
 import { blobKey } from "../../shared/state/keys.js";
 import { type Harness, startHarness } from "../support/worker-harness.js";
 
-interface ViewNode {
-  id: string;
-  status: string;
-  cache: string | null;
-  usage: { inputTokens: number; outputTokens: number } | null;
-}
-interface View {
-  status: string;
-  makespanMs: number;
-  cache: {
-    hits: number;
-    shared: number;
-    misses: number;
-    hitRate: number | null;
-    savedTokens: number;
-    savedUsd: number;
-  };
-  levels: { nodes: ViewNode[] }[];
-}
-
 const auth = { authorization: "Bearer dev-key" };
-const nodesOf = (v: View) => Object.fromEntries(v.levels.flatMap((l) => l.nodes).map((n) => [n.id, n]));
+const nodesOf = (v: RunViewBody) => Object.fromEntries(v.levels.flatMap((l) => l.nodes).map((n) => [n.id, n]));
 
 describe("result cache through the full stack (fake Anthropic counts provider calls)", () => {
   let h: Harness;
   let fake: FakeProviderServer;
-  const run = async (body: unknown): Promise<View> => {
-    const { body: started } = await h.startRun(body);
-    return (await h.waitForRun(started.runId)) as unknown as View;
+  const run = async (body: RunRequest): Promise<RunViewBody> => {
+    const started = await h.client.start(body);
+    return h.waitForRun(started.runId);
   };
 
   beforeAll(async () => {
@@ -89,7 +70,7 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
   it("a hit keeps the cached blob for the new run's retention (the blob is now that run's output too)", async () => {
     fake.reset();
     const input = codebase("ttl");
-    const first = (await run({ workflow: "review-all", input })) as View & { runId: string };
+    const first = await run({ workflow: "review-all", input });
     expect(first.status).toBe("completed");
     const redis = new IORedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
     try {
@@ -145,7 +126,7 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
     const [a, b] = await Promise.all([run({ workflow: "review-all", input }), run({ workflow: "review-all", input })]);
     expect([a.status, b.status]).toEqual(["completed", "completed"]);
     expect(fake.calls()).toHaveLength(7);
-    const total = (v: View) => v.cache.hits + v.cache.shared + v.cache.misses;
+    const total = (v: RunViewBody) => v.cache.hits + v.cache.shared + v.cache.misses;
     expect(total(a) + total(b)).toBe(14);
     expect(a.cache.misses + b.cache.misses).toBe(7);
     expect(a.cache.shared + b.cache.shared).toBeGreaterThan(0);
@@ -189,11 +170,7 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
     };
     const v = await run({ workflow: wf });
     expect(v.status).toBe("completed");
-    const out = (await (
-      await fetch(`${h.url}/v1/runs/${(v as unknown as { runId: string }).runId}/output`, { headers: auth })
-    ).json()) as {
-      outputs: Record<string, string>;
-    };
+    const out = await h.client.output(v.runId);
     expect(out.outputs.s).toContain("TOP-SECRET-PAYLOAD");
     const redis = new IORedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
     try {

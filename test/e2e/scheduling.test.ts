@@ -2,15 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../support/worker-harness.js";
 import { node, workflow } from "../support/workflows.js";
 
-interface TimedNode {
-  id: string;
-  status: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
 async function timings(h: Harness, runId: string): Promise<Record<string, { start: number; end: number }>> {
-  const view = (await h.waitForRun(runId)) as unknown as { status: string; levels: { nodes: TimedNode[] }[] };
+  const view = await h.waitForRun(runId);
   expect(view.status).toBe("completed");
   return Object.fromEntries(
     view.levels
@@ -56,15 +49,15 @@ describe("scheduling modes through the full stack", () => {
   });
 
   it("eager: a node starts when its own dependency finishes, not when its level does", async () => {
-    const { body } = await h.startRun({ workflow: slowAndFast("eager") });
-    const t = await timings(h, body.runId);
+    const { runId } = await h.client.start({ workflow: slowAndFast("eager") });
+    const t = await timings(h, runId);
     expect(t["after-fast"]!.start).toBeGreaterThanOrEqual(t.fast!.end);
     expect(t["after-fast"]!.start).toBeLessThan(t.slow!.end);
   });
 
   it("levels: a node waits for its whole previous level", async () => {
-    const { body } = await h.startRun({ workflow: slowAndFast("levels") });
-    const t = await timings(h, body.runId);
+    const { runId } = await h.client.start({ workflow: slowAndFast("levels") });
+    const t = await timings(h, runId);
     expect(t["after-fast"]!.start).toBeGreaterThanOrEqual(t.slow!.end);
     expect(t["after-slow"]!.start).toBeGreaterThanOrEqual(t.slow!.end);
   });
@@ -73,8 +66,8 @@ describe("scheduling modes through the full stack", () => {
     const nodes = Array.from({ length: 8 }, (_, i) => node(`n${i}`, [], { simulate: { latencyMs: 120 } }));
     await h.stack.idle();
     h.stack.resetStats();
-    const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 2 }) });
-    const t = await timings(h, body.runId);
+    const { runId } = await h.client.start({ workflow: workflow(nodes, { concurrency: 2 }) });
+    const t = await timings(h, runId);
     expect(Object.keys(t)).toHaveLength(8);
     expect(maxOverlap(t)).toBe(2);
     // each delivery goes on with the next node in its slot (a chain), so fewer messages than nodes, and a chaining
@@ -89,8 +82,8 @@ describe("scheduling modes through the full stack", () => {
     const nodes = Array.from({ length: 8 }, (_, i) => node(`n${i}`, [], { simulate: { latencyMs: 120 } }));
     await h.stack.idle();
     h.stack.resetStats();
-    const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 2, nodesPerDelivery: 1 }) });
-    const t = await timings(h, body.runId);
+    const { runId } = await h.client.start({ workflow: workflow(nodes, { concurrency: 2, nodesPerDelivery: 1 }) });
+    const t = await timings(h, runId);
     expect(Object.keys(t)).toHaveLength(8);
     expect(maxOverlap(t)).toBe(2);
     // 2 slots for a level of 8: nodes wait for slots, so the run advances in the success callback, one per node
@@ -102,8 +95,8 @@ describe("scheduling modes through the full stack", () => {
     await h.stack.idle();
     h.stack.resetStats();
     const nodes = [node("a"), node("b", ["a"]), node("c", ["a"]), node("d", ["b", "c"])];
-    const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 2 }) });
-    expect(Object.keys(await timings(h, body.runId))).toHaveLength(4);
+    const { runId } = await h.client.start({ workflow: workflow(nodes, { concurrency: 2 }) });
+    expect(Object.keys(await timings(h, runId))).toHaveLength(4);
     await h.stack.idle();
     // a's delivery goes on with b and publishes c; whichever of b and c finishes last releases d and runs it
     expect(h.stack.stats()).toMatchObject({ qstashMessagesPublished: 2, qstashDeliveries: 2, qstashCallbacks: 0 });
@@ -115,8 +108,8 @@ describe("scheduling modes through the full stack", () => {
       node("b", [], { simulate: { latencyMs: 60 } }),
       node("c", ["a"], { simulate: { latencyMs: 60 } }),
     ];
-    const { body } = await h.startRun({ workflow: workflow(nodes, { mode: "sequential", concurrency: 10 }) });
-    expect(maxOverlap(await timings(h, body.runId))).toBe(1);
+    const { runId } = await h.client.start({ workflow: workflow(nodes, { mode: "sequential", concurrency: 10 }) });
+    expect(maxOverlap(await timings(h, runId))).toBe(1);
   });
 
   it("concurrency 1 runs the longest remaining path first", async () => {
@@ -127,8 +120,8 @@ describe("scheduling modes through the full stack", () => {
       node("x2", ["x1"], { simulate: { latencyMs: 50 } }),
       node("x3", ["x2"], { simulate: { latencyMs: 50 } }),
     ];
-    const { body } = await h.startRun({ workflow: workflow(nodes, { concurrency: 1 }) });
-    const t = await timings(h, body.runId);
+    const { runId } = await h.client.start({ workflow: workflow(nodes, { concurrency: 1 }) });
+    const t = await timings(h, runId);
     expect(t.x1!.start).toBeLessThan(t.y!.start);
   });
 });

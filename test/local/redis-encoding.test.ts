@@ -5,7 +5,7 @@ import { encodeItem, encodeResult } from "../../local/redis-rest/encode.js";
 const b = (s: string): Buffer => Buffer.from(s, "utf8");
 const texts = (cmd: Buffer[]): string[] => cmd.map((x) => x.toString("utf8"));
 
-describe("encodeResult (upstash-protocols.md A4)", () => {
+describe("encodeResult (docs/upstash-protocols.md A4)", () => {
   it("base64-encodes strings at every depth, keeps integers and null, leaves only a top-level OK raw", () => {
     expect(encodeResult(b("OK"), true)).toBe("OK");
     expect(encodeResult(b("bar"), true)).toBe("YmFy");
@@ -29,7 +29,7 @@ describe("encodeResult (upstash-protocols.md A4)", () => {
   });
 });
 
-describe("command parsing (upstash-protocols.md A2)", () => {
+describe("command parsing (docs/upstash-protocols.md A2)", () => {
   it("keeps number literals, turns booleans into text and null into an empty string", () => {
     expect(texts(parseSingle(b('["SET","k",12345678901234567890,1.50,1e21,true,false,null]')))).toEqual([
       "SET",

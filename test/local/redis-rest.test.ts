@@ -19,7 +19,7 @@ describe.each([
 
   afterAll(async () => {
     if (stack?.backend === "redis") {
-      // Only our own keys on the shared Redis (working contract: never FLUSHDB).
+      // Only our own keys: other tests share this Redis, so never FLUSHDB.
       const keys = await redis.keys(`${prefix}*`);
       if (keys.length > 0) await redis.del(...keys);
       expect(await redis.keys(`${prefix}*`)).toEqual([]);
@@ -28,7 +28,7 @@ describe.each([
   });
 
   it("uses the requested backend", () => {
-    // Real Redis at 127.0.0.1:6379 is part of this machine's setup (working contract).
+    // The tests expect a real Redis at REDIS_URL (default 127.0.0.1:6379); the stack falls back to memory without one.
     expect(stack.backend).toBe(memory ? "memory" : "redis");
   });
 

@@ -2,40 +2,27 @@ import { startLocalWorker } from "../../local/local-worker.js";
 import { deleteKeysWithPrefix } from "../../local/redis-cleanup.js";
 import { type ChaosOptions, type LocalStack, startLocalStack } from "../../local/stack.js";
 import { workerBindings } from "../../local/worker-bindings.js";
+import type { RunViewBody } from "../../shared/client/run-api.js";
+import { RunClient } from "../../shared/client/run-client.js";
 
-/** A running worker (workerd under wrangler's programmatic API, addressed directly: local/local-worker.ts) wired to a local stack. */
+/**
+ * A running worker (workerd under wrangler's programmatic API, addressed directly: local/local-worker.ts) wired to a
+ * local stack, and a client of its run API.
+ */
 export interface Harness {
   stack: LocalStack;
   /** Worker origin, e.g. http://127.0.0.1:40123 */
   url: string;
   /** Key prefix of this harness (only its keys are deleted at the end). */
   prefix: string;
-  /** POST /v1/runs with the dev key. */
-  startRun(
-    body: unknown,
-    headers?: Record<string, string>,
-  ): Promise<{ status: number; body: { runId: string; status: string } }>;
-  /** GET /v1/runs/:id as JSON. */
-  getRun(runId: string): Promise<RunViewLike>;
-  /** Polls GET /v1/runs/:id until the run is terminal (or the timeout passes: then throws). */
-  waitForRun(runId: string, timeoutMs?: number): Promise<RunViewLike>;
+  /** The run API of the worker with the dev key. */
+  client: RunClient;
+  /**
+   * Follows a run to its end, reading its view every 100 ms.
+   * @throws RunFollowTimeoutError when it is still not terminal after `timeoutMs` (default 120 s).
+   */
+  waitForRun(runId: string, timeoutMs?: number): Promise<RunViewBody>;
   close(): Promise<void>;
-}
-
-/** The fields of the run view the tests read. */
-export interface RunViewLike {
-  runId: string;
-  status: string;
-  makespanMs: number;
-  totals: Record<string, number>;
-  criticalPath: { nodes: string[]; durationMs: number };
-  makespanOverCriticalPath: number | null;
-  simulated: boolean;
-  levels: {
-    level: number;
-    title: string;
-    nodes: { id: string; status: string; attempts: number; error: string | null; durationMs: number | null }[];
-  }[];
 }
 
 /**
@@ -65,36 +52,13 @@ export async function startHarness(
   }
   const url = worker.url;
 
-  const startRun: Harness["startRun"] = async (body, headers = {}) => {
-    const res = await fetch(`${url}/v1/runs`, {
-      method: "POST",
-      headers: { authorization: "Bearer dev-key", "content-type": "application/json", ...headers },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as { runId: string; status: string } };
-  };
-  const getRun = async (runId: string) => {
-    const res = await fetch(`${url}/v1/runs/${runId}`, { headers: { authorization: "Bearer dev-key" } });
-    if (!res.ok) throw new Error(`GET run ${runId}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as RunViewLike;
-  };
-  const waitForRun = async (runId: string, timeoutMs = 120_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const view = await getRun(runId);
-      if (view.status !== "running") return view;
-      if (Date.now() > deadline)
-        throw new Error(`run ${runId} still running after ${timeoutMs} ms: ${JSON.stringify(view.totals)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const client = new RunClient({ baseUrl: url, apiKey: "dev-key" });
   return {
     stack,
     url,
     prefix,
-    startRun,
-    getRun,
-    waitForRun,
+    client,
+    waitForRun: (runId, timeoutMs = 120_000) => client.follow(runId, { intervalMs: 100, timeoutMs }),
     async close() {
       await worker.dispose();
       await stack.close();

@@ -1,25 +1,14 @@
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readWorkload as readBenchWorkload, type WorkloadTask } from "../../local/bench/workloads.js";
 
-/** The team folder's real workflow DAGs (`../shared/workloads` beside the repo). */
-export const WORKLOADS_DIR = fileURLToPath(new URL("../../../shared/workloads/", import.meta.url));
-
-/** One task of a workload file (`*.dag.json`, see ../shared/workloads/README.md). */
-export interface WorkloadTask {
-  id: string;
-  category: string;
-  runtime_s: number;
-  deps: string[];
-}
+/** One task of a workload file (`bench/workloads/*.dag.json`): id, category, runtime in seconds, dependency ids. */
+export type { WorkloadTask };
 
 /**
- * Reads a workload by file stem, e.g. `viralrecon-dirt02-001`.
- * @throws Error when ../shared/workloads is missing (CI always has it beside the clone).
+ * Reads the tasks of one of the nine real DAGs in bench/workloads/ by file stem, e.g. `viralrecon-dirt02-001`.
+ * @throws Error when the file is missing or has no `tasks` array.
  */
 export function readWorkload(stem: string): WorkloadTask[] {
-  const file = `${WORKLOADS_DIR}${stem}.dag.json`;
-  if (!existsSync(file)) throw new Error(`workload ${file} not found: ../shared/workloads must sit beside the repo`);
-  return (JSON.parse(readFileSync(file, "utf8")) as { tasks: WorkloadTask[] }).tasks;
+  return readBenchWorkload(stem).tasks;
 }
 
 /**

@@ -36,7 +36,7 @@ export function postRun(body: unknown, headers: Record<string, string> = {}): Pr
 }
 
 /**
- * A QStash-style signature (upstash-protocols.md B6): HS256 JWT with iss "Upstash", sub = url, body = base64url
+ * A QStash-style signature (docs/upstash-protocols.md B6): HS256 JWT with iss "Upstash", sub = url, body = base64url
  * SHA-256 of the body, signed with `key` (default: the dev current signing key); `times` overrides exp/nbf (s).
  */
 export async function sign(

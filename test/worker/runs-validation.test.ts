@@ -158,3 +158,52 @@ describe("POST /v1/runs validation", () => {
     expect(res.status).toBe(422);
   });
 });
+
+describe("POST /v1/runs with the least a user must write", () => {
+  it("lists a bad field and the graph problems behind it in one problem", async () => {
+    const before = await keysUnderPrefix();
+    const res = await postRun({
+      workflow: workflow([node("a", ["ghost"]), node("b", ["c"]), node("c", ["b"], { retries: 99 }), node("a")]),
+    });
+    expect(res.status).toBe(422);
+    const p = await problemOf(res);
+    expect(p.type).toBe("https://agent-dag.dev/problems/invalid-workflow");
+    expect(p.errors?.map((e) => [e.pointer, e.node])).toEqual([
+      ["/workflow/nodes/2/retries", "c"],
+      ["/workflow/nodes/3/id", "a"],
+      ["/workflow/nodes/0/dependsOn/0", "a"],
+      ["/workflow/nodes/1/dependsOn/0", "b"],
+    ]);
+    expect(p.errors?.[3]?.detail).toContain("b -> c -> b");
+    expect(await keysUnderPrefix()).toEqual(before);
+  });
+
+  it("starts a workflow with no agents and no node agent: every node runs on the assistant profile", async () => {
+    const res = await postRun({
+      workflow: {
+        name: "minimal",
+        cache: false,
+        nodes: [
+          { id: "a", prompt: "Say a." },
+          { id: "b", prompt: "Say b." },
+          { id: "c", prompt: "{{nodes.a.output}} {{nodes.b.output}}", dependsOn: ["a", "b"] },
+        ],
+      },
+    });
+    expect(res.status).toBe(202);
+    const { links } = (await res.json()) as { links: { self: string } };
+    const view = (await (
+      await SELF.fetch(`http://agent-dag.test${links.self}`, { headers: { authorization: "Bearer dev-key" } })
+    ).json()) as { levels: { nodes: { id: string; agent: string }[] }[] };
+    expect(view.levels.flatMap((l) => l.nodes.map((n) => [n.id, n.agent]))).toEqual([
+      ["a", "assistant"],
+      ["b", "assistant"],
+      ["c", "assistant"],
+    ]);
+  });
+
+  it("starts the bundled hello workflow by name", async () => {
+    const res = await postRun({ workflow: "hello" });
+    expect(res.status).toBe(202);
+  });
+});

@@ -20,6 +20,8 @@
  *                        after an overspend) and 1/0 flags saying whether each limit exists
  *   touch(ttl)           EXPIRE all three keys (seconds; 0 = leave as is)
  */
+
+/** The budget prelude (the helpers above) as Lua source, prepended to every budget script. */
 export const BUDGET_LUA_PRELUDE = `
 local totals = KEYS[1]
 local res = KEYS[2]

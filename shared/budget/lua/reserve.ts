@@ -1,7 +1,7 @@
 import { BUDGET_LUA_PRELUDE } from "./prelude.js";
 
 /**
- * reserve: holds a call's worst case in one scope if it fits under the scope's limits (design.md, decision 6).
+ * reserve: holds a call's worst case in one scope if it fits under the scope's limits.
  *
  * KEYS: totals, res, closed of one scope (prelude.ts).
  * ARGV[1] reservationId
@@ -23,6 +23,8 @@ import { BUDGET_LUA_PRELUDE } from "./prelude.js";
  *   returned), 3 closed (this id was settled, released or expired: nothing changes; closedAs says which),
  *   0 refused (nothing held; left is what remains). left = limit - used - reserved after the call (0 when no limit).
  */
+
+/** reserve as Lua source, the budget prelude included (budget-store.ts). */
 export const RESERVE_LUA = `${BUDGET_LUA_PRELUDE}
 local id = ARGV[1]
 local tokens = ARGV[2]

@@ -16,6 +16,8 @@ import { BUDGET_LUA_PRELUDE } from "./prelude.js";
  *   added), 5 settled without a hold (none was recorded under this id; usage added), 3 duplicate (this id was
  *   already settled or released: nothing changes; closedAs says which).
  */
+
+/** settle as Lua source, the budget prelude included (budget-store.ts). */
 export const SETTLE_LUA = `${BUDGET_LUA_PRELUDE}
 local id = ARGV[1]
 local tokens = ARGV[2]

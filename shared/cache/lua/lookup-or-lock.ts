@@ -18,6 +18,8 @@
  *   {3, holder, pttlMs}      another holder has the lock; the caller is marked as a waiter
  * No cjson, so it also runs on the local stack's in-memory store.
  */
+
+/** lookup_or_lock as Lua source (cache-store.ts). */
 export const LOOKUP_OR_LOCK_LUA = `
 local entry_key = KEYS[1]
 local lock_key = KEYS[2]

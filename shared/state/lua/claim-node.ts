@@ -25,6 +25,8 @@ import { LUA_PRELUDE } from "./prelude.js";
  * this delivery takes over and resumes: `{2, nodeId, attempt, queued…}`. A link `running` under this attempt or a
  * newer one answers `{0, 'duplicate'}` (the same delivery sent twice, or a late older one).
  */
+
+/** claim_node as Lua source, the run prelude included (run-store.ts `claimNode`). */
 export const CLAIM_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
 local lease = ARGV[2]

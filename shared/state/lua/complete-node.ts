@@ -31,6 +31,8 @@ import { LUA_PRELUDE } from "./prelude.js";
  * node, the nodes its completion took that are still `queued` (taken but maybe never published, e.g. the first
  * callback died before publishing), so the caller can publish them again; their deduplication ids make that safe.
  */
+
+/** complete_node as Lua source, the run prelude included (run-store.ts `completeNode`). */
 export const COMPLETE_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
 local now = ARGV[2]

@@ -26,6 +26,8 @@ import { LUA_PRELUDE } from "./prelude.js";
  * can publish them again (deduplicated by QStash); with `messageId`, also those of the chain's finished links and
  * the released link (the only change then made).
  */
+
+/** fail_node as Lua source, the run prelude included (run-store.ts `failNode`). */
 export const FAIL_NODE_LUA = `${LUA_PRELUDE}
 local node = ARGV[1]
 local now = ARGV[3]

@@ -3,7 +3,7 @@ import { LUA_PRELUDE } from "./prelude.js";
 /**
  * offer_again: what a node's finished transition took for dispatch that is still `queued`, read without changing
  * anything. The callback of an answer it cannot read (QStash hands the answer over "maybe truncated",
- * upstash-protocols.md B8) publishes these, since execute recorded the completion before answering.
+ * docs/upstash-protocols.md B8) publishes these, since execute recorded the completion before answering.
  *
  * KEYS: the run's keys in RUN_KEY_NAMES order.
  * ARGV[1] nodeId

@@ -31,6 +31,8 @@ import { RUN_KEY_NAMES } from "../keys.js";
  *   `failed` if any node failed), stamps `finishedAt` and sets every run key to expire after the run's retention.
  * Scripts stay free of `cjson` so they also run on the embedded in-memory store.
  */
+
+/** The run prelude (the helpers above) as Lua source, prepended to every run transition script. */
 export const LUA_PRELUDE = `
 local K = {}
 ${RUN_KEY_NAMES.map((name, i) => `K["${name}"] = KEYS[${i + 1}]`).join("\n")}

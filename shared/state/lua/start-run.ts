@@ -19,6 +19,8 @@ import { LUA_PRELUDE } from "./prelude.js";
  * `concurrency` + `prefetch` of them (highest priority first) are taken (`queued`) for dispatch. Returns `{0, status,
  * fingerprint}` when the run already exists (nothing is changed).
  */
+
+/** start_run as Lua source, the run prelude included (run-store.ts `startRun`). */
 export const START_RUN_LUA = `${LUA_PRELUDE}
 local fingerprint = ARGV[1]
 local now = ARGV[2]

@@ -11,7 +11,7 @@ import { emptyStats } from "../../../local/stats.js";
 export function workload(name: string, nodes: number, barrier: number): WorkloadResult {
   return {
     name,
-    source: `../shared/workloads/${name}.dag.json`,
+    source: `bench/workloads/${name}.dag.json`,
     nodes,
     edges: nodes,
     levels: 5,

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { levelBarrierSchedule } from "../../../local/bench/barrier-schedule.js";
 import { workloadDag } from "../../../local/bench/dag.js";
 import { listSchedule } from "../../../local/bench/list-schedule.js";
-import { REAL_WORKLOAD_STEMS, readWorkload, WORKLOADS_DIR } from "../../../local/bench/workloads.js";
+import { REAL_WORKLOAD_STEMS, readWorkload } from "../../../local/bench/workloads.js";
 import { compileDag } from "../../../shared/dag/compile.js";
-import { readStatsFigures, STATS_AVAILABLE } from "./stats-file.js";
+import { readStatsFigures } from "./stats-file.js";
 
 const dag = (nodes: [string, number, string[]][]) =>
   compileDag(nodes.map(([id, weightMs, dependsOn]) => ({ id, weightMs, dependsOn })));
@@ -84,29 +84,24 @@ describe("levelBarrierSchedule", () => {
   });
 });
 
-describe.skipIf(!STATS_AVAILABLE)(
-  STATS_AVAILABLE
-    ? "the simulators against ../shared/workloads/stats.txt"
-    : `the simulators against stats.txt (skipped: ${WORKLOADS_DIR}stats.txt not found)`,
-  () => {
-    const figures = STATS_AVAILABLE ? readStatsFigures() : new Map();
-    const round1 = (ms: number) => Math.round(ms / 100) / 10;
+describe("the simulators against bench/workloads/stats.txt", () => {
+  const figures = readStatsFigures();
+  const round1 = (ms: number) => Math.round(ms / 100) / 10;
 
-    it.each(REAL_WORKLOAD_STEMS)("%s: sim P=4/16/64 dep and bar figures", (stem) => {
-      const f = figures.get(stem)!;
-      expect(f, `stats.txt has ${stem}`).toBeDefined();
-      const g = workloadDag(readWorkload(stem));
-      for (const p of [4, 16, 64]) {
-        expect(round1(listSchedule(g, p).makespanMs), `P=${p} dep`).toBe(f.sim[p]!.dep);
-        expect(round1(levelBarrierSchedule(g, p).makespanMs), `P=${p} bar`).toBe(f.sim[p]!.bar);
-      }
-      expect(Math.round(levelBarrierSchedule(g, Infinity).makespanMs / 10) / 100).toBe(f.barrierInfS);
-    });
+  it.each(REAL_WORKLOAD_STEMS)("%s: sim P=4/16/64 dep and bar figures", (stem) => {
+    const f = figures.get(stem)!;
+    expect(f, `stats.txt has ${stem}`).toBeDefined();
+    const g = workloadDag(readWorkload(stem));
+    for (const p of [4, 16, 64]) {
+      expect(round1(listSchedule(g, p).makespanMs), `P=${p} dep`).toBe(f.sim[p]!.dep);
+      expect(round1(levelBarrierSchedule(g, p).makespanMs), `P=${p} bar`).toBe(f.sim[p]!.bar);
+    }
+    expect(Math.round(levelBarrierSchedule(g, Infinity).makespanMs / 10) / 100).toBe(f.barrierInfS);
+  });
 
-    it("montage with 4 slots takes 330.9 s (the issue's example)", () => {
-      expect(round1(listSchedule(workloadDag(readWorkload("montage-chameleon-2mass-025d-001")), 4).makespanMs)).toBe(
-        330.9,
-      );
-    });
-  },
-);
+  it("montage with 4 slots takes 330.9 s (the issue's example)", () => {
+    expect(round1(listSchedule(workloadDag(readWorkload("montage-chameleon-2mass-025d-001")), 4).makespanMs)).toBe(
+      330.9,
+    );
+  });
+});

@@ -1,9 +1,9 @@
 /**
- * Reads ../shared/workloads/stats.txt (the team's reference figures for the nine real DAGs) for the bench tests:
+ * Reads bench/workloads/stats.txt (reference figures for the nine real DAGs) for the bench tests:
  * per file stem, the level-barrier makespan with unlimited workers and the `sim P=… dep/bar` list-schedule figures,
  * all in seconds as printed (one decimal for `sim`, two for `barrier_inf`).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { WORKLOADS_DIR } from "../../../local/bench/workloads.js";
 
 /** Figures of one workload: `barrierInfS`, and `sim[P] = { dep, bar }` in seconds. */
@@ -11,9 +11,6 @@ export interface StatsFigures {
   barrierInfS: number;
   sim: Record<number, { dep: number; bar: number }>;
 }
-
-/** Whether the team folder (with stats.txt) sits beside the repository. */
-export const STATS_AVAILABLE = existsSync(`${WORKLOADS_DIR}stats.txt`);
 
 /** Parses stats.txt into figures keyed by file stem (e.g. `montage-chameleon-2mass-025d-001`). */
 export function readStatsFigures(): Map<string, StatsFigures> {

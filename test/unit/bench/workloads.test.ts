@@ -1,5 +1,13 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { REAL_WORKLOAD_STEMS, readWorkload, reviewAllWorkload, shortName } from "../../../local/bench/workloads.js";
+import {
+  REAL_WORKLOAD_STEMS,
+  readWorkload,
+  reviewAllWorkload,
+  shortName,
+  WORKLOADS_DIR,
+} from "../../../local/bench/workloads.js";
+import { PROJECT_ROOT } from "../../../local/project-root.js";
 
 describe("workloads", () => {
   it("reads the nine real DAGs, 22 to 1,004 tasks, smallest first", () => {
@@ -19,7 +27,7 @@ describe("workloads", () => {
       "1000genome",
       "bwa",
     ]);
-    expect(readWorkload("viralrecon-dirt02-001").source).toBe("../shared/workloads/viralrecon-dirt02-001.dag.json");
+    expect(readWorkload("viralrecon-dirt02-001").source).toBe("bench/workloads/viralrecon-dirt02-001.dag.json");
   });
 
   it("turns review-all into seven one-second tasks with its own definition attached", () => {
@@ -30,7 +38,19 @@ describe("workloads", () => {
     expect(w.definition?.name).toBe("review-all");
   });
 
-  it("says where the team folder should be when a workload is missing", () => {
-    expect(() => readWorkload("nope-001")).toThrow(/must sit beside the repository/);
+  it("reads from bench/workloads inside the repository", () => {
+    expect(WORKLOADS_DIR).toBe(`${PROJECT_ROOT}bench/workloads/`);
+    expect(readWorkload("srasearch-chameleon-10a-001").tasks).toHaveLength(22);
+  });
+
+  it("ships each DAG with its origin (SOURCES.tsv) and the upstream licence", () => {
+    const rows = readFileSync(`${WORKLOADS_DIR}SOURCES.tsv`, "utf8").trim().split("\n").slice(1);
+    const origins = new Map(rows.map((r) => r.split("\t")).map((c) => [c[6], c[0]]));
+    for (const stem of REAL_WORKLOAD_STEMS) expect(origins.get(`${stem}.json`), stem).toBe("wfcommons/WfInstances");
+    expect(readFileSync(`${WORKLOADS_DIR}LICENSE.WfInstances.LGPL-3.0`, "utf8")).toMatch(/LESSER GENERAL PUBLIC/);
+  });
+
+  it("names the missing file and where the real DAGs live", () => {
+    expect(() => readWorkload("nope-001")).toThrow(/nope-001\.dag\.json not found .*bench\/workloads\/\*\.dag\.json/);
   });
 });

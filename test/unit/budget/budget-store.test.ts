@@ -38,7 +38,7 @@ describe.each([
   });
 
   it("uses the requested backend", () => {
-    // Real Redis at 127.0.0.1:6379 is part of this machine's setup (working contract).
+    // The tests expect a real Redis at REDIS_URL (default 127.0.0.1:6379); the stack falls back to memory without one.
     expect(stack.backend).toBe(memory ? "memory" : "redis");
   });
 

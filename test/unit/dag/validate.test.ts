@@ -129,10 +129,17 @@ describe("validateWorkflow rejections", () => {
     ["not an object", "nope", "", undefined, /expected object/],
     [
       "no agents",
-      { name: "x", agents: {}, nodes: [{ id: "a", agent: "a", prompt: "p" }] },
-      "/agents",
-      undefined,
-      /at least one agent/,
+      { name: "x", nodes: [{ id: "a", agent: "a", prompt: "p" }] },
+      "/nodes/0/agent",
+      "a",
+      /unknown agent "a" \(defined: none\)/,
+    ],
+    [
+      "no agent and no default agent defined",
+      { name: "x", agents: { other: {} }, nodes: [{ id: "a", prompt: "p" }] },
+      "/nodes/0/agent",
+      "a",
+      /default agent "assistant", which is not defined \(defined: "other"\)/,
     ],
   ])("%s", (_name, raw, pointer, node, detail) => {
     const p = problemOf(raw);
@@ -203,4 +210,72 @@ describe("validateWorkflow rejections", () => {
       expect(r.ok).toBe(false);
     },
   );
+});
+
+describe("validateWorkflow reports schema and graph problems together", () => {
+  it("lists the graph problems of the node list beside a bad field on one node", () => {
+    const p = problemOf(
+      wf([
+        { id: "a", dependsOn: ["ghost"] },
+        { id: "b", dependsOn: ["c"] },
+        { id: "c", dependsOn: ["b"], retries: 99 },
+        { id: "a" },
+      ]),
+      "/workflow",
+    );
+    expect(p.errors?.map((e) => [e.pointer, e.node])).toEqual([
+      ["/workflow/nodes/2/retries", "c"],
+      ["/workflow/nodes/3/id", "a"],
+      ["/workflow/nodes/0/dependsOn/0", "a"],
+      ["/workflow/nodes/1/dependsOn/0", "b"],
+    ]);
+    const details = p.errors?.map((e) => e.detail).join("\n");
+    expect(details).toMatch(/duplicate node id "a" \(also used by node 0\)/);
+    expect(details).toMatch(/unknown node "ghost"/);
+    expect(details).toContain("b -> c -> b");
+    expect(p.detail).toMatch(/and 3 more problems/);
+  });
+
+  it("points at raw positions when some entries cannot be read", () => {
+    const p = problemOf({
+      name: "x",
+      agents: { a: {} },
+      nodes: [
+        { id: 7, agent: "a", prompt: "p" },
+        { id: "a", agent: "a", prompt: "p", dependsOn: [5, "b"] },
+        { id: "b", agent: "a", prompt: "p", dependsOn: ["a"] },
+        { id: "b", agent: "a", prompt: "p" },
+      ],
+    });
+    expect(p.errors?.map((e) => e.pointer)).toEqual([
+      "/nodes/0/id",
+      "/nodes/1/dependsOn/0",
+      "/nodes/3/id",
+      "/nodes/1/dependsOn/1",
+    ]);
+    expect(p.errors?.[2]?.detail).toBe('duplicate node id "b" (also used by node 2)');
+    expect(p.errors?.[3]?.detail).toContain("a -> b -> a");
+  });
+
+  it("does not call a dependency unknown when a node id could not be read", () => {
+    const p = problemOf({
+      name: "x",
+      agents: { a: {} },
+      nodes: [
+        { id: 7, agent: "a", prompt: "p" },
+        { id: "b", agent: "a", prompt: "p", dependsOn: ["7"] },
+      ],
+    });
+    expect(p.errors?.map((e) => e.pointer)).toEqual(["/nodes/0/id"]);
+  });
+
+  it("names a field once when the schema and the graph both object to it", () => {
+    const p = problemOf(wf([{ id: "a", dependsOn: [""] }]));
+    expect(p.errors?.map((e) => e.pointer)).toEqual(["/nodes/0/dependsOn/0"]);
+  });
+
+  it("adds no graph problems when the node list itself is unreadable", () => {
+    const p = problemOf({ name: "x", nodes: "a,b" });
+    expect(p.errors?.map((e) => e.pointer)).toEqual(["/nodes"]);
+  });
 });

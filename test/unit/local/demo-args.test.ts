@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LATENCY_MS, DEFAULT_TIMEOUT_MS, parseDemoArgs, UsageError } from "../../../local/demo-args";
 
+const reviewAll = { name: "review-all", trigger: "review-all", file: null };
+
 describe("parseDemoArgs", () => {
   it("defaults to the current directory, 1000 ms latency and a 120 s timeout", () => {
-    expect(parseDemoArgs([], "/work/repo")).toEqual({
-      repo: "/work/repo",
+    expect(parseDemoArgs([], "/home/me/repo")).toEqual({
+      repo: "/home/me/repo",
+      workflow: reviewAll,
       latencyMs: DEFAULT_LATENCY_MS,
       provider: "simulated",
       budget: null,
@@ -23,10 +26,11 @@ describe("parseDemoArgs", () => {
   it("reads every flag, in both --flag value and --flag=value forms", () => {
     const o = parseDemoArgs(
       ["--repo", "../other", "--latency-ms=0", "--timeout-ms", "5000", "--twice", "--json", "--memory", "--verbose"],
-      "/work/repo",
+      "/home/me/repo",
     );
     expect(o).toEqual({
-      repo: "/work/other",
+      repo: "/home/me/other",
+      workflow: reviewAll,
       latencyMs: 0,
       provider: "simulated",
       budget: null,
@@ -63,6 +67,39 @@ describe("parseDemoArgs", () => {
     expect(o.fakeReplyTokens).toBe(1200);
     expect(parseDemoArgs(["--budget-usd", "2"], "/x").budget).toEqual({ usd: 2, onBudget: "fail" });
     expect(parseDemoArgs(["--budget-tokens", "0"], "/x").budget).toEqual({ tokens: 0, onBudget: "fail" });
+  });
+
+  it("runs a bundled workflow by name, or a definition read from a .json file", () => {
+    expect(parseDemoArgs(["--workflow", "hello"], "/x").workflow).toEqual({
+      name: "hello",
+      trigger: "hello",
+      file: null,
+    });
+    const definition = { name: "mine", nodes: [{ id: "a", prompt: "p" }] };
+    const read: string[] = [];
+    const readFile = (path: string) => (read.push(path), JSON.stringify(definition));
+    expect(parseDemoArgs(["--workflow=flows/mine.json"], "/home/me", readFile).workflow).toEqual({
+      name: "mine",
+      trigger: definition,
+      file: "/home/me/flows/mine.json",
+    });
+    expect(read).toEqual(["/home/me/flows/mine.json"]);
+  });
+
+  it.each([
+    ["not a name", "Hello World", /Expected `--workflow` to be a workflow name/],
+    ["unreadable file", "gone.json", /Cannot read `--workflow` \/x\/gone.json: ENOENT/],
+    ["not JSON", "bad.json", /Cannot read `--workflow` \/x\/bad.json/],
+    ["no name", "noname.json", "Expected `--workflow` /x/noname.json to hold a workflow definition with a `name`"],
+  ])("rejects a --workflow that is %s", (_case, value, message) => {
+    const files: Record<string, string> = { "/x/bad.json": "{nope", "/x/noname.json": '{"nodes":[]}' };
+    const readFile = (path: string) => {
+      const text = files[path];
+      if (text === undefined) throw new Error(`ENOENT: no such file, open '${path}'`);
+      return text;
+    };
+    expect(() => parseDemoArgs(["--workflow", value], "/x", readFile)).toThrow(UsageError);
+    expect(() => parseDemoArgs(["--workflow", value], "/x", readFile)).toThrow(message);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resolveNodeSettings } from "../../../shared/schema/node-settings.js";
-import { workflowDefinitionSchema } from "../../../shared/schema/workflow.js";
+import { DEFAULT_AGENT_NAME, workflowDefinitionSchema } from "../../../shared/schema/workflow.js";
 
 const minimal = {
   name: "review-all",
@@ -35,7 +35,6 @@ describe("workflowDefinitionSchema", () => {
     ["nodesPerDelivery 0", { ...minimal, nodesPerDelivery: 0 }, ["nodesPerDelivery"]],
     ["nodesPerDelivery 65", { ...minimal, nodesPerDelivery: 65 }, ["nodesPerDelivery"]],
     ["nodesPerDelivery 2.5", { ...minimal, nodesPerDelivery: 2.5 }, ["nodesPerDelivery"]],
-    ["no agents", { ...minimal, agents: {} }, ["agents"]],
     ["bad agent name", { ...minimal, agents: { "bad name": {} } }, ["agents", "bad name"]],
     ["temperature 3", { ...minimal, agents: { reviewer: { temperature: 3 } } }, ["agents", "reviewer", "temperature"]],
     ["unknown top-level key", { ...minimal, extra: 1 }, []],
@@ -68,7 +67,24 @@ describe("workflowDefinitionSchema", () => {
         '{"name":"x","agents":{"__proto__":{"model":"m"}},"nodes":[{"id":"a","agent":"__proto__","prompt":"p"}]}',
       ),
     );
-    expect(r.success).toBe(false);
+    expect(r.success && Object.hasOwn(r.data.agents, "__proto__")).toBe(false);
+  });
+
+  it("needs neither agents nor a node agent: nodes default to the assistant profile", () => {
+    const wf = workflowDefinitionSchema.parse({ name: "hello", nodes: [{ id: "a", prompt: "Say hi." }] });
+    expect(DEFAULT_AGENT_NAME).toBe("assistant");
+    expect(wf.agents).toEqual({});
+    expect(wf.nodes[0]!.agent).toBe(DEFAULT_AGENT_NAME);
+    expect(workflowDefinitionSchema.parse({ ...minimal, nodes: [{ id: "a", prompt: "p" }] }).nodes[0]!.agent).toBe(
+      "assistant",
+    );
+  });
+
+  it("accepts and keeps a $schema string, and nothing else in its place", () => {
+    const wf = workflowDefinitionSchema.parse({ ...minimal, $schema: "./workflow.schema.json" });
+    expect(wf.$schema).toBe("./workflow.schema.json");
+    expect(workflowDefinitionSchema.safeParse({ ...minimal, $schema: 1 }).success).toBe(false);
+    expect(workflowDefinitionSchema.safeParse({ ...minimal, $schemas: "x" }).success).toBe(false);
   });
 });
 

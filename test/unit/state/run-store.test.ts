@@ -40,7 +40,7 @@ describe.each([
   });
 
   it("uses the requested backend", () => {
-    // Real Redis at 127.0.0.1:6379 is part of this machine's setup (working contract).
+    // The tests expect a real Redis at REDIS_URL (default 127.0.0.1:6379); the stack falls back to memory without one.
     expect(stack.backend).toBe(memory ? "memory" : "redis");
   });
 
@@ -90,6 +90,7 @@ describe.each([
       now: 1,
       retentionSeconds: 60,
       activeTtlSeconds: 600,
+      nodesPerDelivery: opts.nodesPerDelivery ?? 1,
     });
     return { runId, dag, res };
   }
@@ -119,6 +120,7 @@ describe.each([
         now: 5,
         retentionSeconds: 60,
         activeTtlSeconds: 600,
+        nodesPerDelivery: 1,
       });
       expect(again).toEqual({ created: false, status: "running", fingerprint: "fp" });
       const snap = await store.readSnapshot(runId);
