@@ -1,0 +1,121 @@
+/**
+ * Seeded random DAGs for the chaos suite: 5..50 nodes in one of four shapes (wide fan-out, deep chains, random
+ * fan-in/fan-out, a diamond with one large fan-in), each a workflow definition for `POST /v1/runs` whose nodes call
+ * the fake Anthropic model and carry the prompt marker the provider ledger attributes calls by. Some runs get a
+ * token budget (`onBudget: "fail"`). Same PRNG state in, same runs out.
+ */
+
+import type { Prng } from "./prng.js";
+import { promptMarker } from "./provider-ledger.js";
+
+/** Shapes the generator draws from. */
+export const DAG_SHAPES = ["wide", "deep", "random", "diamond"] as const;
+
+/** One of {@link DAG_SHAPES}. */
+export type DagShape = (typeof DAG_SHAPES)[number];
+
+/** Fewest and most nodes of a generated DAG. */
+export const MIN_NODES = 5;
+/** Most nodes of a generated DAG. */
+export const MAX_NODES = 50;
+
+/** The model every node calls (priced in the default price table). */
+export const CHAOS_MODEL = "claude-haiku-4-5";
+
+/** Output limit of every node, tokens (a node's worst case for a budget reservation). */
+export const CHAOS_MAX_OUTPUT_TOKENS = 64;
+
+/** A generated run: its tag (in every prompt marker), its trigger body, and facts the audit needs. */
+export interface ChaosRunSpec {
+  /** `s<seed>-r<index>`: unique within a suite, attributes provider calls to the run. */
+  tag: string;
+  shape: DagShape;
+  /** Node ids with their dependencies, in definition order. */
+  nodes: { id: string; dependsOn: string[] }[];
+  /** The token budget of the run, or null. */
+  budgetTokens: number | null;
+  /** `POST /v1/runs` body: `{workflow, input, budget?}`. */
+  body: { workflow: Record<string, unknown>; input: Record<string, unknown>; budget?: Record<string, unknown> };
+}
+
+/** Options of {@link generateRun}. */
+export interface GenerateOptions {
+  /** Chance that a run gets a token budget. @default 0.3 */
+  budgetShare?: number;
+  /** Chance that a node's prompt reads one upstream output. @default 0.3 */
+  templateShare?: number;
+}
+
+/** Dependencies of node `i` (0-based) for a shape; only earlier nodes, no duplicates. */
+function depsFor(rng: Prng, shape: DagShape, i: number, n: number): number[] {
+  if (i === 0) return [];
+  const distinct = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
+  switch (shape) {
+    case "wide": {
+      // a few roots fan out to everything after them
+      const roots = Math.min(i, 3);
+      return i < 3 && rng.chance(0.5)
+        ? []
+        : distinct(Array.from({ length: rng.int(1, 2) }, () => rng.int(0, roots - 1)));
+    }
+    case "deep":
+      // a chain, with an occasional extra edge back
+      return distinct([i - 1, ...(rng.chance(0.3) ? [rng.int(0, i - 1)] : [])]);
+    case "diamond":
+      // one root, a wide middle, one sink reading all of it
+      if (i === n - 1) return Array.from({ length: n - 2 }, (_, k) => k + 1);
+      return [0];
+    default: {
+      const fanIn = rng.int(0, Math.min(i, 4));
+      return distinct(Array.from({ length: fanIn }, () => rng.int(0, i - 1)));
+    }
+  }
+}
+
+/**
+ * Generates run number `index` of a suite with seed `seed`, drawing everything from `rng`.
+ * @returns the run spec; its workflow is valid for the engine (acyclic: every edge points to an earlier node).
+ */
+export function generateRun(rng: Prng, seed: number, index: number, opts: GenerateOptions = {}): ChaosRunSpec {
+  const tag = `s${seed}-r${index}`;
+  const shape = rng.pick(DAG_SHAPES);
+  const n = rng.int(MIN_NODES, MAX_NODES);
+  const nodes = Array.from({ length: n }, (_, i) => ({
+    id: `n${i}`,
+    dependsOn: depsFor(rng, shape, i, n).map((d) => `n${d}`),
+  }));
+  const templateShare = opts.templateShare ?? 0.3;
+  const defs = nodes.map((node) => {
+    const reads = node.dependsOn.length > 0 && rng.chance(templateShare) ? rng.pick(node.dependsOn) : null;
+    const prompt = `${promptMarker(tag, node.id)} Do ${node.id}.${reads ? `\nUpstream:\n{{nodes.${reads}.output}}` : ""}`;
+    return { id: node.id, agent: "chaos", prompt, dependsOn: node.dependsOn };
+  });
+  const chains = rng.chance(0.3);
+  const workflow: Record<string, unknown> = {
+    name: `chaos-${shape}`,
+    mode: rng.chance(0.2) ? "levels" : "eager",
+    concurrency: rng.int(2, 20),
+    cache: true,
+    ...(chains ? { nodesPerDelivery: rng.int(2, 4) } : {}),
+    agents: {
+      chaos: { system: "You are a chaos-suite node.", model: CHAOS_MODEL, maxOutputTokens: CHAOS_MAX_OUTPUT_TOKENS },
+    },
+    nodes: defs,
+  };
+  let budgetTokens: number | null = null;
+  if (rng.chance(opts.budgetShare ?? 0.3)) {
+    // a node's worst case is about 20 input tokens (+ 70 when it reads an upstream) plus the output limit
+    budgetTokens = Math.round(n * (CHAOS_MAX_OUTPUT_TOKENS + 40) * (0.6 + rng.next() * 1.4));
+  }
+  return {
+    tag,
+    shape,
+    nodes,
+    budgetTokens,
+    body: {
+      workflow,
+      input: { tag },
+      ...(budgetTokens !== null ? { budget: { tokens: budgetTokens, onBudget: "fail" } } : {}),
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { DAG_SHAPES, generateRun, MAX_NODES, MIN_NODES } from "../../../local/chaos/dag-generator.js";
+import { createPrng } from "../../../local/chaos/prng.js";
+import { attributeCall } from "../../../local/chaos/provider-ledger.js";
+import { validateWorkflow } from "../../../shared/dag/validate.js";
+
+const many = (seed: number, n: number) => {
+  const rng = createPrng(seed);
+  return Array.from({ length: n }, (_, i) => generateRun(rng, seed, i));
+};
+
+describe("generateRun", () => {
+  const runs = many(11, 200);
+
+  it("is reproducible from the seed", () => {
+    expect(many(11, 5)).toEqual(runs.slice(0, 5));
+    expect(many(12, 5)).not.toEqual(runs.slice(0, 5));
+  });
+
+  it("makes 5..50 nodes, every edge to an earlier node, no duplicate edge, in every shape", () => {
+    for (const r of runs) {
+      expect(r.nodes.length).toBeGreaterThanOrEqual(MIN_NODES);
+      expect(r.nodes.length).toBeLessThanOrEqual(MAX_NODES);
+      r.nodes.forEach((n, i) => {
+        expect(new Set(n.dependsOn).size).toBe(n.dependsOn.length);
+        for (const d of n.dependsOn) expect(Number(d.slice(1))).toBeLessThan(i);
+      });
+    }
+    expect(new Set(runs.map((r) => r.shape))).toEqual(new Set(DAG_SHAPES));
+  });
+
+  it("gives each shape its fan-in/fan-out", () => {
+    for (const r of runs) {
+      const last = r.nodes.at(-1)!;
+      if (r.shape === "diamond") {
+        expect(last.dependsOn).toHaveLength(r.nodes.length - 2);
+        for (const n of r.nodes.slice(1, -1)) expect(n.dependsOn).toEqual(["n0"]);
+      }
+      if (r.shape === "deep") {
+        for (const [i, n] of r.nodes.slice(1).entries()) expect(n.dependsOn).toContain(`n${i}`);
+      }
+      if (r.shape === "wide") {
+        for (const n of r.nodes) for (const d of n.dependsOn) expect(["n0", "n1", "n2"]).toContain(d);
+      }
+    }
+    const maxFanIn = Math.max(...runs.flatMap((r) => r.nodes.map((n) => n.dependsOn.length)));
+    expect(maxFanIn).toBeGreaterThan(10);
+  });
+
+  it("produces workflows the engine accepts, every prompt marked with its run and node", () => {
+    for (const r of runs.slice(0, 40)) {
+      const v = validateWorkflow(r.body.workflow);
+      expect(v.ok, JSON.stringify(v.ok ? null : v.problem)).toBe(true);
+      for (const n of r.body.workflow.nodes as { id: string; prompt: string }[]) {
+        expect(attributeCall({ messages: [{ role: "user", content: n.prompt }] })).toEqual({
+          runTag: r.tag,
+          nodeId: n.id,
+        });
+      }
+    }
+  });
+
+  it("gives some runs a token budget with onBudget fail, and the rest none", () => {
+    const budgeted = runs.filter((r) => r.budgetTokens !== null);
+    expect(budgeted.length).toBeGreaterThan(30);
+    expect(budgeted.length).toBeLessThan(100);
+    for (const r of budgeted) expect(r.body.budget).toEqual({ tokens: r.budgetTokens, onBudget: "fail" });
+    for (const r of runs.filter((x) => x.budgetTokens === null)) expect(r.body.budget).toBeUndefined();
+  });
+});
