@@ -1,20 +1,20 @@
 /**
- * The issue's "done means" items, checked against measured figures. Each claim says whether it holds, or `null`
- * when the figures it needs were not measured (e.g. a `--quick` run without that workload), and gives the numbers.
- * Pure.
+ * The benchmark's goals (docs/performance.md, "Goals and whether they hold"), checked against measured figures.
+ * Each claim says whether it holds, or `null` when the figures it needs were not measured (e.g. a `--quick` run
+ * without that workload), and gives the numbers. Pure.
  */
 import type { ClaimResult, LoadResult, MessageSizeResult, RunResult, WorkloadResult } from "./results.js";
 
-/** The largest eager makespan / critical path allowed (issue #5: ≤ 1.15 up to 250 nodes; ≤ 1.15 × list schedule). */
+/** The largest eager makespan / critical path allowed (≤ 1.15 up to 250 nodes; ≤ 1.15 × list schedule). */
 export const MAX_RATIO = 1.15;
 
-/** Workloads up to this many nodes are held to {@link MAX_RATIO} with unlimited concurrency (issue #5). */
+/** Workloads up to this many nodes are held to {@link MAX_RATIO} with unlimited concurrency. */
 export const MAX_NODES_FOR_RATIO = 250;
 
-/** The workloads on which eager must beat levels and LangGraph (issue #5: the two with the largest barrier cost). */
+/** The workloads on which eager must beat levels and LangGraph (the two with the largest barrier cost). */
 export const BARRIER_WORKLOADS = ["viralrecon", "airrflow"] as const;
 
-/** QStash messages (published + callbacks) allowed per node (issue #5). */
+/** QStash messages (published + callbacks) allowed per node. */
 export const MAX_MESSAGES_PER_NODE = 2;
 
 /** Publish bytes per message may differ by at most this fraction between output sizes ("independent of size"). */

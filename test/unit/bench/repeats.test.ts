@@ -33,7 +33,7 @@ describe("medianRun", () => {
   });
 
   it("asks for more samples until enough were quiet, at most MAX_EXTRA_SAMPLES more, and never after a failure", () => {
-    expect(MAX_EXTRA_SAMPLES).toBe(3); // README: "at most six times" with --repeats 3
+    expect(MAX_EXTRA_SAMPLES).toBe(3); // docs/performance.md: "at most six times" with --repeats 3
     expect(wantsAnotherSample([run(5100), run(5200)], 3)).toBe(true);
     expect(wantsAnotherSample([run(5100), run(5200), run(5300)], 3)).toBe(false);
     expect(wantsAnotherSample([run(5100), run(5200), run(7000, "completed", 20)], 3)).toBe(true);

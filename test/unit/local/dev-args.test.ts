@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../../local/demo-args";
 import { wranglerDevArgs } from "../../../local/dev";
@@ -12,6 +13,9 @@ describe("parseDevArgs", () => {
       help: false,
     });
     expect(DEV_PORTS).toEqual({ host: "127.0.0.1", redis: 8079, qstash: 8080, worker: 8787 });
+    const toml = readFileSync(new URL("../../../wrangler.toml", import.meta.url), "utf8");
+    expect(toml).toContain(`UPSTASH_REDIS_REST_URL = "http://${DEV_PORTS.host}:${DEV_PORTS.redis}"`);
+    expect(toml).toContain(`QSTASH_URL = "http://${DEV_PORTS.host}:${DEV_PORTS.qstash}"`);
   });
 
   it("reads the three ports and the switches, in both --flag value and --flag=value forms", () => {

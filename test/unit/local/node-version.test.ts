@@ -34,6 +34,21 @@ describe("nodeVersionProblem", () => {
   });
 });
 
+describe("entry points", () => {
+  it("every `tsx` script of package.json imports require-node.js before anything else", () => {
+    const pkg = JSON.parse(readFileSync(new URL("package.json", ROOT), "utf8")) as { scripts: Record<string, string> };
+    const entries = Object.values(pkg.scripts).flatMap((cmd) =>
+      [...cmd.matchAll(/\btsx\s+(\S+\.ts)\b/g)].map((m) => m[1]!),
+    );
+    expect(entries).toContain("local/demo.ts");
+    const late = entries.filter((file) => {
+      const firstImport = /^import\b.*$/m.exec(readFileSync(new URL(file, ROOT), "utf8"))?.[0];
+      return !/^import "(?:\.\.?\/)+require-node\.js";$/.test(firstImport ?? "");
+    });
+    expect(late, "entry points that do not import require-node.js first").toEqual([]);
+  });
+});
+
 describe("exitOnOldNode", () => {
   afterEach(() => vi.restoreAllMocks());
 

@@ -15,6 +15,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compileGitignore } from "../../../local/gitignore.js";
 import { PROJECT_ROOT } from "../../../local/project-root.js";
 
 /** The files and folders of the repository (relative, folders with a trailing `/`), as {@link repoEntries} reads. */
@@ -33,14 +34,33 @@ function indexOf(files: readonly string[]): RepoIndex {
   return { files: new Set(files), folders };
 }
 
-/** Files git tracks plus untracked files it does not ignore, that exist on disk, relative to the root. */
+/**
+ * Files git tracks plus untracked files it does not ignore, that exist on disk, relative to the root. Without git
+ * (an unpacked archive), every file on disk outside `.git`, node_modules and what the root `.gitignore` ignores.
+ */
 function repoEntries(): RepoIndex {
-  const out = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: PROJECT_ROOT });
-  const files = out
-    .toString("utf8")
-    .split("\0")
-    .filter((f) => f !== "" && existsSync(`${PROJECT_ROOT}${f}`));
-  return indexOf(files);
+  let listed: string[];
+  try {
+    const out = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    listed = out.toString("utf8").split("\0");
+  } catch {
+    const gitignore = `${PROJECT_ROOT}.gitignore`;
+    const ignored = compileGitignore(existsSync(gitignore) ? readFileSync(gitignore, "utf8") : "");
+    listed = [];
+    const visit = (rel: string) => {
+      for (const e of readdirSync(`${PROJECT_ROOT}${rel}`, { withFileTypes: true })) {
+        const path = `${rel}${e.name}`;
+        if (e.name === ".git" || e.name === "node_modules" || ignored(path, e.isDirectory())) continue;
+        if (e.isDirectory()) visit(`${path}/`);
+        else if (e.isFile()) listed.push(path);
+      }
+    };
+    visit("");
+  }
+  return indexOf(listed.filter((f) => f !== "" && existsSync(`${PROJECT_ROOT}${f}`)));
 }
 
 /** Whether a normalised relative path (a folder may end in `/`) is a file or folder of the repository. */
@@ -228,6 +248,10 @@ describe("links and paths in the documentation", () => {
       "README.md:3: #no-such-heading (no heading with anchor #no-such-heading in README.md)",
       "README.md:4: docs/also-gone.md (no such file or folder)",
     ]);
+  });
+
+  it("README.md stays a five-minute page: at most 15 KB, depth goes to docs/", () => {
+    expect(readFileSync(`${PROJECT_ROOT}README.md`).byteLength).toBeLessThanOrEqual(15_000);
   });
 
   it("README.md and docs/ have no broken link or path", () => {

@@ -13,6 +13,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileGitignore } from "../../../local/gitignore.js";
@@ -28,7 +29,9 @@ const CLONE_PARENT = dirname(PROJECT_ROOT.replace(/\/$/, ""));
 /** An absolute path as a path of its own: for the work folder, not `/workflows` nor `src/work`. */
 const absolutePath = (dir: string) =>
   new RegExp(`(?<![\\w.-])${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w.-])`);
-const ABSOLUTE = [WORK, CLONE_PARENT].filter((d) => d !== "/").map(absolutePath);
+/** Not for a clone made in a shared folder (`/`, the temp folder): results files cite `--out /tmp/…` on purpose. */
+const SHARED_PARENTS = new Set(["/", "/tmp", tmpdir().replace(/\/$/, "")]);
+const ABSOLUTE = [WORK, CLONE_PARENT].filter((d) => !SHARED_PARENTS.has(d)).map(absolutePath);
 /** Documents that lived beside the repository: citing one is a finding unless the repository has such a file. */
 const OUTSIDE_DOCS = ["design", "peers", "stack-notes", "style"].map((stem) => `${stem}.md`);
 const TEAM_FOLDER = new RegExp(["team", "folder"].join("\\s+"), "i");
