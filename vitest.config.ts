@@ -1,6 +1,7 @@
 import { createServer } from "node:net";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { buildDashboard } from "./local/build-dashboard.js";
 
 /**
  * Three tiers (docs/testing.md):
@@ -23,6 +24,9 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+// the worker serves the built dashboard as static assets (wrangler.toml [assets]); every tier needs it in place
+await buildDashboard();
 
 // vitest loads this file once per run and hands the env to the global setup; a reload would take new ports, so
 // an earlier choice in the env wins.

@@ -49,6 +49,11 @@ export interface Env {
   ROUTING_CLASSIFIER?: string;
   /** Secret: keys that encrypt sensitive nodes' outputs, `kid:<base64 32 bytes>[,kid2:…]` (first = current). */
   CACHE_ENCRYPTION_KEYS?: string;
+  /** Seconds a queued node may wait for its delivery (and a running one beyond its deadline) before the sweeper
+   * re-offers it, 1..3600, default 120. */
+  SWEEPER_GRACE_SECONDS?: string;
+  /** Most runs one sweep (one cron tick) looks at, 1..100, default 10. */
+  SWEEPER_BATCH?: string;
   /** Workers AI binding (wrangler.toml `[ai]`), used by providers of type `workers-ai`. */
   AI?: unknown;
   /** Provider API keys and other secrets named by `PROVIDERS` (`apiKeySecret`). */
@@ -90,6 +95,8 @@ export interface Config {
   classifier: { provider: string; model: string } | null;
   /** Keys for sensitive outputs (AES-256-GCM), or undefined when `CACHE_ENCRYPTION_KEYS` is unset. */
   keyring: EncryptionKeyring | undefined;
+  /** The sweeper: grace period (ms) and most runs per sweep. */
+  sweeper: { graceMs: number; batch: number };
 }
 
 const configSchema = z.object({
@@ -107,6 +114,8 @@ const configSchema = z.object({
   RUN_RETENTION_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(604_800),
   SIMULATED_LATENCY_MS: z.coerce.number().int().min(0).max(7_200_000).default(0),
   MAX_WORKFLOW_NODES: z.coerce.number().int().min(1).max(NODE_LIMIT_CEILING).default(MAX_NODES),
+  SWEEPER_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  SWEEPER_BATCH: z.coerce.number().int().min(1).max(100).default(10),
   CRON_WORKFLOWS: z
     .string()
     .default("[]")
@@ -218,5 +227,6 @@ export function parseConfig(env: Env): Config {
     tenantBudgets,
     classifier: classifierProvider ? { provider: classifierProvider, model: classifierModel.join(":") } : null,
     keyring,
+    sweeper: { graceMs: e.SWEEPER_GRACE_SECONDS * 1000, batch: e.SWEEPER_BATCH },
   };
 }

@@ -43,20 +43,30 @@ function parseJson(text: string): unknown {
  * waiting for a QStash callback; for an `advanceBy: "callback"` message it answers that list instead (`completion`;
  * null beyond MAX_DISPATCH_IN_ANSWER) and `/internal/callback` publishes it once the slot is free. The answer is the
  * first node's result plus the nodes started after it (`chained`). A delivery of a finished node publishes again
- * what its completion took that is still `queued` (and resumes a chain left unfinished). A failed attempt of the
- * message's own node is answered by {@link failedAttempt}; retries exhausted reach `/internal/failure`.
+ * what its completion took that is still `queued` (and resumes a chain left unfinished). A delivery that finds its
+ * node held by another attempt (the same delivery sent twice, an older attempt) waits for that attempt's outcome
+ * (shared/engine/take-node.ts) and never answers 2xx before knowing it: past what it may wait, it answers 429
+ * `node-busy` with `Retry-After` (the holder's deadline). A failed attempt of the message's own node is answered by
+ * {@link failedAttempt}; retries exhausted reach `/internal/failure`.
  */
 internalRoutes.post("/execute", async (c) => {
   const msg = executeMessageSchema.safeParse(parseJson(c.get("rawBody")));
   if (!msg.success) return nonRetryable("execute message must be {runId, nodeId}");
-  const { runId, nodeId, advanceBy } = msg.data;
+  const { runId, nodeId, advanceBy, generation } = msg.data;
   const lease = `${c.req.header("upstash-message-id") ?? "unknown"}:${c.req.header("upstash-retried") ?? "0"}`;
   const engine = c.get("services").engine;
-  const outcome = await runDelivery(engine, { runId, nodeId, chain: msg.data.chain === true }, lease);
+  const delivery = { runId, nodeId, chain: msg.data.chain === true, generation, fresh: msg.data.fresh === true };
+  const outcome = await runDelivery(engine, delivery, lease);
   if (outcome.kind === "failed")
-    return failedAttempt(engine, { runId, nodeId, lease }, outcome.error, advanceBy !== "callback");
+    return failedAttempt(engine, { runId, nodeId, lease, generation }, outcome.error, advanceBy !== "callback");
+  if (outcome.kind === "busy") {
+    // another attempt holds the node and its outcome is unknown: never a 2xx (QStash would take it for this
+    // attempt's), but a retry once the holder's deadline has passed (docs/upstash-protocols.md B5, Retry-After)
+    const detail = `node ${outcome.nodeId} is held by another attempt; retry after ${outcome.retryAfterSeconds} s`;
+    return problemResponse(problem("node-busy", detail), { "Retry-After": String(outcome.retryAfterSeconds) });
+  }
   if (outcome.kind === "skipped") {
-    const dispatched = await publishTaken(engine, runId, outcome.stillQueued);
+    const dispatched = await publishTaken(engine, runId, outcome.stillQueued, generation);
     return c.json({ skipped: true, reason: outcome.reason, dispatched });
   }
   const { first, chained, last } = outcome;
@@ -64,7 +74,7 @@ internalRoutes.post("/execute", async (c) => {
     const dispatch = last.dispatch.length <= MAX_DISPATCH_IN_ANSWER ? last.dispatch : null;
     return c.json({ ...first, chained, completion: { applied: last.applied, runStatus: last.runStatus, dispatch } });
   }
-  const dispatched = await publishTaken(engine, runId, last.dispatch);
+  const dispatched = await publishTaken(engine, runId, last.dispatch, generation);
   return c.json({
     ...first,
     chained,
@@ -86,7 +96,7 @@ internalRoutes.post("/execute", async (c) => {
  */
 async function failedAttempt(
   engine: Engine,
-  at: { runId: string; nodeId: string; lease: string },
+  at: { runId: string; nodeId: string; lease: string; generation?: number | undefined },
   err: unknown,
   record: boolean,
 ): Promise<Response> {
@@ -94,7 +104,7 @@ async function failedAttempt(
   if (!retryable) {
     if (record) {
       try {
-        await fail(engine, at.runId, at.nodeId, reason, at.lease);
+        await fail(engine, at.runId, at.nodeId, reason, at.lease, undefined, at.generation);
       } catch (recordErr) {
         console.error(
           `execute ${at.runId}/${at.nodeId}: could not fail the node (${errorText(recordErr)}); answering 500 so QStash retries`,
@@ -146,8 +156,9 @@ function parseCallback(text: string) {
 internalRoutes.post("/callback", async (c) => {
   const parsed = parseCallback(c.get("rawBody"));
   if (parsed instanceof Response) return parsed;
-  const { cb, runId, nodeId, body } = parsed;
+  const { cb, runId, nodeId, body, generation } = parsed;
   const outcome = await advance(c.get("services").engine, {
+    generation,
     runId,
     nodeId,
     status: cb.status,
@@ -168,7 +179,7 @@ internalRoutes.post("/callback", async (c) => {
 internalRoutes.post("/failure", async (c) => {
   const parsed = parseCallback(c.get("rawBody"));
   if (parsed instanceof Response) return parsed;
-  const { cb, runId, nodeId, body } = parsed;
+  const { cb, runId, nodeId, body, generation } = parsed;
   const outcome = await fail(
     c.get("services").engine,
     runId,
@@ -176,6 +187,7 @@ internalRoutes.post("/failure", async (c) => {
     errorMessage({ status: cb.status, body }),
     undefined,
     cb.sourceMessageId,
+    generation,
   );
   return c.json(outcome);
 });

@@ -15,19 +15,26 @@ import {
 } from "../shared/errors/problem.js";
 import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { buildRunView } from "../shared/progress/run-view.js";
+import { runListQuerySchema } from "../shared/schema/run-list-query.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_TRIGGER_BYTES, triggerSchema } from "../shared/schema/trigger.js";
 import { withBundledAgents } from "./agent-registry.js";
 import type { AppEnv } from "./app-env.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
+import { runActionRoutes } from "./run-actions.js";
+import { runGraphRoutes } from "./run-graph.js";
 import { bundledWorkflow } from "./workflow-registry.js";
 
 /**
- * `/v1/runs`: start a run (`POST`), read its todo-list progress (`GET /:id`) and its final outputs
- * (`GET /:id/output`). Every route needs a Bearer API key; a tenant sees only its own runs.
+ * `/v1/runs`: start a run (`POST`), list the tenant's runs (`GET /`, newest first, filtered, cursor-paginated),
+ * read a run's todo-list progress (`GET /:id`) and its final outputs (`GET /:id/output`). Every route needs a Bearer API key; a tenant sees only its own runs.
  */
 export const runsRoutes = new Hono<AppEnv>();
 
 runsRoutes.use("*", apiKeyAuth());
+// cancel, retry, rerun (functions/run-actions.ts), behind the same API-key check
+runsRoutes.route("/", runActionRoutes);
+// the run's DAG for the dashboard (functions/run-graph.ts)
+runsRoutes.route("/", runGraphRoutes);
 
 runsRoutes.post(
   "/",
@@ -100,6 +107,15 @@ runsRoutes.post(
   },
 );
 
+runsRoutes.get("/", async (c) => {
+  const { engine } = c.get("services");
+  const parsed = runListQuerySchema.safeParse(c.req.queries());
+  if (!parsed.success) {
+    throw new ProblemError(invalidRequest("Invalid query", { errors: zodIssuesToFieldErrors(parsed.error) }));
+  }
+  return c.json(await engine.runs.list(c.get("tenant"), parsed.data));
+});
+
 async function ownedSnapshot(c: { get: (k: "services" | "tenant") => unknown }, runId: string) {
   const { engine } = c.get("services") as AppEnv["Variables"]["services"];
   const snapshot = /^run_[0-9a-f]{26}$/.test(runId) ? await engine.store.readSnapshot(runId) : null;
@@ -117,8 +133,11 @@ runsRoutes.get("/:id", async (c) => {
   const run = await loadRun(engine.store, snapshot.frozen.runId, snapshot.frozen);
   if (!run) throw new ProblemError(notFound(`No run ${c.req.param("id")}`));
   const view = buildRunView(snapshot, run.dag, engine.now());
-  const budgetUsage = snapshot.frozen.budget ? await engine.budgets.store.usage(runScope(snapshot.frozen.runId)) : null;
-  return c.json({ ...view, budgetUsage });
+  const [budgetUsage, repairs] = await Promise.all([
+    snapshot.frozen.budget ? engine.budgets.store.usage(runScope(snapshot.frozen.runId)) : null,
+    engine.sweeps.repairs(snapshot.frozen.runId),
+  ]);
+  return c.json({ ...view, budgetUsage, repairs });
 });
 
 runsRoutes.get("/:id/output", async (c) => {

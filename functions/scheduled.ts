@@ -1,7 +1,11 @@
 import { startRun } from "../shared/engine/start-run.js";
+import { sweep } from "../shared/engine/sweeper.js";
 import type { Env } from "./env.js";
 import { services } from "./services.js";
 import { bundledWorkflow } from "./workflow-registry.js";
+
+/** The cron expression that runs the sweeper (every minute); it must be one of wrangler.toml's `[triggers] crons`. */
+export const SWEEPER_CRON = "* * * * *";
 
 /** Tenant that owns runs started by cron triggers. */
 export const CRON_TENANT = "cron";
@@ -13,10 +17,11 @@ export function cronIdempotencyKey(cron: string, scheduledTime: number, workflow
 
 /**
  * The `scheduled` handler: starts every workflow that `CRON_WORKFLOWS` maps to the cron expression that fired.
- * Each start is idempotent on (cron, scheduled time, workflow), so a trigger delivered twice starts one run.
- * Needs `PUBLIC_URL` (there is no request to take the origin from).
+ * Each start is idempotent on (cron, scheduled time, workflow), so a trigger delivered twice starts one run; one
+ * start failing does not stop the others. Needs `PUBLIC_URL` (there is no request to take the origin from).
  * @returns the run ids started (for tests and logs).
- * @throws Error when `PUBLIC_URL` is unset or a configured workflow is not bundled.
+ * @throws Error when `PUBLIC_URL` is unset; AggregateError, after trying every workflow, when some could not start
+ *   (not bundled, or the start failed).
  */
 export async function runScheduled(
   controller: Pick<ScheduledController, "cron" | "scheduledTime">,
@@ -27,9 +32,13 @@ export async function runScheduled(
   if (due.length === 0) return [];
   if (!config.publicUrl) throw new Error("PUBLIC_URL must be set for cron-triggered runs");
   const started: string[] = [];
+  const failures: Error[] = [];
   for (const entry of due) {
     const resolved = bundledWorkflow(entry.workflow);
-    if (!resolved) throw new Error(`CRON_WORKFLOWS names unknown workflow "${entry.workflow}"`);
+    if (!resolved) {
+      failures.push(new Error(`CRON_WORKFLOWS names unknown workflow "${entry.workflow}"`));
+      continue;
+    }
     const outcome = await startRun(engine, {
       tenant: CRON_TENANT,
       workflow: resolved.workflow,
@@ -39,8 +48,49 @@ export async function runScheduled(
       idempotencyKey: cronIdempotencyKey(controller.cron, controller.scheduledTime, entry.workflow),
       trigger: `cron:${controller.cron}`,
       baseUrl: config.publicUrl,
+    }).catch((err: unknown) => {
+      failures.push(err instanceof Error ? err : new Error(String(err)));
+      return null;
     });
-    started.push(outcome.runId);
+    if (outcome) started.push(outcome.runId);
+  }
+  if (failures.length > 0) {
+    const ids = started.length > 0 ? ` (started: ${started.join(" ")})` : "";
+    throw new AggregateError(failures, `${failures.map((f) => f.message).join("; ")}${ids}`);
   }
   return started;
+}
+
+/**
+ * The whole `scheduled` handler: on {@link SWEEPER_CRON} the sweeper (shared/engine/sweeper.ts), and on every
+ * cron the workflows `CRON_WORKFLOWS` maps to it, isolated: one failing does not stop the other. Logs one line per
+ * part.
+ */
+export async function handleScheduled(
+  controller: Pick<ScheduledController, "cron" | "scheduledTime">,
+  env: Env,
+): Promise<void> {
+  const parts: Promise<void>[] = [
+    runScheduled(controller, env).then(
+      (ids) => {
+        if (ids.length > 0) console.log(`cron ${controller.cron}: started ${ids.length} run(s) ${ids.join(" ")}`);
+      },
+      (err: unknown) => console.error(`cron ${controller.cron}: starting workflows failed`, err),
+    ),
+  ];
+  if (controller.cron === SWEEPER_CRON) {
+    parts.push(
+      Promise.resolve()
+        .then(() => sweep(services(env).engine))
+        .then(
+          (r) =>
+            console.log(
+              `sweeper: looked at ${r.looked} run(s), ${r.repairs.length} repair(s), ${r.dropped.length} finished,` +
+                ` ${r.errors.length} error(s)${r.errors.map((e) => ` [${e.runId}: ${e.error}]`).join("")}`,
+            ),
+          (err: unknown) => console.error("sweeper failed", err),
+        ),
+    );
+  }
+  await Promise.all(parts);
 }

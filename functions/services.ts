@@ -8,11 +8,16 @@ import type { Engine } from "../shared/engine/engine.js";
 import { createProviders } from "../shared/providers/factory.js";
 import { CLASSIFIER_CACHE_TTL_SECONDS, llmClassifier, type TierCache } from "../shared/routing/classifier.js";
 import { isTier } from "../shared/routing/tier.js";
+import { RunIndex } from "../shared/state/run-index.js";
 import { RunStore } from "../shared/state/run-store.js";
+import { SweepStore } from "../shared/state/sweep-store.js";
 import { type Config, type Env, parseConfig } from "./env.js";
 
-/** Seconds an active run's keys live at most (7 days): longer than any run QStash can keep alive. */
+/** Seconds an active run's keys live (7 days) from its start, and again from each sweep that finds it active. */
 export const ACTIVE_RUN_TTL_SECONDS = 7 * 24 * 3600;
+
+/** Time between two sweeps, ms: the period of the sweeper's cron (`* * * * *`, functions/scheduled.ts). */
+export const SWEEPER_PERIOD_MS = 60_000;
 
 /** What the routes use: parsed config, the engine, and the QStash signature receiver. */
 export interface Services {
@@ -59,6 +64,8 @@ export function services(env: Env): Services {
   const classifierProvider = config.classifier ? providers.get(config.classifier.provider) : undefined;
   const engine: Engine = {
     store: new RunStore(redis, config.keyPrefix),
+    runs: new RunIndex(redis, config.keyPrefix, ACTIVE_RUN_TTL_SECONDS + config.retentionSeconds),
+    sweeps: new SweepStore(redis, config.keyPrefix),
     blobs: new BlobStore(redis, config.keyPrefix, config.retentionSeconds, { keyring: config.keyring }),
     dispatcher: new QStashDispatcher(qstash),
     providers,
@@ -82,6 +89,7 @@ export function services(env: Env): Services {
       keyPrefix: config.keyPrefix,
       retentionSeconds: config.retentionSeconds,
       activeTtlSeconds: ACTIVE_RUN_TTL_SECONDS,
+      sweeper: { ...config.sweeper, periodMs: SWEEPER_PERIOD_MS },
     },
     now: () => Date.now(),
   };

@@ -11,6 +11,7 @@ import { realpathSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { buildDashboard } from "./build-dashboard.js";
 import { UsageError } from "./demo-args.js";
 import { DEV_PORTS, DEV_USAGE, type DevPorts, parseDevArgs } from "./dev-args.js";
 import { PROJECT_ROOT } from "./project-root.js";
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
     `Local stack: Upstash Redis REST ${stack.redisRestUrl} (${stack.backend}), QStash ${stack.qstashUrl}\n`,
   );
 
+  await buildDashboard(); // wrangler.toml [assets]: the dashboard at http://<host>:<port>/
   // node_modules/.bin/wrangler is a link to wrangler's JS entry: run it with this Node (wrangler needs >= 22.12).
   const wranglerJs = realpathSync(join(PROJECT_ROOT, "node_modules", ".bin", "wrangler"));
   const child: ChildProcess = spawn(process.execPath, [wranglerJs, ...wranglerDevArgs(ports)], {

@@ -10,6 +10,7 @@
  * `npm run dev` keeps the usual `wrangler dev` with its proxy (fixed port, live reload).
  */
 import { join } from "node:path";
+import { buildDashboard } from "./build-dashboard.js";
 import { PROJECT_ROOT } from "./project-root.js";
 import { takeOverSignals } from "./signals.js";
 
@@ -58,6 +59,7 @@ export async function startLocalWorker(opts: LocalWorkerOptions): Promise<LocalW
   process.env["WRANGLER_SEND_METRICS"] ??= "false";
   process.env["CLOUDFLARE_CF_FETCH_ENABLED"] ??= "false";
   process.env["X_LOCAL_OBSERVABILITY"] = String(opts.localObservability ?? false);
+  await buildDashboard(); // the static assets of wrangler.toml [assets]
   const { unstable_DevEnv } = await import("wrangler");
   const devEnv = new unstable_DevEnv();
   const userWorkerUrl = new Promise<string>((resolve) => {

@@ -25,7 +25,7 @@ export interface RenderOptions {
   providerLabel?: string | undefined;
 }
 
-/** One icon per node status: pending ○, queued ◔, running ◐, retrying ↻, done ✔, failed ✖, skipped ⊘. */
+/** One icon per node status: pending ○, queued ◔, running ◐, retrying ↻, done ✔, failed ✖, skipped ⊘, cancelled ⊗. */
 export const STATUS_ICONS: Readonly<Record<NodeStatus, string>> = {
   pending: "○",
   queued: "◔",
@@ -34,6 +34,7 @@ export const STATUS_ICONS: Readonly<Record<NodeStatus, string>> = {
   done: "✔",
   failed: "✖",
   skipped: "⊘",
+  cancelled: "⊗",
 };
 
 /** The tag shown in the header when the view says `simulated: true`. */
@@ -321,7 +322,7 @@ function nodeDurationMs(node: NodeView, now: number): number | null {
 
 function footer(view: RunView): Segment[] {
   const t = view.totals;
-  const counts = (["done", "running", "retrying", "queued", "pending", "failed", "skipped"] as const)
+  const counts = (["done", "running", "retrying", "queued", "pending", "failed", "skipped", "cancelled"] as const)
     .filter((s) => (t[s] ?? 0) > 0)
     .map((s) => `${t[s]} ${s}`);
   const retried = view.levels.reduce(

@@ -22,6 +22,9 @@ export const MAX_NODES = 50;
 /** The model every node calls (priced in the default price table). */
 export const CHAOS_MODEL = "claude-haiku-4-5";
 
+/** Timeout of every node's attempt (the fake provider answers in milliseconds). */
+export const CHAOS_NODE_TIMEOUT = "10s";
+
 /** Output limit of every node, tokens (a node's worst case for a budget reservation). */
 export const CHAOS_MAX_OUTPUT_TOKENS = 64;
 
@@ -96,6 +99,9 @@ export function generateRun(rng: Prng, seed: number, index: number, opts: Genera
     mode: rng.chance(0.2) ? "levels" : "eager",
     concurrency: rng.int(2, 20),
     cache: true,
+    // a node's attempt counts as gone 10 s + the execute margin after it started (take-node.ts holderDeadline): a
+    // delivery after a worker kill waits that long before it takes the node over, well within the run's deadline
+    defaults: { timeout: CHAOS_NODE_TIMEOUT },
     ...(chains ? { nodesPerDelivery: rng.int(2, 4) } : {}),
     agents: {
       chaos: { system: "You are a chaos-suite node.", model: CHAOS_MODEL, maxOutputTokens: CHAOS_MAX_OUTPUT_TOKENS },

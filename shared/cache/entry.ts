@@ -24,8 +24,8 @@ export interface CacheEntry {
   costMicroUsd: number;
   /** When the entry was written, ms since epoch. */
   createdAt: number;
-  /** The node whose call produced it. */
-  producedBy: { runId: string; nodeId: string };
+  /** The node whose call produced it, and the attempt of that node (absent in entries written before it was kept). */
+  producedBy: { runId: string; nodeId: string; attempt?: number | undefined };
 }
 
 /** What a hit on `entry` saves: every billed token (input + output + cache reads + cache writes) and the cost. */
@@ -66,7 +66,11 @@ export function encodeEntry(entry: CacheEntry): string {
     },
     costMicroUsd,
     createdAt,
-    producedBy: { runId: producedBy.runId, nodeId: producedBy.nodeId },
+    producedBy: {
+      runId: producedBy.runId,
+      nodeId: producedBy.nodeId,
+      ...(producedBy.attempt !== undefined ? { attempt: producedBy.attempt } : {}),
+    },
   });
 }
 
@@ -95,7 +99,11 @@ export function decodeEntry(raw: string): CacheEntry | null {
     },
     costMicroUsd: e.costMicroUsd,
     createdAt: e.createdAt,
-    producedBy: { runId: e.producedBy.runId, nodeId: e.producedBy.nodeId },
+    producedBy: {
+      runId: e.producedBy.runId,
+      nodeId: e.producedBy.nodeId,
+      ...(isCount(e.producedBy.attempt) && e.producedBy.attempt > 0 ? { attempt: e.producedBy.attempt } : {}),
+    },
   };
 }
 

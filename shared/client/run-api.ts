@@ -56,6 +56,9 @@ const nodeViewSchema = z.looseObject({
   cache: z.enum(["hit", "shared", "miss"]).nullable(),
   excerpt: z.string().nullable(),
   error: z.string().nullable(),
+  history: z
+    .array(z.looseObject({ try: count, status: z.string(), attempts: count, error: z.string().nullable() }))
+    .optional(),
 });
 
 /** `GET /v1/runs/:id` without the route's extras: exactly the worker's {@link RunView}. */
@@ -63,6 +66,8 @@ const runViewSchema: z.ZodType<RunView> = z.looseObject({
   runId: z.string(),
   workflow: z.string(),
   status: z.string(),
+  try: count.optional(),
+  rerunFrom: z.string().nullable().optional(),
   trigger: z.string(),
   createdAt: z.string(),
   startedAt: z.string(),
@@ -76,6 +81,7 @@ const runViewSchema: z.ZodType<RunView> = z.looseObject({
     done: count,
     failed: count,
     skipped: count,
+    cancelled: count.default(0),
     nodes: count,
     inputTokens: count,
     outputTokens: count,
@@ -116,13 +122,17 @@ export const budgetUsageSchema = z.looseObject({
   limitMicroUsd: count.optional(),
 });
 
+/** One sweeper repair of a run (`repairs` of `GET /v1/runs/:id`): when (ISO 8601), which node, why. */
+export const runRepairSchema = z.looseObject({ at: z.string(), nodeId: z.string(), reason: z.string() });
+
 /**
  * The body of `GET /v1/runs/:id`: the run view (shared/progress/run-view.ts: todo list by level, timings in ms,
- * tokens, cost in USD, critical path) and `budgetUsage` ({@link budgetUsageSchema}; null for a run without budget).
+ * tokens, cost in USD, critical path), `budgetUsage` ({@link budgetUsageSchema}; null for a run without budget) and
+ * the sweeper's `repairs` ({@link runRepairSchema}; absent from a worker that predates them).
  */
 export const runViewBodySchema = z.intersection(
   runViewSchema,
-  z.looseObject({ budgetUsage: budgetUsageSchema.nullable() }),
+  z.looseObject({ budgetUsage: budgetUsageSchema.nullable(), repairs: z.array(runRepairSchema).optional() }),
 );
 
 /** A parsed {@link runViewBodySchema}. */
@@ -138,10 +148,93 @@ export const runOutputSchema = z.looseObject({
 /** A parsed {@link runOutputSchema}. */
 export type RunOutput = z.output<typeof runOutputSchema>;
 
+/** One run of `GET /v1/runs` (shared/state/run-index.ts `RunSummary`): times ISO 8601, cost USD, no per-node data. */
+export const runSummarySchema = z.looseObject({
+  runId: z.string(),
+  status: z.string(),
+  workflow: z.string(),
+  trigger: z.string(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  totals: z.looseObject({
+    nodes: count,
+    done: count,
+    failed: count,
+    skipped: count,
+    inputTokens: count,
+    outputTokens: count,
+    costUsd: z.number(),
+  }),
+});
+
+/** A parsed {@link runSummarySchema}. */
+export type RunSummaryBody = z.output<typeof runSummarySchema>;
+
+/** The body of `GET /v1/runs`: a page of the tenant's runs, newest first; `nextCursor` null on the last page. */
+export const runPageSchema = z.looseObject({ runs: z.array(runSummarySchema), nextCursor: z.string().nullable() });
+
+/** A parsed {@link runPageSchema}. */
+export type RunPageBody = z.output<typeof runPageSchema>;
+
+/** Filters of `GET /v1/runs` (functions/runs.ts): times as ISO 8601 or ms since epoch, `limit` 1..100. */
+export interface RunListFilters {
+  status?: readonly string[] | undefined;
+  workflow?: string | undefined;
+  trigger?: string | undefined;
+  since?: string | number | undefined;
+  until?: string | number | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
 /**
- * Whether a run status is terminal (nothing about the run changes any more): `completed`, `failed`, or `cancelled`
- * (reserved for a cancel endpoint). Any other string, including a status a newer worker adds, counts as still
- * going, so a follower keeps polling rather than stopping early.
+ * The body of `POST /v1/runs/:id/cancel`: the run is `cancelled` now; `alreadyCancelled` when an earlier cancel
+ * did it, else how many nodes and queued messages this one cancelled.
+ */
+export const runCancelledSchema = z.looseObject({
+  runId: z.string(),
+  status: z.string(),
+  alreadyCancelled: z.boolean(),
+  nodesCancelled: count.optional(),
+  messagesCancelled: count.optional(),
+});
+
+/** A parsed {@link runCancelledSchema}. */
+export type RunCancelled = z.output<typeof runCancelledSchema>;
+
+/**
+ * The body of `202` to `POST /v1/runs/:id/retry` and `/rerun`: the same run runs again as try `try`, `reset` the
+ * nodes set back to pending, `from` the node a rerun started at.
+ */
+export const runRestartedSchema = z.looseObject({
+  runId: z.string(),
+  status: z.string(),
+  try: count,
+  reset: z.unknown().optional(),
+  from: z.string().optional(),
+});
+
+/** A parsed {@link runRestartedSchema}. */
+export type RunRestarted = z.output<typeof runRestartedSchema>;
+
+/**
+ * The body of `GET /v1/runs/:id/graph` (functions/run-graph.ts): the run's DAG, nodes in topological order with
+ * their agent, 1-based level and dependencies. It never changes for a run.
+ */
+export const runGraphSchema = z.looseObject({
+  runId: z.string(),
+  workflow: z.string(),
+  nodes: z.array(z.looseObject({ id: z.string(), agent: z.string(), level: count, dependsOn: z.array(z.string()) })),
+  edgeCount: count,
+});
+
+/** A parsed {@link runGraphSchema}. */
+export type RunGraph = z.output<typeof runGraphSchema>;
+
+/**
+ * Whether a run status is terminal (nothing about the run changes any more unless it is retried or rerun):
+ * `completed`, `failed`, or `cancelled` (`POST /v1/runs/:id/cancel`). Any other string, including a status a newer
+ * worker adds, counts as still going, so a follower keeps polling rather than stopping early.
  */
 export function isTerminalStatus(status: string): boolean {
   return status === "completed" || status === "failed" || status === "cancelled";

@@ -12,11 +12,20 @@ import { sleep } from "../util/sleep.js";
 import {
   isTerminalStatus,
   type RunAccepted,
+  type RunCancelled,
+  type RunGraph,
+  type RunListFilters,
   type RunOutput,
+  type RunPageBody,
   type RunRequest,
+  type RunRestarted,
   type RunViewBody,
   runAcceptedSchema,
+  runCancelledSchema,
+  runGraphSchema,
   runOutputSchema,
+  runPageSchema,
+  runRestartedSchema,
   runViewBodySchema,
 } from "./run-api.js";
 import { RunClientError, RunFollowTimeoutError, RunResponseError, readProblem } from "./run-client-error.js";
@@ -108,6 +117,58 @@ export class RunClient {
   }
 
   /**
+   * `GET /v1/runs/:id/graph`: the run's DAG (nodes in topological order with agent, level and dependencies).
+   * @throws RunClientError on a non-2xx answer (404 `not-found`); RunResponseError on an unreadable 2xx body.
+   */
+  async graph(runId: string, options: RequestOptions = {}): Promise<RunGraph> {
+    return this.#request("GET", `${runPath(runId)}/graph`, runGraphSchema, { signal: options.signal });
+  }
+
+  /**
+   * `GET /v1/runs`: one page of the tenant's runs, newest first, filtered (status, workflow, trigger, since, until),
+   * at most `limit` (1..100, default 20); pass the page's `nextCursor` as `cursor` for the next one.
+   * @throws RunClientError on a non-2xx answer (422 `invalid-request` naming the bad parameter).
+   */
+  async list(filters: RunListFilters = {}, options: RequestOptions = {}): Promise<RunPageBody> {
+    return this.#request("GET", `/v1/runs${listQuery(filters)}`, runPageSchema, { signal: options.signal });
+  }
+
+  /**
+   * `POST /v1/runs/:id/cancel`: cancels a running run (its unfinished nodes become `cancelled`); repeating it is
+   * harmless (`alreadyCancelled: true`).
+   * @throws RunClientError on a non-2xx answer (404 `not-found`; 409 `run-finished` when it already ended).
+   */
+  async cancel(runId: string, options: RequestOptions = {}): Promise<RunCancelled> {
+    return this.#request("POST", `${runPath(runId)}/cancel`, runCancelledSchema, { signal: options.signal });
+  }
+
+  /**
+   * `POST /v1/runs/:id/retry`: runs the failed or cancelled nodes of an ended run again, and what they block.
+   * @throws RunClientError on a non-2xx answer (409 `run-running`, or `run-finished` for a completed run).
+   */
+  async retry(runId: string, options: StartOptions = {}): Promise<RunRestarted> {
+    return this.#action(`${runPath(runId)}/retry`, {}, options);
+  }
+
+  /**
+   * `POST /v1/runs/:id/rerun {from}`: runs node `from` and everything downstream of it again.
+   * @throws RunClientError on a non-2xx answer (422 for an unknown node, 409 `run-running` or `rerun-blocked`).
+   */
+  async rerun(runId: string, from: string, options: StartOptions = {}): Promise<RunRestarted> {
+    return this.#action(`${runPath(runId)}/rerun`, { from }, options);
+  }
+
+  #action(path: string, body: object, options: StartOptions): Promise<RunRestarted> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
+    return this.#request("POST", path, runRestartedSchema, {
+      headers,
+      body: JSON.stringify(body),
+      signal: options.signal,
+    });
+  }
+
+  /**
    * Reads the run's view until its status is terminal (`completed`, `failed`, `cancelled`), pausing `intervalMs`
    * between reads, and returns that final view.
    * @throws RunFollowTimeoutError when `timeoutMs` passes first; the signal's reason when it aborts; the errors of
@@ -161,6 +222,18 @@ export class RunClient {
     if (!parsed.success) throw new RunResponseError(method, path, res.status, z.prettifyError(parsed.error));
     return parsed.data;
   }
+}
+
+/** The query string of `GET /v1/runs` for `filters` (`""` when none is set); `status` joins with commas. */
+export function listQuery(filters: RunListFilters): string {
+  const q = new URLSearchParams();
+  if (filters.status && filters.status.length > 0) q.set("status", filters.status.join(","));
+  for (const key of ["workflow", "trigger", "since", "until", "limit", "cursor"] as const) {
+    const v = filters[key];
+    if (v !== undefined && v !== "") q.set(key, String(v));
+  }
+  const text = q.toString();
+  return text === "" ? "" : `?${text}`;
 }
 
 /** The path of a run's view; the id is percent-encoded, so any string stays one path segment. */

@@ -19,6 +19,8 @@ export interface NodeDispatch {
   timeoutMs: number;
   /** Dispatch priority: longest remaining path in ms; higher goes first when more nodes are ready than allowed. */
   priority: number;
+  /** The node must call its provider again without reading the result cache (the `from` node of a rerun). */
+  fresh?: boolean | undefined;
 }
 
 /** Run-wide dispatch settings. */
@@ -27,8 +29,10 @@ export interface DispatchRun {
   baseUrl: string;
   /** Flow-control parallelism of the run: `runConcurrency(mode, concurrency)` (1 in `sequential` mode). */
   concurrency: number;
-  /** Generation of the run's messages (its creation time, ms): a run re-created under the same id (idempotent
-   * retry after a failed start) gets fresh deduplication ids, so QStash does not drop its roots. */
+  /** Generation of the run's messages (its creation time, ms; each retry or rerun sets a new one, run meta
+   * `generation`): a run re-created under the same id (idempotent retry after a failed start) or retried gets fresh
+   * deduplication ids, so QStash does not drop its messages; every message carries it, and claim_node refuses a
+   * message of an earlier generation. */
   generation: number;
   /** Where the run's nodes advance the DAG: `callback` adds a success callback to every message. */
   advance: AdvanceSite;
@@ -44,9 +48,12 @@ export interface DispatchRun {
 export interface Dispatcher {
   /**
    * Publishes one execute message per node; safe to repeat (deduplicated per node and dispatch generation).
+   * @param repairKey set by the sweeper (shared/engine/sweeper.ts), unique per sweep: the messages get fresh
+   *   deduplication ids (`<own id>.s.<repairKey>`), so QStash does not drop a re-offer of a node whose earlier
+   *   message it still remembers; a second message for a node is harmless (claim_node).
    * @throws QstashError (or a network error) when the queue refuses; nothing about the run is changed.
    */
-  dispatch(run: DispatchRun, nodes: readonly NodeDispatch[]): Promise<number>;
+  dispatch(run: DispatchRun, nodes: readonly NodeDispatch[], repairKey?: string): Promise<number>;
   /**
    * Publishes one node again after `delaySeconds` (QStash `Upstash-Delay`), marked `waited` (the node is waiting for
    * an identical call in flight elsewhere) or `handedBack` (a delivery that ran it in a chain saw its attempt fail,
@@ -63,6 +70,14 @@ export interface Dispatcher {
     key: string | null,
     mark?: "waited" | "handedBack",
   ): Promise<void>;
+  /**
+   * Cancels the run's messages QStash still holds (queued, delayed or waiting for a retry), by the run's label
+   * ({@link runLabel}); a message already being delivered is not stopped (claim_node refuses it when the run is
+   * cancelled).
+   * @returns how many messages QStash reported cancelled.
+   * @throws QstashError (or a network error) when QStash refuses.
+   */
+  cancel(runId: string): Promise<number>;
 }
 
 /** Body of an `/internal/execute` message: references only, so its size never depends on the data. */
@@ -81,6 +96,11 @@ export interface ExecuteMessage {
   chain?: true;
   /** Set, for whoever reads QStash's logs, on the message of a node a chain handed back after a failed attempt. */
   handedBack?: true;
+  /** The run's dispatch generation when it was published (DispatchRun `generation`): claim_node refuses a message of
+   * an earlier try, and everything its delivery publishes uses it. Absent in messages from before it was sent. */
+  generation?: number;
+  /** Set on the `from` node of a rerun: it calls its provider without reading the result cache. */
+  fresh?: true;
 }
 
 /**
@@ -88,6 +108,20 @@ export interface ExecuteMessage {
  * the batch size Upstash's own examples use.
  */
 export const BATCH_SIZE = 100;
+
+/**
+ * Label of every message of a run (QStash `Upstash-Label`), by which `POST /v1/runs/:id/cancel` cancels the run's
+ * messages QStash still holds (`DELETE /v2/messages?label=…`).
+ */
+export function runLabel(runId: string): string {
+  return `agent-dag.${runId}`;
+}
+
+/**
+ * Most messages one filtered cancel request cancels: the `count` @upstash/qstash 2.12 sends by default
+ * (`DEFAULT_BULK_COUNT`); while an answer reaches it, the dispatcher asks again.
+ */
+export const CANCEL_PAGE = 100;
 
 /** Flow-control key of a run: every message of one run shares it, so QStash enforces the run's parallelism. */
 export function flowControlKey(runId: string): string {
@@ -114,6 +148,7 @@ function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup:
     url: `${run.baseUrl}/internal/execute`,
     body: {
       ...body,
+      generation: run.generation,
       ...(byCallback ? { advanceBy: "callback" as const } : {}),
       ...(chainMs !== null ? { chain: true as const } : {}),
     },
@@ -123,6 +158,7 @@ function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup:
     timeout: Math.ceil(((chainMs ?? n.timeoutMs) + EXECUTE_MARGIN_MS) / 1000),
     deduplicationId: dedup,
     flowControl: { key: flowControlKey(n.runId), parallelism: run.concurrency },
+    label: runLabel(n.runId),
   };
 }
 
@@ -145,13 +181,19 @@ export function deduplicationId(runId: string, nodeId: string, generation: numbe
  */
 export class QStashDispatcher implements Dispatcher {
   /** @param client a QStash client (real or the local emulator's URL). */
-  constructor(private readonly client: Pick<Client, "batchJSON">) {}
+  constructor(private readonly client: Pick<Client, "batchJSON"> & Partial<Pick<Client, "messages">>) {}
 
-  async dispatch(run: DispatchRun, nodes: readonly NodeDispatch[]): Promise<number> {
+  async dispatch(run: DispatchRun, nodes: readonly NodeDispatch[], repairKey?: string): Promise<number> {
     if (nodes.length === 0) return 0;
     const ordered = [...nodes].sort((a, b) => b.priority - a.priority);
+    const suffix = repairKey === undefined ? "" : `.s.${repairKey.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     const requests = ordered.map((n) =>
-      message(run, n, { runId: n.runId, nodeId: n.nodeId }, deduplicationId(n.runId, n.nodeId, run.generation)),
+      message(
+        run,
+        n,
+        { runId: n.runId, nodeId: n.nodeId, ...(n.fresh ? { fresh: true as const } : {}) },
+        `${deduplicationId(n.runId, n.nodeId, run.generation)}${suffix}`,
+      ),
     );
     for (let i = 0; i < requests.length; i += BATCH_SIZE) {
       await this.client.batchJSON(requests.slice(i, i + BATCH_SIZE));
@@ -175,5 +217,19 @@ export class QStashDispatcher implements Dispatcher {
     const dedup =
       key === null ? own : `${own}.${mark === "waited" ? "w" : "h"}.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     await this.client.batchJSON([{ ...message(run, node, body, dedup), delay: Math.max(1, Math.ceil(delaySeconds)) }]);
+  }
+
+  async cancel(runId: string): Promise<number> {
+    const messages = this.client.messages;
+    if (!messages) throw new Error("this QStash client cannot cancel messages");
+    let total = 0;
+    // QStash documents a filtered cancel as processing every match; a server that caps one request at `count`
+    // answers exactly that many, so ask again until fewer come back (at most 50 pages)
+    for (let page = 0; page < 50; page++) {
+      const { cancelled } = await messages.cancel({ filter: { label: runLabel(runId) }, count: CANCEL_PAGE });
+      total += cancelled;
+      if (cancelled < CANCEL_PAGE) break;
+    }
+    return total;
   }
 }

@@ -1,6 +1,8 @@
 import type { PreparedBlob } from "../blobs/blob-store.js";
+import { resolveFailurePolicy } from "../schema/node-settings.js";
 import { type ExecuteCompletion, executeCompletionSchema } from "../schema/qstash-callback.js";
 import type { TransitionResult } from "../state/run-store.js";
+import { ABORT_POLL_MS, abortRun } from "./abort-registry.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import type { ExecuteResult } from "./execute-node.js";
@@ -27,6 +29,8 @@ export interface DeliveryReport {
    * is the same risk every repeat path of the run store takes.)
    */
   callbackRetried?: number;
+  /** The execute message's dispatch generation (absent in messages from before it was sent). */
+  generation?: number | undefined;
 }
 
 /**
@@ -52,32 +56,34 @@ export const NON_RETRYABLE_STATUS = 489;
  *   is free, with no Redis request (unless the run is not cached in the isolate); a duplicate publishes them again;
  * - 2xx without `completion` (an answer from before execute recorded completions): complete the node once and
  *   publish what it took, or, when it is already done, what that completion took that is still `queued`;
- * - 2xx whose list is missing or may be stale (unreadable or truncated answer, `dispatch: null`, or a retried
- *   callback): publish what the node's finished transition, and each chain link after it, took that is still
- *   `queued` (offer_again, read only); for a node not finished, nothing (logged);
- * - 2xx that says the delivery was skipped: nothing;
+ * - 2xx whose list is missing or may be stale (unreadable or truncated answer, `dispatch: null`, a retried
+ *   callback, a skipped delivery): publish what the node's finished transition, and each chain link after it, took
+ *   that is still `queued` (offer_again, read only); for a node not finished, nothing;
  * - 489 non-retryable, or a failure with retries exhausted: fail the node, skip its descendants;
+ * - 429 `node-busy` (another attempt holds the node) with retries left: nothing;
  * - any other failure: mark the node `retrying` (QStash retries it).
  * @throws when Redis or QStash fail, so that QStash retries the callback; every step is idempotent.
  */
 export async function advance(engine: Engine, report: DeliveryReport): Promise<AdvanceOutcome> {
-  const { runId, nodeId } = report;
+  const { runId, nodeId, generation } = report;
   const ok = report.status >= 200 && report.status < 300;
   if (ok) {
     const parsed = parseResult(report.body);
-    if (parsed === "skipped") return { kind: "ignored", reason: "delivery skipped (duplicate or finished node)" };
     // an answer from before execute recorded completions: complete_node applies it here
-    if (parsed !== "unreadable" && !parsed.completion)
-      return completeExecuted(engine, { ...parsed.result, runId, nodeId });
-    const listed = parsed === "unreadable" ? null : parsed.completion;
+    if (parsed !== "unreadable" && parsed !== "skipped" && !parsed.completion)
+      return completeExecuted(engine, { ...parsed.result, runId, nodeId }, null, generation);
+    const listed = parsed === "unreadable" || parsed === "skipped" ? null : parsed.completion;
     if (listed?.dispatch && (report.callbackRetried ?? 0) === 0) {
       const { applied, runStatus, dispatch } = listed;
-      return { kind: "published", applied, runStatus, dispatched: await publishTaken(engine, runId, dispatch) };
+      const dispatched = await publishTaken(engine, runId, dispatch, generation);
+      return { kind: "published", applied, runStatus, dispatched };
     }
-    // execute recorded the completion, but its list is missing (truncated answer, over 32 nodes) or may be stale
-    // (a retried callback): publish what Redis says that completion took and is still queued
+    // execute recorded the completion, but its list is missing (truncated answer, over 32 nodes, or a skipped
+    // delivery of a node another attempt finished) or may be stale (a retried callback): publish what Redis says
+    // that completion took and is still queued
     const again = await engine.store.offerAgain(runId, nodeId, report.messageId);
     if (again.nodeStatus !== "done" && again.nodeStatus !== "failed") {
+      if (parsed === "skipped") return { kind: "ignored", reason: `delivery skipped; node ${again.nodeStatus}` };
       console.warn(
         `callback ${runId}/${nodeId}: answer without a usable list for a node that is ${again.nodeStatus}; nothing to publish`,
       );
@@ -87,12 +93,16 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
       kind: "published",
       applied: false,
       runStatus: again.runStatus,
-      dispatched: await publishTaken(engine, runId, again.dispatch),
+      dispatched: await publishTaken(engine, runId, again.dispatch, generation),
     };
   }
   const error = errorMessage(report);
+  // the delivery found the node held by another attempt (the same delivery sent twice, an older attempt): that
+  // attempt's lease may be this one's, so marking it retrying would let a retry run it beside its holder
+  if (isNodeBusy(report.body) && report.retried < report.maxRetries)
+    return { kind: "ignored", reason: "node held by another attempt" };
   if (report.status === NON_RETRYABLE_STATUS || report.retried >= report.maxRetries) {
-    return fail(engine, runId, nodeId, error, undefined, report.messageId);
+    return fail(engine, runId, nodeId, error, undefined, report.messageId, generation);
   }
   const applied = await engine.store.retryNode(runId, nodeId, error, `${report.messageId}:${report.retried}`);
   return { kind: "retrying", applied };
@@ -107,6 +117,7 @@ export async function advance(engine: Engine, report: DeliveryReport): Promise<A
  * repeat (the node is already done) changes nothing and returns what that completion took but is still `queued`.
  * @param chainLease the delivery's lease when it may go on to run the next node itself (delivery.ts): the
  *   highest-priority node taken comes back as `chained`, already `running` under that lease, not in `dispatch`.
+ * @param generation the delivery's message generation: a completion from an earlier try changes nothing.
  * @throws UpstashError when Redis fails (after the client's own retries of network errors: 5 with backoff by default
  *   in `@upstash/redis`).
  */
@@ -115,6 +126,7 @@ export async function recordCompletion(
   result: ExecuteResult,
   unwritten: PreparedBlob | null = null,
   chainLease?: string,
+  generation?: number,
 ): Promise<TransitionResult> {
   const completion = {
     outputRef: result.ref,
@@ -125,16 +137,18 @@ export async function recordCompletion(
     costMicroUsd: result.costMicroUsd,
     route: result.route ? routeField(result.route) : undefined,
     cache: result.cache ?? undefined,
+    paidAttempt: result.paidAttempt ?? undefined,
     model: result.model,
     excerpt: result.excerpt,
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
   };
-  if (!unwritten) return engine.store.completeNode(result.runId, result.nodeId, completion, { chainLease });
+  if (!unwritten) return engine.store.completeNode(result.runId, result.nodeId, completion, { chainLease, generation });
   try {
     return await engine.store.completeNode(result.runId, result.nodeId, completion, {
       first: (p) => unwritten.queueWrites(p),
       chainLease,
+      generation,
     });
   } catch (err) {
     // the pipeline does not stop at an error: complete_node may have recorded the ref although the blob's write
@@ -162,9 +176,10 @@ export async function completeExecuted(
   engine: Engine,
   result: ExecuteResult,
   unwritten: PreparedBlob | null = null,
+  generation?: number,
 ): Promise<Extract<AdvanceOutcome, { kind: "completed" }>> {
-  const t = await recordCompletion(engine, result, unwritten);
-  const dispatched = await publishTaken(engine, result.runId, t.dispatch);
+  const t = await recordCompletion(engine, result, unwritten, undefined, generation);
+  const dispatched = await publishTaken(engine, result.runId, t.dispatch, generation);
   return { kind: "completed", applied: t.applied, dispatched, runStatus: t.runStatus };
 }
 
@@ -175,6 +190,10 @@ export async function completeExecuted(
  * callback for a node already done, publishes again what the node's transition took but is still `queued`; with
  * the failing message's id (`messageId`: its retries ran out), also a chain node a delivery of that message left
  * unfinished, which gets a message of its own (fail_node releases it).
+ * The node's failure policy applies (workflow `onFailure`, a node's own overrides it): `continue` first stores the
+ * text its dependents read as its output, `[FAILED: <error>]` ({@link failedOutputText}); `fail-fast` cancels the
+ * rest of the run, then cancels its QStash messages and aborts its calls in this isolate (best effort, logged).
+ * @param generation the failing message's dispatch generation: a failure from an earlier try changes nothing.
  * @throws when Redis or QStash fail.
  */
 export async function fail(
@@ -184,9 +203,21 @@ export async function fail(
   error: string,
   lease?: string,
   messageId?: string,
+  generation?: number,
 ): Promise<AdvanceOutcome> {
-  const t = await engine.store.failNode(runId, nodeId, error, engine.now(), lease, messageId);
-  const dispatched = await publishTaken(engine, runId, t.dispatch);
+  const run = await loadRun(engine.store, runId);
+  const policy = run ? resolveFailurePolicy(run.frozen.workflow, run.nodes.get(nodeId)) : "skip-dependents";
+  const markerRef =
+    policy === "continue"
+      ? await engine.blobs.put(failedOutputText(error), { ttlSeconds: engine.config.retentionSeconds })
+      : undefined;
+  const t = await engine.store.failNode(runId, nodeId, error, engine.now(), lease, messageId, {
+    generation,
+    policy,
+    markerRef,
+  });
+  if (t.applied && policy === "fail-fast") await stopRunMessages(engine, runId);
+  const dispatched = await publishTaken(engine, runId, t.dispatch, generation);
   return { kind: "failed", applied: t.applied, runStatus: t.runStatus, skipped: t.skipped, dispatched };
 }
 
@@ -194,13 +225,44 @@ export async function fail(
  * Publishes the nodes a transition took from the ready set (a freed slot lets the next ones start), or, after a
  * repeat, the ones it took that are still `queued`. Safe to repeat: QStash drops a second publish of a node
  * (deduplication id per node and run generation).
+ * @param generation the dispatch generation of the delivery (or callback) that publishes (default: the run's
+ *   creation time).
  * @returns how many messages were published.
  * @throws QstashError (or a network error) when the queue refuses.
  */
-export async function publishTaken(engine: Engine, runId: string, nodeIds: readonly string[]): Promise<number> {
+export async function publishTaken(
+  engine: Engine,
+  runId: string,
+  nodeIds: readonly string[],
+  generation?: number,
+): Promise<number> {
   if (nodeIds.length === 0) return 0;
   const run = await loadRun(engine.store, runId);
-  return run ? dispatchNodes(engine, run, nodeIds) : 0;
+  return run ? dispatchNodes(engine, run, nodeIds, undefined, { generation }) : 0;
+}
+
+/** What the dependents of a failed `continue` node read as its output. */
+export function failedOutputText(error: string): string {
+  return `[FAILED: ${error}]`;
+}
+
+/**
+ * After a run stopped (cancel, fail-fast): aborts the run's provider calls this isolate holds (resolving once they
+ * have seen the mark) and cancels the messages QStash still holds for it (by the run's label). Best effort: a QStash failure is logged, since
+ * claim_node refuses every later delivery of a run that is not running anyway.
+ * @returns how many messages QStash cancelled (0 when the cancel failed).
+ */
+export async function stopRunMessages(engine: Engine, runId: string): Promise<number> {
+  const aborting = abortRun(runId, engine.now());
+  const [cancelled] = await Promise.all([
+    engine.dispatcher.cancel(runId).catch((err: unknown) => {
+      console.warn(`run ${runId}: cancelling its QStash messages failed (${String(err)}); its deliveries are refused`);
+      return 0;
+    }),
+    // the deliveries this isolate holds abort at their next look: answer only after it
+    aborting > 0 ? new Promise((resolve) => setTimeout(resolve, ABORT_POLL_MS * 2)) : null,
+  ]);
+  return cancelled;
 }
 
 /** The stored form of a routing decision: `<provider>|<tier>|<source>|<reason>` (the reason may contain `|`). */
@@ -228,6 +290,16 @@ function parseResult(
   if (typeof value.ref !== "string" || !value.usage) return "unreadable";
   const completion = executeCompletionSchema.safeParse(value.completion);
   return { result: value as ExecuteResult, completion: completion.success ? completion.data : null };
+}
+
+/** Whether an execute answer is the `node-busy` problem (delivery.ts `busy`: another attempt holds the node). */
+function isNodeBusy(body: string): boolean {
+  try {
+    const p = JSON.parse(body) as { type?: unknown };
+    return typeof p.type === "string" && p.type.endsWith("/node-busy");
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { type CachePolicy, lockMsFor } from "../cache/policy.js";
 import type { CacheOutcome } from "../cache/stats.js";
 import { SIMULATED_BANNER } from "../providers/simulated.js";
 import type { Engine } from "./engine.js";
-import { callRouted, type ModelCallInput, type RoutedCall } from "./model-call.js";
+import { callRouted, type ModelCallInput, type RoutedCall, settleEarlierAttempts } from "./model-call.js";
 
 /** What a node's call produced, from the provider or from the cache. Tokens as billed; cost in micro-USD. */
 export interface NodeOutput {
@@ -22,6 +22,12 @@ export interface NodeOutput {
   simulated: boolean;
   /** Cache outcome and what a hit saved; null when the node does not use the cache. */
   cache: { outcome: CacheOutcome; savedTokens: number; savedMicroUsd: number } | null;
+  /**
+   * The attempt of this node whose paid call `usage` and `costMicroUsd` are (this attempt's on a miss; on a hit on
+   * an entry an earlier attempt of the same node of the same run wrote, that attempt's, when the entry names it);
+   * null when no call of this node produced the output (a hit on another node's entry: usage 0).
+   */
+  paidAttempt: number | null;
   /** The routing decision as applied: after any budget downgrade, with the cache outcome in the reason. */
   route: { provider: string; tier: string | null; reason: string; source: string };
   /**
@@ -46,6 +52,8 @@ export interface CacheContext {
   timeoutMs: number;
   /** The node's invalidation generations when the caller already read them (alongside the claim), else read here. */
   generations?: GenerationVector | undefined;
+  /** Do not read the cache: call the provider and write the entry anew (the `from` node of a rerun). */
+  fresh?: boolean | undefined;
 }
 
 /**
@@ -53,7 +61,8 @@ export interface CacheContext {
  * 1. the key hashes tenant, agent, resolved model, parameters, shared context, rendered prompt, the refs of the
  *    upstream outputs read and the invalidation generations that apply (see shared/cache/key-material.ts);
  * 2. a hit completes the node with no provider call, no tokens and no budget reservation (an entry whose blob has
- *    expired is evicted and treated as a miss);
+ *    expired is evicted and treated as a miss); a hit on the entry an earlier attempt of the same node and run
+ *    wrote saves nothing: its usage is that paid call's, recorded (again, idempotently) under that attempt;
  * 3. a miss takes the key's in-flight lock and calls the provider; a concurrent identical call finds the lock and
  *    gets `wait` (the caller defers the node and comes back, holding no worker), then hits as `shared`;
  * 4. the output is stored (encrypted when the node is sensitive), the entry written with the node's TTL and the
@@ -90,6 +99,7 @@ export async function cachedCall(
       costMicroUsd: call.costMicroUsd,
       simulated: call.result.simulated,
       cache: null,
+      paidAttempt: input.attempt,
       route: {
         provider: call.route.provider,
         tier: call.route.tier,
@@ -98,6 +108,8 @@ export async function cachedCall(
       },
     };
   };
+  // a retry first settles, in the budgets, what earlier attempts of the node paid (one may have died before its settle)
+  await settleEarlierAttempts(engine, input, routed);
   if (!ctx.policy.enabled) return { kind: "output", output: await store(true) };
 
   const { tenant } = input;
@@ -116,7 +128,10 @@ export async function cachedCall(
   });
   const holder = holderIdOf(input.runId, input.node.id);
   const lockMs = lockMsFor(ctx.timeoutMs);
-  let look = await engine.cache.lookupOrLock(tenant, key, holder, lockMs);
+  // a rerun's `from` node skips the lookup (and any lock): it must call again, and its entry replaces the old one
+  let look: Awaited<ReturnType<typeof engine.cache.lookupOrLock>> = ctx.fresh
+    ? { kind: "acquired", renewed: false }
+    : await engine.cache.lookupOrLock(tenant, key, holder, lockMs);
   if (look.kind === "hit") {
     // an entry whose blob expired, or was written under a key since removed from the keyring, is a miss; the blob
     // is now this run's output too, so it must live as long as this run's retention (issued in the same tick)
@@ -128,17 +143,26 @@ export async function cachedCall(
       engine.blobs.touch([look.entry.outputRef], engine.config.retentionSeconds),
     ]);
     if (text != null) {
-      const saving = savingOf(look.entry);
+      const by = look.entry.producedBy;
+      const own = by.runId === input.runId && by.nodeId === input.node.id;
+      const saving = own ? { tokens: 0, microUsd: 0 } : savingOf(look.entry);
       await engine.cache.record(tenant, { workflow: ctx.workflow, outcome: look.outcome, saving });
       const cache = { outcome: look.outcome, savedTokens: saving.tokens, savedMicroUsd: saving.microUsd };
       const d = routed.decision;
       const route = {
         provider: d.provider,
         tier: d.tier,
-        reason: `${d.reason}; cache ${look.outcome}`,
+        reason: `${d.reason}; cache ${look.outcome}${own ? ` (written by this node's attempt ${by.attempt ?? "?"})` : ""}`,
         source: d.source,
       };
-      return { kind: "output", output: fromEntry(look.entry, text, cache, route) };
+      const output = fromEntry(look.entry, text, cache, route);
+      if (!own || by.attempt === undefined) return { kind: "output", output };
+      // the node's own earlier call: its usage, under its attempt (a repeat of its record changes nothing)
+      const usage = { ...look.entry.usage };
+      return {
+        kind: "output",
+        output: { ...output, usage, costMicroUsd: look.entry.costMicroUsd, paidAttempt: by.attempt },
+      };
     }
     await engine.cache.evict(tenant, key);
     const again = await engine.cache.acquire(tenant, key, holder, lockMs);
@@ -161,7 +185,7 @@ export async function cachedCall(
     usage: output.usage,
     costMicroUsd: output.costMicroUsd,
     createdAt: engine.now(),
-    producedBy: { runId: input.runId, nodeId: input.node.id },
+    producedBy: { runId: input.runId, nodeId: input.node.id, attempt: input.attempt },
   };
   // issued in the same tick, the two scripts travel in one auto-pipelined request
   await Promise.all([
@@ -187,5 +211,6 @@ function fromEntry(
     cache,
     route,
     unwritten: null,
+    paidAttempt: null,
   };
 }

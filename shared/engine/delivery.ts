@@ -1,13 +1,15 @@
+import { EXECUTE_MARGIN_MS } from "../dispatch/dispatcher.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { TransitionResult } from "../state/run-store.js";
-import { publishTaken, recordCompletion } from "./advance.js";
-import { attemptFailure } from "./attempt-failure.js";
-import { mayChain, nodesPerDelivery } from "./chain-policy.js";
+import { holdRunAbort, type RunAbortHold } from "./abort-registry.js";
+import { fail, publishTaken, recordCompletion } from "./advance.js";
+import { attemptFailure, errorText } from "./attempt-failure.js";
+import { CHAIN_WINDOW_MS, mayChain, nodesPerDelivery } from "./chain-policy.js";
 import { deferNode } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
-import type { ExecuteResult, HeldNode } from "./execute-node.js";
+import type { DeliveryControls, ExecuteResult, HeldNode } from "./execute-node.js";
 import { type LoadedRun, loadRun } from "./run-cache.js";
-import { takeChainedNode, takeMessageNode } from "./take-node.js";
+import { type TakeOutcome, takeChainedNode, takeMessageNode } from "./take-node.js";
 
 /**
  * Seconds before the message of a node a chain handed back is delivered: QStash's default delay before a first
@@ -23,6 +25,11 @@ export interface DeliveryMessage {
   nodeId: string;
   /** The message says `chain: true` (dispatcher.ts): it may run up to the run's `nodesPerDelivery` nodes. */
   chain: boolean;
+  /** The message's dispatch generation (absent in messages from before it was sent): claim_node refuses an earlier
+   * try's message, and everything this delivery publishes or records carries it. */
+  generation?: number | undefined;
+  /** The message says `fresh: true`: its node calls the provider without reading the result cache (rerun). */
+  fresh?: boolean | undefined;
 }
 
 /**
@@ -34,10 +41,13 @@ export interface DeliveryMessage {
  * - `ran`: it ran `first` (the message's node, or the chain node it resumed), then started the nodes `chained` (ids,
  *   in order; the last may have been handed back or deferred instead of completed); `last` is the transition that
  *   ended it, whose `dispatch` the caller publishes (or the success callback does); everything the chain's earlier
- *   completions took was published along the way.
+ *   completions took was published along the way;
+ * - `busy`: another attempt still holds the node and its outcome is unknown (take-node.ts): the caller must not
+ *   answer success, and asks QStash to come back after `retryAfterSeconds`.
  */
 export type DeliveryOutcome =
   | { kind: "failed"; error: unknown }
+  | { kind: "busy"; nodeId: string; retryAfterSeconds: number }
   | { kind: "skipped"; reason: string; stillQueued: readonly string[] }
   | { kind: "ran"; first: ExecuteResult; chained: string[]; last: TransitionResult };
 
@@ -57,15 +67,64 @@ export type DeliveryOutcome =
  * @throws UpstashError or QstashError (or a network error) when Redis or QStash fail, after their clients' retries.
  */
 export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: string): Promise<DeliveryOutcome> {
+  // held from before the claim: a cancel in this isolate aborts the call, and the delivery ends `cancelled`
+  const abort = holdRunAbort(msg.runId);
+  try {
+    return await deliver(engine, msg, lease, abort);
+  } finally {
+    abort.release();
+  }
+}
+
+async function deliver(
+  engine: Engine,
+  msg: DeliveryMessage,
+  lease: string,
+  abort: RunAbortHold,
+): Promise<DeliveryOutcome> {
   const began = engine.now();
+  const generation = msg.generation;
+  const ctl = { generation, signal: abort.signal, fresh: msg.fresh ? msg.nodeId : undefined };
   let outcome;
   try {
-    outcome = await takeMessageNode(engine, msg.runId, msg.nodeId, lease);
+    // a chaining message's timeout leaves the chain window to spare; another message's, only part of its margin
+    const waitMs = msg.chain ? CHAIN_WINDOW_MS : EXECUTE_MARGIN_MS / 2;
+    outcome = await takeMessageNode(engine, msg.runId, msg.nodeId, lease, { ...ctl, waitMs });
   } catch (error) {
+    if (abort.signal.aborted) return { kind: "skipped", reason: "cancelled", stillQueued: [] };
     return { kind: "failed", error };
   }
+  if (outcome.kind === "busy") return outcome;
   if (outcome.kind === "skipped")
     return { kind: "skipped", reason: outcome.reason, stillQueued: outcome.stillQueued ?? [] };
+  const taken = outcome;
+  // the node this delivery holds and has not finished: when a step throws, it is given up (`retrying`, the lease
+  // kept), so the message's retry takes it at once instead of waiting for this attempt's deadline
+  const holding = { nodeId: taken.kind === "ran" ? msg.nodeId : (taken.node.nodeId as string | null) };
+  try {
+    return await runChain(engine, msg, lease, abort, began, ctl, taken, holding);
+  } catch (err) {
+    if (holding.nodeId !== null) {
+      await engine.store
+        .retryNode(msg.runId, holding.nodeId, `delivery failed: ${errorText(err)}`, lease)
+        .catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+/** The chain part of {@link deliver}: runs the node taken, then the ones each completion hands over. */
+async function runChain(
+  engine: Engine,
+  msg: DeliveryMessage,
+  lease: string,
+  abort: RunAbortHold,
+  began: number,
+  ctl: DeliveryControls & { generation?: number | undefined },
+  outcome: Extract<TakeOutcome, { kind: "ran" | "resumed" }>,
+  holding: { nodeId: string | null },
+): Promise<DeliveryOutcome> {
+  const generation = msg.generation;
   const run = await loadRun(engine.store, msg.runId);
   if (!run) return { kind: "skipped", reason: "run-missing", stillQueued: [] };
   const limit = msg.chain ? nodesPerDelivery(run.frozen.workflow) : 1;
@@ -80,7 +139,7 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
   let current = outcome.kind === "ran" ? outcome : null;
   if (current) started.push(msg.nodeId);
   if (outcome.kind === "resumed") {
-    publishing = settled(publishTaken(engine, msg.runId, outcome.stillQueued));
+    publishing = settled(publishTaken(engine, msg.runId, outcome.stillQueued, generation));
     held = outcome.node;
   }
   // the last output, which the next node most often reads
@@ -93,16 +152,20 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
   for (;;) {
     if (held) {
       started.push(held.nodeId);
+      holding.nodeId = held.nodeId;
       let next;
       try {
-        next = await takeChainedNode(engine, run, held, lease, known);
+        next = await takeChainedNode(engine, run, held, lease, known, ctl);
       } catch (err) {
         const publishError = await publishing;
         if (publishError) throw publishError;
-        return end(await handBack(engine, run, held, lease, err), "handed back");
+        if (abort.signal.aborted)
+          return end({ applied: false, runStatus: "cancelled", dispatch: [], skipped: [] }, "cancelled");
+        return end(await handBack(engine, run, held, lease, err, generation), "handed back");
       }
       const publishError = await publishing;
       if (next.kind === "skipped") {
+        holding.nodeId = null;
         if (publishError) throw publishError;
         // deferred while an identical call is in flight (defer_node applied only in a running run) or superseded
         return end({ applied: false, runStatus: "running", dispatch: [], skipped: [] }, next.reason);
@@ -112,7 +175,8 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
       // an output is recorded even when the previous publish failed; the chain then stops there, and the error
       // makes QStash retry the message, whose next delivery publishes what is still queued
       if (publishError) {
-        await recordCompletion(engine, current.result, current.unwritten);
+        await recordCompletion(engine, current.result, current.unwritten, undefined, generation);
+        holding.nodeId = null;
         throw publishError;
       }
     }
@@ -120,10 +184,11 @@ export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: s
     first ??= current.result;
     ran += 1;
     const chainLease = mayChain(ran, engine.now() - began, limit) ? lease : undefined;
-    const t = await recordCompletion(engine, current.result, current.unwritten, chainLease);
+    const t = await recordCompletion(engine, current.result, current.unwritten, chainLease, generation);
+    holding.nodeId = t.chained?.nodeId ?? null;
     if (!t.chained) return end(t, "completed");
     known = new Map([[current.result.ref, current.text]]);
-    publishing = settled(publishTaken(engine, msg.runId, t.dispatch));
+    publishing = settled(publishTaken(engine, msg.runId, t.dispatch, generation));
     held = t.chained;
     current = null;
   }
@@ -147,6 +212,7 @@ async function handBack(
   held: HeldNode,
   lease: string,
   err: unknown,
+  generation: number | undefined,
 ): Promise<TransitionResult> {
   const runId = run.frozen.runId;
   const node = run.nodes.get(held.nodeId);
@@ -154,12 +220,17 @@ async function handBack(
   const { retryable, reason, retryAfterSeconds } = attemptFailure(err);
   if (!retryable || retries === 0) {
     // what the failure took (or, on a repeat, what the node's transition took that is still queued) is published here
-    const t = await engine.store.failNode(runId, held.nodeId, reason, engine.now(), lease);
-    await publishTaken(engine, runId, t.dispatch);
-    return { ...t, dispatch: [] };
+    const t = await fail(engine, runId, held.nodeId, reason, lease, undefined, generation);
+    if (t.kind !== "failed") return { applied: false, runStatus: "running", dispatch: [], skipped: [] };
+    return {
+      applied: t.applied,
+      runStatus: t.runStatus as TransitionResult["runStatus"],
+      dispatch: [],
+      skipped: t.skipped,
+    };
   }
   const delay = retryAfterSeconds ?? HAND_BACK_DELAY_SECONDS;
-  await deferNode(engine, run, held.nodeId, delay, null, { retries: retries - 1 });
+  await deferNode(engine, run, held.nodeId, delay, null, { retries: retries - 1 }, generation);
   if (await engine.store.retryNode(runId, held.nodeId, reason, lease, true)) {
     // retry_node applies only in a running run
     return { applied: true, runStatus: "running", dispatch: [], skipped: [] };

@@ -1,4 +1,4 @@
-import type { DispatchRun, NodeDispatch } from "../dispatch/dispatcher.js";
+import { type DispatchRun, EXECUTE_MARGIN_MS, type NodeDispatch } from "../dispatch/dispatcher.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import { runConcurrency } from "../state/run-store.js";
 import { advanceSite } from "./advance-site.js";
@@ -9,12 +9,40 @@ import type { LoadedRun } from "./run-cache.js";
 /**
  * Publishes the given ready nodes of a run through the engine's dispatcher, with each node's retries and timeout and
  * its longest remaining path as priority.
+ * @param repairKey the sweeper's re-offer: fresh deduplication ids (Dispatcher `dispatch`).
+ * @param opts.generation the run's current dispatch generation (run meta `generation`, or the generation of the
+ *   message whose delivery publishes); default the run's creation time, right until its first retry or rerun.
+ * @param opts.fresh a node among them that must not read the result cache (a rerun's `from`).
  * @returns how many messages were published.
  * @throws whatever the dispatcher throws (the queue refused); run state is unchanged by this call.
  */
-export async function dispatchNodes(engine: Engine, run: LoadedRun, nodeIds: readonly string[]): Promise<number> {
-  const nodes = nodeIds.map((id) => nodeDispatch(run, id));
-  return engine.dispatcher.dispatch(dispatchRun(run), nodes);
+export async function dispatchNodes(
+  engine: Engine,
+  run: LoadedRun,
+  nodeIds: readonly string[],
+  repairKey?: string,
+  opts: DispatchOptions = {},
+): Promise<number> {
+  const nodes = nodeIds.map((id) => ({ ...nodeDispatch(run, id), ...(id === opts.fresh ? { fresh: true } : {}) }));
+  const target = dispatchRun(run, opts.generation);
+  if (repairKey === undefined) return engine.dispatcher.dispatch(target, nodes);
+  return engine.dispatcher.dispatch(target, nodes, repairKey);
+}
+
+/** Which try a publish belongs to: the run's dispatch generation (ms), and a rerun's `from` node. */
+export interface DispatchOptions {
+  generation?: number | undefined;
+  fresh?: string | undefined;
+}
+
+/**
+ * A node's delivery deadline after its start, ms: its message's timeout (the run's delivery timeout when its
+ * deliveries chain, else the node's own timeout) plus the execute margin, as QStash is told (dispatcher.ts).
+ */
+export function deliveryDeadlineMs(run: LoadedRun, nodeId: string): number {
+  const chainMs = dispatchRun(run).deliveryTimeoutMs ?? null;
+  const ownMs = run.nodes.has(nodeId) ? nodeDispatch(run, nodeId).timeoutMs : run.maxTimeoutMs;
+  return (chainMs ?? ownMs) + EXECUTE_MARGIN_MS;
 }
 
 /**
@@ -23,6 +51,7 @@ export async function dispatchNodes(engine: Engine, run: LoadedRun, nodeIds: rea
  * @param key unique per deferral (the delivery's lease), for the deduplication id; null for a node a chain ran,
  *   which never had a message: its message then takes the node's own deduplication id.
  * @param handedBack for `handedBack`: the retries its message gets (the node's own, less the attempt the chain spent).
+ * @param generation the dispatch generation of the delivery that defers (default: the run's creation time).
  * @throws whatever the dispatcher throws.
  */
 export async function deferNode(
@@ -32,11 +61,12 @@ export async function deferNode(
   delaySeconds: number,
   key: string | null,
   handedBack?: { retries: number },
+  generation?: number,
 ): Promise<void> {
   const node = nodeDispatch(run, nodeId);
-  if (!handedBack) return engine.dispatcher.defer(dispatchRun(run), node, delaySeconds, key);
+  if (!handedBack) return engine.dispatcher.defer(dispatchRun(run, generation), node, delaySeconds, key);
   await engine.dispatcher.defer(
-    dispatchRun(run),
+    dispatchRun(run, generation),
     { ...node, retries: handedBack.retries },
     delaySeconds,
     key,
@@ -44,13 +74,13 @@ export async function deferNode(
   );
 }
 
-function dispatchRun({ frozen, dag, maxTimeoutMs }: LoadedRun): DispatchRun {
+function dispatchRun({ frozen, dag, maxTimeoutMs }: LoadedRun, generation?: number): DispatchRun {
   const concurrency = runConcurrency(frozen.workflow.mode, frozen.workflow.concurrency);
   const chainTimeoutMs = deliveryTimeoutMs(frozen.workflow, maxTimeoutMs);
   return {
     baseUrl: frozen.baseUrl,
     concurrency,
-    generation: frozen.createdAt,
+    generation: generation ?? frozen.createdAt,
     advance: advanceSite(concurrency, dag, chainTimeoutMs !== null),
     deliveryTimeoutMs: chainTimeoutMs,
   };

@@ -7,7 +7,9 @@ import type { PriceTable } from "../pricing/prices.js";
 import type { LlmProvider } from "../providers/provider.js";
 import type { TierClassifier } from "../routing/classifier.js";
 import type { TierMap } from "../routing/tier-map.js";
+import type { RunIndex } from "../state/run-index.js";
 import type { RunStore } from "../state/run-store.js";
+import type { SweepStore } from "../state/sweep-store.js";
 
 /** Engine settings that reach `shared/` as values (never read from globals). */
 export interface EngineConfig {
@@ -15,8 +17,22 @@ export interface EngineConfig {
   keyPrefix: string;
   /** Seconds a finished run (and the blobs it wrote) is kept (`RUN_RETENTION_SECONDS`). */
   retentionSeconds: number;
-  /** Seconds an active run's keys live at most before expiring (safety net), default 7 days. */
+  /** Seconds an active run's keys live at most before expiring (safety net), default 7 days; the sweeper counts
+   * them again from each sweep that finds the run active. */
   activeTtlSeconds: number;
+  /** The sweeper's settings (shared/engine/sweeper.ts). */
+  sweeper: SweeperConfig;
+}
+
+/** How the sweeper works (config `SWEEPER_*`, functions/env.ts). */
+export interface SweeperConfig {
+  /** How long a queued node may wait for its delivery, and a running one beyond its deadline, before the sweeper
+   * re-offers it, ms (`SWEEPER_GRACE_SECONDS`, default 120 s). */
+  graceMs: number;
+  /** Time between two looks at an active run, ms: the cron's period (one minute). */
+  periodMs: number;
+  /** Most runs one sweep looks at (`SWEEPER_BATCH`, default 10). */
+  batch: number;
 }
 
 /** Model routing: tier map per provider, the provider agents use when they name none, an optional classifier. */
@@ -37,6 +53,10 @@ export interface BudgetConfig {
 /** Everything the engine's steps need: state, blobs, queue, providers, routing, prices, budgets, settings, clock. */
 export interface Engine {
   store: RunStore;
+  /** The per-tenant run index and the active-run index (shared/state/run-index.ts). */
+  runs: RunIndex;
+  /** What the sweeper reads and applies to one run (shared/state/sweep-store.ts). */
+  sweeps: SweepStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
   /** Providers by name; `simulated` is always present. */

@@ -39,6 +39,9 @@ export interface ExecuteResult {
   route: { provider: string; tier: string | null; reason: string; source: string };
   /** Result cache outcome and what a hit saved (tokens, micro-USD); null when the node does not use the cache. */
   cache: { outcome: "hit" | "shared" | "miss"; savedTokens: number; savedMicroUsd: number } | null;
+  /** The attempt of this node whose paid call `usage` is (cached-call.ts `NodeOutput.paidAttempt`); null or absent:
+   * no call of this node produced the output. */
+  paidAttempt?: number | null | undefined;
   /** Attempt start and end, ms since epoch. */
   startedAt: number;
   finishedAt: number;
@@ -61,6 +64,14 @@ export type ExecuteOutcome =
 export interface HeldNode {
   nodeId: string;
   attempt: number;
+}
+
+/** How a delivery runs its nodes: `signal` aborts its provider calls when the run is cancelled in this isolate
+ * (abort-registry.ts); `fresh` names a node that must call its provider without reading the result cache (the
+ * `from` node of a rerun). */
+export interface DeliveryControls {
+  signal?: AbortSignal | undefined;
+  fresh?: string | undefined;
 }
 
 /** What a node's call reads besides its upstream outputs: cache generations and the run input. */
@@ -103,6 +114,7 @@ export async function readAlongside<T>(
  * encodes the output under its content hash. It neither takes nor gives back nodes and does not advance the DAG.
  * @param refs output refs of the upstream nodes its prompt reads, as the claim (or `readRefs`) returned them.
  * @param startedAt ms since epoch when the delivery took the node.
+ * @param controls the delivery's abort signal (joined to the node's timeout) and the node to run without the cache.
  * @throws ProviderError from the model call (classified for QStash), or `non-retryable` when the run's input or an
  *   upstream output has expired.
  */
@@ -112,6 +124,7 @@ export async function executeHeld(
   held: HeldNode & { startedAt: number; refs: Record<string, string> },
   inputs: NodeReads,
   known: ReadonlyMap<string, string> = new Map(),
+  controls: DeliveryControls = {},
 ): Promise<ExecuteOutcome> {
   const runId = run.frozen.runId;
   const { nodeId, refs } = held;
@@ -153,7 +166,9 @@ export async function executeHeld(
       failAttempts: node.simulate?.failAttempts,
       outputBytes: node.simulate?.outputBytes,
     },
-    signal: AbortSignal.timeout(settings.timeoutMs),
+    signal: controls.signal
+      ? AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), controls.signal])
+      : AbortSignal.timeout(settings.timeoutMs),
   };
   const routed = await routeCall(engine, callInput);
   const outcome = await cachedCall(engine, callInput, routed, {
@@ -163,6 +178,7 @@ export async function executeHeld(
     inputs: refs,
     sensitive: node.sensitive ?? false,
     timeoutMs: settings.timeoutMs,
+    fresh: controls.fresh === nodeId,
   });
   if (outcome.kind === "wait") return { kind: "wait", retryAfterMs: outcome.retryAfterMs };
   const out = outcome.output;
@@ -179,6 +195,7 @@ export async function executeHeld(
       model: out.model,
       route: out.route,
       cache: out.cache,
+      paidAttempt: out.paidAttempt,
       startedAt: held.startedAt,
       finishedAt: engine.now(),
       // a sensitive output never leaves the encrypted blob: no excerpt in run state or in QStash's callback body

@@ -4,13 +4,15 @@
  *    USD left in the tightest budget), optionally asking the classifier when the rules are unsure;
  * 2. callRouted: reserve the worst case (estimated input + `maxOutputTokens`, priced for the model) in the run
  *    budget and the tenant's daily budget, atomically per budget (Lua; `onBudget: "downgrade"` retries one tier
- *    down, `"fail"` fails the node), call the provider, then settle the actual usage (a failed call releases it).
+ *    down, `"fail"` fails the node), call the provider, record the paid call in the run's books (once per node and
+ *    attempt, before anything else that can fail: record-paid.ts), then settle the actual usage (a failed call
+ *    releases it).
  */
 import { type RunBudget, tenantDailyLimits } from "../budget/budget-spec.js";
 import { type BudgetHold, releaseHold, type ScopedLimits, settleHold } from "../budget/reserve-scopes.js";
 import { reserveWithPolicy } from "../budget/reserve-with-policy.js";
 import { runScope, tenantDayScope } from "../budget/scopes.js";
-import { usdToMicroUsd } from "../budget/units.js";
+import { microUsdToUsd, usdToMicroUsd } from "../budget/units.js";
 import { remainingUsd, worstCase } from "../budget/worst-case.js";
 import type { CompiledDag } from "../dag/types.js";
 import { costUsd } from "../pricing/cost.js";
@@ -123,8 +125,10 @@ export async function routeCall(engine: Engine, input: ModelCallInput): Promise<
 }
 
 /**
- * Step 2 of a node's model call (after a cache miss): reserves the worst case (with the `onBudget` policy), calls the provider, settles
- * the actual usage (or releases everything when the call fails).
+ * Step 2 of a node's model call (after a cache miss): reserves the worst case (with the `onBudget` policy), calls the
+ * provider, then, in one auto-pipelined request, records the paid call in the run (RunStore `recordPaid`, keyed by
+ * node and attempt; retried, and never fatal: the completion records it too) and settles the actual usage (retried;
+ * a failed call releases the hold instead).
  * @throws ProviderError `non-retryable` when the budget refuses or the provider is not configured; whatever the
  *   provider throws (after releasing the reservation).
  */
@@ -185,7 +189,25 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     if (hold) await releaseHold(engine.budgets.store, hold);
     throw err;
   }
-  if (hold) await settleHold(engine.budgets.store, hold, { tokens: billedTokens(result.usage), usd });
+  const costMicroUsd = usdToMicroUsd(usd, "nearest");
+  const u = result.usage;
+  const paid = {
+    inputTokens: u.inputTokens,
+    outputTokens: u.outputTokens,
+    cacheReadTokens: u.cacheReadTokens ?? 0,
+    cacheWriteTokens: u.cacheWriteTokens ?? 0,
+    costMicroUsd,
+  };
+  // issued in the same tick, the record and the settle travel in one auto-pipelined request
+  const recording = withRetries(() => engine.store.recordPaid(input.runId, node.id, input.attempt, paid)).catch(
+    (err: unknown) => {
+      console.error(`paid call ${input.runId}/${node.id}#${input.attempt}: not recorded yet (${String(err)})`);
+    },
+  );
+  const settling = hold
+    ? withRetries(() => settleHold(engine.budgets.store, hold, { tokens: billedTokens(u), usd }))
+    : undefined;
+  await Promise.all([recording, settling]);
   return {
     result,
     route: {
@@ -195,9 +217,51 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
       reason: budgetNote ? `${decision.reason}; ${budgetNote}` : decision.reason,
       source: decision.source,
     },
-    costMicroUsd: usdToMicroUsd(usd, "nearest"),
+    costMicroUsd,
     budgetNote,
   };
+}
+
+/**
+ * Settles, in the node's budgets, the paid calls of the node's earlier attempts (1 .. `input.attempt` − 1) as the
+ * run recorded them: an attempt that died between its call and its settle left its hold to expire unrecorded. Settle
+ * is idempotent per reservation id (`<runId>:<nodeId>:<attempt>`), so an attempt already settled changes nothing.
+ * Does nothing on a first attempt or without a budget.
+ * @throws UpstashError when Redis fails.
+ */
+export async function settleEarlierAttempts(engine: Engine, input: ModelCallInput, routed: RoutedCall): Promise<void> {
+  if (input.attempt <= 1 || routed.scopes.length === 0) return;
+  const earlier = Array.from({ length: input.attempt - 1 }, (_, i) => i + 1);
+  const paid = await engine.store.readPaid(input.runId, input.node.id, earlier);
+  const scopes = routed.scopes.map((s) => s.scope);
+  await Promise.all(
+    [...paid].map(([attempt, p]) =>
+      settleHold(
+        engine.budgets.store,
+        { reservationId: `${input.runId}:${input.node.id}:${attempt}`, scopes, held: [] },
+        {
+          tokens: p.inputTokens + p.outputTokens + p.cacheReadTokens + p.cacheWriteTokens,
+          usd: microUsdToUsd(p.costMicroUsd),
+        },
+      ),
+    ),
+  );
+}
+
+/** Pauses before the 2nd, 3rd and 4th try of {@link withRetries}, ms. */
+const RETRY_PAUSES_MS = [50, 150, 400];
+
+/** Runs `fn` up to 4 times while it throws (a Redis request answered 5xx is not retried by its client). */
+async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const pause = RETRY_PAUSES_MS[i];
+      if (pause === undefined) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 }
 
 function priceOrNull(price: RoutedCall["price"], model: string, usage: TokenUsage): number | null {

@@ -98,6 +98,8 @@ export async function startRun(engine: Engine, req: StartRunRequest): Promise<St
     retentionSeconds: engine.config.retentionSeconds,
     activeTtlSeconds: engine.config.activeTtlSeconds,
     nodesPerDelivery: nodesPerDelivery(req.workflow),
+    // the run's index entries go first in the same request, so a run that exists is always listed and swept
+    first: (p) => engine.runs.queueStart(p, req.tenant, runId, now, now + engine.config.sweeper.graceMs),
   });
   if (!started.created) {
     if (started.fingerprint !== fingerprint) {

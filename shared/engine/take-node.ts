@@ -1,7 +1,15 @@
+import { EXECUTE_MARGIN_MS } from "../dispatch/dispatcher.js";
 import { ProviderError } from "../providers/provider.js";
+import { resolveNodeSettings } from "../schema/node-settings.js";
 import { deferNode } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
-import { type ExecuteOutcome, executeHeld, type HeldNode, readAlongside } from "./execute-node.js";
+import {
+  type DeliveryControls,
+  type ExecuteOutcome,
+  executeHeld,
+  type HeldNode,
+  readAlongside,
+} from "./execute-node.js";
 import { type LoadedRun, loadRun } from "./run-cache.js";
 
 /**
@@ -10,12 +18,32 @@ import { type LoadedRun, loadRun } from "./run-cache.js";
  * call in flight); `stillQueued` (node already `done` or `failed`) are the nodes its transition took that are still
  * `queued`, for the caller to publish again. `resumed` ({@link takeMessageNode} only): the message's node was
  * finished, but an earlier delivery of the same message had gone on to run a chain and left `node` unfinished; this
- * delivery now holds it (delivery.ts runs it).
+ * delivery now holds it (delivery.ts runs it). `busy` ({@link takeMessageNode} only): another attempt still holds
+ * `nodeId` (the message's node or the chain link to resume) and its deadline is more than the delivery may wait away:
+ * its outcome is unknown, so the delivery must not answer success; QStash should come back after
+ * `retryAfterSeconds`.
  */
 export type TakeOutcome =
   | Extract<ExecuteOutcome, { kind: "ran" }>
   | { kind: "skipped"; reason: string; stillQueued?: readonly string[] }
-  | { kind: "resumed"; node: HeldNode; stillQueued: readonly string[] };
+  | { kind: "resumed"; node: HeldNode; stillQueued: readonly string[] }
+  | { kind: "busy"; nodeId: string; retryAfterSeconds: number };
+
+/** First pause between two claims while another attempt holds the node, ms; it doubles up to {@link MAX_POLL_MS}. */
+const FIRST_POLL_MS = 100;
+/** Longest pause between two claims while another attempt holds the node, ms. */
+const MAX_POLL_MS = 2_000;
+
+/**
+ * When a node's holder counts as gone, ms since epoch: its claim (or chain hand-over) `startedAt`, plus the node's
+ * timeout (its provider call is aborted by then), plus the execute margin (dispatcher.ts `EXECUTE_MARGIN_MS`, the
+ * time an attempt may take beyond its call). Before it, taking the node over could mean two paid calls at once.
+ */
+export function holderDeadline(run: LoadedRun, nodeId: string, startedAt: number): number {
+  const node = run.nodes.get(nodeId);
+  const timeoutMs = node ? resolveNodeSettings(run.frozen.workflow, node).timeoutMs : 0;
+  return startedAt + timeoutMs + EXECUTE_MARGIN_MS;
+}
 
 /** Reason of a `skipped` outcome for a node given back to wait for an identical call in flight. */
 export const WAITING = "waiting for an identical call in flight";
@@ -26,7 +54,13 @@ export const WAITING = "waiting for an identical call in flight";
  * the node is given back first (`queued`, only while this lease holds it) and then published again after the wait,
  * under a deduplication id of this deferral: if that publish fails, this delivery answers 500 and QStash's retry
  * claims the queued node again.
+ * When another attempt holds the node (the same delivery sent twice, an older attempt of the message, another
+ * message's delivery), its outcome is not known: the delivery claims again, after pauses of 100 ms doubling up to
+ * 2 s, until the holder finishes (done or failed: `skipped` with what to offer again; given up, `retrying`: claimed),
+ * or its {@link holderDeadline} passes (taken over: claim_node with `takeover`). When the deadline is further away
+ * than `ctl.waitMs` from the delivery's start, it answers `busy` instead.
  * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
+ * @param ctl generation (claim_node checks it), abort signal, `fresh` node, and the wait for a holder (ms; 0: none).
  * @throws as execute-node.ts `executeHeld`, and when Redis or QStash fail.
  */
 export async function takeMessageNode(
@@ -34,22 +68,49 @@ export async function takeMessageNode(
   runId: string,
   nodeId: string,
   lease: string,
+  ctl: DeliveryControls & { generation?: number | undefined; waitMs?: number | undefined } = {},
 ): Promise<TakeOutcome> {
-  const startedAt = engine.now();
+  const began = engine.now();
+  let startedAt = began;
   // the frozen run is cached per isolate, so claiming (and reading the upstream refs) is usually the first round trip
   const run = await loadRun(engine.store, runId);
   if (!run) return { kind: "skipped", reason: "run-missing" };
   const reads = run.reads.get(nodeId);
   if (!run.nodes.get(nodeId) || !reads) return { kind: "skipped", reason: "unknown-node" };
-  const claiming = engine.store.claimNode(runId, nodeId, lease, startedAt, reads.nodes);
-  const [claim, inputs] = await readAlongside(engine, run, nodeId, claiming);
+  let takeover: string | undefined;
+  let pause = FIRST_POLL_MS;
+  let claim;
+  let inputs;
+  for (;;) {
+    const claiming = engine.store.claimNode(runId, nodeId, lease, startedAt, reads.nodes, ctl.generation, takeover);
+    [claim, inputs] = await readAlongside(engine, run, nodeId, claiming);
+    if (claim.claimed !== "held") break;
+    const now = engine.now();
+    const deadline = holderDeadline(run, claim.nodeId, claim.startedAt);
+    if (now >= deadline) {
+      takeover = claim.lease;
+    } else {
+      const wait = Math.min(pause, deadline - now);
+      if (now + wait > began + (ctl.waitMs ?? 0))
+        return {
+          kind: "busy",
+          nodeId: claim.nodeId,
+          retryAfterSeconds: Math.max(1, Math.ceil((deadline - now) / 1000)),
+        };
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (ctl.signal?.aborted) return { kind: "skipped", reason: "cancelled" };
+      pause = Math.min(MAX_POLL_MS, pause * 2);
+    }
+    startedAt = engine.now();
+  }
   if (claim.claimed === "resumed")
     return { kind: "resumed", node: { nodeId: claim.nodeId, attempt: claim.attempt }, stillQueued: claim.stillQueued };
   if (!claim.claimed) return { kind: "skipped", reason: claim.reason, stillQueued: claim.stillQueued };
-  const out = await executeHeld(engine, run, { nodeId, attempt: claim.attempt, startedAt, refs: claim.refs }, inputs);
+  const held = { nodeId, attempt: claim.attempt, startedAt, refs: claim.refs };
+  const out = await executeHeld(engine, run, held, inputs, new Map(), ctl);
   if (out.kind === "ran") return out;
   if (!(await engine.store.deferNode(runId, nodeId, lease))) return { kind: "skipped", reason: "superseded" };
-  await deferNode(engine, run, nodeId, out.retryAfterMs / 1000, lease);
+  await deferNode(engine, run, nodeId, out.retryAfterMs / 1000, lease, undefined, ctl.generation);
   return { kind: "skipped", reason: WAITING };
 }
 
@@ -61,6 +122,7 @@ export async function takeMessageNode(
  * back: if the publish fails, the node is still this delivery's and the chain hands it back; if a newer attempt of
  * the message took the node over meanwhile, it may run twice (a rare race).
  * @param known output texts this delivery already holds, by blob ref (a chain's earlier outputs): not read again.
+ * @param ctl the delivery's generation (for a deferral's message) and abort signal.
  * @throws as execute-node.ts `executeHeld`, and when Redis or QStash fail; the node stays `running` under the lease.
  */
 export async function takeChainedNode(
@@ -69,15 +131,16 @@ export async function takeChainedNode(
   held: HeldNode,
   lease: string,
   known: ReadonlyMap<string, string> = new Map(),
-): Promise<Exclude<TakeOutcome, { kind: "resumed" }>> {
+  ctl: DeliveryControls & { generation?: number | undefined } = {},
+): Promise<Exclude<TakeOutcome, { kind: "resumed" | "busy" }>> {
   const startedAt = engine.now();
   const runId = run.frozen.runId;
   const reads = run.reads.get(held.nodeId);
   if (!reads) throw new ProviderError("non-retryable", `node ${held.nodeId} is not in run ${runId}`);
   const [refs, inputs] = await readAlongside(engine, run, held.nodeId, engine.store.readRefs(runId, reads.nodes));
-  const out = await executeHeld(engine, run, { ...held, startedAt, refs }, inputs, known);
+  const out = await executeHeld(engine, run, { ...held, startedAt, refs }, inputs, known, ctl);
   if (out.kind === "ran") return out;
-  await deferNode(engine, run, held.nodeId, out.retryAfterMs / 1000, null);
+  await deferNode(engine, run, held.nodeId, out.retryAfterMs / 1000, null, undefined, ctl.generation);
   if (!(await engine.store.deferNode(runId, held.nodeId, lease))) return { kind: "skipped", reason: "superseded" };
   return { kind: "skipped", reason: WAITING };
 }

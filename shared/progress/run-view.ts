@@ -23,7 +23,10 @@ export interface NodeView {
    * (called the provider), or null (cache off / not finished). */
   cache: "hit" | "shared" | "miss" | null;
   excerpt: string | null;
+  /** The last error: of this try, or of an earlier one until the node runs again. */
   error: string | null;
+  /** How the node ended each earlier try of the run (retry, rerun), oldest first; empty for a run on its first. */
+  history?: { try: number; status: string; attempts: number; error: string | null }[];
 }
 
 /** Nodes of one level ("Level 2: 5 agents in parallel"). */
@@ -38,6 +41,10 @@ export interface RunView {
   runId: string;
   workflow: string;
   status: string;
+  /** Which try the run is on: 1, then + 1 per retry or rerun (`POST /v1/runs/:id/retry`, `…/rerun`). */
+  try?: number;
+  /** The node a rerun started from (the latest rerun), or null. */
+  rerunFrom?: string | null;
   trigger: string;
   createdAt: string;
   startedAt: string;
@@ -105,6 +112,16 @@ function parseRoute(raw: string | undefined): NodeView["route"] {
   return { provider, tier: tier || null, source, reason: why, summary: `${tier || provider}: ${why}` };
 }
 
+/** Parses a node's stored history: one line per earlier try, `<try>|<status>|<attempts>|<error>`. */
+function parseHistory(raw: string | undefined): NodeView["history"] {
+  if (!raw) return [];
+  return raw.split("\n").map((line) => {
+    const [t = "0", status = "", attempts = "0", ...error] = line.split("|");
+    const text = error.join("|");
+    return { try: Number(t), status, attempts: Number(attempts), error: text === "" ? null : text };
+  });
+}
+
 /**
  * Builds the run view from a snapshot (see RunStore.readSnapshot) and the run's compiled DAG.
  * @param now ms since epoch, for the elapsed time of running nodes and of an unfinished run.
@@ -120,6 +137,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     done: 0,
     failed: 0,
     skipped: 0,
+    cancelled: 0,
     inputTokens: Number(s.meta.inputTokens ?? 0),
     outputTokens: Number(s.meta.outputTokens ?? 0),
     cacheReadTokens: Number(s.meta.cacheReadTokens ?? 0),
@@ -167,6 +185,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
       cache: (s.cache[id] as NodeView["cache"] | undefined) ?? null,
       excerpt,
       error: s.error[id] ?? null,
+      history: parseHistory(s.history?.[id]),
     };
   };
   const levels = dag.levels.map((ids, i) => {
@@ -184,6 +203,8 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     runId,
     workflow: s.frozen.workflow.name,
     status: s.meta.status ?? "running",
+    try: Number(s.meta.try ?? 1),
+    rerunFrom: s.meta.rerunFrom ?? null,
     trigger: s.frozen.trigger,
     createdAt: new Date(Number(s.meta.createdAt)).toISOString(),
     startedAt: new Date(startedAt).toISOString(),

@@ -2,7 +2,7 @@
  * Effective settings of one node: node value, else workflow default / agent value, else the contract default.
  */
 import { parseDurationMs } from "./duration.js";
-import type { WorkflowDefinition, WorkflowNode } from "./workflow.js";
+import type { FailurePolicy, WorkflowDefinition, WorkflowNode } from "./workflow.js";
 
 /**
  * Resolved per-node settings.
@@ -25,4 +25,12 @@ export function resolveNodeSettings(workflow: WorkflowDefinition, node: Workflow
     timeoutMs: parseDurationMs(node.timeout ?? workflow.defaults.timeout),
     maxOutputTokens: node.maxOutputTokens ?? agent?.maxOutputTokens,
   };
+}
+
+/**
+ * A node's failure policy: `node.onFailure ?? workflow.onFailure ?? "skip-dependents"` (see FAILURE_POLICIES in
+ * workflow.ts).
+ */
+export function resolveFailurePolicy(workflow: WorkflowDefinition, node: WorkflowNode | undefined): FailurePolicy {
+  return node?.onFailure ?? workflow.onFailure ?? "skip-dependents";
 }

@@ -23,7 +23,9 @@ export type QStashCallback = z.output<typeof qstashCallbackSchema>;
  * Body of an `/internal/execute` message (references only; `waited` and `handedBack`, informational, mark a deferred
  * re-delivery and a node a chain handed back; `advanceBy: "callback"` says a success callback will publish what the
  * node's completion took, so execute records the completion but does not publish: advance-site.ts; `chain: true`
- * says the message's timeout leaves room for its delivery to run a chain of nodes: shared/engine/delivery.ts).
+ * says the message's timeout leaves room for its delivery to run a chain of nodes: shared/engine/delivery.ts;
+ * `generation` is the run's dispatch generation at publish time (a retry or rerun starts a new one); `fresh: true`
+ * makes a rerun's `from` node call its provider without reading the result cache).
  */
 export const executeMessageSchema = z.strictObject({
   runId: z.string().regex(/^run_[0-9a-f]{26}$/),
@@ -32,6 +34,8 @@ export const executeMessageSchema = z.strictObject({
   handedBack: z.boolean().optional(),
   advanceBy: z.literal("callback").optional(),
   chain: z.literal(true).optional(),
+  generation: z.number().int().nonnegative().optional(),
+  fresh: z.literal(true).optional(),
 });
 
 /**

@@ -112,13 +112,24 @@ export const simulateSchema = z.strictObject({
 });
 
 /**
+ * What a node's failure for good (retries exhausted, or a non-retryable error) does to the rest of its run:
+ * `skip-dependents` (default: its descendants are skipped, independent branches finish, the run ends `failed`),
+ * `fail-fast` (every other unfinished node is cancelled at once and the run ends `failed`) or `continue` (its
+ * dependents run and read `[FAILED: <error>]` as its output; the run does not fail because of it).
+ */
+export const FAILURE_POLICIES = ["skip-dependents", "fail-fast", "continue"] as const;
+
+/** One of {@link FAILURE_POLICIES}. */
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+
+/**
  * One node. `agent` defaults to {@link DEFAULT_AGENT_NAME}; `kind` defaults to `"llm"`; `"http"` is reserved and rejected as "not supported yet".
  * `dependsOn` defaults to `[]`; duplicates are allowed and collapsed by the compiler.
  * `retries`, `timeout`, `maxOutputTokens` override the workflow defaults / the agent's values; `model` (same forms
  * as the agent's) and `complexity` override the agent's for routing: an explicit model or tier always wins.
  * `cache` (default: the workflow's, else true), `cacheTtl` (default: the workflow's, else 1 h) and `cacheTags`
  * (for invalidation by tag) control the result cache; `sensitive: true` stores the node's output (and cache entry)
- * encrypted at rest.
+ * encrypted at rest; `onFailure` overrides the workflow's failure policy for this node.
  */
 export const workflowNodeSchema = z.strictObject({
   id: z.string().regex(NODE_ID_RE, {
@@ -144,6 +155,7 @@ export const workflowNodeSchema = z.strictObject({
     .max(16)
     .optional(),
   sensitive: z.boolean().optional(),
+  onFailure: z.enum(FAILURE_POLICIES).optional(),
   simulate: simulateSchema.optional(),
 });
 
@@ -172,7 +184,8 @@ export const MAX_NODES_PER_DELIVERY = 64;
  * the highest-priority node each completion released (1 turns that off); `mode` is the scheduling mode (see
  * {@link RUN_MODES}); `agents` (default `{}`) holds inline profiles, and a node may also name a bundled one;
  * `nodes` holds 1..{@link NODE_LIMIT_CEILING} nodes here; the deployment's own limit (default {@link MAX_NODES})
- * is applied by validateWorkflow. `$schema` (optional) names the file's JSON Schema for editors.
+ * is applied by validateWorkflow; `onFailure` (default `skip-dependents`, a node's own overrides it) is the failure
+ * policy ({@link FAILURE_POLICIES}). `$schema` (optional) names the file's JSON Schema for editors.
  */
 export const workflowDefinitionSchema = z.strictObject({
   $schema: z.string().max(MAX_SCHEMA_REF_CHARS).optional(),
@@ -185,6 +198,7 @@ export const workflowDefinitionSchema = z.strictObject({
   cache: z.boolean().default(true),
   cacheTtl: ttlSchema.default(DEFAULT_CACHE_TTL),
   budget: runBudgetSchema.optional(),
+  onFailure: z.enum(FAILURE_POLICIES).optional(),
   defaults: workflowDefaultsSchema.default({ retries: DEFAULT_RETRIES, timeout: DEFAULT_TIMEOUT }),
   agents: z
     .record(

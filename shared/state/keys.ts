@@ -12,7 +12,7 @@ export const RUN_KEY_NAMES = [
   "def", // string: the run's frozen definition (FrozenRun JSON), written once at start; the DAG is recompiled from it
   "pending", // hash nodeId -> number of dependencies not yet done
   "dependents", // hash nodeId -> comma-separated ids of the nodes that depend on it
-  "status", // hash nodeId -> pending | queued | running | retrying | done | failed | skipped
+  "status", // hash nodeId -> pending | queued | running | retrying | done | failed | skipped | cancelled
   "attempts", // hash nodeId -> attempts started (integer)
   "lease", // hash nodeId -> "<messageId>:<retried>" of the delivery that holds the node
   "started", // hash nodeId -> start of the latest attempt (ms since epoch)
@@ -31,6 +31,10 @@ export const RUN_KEY_NAMES = [
   "cost", // hash nodeId -> cost of the producing call, integer micro-USD (1e-6 USD)
   "route", // hash nodeId -> routing decision "<provider>|<tier>|<source>|<reason>"
   "cache", // hash nodeId -> result cache outcome: hit | shared | miss
+  "offered", // hash nodeId -> when the node was last offered for dispatch (taken, or re-offered by the sweeper), ms
+  "repairs", // list: the sweeper's repairs of the run, "<ms>|<nodeId>|<reason>", oldest first
+  "history", // hash nodeId -> earlier tries (retry, rerun), one line each: "<try>|<status>|<attempts>|<error>"
+  "paid", // hash "<nodeId>:<attempt>" -> usage of that attempt's paid call "<in>,<out>,<cacheRead>,<cacheWrite>,<microUsd>"
 ] as const;
 
 /** One of {@link RUN_KEY_NAMES}. */

@@ -1,14 +1,19 @@
 import type { Redis } from "@upstash/redis";
 import type { CompiledDag } from "../dag/compile.js";
+import type { FailurePolicy } from "../schema/workflow.js";
 import { hmgetValues } from "../util/hmget-values.js";
 import { LuaScripts, type RedisPipeline } from "../util/lua-scripts.js";
 import { type RunKeys, runKeys } from "./keys.js";
+import { CANCEL_RUN_LUA } from "./lua/cancel-run.js";
 import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
 import { COMPLETE_NODE_LUA } from "./lua/complete-node.js";
 import { DEFER_NODE_LUA } from "./lua/defer-node.js";
 import { FAIL_NODE_LUA } from "./lua/fail-node.js";
 import { OFFER_AGAIN_LUA } from "./lua/offer-again.js";
+import { RECORD_PAID_LUA } from "./lua/record-paid.js";
+import { RERUN_FROM_LUA } from "./lua/rerun-from.js";
 import { RETRY_NODE_LUA } from "./lua/retry-node.js";
+import { RETRY_RUN_LUA } from "./lua/retry-run.js";
 import { START_RUN_LUA } from "./lua/start-run.js";
 import { prefetchMessages } from "./prefetch.js";
 import type { FrozenRun, RunSnapshot, RunStatus } from "./run-types.js";
@@ -31,6 +36,8 @@ export interface StartRunParams {
   /** Most nodes one delivery of the run may run (its chain limit, resolved by the caller; 1: no chains): decides
    * how many messages the run keeps published ahead (prefetch.ts). */
   nodesPerDelivery: number;
+  /** Queues commands that run before the script, in the same request (the run's index entries: run-index.ts). */
+  first?: ((p: RedisPipeline) => void) | undefined;
 }
 
 /**
@@ -52,11 +59,14 @@ export type StartRunResult =
  * `done` or `failed`) are the nodes its transition took that are still `queued`, to publish again. `resumed`: the
  * node was finished, but an older attempt of the same message had gone on to run a chain of nodes and died (or
  * timed out) while running `nodeId`; this delivery now holds that node (attempt `attempt`; its refs are not read),
- * and `stillQueued` lists what the chain's finished links took that is still `queued`. */
+ * and `stillQueued` lists what the chain's finished links took that is still `queued`. `held`: another attempt holds
+ * `nodeId` (the message's node, or the chain link to resume) under `lease` since `startedAt` (ms): its outcome is not
+ * known yet (take-node.ts waits, and takes over with `takeover` once the holder's deadline has passed). */
 export type ClaimResult =
   | { claimed: true; attempt: number; refs: Record<string, string> }
   | { claimed: false; reason: string; stillQueued: string[] }
-  | { claimed: "resumed"; nodeId: string; attempt: number; stillQueued: string[] };
+  | { claimed: "resumed"; nodeId: string; attempt: number; stillQueued: string[] }
+  | { claimed: "held"; nodeId: string; lease: string; startedAt: number };
 
 /** What the execute step produced, recorded by {@link RunStore.completeNode}. Tokens as billed; cache reads and
  * writes are not part of `inputTokens`. */
@@ -70,6 +80,9 @@ export interface NodeCompletion {
   costMicroUsd?: number | undefined;
   /** Routing decision: `<provider>|<tier>|<source>|<reason>`. */
   route?: string | undefined;
+  /** The attempt of the node whose paid call the usage above is (recorded once per attempt, see record-paid.ts);
+   * absent when no call of this node produced the output (a cache hit on another node's entry). */
+  paidAttempt?: number | undefined;
   /** Result cache outcome, when the node uses the cache. */
   cache?: { outcome: "hit" | "shared" | "miss"; savedTokens: number; savedMicroUsd: number } | undefined;
   model: string;
@@ -80,11 +93,20 @@ export interface NodeCompletion {
   finishedAt: number;
 }
 
+/** The usage of one paid provider call: tokens as billed, cost in integer micro-USD (1e-6 USD). */
+export interface PaidUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costMicroUsd: number;
+}
+
 /** Outcome of {@link RunStore.completeNode} and {@link RunStore.failNode}. */
 export interface TransitionResult {
   /** false when the call was a duplicate or late and changed nothing. */
   applied: boolean;
-  /** The run's status after the call (`running`, `completed`, `failed`, or `missing`). */
+  /** The run's status after the call (`running`, `completed`, `failed`, `cancelled`, or `missing`). */
   runStatus: RunStatus | "missing";
   /** Nodes to publish now (taken from the ready set, or re-offered after a duplicate callback). */
   dispatch: string[];
@@ -109,6 +131,10 @@ const SCRIPTS = {
   failNode: FAIL_NODE_LUA,
   deferNode: DEFER_NODE_LUA,
   offerAgain: OFFER_AGAIN_LUA,
+  cancelRun: CANCEL_RUN_LUA,
+  retryRun: RETRY_RUN_LUA,
+  rerunFrom: RERUN_FROM_LUA,
+  recordPaid: RECORD_PAID_LUA,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -168,7 +194,7 @@ export class RunStore {
       p.dag.levelOf[id] ?? 1,
       p.dag.remainingPathMs[id] ?? 0,
     ]);
-    const [created, status, third, ...rest] = await this.exec("startRun", p.frozen.runId, [
+    const args = [
       p.fingerprint,
       p.now,
       p.activeTtlSeconds,
@@ -176,7 +202,17 @@ export class RunStore {
       metaArgs.length / 2,
       ...metaArgs,
       ...nodeArgs,
-    ]);
+    ];
+    let reply: (string | number)[];
+    if (p.first) {
+      const pipe = this.redis.pipeline();
+      p.first(pipe);
+      reply = (await this.scripts.execAfter("startRun", this.keys(p.frozen.runId).all, args, pipe)) as (
+        | string
+        | number
+      )[];
+    } else reply = await this.exec("startRun", p.frozen.runId, args);
+    const [created, status, third, ...rest] = reply;
     if (Number(created) === 1) {
       return { created: true, roots: [third, ...rest].filter((x) => x !== undefined).map(String) };
     }
@@ -190,6 +226,10 @@ export class RunStore {
    * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
    * @param now ms since epoch.
    * @param upstream ids of the nodes whose outputs the node's prompt reads.
+   * @param generation the message's dispatch generation: a message of an earlier try (before a retry or rerun) is
+   *   refused (`stale-generation`); omitted, it is not checked.
+   * @param takeover the lease of a holder whose deadline has passed (from an earlier `held` answer): the node (or
+   *   chain link) is taken over from it, provided it still holds it.
    */
   async claimNode(
     runId: string,
@@ -197,8 +237,21 @@ export class RunStore {
     lease: string,
     now: number,
     upstream: readonly string[] = [],
+    generation?: number,
+    takeover?: string,
   ): Promise<ClaimResult> {
-    const [ok, value, ...refs] = await this.exec("claimNode", runId, [nodeId, lease, now, ...upstream]);
+    const [ok, value, ...refs] = await this.exec("claimNode", runId, [
+      nodeId,
+      lease,
+      now,
+      generation ?? "",
+      takeover ?? "",
+      ...upstream,
+    ]);
+    if (Number(ok) === 3) {
+      const [startedAt, holder] = refs;
+      return { claimed: "held", nodeId: String(value), lease: String(holder ?? ""), startedAt: Number(startedAt) };
+    }
     if (Number(ok) === 2) {
       const [attempt, ...queued] = refs;
       return { claimed: "resumed", nodeId: String(value), attempt: Number(attempt), stillQueued: queued.map(String) };
@@ -220,6 +273,8 @@ export class RunStore {
    * @param opts.chainLease the lease of the delivery that ran the node, when it may go on to run the next node
    *   itself: the highest-priority node taken is then returned as `chained` (already `running` under that lease)
    *   instead of in `dispatch`, provided that lease still holds the node.
+   * @param opts.generation the dispatch generation of the delivery's message: a completion from an earlier try
+   *   changes nothing. A node `running` when the run was cancelled still gets its output recorded (no release).
    * @throws UpstashError when Redis fails, or when a command `first` queued fails (the completion may have been
    *   recorded all the same: a pipeline does not stop at an error).
    */
@@ -227,9 +282,13 @@ export class RunStore {
     runId: string,
     nodeId: string,
     c: NodeCompletion,
-    opts: { first?: ((p: RedisPipeline) => void) | undefined; chainLease?: string | undefined } = {},
+    opts: {
+      first?: ((p: RedisPipeline) => void) | undefined;
+      chainLease?: string | undefined;
+      generation?: number | undefined;
+    } = {},
   ): Promise<TransitionResult> {
-    const { first, chainLease } = opts;
+    const { first, chainLease, generation } = opts;
     const args = [
       nodeId,
       c.finishedAt,
@@ -247,6 +306,8 @@ export class RunStore {
       count(c.cache?.savedTokens),
       count(c.cache?.savedMicroUsd),
       chainLease ?? "",
+      generation ?? "",
+      c.paidAttempt ?? "",
     ];
     if (!first) return completion(await this.exec("completeNode", runId, args));
     const p = this.redis.pipeline();
@@ -254,6 +315,49 @@ export class RunStore {
     return completion(
       (await this.scripts.execAfter("completeNode", this.keys(runId).all, args, p)) as (string | number)[],
     );
+  }
+
+  /**
+   * Records the paid provider call of attempt `attempt` of a node, once (see record_paid): its usage is added to the
+   * node's and the run's totals. A repeat changes nothing.
+   * @param usage tokens as billed; `costMicroUsd` integer micro-USD (1e-6 USD).
+   * @returns whether this call recorded it (false: already recorded, or the run is gone).
+   * @throws UpstashError when Redis fails.
+   */
+  async recordPaid(runId: string, nodeId: string, attempt: number, usage: PaidUsage): Promise<boolean> {
+    const [ok] = await this.exec("recordPaid", runId, [
+      nodeId,
+      attempt,
+      count(usage.inputTokens),
+      count(usage.outputTokens),
+      count(usage.cacheReadTokens),
+      count(usage.cacheWriteTokens),
+      count(usage.costMicroUsd),
+    ]);
+    return Number(ok) === 1;
+  }
+
+  /**
+   * The paid calls recorded for attempts `attempts` of a node (one HMGET): attempt -> usage; attempts without a paid
+   * call are absent.
+   * @throws UpstashError when Redis fails.
+   */
+  async readPaid(runId: string, nodeId: string, attempts: readonly number[]): Promise<Map<number, PaidUsage>> {
+    const found = new Map<number, PaidUsage>();
+    if (attempts.length === 0) return found;
+    const fields = attempts.map((a) => `${nodeId}:${a}`);
+    const list = hmgetValues(await this.redis.hmget(this.keys(runId).paid, ...fields), fields);
+    attempts.forEach((a, i) => {
+      const raw = list[i];
+      if (raw == null || raw === "") return;
+      const [inputTokens = 0, outputTokens = 0, cacheReadTokens = 0, cacheWriteTokens = 0, costMicroUsd = 0] = String(
+        raw,
+      )
+        .split(",")
+        .map(Number);
+      found.set(a, { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costMicroUsd });
+    });
+    return found;
   }
 
   /**
@@ -301,6 +405,10 @@ export class RunStore {
    * @param messageId the failure callback's message: for a node already done, a chain a delivery of that message
    *   left unfinished is followed and its unfinished node released (`queued`, listed in `dispatch`), since no
    *   delivery of the message will come back for it (see fail_node).
+   * @param opts.generation the failing message's dispatch generation: a failure from an earlier try changes nothing.
+   * @param opts.policy the node's failure policy (default `skip-dependents`); `fail-fast` cancels every other node
+   *   not terminal and ends the run `failed`; `continue` records `opts.markerRef` as the node's output and releases
+   *   its dependents.
    */
   async failNode(
     runId: string,
@@ -309,10 +417,18 @@ export class RunStore {
     now: number,
     lease?: string,
     messageId?: string,
+    opts: { generation?: number | undefined; policy?: FailurePolicy | undefined; markerRef?: string | undefined } = {},
   ): Promise<TransitionResult> {
-    const args: (string | number)[] = [nodeId, error, now];
-    if (lease || messageId) args.push(lease ?? "");
-    if (messageId) args.push(messageId);
+    const args: (string | number)[] = [
+      nodeId,
+      error,
+      now,
+      lease ?? "",
+      messageId ?? "",
+      opts.generation ?? "",
+      opts.policy ?? "skip-dependents",
+      opts.markerRef ?? "",
+    ];
     const [ok, status, count, ...rest] = await this.exec("failNode", runId, args);
     const k = Number(count ?? 0);
     return {
@@ -342,6 +458,48 @@ export class RunStore {
       nodeStatus: String(nodeStatus),
       dispatch: ids.map(String),
     };
+  }
+
+  /**
+   * Cancels a running run (see cancel_run): every node not terminal becomes `cancelled`, the run ends `cancelled`.
+   * @param now ms since epoch.
+   * @returns `cancelled` (this call did it; `nodes` cancelled), or the status that made it change nothing:
+   *   `already` (cancelled before), `finished` (`completed` or `failed`: `status`), `missing`.
+   * @throws UpstashError when Redis fails.
+   */
+  async cancelRun(runId: string, now: number): Promise<CancelRunResult> {
+    const [ok, status, n] = await this.exec("cancelRun", runId, [now]);
+    if (Number(ok) === 1) return { outcome: "cancelled", nodes: Number(n) };
+    const s = String(status);
+    if (s === "missing") return { outcome: "missing" };
+    if (s === "cancelled") return { outcome: "already" };
+    return { outcome: "finished", status: s as RunStatus };
+  }
+
+  /**
+   * Resumes a failed or cancelled run in place (see retry_run): its failed, skipped and cancelled nodes go back to
+   * `pending` under a new try and dispatch generation; returns the nodes to publish.
+   * @throws UpstashError when Redis fails.
+   */
+  async retryRun(runId: string, p: RunActionParams): Promise<RunActionResult> {
+    const res = await this.exec("retryRun", runId, [p.now, p.generation, p.activeTtlSeconds, p.idempotencyKey ?? ""]);
+    return actionResult(res);
+  }
+
+  /**
+   * Recomputes node `from` and its descendants in a run that is not running (see rerun_from); returns the nodes to
+   * publish (`from`, whose dependencies are all done).
+   * @throws UpstashError when Redis fails.
+   */
+  async rerunFrom(runId: string, from: string, p: RunActionParams): Promise<RunActionResult> {
+    const res = await this.exec("rerunFrom", runId, [
+      p.now,
+      p.generation,
+      p.activeTtlSeconds,
+      p.idempotencyKey ?? "",
+      from,
+    ]);
+    return actionResult(res);
   }
 
   /** Deletes every key of a run (used only to undo a run whose roots could not be dispatched). */
@@ -374,6 +532,7 @@ export class RunStore {
       "cost",
       "route",
       "cache",
+      "history",
     ] as const;
     const p = this.redis.pipeline();
     p.hgetall(k.meta);
@@ -402,6 +561,44 @@ export function hashReply(raw: unknown): Record<string, string> {
     return out;
   }
   return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+/** Outcome of {@link RunStore.cancelRun}. */
+export type CancelRunResult =
+  | { outcome: "cancelled"; nodes: number }
+  | { outcome: "already" }
+  | { outcome: "finished"; status: RunStatus }
+  | { outcome: "missing" };
+
+/** Arguments of {@link RunStore.retryRun} and {@link RunStore.rerunFrom}. */
+export interface RunActionParams {
+  /** ms since epoch. */
+  now: number;
+  /** The new dispatch generation (ms since epoch), greater than the run's current one. */
+  generation: number;
+  /** Seconds every key of the run lives while it is active again. */
+  activeTtlSeconds: number;
+  /** The request's `Idempotency-Key`: a repeat with the same key answers the same and changes nothing. */
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * Outcome of {@link RunStore.retryRun} and {@link RunStore.rerunFrom}: `applied` (the run is on try `try` under
+ * dispatch generation `generation`, `reset` nodes went back to pending, `dispatch` are to publish), `replayed` (a repeat of the same Idempotency-Key: the first
+ * answer's figures), or `refused` with the reason (`missing`, `running`, `completed`, `unknown-node`, `blocked`,
+ * `idempotency-conflict`) and, for `blocked`, the dependency that is not done.
+ */
+export type RunActionResult =
+  | { kind: "applied"; try: number; reset: number; generation: number; dispatch: string[] }
+  | { kind: "replayed"; try: number; reset: number; generation: number }
+  | { kind: "refused"; reason: string; detail: string };
+
+function actionResult(res: (string | number)[]): RunActionResult {
+  const [ok, a, b, g, ...rest] = res;
+  const applied = { try: Number(a), reset: Number(b), generation: Number(g) };
+  if (Number(ok) === 1) return { kind: "applied", ...applied, dispatch: rest.map(String) };
+  if (Number(ok) === 2) return { kind: "replayed", ...applied };
+  return { kind: "refused", reason: String(a), detail: String(b ?? "") };
 }
 
 /** A non-negative integer count (tokens, micro-USD); undefined counts as 0. */

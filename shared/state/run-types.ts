@@ -2,12 +2,25 @@ import type { RunBudget } from "../budget/budget-spec.js";
 import type { WorkflowDefinition } from "../schema/workflow.js";
 
 /** Status of a node in a run (the todo-list states shown by `GET /v1/runs/:id`). */
-export const NODE_STATUSES = ["pending", "queued", "running", "retrying", "done", "failed", "skipped"] as const;
+export const NODE_STATUSES = [
+  "pending",
+  "queued",
+  "running",
+  "retrying",
+  "done",
+  "failed",
+  "skipped",
+  "cancelled",
+] as const;
 /** One of {@link NODE_STATUSES}. */
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
-/** Status of a run: `running` until every node is terminal, then `completed` or `failed`. */
-export type RunStatus = "running" | "completed" | "failed";
+/** Terminal node statuses: nothing happens to such a node unless the run is retried or rerun. */
+export const TERMINAL_NODE_STATUSES: readonly NodeStatus[] = ["done", "failed", "skipped", "cancelled"];
+
+/** Status of a run: `running` until every node is terminal, then `completed` or `failed`; `cancelled` after
+ * `POST /v1/runs/:id/cancel`. A retry or rerun makes a finished run `running` again. */
+export type RunStatus = "running" | "completed" | "failed" | "cancelled";
 
 /**
  * What a run froze at its start and never changes: stored once as JSON under the run's `def` key, read by every
@@ -37,7 +50,7 @@ export interface FrozenRun {
 /** Everything stored about a run, read in one pipeline (see RunStore.readSnapshot). Hash values are raw strings. */
 export interface RunSnapshot {
   /** Run fields: status, createdAt, startedAt, finishedAt (ms), nodeCount, doneCount, failedCount, skippedCount,
-   * terminalCount, inputTokens, outputTokens, retentionSeconds, fingerprint, workflow, tenant. */
+   * cancelledCount, terminalCount, try, generation, inputTokens, outputTokens, retentionSeconds, fingerprint, workflow, tenant. */
   meta: Record<string, string>;
   /** The frozen definition. */
   frozen: FrozenRun;
@@ -65,4 +78,6 @@ export interface RunSnapshot {
   route: Record<string, string>;
   /** Per node: result cache outcome (hit | shared | miss). */
   cache: Record<string, string>;
+  /** Per node: how its earlier tries ended, one line per try: `<try>|<status>|<attempts>|<error>`. */
+  history?: Record<string, string> | undefined;
 }

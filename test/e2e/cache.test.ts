@@ -176,9 +176,13 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
     try {
       const keys = await redis.keys(`${h.prefix}:*`);
       const values = await Promise.all(
-        keys.map(async (k) =>
-          (await redis.type(k)) === "string" ? await redis.get(k) : JSON.stringify(await redis.hgetall(k)),
-        ),
+        keys.map(async (k) => {
+          const type = await redis.type(k);
+          if (type === "string") return await redis.get(k);
+          if (type === "hash") return JSON.stringify(await redis.hgetall(k));
+          if (type === "zset") return JSON.stringify(await redis.zrange(k, 0, -1));
+          return JSON.stringify(await redis.lrange(k, 0, -1));
+        }),
       );
       expect(values.some((x) => x?.includes("TOP-SECRET-PAYLOAD"))).toBe(false);
     } finally {

@@ -180,6 +180,32 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect((await view(runId)).status).toBe("completed");
   });
 
+  it("the same delivery sent twice: the copy that finds the node held waits for its outcome and never answers 2xx for it", async () => {
+    // the holder's attempt fails after its call (QStash may take either answer for the attempt)
+    const runId = await startRun([node("a", [], { simulate: { failAttempts: 1, latencyMs: 300 } }), node("b", ["a"])]);
+    const answers = await Promise.all([execute(runId, "a", "msg_dup"), execute(runId, "a", "msg_dup")]);
+    const bodies = await Promise.all(answers.map(async (r) => ({ status: r.status, body: await r.json() })));
+    // one copy failed (500); the other waited, found the node given up, ran it and answered its result
+    expect(bodies.map((b) => b.status).sort()).toEqual([200, 500]);
+    const ok = bodies.find((b) => b.status === 200)?.body as Record<string, unknown>;
+    expect(ok.skipped).toBeUndefined();
+    expect(ok).toMatchObject({ attempt: 2, advanced: { kind: "completed", dispatched: 1 } });
+    const v = await view(runId);
+    expect(v.nodes["a"]).toMatchObject({ status: "done", attempts: 2 });
+    expect(v.nodes["b"]?.status).toBe("queued");
+  });
+
+  it("the same delivery sent twice while the holder succeeds: the copy answers only once the node is done", async () => {
+    const runId = await startRun([node("a", [], { simulate: { latencyMs: 300 } }), node("b", ["a"])]);
+    const answers = await Promise.all([execute(runId, "a", "msg_dup2"), execute(runId, "a", "msg_dup2")]);
+    const bodies = (await Promise.all(answers.map((r) => r.json()))) as Record<string, unknown>[];
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    const skipped = bodies.filter((b) => b.skipped === true);
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]?.reason).toBe("done");
+    expect((await view(runId)).nodes["a"]).toMatchObject({ status: "done", attempts: 1 });
+  });
+
   it("a failed attempt that QStash will retry is answered 5xx and leaves the node retrying with its error", async () => {
     const runId = await startRun([node("a", [], { simulate: { failAttempts: 1 } }), node("b", ["a"])]);
     const res = await execute(runId, "a", "msg_a");

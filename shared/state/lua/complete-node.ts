@@ -1,4 +1,5 @@
 import { LUA_PRELUDE } from "./prelude.js";
+import { LUA_RECORD_PAID } from "./record-paid.js";
 
 /**
  * complete_node: records a node's output once, releases the dependents whose last dependency it was, frees the
@@ -22,6 +23,21 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[15] savedMicroUsd    micro-USD a cache hit saved, else 0
  * ARGV[16] chainLease       optional: the lease of the delivery that ran the node, when that delivery may go on to
  *                           run a next node itself (shared/engine/delivery.ts); '' or absent: it may not
+ * ARGV[17] generation       optional: the dispatch generation of the delivery's message; a completion from an
+ *                           earlier try of the run (before a retry or rerun) changes nothing
+ * ARGV[18] paidAttempt      optional: the attempt of the node whose paid call the usage (ARGV 4, 5, 9, 10, 11) is;
+ *                           it is recorded once per attempt (record-paid.ts: usually already, right after the call),
+ *                           and the node's usage and cost are the sum over its paid calls; '' or absent: no paid
+ *                           call (a cache hit on another node's entry), unless usage is reported: then the node's
+ *                           current attempt
+ *
+ * Usage is not taken from the completion as such: a node's usage and cost, and the run's totals, are the sum of its
+ * paid calls (record-paid.ts); the completion records its own paid call (ARGV[18]) if record_paid has not yet, even
+ * when the completion itself does not apply (late, duplicate, stale or in a finished run).
+ *
+ * A node that was `running` when the run was cancelled (`cancelled`, its lease kept: cancel_run, fail-fast) still
+ * gets its output, usage and cost recorded and becomes `done` (a paid call is never dropped), but the completion
+ * releases and takes nothing: `{1, runStatus, '', 0}`.
  *
  * Returns `{1, runStatus, chained, attempt, taken…}` when it applied the completion; `taken` are the nodes to
  * publish now (status `queued`). When `chainLease` is given and still holds the node (a newer delivery has not
@@ -33,12 +49,50 @@ import { LUA_PRELUDE } from "./prelude.js";
  */
 
 /** complete_node as Lua source, the run prelude included (run-store.ts `completeNode`). */
-export const COMPLETE_NODE_LUA = `${LUA_PRELUDE}
+export const COMPLETE_NODE_LUA = `${LUA_PRELUDE}${LUA_RECORD_PAID}
 local node = ARGV[1]
 local now = ARGV[2]
 
 local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
+-- the paid call is recorded whether or not the completion applies (a late or stale one too): it was paid; a caller
+-- that names no attempt but reports usage is taken to mean the node's current attempt
+local paid_attempt = ARGV[18] or ''
+if paid_attempt == '' and (tonumber(ARGV[4]) or 0) + (tonumber(ARGV[5]) or 0) + (tonumber(ARGV[9]) or 0)
+    + (tonumber(ARGV[10]) or 0) + (tonumber(ARGV[11]) or 0) > 0 then
+  paid_attempt = redis.call('HGET', K.attempts, node) or '1'
+end
+if run_status and record_paid(node, paid_attempt, ARGV[4], ARGV[5], ARGV[9], ARGV[10], ARGV[11]) == 1 then keep_ttl() end
+if stale_generation(ARGV[17]) then return {0, run_status or 'missing', '', 0} end
+
+-- the output of the call: recorded on the node; its paid call's usage added to the node and the run once
+local function record()
+  redis.call('HSET', K.status, node, 'done')
+  redis.call('HSET', K.output, node, ARGV[3])
+  if redis.call('HEXISTS', K.usage, node) == 0 then redis.call('HSET', K.usage, node, '0,0,0,0') end
+  if redis.call('HEXISTS', K.cost, node) == 0 then redis.call('HSET', K.cost, node, 0) end
+  redis.call('HSET', K.route, node, ARGV[12])
+  if ARGV[13] ~= '' then
+    redis.call('HSET', K.cache, node, ARGV[13])
+    redis.call('HINCRBY', K.meta, 'cache_' .. ARGV[13], 1)
+    redis.call('HINCRBY', K.meta, 'savedTokens', tonumber(ARGV[14]))
+    redis.call('HINCRBY', K.meta, 'savedMicroUsd', tonumber(ARGV[15]))
+  end
+  redis.call('HSET', K.model, node, ARGV[6])
+  redis.call('HSET', K.excerpt, node, ARGV[7])
+  redis.call('HSET', K.finished, node, now)
+  if ARGV[8] ~= '' then redis.call('HSET', K.started, node, ARGV[8]) end
+  redis.call('HDEL', K.error, node)
+  redis.call('HINCRBY', K.meta, 'doneCount', 1)
+end
+
+-- a call that was running when the run was cancelled: its output is kept, nothing is released or taken
+if s == 'cancelled' and run_status ~= 'running' and redis.call('HGET', K.lease, node) then
+  record()
+  redis.call('HDEL', K.lease, node)
+  redis.call('HINCRBY', K.meta, 'cancelledCount', -1)
+  return {1, run_status, '', 0}
+end
 
 if (not s) or is_terminal(s) or s == 'pending' or run_status ~= 'running' then
   local result = {0, run_status or 'missing', '', 0}
@@ -48,30 +102,9 @@ if (not s) or is_terminal(s) or s == 'pending' or run_status ~= 'running' then
   return result
 end
 
-redis.call('HSET', K.status, node, 'done')
-redis.call('HSET', K.output, node, ARGV[3])
-redis.call('HSET', K.usage, node, ARGV[4] .. ',' .. ARGV[5] .. ',' .. ARGV[9] .. ',' .. ARGV[10])
-redis.call('HSET', K.cost, node, ARGV[11])
-redis.call('HSET', K.route, node, ARGV[12])
-if ARGV[13] ~= '' then
-  redis.call('HSET', K.cache, node, ARGV[13])
-  redis.call('HINCRBY', K.meta, 'cache_' .. ARGV[13], 1)
-  redis.call('HINCRBY', K.meta, 'savedTokens', tonumber(ARGV[14]))
-  redis.call('HINCRBY', K.meta, 'savedMicroUsd', tonumber(ARGV[15]))
-end
-redis.call('HSET', K.model, node, ARGV[6])
-redis.call('HSET', K.excerpt, node, ARGV[7])
-redis.call('HSET', K.finished, node, now)
-if ARGV[8] ~= '' then redis.call('HSET', K.started, node, ARGV[8]) end
-redis.call('HDEL', K.error, node)
-redis.call('HINCRBY', K.meta, 'doneCount', 1)
+record()
 redis.call('HINCRBY', K.meta, 'terminalCount', 1)
 redis.call('HINCRBY', K.meta, 'inflight', -1)
-redis.call('HINCRBY', K.meta, 'inputTokens', tonumber(ARGV[4]))
-redis.call('HINCRBY', K.meta, 'outputTokens', tonumber(ARGV[5]))
-redis.call('HINCRBY', K.meta, 'cacheReadTokens', tonumber(ARGV[9]))
-redis.call('HINCRBY', K.meta, 'cacheWriteTokens', tonumber(ARGV[10]))
-redis.call('HINCRBY', K.meta, 'costMicroUsd', tonumber(ARGV[11]))
 level_done(node)
 
 for _, d in ipairs(csv(redis.call('HGET', K.dependents, node))) do
@@ -81,7 +114,7 @@ for _, d in ipairs(csv(redis.call('HGET', K.dependents, node))) do
   end
 end
 open_levels()
-local taken = take()
+local taken = take(now)
 if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
 
 -- the delivery goes on with the highest-priority node taken, if it still holds the node it completed

@@ -19,6 +19,14 @@ import { LUA_PRELUDE } from "./prelude.js";
  *                 (shared/engine/delivery.ts) and left one unfinished; that link is released: back to `queued`,
  *                 its lease removed, and listed for the caller to publish as a message of its own.
  *
+ * ARGV[6] generation optional: the dispatch generation of the failing message; a failure from an earlier try of
+ *                 the run (before a retry or rerun) changes nothing
+ * ARGV[7] policy  the node's failure policy: `skip-dependents` (default: descendants skipped), `fail-fast` (every
+ *                 other node not terminal is cancelled and the run ends `failed` at once: the caller cancels its
+ *                 messages) or `continue` (the node releases its dependents like a done node, its output is ARGV[8],
+ *                 and it does not make the run fail: meta `tolerated:<id>`)
+ * ARGV[8] markerRef `continue` only: blob ref of the text its dependents read as its output (`[FAILED: …]`)
+ *
  * Returns `{1, runStatus, k, taken(k)…, skipped…}` when applied: the k nodes to publish now, then the descendants
  * marked skipped. A duplicate, late or stale failure changes nothing and returns `{0, runStatus, k, queued(k)…}`:
  * for a node already failed or done, the nodes its transition took that are still `queued` (maybe never
@@ -35,15 +43,18 @@ local lease = ARGV[4]
 local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
 local stale = lease ~= nil and lease ~= '' and not (s == 'running' and redis.call('HGET', K.lease, node) == lease)
+if stale_generation(ARGV[6]) then return {0, run_status or 'missing', 0} end
+local policy = ARGV[7] or 'skip-dependents'
 if run_status ~= 'running' or (not s) or is_terminal(s) or stale then
   -- a duplicate failure re-offers what the node's transition took and may never have published
   local result = {0, run_status or 'missing', 0}
   if (s == 'failed' or s == 'done') and run_status == 'running' then
     local queued, link, link_status = follow_chain(node, ARGV[5])
     for _, id in ipairs(queued) do result[#result + 1] = id end
-    if link_status == 'running' then
+    if link_status == 'running' or link_status == 'retrying' then
       -- no delivery of the message will come back for it: it gets a message of its own
       redis.call('HSET', K.status, link, 'queued')
+      redis.call('HSET', K.offered, link, now)
       redis.call('HDEL', K.lease, link)
       result[#result + 1] = link
     end
@@ -61,8 +72,23 @@ if s ~= 'pending' then redis.call('HINCRBY', K.meta, 'inflight', -1) end
 redis.call('ZREM', K.ready, node)
 level_done(node)
 
+if policy == 'fail-fast' then
+  cancel_rest(now)
+  return {1, finish_as('failed', now), 0}
+end
+if policy == 'continue' then
+  redis.call('HSET', K.output, node, ARGV[8])
+  redis.call('HSET', K.meta, 'tolerated:' .. node, 1)
+  redis.call('HINCRBY', K.meta, 'toleratedCount', 1)
+  for _, d in ipairs(csv(redis.call('HGET', K.dependents, node))) do
+    local left = redis.call('HINCRBY', K.pending, d, -1)
+    if left == 0 and redis.call('HGET', K.status, d) == 'pending' then release(d) end
+  end
+end
+
 local skipped = {}
 local queue = {node}
+if policy == 'continue' then queue = {} end
 local seen = {}
 local head = 1
 while head <= #queue do
@@ -84,7 +110,7 @@ while head <= #queue do
   end
 end
 open_levels()
-local taken = take()
+local taken = take(now)
 if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
 
 keep_ttl()

@@ -10,10 +10,11 @@ import { RUN_KEY_NAMES } from "../keys.js";
  *   `levels` mode, where it waits until its whole level opens;
  * - `open_levels()`: `levels` mode only: while every node of the open level is terminal, opens the next level and
  *   puts its nodes in the ready set (the classic wave executor, kept for comparison);
- * - `take()`: moves the highest-priority ready nodes into `queued`, as many as the run's free slots
+ * - `take(now)`: moves the highest-priority ready nodes into `queued`, as many as the run's free slots
  *   (meta `concurrency` + meta `prefetch` − `inflight`; `prefetch` is shared/state/prefetch.ts's figure, 1 for a
  *   run started before it was stored; QStash flow control keeps the running ones at `concurrency`), and returns
- *   them for dispatch: longest remaining path first;
+ *   them for dispatch: longest remaining path first; `now` (ms) is recorded as each one's `offered` time, which the
+ *   sweeper reads to tell a message that was lost from one still on its way (shared/engine/sweeper.ts);
  * - `still_queued(node)`: the nodes the transition of `node` took for dispatch that are still `queued`, which a
  *   repeat (a duplicate callback, a retried delivery of a node already done or failed) offers again: the first
  *   may have died before publishing them;
@@ -27,8 +28,15 @@ import { RUN_KEY_NAMES } from "../keys.js";
  * - `hold(node, lease, now)`: the node becomes `running` under the lease (attempts + 1, returned);
  * - `keep_ttl()`: gives keys created after the start the run's remaining TTL (a run that never finishes still
  *   expires whole);
- * - `finish_if_done(now)`: once every node is terminal (done, failed or skipped) marks the run `completed` (or
- *   `failed` if any node failed), stamps `finishedAt` and sets every run key to expire after the run's retention.
+ * - `finish_if_done(now)`: once every node is terminal (done, failed, skipped or cancelled) marks the run
+ *   `completed` (or `failed` if a node failed whose failure policy is not `continue`: meta `tolerated:<id>`),
+ *   stamps `finishedAt` and sets every run key to expire after the run's retention (`finish_as(final, now)`);
+ * - `current_generation()`, `stale_generation(gen)`: the run's dispatch generation (meta `generation`, set by each
+ *   retry or rerun, else `createdAt`), and whether a message of generation `gen` belongs to an earlier try;
+ * - `cancel_rest(now)`: every node not terminal becomes `cancelled` (a running one keeps its lease, so its call's
+ *   output is still recorded), nothing stays ready or in flight (cancel_run, fail-fast);
+ * - `archive(id, try)`, `rebuild()`: retry and rerun keep how a node ended each earlier try (`history`), then
+ *   recount counters, pending dependency counts, levels and the ready set from the statuses.
  * Scripts stay free of `cjson` so they also run on the embedded in-memory store.
  */
 
@@ -38,7 +46,17 @@ local K = {}
 ${RUN_KEY_NAMES.map((name, i) => `K["${name}"] = KEYS[${i + 1}]`).join("\n")}
 
 local function is_terminal(s)
-  return s == 'done' or s == 'failed' or s == 'skipped'
+  return s == 'done' or s == 'failed' or s == 'skipped' or s == 'cancelled'
+end
+
+-- the run's dispatch generation: meta \`generation\` (set by each retry or rerun), else its creation time
+local function current_generation()
+  return redis.call('HGET', K.meta, 'generation') or redis.call('HGET', K.meta, 'createdAt') or ''
+end
+
+-- whether a message of dispatch generation \`gen\` belongs to an earlier try of the run ('' or nil: never stale)
+local function stale_generation(gen)
+  return gen ~= nil and gen ~= '' and gen ~= current_generation()
 end
 
 local function csv(s)
@@ -72,7 +90,7 @@ local function open_levels()
   end
 end
 
-local function take()
+local function take(now)
   local prefetch = tonumber(redis.call('HGET', K.meta, 'prefetch') or '1')
   local free = tonumber(redis.call('HGET', K.meta, 'concurrency')) + prefetch - tonumber(redis.call('HGET', K.meta, 'inflight'))
   local taken = {}
@@ -81,6 +99,7 @@ local function take()
   for _, id in ipairs(items) do
     redis.call('ZREM', K.ready, id)
     redis.call('HSET', K.status, id, 'queued')
+    if now then redis.call('HSET', K.offered, id, now) end
     taken[#taken + 1] = id
   end
   if #taken > 0 then redis.call('HINCRBY', K.meta, 'inflight', #taken) end
@@ -157,6 +176,16 @@ local function keep_ttl()
   end
 end
 
+-- ends the run as \`final\` at \`now\`; every run key then expires after the run's retention
+local function finish_as(final, now)
+  redis.call('HSET', K.meta, 'status', final, 'finishedAt', now)
+  local retention = tonumber(redis.call('HGET', K.meta, 'retentionSeconds'))
+  for i = 1, #KEYS do
+    redis.call('EXPIRE', KEYS[i], retention)
+  end
+  return final
+end
+
 local function finish_if_done(now)
   local total = tonumber(redis.call('HGET', K.meta, 'nodeCount'))
   local terminal = tonumber(redis.call('HGET', K.meta, 'terminalCount') or '0')
@@ -164,14 +193,75 @@ local function finish_if_done(now)
     return redis.call('HGET', K.meta, 'status')
   end
   local final = 'completed'
-  if tonumber(redis.call('HGET', K.meta, 'failedCount') or '0') > 0 then
+  local failed = tonumber(redis.call('HGET', K.meta, 'failedCount') or '0')
+  if failed - tonumber(redis.call('HGET', K.meta, 'toleratedCount') or '0') > 0 then
     final = 'failed'
+  elseif tonumber(redis.call('HGET', K.meta, 'cancelledCount') or '0') > 0 then
+    -- a rerun of a cancelled run leaves the nodes outside the rerun cancelled
+    final = 'cancelled'
   end
-  redis.call('HSET', K.meta, 'status', final, 'finishedAt', now)
-  local retention = tonumber(redis.call('HGET', K.meta, 'retentionSeconds'))
-  for i = 1, #KEYS do
-    redis.call('EXPIRE', KEYS[i], retention)
+  return finish_as(final, now)
+end
+
+-- every node not terminal becomes \`cancelled\` (a running one keeps its lease: its call's output is still
+-- recorded by complete_node); nothing stays ready or in flight; returns how many nodes it cancelled
+local function cancel_rest(now)
+  local flat = redis.call('HGETALL', K.status)
+  local n = 0
+  for i = 1, #flat, 2 do
+    local id, s = flat[i], flat[i + 1]
+    if not is_terminal(s) then
+      redis.call('HSET', K.status, id, 'cancelled')
+      if s ~= 'running' then redis.call('HDEL', K.lease, id) end
+      redis.call('HSET', K.finished, id, now)
+      level_done(id)
+      n = n + 1
+    end
   end
-  return final
+  redis.call('DEL', K.ready)
+  redis.call('HSET', K.meta, 'inflight', 0)
+  redis.call('HINCRBY', K.meta, 'cancelledCount', n)
+  redis.call('HINCRBY', K.meta, 'terminalCount', n)
+  return n
+end
+
+-- appends how node \`id\` ended try \`t\` to its history (retry and rerun keep earlier tries visible)
+local function archive(id, t)
+  local line = t .. '|' .. (redis.call('HGET', K.status, id) or '') .. '|' .. (redis.call('HGET', K.attempts, id) or '0')
+    .. '|' .. string.gsub(redis.call('HGET', K.error, id) or '', '\\n', ' ')
+  local old = redis.call('HGET', K.history, id)
+  redis.call('HSET', K.history, id, old and (old .. '\\n' .. line) or line)
+end
+
+-- after retry or rerun put nodes back to \`pending\`: recounts the status counters, the pending dependency counts,
+-- the levels left and the open level from the statuses, and fills the ready set (nothing is in flight)
+local function rebuild()
+  local flat = redis.call('HGETALL', K.status)
+  local status = {}
+  local counts = { done = 0, failed = 0, skipped = 0, cancelled = 0 }
+  local tolerated = 0
+  redis.call('DEL', K.levelLeft, K.ready)
+  for i = 1, #flat, 2 do
+    local id, s = flat[i], flat[i + 1]
+    status[id] = s
+    if counts[s] then counts[s] = counts[s] + 1 end
+    if s == 'failed' and redis.call('HGET', K.meta, 'tolerated:' .. id) then tolerated = tolerated + 1 end
+    if s ~= 'done' then redis.call('HSET', K.pending, id, 0) end
+    if not is_terminal(s) then redis.call('HINCRBY', K.levelLeft, redis.call('HGET', K.level, id), 1) end
+  end
+  for id, s in pairs(status) do
+    if s ~= 'done' and not (s == 'failed' and redis.call('HGET', K.meta, 'tolerated:' .. id)) then
+      for _, d in ipairs(csv(redis.call('HGET', K.dependents, id))) do
+        if status[d] ~= 'done' then redis.call('HINCRBY', K.pending, d, 1) end
+      end
+    end
+  end
+  redis.call('HSET', K.meta, 'doneCount', counts.done, 'failedCount', counts.failed, 'skippedCount', counts.skipped,
+    'cancelledCount', counts.cancelled, 'toleratedCount', tolerated,
+    'terminalCount', counts.done + counts.failed + counts.skipped + counts.cancelled, 'inflight', 0, 'openLevel', 1)
+  open_levels()
+  for id, s in pairs(status) do
+    if s == 'pending' and tonumber(redis.call('HGET', K.pending, id)) == 0 then release(id) end
+  end
 end
 `;

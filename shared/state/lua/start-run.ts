@@ -65,7 +65,7 @@ for lvl, list in pairs(by_level) do
 end
 
 local result = {1, 'running'}
-for _, node in ipairs(take()) do result[#result + 1] = node end
+for _, node in ipairs(take(now)) do result[#result + 1] = node end
 for i = 1, #KEYS do
   redis.call('EXPIRE', KEYS[i], active_ttl)
 end

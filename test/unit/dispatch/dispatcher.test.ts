@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { BATCH_SIZE, deduplicationId, flowControlKey, QStashDispatcher } from "../../../shared/dispatch/dispatcher.js";
+import {
+  BATCH_SIZE,
+  CANCEL_PAGE,
+  deduplicationId,
+  flowControlKey,
+  QStashDispatcher,
+  runLabel,
+} from "../../../shared/dispatch/dispatcher.js";
 
 type Item = Record<string, unknown> & { body: { runId: string; nodeId: string } };
 
@@ -28,13 +35,16 @@ describe("QStashDispatcher", () => {
       [
         {
           url: "https://w.example/internal/execute",
-          body: { runId: "run_1", nodeId: "a" },
+          // the run's dispatch generation travels too: claim_node refuses a message of an earlier try
+          body: { runId: "run_1", nodeId: "a", generation: 7 },
           failureCallback: "https://w.example/internal/failure",
           retries: 2,
           // the node's 1.5 s plus EXECUTE_MARGIN_MS (10 s) for storing the output and advancing, rounded up
           timeout: 12,
           deduplicationId: "run_1.a.g7",
           flowControl: { key: flowControlKey("run_1"), parallelism: 4 },
+          // the run's label, by which a cancel removes its messages from QStash
+          label: runLabel("run_1"),
         },
       ],
     ]);
@@ -126,7 +136,40 @@ describe("QStashDispatcher", () => {
       { baseUrl: "http://x", concurrency: 1, generation: 7, advance: "inline" },
       [{ runId: "run_1", nodeId: "a", retries: 0, timeoutMs: 1000, priority: 0 }],
     );
-    expect(Object.keys(batches[0]?.[0]?.body ?? {})).toEqual(["runId", "nodeId"]);
+    expect(Object.keys(batches[0]?.[0]?.body ?? {})).toEqual(["runId", "nodeId", "generation"]);
+  });
+
+  it("marks a rerun's fresh node in its body", async () => {
+    const { batches, client } = fakeClient();
+    await new QStashDispatcher(client as never).dispatch(
+      { baseUrl: "http://x", concurrency: 1, generation: 9, advance: "inline" },
+      [
+        { runId: "run_1", nodeId: "a", retries: 0, timeoutMs: 1000, priority: 1, fresh: true },
+        { runId: "run_1", nodeId: "b", retries: 0, timeoutMs: 1000, priority: 0 },
+      ],
+    );
+    expect(batches[0]?.map((m) => m.body)).toEqual([
+      { runId: "run_1", nodeId: "a", fresh: true, generation: 9 },
+      { runId: "run_1", nodeId: "b", generation: 9 },
+    ]);
+    expect(batches[0]?.[0]?.deduplicationId).toBe(deduplicationId("run_1", "a", 9));
+  });
+
+  it("cancels the run's messages by label, asking again while a page comes back full", async () => {
+    const asked: unknown[] = [];
+    const answers = [CANCEL_PAGE, CANCEL_PAGE, 7];
+    const client = {
+      batchJSON: async () => [],
+      messages: {
+        cancel: async (req: unknown) => {
+          asked.push(req);
+          return { cancelled: answers.shift() ?? 0 };
+        },
+      },
+    };
+    expect(await new QStashDispatcher(client as never).cancel("run_1")).toBe(2 * CANCEL_PAGE + 7);
+    expect(asked).toHaveLength(3);
+    expect(asked[0]).toEqual({ filter: { label: runLabel("run_1") }, count: CANCEL_PAGE });
   });
 
   it("publishes nothing for no nodes", async () => {

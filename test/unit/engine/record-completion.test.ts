@@ -68,7 +68,7 @@ describe("recordCompletion", () => {
       skipped: [],
     }));
     await recordCompletion(engine, result, null);
-    expect(calls[0]![3]).toStrictEqual({ chainLease: undefined });
+    expect(calls[0]![3]).toStrictEqual({ chainLease: undefined, generation: undefined });
   });
 
   it("passes the delivery's lease on when the delivery may run the next node itself", async () => {

@@ -35,6 +35,16 @@ describe("worker config", () => {
     expect(() => parseConfig({ ...base, MAX_WORKFLOW_NODES: "0" })).toThrow(/MAX_WORKFLOW_NODES/);
   });
 
+  it("takes the sweeper's grace period (s -> ms) and batch, defaults 120 s and 10, and names them when out of range", () => {
+    expect(parseConfig(base).sweeper).toEqual({ graceMs: 120_000, batch: 10 });
+    expect(parseConfig({ ...base, SWEEPER_GRACE_SECONDS: "5", SWEEPER_BATCH: "50" }).sweeper).toEqual({
+      graceMs: 5_000,
+      batch: 50,
+    });
+    expect(() => parseConfig({ ...base, SWEEPER_GRACE_SECONDS: "0" })).toThrow(/SWEEPER_GRACE_SECONDS/);
+    expect(() => parseConfig({ ...base, SWEEPER_BATCH: "101" })).toThrow(/SWEEPER_BATCH/);
+  });
+
   it("parses CRON_WORKFLOWS and strips a trailing slash from PUBLIC_URL", () => {
     const c = parseConfig({
       ...base,

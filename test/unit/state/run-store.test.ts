@@ -108,6 +108,13 @@ describe.each([
     finishedAt: 2,
   });
 
+  /** Claims as a delivery past the holder's deadline does (take-node.ts): a `held` answer is taken over. */
+  async function takeOver(runId: string, nodeId: string, lease: string, now: number, upstream: string[] = []) {
+    const first = await store.claimNode(runId, nodeId, lease, now, upstream);
+    if (first.claimed !== "held") return first;
+    return store.claimNode(runId, nodeId, lease, now, upstream, undefined, first.lease);
+  }
+
   describe("start_run", () => {
     it("creates the run, queues the roots, and is idempotent", async () => {
       const { runId, res, dag } = await start({ a: [], b: [], c: ["a", "b"] });
@@ -130,15 +137,25 @@ describe.each([
   });
 
   describe("claim_node", () => {
-    it("lets one delivery hold a node: a duplicate with the same lease is refused, a retry takes over", async () => {
+    it("lets one delivery hold a node: another attempt finds it held (never taken) until it takes it over", async () => {
       const { runId } = await start({ a: [] });
       expect(await store.claimNode(runId, "a", "m1:0", 10)).toEqual({ claimed: true, attempt: 1, refs: {} });
-      expect(await store.claimNode(runId, "a", "m1:0", 11)).toEqual({
+      const held = { claimed: "held", nodeId: "a", lease: "m1:0", startedAt: 10 };
+      // the same delivery sent twice, and QStash's retry while the first attempt's outcome is unknown
+      expect(await store.claimNode(runId, "a", "m1:0", 11)).toEqual(held);
+      expect(await store.claimNode(runId, "a", "m1:1", 12)).toEqual(held);
+      // past the holder's deadline the retry takes over, from that holder only
+      expect(await store.claimNode(runId, "a", "m1:1", 12, [], undefined, "other:0")).toEqual(held);
+      expect(await store.claimNode(runId, "a", "m1:1", 12, [], undefined, "m1:0")).toEqual({
+        claimed: true,
+        attempt: 2,
+        refs: {},
+      });
+      expect(await store.claimNode(runId, "a", "m1:0", 13, [], undefined, "m1:0")).toEqual({
         claimed: false,
-        reason: "duplicate",
+        reason: "superseded",
         stillQueued: [],
       });
-      expect(await store.claimNode(runId, "a", "m1:1", 12)).toEqual({ claimed: true, attempt: 2, refs: {} });
       await store.completeNode(runId, "a", done());
       expect(await store.claimNode(runId, "a", "m1:2", 13)).toEqual({
         claimed: false,
@@ -173,6 +190,14 @@ describe.each([
         reason: "done",
         stillQueued: ["c"],
       });
+    });
+
+    it("a node its holder gave up (retrying) is claimed at once, by the same delivery's copy too", async () => {
+      const { runId } = await start({ a: [] });
+      await store.claimNode(runId, "a", "m:0", 1);
+      expect(await store.claimNode(runId, "a", "m:0", 2)).toMatchObject({ claimed: "held" });
+      expect(await store.retryNode(runId, "a", "HTTP 500", "m:0")).toBe(true);
+      expect(await store.claimNode(runId, "a", "m:0", 3)).toEqual({ claimed: true, attempt: 2, refs: {} });
     });
 
     it("refuses a node whose dependencies are not done", async () => {
@@ -416,11 +441,83 @@ describe.each([
     });
   });
 
+  describe("paid calls (record_paid)", () => {
+    const paid = (n: number) => ({
+      inputTokens: n,
+      outputTokens: 2 * n,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 1,
+      costMicroUsd: 10 * n,
+    });
+    const usageOf = async (runId: string) => {
+      const snap = await store.readSnapshot(runId);
+      return { usage: snap?.usage, cost: snap?.cost, meta: snap?.meta };
+    };
+
+    it("records each attempt's call once, right away, and the completion of that attempt adds nothing", async () => {
+      const { runId } = await start({ a: [] });
+      await store.claimNode(runId, "a", "m:0", 1);
+      expect(await store.recordPaid(runId, "a", 1, paid(5))).toBe(true);
+      expect(await store.recordPaid(runId, "a", 1, paid(5))).toBe(false); // a repeat
+      const completion = { ...done(), inputTokens: 5, outputTokens: 10, cacheWriteTokens: 1, costMicroUsd: 50 };
+      await store.completeNode(runId, "a", { ...completion, paidAttempt: 1 });
+      const { usage, cost, meta } = await usageOf(runId);
+      expect([usage?.a, cost?.a]).toEqual(["5,10,0,1", "50"]);
+      expect(meta).toMatchObject({ inputTokens: "5", outputTokens: "10", cacheWriteTokens: "1", costMicroUsd: "50" });
+      expect(await store.readPaid(runId, "a", [1, 2])).toEqual(new Map([[1, paid(5)]]));
+    });
+
+    it("a retry that completes from its own earlier call's cache entry shows that call's usage, counted once", async () => {
+      const { runId } = await start({ a: [] });
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.recordPaid(runId, "a", 1, paid(5)); // the call was paid; its answer was lost
+      expect(await store.retryNode(runId, "a", "HTTP 503", "m:0")).toBe(true);
+      expect(await store.claimNode(runId, "a", "m:1", 2)).toMatchObject({ claimed: true, attempt: 2 });
+      // the retry hits the entry attempt 1 wrote: the same call, named by its attempt
+      const hit = { ...done(), inputTokens: 5, outputTokens: 10, cacheWriteTokens: 1, costMicroUsd: 50 };
+      await store.completeNode(runId, "a", {
+        ...hit,
+        paidAttempt: 1,
+        cache: { outcome: "hit", savedTokens: 0, savedMicroUsd: 0 },
+      });
+      const { usage, meta } = await usageOf(runId);
+      expect(usage?.a).toBe("5,10,0,1");
+      expect(meta).toMatchObject({ inputTokens: "5", outputTokens: "10", costMicroUsd: "50", savedTokens: "0" });
+    });
+
+    it("two paid attempts of a node both count; a late completion's call is recorded although it changes nothing", async () => {
+      const { runId } = await start({ a: [] });
+      await store.claimNode(runId, "a", "m:0", 1);
+      await takeOver(runId, "a", "m:1", 2); // the first attempt's delivery died after its call was answered
+      await store.recordPaid(runId, "a", 2, paid(3));
+      await store.completeNode(runId, "a", { ...done(), inputTokens: 3, outputTokens: 6, paidAttempt: 2 });
+      // the first attempt was only slow: its completion comes late, after its call
+      const late = await store.completeNode(runId, "a", { ...done(), inputTokens: 4, outputTokens: 8, paidAttempt: 1 });
+      expect(late.applied).toBe(false);
+      const { usage, meta } = await usageOf(runId);
+      expect(usage?.a).toBe("7,14,0,1");
+      expect(meta).toMatchObject({ inputTokens: "7", outputTokens: "14" });
+    });
+
+    it("a node completed by another node's cache entry has usage 0", async () => {
+      const { runId } = await start({ a: [] });
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.completeNode(runId, "a", {
+        ...done(),
+        inputTokens: 0,
+        outputTokens: 0,
+        cache: { outcome: "hit", savedTokens: 9, savedMicroUsd: 3 },
+      });
+      const { usage, cost, meta } = await usageOf(runId);
+      expect([usage?.a, cost?.a, meta?.inputTokens ?? "0"]).toEqual(["0,0,0,0", "0", "0"]);
+    });
+  });
+
   describe("retry_node and fail_node", () => {
     it("marks retrying only for the delivery that holds the node", async () => {
       const { runId } = await start({ a: [] });
       await store.claimNode(runId, "a", "m:0", 1);
-      await store.claimNode(runId, "a", "m:1", 2); // the retry already took over
+      await takeOver(runId, "a", "m:1", 2); // the retry already took over
       expect(await store.retryNode(runId, "a", "HTTP 500", "m:0")).toBe(false);
       expect(await store.retryNode(runId, "a", "HTTP 500", "m:1")).toBe(true);
       expect((await store.readSnapshot(runId))?.status.a).toBe("retrying");
@@ -448,7 +545,7 @@ describe.each([
     it("with a lease, fails the node only while that delivery holds it", async () => {
       const { runId } = await start({ a: [], b: ["a"] });
       await store.claimNode(runId, "a", "m:0", 1);
-      await store.claimNode(runId, "a", "m:1", 2); // QStash's retry took over; the first delivery is stale
+      await takeOver(runId, "a", "m:1", 2); // QStash's retry took over; the first delivery is stale
       expect(await store.failNode(runId, "a", "stale verdict", 3, "m:0")).toMatchObject({
         applied: false,
         skipped: [],
@@ -507,7 +604,7 @@ describe.each([
     it("does not chain once a newer delivery of the message has taken the node over", async () => {
       const { runId } = await fork();
       await store.claimNode(runId, "a", "m:0", 1);
-      await store.claimNode(runId, "a", "m:1", 2); // QStash's retry took over
+      await takeOver(runId, "a", "m:1", 2); // QStash's retry took over
       const t = await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
       expect(t).toMatchObject({ applied: true, chained: null });
       expect(t.dispatch.sort()).toEqual(["b", "c"]);
@@ -517,16 +614,23 @@ describe.each([
       const { runId } = await fork();
       await store.claimNode(runId, "a", "m:0", 1);
       await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" }); // b chained; c never published
-      // QStash retries the message: a is done, b still runs under the dead delivery's lease
-      const resumed = await store.claimNode(runId, "a", "m:1", 5, ["x"]);
+      // QStash retries the message: a is done, b still runs under the dead delivery's lease, held until its deadline
+      expect(await store.claimNode(runId, "a", "m:1", 4, ["x"])).toEqual({
+        claimed: "held",
+        nodeId: "b",
+        lease: "m:0",
+        startedAt: 2,
+      });
+      const resumed = await takeOver(runId, "a", "m:1", 5, ["x"]);
       expect(resumed).toEqual({ claimed: "resumed", nodeId: "b", attempt: 2, stillQueued: ["c"] });
       const snap = await store.readSnapshot(runId);
       expect([snap?.status["b"], snap?.started["b"]]).toEqual(["running", "5"]);
-      // the same delivery sent twice runs it once
+      // the same delivery sent twice runs it once: the copy finds it held
       expect(await store.claimNode(runId, "a", "m:1", 6)).toEqual({
-        claimed: false,
-        reason: "duplicate",
-        stillQueued: [],
+        claimed: "held",
+        nodeId: "b",
+        lease: "m:1",
+        startedAt: 5,
       });
       // another message's delivery of a follows no chain of its own
       expect(await store.claimNode(runId, "a", "other:0", 6)).toEqual({
@@ -547,7 +651,7 @@ describe.each([
         chained: { nodeId: "d" },
         dispatch: ["e"],
       });
-      const resumed = await store.claimNode(runId, "a", "m:1", 5);
+      const resumed = await takeOver(runId, "a", "m:1", 5);
       expect(resumed.claimed === "resumed" && [resumed.nodeId, [...resumed.stillQueued].sort()]).toEqual([
         "d",
         ["c", "e"],
@@ -563,11 +667,11 @@ describe.each([
       const { runId } = await fork();
       await store.claimNode(runId, "a", "m:0", 1);
       await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" });
-      expect(await store.claimNode(runId, "a", "m:2", 5)).toMatchObject({ claimed: "resumed", nodeId: "b" });
+      expect(await takeOver(runId, "a", "m:2", 5)).toMatchObject({ claimed: "resumed", nodeId: "b" });
       // m:1 arrives late (a timed-out attempt QStash already gave up on): b stays with m:2
-      expect(await store.claimNode(runId, "a", "m:1", 6)).toEqual({
+      expect(await takeOver(runId, "a", "m:1", 6)).toEqual({
         claimed: false,
-        reason: "duplicate",
+        reason: "superseded",
         stillQueued: [],
       });
       expect((await store.readSnapshot(runId))?.attempts["b"]).toBe("2");
@@ -576,14 +680,28 @@ describe.each([
     it("a late older attempt of a message does not take its own node back from a newer attempt", async () => {
       const { runId } = await fork();
       await store.claimNode(runId, "a", "m:0", 1);
-      expect(await store.claimNode(runId, "a", "m:1", 2)).toMatchObject({ claimed: true, attempt: 2 });
-      expect(await store.claimNode(runId, "a", "m:0", 3)).toEqual({
+      expect(await takeOver(runId, "a", "m:1", 2)).toMatchObject({ claimed: true, attempt: 2 });
+      expect(await takeOver(runId, "a", "m:0", 3)).toEqual({
         claimed: false,
-        reason: "duplicate",
+        reason: "superseded",
         stillQueued: [],
       });
-      // another message's delivery still takes over (a deferred node's next message, a handed-back node's own)
-      expect(await store.claimNode(runId, "a", "n:0", 4)).toMatchObject({ claimed: true, attempt: 3 });
+      // another message's delivery waits for the holder too, and takes over past its deadline
+      expect(await store.claimNode(runId, "a", "n:0", 4)).toMatchObject({ claimed: "held", lease: "m:1" });
+      expect(await takeOver(runId, "a", "n:0", 4)).toMatchObject({ claimed: true, attempt: 3 });
+    });
+
+    it("a chain link its delivery gave up (retrying, lease kept) is resumed by the message's retry at once", async () => {
+      const { runId } = await fork();
+      await store.claimNode(runId, "a", "m:0", 1);
+      await store.completeNode(runId, "a", done("ra"), { chainLease: "m:0" }); // b chained
+      expect(await store.retryNode(runId, "b", "delivery failed", "m:0")).toBe(true);
+      expect(await store.claimNode(runId, "a", "m:1", 5)).toEqual({
+        claimed: "resumed",
+        nodeId: "b",
+        attempt: 2,
+        stillQueued: ["c"],
+      });
     });
 
     it("a chained node handed back (retry_node with release) loses the chain's lease: no delivery of the message resumes it", async () => {

@@ -1,0 +1,71 @@
+import type { RunActionResult } from "../state/run-store.js";
+import { stopRunMessages } from "./advance.js";
+import { dispatchNodes } from "./dispatch-nodes.js";
+import type { Engine } from "./engine.js";
+import { loadRun } from "./run-cache.js";
+
+/**
+ * What `POST /v1/runs/:id/cancel` did: `cancelled` (now: `nodes` cancelled, `messagesCancelled` QStash messages
+ * cancelled, `aborted` calls aborted in this isolate), `already` (an idempotent repeat), `finished` (the run had
+ * ended `status`: nothing changed), `missing`.
+ */
+export type CancelOutcome =
+  | { kind: "cancelled"; nodes: number; messagesCancelled: number }
+  | { kind: "already" }
+  | { kind: "finished"; status: string }
+  | { kind: "missing" };
+
+/**
+ * Cancels a running run: cancel_run (Lua) first, so no node starts from then on (claim_node refuses), then the
+ * run's provider calls this isolate holds are aborted and the messages QStash still holds are cancelled by label
+ * (best effort: a failure is logged). Calls other isolates hold finish, and their outputs and usage are recorded.
+ * @throws UpstashError when Redis fails (nothing changed then, or the cancel applied and a repeat answers `already`).
+ */
+export async function cancelRun(engine: Engine, runId: string): Promise<CancelOutcome> {
+  const r = await engine.store.cancelRun(runId, engine.now());
+  if (r.outcome === "missing") return { kind: "missing" };
+  if (r.outcome === "already") {
+    // a repeat also retries the cancel of the messages, in case the first request died before it
+    await stopRunMessages(engine, runId);
+    return { kind: "already" };
+  }
+  if (r.outcome === "finished") return { kind: "finished", status: r.status };
+  return { kind: "cancelled", nodes: r.nodes, messagesCancelled: await stopRunMessages(engine, runId) };
+}
+
+/** A retry or rerun as requested: the run, the node to rerun from (rerun only) and the `Idempotency-Key`. */
+export interface RunActionRequest {
+  runId: string;
+  from?: string | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * Retries a failed or cancelled run in place (no `from`), or recomputes node `from` and its descendants (rerun),
+ * then publishes the nodes the transition took under the run's new dispatch generation (`from` marked `fresh`: it
+ * skips the result cache read). A repeat with the same Idempotency-Key changes nothing and publishes nothing.
+ * The run is put back in the sweeper's active index first: if the publish fails, the run stays `running` with
+ * those nodes `queued`, and the sweeper re-offers them.
+ * @throws UpstashError or QstashError when Redis or QStash fail.
+ */
+export async function retryOrRerun(engine: Engine, req: RunActionRequest): Promise<RunActionResult> {
+  const params = {
+    now: engine.now(),
+    generation: engine.now(),
+    activeTtlSeconds: engine.config.activeTtlSeconds,
+    idempotencyKey: req.idempotencyKey,
+  };
+  const r =
+    req.from === undefined
+      ? await engine.store.retryRun(req.runId, params)
+      : await engine.store.rerunFrom(req.runId, req.from, params);
+  // running again: back in the sweeper's active index before the publish, so a lost publish is healed
+  if (r.kind === "applied") await engine.runs.watch(req.runId, params.now + engine.config.sweeper.graceMs);
+  if (r.kind !== "applied") return r;
+  // the sweeper dropped the run when it finished: it watches it again (a lost publish below is then healed)
+  await engine.runs.watch(req.runId, params.now + engine.config.sweeper.graceMs);
+  if (r.dispatch.length === 0) return r;
+  const run = await loadRun(engine.store, req.runId);
+  if (run) await dispatchNodes(engine, run, r.dispatch, undefined, { generation: r.generation, fresh: req.from });
+  return r;
+}

@@ -1,0 +1,55 @@
+import { LUA_PRELUDE } from "./prelude.js";
+
+/**
+ * The books of a run's paid provider calls: each call's usage is recorded once per (node, attempt), in the run's
+ * `paid` hash, and added to the node's usage and cost and to the run's totals at that moment. So a node's usage and
+ * the run's totals are sums over the paid calls, whatever happens to the attempt after its call (a lost answer, a
+ * failed completion, a retry that hits the cache entry the call wrote).
+ *
+ * `record_paid(node, attempt, input, output, cacheRead, cacheWrite, microUsd)` (Lua, prepended to the scripts that
+ * record usage: record_paid and complete_node): records the call of attempt `attempt` of `node` unless that attempt's
+ * call is recorded already (a repeat changes nothing); `attempt` '' or '0' records nothing. Returns 1 when it
+ * recorded, else 0.
+ */
+export const LUA_RECORD_PAID = `
+local function record_paid(node, attempt, input, output, cache_read, cache_write, micro)
+  if attempt == nil or attempt == '' or attempt == '0' then return 0 end
+  local field = node .. ':' .. attempt
+  if redis.call('HEXISTS', K.paid, field) == 1 then return 0 end
+  local i, o, cr, cw, m = tonumber(input) or 0, tonumber(output) or 0, tonumber(cache_read) or 0,
+    tonumber(cache_write) or 0, tonumber(micro) or 0
+  redis.call('HSET', K.paid, field, i .. ',' .. o .. ',' .. cr .. ',' .. cw .. ',' .. m)
+  local u = csv(redis.call('HGET', K.usage, node) or '0,0,0,0')
+  redis.call('HSET', K.usage, node, (tonumber(u[1]) or 0) + i .. ',' .. (tonumber(u[2]) or 0) + o .. ','
+    .. (tonumber(u[3]) or 0) + cr .. ',' .. (tonumber(u[4]) or 0) + cw)
+  redis.call('HINCRBY', K.cost, node, m)
+  redis.call('HINCRBY', K.meta, 'inputTokens', i)
+  redis.call('HINCRBY', K.meta, 'outputTokens', o)
+  redis.call('HINCRBY', K.meta, 'cacheReadTokens', cr)
+  redis.call('HINCRBY', K.meta, 'cacheWriteTokens', cw)
+  redis.call('HINCRBY', K.meta, 'costMicroUsd', m)
+  return 1
+end
+`;
+
+/**
+ * record_paid: records a node attempt's paid provider call right after the provider answered, before anything that
+ * can fail after it (cache write, blob write, completion); in a run of any status, not once its keys are gone.
+ *
+ * KEYS: the run's keys in RUN_KEY_NAMES order.
+ * ARGV[1] nodeId
+ * ARGV[2] attempt       the attempt (1-based) that made the call
+ * ARGV[3] inputTokens   integer
+ * ARGV[4] outputTokens  integer
+ * ARGV[5] cacheReadTokens  integer
+ * ARGV[6] cacheWriteTokens integer
+ * ARGV[7] costMicroUsd  integer micro-USD (1e-6 USD)
+ *
+ * Returns `{1}` when it recorded the call, `{0}` for a repeat or a run that no longer exists.
+ */
+export const RECORD_PAID_LUA = `${LUA_PRELUDE}${LUA_RECORD_PAID}
+if not redis.call('HGET', K.meta, 'status') then return {0} end
+local done = record_paid(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+if done == 1 then keep_ttl() end
+return {done}
+`;

@@ -1,0 +1,144 @@
+import { Redis } from "@upstash/redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Env } from "../../functions/env.js";
+import { services } from "../../functions/services.js";
+import { validateWorkflow } from "../../shared/dag/validate.js";
+import type { Engine } from "../../shared/engine/engine.js";
+import { startRun } from "../../shared/engine/start-run.js";
+import { type SweepReport, sweep } from "../../shared/engine/sweeper.js";
+import { blobKey, runKeys } from "../../shared/state/keys.js";
+import { type Harness, startHarness } from "../support/worker-harness.js";
+import { node, workflow } from "../support/workflows.js";
+
+/**
+ * The sweeper heals each stuck state a run can be left in, end to end: each test creates the state for real (a
+ * crash before the roots' publish, a deleted message, a delivery that died holding its node, a publish QStash
+ * refused for good), then calls the sweeper as the cron would (at most twice, grace period 1 s) and the worker in
+ * workerd runs the run to completion.
+ */
+describe("sweeper: stuck runs are healed", () => {
+  let h: Harness;
+  let engine: Engine;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    h = await startHarness({ vars: { SWEEPER_GRACE_SECONDS: "1" } });
+    const env = {
+      UPSTASH_REDIS_REST_URL: h.stack.redisRestUrl,
+      UPSTASH_REDIS_REST_TOKEN: h.stack.redisToken,
+      QSTASH_URL: h.stack.qstashUrl,
+      QSTASH_TOKEN: h.stack.qstashToken,
+      QSTASH_CURRENT_SIGNING_KEY: h.stack.signingKeys.current,
+      QSTASH_NEXT_SIGNING_KEY: h.stack.signingKeys.next,
+      API_KEYS: "dev:dev-key",
+      KEY_PREFIX: h.prefix,
+      RUN_RETENTION_SECONDS: "60",
+      SWEEPER_GRACE_SECONDS: "1",
+    } as Env;
+    engine = services(env).engine;
+    redis = new Redis({ url: h.stack.redisRestUrl, token: h.stack.redisToken, automaticDeserialization: false });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Starts a run from this process as POST /v1/runs would, but crashes before publishing: nothing is published. */
+  async function startWithoutPublishing(nodes: unknown[], agoMs = 0): Promise<string> {
+    const v = validateWorkflow(workflow(nodes, { nodesPerDelivery: 1 }));
+    if (!v.ok) throw new Error(JSON.stringify(v.problem));
+    const dispatcher: Engine["dispatcher"] = Object.assign(Object.create(engine.dispatcher), {
+      dispatch: async () => 0,
+    });
+    const silent: Engine = { ...engine, dispatcher, now: () => Date.now() - agoMs };
+    const { runId } = await startRun(silent, {
+      tenant: "dev",
+      workflow: v.workflow,
+      dag: v.dag,
+      input: {},
+      simulate: { latencyMs: 20 },
+      trigger: "api",
+      baseUrl: h.url,
+    });
+    return runId;
+  }
+
+  /** Past the grace period, then one sweep; returns this run's repairs as `nodeId:reason`. */
+  async function sweepAfterGrace(runId: string): Promise<{ report: SweepReport; repairs: string[] }> {
+    await new Promise((r) => setTimeout(r, 1_100));
+    const report = await sweep(engine);
+    expect(report.errors).toEqual([]);
+    return { report, repairs: report.repairs.filter((r) => r.runId === runId).map((r) => `${r.nodeId}:${r.reason}`) };
+  }
+
+  async function nodeStatus(runId: string): Promise<Record<string, string>> {
+    const view = await h.client.get(runId);
+    return Object.fromEntries(view.levels.flatMap((l) => l.nodes.map((n) => [n.id, n.status])));
+  }
+
+  it("roots never published after start_run: re-offered, the run completes; keys and blobs kept alive", async () => {
+    const runId = await startWithoutPublishing([node("a"), node("b", ["a"])]);
+    expect(await nodeStatus(runId)).toEqual({ a: "queued", b: "pending" });
+    const meta = runKeys(h.prefix, runId).meta;
+    await redis.expire(meta, 100);
+    const { repairs } = await sweepAfterGrace(runId);
+    expect(repairs).toEqual(["a:root-not-published"]);
+    // the active run's keys get the active TTL again, its input blob the retention (60 s) plus two periods
+    expect(await redis.ttl(meta)).toBeGreaterThan(7 * 24 * 3600 - 60);
+    const frozen = await engine.store.readFrozen(runId);
+    expect(await redis.ttl(blobKey(h.prefix, frozen?.inputRef ?? ""))).toBeGreaterThan(170);
+    const view = await h.waitForRun(runId, 30_000);
+    expect(view.status).toBe("completed");
+    expect(view.repairs).toEqual([{ at: expect.any(String), nodeId: "a", reason: "root-not-published" }]);
+    // the next look finds the run finished and drops it from the active index
+    const after = await sweep({ ...engine, now: () => Date.now() + 120_000 });
+    expect(after.dropped).toContain(runId);
+    expect(await redis.zscore(`${h.prefix}:active`, runId)).toBeNull();
+  });
+
+  it("a running node whose delivery died (past its deadline, no retry): re-offered, taken over, completed", async () => {
+    // started an hour ago; its root's delivery began a second later and died without a retry
+    const runId = await startWithoutPublishing([node("a"), node("b", ["a"])], 3_600_000);
+    const claimed = await engine.store.claimNode(runId, "a", "msg_dead:0", Date.now() - 3_599_000);
+    expect(claimed.claimed).toBe(true);
+    const { repairs } = await sweepAfterGrace(runId);
+    expect(repairs).toEqual(["a:lease-expired"]);
+    const view = await h.waitForRun(runId, 30_000);
+    expect(view.status).toBe("completed");
+    expect(view.levels[0]?.nodes[0]?.attempts).toBe(2);
+  });
+
+  it("a queued node whose message was deleted: re-offered, the run completes", async () => {
+    h.stack.setChaos({ deliveryDelayMs: 1_500 });
+    const { runId } = await h.client.start({ workflow: workflow([node("a"), node("b", ["a"])]) });
+    const cancelled = await fetch(`${h.stack.qstashUrl}/v2/messages?flowControlKey=agent-dag.${runId}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${h.stack.qstashToken}` },
+    });
+    expect(cancelled.status).toBe(200);
+    expect(((await cancelled.json()) as { cancelled: number }).cancelled).toBe(1);
+    h.stack.setChaos({ deliveryDelayMs: 0 });
+    await h.stack.idle();
+    expect(await nodeStatus(runId)).toEqual({ a: "queued", b: "pending" });
+    const { repairs } = await sweepAfterGrace(runId);
+    expect(repairs).toEqual(["a:root-not-published"]);
+    expect((await h.waitForRun(runId, 30_000)).status).toBe("completed");
+  });
+
+  it("a finished node whose dependents' publish QStash refused for good: dependents re-offered, run completes", async () => {
+    const { runId } = await h.client.start({
+      workflow: workflow([node("a", [], { retries: 0, simulate: { latencyMs: 300 } }), node("b", ["a"])], {
+        nodesPerDelivery: 1,
+      }),
+    });
+    // the root is published; every publish from now on is refused (the completion's, the failure callback's)
+    h.stack.setChaos({ publishErrors: 1_000_000 });
+    const deadline = Date.now() + 20_000;
+    while ((await nodeStatus(runId)).a !== "done" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await h.stack.idle();
+    h.stack.setChaos({ publishErrors: 0 });
+    expect(await nodeStatus(runId)).toEqual({ a: "done", b: "queued" });
+    const { repairs } = await sweepAfterGrace(runId);
+    expect(repairs).toEqual(["b:dependents-not-offered"]);
+    expect((await h.waitForRun(runId, 30_000)).status).toBe("completed");
+  });
+});
