@@ -62,6 +62,9 @@ export default defineConfig({
                 KEY_PREFIX: WORKER_KEY_PREFIX,
                 API_KEYS: "dev:dev-key,acme:acme-key,cron:cron-key",
                 PUBLIC_URL: "http://agent-dag.test",
+                // a small SSE polling budget, so a test sees a response end with its retry: hint (run-events.test.ts)
+                SSE_POLL_MS: "50",
+                SSE_MAX_POLLS: "6",
                 CRON_WORKFLOWS: JSON.stringify([
                   {
                     cron: "*/5 * * * *",

@@ -54,6 +54,13 @@ export interface Env {
   SWEEPER_GRACE_SECONDS?: string;
   /** Most runs one sweep (one cron tick) looks at, 1..100, default 10. */
   SWEEPER_BATCH?: string;
+  /** Server-sent events of `GET /v1/runs/:id/events` (functions/run-events.ts): pause between Redis reads (ms,
+   * default 250), reads per response (default 45, within Workers Free's 50 subrequests), seconds per response
+   * (default 300) and the `retry:` hint (ms, default 250). */
+  SSE_POLL_MS?: string;
+  SSE_MAX_POLLS?: string;
+  SSE_MAX_SECONDS?: string;
+  SSE_RETRY_MS?: string;
   /** Workers AI binding (wrangler.toml `[ai]`), used by providers of type `workers-ai`. */
   AI?: unknown;
   /** Provider API keys and other secrets named by `PROVIDERS` (`apiKeySecret`). */

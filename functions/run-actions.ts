@@ -70,8 +70,8 @@ async function actionBody<T>(text: string, schema: z.ZodType<T>): Promise<T> {
   return parsed.data;
 }
 
-/** The `Idempotency-Key` header, checked as on `POST /v1/runs`. @throws ProblemError 422. */
-function idempotencyKeyOf(header: string | undefined): string | undefined {
+/** The `Idempotency-Key` header of `POST /v1/runs`, retry and rerun: absent or 1..255 chars. @throws ProblemError 422. */
+export function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header !== undefined && (header.length === 0 || header.length > MAX_IDEMPOTENCY_KEY_CHARS)) {
     throw new ProblemError(
       invalidRequest(`Idempotency-Key must be 1..${MAX_IDEMPOTENCY_KEY_CHARS} characters`, {
@@ -87,6 +87,9 @@ runActionRoutes.post("/:id/cancel", limit, async (c) => {
   await ownedRun(c, runId);
   const out = await cancelRun(c.get("services").engine, runId);
   if (out.kind === "missing") throw new ProblemError(notFound(`No run ${runId}`, { instance: `/v1/runs/${runId}` }));
+  if (out.kind === "finished" && out.status === "compensating") {
+    throw new ProblemError(problem("run-running", `Run ${runId} is compensating; its compensations run to the end`));
+  }
   if (out.kind === "finished") {
     throw new ProblemError(problem("run-finished", `Run ${runId} already ended ${out.status}; nothing to cancel`));
   }
@@ -150,12 +153,20 @@ function answer(
       throw new ProblemError(
         problem("run-finished", `Run ${runId} completed; nothing failed to retry (rerun a node instead)`, opts),
       );
+    case "compensated":
+      throw new ProblemError(
+        problem("run-compensated", `Run ${runId} was compensated: its done work was undone, start a new run`, opts),
+      );
     case "blocked":
       throw new ProblemError(
-        problem("rerun-blocked", `Node "${from}" depends on "${out.detail}", which is not done; retry the run`, {
-          ...opts,
-          errors: [{ pointer: "/from", detail: `dependency ${out.detail} is not done` }],
-        }),
+        problem(
+          "rerun-blocked",
+          `Rerunning "${from}" waits on "${out.detail}", which is not done and not rerun; retry the run`,
+          {
+            ...opts,
+            errors: [{ pointer: "/from", detail: `dependency ${out.detail} is not done` }],
+          },
+        ),
       );
     case "unknown-node":
       throw new ProblemError(

@@ -16,11 +16,12 @@ import {
 import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { buildRunView } from "../shared/progress/run-view.js";
 import { runListQuerySchema } from "../shared/schema/run-list-query.js";
-import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_TRIGGER_BYTES, triggerSchema } from "../shared/schema/trigger.js";
+import { MAX_TRIGGER_BYTES, triggerSchema } from "../shared/schema/trigger.js";
 import { withBundledAgents } from "./agent-registry.js";
 import type { AppEnv } from "./app-env.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
-import { runActionRoutes } from "./run-actions.js";
+import { idempotencyKeyOf, runActionRoutes } from "./run-actions.js";
+import { runEventRoutes } from "./run-events.js";
 import { runGraphRoutes } from "./run-graph.js";
 import { bundledWorkflow } from "./workflow-registry.js";
 
@@ -35,6 +36,8 @@ runsRoutes.use("*", apiKeyAuth());
 runsRoutes.route("/", runActionRoutes);
 // the run's DAG for the dashboard (functions/run-graph.ts)
 runsRoutes.route("/", runGraphRoutes);
+// the run's event log as server-sent events (functions/run-events.ts)
+runsRoutes.route("/", runEventRoutes);
 
 runsRoutes.post(
   "/",
@@ -56,17 +59,7 @@ runsRoutes.post(
         invalidRequest("The request body is invalid", { errors: zodIssuesToFieldErrors(body.error) }),
       );
     }
-    const idempotencyKey = c.req.header("idempotency-key");
-    if (
-      idempotencyKey !== undefined &&
-      (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_CHARS)
-    ) {
-      throw new ProblemError(
-        invalidRequest(`Idempotency-Key must be 1..${MAX_IDEMPOTENCY_KEY_CHARS} characters`, {
-          errors: [{ pointer: "", detail: "Idempotency-Key header" }],
-        }),
-      );
-    }
+    const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"));
     let resolved;
     if (typeof body.data.workflow === "string") {
       resolved = bundledWorkflow(body.data.workflow);

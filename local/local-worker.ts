@@ -38,6 +38,8 @@ export interface LocalWorkerOptions {
    * the environment variable `X_LOCAL_OBSERVABILITY` when wrangler builds the worker's options, so this sets it.
    */
   localObservability?: boolean;
+  /** Serve wrangler's `/__scheduled?cron=…` test route, which fires the `scheduled` handler (default false). */
+  testScheduled?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function startLocalWorker(opts: LocalWorkerOptions): Promise<LocalW
       server: { hostname: "127.0.0.1", port: 0 },
       inspector: false,
       watch: false,
+      testScheduled: opts.testScheduled ?? false,
       logLevel: opts.logLevel ?? "error",
     },
     bindings: opts.bindings,

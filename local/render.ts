@@ -112,6 +112,15 @@ export function renderRun(view: RunView, options: RenderOptions): string {
       if (why) lines.push(why);
     }
   }
+  if (view.compensation) {
+    // saga compensation: the run's state, then one line per compensation with its error or output excerpt
+    const c = view.compensation;
+    lines.push([[`Compensation: ${c.status} (the run ${c.runStatus}${c.reason ? `: ${c.reason}` : ""})`, "bold"]]);
+    for (const n of c.nodes) {
+      const tail = n.error ?? n.excerpt ?? "";
+      lines.push([[`  ${n.id}  ${n.status}  ×${n.attempts}${tail ? `  ${tail.replace(/\s+/g, " ")}` : ""}`]]);
+    }
+  }
   lines.push(footer(view));
   const cache = formatCacheLine(view.cache);
   if (cache) lines.push([[cache]]);

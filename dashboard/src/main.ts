@@ -4,7 +4,8 @@
  * run's page (`#/runs/<runId>`). Every data request goes to this origin's `/v1` API with the key as Bearer token.
  */
 import { RunClient } from "../../shared/client/run-client.js";
-import { pollingRunFeed } from "../../shared/client/run-feed.js";
+import { runEventSource } from "../../shared/client/run-event-stream.js";
+import { sseRunFeed } from "../../shared/client/run-feed.js";
 import { clearApiKey, maskKey, storeApiKey, storedApiKey } from "./auth.js";
 import { h, replaceChildren } from "./dom.js";
 import { parseRoute } from "./run-model.js";
@@ -101,7 +102,9 @@ function route(message?: string): void {
   const expired = () => signOut("The API key was refused (401); sign in again.");
   const r = parseRoute(location.hash);
   if (r.page === "run") {
-    const feed = pollingRunFeed(client, { activeIntervalMs: 500, idleIntervalMs: 15_000 });
+    // server-sent events read with fetch, so the key travels in the Authorization header (docs/dashboard.md)
+    const events = runEventSource({ baseUrl: location.origin, apiKey: key });
+    const feed = sseRunFeed(client, events, { activeIntervalMs: 500, idleIntervalMs: 15_000 });
     unmount = mountRunPage(main, r.runId, { client, feed, toast, onUnauthorized: expired });
   } else {
     unmount = mountRunsPage(main, client, expired);

@@ -295,7 +295,28 @@ export function mountRunPage(
             ),
       );
     });
-    replaceChildren(todo, ...blocks);
+    const c = v.compensation;
+    // saga compensation: its state and one row per compensation (status, attempts, error or output excerpt)
+    const comp = c
+      ? h(
+          "div",
+          { class: "level" },
+          h("h3", {}, `Compensation: ${c.status}`, h("span", { class: "muted small" }, ` · the run ${c.runStatus}`)),
+          h(
+            "ul",
+            {},
+            ...c.nodes.map((n) =>
+              h(
+                "li",
+                { class: `row ${n.status}` },
+                h("span", { class: "id" }, n.id),
+                h("span", { class: "muted small" }, ` ${n.status} ×${n.attempts} ${n.error ?? n.excerpt ?? ""}`),
+              ),
+            ),
+          ),
+        )
+      : null;
+    replaceChildren(todo, ...blocks, ...(comp ? [comp] : []));
   }
 
   function renderTimeline(v: RunViewBody): void {

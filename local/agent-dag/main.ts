@@ -4,7 +4,8 @@ import type { RunRequest, RunViewBody } from "../../shared/client/run-api.js";
 import { isTerminalStatus } from "../../shared/client/run-api.js";
 import { RunClient } from "../../shared/client/run-client.js";
 import { RunClientError } from "../../shared/client/run-client-error.js";
-import { pollingRunFeed } from "../../shared/client/run-feed.js";
+import { runEventSource } from "../../shared/client/run-event-stream.js";
+import { sseRunFeed } from "../../shared/client/run-feed.js";
 import { LiveRegion } from "../live-region.js";
 import { progressLines } from "../progress-lines.js";
 import { renderRun } from "../render.js";
@@ -18,7 +19,7 @@ import { dashboardUrl, exitStatusOf, formatRunsTable } from "./format.js";
  * success, 1 when the API refused or a followed run did not complete, 2 for a bad command line.
  */
 
-/** How often `watch` reads the run, ms. */
+/** How often `watch` reads the run when it falls back to polling (no event stream), ms. */
 const WATCH_INTERVAL_MS = 500;
 
 function readJsonFile(path: string, what: string): unknown {
@@ -35,13 +36,16 @@ function workflowArg(arg: string): RunRequest["workflow"] {
   return arg;
 }
 
-/** Follows a run to its end, drawing it; resolves with the final view. */
-function watch(client: RunClient, runId: string): Promise<RunViewBody> {
+/** Follows a run to its end through its events (polling when they cannot be read), drawing it; resolves with the
+ * final view. */
+function watch(client: RunClient, c: Connection, runId: string): Promise<RunViewBody> {
   const tty = process.stdout.isTTY === true;
   const region = tty ? new LiveRegion(process.stdout) : null;
   let prev: RunViewBody | null = null;
   return new Promise((resolve, reject) => {
-    const sub = pollingRunFeed(client, { activeIntervalMs: WATCH_INTERVAL_MS, idleIntervalMs: 0 }).subscribe(runId, {
+    const events = runEventSource({ baseUrl: c.url, apiKey: c.apiKey });
+    const feed = sseRunFeed(client, events, { activeIntervalMs: WATCH_INTERVAL_MS, idleIntervalMs: 0 });
+    const sub = feed.subscribe(runId, {
       onView(view) {
         const now = Date.now();
         if (region) region.update(renderRun(view, { color: true, width: process.stdout.columns ?? 0, now }));
@@ -77,10 +81,10 @@ async function execute(command: Command, c: Connection): Promise<number> {
       const started = await client.start(body);
       print(started, `${started.runId} ${started.status}  ${dashboardUrl(c.url, started.runId)}`);
       if (!command.watch) return 0;
-      return exitStatusOf((await watch(client, started.runId)).status);
+      return exitStatusOf((await watch(client, c, started.runId)).status);
     }
     case "watch":
-      return exitStatusOf((await watch(client, command.runId)).status);
+      return exitStatusOf((await watch(client, c, command.runId)).status);
     case "runs": {
       const page = await client.list({
         status: command.status,

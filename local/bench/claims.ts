@@ -3,7 +3,14 @@
  * Each claim says whether it holds, or `null` when the figures it needs were not measured (e.g. a `--quick` run
  * without that workload), and gives the numbers. Pure.
  */
-import type { ClaimResult, LoadResult, MessageSizeResult, RunResult, WorkloadResult } from "./results.js";
+import type {
+  ClaimResult,
+  EventLogResult,
+  LoadResult,
+  MessageSizeResult,
+  RunResult,
+  WorkloadResult,
+} from "./results.js";
 
 /** The largest eager makespan / critical path allowed (≤ 1.15 up to 250 nodes; ≤ 1.15 × list schedule). */
 export const MAX_RATIO = 1.15;
@@ -23,12 +30,29 @@ export const MESSAGE_SIZE_TOLERANCE = 0.02;
 const f2 = (x: number | null | undefined) => (x === null || x === undefined ? "n/a" : x.toFixed(2));
 const ms0 = (x: number | null | undefined) => (x === null || x === undefined ? "n/a" : `${Math.round(x)} ms`);
 
+/** The longest p95 delay from a transition to its server-sent event, ms. */
+export const MAX_EVENT_DELAY_P95_MS = 300;
+
+/** p95 of the transition -> SSE event delay ≤ {@link MAX_EVENT_DELAY_P95_MS}. */
+function eventDelay(e: EventLogResult | null): ClaimResult {
+  const claim = `transition -> server-sent event delay p95 <= ${MAX_EVENT_DELAY_P95_MS} ms`;
+  const p95 = e?.delayMs.p95 ?? null;
+  if (!e || p95 === null) return { id: "event-delay", claim, holds: null, detail: "not measured" };
+  return {
+    id: "event-delay",
+    claim,
+    holds: p95 <= MAX_EVENT_DELAY_P95_MS,
+    detail: `p50 ${ms0(e.delayMs.p50)}, p95 ${ms0(p95)} over ${e.delayMs.count} events of ${e.runs} runs`,
+  };
+}
+
 /** Checks every claim. */
 export function checkClaims(input: {
   workloads: readonly WorkloadResult[];
   runs: readonly RunResult[];
   load: LoadResult | null;
   messageSize: readonly MessageSizeResult[];
+  eventLog?: EventLogResult | null;
 }): ClaimResult[] {
   return [
     eagerNearCriticalPath(input.workloads, input.runs),
@@ -37,6 +61,7 @@ export function checkClaims(input: {
     messagesPerNode(input.runs, input.messageSize),
     messageSizeConstant(input.messageSize),
     loadLosesNothing(input.load),
+    ...(input.eventLog === undefined ? [] : [eventDelay(input.eventLog)]),
   ];
 }
 

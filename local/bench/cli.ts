@@ -20,6 +20,7 @@ import { checkClaims } from "./claims.js";
 import { cpuShare, readCpuTimes } from "./cpu-time.js";
 import { type EngineHarness, startEngine } from "./engine-harness.js";
 import { emptyFigures, measureEngineRun } from "./engine-run.js";
+import { measureEventLog } from "./event-log.js";
 import { runLoadTest } from "./load-test.js";
 import { gitRevision, machineFacts, packageVersions } from "./machine.js";
 import { runMessageSizes } from "./message-size.js";
@@ -30,6 +31,7 @@ import { countedSamples, medianRun, wantsAnotherSample } from "./repeats.js";
 import { rerenderReport, writeDocTables, writeReport } from "./report.js";
 import {
   type BenchResults,
+  type EventLogResult,
   type LoadResult,
   type MessageSizeResult,
   RESULTS_SCHEMA_VERSION,
@@ -101,6 +103,7 @@ export async function runBench(
   const runs: RunResult[] = [];
   let load: LoadResult | null = null;
   let messageSize: MessageSizeResult[] = [];
+  let eventLog: EventLogResult | null = null;
   try {
     say(
       `  worker ${engine.url}${s.viaProxy ? " (wrangler's proxy worker)" : ""}${s.localObservability ? " (with wrangler's local observability collector)" : ""} · Redis REST ${engine.stack.redisRestUrl} (${engine.stack.backend}${engine.redisServer ? ` ${engine.redisServer}` : ""}) · QStash ${engine.stack.qstashUrl} · key prefix ${engine.prefix}`,
@@ -161,13 +164,21 @@ export async function runBench(
         );
       }
     }
+    say();
+    say("event log: 40-node runs watched over server-sent events…");
+    eventLog = await measureEventLog(engine, {
+      runs: s.quick ? 3 : 10,
+      latencyMs: 100,
+      redisUrl: engine.stack.backend === "redis" ? (process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379") : null,
+    });
+    say(`  ${describeEventLog(eventLog)}`);
   } finally {
     await engine.close();
     onEngine(undefined);
   }
 
   const workloads = prepared.map((p) => p.summary);
-  const claims = checkClaims({ workloads, runs, load, messageSize });
+  const claims = checkClaims({ workloads, runs, load, messageSize, eventLog });
   const results: BenchResults = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     date: new Date(t0).toISOString(),
@@ -206,6 +217,7 @@ export async function runBench(
     runs,
     load,
     messageSize,
+    eventLog,
     claims,
   };
 
@@ -385,4 +397,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(EXIT.runFailed);
   });
+}
+
+/** One line of the event log's figures. */
+function describeEventLog(e: EventLogResult): string {
+  const mem = e.memoryBytesPerNode === null ? "" : ` · ${Math.round(e.memoryBytesPerNode)} B of Redis memory/node`;
+  return (
+    `${e.runs} runs, ${e.nodes} nodes, ${e.events} events in ${e.connections} SSE responses · transition -> SSE ` +
+    `delay p50 ${Math.round(e.delayMs.p50 ?? 0)} ms p95 ${Math.round(e.delayMs.p95 ?? 0)} ms (n=${e.delayMs.count}) · ` +
+    `${e.eventsPerNode.toFixed(2)} XADD/node inside the transition scripts (0 added requests) · ` +
+    `${Math.round(e.payloadBytesPerNode)} payload B/node${mem}`
+  );
 }

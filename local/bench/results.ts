@@ -165,6 +165,23 @@ export const messageSizeResultSchema = z.strictObject({
   perNode: perNodeCostSchema.nullable(),
 });
 
+/** The event log's figures (results file field `eventLog`). */
+export const eventLogResultSchema = z.strictObject({
+  runs: z.number().int(),
+  nodes: z.number().int(),
+  events: z.number().int(),
+  /** Transition -> client delay of every event read live, ms. */
+  delayMs: summarySchema,
+  /** Events (= XADD commands run inside the transition scripts) per node. */
+  eventsPerNode: z.number(),
+  /** Stream ids, field names and values per node, bytes. */
+  payloadBytesPerNode: z.number(),
+  /** `MEMORY USAGE` of the streams per node, bytes; null with the in-memory store. */
+  memoryBytesPerNode: z.number().nullable(),
+  /** SSE responses the clients needed (each ends at the worker's polling budget, 45 reads by default). */
+  connections: z.number().int(),
+});
+
 /** One "done means" item of the issue, checked against the figures: `holds` is null when it was not measured. */
 export const claimResultSchema = z.strictObject({
   id: z.string(),
@@ -219,6 +236,8 @@ export const benchResultsSchema = z.strictObject({
   runs: z.array(runResultSchema),
   load: loadResultSchema.nullable(),
   messageSize: z.array(messageSizeResultSchema),
+  /** The run event log: SSE delay and cost per node (absent in older files). */
+  eventLog: eventLogResultSchema.nullable().optional(),
   claims: z.array(claimResultSchema),
 });
 
@@ -236,3 +255,6 @@ export type MessageSizeResult = z.infer<typeof messageSizeResultSchema>;
 export type ClaimResult = z.infer<typeof claimResultSchema>;
 /** The per-node cost block. */
 export type PerNodeCost = z.infer<typeof perNodeCostSchema>;
+
+/** What local/bench/event-log.ts measured. */
+export type EventLogResult = z.infer<typeof eventLogResultSchema>;

@@ -9,8 +9,10 @@ export const CHAOS_USAGE = `Usage: npm run chaos -- [options]
   --runs N            runs to start (default 50)
   --seed S            PRNG seed: same seed, same DAGs, budgets and fault streams (default 1)
   --concurrency C     runs in flight at once (default 8)
-  --deadline-s D      a run not terminal D seconds after it started counts as stuck (default 120: a deep DAG
-                      hit by a worker kill waits up to a node's timeout + 10 s before the takeover)
+  --deadline-s D      a run not terminal D seconds after it started counts as stuck (default 240: a node whose
+                      holder died with no retry left is re-offered by the sweeper once its delivery deadline
+                      (10 s node timeout + 60 s chain window + 10 s margin, + 10 s) and its grace (10 s) have
+                      passed, at the run's next look (once a minute): up to 170 s, then the run goes on)
   --faults SPEC       none | default | kind=rate,... over the defaults (rates 0..1), kinds:
                       duplicate lostAnswer deliver5xx deliveryDelay publishRefused publishApplied5xx
                       redisRefused5xx redisApplied5xx redisDelay workerKill (per run started)
@@ -66,7 +68,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosArgs {
     runs: int("runs", values.runs, 50, 1),
     seed: int("seed", values.seed, 1, 0),
     concurrency: int("concurrency", values.concurrency, 8, 1),
-    deadlineMs: int("deadline-s", values["deadline-s"], 120, 1) * 1000,
+    deadlineMs: int("deadline-s", values["deadline-s"], 240, 1) * 1000,
     rates: parseFaultRates(values.faults),
     delayMaxMs: int("delay-max-ms", values["delay-max-ms"], 300, 0),
     providerLatencyMs: int("provider-ms", values["provider-ms"], 30, 0),

@@ -2,8 +2,14 @@
  * The audit of one chaos run (pure): from its spec, what the suite observed (did it end by its deadline, its final
  * run view and outputs) and what the provider issued for it, it finds: stuck (not terminal by the deadline), lost
  * outputs (a completed run missing a node's `done` or a sink's output), provider calls per node, run totals that
- * are not the sum of the nodes, nodes whose recorded usage is not what the provider issued (under- or
- * double-counted; every paid call should be counted exactly once) and budget overruns (tokens = input + output).
+ * are not the sum of the nodes, nodes whose books do not match what the provider issued (under- or double-counted)
+ * and budget overruns (tokens = input + output).
+ *
+ * The books rule: every call the provider billed maps to exactly one call booked on its node (the view's
+ * `paidCalls`), none is booked twice, and a node's usage is the sum of its booked calls. A call booked exactly
+ * matches one billed call's tokens exactly; a call booked `estimated` (its answer never reached the books, so it is
+ * booked at its reserved worst case) matches a billed call it bounds (estimated ≥ issued), or none: its attempt
+ * died after writing its intent and before the provider billed a request (a bound on a call that may not exist).
  */
 
 import { costUsd } from "../../shared/pricing/cost.js";
@@ -44,8 +50,14 @@ export interface TokenMismatch {
   cache: string | null;
   /** The node's status in the run view. */
   status: string;
-  /** `cache-hit-after-paid-call`, `extra-paid-call`, `unfinished-node` (paid, but the node never finished) or `other`. */
+  /** `cache-hit-after-paid-call`, `extra-paid-call`, `unfinished-node` (paid, but the node never finished),
+   * `unbooked-call`, `booked-twice`, `exact-not-issued`, `estimate-below-issued`, `usage-not-booked-sum` or `other`. */
   why: string;
+  /** `under`: a billed call is missing from the books or counted below what was billed; `double`: more booked
+   * than billed. */
+  kind: "under" | "double";
+  /** Calls booked at their worst case on this node. */
+  estimatedCalls: number;
 }
 
 /** The audit of one run. */
@@ -68,15 +80,22 @@ export interface RunAudit {
   totalsMismatch: string[];
   /** Nodes whose recorded usage is not what the provider issued. */
   tokenMismatches: TokenMismatch[];
+  /** Calls booked at their reserved worst case, those of them that stand for no billed call, and their tokens over
+   * what the provider billed for them. */
+  estimated: { calls: number; unbilled: number; overTokens: number };
   /** Recorded, node-summed and issued tokens (all four counts) and USD. */
   tokens: { totals: number; nodeSum: number; issued: number };
   usd: { totals: number; nodeSum: number; issued: number };
-  /** When a token budget was exceeded: the budget, recorded spend and issued spend (input + output). */
+  /** When a token budget was exceeded: the budget, recorded spend and issued spend (input + output). Recorded
+   * counts the exact calls only: an estimated call is a bound, booked in input and output tokens, which may stand
+   * for no billed call (its intent was written, its attempt died before the request). */
   budgetOverrun: { budget: number; recorded: number; issued: number } | null;
   /** Faults injected on requests that named this run. */
   faults: FaultCounts;
   /** Faults injected on requests about one node of this run, by node id. */
   nodeFaults: Record<string, FaultCounts>;
+  /** The run's compensation (its state and its compensations by status), or null when it did not compensate. */
+  compensation?: { status: string; byStatus: Record<string, number> } | null;
 }
 
 const TERMINAL_NODE = new Set(["done", "failed", "skipped"]);
@@ -90,7 +109,7 @@ export function foldReason(text: string): string {
     .slice(0, 100);
 }
 
-function nodeTokens(n: RunView["levels"][number]["nodes"][number]): Tokens {
+function nodeTokens(n: { usage: Tokens | null }): Tokens {
   return n.usage ?? zeroTokens();
 }
 
@@ -111,6 +130,7 @@ export function auditRun(spec: ChaosRunSpec, seen: ObservedRun, issued: Readonly
     callsPerNode: { zero: 0, one: 0, twoPlus: 0 },
     totalsMismatch: [],
     tokenMismatches: [],
+    estimated: { calls: 0, unbilled: 0, overTokens: 0 },
     tokens: { totals: 0, nodeSum: 0, issued: 0 },
     usd: { totals: 0, nodeSum: 0, issued: 0 },
     budgetOverrun: null,
@@ -140,6 +160,19 @@ export function auditRun(spec: ChaosRunSpec, seen: ObservedRun, issued: Readonly
   }
   const viewNodes = view.levels.flatMap((l) => l.nodes);
   const byId = new Map(viewNodes.map((n) => [n.id, n]));
+  const c = view.compensation;
+  audit.compensation = c ? { status: c.status, byStatus: {} } : null;
+  for (const n of c?.nodes ?? [])
+    audit.compensation!.byStatus[n.status] = (audit.compensation!.byStatus[n.status] ?? 0) + 1;
+  // compensations (shared/progress/compensation-view.ts) are paid calls too: in the totals and the books
+  const booked = [...viewNodes, ...(view.compensation?.nodes ?? []).map((c) => ({ ...c, cache: null }))];
+  for (const id of spec.compensated ?? []) {
+    const got = issued.get(`${id}~compensate`);
+    if (!got) continue;
+    audit.tokens.issued += tokenSum(got.tokens);
+    issuedInOut += got.tokens.inputTokens + got.tokens.outputTokens;
+    if (got.paidCalls > 0) audit.usd.issued += costUsd(got.model ?? "", got.tokens, DEFAULT_PRICES);
+  }
   if (audit.outcome === "stuck") {
     audit.stuckNodes = viewNodes.filter((n) => !TERMINAL_NODE.has(n.status)).map((n) => `${n.id}:${n.status}`);
     audit.reason = `run ${view.status} at deadline`;
@@ -157,7 +190,7 @@ export function auditRun(spec: ChaosRunSpec, seen: ObservedRun, issued: Readonly
   // run totals against the sum of the nodes
   const sum = zeroTokens();
   let nodeMicro = 0;
-  for (const n of viewNodes) {
+  for (const n of booked) {
     const t = nodeTokens(n);
     sum.inputTokens += t.inputTokens;
     sum.outputTokens += t.outputTokens;
@@ -176,18 +209,13 @@ export function auditRun(spec: ChaosRunSpec, seen: ObservedRun, issued: Readonly
   audit.usd.totals = view.totals.costUsd;
   audit.usd.nodeSum = nodeMicro / 1e6;
 
-  // each node's recorded usage against what the provider issued
-  for (const n of viewNodes) {
+  // each node's books against what the provider issued
+  for (const n of booked) {
     const got = issued.get(n.id);
     const recorded = tokenSum(nodeTokens(n));
     const issuedTokens = got ? tokenSum(got.tokens) : 0;
-    if (recorded === issuedTokens) continue;
     const paid = got?.paidCalls ?? 0;
-    let why = "other";
-    if (recorded < issuedTokens && n.status !== "done") why = "unfinished-node";
-    else if (recorded < issuedTokens && n.cache === "hit") why = "cache-hit-after-paid-call";
-    else if (recorded < issuedTokens && paid >= 2) why = "extra-paid-call";
-    audit.tokenMismatches.push({
+    const mismatch = (why: string, kind: "under" | "double", estimatedCalls = 0): TokenMismatch => ({
       nodeId: n.id,
       recorded,
       issued: issuedTokens,
@@ -196,14 +224,85 @@ export function auditRun(spec: ChaosRunSpec, seen: ObservedRun, issued: Readonly
       cache: n.cache,
       status: n.status,
       why,
+      kind,
+      estimatedCalls,
     });
+    if (n.paidCalls === undefined && recorded === 0 && issuedTokens === 0) continue;
+    if (n.paidCalls === undefined && recorded !== issuedTokens) {
+      // a view without per-call books: usage against what was issued
+      let why = "other";
+      if (recorded < issuedTokens && n.status !== "done") why = "unfinished-node";
+      else if (recorded < issuedTokens && n.cache === "hit") why = "cache-hit-after-paid-call";
+      else if (recorded < issuedTokens && paid >= 2) why = "extra-paid-call";
+      audit.tokenMismatches.push(mismatch(why, recorded < issuedTokens ? "under" : "double"));
+      continue;
+    }
+    if (n.paidCalls === undefined) continue;
+    const check = matchBooks(n.paidCalls, got?.paidTokens ?? []);
+    audit.estimated.calls += check.estimatedCalls;
+    audit.estimated.unbilled += check.unbilled;
+    audit.estimated.overTokens += check.overTokens;
+    const bookedSum = n.paidCalls.reduce((a, c) => a + c.tokens, 0);
+    if (check.problem) audit.tokenMismatches.push(mismatch(check.problem, check.kind, check.estimatedCalls));
+    else if (bookedSum !== recorded) audit.tokenMismatches.push(mismatch("usage-not-booked-sum", "double"));
   }
 
   if (spec.budgetTokens !== null) {
-    const recordedInOut = sum.inputTokens + sum.outputTokens;
+    const recordedInOut = sum.inputTokens + sum.outputTokens - (view.totals.estimatedTokens ?? 0);
     if (recordedInOut > spec.budgetTokens || issuedInOut > spec.budgetTokens) {
       audit.budgetOverrun = { budget: spec.budgetTokens, recorded: recordedInOut, issued: issuedInOut };
     }
   }
   return audit;
+}
+
+/** Outcome of {@link matchBooks}: a problem (`kind` says which way) or none, and the estimated calls' figures. */
+interface BooksCheck {
+  problem: string | null;
+  kind: "under" | "double";
+  estimatedCalls: number;
+  /** Estimated calls that stand for no billed call. */
+  unbilled: number;
+  /** Tokens the estimated calls booked beyond the billed calls they stand for. */
+  overTokens: number;
+}
+
+/**
+ * Matches a node's booked calls to the calls the provider billed for it: exact ones to billed calls of exactly the
+ * same tokens, then estimated ones (largest first) to the remaining billed calls (largest first), each estimate at
+ * least its call; estimates left over stand for no billed call. Sorted pairing finds a bounding match whenever one
+ * exists.
+ * @param booked the node's `paidCalls`. @param billed tokens of each billed call.
+ */
+export function matchBooks(
+  booked: readonly { tokens: number; estimated: boolean }[],
+  billed: readonly number[],
+): BooksCheck {
+  const estimates = booked.filter((c) => c.estimated).map((c) => c.tokens);
+  const result: BooksCheck = {
+    problem: null,
+    kind: "under",
+    estimatedCalls: estimates.length,
+    unbilled: 0,
+    overTokens: 0,
+  };
+  if (booked.length < billed.length) return { ...result, problem: "unbooked-call", kind: "under" };
+  const left = [...billed];
+  for (const c of booked) {
+    if (c.estimated) continue;
+    const i = left.indexOf(c.tokens);
+    if (i < 0) return { ...result, problem: left.length === 0 ? "booked-twice" : "exact-not-issued", kind: "double" };
+    left.splice(i, 1);
+  }
+  left.sort((a, b) => b - a);
+  estimates.sort((a, b) => b - a);
+  if (estimates.length < left.length) return { ...result, problem: "unbooked-call", kind: "under" };
+  for (let i = 0; i < estimates.length; i++) {
+    const e = estimates[i] as number;
+    const b = left[i];
+    if (b !== undefined && e < b) return { ...result, problem: "estimate-below-issued", kind: "under" };
+    result.overTokens += e - (b ?? 0);
+    if (b === undefined) result.unbilled += 1;
+  }
+  return result;
 }

@@ -2,11 +2,13 @@
  * Seeded random DAGs for the chaos suite: 5..50 nodes in one of four shapes (wide fan-out, deep chains, random
  * fan-in/fan-out, a diamond with one large fan-in), each a workflow definition for `POST /v1/runs` whose nodes call
  * the fake Anthropic model and carry the prompt marker the provider ledger attributes calls by. Some runs get a
- * token budget (`onBudget: "fail"`). Same PRNG state in, same runs out.
+ * token budget (`onBudget: "fail"`); in some, a share of the nodes get a `compensate` step, and half of those runs
+ * have a node whose prompt is over the fake's context window (a 400, not retried), so the run fails and compensates
+ * (drawn from a PRNG of their own, so the rest of a seed's runs stay as they were). Same PRNG state in, same runs out.
  */
 
-import type { Prng } from "./prng.js";
-import { promptMarker } from "./provider-ledger.js";
+import { createPrng, hash32, type Prng } from "./prng.js";
+import { CHAOS_CONTEXT_WINDOW_TOKENS, promptMarker } from "./provider-ledger.js";
 
 /** Shapes the generator draws from. */
 export const DAG_SHAPES = ["wide", "deep", "random", "diamond"] as const;
@@ -37,6 +39,10 @@ export interface ChaosRunSpec {
   nodes: { id: string; dependsOn: string[] }[];
   /** The token budget of the run, or null. */
   budgetTokens: number | null;
+  /** Ids of the nodes with a `compensate` step (their compensation is `<id>~compensate`). */
+  compensated?: string[];
+  /** The node made to fail (its prompt is over the fake's context window), or null. */
+  failing?: string | null;
   /** `POST /v1/runs` body: `{workflow, input, budget?}`. */
   body: { workflow: Record<string, unknown>; input: Record<string, unknown>; budget?: Record<string, unknown> };
 }
@@ -47,6 +53,8 @@ export interface GenerateOptions {
   budgetShare?: number;
   /** Chance that a node's prompt reads one upstream output. @default 0.3 */
   templateShare?: number;
+  /** Chance that a run has compensations, and then that each of its nodes has a `compensate` step. @default 0.5, 0.3 */
+  compensationShare?: { runs: number; nodes: number };
 }
 
 /** Dependencies of node `i` (0-based) for a shape; only earlier nodes, no duplicates. */
@@ -91,8 +99,23 @@ export function generateRun(rng: Prng, seed: number, index: number, opts: Genera
   const defs = nodes.map((node) => {
     const reads = node.dependsOn.length > 0 && rng.chance(templateShare) ? rng.pick(node.dependsOn) : null;
     const prompt = `${promptMarker(tag, node.id)} Do ${node.id}.${reads ? `\nUpstream:\n{{nodes.${reads}.output}}` : ""}`;
-    return { id: node.id, agent: "chaos", prompt, dependsOn: node.dependsOn };
+    return { id: node.id, agent: "chaos", prompt, dependsOn: node.dependsOn } as Record<string, unknown>;
   });
+  const share = opts.compensationShare ?? { runs: 0.5, nodes: 0.3 };
+  const compRng = createPrng(hash32(`${tag}:compensate`));
+  const compensated = compRng.chance(share.runs)
+    ? nodes.filter(() => compRng.chance(share.nodes)).map((x) => x.id)
+    : [];
+  for (const def of defs) {
+    const id = def.id as string;
+    if (!compensated.includes(id)) continue;
+    const marker = promptMarker(tag, `${id}~compensate`);
+    def.compensate = { prompt: `${marker} Undo ${id} ({{run.status}}).\n{{nodes.${id}.output}}` };
+  }
+  // a non-root node that fails for good, so that the nodes done before it are compensated
+  const failing = compensated.length > 0 && n > 1 && compRng.chance(0.5) ? `n${compRng.int(1, n - 1)}` : null;
+  const failingDef = defs.find((d) => d.id === failing);
+  if (failingDef) failingDef.prompt = `${failingDef.prompt}\n${"pad ".repeat(CHAOS_CONTEXT_WINDOW_TOKENS * 2)}`;
   const chains = rng.chance(0.3);
   const workflow: Record<string, unknown> = {
     name: `chaos-${shape}`,
@@ -118,10 +141,18 @@ export function generateRun(rng: Prng, seed: number, index: number, opts: Genera
     shape,
     nodes,
     budgetTokens,
+    compensated,
+    failing,
     body: {
       workflow,
       input: { tag },
       ...(budgetTokens !== null ? { budget: { tokens: budgetTokens, onBudget: "fail" } } : {}),
     },
   };
+}
+
+/** The same run without `compensate` steps (the run the suite cancels and retries: a compensated run is not retried). */
+export function withoutCompensation(spec: ChaosRunSpec): ChaosRunSpec {
+  const nodes = (spec.body.workflow.nodes as Record<string, unknown>[]).map(({ compensate: _, ...rest }) => rest);
+  return { ...spec, compensated: [], body: { ...spec.body, workflow: { ...spec.body.workflow, nodes } } };
 }

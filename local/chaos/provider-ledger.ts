@@ -30,6 +30,8 @@ export interface IssuedForNode {
   paidCalls: number;
   /** Sum of the usage of the paid calls. */
   tokens: Tokens;
+  /** Each paid call's tokens (all four counts added), in arrival order. */
+  paidTokens: number[];
   /** The model of the last paid call. */
   model: string | null;
 }
@@ -78,7 +80,8 @@ export function ledgerOf(calls: readonly Pick<FakeCall, "body" | "status" | "usa
     let run = byRun.get(who.runTag);
     if (!run) byRun.set(who.runTag, (run = new Map()));
     let node = run.get(who.nodeId);
-    if (!node) run.set(who.nodeId, (node = { calls: 0, paidCalls: 0, tokens: zeroTokens(), model: null }));
+    if (!node)
+      run.set(who.nodeId, (node = { calls: 0, paidCalls: 0, tokens: zeroTokens(), paidTokens: [], model: null }));
     node.calls += 1;
     if (c.status !== 200) continue;
     node.paidCalls += 1;
@@ -88,8 +91,19 @@ export function ledgerOf(calls: readonly Pick<FakeCall, "body" | "status" | "usa
     node.tokens.outputTokens += Number(u.output_tokens ?? 0);
     node.tokens.cacheReadTokens += Number(u.cache_read_input_tokens ?? 0);
     node.tokens.cacheWriteTokens += Number(u.cache_creation_input_tokens ?? 0);
+    node.paidTokens.push(
+      Number(u.input_tokens ?? 0) +
+        Number(u.output_tokens ?? 0) +
+        Number(u.cache_read_input_tokens ?? 0) +
+        Number(u.cache_creation_input_tokens ?? 0),
+    );
   }
   return byRun;
+}
+
+/** How many of `calls` are of run `runTag` and arrived at or after `t` (ms since epoch), any answer. */
+export function callsOfRunSince(calls: readonly Pick<FakeCall, "body" | "at">[], runTag: string, t: number): number {
+  return calls.filter((c) => c.at >= t && attributeCall(c.body)?.runTag === runTag).length;
 }
 
 /** The per-run, per-node ledger: runTag -> nodeId -> what the provider issued. */
@@ -101,16 +115,28 @@ export interface LedgerProvider {
   fake: FakeProviderServer;
   /** The ledger of every call so far. */
   ledger(): ProviderLedger;
+  /** Calls of run `runTag` that arrived at or after `t` (ms since epoch). */
+  callsSince(runTag: string, t: number): number;
   close(): Promise<void>;
 }
 
+/** The fake's context window, tokens: far above any generated prompt, below a failing node's (dag-generator.ts). */
+export const CHAOS_CONTEXT_WINDOW_TOKENS = 2000;
+
 /**
- * Starts the fake Anthropic endpoint with a fixed answer latency.
+ * Starts the fake Anthropic endpoint with a fixed answer latency and a context window of
+ * {@link CHAOS_CONTEXT_WINDOW_TOKENS}.
  * @param latencyMs delay before every answer, ms (the "model time" of a node).
  * @throws the listen error.
  */
 export async function startLedgerProvider(latencyMs: number): Promise<LedgerProvider> {
   const fake = await startFakeAnthropic({ port: 0 });
-  fake.setBehaviour({ latencyMs });
-  return { fake, ledger: () => ledgerOf(fake.calls()), close: () => fake.close() };
+  // a prompt over the window gets the vendor's 400 (not retried): how a chaos run fails at a node (dag-generator.ts)
+  fake.setBehaviour({ latencyMs, contextWindowTokens: CHAOS_CONTEXT_WINDOW_TOKENS });
+  return {
+    fake,
+    ledger: () => ledgerOf(fake.calls()),
+    callsSince: (runTag, t) => callsOfRunSince(fake.calls(), runTag, t),
+    close: () => fake.close(),
+  };
 }

@@ -26,7 +26,8 @@ export async function startRestartableWorker(
   proxy: FaultProxy,
   verbose: boolean,
 ): Promise<RestartableWorker> {
-  const start = () => startLocalWorker({ bindings, logLevel: verbose ? "log" : "none" });
+  // the suite fires the sweeper's cron through wrangler's `/__scheduled` route: workerd runs no cron by itself
+  const start = () => startLocalWorker({ bindings, logLevel: verbose ? "log" : "none", testScheduled: true });
   let worker: LocalWorker | null = await start();
   proxy.setUpstream(worker.url);
   let restarts = 0;

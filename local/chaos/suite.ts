@@ -4,24 +4,31 @@
  * fault-injecting proxy (fault-proxy.ts) on each link: worker → Redis REST, worker → QStash API, QStash → worker
  * (the runs are started through that last proxy, so their public URL, hence every QStash destination, is the
  * proxy's). Runs start with bounded concurrency; each is followed until it is terminal or its deadline passes; the
- * worker is killed and restarted mid-run at the `workerKill` rate. Then every run is audited (audit.ts).
+ * worker is killed and restarted mid-run at the `workerKill` rate. The sweeper runs as in production, its cron fired
+ * every {@link SWEEP_EVERY_MS} through wrangler's `/__scheduled` route with a grace of {@link SWEEPER_GRACE_SECONDS}
+ * s; after the last run the suite lets it take every finished run off its active index (which books their calls
+ * whose answer never reached the books). One run chosen by the seed is cancelled mid-flight and retried
+ * (cancel-retry-hook.ts). Then every run is audited (audit.ts).
  * Reproducible as far as timing allows: the seed fixes the DAGs, the budgets, each hop's fault stream and the kill
  * schedule; which request draws which fault still follows the order requests arrive in, which timing changes.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { Redis as IORedis } from "ioredis";
+import { activeRunsKey } from "../../shared/state/run-index.js";
 import { deleteKeysWithPrefix } from "../redis-cleanup.js";
 import { type LocalStack, startLocalStack } from "../stack.js";
 import { workerBindings } from "../worker-bindings.js";
 import { auditRun, type ObservedRun, type RunAudit } from "./audit.js";
 import { type CancelRetryOutcome, cancelAndRetryMidFlight } from "./cancel-retry-hook.js";
-import { CHAOS_MODEL, type ChaosRunSpec, generateRun } from "./dag-generator.js";
+import { CHAOS_MODEL, type ChaosRunSpec, generateRun, withoutCompensation } from "./dag-generator.js";
+import { auditEventLogs, type EventAudit } from "./event-audit.js";
 import { FaultAttribution } from "./fault-attribution.js";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 import { type FaultCounts, type FaultRates, NO_FAULTS } from "./faults.js";
 import { createPrng } from "./prng.js";
 import { type LedgerProvider, startLedgerProvider } from "./provider-ledger.js";
 import { type RestartableWorker, startRestartableWorker } from "./restartable-worker.js";
-import { DEV_API_KEY, getOutputs, getRun, startRun } from "./run-api.js";
+import { getOutputs, getRun, startRun } from "./run-api.js";
 
 /** Options of {@link runChaosSuite}. */
 export interface SuiteOptions {
@@ -51,6 +58,8 @@ export interface SuiteOptions {
 export interface SuiteResult {
   specs: ChaosRunSpec[];
   audits: RunAudit[];
+  /** The audit of each run's event log (event-audit.ts), in `specs` order. */
+  events: EventAudit[];
   /** Faults injected by kind (workerKill = restarts done). */
   faults: FaultCounts;
   restarts: number;
@@ -66,6 +75,16 @@ const POLL_MS = 500;
 
 /** Longest wait for the QStash emulator to drain after the last run, ms. */
 const DRAIN_MS = 20_000;
+
+/** How often the suite fires the worker's cron (the sweeper), ms; production fires it every minute. */
+export const SWEEP_EVERY_MS = 5_000;
+
+/** The sweeper's grace period in the suite, s (`SWEEPER_GRACE_SECONDS`; 120 in production). */
+export const SWEEPER_GRACE_SECONDS = 10;
+
+/** Longest wait, after the drain, for the sweeper to take every finished run off its active index, ms: its period
+ * (a run is looked at once a minute) and a margin. */
+const SWEEP_OUT_MS = 75_000;
 
 /** Things to stop at the end, latest first. */
 type Closer = () => Promise<unknown>;
@@ -98,6 +117,8 @@ async function suite(opts: SuiteOptions, closers: Closer[]): Promise<SuiteResult
   const killRng = root.fork("kills");
   const specs = Array.from({ length: opts.runs }, (_, i) => generateRun(dagRng, opts.seed, i));
   const cancelIndex = opts.runs > 0 ? root.fork("cancel").int(0, opts.runs - 1) : -1;
+  // the run cancelled and retried has no compensations: a compensated run is not retried
+  if (cancelIndex >= 0) specs[cancelIndex] = withoutCompensation(specs[cancelIndex] as ChaosRunSpec);
   // faults stay off until every component is up, and again while the suite drains and reads the results
   const rates: FaultRates = { ...NO_FAULTS };
   const attribution = new FaultAttribution();
@@ -145,11 +166,27 @@ async function suite(opts: SuiteOptions, closers: Closer[]): Promise<SuiteResult
       ANTHROPIC_API_KEY: "fake-key",
       DEFAULT_PROVIDER: "anthropic",
       TIERS: JSON.stringify({ anthropic: { fast: CHAOS_MODEL, balanced: CHAOS_MODEL, deep: CHAOS_MODEL } }),
+      SWEEPER_GRACE_SECONDS: String(SWEEPER_GRACE_SECONDS),
+      SWEEPER_BATCH: "50",
     },
   );
   const worker: RestartableWorker = await startRestartableWorker(bindings, deliveryProxy, opts.verbose);
   closers.push(() => worker.dispose());
   const base = deliveryProxy.url;
+  // the cron: workerd fires none under wrangler's dev server; a failed firing (worker restarting) waits for the next
+  const fireCron = () =>
+    fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`, { signal: AbortSignal.timeout(30_000) })
+      .then((r) => r.text())
+      .catch(() => undefined);
+  let cronBusy = false;
+  const cron = setInterval(() => {
+    if (cronBusy) return;
+    cronBusy = true;
+    void fireCron().finally(() => {
+      cronBusy = false;
+    });
+  }, SWEEP_EVERY_MS);
+  closers.push(async () => clearInterval(cron));
 
   Object.assign(rates, opts.rates);
   const kills = new Set<ReturnType<typeof setTimeout>>();
@@ -193,18 +230,13 @@ async function suite(opts: SuiteOptions, closers: Closer[]): Promise<SuiteResult
         );
         kills.add(timer);
       }
-      if (i === cancelIndex) {
-        const runId = seen.runId;
-        setTimeout(() => {
-          void cancelAndRetryMidFlight(base, DEV_API_KEY, runId).then((o) => {
-            cancelRetry = o;
-          });
-        }, 1_000);
-      }
+      // the run followed must not be seen ended by its cancel: it ends after the retry
+      if (i === cancelIndex)
+        cancelRetry = await cancelAndRetryMidFlight(base, seen.runId, (t) => provider.callsSince(spec.tag, t));
       while (Date.now() - t0 < opts.deadlineMs) {
         try {
           const view = await getRun(base, seen.runId, Math.max(1, opts.deadlineMs - (Date.now() - t0)));
-          if (view.status !== "running") {
+          if (view.status !== "running" && view.status !== "compensating") {
             seen.terminalByDeadline = true;
             break;
           }
@@ -232,6 +264,7 @@ async function suite(opts: SuiteOptions, closers: Closer[]): Promise<SuiteResult
   Object.assign(rates, NO_FAULTS);
   const restarts = worker.restarts();
   await Promise.race([stack.idle(), sleep(DRAIN_MS)]);
+  await sweepOut(opts.redisUrl, stack.backend === "redis" ? activeRunsKey(prefix) : null, fireCron);
   for (let i = 0; i < specs.length; i += opts.concurrency) {
     await Promise.all(
       observed.slice(i, i + opts.concurrency).map(async (seen) => {
@@ -246,9 +279,31 @@ async function suite(opts: SuiteOptions, closers: Closer[]): Promise<SuiteResult
     seen.faults = attribution.of(seen.runId);
     seen.nodeFaults = attribution.nodesOf(seen.runId);
   }
+  // each run's event log against its DAG and its view (event-audit.ts)
+  const events = await auditEventLogs(base, specs, observed, opts.concurrency);
   const ledger = provider.ledger();
   const audits = specs.map((spec, i) => auditRun(spec, observed[i] as ObservedRun, ledger.get(spec.tag) ?? new Map()));
   const faults: FaultCounts = { ...redisProxy.counts(), ...qstashProxy.counts(), ...deliveryProxy.counts() };
   if (restarts > 0) faults.workerKill = restarts;
-  return { specs, audits, faults, restarts, cancelRetry, elapsedMs: Date.now() - began };
+  return { specs, audits, events, faults, restarts, cancelRetry, elapsedMs: Date.now() - began };
+}
+
+/**
+ * Fires the cron until the sweeper's active index (`activeKey` in the Redis at `redisUrl`) is empty, or for
+ * {@link SWEEP_OUT_MS}: a finished run leaves it at its next look, once a minute. Without Redis (`activeKey` null),
+ * fires it for that long.
+ */
+async function sweepOut(redisUrl: string, activeKey: string | null, fireCron: () => Promise<unknown>): Promise<void> {
+  const until = Date.now() + SWEEP_OUT_MS;
+  const redis = activeKey ? new IORedis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }) : null;
+  try {
+    await redis?.connect();
+    while (Date.now() < until) {
+      await fireCron();
+      if (redis && activeKey && (await redis.zcard(activeKey)) === 0) return;
+      await sleep(2_000);
+    }
+  } finally {
+    redis?.disconnect();
+  }
 }

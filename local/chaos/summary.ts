@@ -29,6 +29,11 @@ export interface SuiteFigures {
   doubleCountedTokens: number;
   /** Runs whose totals are not the sum of their nodes. */
   totalsMismatchRuns: number;
+  /** Calls booked at their reserved worst case (answer never recorded), those standing for no billed call, and
+   * their tokens beyond what was billed. */
+  estimatedCalls: number;
+  estimatedUnbilled: number;
+  estimatedOverTokens: number;
   budgetRuns: number;
   budgetOverruns: number;
 }
@@ -51,6 +56,9 @@ export function suiteFigures(audits: readonly RunAudit[], budgetRuns: number): S
     doubleCountedRuns: 0,
     doubleCountedTokens: 0,
     totalsMismatchRuns: 0,
+    estimatedCalls: 0,
+    estimatedUnbilled: 0,
+    estimatedOverTokens: 0,
     budgetRuns,
     budgetOverruns: 0,
   };
@@ -71,12 +79,15 @@ export function suiteFigures(audits: readonly RunAudit[], budgetRuns: number): S
     f.tokens.totals += a.tokens.totals;
     f.tokens.nodeSum += a.tokens.nodeSum;
     f.tokens.issued += a.tokens.issued;
-    const under = a.tokenMismatches.filter((m) => m.recorded < m.issued);
-    const over = a.tokenMismatches.filter((m) => m.recorded > m.issued);
+    const under = a.tokenMismatches.filter((m) => m.kind === "under");
+    const over = a.tokenMismatches.filter((m) => m.kind === "double");
     if (under.length > 0) f.underCountedRuns += 1;
     if (over.length > 0) f.doubleCountedRuns += 1;
-    f.underCountedTokens += under.reduce((s, m) => s + m.issued - m.recorded, 0);
-    f.doubleCountedTokens += over.reduce((s, m) => s + m.recorded - m.issued, 0);
+    f.underCountedTokens += under.reduce((s, m) => s + Math.max(0, m.issued - m.recorded), 0);
+    f.doubleCountedTokens += over.reduce((s, m) => s + Math.max(0, m.recorded - m.issued), 0);
+    f.estimatedCalls += a.estimated.calls;
+    f.estimatedUnbilled += a.estimated.unbilled;
+    f.estimatedOverTokens += a.estimated.overTokens;
     if (a.totalsMismatch.length > 0) f.totalsMismatchRuns += 1;
     if (a.budgetOverrun) f.budgetOverruns += 1;
   }
@@ -87,7 +98,7 @@ export function suiteFigures(audits: readonly RunAudit[], budgetRuns: number): S
 /** The one-line summary. */
 export function summaryLine(
   f: SuiteFigures,
-  ctx: { seed: number; faults: FaultCounts; restarts: number; elapsedMs: number },
+  ctx: { seed: number; faults: FaultCounts; restarts: number; elapsedMs: number; deadlineMs?: number },
 ): string {
   const why = f.failedBecause
     .slice(0, 3)
@@ -96,7 +107,7 @@ export function summaryLine(
   return [
     `chaos seed=${ctx.seed} runs=${f.runs} completed=${f.completed}`,
     `failed=${f.failed}${why ? ` (${why}${f.failedBecause.length > 3 ? "; …" : ""})` : ""}`,
-    `stuck=${f.stuck}`,
+    `stuck=${f.stuck}${ctx.deadlineMs === undefined ? "" : ` (not terminal ${ctx.deadlineMs / 1000} s after start)`}`,
     ...(f.startErrors > 0 ? [`start-errors=${f.startErrors}`] : []),
     `lost=${f.lostOutputs} outputs in ${f.lostRuns} runs`,
     `| calls/node 0:${f.callsPerNode.zero} 1:${f.callsPerNode.one} 2+:${f.callsPerNode.twoPlus}`,
@@ -104,6 +115,7 @@ export function summaryLine(
     `under-counted=${f.underCountedRuns} runs (-${f.underCountedTokens} tok)`,
     `double-counted=${f.doubleCountedRuns} runs (+${f.doubleCountedTokens} tok)`,
     `totals≠nodes=${f.totalsMismatchRuns}`,
+    `estimated=${f.estimatedCalls} calls (${f.estimatedUnbilled} with no billed call; +${f.estimatedOverTokens} tok over billed)`,
     `| budget overruns=${f.budgetOverruns}/${f.budgetRuns}`,
     `| faults ${formatFaultCounts(ctx.faults)} restarts=${ctx.restarts}`,
     `| ${(ctx.elapsedMs / 1000).toFixed(0)} s`,
@@ -126,7 +138,7 @@ export function detailLines(audits: readonly RunAudit[]): string[] {
     if (a.outcome === "start-error") problems.push(`START ERROR: ${a.reason}`);
     if (a.lostOutputs.length > 0) problems.push(`LOST ${a.lostOutputs.join(" ")}`);
     for (const m of a.tokenMismatches) {
-      const kind = m.recorded < m.issued ? "UNDER" : "DOUBLE";
+      const kind = m.kind === "under" ? "UNDER" : "DOUBLE";
       problems.push(
         `${kind} ${m.nodeId} recorded=${m.recorded} issued=${m.issued} calls=${m.calls} paid=${m.paidCalls} cache=${m.cache} (${m.why}) {node faults: ${formatFaultCounts(a.nodeFaults[m.nodeId] ?? {})}}`,
       );
@@ -149,8 +161,8 @@ export function detailLines(audits: readonly RunAudit[]): string[] {
 const PROBLEMS: [string, (a: RunAudit) => boolean][] = [
   ["stuck", (a) => a.outcome === "stuck"],
   ["lost", (a) => a.lostOutputs.length > 0],
-  ["under-counted", (a) => a.tokenMismatches.some((m) => m.recorded < m.issued)],
-  ["double-counted", (a) => a.tokenMismatches.some((m) => m.recorded > m.issued)],
+  ["under-counted", (a) => a.tokenMismatches.some((m) => m.kind === "under")],
+  ["double-counted", (a) => a.tokenMismatches.some((m) => m.kind === "double")],
   ["failed (not budget)", (a) => a.outcome === "failed" && !(a.reason ?? "").startsWith("run budget exceeded")],
   ["all runs", () => true],
 ];
@@ -161,13 +173,18 @@ const NODE_PROBLEMS: [string, (a: RunAudit) => string[]][] = [
     "stuck nodes (open, not pending)",
     (a) => a.stuckNodes.filter((s) => !s.endsWith(":pending")).map((s) => s.split(":")[0] as string),
   ],
-  ...["cache-hit-after-paid-call", "extra-paid-call", "unfinished-node", "other"].map(
-    (why): [string, (a: RunAudit) => string[]] => [
-      `under-counted nodes (${why})`,
-      (a) => a.tokenMismatches.filter((m) => m.recorded < m.issued && m.why === why).map((m) => m.nodeId),
-    ],
-  ),
-  ["double-counted nodes", (a) => a.tokenMismatches.filter((m) => m.recorded > m.issued).map((m) => m.nodeId)],
+  ...[
+    "cache-hit-after-paid-call",
+    "extra-paid-call",
+    "unfinished-node",
+    "unbooked-call",
+    "estimate-below-issued",
+    "other",
+  ].map((why): [string, (a: RunAudit) => string[]] => [
+    `under-counted nodes (${why})`,
+    (a) => a.tokenMismatches.filter((m) => m.kind === "under" && m.why === why).map((m) => m.nodeId),
+  ]),
+  ["double-counted nodes", (a) => a.tokenMismatches.filter((m) => m.kind === "double").map((m) => m.nodeId)],
   ["all nodes", (a) => Array.from({ length: a.nodes }, (_, i) => `n${i}`)],
 ];
 

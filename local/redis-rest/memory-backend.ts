@@ -140,6 +140,11 @@ export class MemoryBackend implements RedisBackend {
       }
       case "script":
         return this.#script(args);
+      case "xadd":
+      case "xrange":
+      case "xlen":
+        // served by memory-lua.ts's stream shim (ioredis-mock's own stream ids are unusable)
+        return this.#eval(`return redis.call('${name}', KEYS[1], unpack(ARGV))`, ["1", ...args]);
       default: {
         await this.#checkNumeric(name, args);
         const fn = this.#mock[name] as MockMethod;

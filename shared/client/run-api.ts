@@ -103,6 +103,33 @@ const runViewSchema: z.ZodType<RunView> = z.looseObject({
   makespanOverCriticalPath: z.number().nullable(),
   simulated: z.boolean(),
   levels: z.array(z.looseObject({ level: z.number(), title: z.string(), nodes: z.array(nodeViewSchema) })),
+  compensation: z
+    .looseObject({
+      status: z.enum(["running", "completed", "failed"]),
+      runStatus: z.string(),
+      reason: z.string().nullable(),
+      startedAt: z.string().nullable(),
+      finishedAt: z.string().nullable(),
+      nodes: z.array(
+        z.looseObject({
+          id: z.string(),
+          node: z.string(),
+          status: z.string(),
+          attempts: count,
+          startedAt: z.string().nullable(),
+          finishedAt: z.string().nullable(),
+          error: z.string().nullable(),
+          excerpt: z.string().nullable(),
+          usage: z
+            .looseObject({ inputTokens: count, outputTokens: count, cacheReadTokens: count, cacheWriteTokens: count })
+            .nullable(),
+          costUsd: z.number().nullable(),
+          paidCalls: z.array(z.looseObject({ attempt: count, tokens: count, estimated: z.boolean() })),
+        }),
+      ),
+    })
+    .nullable()
+    .optional(),
   links: linksSchema,
 });
 

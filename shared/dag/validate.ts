@@ -20,6 +20,7 @@ import {
   workflowDefinitionSchema,
 } from "../schema/workflow.js";
 import { isAncestor } from "./ancestors.js";
+import { compensationIssues } from "./compensation.js";
 import type { DagIssue } from "./dag-error.js";
 import { analyzeGraph } from "./graph.js";
 import { rawGraphIssues } from "./raw-graph.js";
@@ -43,8 +44,8 @@ export type WorkflowValidation =
  *   cycle that of its first node; detail `a -> b -> a`, each depending on the next); listed beside schema
  *   problems too, except at a pointer a schema problem already names;
  * - agent: `node.agent` (default `DEFAULT_AGENT_NAME`) not among `agents` (`/nodes/<i>/agent`);
- * - template: malformed expression, or reading a missing node, itself or a non-ancestor (`/nodes/<i>/prompt`).
- * The DAG's weights are `node.simulate.latencyMs` (ms) when given, else the compiler's default of 1.
+ * - template: malformed, or reading a missing node, itself or a non-ancestor (`/nodes/<i>/prompt`); a compensation
+ *   step's too, and its agent and `run.` fields (`/nodes/<i>/compensate/…`). DAG weights: `simulate.latencyMs`, else 1.
  * @param raw - the parsed JSON value claimed to be a workflow definition.
  * @param basePointer - pointer of that value inside the request body, e.g. `"/workflow"`; default `""`.
  * @param opts.maxNodes - the deployment's node limit (`MAX_WORKFLOW_NODES`), default {@link MAX_NODES} (1,000).
@@ -117,6 +118,11 @@ export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNode
       }
       if (detail !== undefined) errors.push({ pointer: at(i, "prompt"), node: node.id, detail });
     }
+  });
+
+  workflow.nodes.forEach((node, i) => {
+    for (const issue of compensationIssues(node, workflow.agents, graph.indexOf, dag))
+      errors.push({ pointer: at(i, "compensate", issue.field), node: node.id, detail: issue.detail });
   });
 
   if (errors.length > 0 || !dag) return { ok: false, problem: toProblem(errors) };

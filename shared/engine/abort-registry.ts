@@ -4,8 +4,8 @@
  * marks the run cancelled here; every delivery of the run this isolate holds sees the mark within
  * {@link ABORT_POLL_MS} and aborts its own controller. (Workers forbid touching another request's I/O, such as its
  * pending fetch, so the cancel request cannot abort it itself.) Calls held by other isolates finish, and their
- * outputs are recorded (complete_node after a cancel). An aborted call releases its budget hold like any failed call
- * (model-call.ts `callRouted`).
+ * outputs are recorded (complete_node after a cancel). An aborted call is booked and its budget hold settled at its
+ * reserved worst case: it may have been billed (model-call.ts `callRouted`).
  */
 
 /** How often a delivery looks for its run's cancel mark, ms. */
@@ -23,12 +23,23 @@ export interface RunAbortHold {
   release(): void;
 }
 
-/** Registers a delivery of run `runId` (one hold per delivery). Call `release()` when the delivery ends. */
-export function holdRunAbort(runId: string): RunAbortHold {
+/**
+ * Registers a delivery of run `runId` (one hold per delivery). Call `release()` when the delivery ends.
+ * @param opts.compensation a delivery of a compensation node (shared/dag/compensation.ts): compensations run after a
+ *   cancel, so the run's cancel mark does not abort it.
+ * @param opts.generation the delivery's dispatch generation (ms since epoch: the run's creation, or its latest retry
+ *   or rerun): a cancel marked before it belongs to an earlier try and does not abort this delivery.
+ */
+export function holdRunAbort(
+  runId: string,
+  opts: { compensation?: boolean; generation?: number | undefined } = {},
+): RunAbortHold {
   const controller = new AbortController();
   held.set(runId, (held.get(runId) ?? 0) + 1);
   const check = () => {
-    if (cancelled.has(runId) && !controller.signal.aborted)
+    const markedAt = cancelled.get(runId);
+    const earlierTry = markedAt !== undefined && opts.generation !== undefined && opts.generation > markedAt;
+    if (!opts.compensation && markedAt !== undefined && !earlierTry && !controller.signal.aborted)
       controller.abort(new DOMException("run cancelled", "AbortError"));
   };
   check();

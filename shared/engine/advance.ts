@@ -1,5 +1,6 @@
 import type { PreparedBlob } from "../blobs/blob-store.js";
-import { resolveFailurePolicy } from "../schema/node-settings.js";
+import { EXECUTE_MARGIN_MS } from "../dispatch/dispatcher.js";
+import { resolveFailurePolicy, resolveNodeSettings } from "../schema/node-settings.js";
 import { type ExecuteCompletion, executeCompletionSchema } from "../schema/qstash-callback.js";
 import type { TransitionResult } from "../state/run-store.js";
 import { ABORT_POLL_MS, abortRun } from "./abort-registry.js";
@@ -143,13 +144,19 @@ export async function recordCompletion(
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
   };
-  if (!unwritten) return engine.store.completeNode(result.runId, result.nodeId, completion, { chainLease, generation });
+  if (!unwritten)
+    return bookIfFinished(
+      engine,
+      result.runId,
+      await engine.store.completeNode(result.runId, result.nodeId, completion, { chainLease, generation }),
+    );
   try {
-    return await engine.store.completeNode(result.runId, result.nodeId, completion, {
+    const t = await engine.store.completeNode(result.runId, result.nodeId, completion, {
       first: (p) => unwritten.queueWrites(p),
       chainLease,
       generation,
     });
+    return await bookIfFinished(engine, result.runId, t);
   } catch (err) {
     // the pipeline does not stop at an error: complete_node may have recorded the ref although the blob's write
     // failed, and a retry would then find the node done and never write it; so write it alone before giving up
@@ -160,6 +167,24 @@ export async function recordCompletion(
     });
     throw err;
   }
+}
+
+/**
+ * When transition `t` finished the run, books the calls whose answer never reached the run's books at their
+ * reserved worst case (RunStore `bookUnrecorded`): every attempt is over. Best effort: the sweeper's last look at
+ * the run books them otherwise.
+ * @returns `t`.
+ */
+async function bookIfFinished<T extends { applied: boolean; runStatus: string }>(
+  engine: Engine,
+  runId: string,
+  t: T,
+): Promise<T> {
+  if (!t.applied || t.runStatus === "running" || t.runStatus === "missing") return t;
+  await engine.store.bookUnrecorded(runId).catch((err: unknown) => {
+    console.error(`run ${runId}: unrecorded calls not booked at its finish (${String(err)})`);
+  });
+  return t;
 }
 
 /**
@@ -193,6 +218,8 @@ export async function completeExecuted(
  * The node's failure policy applies (workflow `onFailure`, a node's own overrides it): `continue` first stores the
  * text its dependents read as its output, `[FAILED: <error>]` ({@link failedOutputText}); `fail-fast` cancels the
  * rest of the run, then cancels its QStash messages and aborts its calls in this isolate (best effort, logged).
+ * With `messageId` and no `lease` (the failure callback), a node `running` under another message's delivery that
+ * claimed it less than the node's timeout + the execute margin ago is left to that holder (fail_node `holdMs`).
  * @param generation the failing message's dispatch generation: a failure from an earlier try changes nothing.
  * @throws when Redis or QStash fail.
  */
@@ -211,11 +238,22 @@ export async function fail(
     policy === "continue"
       ? await engine.blobs.put(failedOutputText(error), { ttlSeconds: engine.config.retentionSeconds })
       : undefined;
-  const t = await engine.store.failNode(runId, nodeId, error, engine.now(), lease, messageId, {
-    generation,
-    policy,
-    markerRef,
-  });
+  const node = run?.nodes.get(nodeId);
+  // the failure callback leaves a node another message's delivery holds to that holder until its deadline
+  const holdMs =
+    run && node && !lease && messageId
+      ? resolveNodeSettings(run.frozen.workflow, node).timeoutMs + EXECUTE_MARGIN_MS
+      : undefined;
+  const t = await bookIfFinished(
+    engine,
+    runId,
+    await engine.store.failNode(runId, nodeId, error, engine.now(), lease, messageId, {
+      generation,
+      policy,
+      markerRef,
+      holdMs,
+    }),
+  );
   if (t.applied && policy === "fail-fast") await stopRunMessages(engine, runId);
   const dispatched = await publishTaken(engine, runId, t.dispatch, generation);
   return { kind: "failed", applied: t.applied, runStatus: t.runStatus, skipped: t.skipped, dispatched };

@@ -1,3 +1,4 @@
+import { isCompensationId } from "../dag/compensation.js";
 import { EXECUTE_MARGIN_MS } from "../dispatch/dispatcher.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { TransitionResult } from "../state/run-store.js";
@@ -68,7 +69,9 @@ export type DeliveryOutcome =
  */
 export async function runDelivery(engine: Engine, msg: DeliveryMessage, lease: string): Promise<DeliveryOutcome> {
   // held from before the claim: a cancel in this isolate aborts the call, and the delivery ends `cancelled`
-  const abort = holdRunAbort(msg.runId);
+  // (a compensation runs after its run's cancel: not aborted by it)
+  // a cancel of an earlier try (before a retry or rerun) does not abort this try's deliveries
+  const abort = holdRunAbort(msg.runId, { compensation: isCompensationId(msg.nodeId), generation: msg.generation });
   try {
     return await deliver(engine, msg, lease, abort);
   } finally {
@@ -98,17 +101,13 @@ async function deliver(
   if (outcome.kind === "skipped")
     return { kind: "skipped", reason: outcome.reason, stillQueued: outcome.stillQueued ?? [] };
   const taken = outcome;
-  // the node this delivery holds and has not finished: when a step throws, it is given up (`retrying`, the lease
-  // kept), so the message's retry takes it at once instead of waiting for this attempt's deadline
-  const holding = { nodeId: taken.kind === "ran" ? msg.nodeId : (taken.node.nodeId as string | null) };
+  // when a step throws, every node still running under this lease is given up (`retrying`, the lease kept), so the
+  // message's retry takes it at once instead of waiting for this attempt's deadline; that includes a link a
+  // completion handed over whose answer was lost
   try {
-    return await runChain(engine, msg, lease, abort, began, ctl, taken, holding);
+    return await runChain(engine, msg, lease, abort, began, ctl, taken);
   } catch (err) {
-    if (holding.nodeId !== null) {
-      await engine.store
-        .retryNode(msg.runId, holding.nodeId, `delivery failed: ${errorText(err)}`, lease)
-        .catch(() => undefined);
-    }
+    await engine.store.giveUpLease(msg.runId, lease, `delivery failed: ${errorText(err)}`).catch(() => undefined);
     throw err;
   }
 }
@@ -122,7 +121,6 @@ async function runChain(
   began: number,
   ctl: DeliveryControls & { generation?: number | undefined },
   outcome: Extract<TakeOutcome, { kind: "ran" | "resumed" }>,
-  holding: { nodeId: string | null },
 ): Promise<DeliveryOutcome> {
   const generation = msg.generation;
   const run = await loadRun(engine.store, msg.runId);
@@ -152,7 +150,6 @@ async function runChain(
   for (;;) {
     if (held) {
       started.push(held.nodeId);
-      holding.nodeId = held.nodeId;
       let next;
       try {
         next = await takeChainedNode(engine, run, held, lease, known, ctl);
@@ -165,7 +162,6 @@ async function runChain(
       }
       const publishError = await publishing;
       if (next.kind === "skipped") {
-        holding.nodeId = null;
         if (publishError) throw publishError;
         // deferred while an identical call is in flight (defer_node applied only in a running run) or superseded
         return end({ applied: false, runStatus: "running", dispatch: [], skipped: [] }, next.reason);
@@ -176,7 +172,6 @@ async function runChain(
       // makes QStash retry the message, whose next delivery publishes what is still queued
       if (publishError) {
         await recordCompletion(engine, current.result, current.unwritten, undefined, generation);
-        holding.nodeId = null;
         throw publishError;
       }
     }
@@ -185,7 +180,6 @@ async function runChain(
     ran += 1;
     const chainLease = mayChain(ran, engine.now() - began, limit) ? lease : undefined;
     const t = await recordCompletion(engine, current.result, current.unwritten, chainLease, generation);
-    holding.nodeId = t.chained?.nodeId ?? null;
     if (!t.chained) return end(t, "completed");
     known = new Map([[current.result.ref, current.text]]);
     publishing = settled(publishTaken(engine, msg.runId, t.dispatch, generation));

@@ -1,5 +1,6 @@
 import type { PreparedBlob } from "../blobs/blob-store.js";
 import { resolveCachePolicy } from "../cache/policy.js";
+import { isCompensationId, renderCompensationPrompt } from "../dag/compensation.js";
 import type { TemplateRefs } from "../dag/template.js";
 import { renderTemplate } from "../dag/template.js";
 import { ProviderError } from "../providers/provider.js";
@@ -145,10 +146,14 @@ export async function executeHeld(
     upstream.map((id) => [id, fetched.get(id) ?? (known.get(refs[id] as string) as string)]),
   );
   const shared = run.sharedRefs.get(nodeId);
-  const prompt = renderTemplate(node.prompt, {
+  const ctx = {
     input: inputs.inputText === undefined ? {} : JSON.parse(inputs.inputText),
     outputs: shared ? { ...outputs, [shared]: sharedContextPointer(shared) } : outputs,
-  });
+  };
+  // a compensation also reads how and why its run stopped ({{run.status}}, {{run.error}})
+  const prompt = isCompensationId(nodeId)
+    ? renderCompensationPrompt(node.prompt, ctx, await engine.store.readCompensationContext(runId))
+    : renderTemplate(node.prompt, ctx);
 
   const callInput: ModelCallInput = {
     runId,

@@ -4,9 +4,10 @@
  *    USD left in the tightest budget), optionally asking the classifier when the rules are unsure;
  * 2. callRouted: reserve the worst case (estimated input + `maxOutputTokens`, priced for the model) in the run
  *    budget and the tenant's daily budget, atomically per budget (Lua; `onBudget: "downgrade"` retries one tier
- *    down, `"fail"` fails the node), call the provider, record the paid call in the run's books (once per node and
- *    attempt, before anything else that can fail: record-paid.ts), then settle the actual usage (a failed call
- *    releases it).
+ *    down, `"fail"` fails the node) with the call's intent beside it (call-intent.ts), call the provider, record the
+ *    paid call in the run's books (once per node and attempt, before anything else that can fail: record-paid.ts),
+ *    then settle the actual usage (an error answer releases it and removes the intent; an aborted call is booked
+ *    and settled at its worst case).
  */
 import { type RunBudget, tenantDailyLimits } from "../budget/budget-spec.js";
 import { type BudgetHold, releaseHold, type ScopedLimits, settleHold } from "../budget/reserve-scopes.js";
@@ -125,12 +126,13 @@ export async function routeCall(engine: Engine, input: ModelCallInput): Promise<
 }
 
 /**
- * Step 2 of a node's model call (after a cache miss): reserves the worst case (with the `onBudget` policy), calls the
- * provider, then, in one auto-pipelined request, records the paid call in the run (RunStore `recordPaid`, keyed by
- * node and attempt; retried, and never fatal: the completion records it too) and settles the actual usage (retried;
- * a failed call releases the hold instead).
- * @throws ProviderError `non-retryable` when the budget refuses or the provider is not configured; whatever the
- *   provider throws (after releasing the reservation).
+ * Step 2 of a node's model call (after a cache miss): reserves the worst case (with the `onBudget` policy) and
+ * writes the call's intent (RunStore `recordIntent`, same request), calls the provider, then, in one auto-pipelined
+ * request, records the paid call in the run (RunStore `recordPaid`, keyed by node and attempt; retried, and never
+ * fatal: the completion records it too) and settles the actual usage (retried; a failed call releases the hold and
+ * removes the intent instead).
+ * @throws ProviderError `non-retryable` when the budget refuses or the provider is not configured; UpstashError when
+ *   the intent cannot be written (no call is made); whatever the provider throws (after releasing the reservation).
  */
 export async function callRouted(engine: Engine, input: ModelCallInput, routed: RoutedCall): Promise<ModelCallResult> {
   const { node, agent } = input;
@@ -140,30 +142,53 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   let tier = decision.tier;
   let hold: BudgetHold | null = null;
   let budgetNote: string | null = null;
-  if (scopes.length > 0) {
-    const policy = await reserveWithPolicy({
-      store: engine.budgets.store,
-      scopes,
-      reservationId: `${input.runId}:${node.id}:${input.attempt}`,
-      onBudget: input.budget?.onBudget ?? "fail",
-      start: { tier, model },
-      worstCase: (m) => worstCase(inputTokens, input.maxOutputTokens, (u) => price(m, u)),
-      modelForTier: (t) => modelForTier(engine.routing.tierMap, decision.provider, t),
-    });
-    if (!policy.ok) {
-      const why = policy.status === "refused" ? policy.error.message : `budget reservation already ${policy.closedAs}`;
-      throw new ProviderError("non-retryable", why);
-    }
-    hold = policy.hold;
-    model = policy.chosen.model;
-    tier = policy.chosen.tier;
-    budgetNote = policy.note;
-  }
-
   const llm = engine.providers.get(decision.provider);
-  if (!llm) {
-    if (hold) await releaseHold(engine.budgets.store, hold);
+  if (!llm)
     throw new ProviderError("non-retryable", `provider "${decision.provider}" is not configured (config PROVIDERS)`);
+  // the call's intent goes with the reservation (one auto-pipelined request): a call whose answer never reaches the
+  // books is then booked at this worst case (call-intent.ts); no intent, no call
+  const intent = withRetries(() =>
+    engine.store.recordIntent(input.runId, node.id, input.attempt, {
+      inputTokens,
+      outputTokens: input.maxOutputTokens,
+      costMicroUsd: usdToMicroUsd(worstCase(inputTokens, input.maxOutputTokens, (u) => price(model, u)).usd, "up"),
+    }),
+  ).then(
+    () => null,
+    (err: unknown) => err ?? new Error("call intent not written"),
+  );
+  // no call without its intent; and no intent left behind for a call that is not made (it would be booked)
+  const forgetIntent = async () => {
+    await intent;
+    await withRetries(() => engine.store.clearIntent(input.runId, node.id, input.attempt)).catch(() => undefined);
+  };
+  try {
+    if (scopes.length > 0) {
+      const policy = await reserveWithPolicy({
+        store: engine.budgets.store,
+        scopes,
+        reservationId: `${input.runId}:${node.id}:${input.attempt}`,
+        onBudget: input.budget?.onBudget ?? "fail",
+        start: { tier, model },
+        worstCase: (m) => worstCase(inputTokens, input.maxOutputTokens, (u) => price(m, u)),
+        modelForTier: (t) => modelForTier(engine.routing.tierMap, decision.provider, t),
+      });
+      if (!policy.ok) {
+        const why =
+          policy.status === "refused" ? policy.error.message : `budget reservation already ${policy.closedAs}`;
+        throw new ProviderError("non-retryable", why);
+      }
+      hold = policy.hold;
+      model = policy.chosen.model;
+      tier = policy.chosen.tier;
+      budgetNote = policy.note;
+    }
+    const intentError = await intent;
+    if (intentError) throw intentError;
+  } catch (err) {
+    if (hold) await releaseHold(engine.budgets.store, hold);
+    await forgetIntent();
+    throw err;
   }
   let result: GenerateResult;
   let usd: number;
@@ -185,8 +210,17 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     // the answering model may be a dated id the table lacks: fall back to the model that was asked for
     usd = priceOrNull(price, result.model, result.usage) ?? price(model, result.usage);
   } catch (err) {
-    // neither an answer nor a price: the hold is released, nothing is settled
+    if (input.signal.aborted) {
+      // aborted mid-call (cancel, timeout): the answer may have been billed already, so the call is booked at its
+      // worst case (a paid record arriving later replaces it) and its hold settled at that worst case
+      await bookAborted(engine, input, hold).catch((e: unknown) => {
+        console.error(`aborted call ${input.runId}/${node.id}#${input.attempt}: not booked yet (${String(e)})`);
+      });
+      throw err;
+    }
+    // an error answer is not billed: the hold is released, the intent removed
     if (hold) await releaseHold(engine.budgets.store, hold);
+    await forgetIntent();
     throw err;
   }
   const costMicroUsd = usdToMicroUsd(usd, "nearest");
@@ -223,14 +257,36 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
 }
 
 /**
+ * Books an aborted call of attempt `input.attempt` at its reserved worst case (RunStore `bookUnrecorded`) and settles
+ * its budget hold at that worst case (released when there was nothing to book).
+ * @throws UpstashError when Redis fails (the intent stays: a later attempt, the run's finish or the sweeper books it).
+ */
+async function bookAborted(engine: Engine, input: ModelCallInput, hold: BudgetHold | null): Promise<void> {
+  const [booked] = await withRetries(() =>
+    engine.store.bookUnrecorded(input.runId, { nodeId: input.node.id, only: input.attempt }),
+  );
+  if (!hold) return;
+  if (!booked) {
+    await releaseHold(engine.budgets.store, hold);
+    return;
+  }
+  await settleHold(engine.budgets.store, hold, { tokens: booked.tokens, usd: microUsdToUsd(booked.costMicroUsd) });
+}
+
+/**
  * Settles, in the node's budgets, the paid calls of the node's earlier attempts (1 .. `input.attempt` − 1) as the
  * run recorded them: an attempt that died between its call and its settle left its hold to expire unrecorded. Settle
  * is idempotent per reservation id (`<runId>:<nodeId>:<attempt>`), so an attempt already settled changes nothing.
- * Does nothing on a first attempt or without a budget.
+ * First books, at their worst case, the earlier attempts' calls whose answer never reached the books (RunStore
+ * `bookUnrecorded`: an intent with no paid record), so they are settled at that worst case. Nothing on a first
+ * attempt; only the booking without a budget.
  * @throws UpstashError when Redis fails.
  */
 export async function settleEarlierAttempts(engine: Engine, input: ModelCallInput, routed: RoutedCall): Promise<void> {
-  if (input.attempt <= 1 || routed.scopes.length === 0) return;
+  if (input.attempt <= 1) return;
+  // an earlier attempt is dead once a later one runs: a call it made whose answer never reached the books is booked
+  await engine.store.bookUnrecorded(input.runId, { nodeId: input.node.id, below: input.attempt });
+  if (routed.scopes.length === 0) return;
   const earlier = Array.from({ length: input.attempt - 1 }, (_, i) => i + 1);
   const paid = await engine.store.readPaid(input.runId, input.node.id, earlier);
   const scopes = routed.scopes.map((s) => s.scope);

@@ -6,8 +6,8 @@ import { loadRun } from "./run-cache.js";
 
 /**
  * What `POST /v1/runs/:id/cancel` did: `cancelled` (now: `nodes` cancelled, `messagesCancelled` QStash messages
- * cancelled, `aborted` calls aborted in this isolate), `already` (an idempotent repeat), `finished` (the run had
- * ended `status`: nothing changed), `missing`.
+ * cancelled), `already` (an idempotent repeat), `finished` (the run had ended `status`, or is `compensating`:
+ * nothing changed), `missing`.
  */
 export type CancelOutcome =
   | { kind: "cancelled"; nodes: number; messagesCancelled: number }
@@ -19,6 +19,8 @@ export type CancelOutcome =
  * Cancels a running run: cancel_run (Lua) first, so no node starts from then on (claim_node refuses), then the
  * run's provider calls this isolate holds are aborted and the messages QStash still holds are cancelled by label
  * (best effort: a failure is logged). Calls other isolates hold finish, and their outputs and usage are recorded.
+ * When done nodes have a `compensate` step, their compensations are published last (the run compensates).
+ * A publish failure is left to the sweeper (the compensations stay `queued`, the run `running`).
  * @throws UpstashError when Redis fails (nothing changed then, or the cancel applied and a repeat answers `already`).
  */
 export async function cancelRun(engine: Engine, runId: string): Promise<CancelOutcome> {
@@ -30,7 +32,11 @@ export async function cancelRun(engine: Engine, runId: string): Promise<CancelOu
     return { kind: "already" };
   }
   if (r.outcome === "finished") return { kind: "finished", status: r.status };
-  return { kind: "cancelled", nodes: r.nodes, messagesCancelled: await stopRunMessages(engine, runId) };
+  const messagesCancelled = await stopRunMessages(engine, runId);
+  // the compensations of the done nodes go out after the run's messages were cancelled by label, not before
+  const run = r.dispatch?.length ? await loadRun(engine.store, runId) : null;
+  if (run && r.dispatch) await dispatchNodes(engine, run, r.dispatch, undefined, { generation: r.generation });
+  return { kind: "cancelled", nodes: r.nodes, messagesCancelled };
 }
 
 /** A retry or rerun as requested: the run, the node to rerun from (rerun only) and the `Idempotency-Key`. */
@@ -59,8 +65,6 @@ export async function retryOrRerun(engine: Engine, req: RunActionRequest): Promi
     req.from === undefined
       ? await engine.store.retryRun(req.runId, params)
       : await engine.store.rerunFrom(req.runId, req.from, params);
-  // running again: back in the sweeper's active index before the publish, so a lost publish is healed
-  if (r.kind === "applied") await engine.runs.watch(req.runId, params.now + engine.config.sweeper.graceMs);
   if (r.kind !== "applied") return r;
   // the sweeper dropped the run when it finished: it watches it again (a lost publish below is then healed)
   await engine.runs.watch(req.runId, params.now + engine.config.sweeper.graceMs);

@@ -1,5 +1,6 @@
+import { compensationNodes } from "../dag/compensation.js";
 import type { CompiledDag } from "../dag/compile.js";
-import type { TemplateRefs } from "../dag/template.js";
+import { type TemplateRefs, templateRefs } from "../dag/template.js";
 import { compileWorkflowDag } from "../dag/workflow-dag.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { WorkflowNode } from "../schema/workflow.js";
@@ -11,7 +12,7 @@ import { sharedContextRefs, templateReads } from "./shared-context.js";
 export interface LoadedRun {
   frozen: FrozenRun;
   dag: CompiledDag;
-  /** The workflow's nodes by id. */
+  /** The workflow's nodes by id, and its compensation nodes (`<id>~compensate`: shared/dag/compensation.ts). */
   nodes: ReadonlyMap<string, WorkflowNode>;
   /** nodeId -> what its prompt template reads: run input paths and upstream node ids. */
   reads: ReadonlyMap<string, TemplateRefs>;
@@ -27,12 +28,15 @@ export interface LoadedRun {
  * @throws DagError for an invalid graph (cannot happen for a started run).
  */
 export function prepareRun(frozen: FrozenRun, dag: CompiledDag = compileWorkflowDag(frozen.workflow)): LoadedRun {
-  const reads = templateReads(frozen.workflow);
-  const maxTimeoutMs = Math.max(...frozen.workflow.nodes.map((n) => resolveNodeSettings(frozen.workflow, n).timeoutMs));
+  const compensations = compensationNodes(frozen.workflow);
+  const reads = new Map(templateReads(frozen.workflow));
+  for (const c of compensations) reads.set(c.id, templateRefs(c.prompt));
+  const all = [...frozen.workflow.nodes, ...compensations];
+  const maxTimeoutMs = Math.max(...all.map((n) => resolveNodeSettings(frozen.workflow, n).timeoutMs));
   return {
     frozen,
     dag,
-    nodes: new Map(frozen.workflow.nodes.map((n) => [n.id, n])),
+    nodes: new Map(all.map((n) => [n.id, n])),
     reads,
     sharedRefs: sharedContextRefs(frozen.workflow, reads),
     maxTimeoutMs,

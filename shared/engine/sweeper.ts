@@ -4,7 +4,8 @@
  *
  * A Workers cron calls {@link sweep} every minute (functions/scheduled.ts). It takes up to `batch` runs whose next
  * look is due from the active-run index (shared/state/run-index.ts), never a keyspace scan, and for each:
- * - finished or expired: leaves the index;
+ * - finished or expired: leaves the index; a finished run first books the calls whose answer never reached its
+ *   books (a call intent with no paid record: call-intent.ts) at their reserved worst case;
  * - running: finds its stuck nodes (stuck-nodes.ts), applies the repairs in one script that re-checks them
  *   (sweep_run: the node's offer time restarts, the repair is appended to the run's `repairs` list) and
  *   re-publishes those nodes with fresh deduplication ids, through the same dispatcher and the same idempotent
@@ -74,7 +75,11 @@ export async function sweep(engine: Engine): Promise<SweepReport> {
  */
 export async function sweepRun(engine: Engine, runId: string, now: number): Promise<SweepRepair[] | "gone"> {
   const state = await engine.sweeps.read(runId);
-  if (state?.meta.status !== "running") return "gone";
+  if (state?.meta.status !== "running") {
+    // a finished run's calls whose answer never reached its books are booked at their worst case (call-intent.ts)
+    if (state) await engine.store.bookUnrecorded(runId);
+    return "gone";
+  }
   const run = await loadRun(engine.store, runId, state.frozen);
   if (!run) return "gone";
   const { graceMs, periodMs } = engine.config.sweeper;

@@ -26,9 +26,11 @@ export const PROBLEM_TYPES = {
   "idempotency-conflict": { status: 409, title: "Idempotency key reused with a different request" },
   "dispatch-unavailable": { status: 503, title: "Dispatch unavailable" },
   "malformed-json": { status: 400, title: "Malformed JSON" },
+  "invalid-event-id": { status: 400, title: "Invalid Last-Event-ID" },
   "run-finished": { status: 409, title: "Run already finished" },
   "run-running": { status: 409, title: "Run is still running" },
   "rerun-blocked": { status: 409, title: "Rerun node's dependencies are not done" },
+  "run-compensated": { status: 409, title: "Run was compensated" },
   // Answers to QStash from /internal/execute (docs/upstash-protocols.md B5): 500 is retried with backoff, 429 after
   // its Retry-After, 489 (with Upstash-NonRetryable-Error: true) not at all.
   "node-attempt-failed": { status: 500, title: "Node attempt failed" },

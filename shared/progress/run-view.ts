@@ -1,6 +1,7 @@
 import { type CompiledDag, criticalPathOf } from "../dag/compile.js";
 import { SIMULATED_BANNER } from "../providers/simulated.js";
 import type { NodeStatus, RunSnapshot } from "../state/run-types.js";
+import { buildCompensationView, type CompensationView, shownRunStatus } from "./compensation-view.js";
 
 /** One node in the todo-list view. Times are ISO 8601; durations in ms; tokens as counted by the provider. */
 export interface NodeView {
@@ -27,6 +28,9 @@ export interface NodeView {
   error: string | null;
   /** How the node ended each earlier try of the run (retry, rerun), oldest first; empty for a run on its first. */
   history?: { try: number; status: string; attempts: number; error: string | null }[];
+  /** The node's paid calls as booked, by attempt: all four token counts added; `estimated` when the call's answer
+   * never reached the books and it is booked at its reserved worst case (an upper bound). */
+  paidCalls?: { attempt: number; tokens: number; estimated: boolean }[];
 }
 
 /** Nodes of one level ("Level 2: 5 agents in parallel"). */
@@ -60,6 +64,9 @@ export interface RunView {
     cacheWriteTokens: number;
     costUsd: number;
     attempts: number;
+    /** Paid calls booked at their reserved worst case (answer never recorded), and their tokens (included above). */
+    estimatedCalls?: number;
+    estimatedTokens?: number;
   };
   /** Result cache of this run: counts, hit rate = (hits + shared) / (hits + shared + misses) (null before any
    * lookup), and the tokens and USD the hits saved (what the producing calls cost). */
@@ -80,6 +87,9 @@ export interface RunView {
   /** true when a node's output came from the simulated provider (the output says so too). */
   simulated: boolean;
   levels: LevelView[];
+  /** The run's compensations once it began compensating (compensation-view.ts), else null. `status` is
+   * `compensating` while they run; the run's totals include their usage and cost. */
+  compensation?: CompensationView | null;
   links: { self: string; output: string };
 }
 
@@ -113,6 +123,22 @@ function parseRoute(raw: string | undefined): NodeView["route"] {
 }
 
 /** Parses a node's stored history: one line per earlier try, `<try>|<status>|<attempts>|<error>`. */
+/** The `paid` hash (run-types.ts) as each node's booked calls, by attempt; intents are skipped. */
+function parsePaidCalls(raw: Record<string, string> | undefined): Map<string, NonNullable<NodeView["paidCalls"]>> {
+  const byNode = new Map<string, NonNullable<NodeView["paidCalls"]>>();
+  for (const [field, value] of Object.entries(raw ?? {})) {
+    const m = /^(.*):(\d+)$/.exec(field);
+    if (!m) continue;
+    const parts = value.split(",");
+    const tokens = parts.slice(0, 4).reduce((a, x) => a + (Number(x) || 0), 0);
+    const list = byNode.get(m[1] as string) ?? [];
+    list.push({ attempt: Number(m[2]), tokens, estimated: parts[5] === "e" });
+    byNode.set(m[1] as string, list);
+  }
+  for (const list of byNode.values()) list.sort((a, b) => a.attempt - b.attempt);
+  return byNode;
+}
+
 function parseHistory(raw: string | undefined): NodeView["history"] {
   if (!raw) return [];
   return raw.split("\n").map((line) => {
@@ -144,7 +170,10 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     cacheWriteTokens: Number(s.meta.cacheWriteTokens ?? 0),
     costUsd: microToUsd(Number(s.meta.costMicroUsd ?? 0)),
     attempts: 0,
+    estimatedCalls: Number(s.meta.estimatedCalls ?? 0),
+    estimatedTokens: Number(s.meta.estimatedTokens ?? 0),
   };
+  const paidCalls = parsePaidCalls(s.paid);
   const durations: Record<string, number> = {};
   let simulated = false;
   const nodeView = (id: string): NodeView => {
@@ -186,6 +215,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
       excerpt,
       error: s.error[id] ?? null,
       history: parseHistory(s.history?.[id]),
+      ...(paidCalls.has(id) ? { paidCalls: paidCalls.get(id) } : {}),
     };
   };
   const levels = dag.levels.map((ids, i) => {
@@ -202,7 +232,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
   return {
     runId,
     workflow: s.frozen.workflow.name,
-    status: s.meta.status ?? "running",
+    status: shownRunStatus(s.meta),
     try: Number(s.meta.try ?? 1),
     rerunFrom: s.meta.rerunFrom ?? null,
     trigger: s.frozen.trigger,
@@ -218,6 +248,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
       finishedAt !== null && cp.weightMs > 0 ? Math.round((makespanMs / cp.weightMs) * 1000) / 1000 : null,
     simulated,
     levels,
+    compensation: buildCompensationView(s),
     links: { self: `/v1/runs/${runId}`, output: `/v1/runs/${runId}/output` },
   };
 }

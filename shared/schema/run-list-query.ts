@@ -8,7 +8,7 @@ import { decodeCursor, type RunListQuery } from "../state/run-index.js";
 import { WORKFLOW_NAME_RE } from "./workflow.js";
 
 /** Run statuses a listing may filter on. */
-const RUN_STATUSES = ["running", "completed", "failed"] as const;
+const RUN_STATUSES = ["running", "completed", "failed", "cancelled"] as const;
 
 /** A time bound: ISO 8601 date-time, or ms since epoch; parses to ms. */
 const instant = z.string().transform((s, ctx) => {
@@ -31,7 +31,7 @@ function single<O>(schema: z.ZodType<O, string>) {
 }
 
 /**
- * Query of `GET /v1/runs`: `status` (repeatable, or comma-separated: running, completed, failed), `workflow`,
+ * Query of `GET /v1/runs`: `status` (repeatable, or comma-separated: running, completed, failed, cancelled), `workflow`,
  * `trigger` (`api` or `cron:<expression>`), `since` / `until` (creation time, inclusive), `limit` (1..100, default
  * 20), `cursor` (the previous page's `nextCursor`). Parses to a {@link RunListQuery}.
  */
@@ -40,7 +40,7 @@ export const runListQuerySchema = z
     status: z
       .array(z.string())
       .transform((v) => v.flatMap((s) => s.split(",")).filter((s) => s !== ""))
-      .pipe(z.array(z.enum(RUN_STATUSES, { error: "status must be running, completed or failed" })))
+      .pipe(z.array(z.enum(RUN_STATUSES, { error: "status must be running, completed, failed or cancelled" })))
       .optional(),
     workflow: single(
       z.string().regex(WORKFLOW_NAME_RE, { message: "workflow must match /^[a-z0-9][a-z0-9-]{0,63}$/" }),

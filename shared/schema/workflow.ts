@@ -15,6 +15,7 @@ import { z } from "zod";
 import { runBudgetSchema } from "../budget/budget-spec.js";
 import { COMPLEXITIES } from "../routing/analyze-task.js";
 import { PROVIDER_NAME_RE } from "../routing/tier-map.js";
+import { compensateSchema } from "./compensate.js";
 import { durationSchema, ttlSchema } from "./duration.js";
 
 /** Workflow name pattern: lowercase letters, digits and dashes, 1..64 chars, not starting with a dash. */
@@ -129,7 +130,8 @@ export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
  * as the agent's) and `complexity` override the agent's for routing: an explicit model or tier always wins.
  * `cache` (default: the workflow's, else true), `cacheTtl` (default: the workflow's, else 1 h) and `cacheTags`
  * (for invalidation by tag) control the result cache; `sensitive: true` stores the node's output (and cache entry)
- * encrypted at rest; `onFailure` overrides the workflow's failure policy for this node.
+ * encrypted at rest; `onFailure` overrides the workflow's failure policy for this node; `compensate` is the step
+ * that undoes the node's work when its run fails or is cancelled after the node finished (compensate.ts).
  */
 export const workflowNodeSchema = z.strictObject({
   id: z.string().regex(NODE_ID_RE, {
@@ -157,6 +159,7 @@ export const workflowNodeSchema = z.strictObject({
   sensitive: z.boolean().optional(),
   onFailure: z.enum(FAILURE_POLICIES).optional(),
   simulate: simulateSchema.optional(),
+  compensate: compensateSchema.optional(),
 });
 
 /**

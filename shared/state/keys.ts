@@ -34,7 +34,10 @@ export const RUN_KEY_NAMES = [
   "offered", // hash nodeId -> when the node was last offered for dispatch (taken, or re-offered by the sweeper), ms
   "repairs", // list: the sweeper's repairs of the run, "<ms>|<nodeId>|<reason>", oldest first
   "history", // hash nodeId -> earlier tries (retry, rerun), one line each: "<try>|<status>|<attempts>|<error>"
-  "paid", // hash "<nodeId>:<attempt>" -> usage of that attempt's paid call "<in>,<out>,<cacheRead>,<cacheWrite>,<microUsd>"
+  // hash "<nodeId>:<attempt>" -> usage of that attempt's paid call "<in>,<out>,<cacheRead>,<cacheWrite>,<microUsd>"
+  // (",e" appended: booked at its worst case); "<nodeId>:<attempt>:intent" -> "<in>,<out>,<microUsd>" (call-intent.ts)
+  "paid",
+  "events", // stream: the run's event log, one entry per transition (shared/state/run-events.ts), capped
 ] as const;
 
 /** One of {@link RUN_KEY_NAMES}. */

@@ -1,21 +1,26 @@
 import type { Redis } from "@upstash/redis";
+import { compensationMeta } from "../dag/compensation.js";
 import type { CompiledDag } from "../dag/compile.js";
 import type { FailurePolicy } from "../schema/workflow.js";
 import { hmgetValues } from "../util/hmget-values.js";
 import { LuaScripts, type RedisPipeline } from "../util/lua-scripts.js";
 import { type RunKeys, runKeys } from "./keys.js";
+import { BOOK_UNRECORDED_LUA, RECORD_INTENT_LUA } from "./lua/call-intent.js";
 import { CANCEL_RUN_LUA } from "./lua/cancel-run.js";
 import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
 import { COMPLETE_NODE_LUA } from "./lua/complete-node.js";
 import { DEFER_NODE_LUA } from "./lua/defer-node.js";
 import { FAIL_NODE_LUA } from "./lua/fail-node.js";
+import { GIVE_UP_LEASE_LUA } from "./lua/give-up-lease.js";
 import { OFFER_AGAIN_LUA } from "./lua/offer-again.js";
+import { READ_EVENTS_LUA } from "./lua/read-events.js";
 import { RECORD_PAID_LUA } from "./lua/record-paid.js";
 import { RERUN_FROM_LUA } from "./lua/rerun-from.js";
 import { RETRY_NODE_LUA } from "./lua/retry-node.js";
 import { RETRY_RUN_LUA } from "./lua/retry-run.js";
 import { START_RUN_LUA } from "./lua/start-run.js";
 import { prefetchMessages } from "./prefetch.js";
+import { eventCap, nextStreamId, parseXrange, type RunEvent } from "./run-events.js";
 import type { FrozenRun, RunSnapshot, RunStatus } from "./run-types.js";
 
 /** The slice of the Upstash Redis client the run store uses (created with `automaticDeserialization: false`). */
@@ -135,6 +140,10 @@ const SCRIPTS = {
   retryRun: RETRY_RUN_LUA,
   rerunFrom: RERUN_FROM_LUA,
   recordPaid: RECORD_PAID_LUA,
+  readEvents: READ_EVENTS_LUA,
+  recordIntent: RECORD_INTENT_LUA,
+  bookUnrecorded: BOOK_UNRECORDED_LUA,
+  giveUpLease: GIVE_UP_LEASE_LUA,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -185,6 +194,8 @@ export class RunStore {
       concurrency: runConcurrency(mode, p.frozen.workflow.concurrency),
       prefetch: prefetchMessages(runConcurrency(mode, p.frozen.workflow.concurrency), p.nodesPerDelivery),
       levelCount: p.dag.levels.length,
+      eventCap: eventCap(p.dag.order.length),
+      ...compensationMeta(p.frozen.workflow, p.dag),
     };
     const metaArgs = Object.entries(meta).flat();
     const nodeArgs = p.dag.order.flatMap((id) => [
@@ -338,6 +349,72 @@ export class RunStore {
   }
 
   /**
+   * Writes the intent of attempt `attempt`'s provider call before the call (see record_intent): its reserved worst
+   * case, booked as an estimated call if no paid record ever follows (see {@link bookUnrecorded}).
+   * @param worst input estimate and output allowance (tokens), and their price (integer micro-USD).
+   * @returns whether this call wrote it (false: written before, or the run is gone).
+   * @throws UpstashError when Redis fails.
+   */
+  async recordIntent(
+    runId: string,
+    nodeId: string,
+    attempt: number,
+    worst: { inputTokens: number; outputTokens: number; costMicroUsd: number },
+  ): Promise<boolean> {
+    const [ok] = await this.exec("recordIntent", runId, [
+      nodeId,
+      attempt,
+      count(worst.inputTokens),
+      count(worst.outputTokens),
+      count(worst.costMicroUsd),
+    ]);
+    return Number(ok) === 1;
+  }
+
+  /**
+   * Removes the intent of a call the provider answered with an error (not billed), unless the call is booked.
+   * @throws UpstashError when Redis fails.
+   */
+  async clearIntent(runId: string, nodeId: string, attempt: number): Promise<void> {
+    const p = this.redis.pipeline();
+    p.hdel(this.keys(runId).paid, `${nodeId}:${attempt}:intent`);
+    await p.exec();
+  }
+
+  /**
+   * Books at their reserved worst case, marked estimated, the calls with an intent and no paid record (see
+   * book_unrecorded): call it only for attempts known dead. A paid record arriving later replaces the estimate.
+   * @param scope `nodeId` ('' or absent: every node), `below` (only attempts below it), `only` (only that attempt).
+   * @returns the calls booked: node, attempt, tokens, integer micro-USD.
+   * @throws UpstashError when Redis fails.
+   */
+  async bookUnrecorded(
+    runId: string,
+    scope: { nodeId?: string | undefined; below?: number | undefined; only?: number | undefined } = {},
+  ): Promise<{ nodeId: string; attempt: number; tokens: number; costMicroUsd: number }[]> {
+    const flat = await this.exec("bookUnrecorded", runId, [scope.nodeId ?? "", scope.below ?? 0, scope.only ?? 0]);
+    const booked = [];
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      booked.push({
+        nodeId: String(flat[i]),
+        attempt: Number(flat[i + 1]),
+        tokens: Number(flat[i + 2]),
+        costMicroUsd: Number(flat[i + 3]),
+      });
+    }
+    return booked;
+  }
+
+  /**
+   * Gives up every node still `running` under `lease` (see give_up_lease): `retrying`, the lease kept.
+   * @returns the nodes given up.
+   * @throws UpstashError when Redis fails.
+   */
+  async giveUpLease(runId: string, lease: string, error: string): Promise<string[]> {
+    return (await this.exec("giveUpLease", runId, [lease, error])).map(String);
+  }
+
+  /**
    * The paid calls recorded for attempts `attempts` of a node (one HMGET): attempt -> usage; attempts without a paid
    * call are absent.
    * @throws UpstashError when Redis fails.
@@ -409,6 +486,8 @@ export class RunStore {
    * @param opts.policy the node's failure policy (default `skip-dependents`); `fail-fast` cancels every other node
    *   not terminal and ends the run `failed`; `continue` records `opts.markerRef` as the node's output and releases
    *   its dependents.
+   * @param opts.holdMs the failure callback: the node's timeout + execute margin (ms); a node another message's
+   *   delivery claimed less than that ago is left to that holder (see fail_node).
    */
   async failNode(
     runId: string,
@@ -417,7 +496,12 @@ export class RunStore {
     now: number,
     lease?: string,
     messageId?: string,
-    opts: { generation?: number | undefined; policy?: FailurePolicy | undefined; markerRef?: string | undefined } = {},
+    opts: {
+      generation?: number | undefined;
+      policy?: FailurePolicy | undefined;
+      markerRef?: string | undefined;
+      holdMs?: number | undefined;
+    } = {},
   ): Promise<TransitionResult> {
     const args: (string | number)[] = [
       nodeId,
@@ -428,6 +512,7 @@ export class RunStore {
       opts.generation ?? "",
       opts.policy ?? "skip-dependents",
       opts.markerRef ?? "",
+      opts.holdMs ?? "",
     ];
     const [ok, status, count, ...rest] = await this.exec("failNode", runId, args);
     const k = Number(count ?? 0);
@@ -463,17 +548,26 @@ export class RunStore {
   /**
    * Cancels a running run (see cancel_run): every node not terminal becomes `cancelled`, the run ends `cancelled`.
    * @param now ms since epoch.
-   * @returns `cancelled` (this call did it; `nodes` cancelled), or the status that made it change nothing:
-   *   `already` (cancelled before), `finished` (`completed` or `failed`: `status`), `missing`.
+   * @returns `cancelled` (this call did it; `nodes` cancelled; `dispatch`: the compensations to publish under
+   *   dispatch `generation` when the run compensates, after its other messages are cancelled), or the status that made it change nothing:
+   *   `already` (cancelled before), `finished` (`completed` or `failed`: `status`; `compensating` while the run
+   *   compensates), `missing`.
    * @throws UpstashError when Redis fails.
    */
   async cancelRun(runId: string, now: number): Promise<CancelRunResult> {
-    const [ok, status, n] = await this.exec("cancelRun", runId, [now]);
-    if (Number(ok) === 1) return { outcome: "cancelled", nodes: Number(n) };
+    const [ok, status, n, generation, ...compensations] = await this.exec("cancelRun", runId, [now]);
+    if (Number(ok) === 1 && generation === undefined) return { outcome: "cancelled", nodes: Number(n) };
+    if (Number(ok) === 1)
+      return {
+        outcome: "cancelled",
+        nodes: Number(n),
+        dispatch: compensations.map(String),
+        generation: Number(generation),
+      };
     const s = String(status);
     if (s === "missing") return { outcome: "missing" };
     if (s === "cancelled") return { outcome: "already" };
-    return { outcome: "finished", status: s as RunStatus };
+    return { outcome: "finished", status: s as RunStatus | "compensating" };
   }
 
   /**
@@ -502,9 +596,41 @@ export class RunStore {
     return actionResult(res);
   }
 
+  /**
+   * One page of the run's event log after stream id `afterId` (from the beginning when absent), with the run's
+   * status and tenant, in one round trip (see read_events, run-events.ts).
+   * @param afterId a stream id `<ms>-<seq>` (checked by the caller: run-events.ts `isStreamId`).
+   * @param count most events to return.
+   * @returns null when the run does not exist (or expired).
+   * @throws UpstashError when Redis fails.
+   */
+  async readEvents(
+    runId: string,
+    afterId: string | undefined,
+    count: number,
+  ): Promise<{ status: RunStatus; tenant: string; events: RunEvent[] } | null> {
+    const [status, tenant, entries] = (await this.exec("readEvents", runId, [
+      afterId ? nextStreamId(afterId) : "-",
+      count,
+    ])) as unknown[];
+    if (!status) return null;
+    return { status: String(status) as RunStatus, tenant: String(tenant ?? ""), events: parseXrange(entries) };
+  }
+
   /** Deletes every key of a run (used only to undo a run whose roots could not be dispatched). */
   async deleteRun(runId: string): Promise<void> {
     await this.redis.del(...this.keys(runId).all);
+  }
+
+  /**
+   * What a compensation prompt reads as `{{run.status}}` and `{{run.error}}` (shared/dag/compensation.ts): how the
+   * run ended before compensating and why (meta `finalStatus`, `compensationReason`); empty strings when absent.
+   * @throws UpstashError when Redis fails.
+   */
+  async readCompensationContext(runId: string): Promise<{ status: string; error: string }> {
+    const fields = ["finalStatus", "compensationReason"];
+    const [status, error] = hmgetValues(await this.redis.hmget(this.keys(runId).meta, ...fields), fields);
+    return { status: status == null ? "" : String(status), error: error == null ? "" : String(error) };
   }
 
   /** Reads the frozen definition of a run, or null when the run does not exist (or expired). */
@@ -533,6 +659,7 @@ export class RunStore {
       "route",
       "cache",
       "history",
+      "paid",
     ] as const;
     const p = this.redis.pipeline();
     p.hgetall(k.meta);
@@ -565,9 +692,9 @@ export function hashReply(raw: unknown): Record<string, string> {
 
 /** Outcome of {@link RunStore.cancelRun}. */
 export type CancelRunResult =
-  | { outcome: "cancelled"; nodes: number }
+  | { outcome: "cancelled"; nodes: number; dispatch?: string[]; generation?: number }
   | { outcome: "already" }
-  | { outcome: "finished"; status: RunStatus }
+  | { outcome: "finished"; status: RunStatus | "compensating" }
   | { outcome: "missing" };
 
 /** Arguments of {@link RunStore.retryRun} and {@link RunStore.rerunFrom}. */

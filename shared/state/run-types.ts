@@ -80,4 +80,7 @@ export interface RunSnapshot {
   cache: Record<string, string>;
   /** Per node: how its earlier tries ended, one line per try: `<try>|<status>|<attempts>|<error>`. */
   history?: Record<string, string> | undefined;
+  /** The books of paid calls: `<node>:<attempt>` -> `<in>,<out>,<cacheRead>,<cacheWrite>,<microUsd>[,e]` (`e`: booked
+   * at its reserved worst case), and `<node>:<attempt>:intent` -> the worst case written before the call. */
+  paid?: Record<string, string> | undefined;
 }

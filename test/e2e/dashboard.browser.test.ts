@@ -98,6 +98,12 @@ describe("dashboard in headless Chromium", () => {
 
   it("shows review-all's five reviewers turn running then done, live, and lists the run", async () => {
     const { runId } = await h.client.start({ workflow: "review-all", input: INPUT, simulate: { latencyMs: 1000 } });
+    // the run page follows the run's server-sent events with fetch, the key in the Authorization header
+    const eventReads: { url: string; auth: string | undefined }[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes(`/v1/runs/${runId}/events`))
+        eventReads.push({ url: r.url(), auth: r.headers().authorization });
+    });
     await page.click(".filters button[type=submit]"); // reload the list now rather than at its next refresh
     await page.locator(`tr[data-run="${runId}"]`).waitFor({ timeout: 15_000 });
     await page.click(`tr[data-run="${runId}"] a`);
@@ -112,6 +118,11 @@ describe("dashboard in headless Chromium", () => {
       expect(trail.at(-1), id).toBe("done");
     }
     expect(await page.evaluate("typeof window.__seen")).toBe("object"); // the page was never reloaded
+    expect(eventReads.length).toBeGreaterThan(0);
+    for (const r of eventReads) {
+      expect(r.auth).toBe("Bearer dev-key");
+      expect(r.url).not.toContain("dev-key");
+    }
     await expect(page.locator(".todo-row[data-status=done]").count()).resolves.toBe(7);
     await expect(page.locator("svg.dag .node.crit").count()).resolves.toBe(3);
     await page.click('svg.dag [data-node="senior-reviewer"]');

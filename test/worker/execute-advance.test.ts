@@ -371,6 +371,43 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     // still running: execute wrote nothing; QStash's callback of this attempt marks it retrying
     expect((await view(runId)).nodes["a"]).toMatchObject({ status: "running", error: null });
   });
+
+  it("the failure callback of a message whose node another message's delivery holds leaves it to that holder", async () => {
+    const runId = await startRun([node("a", [], { simulate: { latencyMs: 1500 } }), node("b", ["a"])]);
+    const holder = execute(runId, "a", "msg_holder");
+    for (let i = 0; i < 100 && (await view(runId)).nodes["a"]?.status !== "running"; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    // another message of a used up its retries answering node-busy: its failure callback must not fail a
+    const res = await failureCallback(runId, "a", "msg_busy");
+    expect(await res.json()).toMatchObject({ kind: "failed", applied: false });
+    expect((await view(runId)).nodes["a"]?.status).toBe("running");
+    expect((await holder).status).toBe(200);
+    expect((await view(runId)).nodes["a"]?.status).toBe("done");
+  });
+
+  it("a call whose attempt died before its paid record is booked by the next attempt at its worst case, once", async () => {
+    const runId = await startRun([node("a", [], { simulate: { failAttempts: 1 } }), node("b", ["a"])]);
+    expect((await execute(runId, "a", "msg_a", 0)).status).toBe(500);
+    // as if attempt 1 had been answered and its delivery killed before the paid record: its intent alone is left
+    const paidKey = `${env.KEY_PREFIX}:{run:${runId}}:paid`;
+    await testRedis().hset(paidKey, { "a:1:intent": "100,1024,5000" });
+    expect((await execute(runId, "a", "msg_a", 1)).status).toBe(200);
+    const v = (await (
+      await SELF.fetch(`${ORIGIN}/v1/runs/${runId}`, { headers: { authorization: "Bearer dev-key" } })
+    ).json()) as {
+      totals: { estimatedCalls: number; estimatedTokens: number };
+      levels: { nodes: { id: string; paidCalls?: { attempt: number; tokens: number; estimated: boolean }[] }[] }[];
+    };
+    const a = v.levels.flatMap((l) => l.nodes).find((n) => n.id === "a");
+    expect(a?.paidCalls?.map((c) => [c.attempt, c.estimated])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect(a?.paidCalls?.[0]?.tokens).toBe(1124);
+    expect(v.totals).toMatchObject({ estimatedCalls: 1, estimatedTokens: 1124 });
+    // attempt 2 wrote its own intent before its call
+    expect(await testRedis().hget(paidKey, "a:2:intent")).toMatch(/^\d+,\d+,\d+$/);
+  });
 });
 
 /** `qstashMessagesPublished` of the local QStash emulator (a counter of every message it accepted). */

@@ -84,10 +84,13 @@ local function record()
   if ARGV[8] ~= '' then redis.call('HSET', K.started, node, ARGV[8]) end
   redis.call('HDEL', K.error, node)
   redis.call('HINCRBY', K.meta, 'doneCount', 1)
+  emit('done', node, 'usage', redis.call('HGET', K.usage, node), 'costMicroUsd', redis.call('HGET', K.cost, node), 'cache', ARGV[13], 'model', ARGV[6], 'route', ARGV[12])
 end
 
 -- a call that was running when the run was cancelled: its output is kept, nothing is released or taken
-if s == 'cancelled' and run_status ~= 'running' and redis.call('HGET', K.lease, node) then
+-- (a compensating run stays \`running\`: meta \`compensation\` tells it: compensate.ts)
+if s == 'cancelled' and (run_status ~= 'running' or redis.call('HGET', K.meta, 'compensation'))
+    and redis.call('HGET', K.lease, node) then
   record()
   redis.call('HDEL', K.lease, node)
   redis.call('HINCRBY', K.meta, 'cancelledCount', -1)
@@ -131,5 +134,8 @@ local result = {1, finish_if_done(now), chained, attempt}
 for i, id in ipairs(taken) do
   if not (i == 1 and chained ~= '') then result[#result + 1] = id end
 end
+-- the run began compensating (compensate.ts): its compensations are published too, and offered again on a repeat
+note_compensation_taken(node)
+for _, id in ipairs(compensation_taken) do result[#result + 1] = id end
 return result
 `;

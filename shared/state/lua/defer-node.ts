@@ -22,5 +22,6 @@ end
 redis.call('HSET', K.status, node, 'queued')
 redis.call('HDEL', K.lease, node)
 redis.call('HINCRBY', K.attempts, node, -1)
+emit('deferred', node)
 return {1}
 `;

@@ -25,7 +25,12 @@ import { LUA_PRELUDE } from "./prelude.js";
  *                 other node not terminal is cancelled and the run ends `failed` at once: the caller cancels its
  *                 messages) or `continue` (the node releases its dependents like a done node, its output is ARGV[8],
  *                 and it does not make the run fail: meta `tolerated:<id>`)
+ * A compensation node (`<id>~compensate`, compensate.ts) ignores ARGV[7]: it fails alone, counted in meta
+ * `compensationFailed`, and the compensations waiting for it are released.
  * ARGV[8] markerRef `continue` only: blob ref of the text its dependents read as its output (`[FAILED: …]`)
+ * ARGV[9] holdMs  optional, the failure callback: the node's timeout + the execute margin, ms. A node `running` under
+ *                 a lease of another message (its holder) whose claim is younger than that is left to its holder
+ *                 (its retries were used up waiting for it: `node-busy`); the sweeper takes over after the deadline
  *
  * Returns `{1, runStatus, k, taken(k)…, skipped…}` when applied: the k nodes to publish now, then the descendants
  * marked skipped. A duplicate, late or stale failure changes nothing and returns `{0, runStatus, k, queued(k)…}`:
@@ -44,7 +49,17 @@ local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
 local stale = lease ~= nil and lease ~= '' and not (s == 'running' and redis.call('HGET', K.lease, node) == lease)
 if stale_generation(ARGV[6]) then return {0, run_status or 'missing', 0} end
+local hold_ms = tonumber(ARGV[9] or '') or 0
+if hold_ms > 0 and (lease == nil or lease == '') and s == 'running' and run_status == 'running' then
+  local holder = redis.call('HGET', K.lease, node) or ''
+  local since = tonumber(redis.call('HGET', K.started, node) or '0') or 0
+  if lease_message(holder) ~= (ARGV[5] or '') and tonumber(now) < since + hold_ms then
+    return {0, run_status, 0}
+  end
+end
 local policy = ARGV[7] or 'skip-dependents'
+-- a failed compensation is reported, and the compensations waiting for it run anyway (compensate.ts)
+if is_compensation(node) then policy = 'compensation' end
 if run_status ~= 'running' or (not s) or is_terminal(s) or stale then
   -- a duplicate failure re-offers what the node's transition took and may never have published
   local result = {0, run_status or 'missing', 0}
@@ -56,6 +71,7 @@ if run_status ~= 'running' or (not s) or is_terminal(s) or stale then
       redis.call('HSET', K.status, link, 'queued')
       redis.call('HSET', K.offered, link, now)
       redis.call('HDEL', K.lease, link)
+      emit('queued', link, 'reason', 'released')
       result[#result + 1] = link
     end
     result[3] = #result - 3
@@ -64,6 +80,7 @@ if run_status ~= 'running' or (not s) or is_terminal(s) or stale then
 end
 
 redis.call('HSET', K.status, node, 'failed')
+emit('failed', node, 'error', ARGV[2], 'policy', policy)
 redis.call('HSET', K.error, node, ARGV[2])
 redis.call('HSET', K.finished, node, now)
 redis.call('HINCRBY', K.meta, 'failedCount', 1)
@@ -74,8 +91,12 @@ level_done(node)
 
 if policy == 'fail-fast' then
   cancel_rest(now)
-  return {1, finish_as('failed', now), 0}
+  local stopped = {1, finish_as('failed', now), #compensation_taken}
+  note_compensation_taken(node)
+  for _, id in ipairs(compensation_taken) do stopped[#stopped + 1] = id end
+  return stopped
 end
+if policy == 'compensation' then compensation_failed(node) end
 if policy == 'continue' then
   redis.call('HSET', K.output, node, ARGV[8])
   redis.call('HSET', K.meta, 'tolerated:' .. node, 1)
@@ -88,7 +109,7 @@ end
 
 local skipped = {}
 local queue = {node}
-if policy == 'continue' then queue = {} end
+if policy == 'continue' or policy == 'compensation' then queue = {} end
 local seen = {}
 local head = 1
 while head <= #queue do
@@ -103,6 +124,7 @@ while head <= #queue do
         redis.call('HINCRBY', K.meta, 'skippedCount', 1)
         redis.call('HINCRBY', K.meta, 'terminalCount', 1)
         level_done(d)
+        emit('skipped', d, 'upstream', node)
         skipped[#skipped + 1] = d
       end
       queue[#queue + 1] = d
@@ -116,6 +138,10 @@ if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) en
 keep_ttl()
 local result = {1, finish_if_done(now), #taken}
 for _, id in ipairs(taken) do result[#result + 1] = id end
+-- the run began compensating (compensate.ts): its compensations are published with what the node took
+note_compensation_taken(node)
+for _, id in ipairs(compensation_taken) do result[#result + 1] = id end
+result[3] = #taken + #compensation_taken
 for _, id in ipairs(skipped) do result[#result + 1] = id end
 return result
 `;

@@ -1,10 +1,16 @@
 import { RUN_KEY_NAMES } from "../keys.js";
+import { DEFAULT_EVENT_CAP } from "../run-events.js";
+import { LUA_COMPENSATE_BEGIN, LUA_COMPENSATE_END } from "./compensate.js";
 
 /**
  * Lua prelude shared by every run transition script.
  *
  * Binds `K.<name>` to `KEYS[i]` in {@link RUN_KEY_NAMES} order (so TypeScript and Lua cannot drift) and defines the
  * scheduling helpers every transition shares:
+ * - `emit(type, node, field, value, …)`: appends one event to the run's event log (`XADD events MAXLEN ~ cap *`,
+ *   cap = meta `eventCap`; shared/state/run-events.ts lists the types). `take`, `hold`, `cancel_rest` and
+ *   `finish_as` emit their own events (`queued`, `started`, `cancelled`, `run-finished`), so a transition emits
+ *   exactly what it changed, and a duplicate that changes nothing emits nothing;
  * - `csv(s)`: splits a comma-separated list (node ids never contain commas);
  * - `release(node)`: a node whose dependencies are all done joins the `ready` set (score = its priority), except in
  *   `levels` mode, where it waits until its whole level opens;
@@ -28,6 +34,8 @@ import { RUN_KEY_NAMES } from "../keys.js";
  * - `hold(node, lease, now)`: the node becomes `running` under the lease (attempts + 1, returned);
  * - `keep_ttl()`: gives keys created after the start the run's remaining TTL (a run that never finishes still
  *   expires whole);
+ * - compensation (compensate.ts): `finish_as` of a `failed` or `cancelled` run with done compensable nodes
+ *   begins compensation instead (the run stays `running`), and `finish_if_done` ends it once they are terminal;
  * - `finish_if_done(now)`: once every node is terminal (done, failed, skipped or cancelled) marks the run
  *   `completed` (or `failed` if a node failed whose failure policy is not `continue`: meta `tolerated:<id>`),
  *   stamps `finishedAt` and sets every run key to expire after the run's retention (`finish_as(final, now)`);
@@ -57,6 +65,13 @@ end
 -- whether a message of dispatch generation \`gen\` belongs to an earlier try of the run ('' or nil: never stale)
 local function stale_generation(gen)
   return gen ~= nil and gen ~= '' and gen ~= current_generation()
+end
+
+-- appends one event to the run's event log: its type, its node ('' for a run event), then field/value pairs
+local event_cap
+local function emit(kind, node, ...)
+  if not event_cap then event_cap = redis.call('HGET', K.meta, 'eventCap') or '${DEFAULT_EVENT_CAP}' end
+  return redis.call('XADD', K.events, 'MAXLEN', '~', event_cap, '*', 'type', kind, 'node', node or '', ...)
 end
 
 local function csv(s)
@@ -100,6 +115,7 @@ local function take(now)
     redis.call('ZREM', K.ready, id)
     redis.call('HSET', K.status, id, 'queued')
     if now then redis.call('HSET', K.offered, id, now) end
+    emit('queued', id)
     taken[#taken + 1] = id
   end
   if #taken > 0 then redis.call('HINCRBY', K.meta, 'inflight', #taken) end
@@ -158,7 +174,9 @@ local function hold(node, lease, now)
   redis.call('HSET', K.status, node, 'running')
   redis.call('HSET', K.lease, node, lease)
   redis.call('HSET', K.started, node, now)
-  return redis.call('HINCRBY', K.attempts, node, 1)
+  local attempt = redis.call('HINCRBY', K.attempts, node, 1)
+  emit('started', node, 'attempt', attempt, 'lease', lease)
+  return attempt
 end
 
 local function level_done(node)
@@ -176,9 +194,13 @@ local function keep_ttl()
   end
 end
 
+${LUA_COMPENSATE_BEGIN}
 -- ends the run as \`final\` at \`now\`; every run key then expires after the run's retention
 local function finish_as(final, now)
+  -- a run with done compensable nodes compensates first (compensate.ts), still \`running\`
+  if final ~= 'completed' and begin_compensation(final, now) then return 'running' end
   redis.call('HSET', K.meta, 'status', final, 'finishedAt', now)
+  emit('run-finished', '', 'status', final)
   local retention = tonumber(redis.call('HGET', K.meta, 'retentionSeconds'))
   for i = 1, #KEYS do
     redis.call('EXPIRE', KEYS[i], retention)
@@ -186,12 +208,15 @@ local function finish_as(final, now)
   return final
 end
 
+${LUA_COMPENSATE_END}
 local function finish_if_done(now)
   local total = tonumber(redis.call('HGET', K.meta, 'nodeCount'))
   local terminal = tonumber(redis.call('HGET', K.meta, 'terminalCount') or '0')
   if terminal < total then
     return redis.call('HGET', K.meta, 'status')
   end
+  local compensated = finish_compensation(now)
+  if compensated then return compensated end
   local final = 'completed'
   local failed = tonumber(redis.call('HGET', K.meta, 'failedCount') or '0')
   if failed - tonumber(redis.call('HGET', K.meta, 'toleratedCount') or '0') > 0 then
@@ -215,6 +240,7 @@ local function cancel_rest(now)
       if s ~= 'running' then redis.call('HDEL', K.lease, id) end
       redis.call('HSET', K.finished, id, now)
       level_done(id)
+      emit('cancelled', id)
       n = n + 1
     end
   end

@@ -1,24 +1,22 @@
 import { LUA_PRELUDE } from "./prelude.js";
 
 /**
- * The books of a run's paid provider calls: each call's usage is recorded once per (node, attempt), in the run's
- * `paid` hash, and added to the node's usage and cost and to the run's totals at that moment. So a node's usage and
- * the run's totals are sums over the paid calls, whatever happens to the attempt after its call (a lost answer, a
- * failed completion, a retry that hits the cache entry the call wrote).
+ * The books of a run's paid provider calls: each call's usage is recorded once per (node, attempt) in the run's
+ * `paid` hash and added to the node's and the run's totals then, so those are sums over the paid calls whatever
+ * happens to the attempt after its call (a lost answer, a failed completion, a retry hitting its cache entry).
  *
- * `record_paid(node, attempt, input, output, cacheRead, cacheWrite, microUsd)` (Lua, prepended to the scripts that
- * record usage: record_paid and complete_node): records the call of attempt `attempt` of `node` unless that attempt's
- * call is recorded already (a repeat changes nothing); `attempt` '' or '0' records nothing. Returns 1 when it
- * recorded, else 0.
+ * Lua helpers (prepended to the scripts that record usage: record_paid, complete_node and book_unrecorded):
+ * - `record_paid(node, attempt, input, output, cacheRead, cacheWrite, microUsd)`: records the call of attempt
+ *   `attempt` of `node` unless that attempt's call is recorded already (a repeat changes nothing); an estimate
+ *   booked for it (call-intent.ts) is replaced by the exact usage; `attempt` '' or '0' records nothing. Returns 1
+ *   when it recorded, else 0.
+ * - `book_estimate(node, attempt)`: books the call of an attempt that wrote a call intent (`<node>:<attempt>:intent`
+ *   = `<input>,<output>,<microUsd>`, its reserved worst case) but no paid record, at that worst case, marked
+ *   estimated (a 6th field `e`; meta `estimatedCalls`, `estimatedTokens`). Returns `{field, tokens, microUsd}`, or
+ *   nil when there is nothing to book.
  */
 export const LUA_RECORD_PAID = `
-local function record_paid(node, attempt, input, output, cache_read, cache_write, micro)
-  if attempt == nil or attempt == '' or attempt == '0' then return 0 end
-  local field = node .. ':' .. attempt
-  if redis.call('HEXISTS', K.paid, field) == 1 then return 0 end
-  local i, o, cr, cw, m = tonumber(input) or 0, tonumber(output) or 0, tonumber(cache_read) or 0,
-    tonumber(cache_write) or 0, tonumber(micro) or 0
-  redis.call('HSET', K.paid, field, i .. ',' .. o .. ',' .. cr .. ',' .. cw .. ',' .. m)
+local function add_paid(node, i, o, cr, cw, m)
   local u = csv(redis.call('HGET', K.usage, node) or '0,0,0,0')
   redis.call('HSET', K.usage, node, (tonumber(u[1]) or 0) + i .. ',' .. (tonumber(u[2]) or 0) + o .. ','
     .. (tonumber(u[3]) or 0) + cr .. ',' .. (tonumber(u[4]) or 0) + cw)
@@ -28,7 +26,41 @@ local function record_paid(node, attempt, input, output, cache_read, cache_write
   redis.call('HINCRBY', K.meta, 'cacheReadTokens', cr)
   redis.call('HINCRBY', K.meta, 'cacheWriteTokens', cw)
   redis.call('HINCRBY', K.meta, 'costMicroUsd', m)
+end
+
+local function record_paid(node, attempt, input, output, cache_read, cache_write, micro)
+  if attempt == nil or attempt == '' or attempt == '0' then return 0 end
+  local field = node .. ':' .. attempt
+  local prev = redis.call('HGET', K.paid, field)
+  if prev then
+    if string.sub(prev, -2) ~= ',e' then return 0 end
+    -- an estimate booked while this call's answer seemed lost: the exact usage replaces it
+    local e = csv(prev)
+    local ei, eo, ecr, ecw, em = tonumber(e[1]) or 0, tonumber(e[2]) or 0, tonumber(e[3]) or 0, tonumber(e[4]) or 0,
+      tonumber(e[5]) or 0
+    -- 0 - x, not -x: Lua 5.1 prints -0 for a zero, which HINCRBY refuses
+    add_paid(node, 0 - ei, 0 - eo, 0 - ecr, 0 - ecw, 0 - em)
+    redis.call('HINCRBY', K.meta, 'estimatedCalls', -1)
+    redis.call('HINCRBY', K.meta, 'estimatedTokens', 0 - (ei + eo + ecr + ecw))
+  end
+  local i, o, cr, cw, m = tonumber(input) or 0, tonumber(output) or 0, tonumber(cache_read) or 0,
+    tonumber(cache_write) or 0, tonumber(micro) or 0
+  redis.call('HSET', K.paid, field, i .. ',' .. o .. ',' .. cr .. ',' .. cw .. ',' .. m)
+  add_paid(node, i, o, cr, cw, m)
   return 1
+end
+
+local function book_estimate(node, attempt)
+  local field = node .. ':' .. attempt
+  local intent = redis.call('HGET', K.paid, field .. ':intent')
+  if not intent or redis.call('HEXISTS', K.paid, field) == 1 then return nil end
+  local w = csv(intent)
+  local i, o, m = tonumber(w[1]) or 0, tonumber(w[2]) or 0, tonumber(w[3]) or 0
+  redis.call('HSET', K.paid, field, i .. ',' .. o .. ',0,0,' .. m .. ',e')
+  add_paid(node, i, o, 0, 0, m)
+  redis.call('HINCRBY', K.meta, 'estimatedCalls', 1)
+  redis.call('HINCRBY', K.meta, 'estimatedTokens', i + o)
+  return {field, i + o, m}
 end
 `;
 

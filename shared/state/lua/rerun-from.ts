@@ -15,8 +15,8 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[5] from        the node to recompute
  *
  * Returns `{1, try, reset, generation, taken…}` when applied, `{2, try, reset, generation}` for a repeat of the same key and node, `{0,
- * reason, detail}` otherwise: `missing`, `running`, `unknown-node`, `blocked` (detail: a dependency of `from` that is
- * not done), or `idempotency-conflict` (the key was used for another action or node).
+ * reason, detail}` otherwise: `missing`, `running`, `unknown-node`, `blocked` (detail: a node outside the rerun set,
+ * not done, that `from` or one of its descendants depends on), or `idempotency-conflict` (the key was used for another action or node).
  */
 
 /** rerun_from as Lua source, the run prelude included (run-store.ts `rerunFrom`). */
@@ -35,26 +35,16 @@ if key ~= '' then
   end
 end
 if run_status == 'running' then return {0, 'running', ''} end
+-- a compensated run's done work was undone: it is not rerun (shared/state/lua/compensate.ts)
+if redis.call('HGET', K.meta, 'compensation') then return {0, 'compensated', ''} end
 if not redis.call('HGET', K.status, from) then return {0, 'unknown-node', from} end
-local deps = redis.call('HGETALL', K.dependents)
-for i = 1, #deps, 2 do
-  for _, d in ipairs(csv(deps[i + 1])) do
-    if d == from and redis.call('HGET', K.status, deps[i]) ~= 'done' then return {0, 'blocked', deps[i]} end
-  end
-end
-
-local t = tonumber(redis.call('HGET', K.meta, 'try') or '1')
-local gen = math.max(tonumber(ARGV[2]), tonumber(current_generation()) + 1)
+-- the rerun set: \`from\` and its descendants
 local queue = {from}
 local seen = {[from] = true}
 local head = 1
 while head <= #queue do
   local id = queue[head]
   head = head + 1
-  archive(id, t)
-  redis.call('HSET', K.status, id, 'pending')
-  redis.call('HDEL', K.started, id)
-  redis.call('HDEL', K.finished, id)
   for _, d in ipairs(csv(redis.call('HGET', K.dependents, id))) do
     if not seen[d] then
       seen[d] = true
@@ -62,7 +52,28 @@ while head <= #queue do
     end
   end
 end
+-- every dependency from outside the set must be done (a failure tolerated by \`continue\` counts as done), or a
+-- node of the set would wait for it for good
+local deps = redis.call('HGETALL', K.dependents)
+for i = 1, #deps, 2 do
+  local p = deps[i]
+  if not seen[p] and redis.call('HGET', K.status, p) ~= 'done' and not redis.call('HGET', K.meta, 'tolerated:' .. p) then
+    for _, d in ipairs(csv(deps[i + 1])) do
+      if seen[d] then return {0, 'blocked', p} end
+    end
+  end
+end
+
+local t = tonumber(redis.call('HGET', K.meta, 'try') or '1')
+local gen = math.max(tonumber(ARGV[2]), tonumber(current_generation()) + 1)
+for _, id in ipairs(queue) do
+  archive(id, t)
+  redis.call('HSET', K.status, id, 'pending')
+  redis.call('HDEL', K.started, id)
+  redis.call('HDEL', K.finished, id)
+end
 redis.call('DEL', K.took, K.lease)
+emit('rerun', '', 'try', t + 1, 'from', from, 'nodes', table.concat(queue, ','))
 rebuild()
 redis.call('HSET', K.meta, 'status', 'running', 'try', t + 1, 'generation', gen, 'triedAt', now, 'rerunFrom', from)
 redis.call('HDEL', K.meta, 'finishedAt')

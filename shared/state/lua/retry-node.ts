@@ -28,6 +28,7 @@ if redis.call('HGET', K.lease, node) ~= ARGV[3] then
   return {0, 'superseded'}
 end
 redis.call('HSET', K.status, node, 'retrying')
+emit(ARGV[4] == '1' and 'handed-back' or 'retrying', node, 'error', ARGV[2])
 redis.call('HSET', K.error, node, ARGV[2])
 if ARGV[4] == '1' then redis.call('HDEL', K.lease, node) end
 keep_ttl()

@@ -34,11 +34,14 @@ if key ~= '' then
   end
 end
 if run_status == 'running' or run_status == 'completed' then return {0, run_status} end
+-- a compensated run's done work was undone: it is not resumed (shared/state/lua/compensate.ts)
+if redis.call('HGET', K.meta, 'compensation') then return {0, 'compensated'} end
 
 local t = tonumber(redis.call('HGET', K.meta, 'try') or '1')
 local gen = math.max(tonumber(ARGV[2]), tonumber(current_generation()) + 1)
 local flat = redis.call('HGETALL', K.status)
 local reset = 0
+local reset_ids = {}
 for i = 1, #flat, 2 do
   local id, s = flat[i], flat[i + 1]
   if s == 'failed' or s == 'skipped' or s == 'cancelled' then
@@ -47,9 +50,11 @@ for i = 1, #flat, 2 do
     redis.call('HDEL', K.started, id)
     redis.call('HDEL', K.finished, id)
     reset = reset + 1
+    reset_ids[reset] = id
   end
 end
 redis.call('DEL', K.took, K.lease)
+emit('retry', '', 'try', t + 1, 'nodes', table.concat(reset_ids, ','))
 rebuild()
 redis.call('HSET', K.meta, 'status', 'running', 'try', t + 1, 'generation', gen, 'triedAt', now)
 redis.call('HDEL', K.meta, 'finishedAt')

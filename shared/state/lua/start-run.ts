@@ -64,6 +64,7 @@ for lvl, list in pairs(by_level) do
   redis.call('HSET', K.levelNodes, lvl, table.concat(list, ','))
 end
 
+emit('run-started', '', 'nodes', redis.call('HGET', K.meta, 'nodeCount'))
 local result = {1, 'running'}
 for _, node in ipairs(take(now)) do result[#result + 1] = node end
 for i = 1, #KEYS do

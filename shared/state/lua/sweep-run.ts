@@ -31,6 +31,7 @@ local result = {'running'}
 local function record(node, reason)
   redis.call('HSET', K.offered, node, now)
   redis.call('RPUSH', K.repairs, now .. '|' .. node .. '|' .. reason)
+  emit('repair', node, 'reason', reason)
   result[#result + 1] = node
   result[#result + 1] = reason
 end

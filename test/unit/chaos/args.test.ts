@@ -7,7 +7,7 @@ it("parseChaosArgs reads the options with their defaults and refuses bad values"
     runs: 50,
     seed: 1,
     concurrency: 8,
-    deadlineMs: 120_000,
+    deadlineMs: 240_000,
     rates: DEFAULT_FAULT_RATES,
     retrySpeedup: 100,
   });

@@ -83,6 +83,7 @@ const paid = (calls: number, paidCalls: number, input = 10, output = 50): Issued
   calls,
   paidCalls,
   tokens: usage(input * paidCalls, output * paidCalls),
+  paidTokens: Array.from({ length: paidCalls }, () => input + output),
   model: MODEL,
 });
 const ledger = (entries: Record<string, IssuedForNode>) => new Map(Object.entries(entries));
@@ -137,9 +138,93 @@ describe("auditRun", () => {
         cache: "hit",
         status: "done",
         why: "cache-hit-after-paid-call",
+        kind: "under",
+        estimatedCalls: 0,
       },
     ]);
     expect(a.tokens.issued - a.tokens.nodeSum).toBe(60);
+  });
+
+  it("books: an exact call per billed call passes; a lost answer booked at its worst case passes as a bound", () => {
+    const issued = ledger({ a: paid(2, 2), b: paid(1, 1), c: paid(1, 1) });
+    const v = view([
+      node("a", {
+        usage: usage(10 + 400, 50 + 1024),
+        paidCalls: [
+          { attempt: 1, tokens: 1424, estimated: true },
+          { attempt: 2, tokens: 60, estimated: false },
+        ],
+      }),
+      node("b", { paidCalls: [{ attempt: 1, tokens: 60, estimated: false }] }),
+      node("c", { paidCalls: [{ attempt: 1, tokens: 60, estimated: false }] }),
+    ]);
+    const a = auditRun(spec(), seen(v), issued);
+    expect(a.tokenMismatches).toEqual([]);
+    expect(a.estimated).toEqual({ calls: 1, unbilled: 0, overTokens: 1424 - 60 });
+  });
+
+  it("a budget holds when only an estimate (a bound) takes the recorded spend over it", () => {
+    const over = { ...spec(), budgetTokens: 200 };
+    const v = view(
+      [
+        node("a", {
+          usage: usage(10 + 40, 50 + 60),
+          paidCalls: [
+            { attempt: 1, tokens: 100, estimated: true },
+            { attempt: 2, tokens: 60, estimated: false },
+          ],
+        }),
+        node("b"),
+        node("c"),
+      ],
+      "completed",
+      { estimatedTokens: 100 },
+    );
+    expect(auditRun(over, seen(v), oneCallEach).budgetOverrun).toBeNull();
+    const exactOver = view([node("a", { usage: usage(100, 150) }), node("b"), node("c")]);
+    expect(auditRun(over, seen(exactOver), oneCallEach).budgetOverrun).toEqual({
+      budget: 200,
+      recorded: 370,
+      issued: 180,
+    });
+  });
+
+  it("books: an estimate with no billed call left (its attempt died before the request) is an unbilled bound", () => {
+    const v = view([
+      node("a", {
+        usage: usage(10 + 400, 50 + 1024),
+        paidCalls: [
+          { attempt: 1, tokens: 1424, estimated: true },
+          { attempt: 2, tokens: 60, estimated: false },
+        ],
+      }),
+      node("b"),
+      node("c"),
+    ]);
+    const a = auditRun(spec(), seen(v), oneCallEach);
+    expect(a.tokenMismatches).toEqual([]);
+    expect(a.estimated).toEqual({ calls: 1, unbilled: 1, overTokens: 1424 });
+  });
+
+  it("books: a billed call missing, booked twice, an estimate below the call, or an exact call not billed fail", () => {
+    const cases: [NonNullable<RunView["levels"][number]["nodes"][number]["paidCalls"]>, string, string][] = [
+      [[], "unbooked-call", "under"],
+      [
+        [
+          { attempt: 1, tokens: 60, estimated: false },
+          { attempt: 2, tokens: 60, estimated: false },
+        ],
+        "booked-twice",
+        "double",
+      ],
+      [[{ attempt: 1, tokens: 59, estimated: true }], "estimate-below-issued", "under"],
+      [[{ attempt: 1, tokens: 61, estimated: false }], "exact-not-issued", "double"],
+    ];
+    for (const [paidCalls, why, kind] of cases) {
+      const v = view([node("a", { paidCalls }), node("b"), node("c")]);
+      const a = auditRun(spec(), seen(v), oneCallEach);
+      expect(a.tokenMismatches.map((m) => [m.nodeId, m.why, m.kind])).toEqual([["a", why, kind]]);
+    }
   });
 
   it("flags a second paid call the node did not count, and counts calls per node 0/1/2+", () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DAG_SHAPES, generateRun, MAX_NODES, MIN_NODES } from "../../../local/chaos/dag-generator.js";
+import {
+  DAG_SHAPES,
+  generateRun,
+  MAX_NODES,
+  MIN_NODES,
+  withoutCompensation,
+} from "../../../local/chaos/dag-generator.js";
 import { createPrng } from "../../../local/chaos/prng.js";
 import { attributeCall } from "../../../local/chaos/provider-ledger.js";
 import { validateWorkflow } from "../../../shared/dag/validate.js";
@@ -66,5 +72,34 @@ describe("generateRun", () => {
     expect(budgeted.length).toBeLessThan(100);
     for (const r of budgeted) expect(r.body.budget).toEqual({ tokens: r.budgetTokens, onBudget: "fail" });
     for (const r of runs.filter((x) => x.budgetTokens === null)) expect(r.body.budget).toBeUndefined();
+  });
+
+  it("gives a share of the nodes of some runs a compensate step, and makes a node of some of them fail", () => {
+    const nodesOf = (r: (typeof runs)[number]) =>
+      r.body.workflow.nodes as { id: string; compensate?: { prompt: string } }[];
+    const withSteps = runs.filter((r) => (r.compensated ?? []).length > 0);
+    expect(withSteps.length).toBeGreaterThan(20);
+    expect(withSteps.length).toBeLessThan(runs.length - 20);
+    for (const r of withSteps) {
+      const stepped = nodesOf(r)
+        .filter((n) => n.compensate)
+        .map((n) => n.id);
+      expect(stepped).toEqual(r.compensated);
+      for (const id of stepped) {
+        const prompt = nodesOf(r).find((n) => n.id === id)?.compensate?.prompt ?? "";
+        expect(attributeCall({ messages: [{ role: "user", content: prompt }] })).toEqual({
+          runTag: r.tag,
+          nodeId: `${id}~compensate`,
+        });
+      }
+      const v = validateWorkflow(r.body.workflow);
+      expect(v.ok, JSON.stringify(v.ok ? null : v.problem)).toBe(true);
+    }
+    const failing = withSteps.filter((r) => r.failing);
+    expect(failing.length).toBeGreaterThan(5);
+    for (const r of runs.filter((x) => (x.compensated ?? []).length === 0)) expect(r.failing ?? null).toBeNull();
+    const stripped = withoutCompensation(withSteps[0] as (typeof runs)[number]);
+    expect(stripped.compensated).toEqual([]);
+    expect(nodesOf(stripped).some((n) => n.compensate)).toBe(false);
   });
 });

@@ -28,6 +28,7 @@ describe("ledgerOf", () => {
       calls: 3,
       paidCalls: 2,
       tokens: { inputTokens: 20, outputTokens: 100, cacheReadTokens: 4, cacheWriteTokens: 6 },
+      paidTokens: [65, 65],
       model: "claude-haiku-4-5",
     });
     expect(ledger.get("r")?.get("b")).toMatchObject({ calls: 1, paidCalls: 0 });

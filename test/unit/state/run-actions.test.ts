@@ -280,6 +280,23 @@ describe.each([
       // rerunning the failed node itself is allowed: its dependents come back with it
       expect(await store.rerunFrom(runId, "a", action(10))).toMatchObject({ kind: "applied", reset: 2 });
     });
+
+    it("refuses a node one of whose descendants waits on a node outside the rerun that is not done", async () => {
+      // b done, a failed, c (needs a and b) skipped: rerunning b alone would leave c pending for good
+      const runId = await start({ a: [], b: [], c: ["a", "b"] });
+      await store.claimNode(runId, "b", "b:0", 2);
+      await store.completeNode(runId, "b", done());
+      await store.claimNode(runId, "a", "a:0", 2);
+      await store.failNode(runId, "a", "boom", 3, "a:0");
+      expect((await snap(runId)).meta.status).toBe("failed");
+      const before = await snap(runId);
+      expect(await store.rerunFrom(runId, "b", action(10))).toEqual({
+        kind: "refused",
+        reason: "blocked",
+        detail: "a",
+      });
+      expect(await snap(runId)).toEqual(before);
+    });
   });
 
   describe("failure policies", () => {

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Env } from "../../functions/env.js";
+import { services } from "../../functions/services.js";
+import { validateWorkflow } from "../../shared/dag/validate.js";
+import type { Engine } from "../../shared/engine/engine.js";
+import { startRun } from "../../shared/engine/start-run.js";
+import { type SweepReport, sweep } from "../../shared/engine/sweeper.js";
+import { type Harness, startHarness } from "../support/worker-harness.js";
+import { node, workflow } from "../support/workflows.js";
+
+/**
+ * The sweeper treats a compensation like any node: a compensation whose publish was lost is re-offered and runs in
+ * the worker (workerd, local stack, real Redis), and the run then ends with its compensation completed.
+ */
+describe("sweeper: a compensation whose publish was lost is healed", () => {
+  let h: Harness;
+  let engine: Engine;
+
+  beforeAll(async () => {
+    h = await startHarness({ vars: { SWEEPER_GRACE_SECONDS: "1" } });
+    const env = {
+      UPSTASH_REDIS_REST_URL: h.stack.redisRestUrl,
+      UPSTASH_REDIS_REST_TOKEN: h.stack.redisToken,
+      QSTASH_URL: h.stack.qstashUrl,
+      QSTASH_TOKEN: h.stack.qstashToken,
+      QSTASH_CURRENT_SIGNING_KEY: h.stack.signingKeys.current,
+      QSTASH_NEXT_SIGNING_KEY: h.stack.signingKeys.next,
+      API_KEYS: "dev:dev-key",
+      KEY_PREFIX: h.prefix,
+      RUN_RETENTION_SECONDS: "60",
+      SWEEPER_GRACE_SECONDS: "1",
+    } as Env;
+    engine = services(env).engine;
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Starts a run from this process as POST /v1/runs would, but crashes before publishing: nothing is published. */
+  async function startWithoutPublishing(nodes: unknown[], agoMs = 0): Promise<string> {
+    const v = validateWorkflow(workflow(nodes, { nodesPerDelivery: 1 }));
+    if (!v.ok) throw new Error(JSON.stringify(v.problem));
+    const dispatcher: Engine["dispatcher"] = Object.assign(Object.create(engine.dispatcher), {
+      dispatch: async () => 0,
+    });
+    const silent: Engine = { ...engine, dispatcher, now: () => Date.now() - agoMs };
+    const { runId } = await startRun(silent, {
+      tenant: "dev",
+      workflow: v.workflow,
+      dag: v.dag,
+      input: {},
+      simulate: { latencyMs: 20 },
+      trigger: "api",
+      baseUrl: h.url,
+    });
+    return runId;
+  }
+
+  /** Past the grace period, then one sweep; returns this run's repairs as `nodeId:reason`. */
+  async function sweepAfterGrace(runId: string): Promise<{ report: SweepReport; repairs: string[] }> {
+    await new Promise((r) => setTimeout(r, 1_100));
+    const report = await sweep(engine);
+    expect(report.errors).toEqual([]);
+    return { report, repairs: report.repairs.filter((r) => r.runId === runId).map((r) => `${r.nodeId}:${r.reason}`) };
+  }
+
+  it("re-offers a compensation left queued by a failure whose publish never happened", async () => {
+    const runId = await startWithoutPublishing([
+      node("a", [], { compensate: { prompt: "Undo a: {{nodes.a.output}} ({{run.status}})" } }),
+      node("b", ["a"]),
+    ]);
+    // a runs, b fails for good, and the transitions' publishes never happen (this process publishes nothing)
+    await engine.store.claimNode(runId, "a", "a:0", Date.now());
+    await engine.store.completeNode(runId, "a", {
+      outputRef: await engine.blobs.put("the output of a", { ttlSeconds: 60 }),
+      inputTokens: 0,
+      outputTokens: 0,
+      model: "m",
+      excerpt: "a",
+      startedAt: Date.now(),
+      finishedAt: Date.now(),
+    });
+    await engine.store.claimNode(runId, "b", "b:0", Date.now());
+    const failed = await engine.store.failNode(runId, "b", "boom", Date.now());
+    expect(failed.dispatch).toEqual(["a~compensate"]);
+    expect((await h.client.get(runId)).status).toBe("compensating");
+    const { repairs } = await sweepAfterGrace(runId);
+    expect(repairs).toEqual(["a~compensate:dependents-not-offered"]);
+    const v = await h.waitForRun(runId, 30_000);
+    expect(v.status).toBe("failed");
+    expect(v.compensation).toMatchObject({ status: "completed", reason: "b: boom" });
+    expect(v.compensation?.nodes[0]).toMatchObject({ id: "a~compensate", status: "done", attempts: 1 });
+  });
+});
