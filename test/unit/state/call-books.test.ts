@@ -1,12 +1,11 @@
-import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
-import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import type { LocalStack } from "../../../local/stack.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import { buildRunView } from "../../../shared/progress/run-view.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { RunStore } from "../../../shared/state/run-store.js";
 import type { FrozenRun } from "../../../shared/state/run-types.js";
+import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 /**
  * The scripts that keep a run's books and holders straight under lost answers and dead deliveries, on both backends
@@ -14,29 +13,17 @@ import type { FrozenRun } from "../../../shared/state/run-types.js";
  * (call-intent.ts), give_up_lease (a chain link handed over by a completion whose answer was lost), and fail_node
  * leaving a node to a live holder of another message.
  */
-describe.each([
-  { name: "real Redis", memory: false },
-  { name: "in-memory", memory: true },
-])("call books and holders on $name", ({ memory }) => {
+describe.each(STORE_BACKENDS)("call books and holders on $name", ({ memory }) => {
   const prefix = `test-books-${Math.random().toString(36).slice(2, 10)}`;
   let stack: LocalStack;
   let store: RunStore;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    const redis = new Redis({
-      url: stack.redisRestUrl,
-      token: stack.redisToken,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-    });
+    stack = await startStoreBackend(memory);
+    const redis = storeRedis(stack);
     store = new RunStore(redis, prefix);
   });
-  afterAll(async () => {
-    await stack?.close();
-    if (stack?.backend === "redis")
-      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
-  });
+  afterAll(() => stopStoreBackend(stack, prefix));
 
   let seq = 0;
   async function start(deps: Record<string, string[]>, opts: { weights?: Record<string, number> } = {}) {

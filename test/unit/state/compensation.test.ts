@@ -1,40 +1,27 @@
-import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
-import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import type { LocalStack } from "../../../local/stack.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import type { FailurePolicy, WorkflowNode } from "../../../shared/schema/workflow.js";
 import { RunStore } from "../../../shared/state/run-store.js";
 import type { FrozenRun } from "../../../shared/state/run-types.js";
+import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 /**
  * Saga compensation in the run's Lua transitions (shared/state/lua/compensate.ts): a run that would end `failed` or
  * `cancelled` with done compensable nodes runs their compensations first, in reverse topological order, through
  * the ordinary claim/complete/fail path; on both backends of the local Upstash REST server.
  */
-describe.each([
-  { name: "real Redis", memory: false },
-  { name: "in-memory", memory: true },
-])("compensation on $name", ({ memory }) => {
+describe.each(STORE_BACKENDS)("compensation on $name", ({ memory }) => {
   const prefix = `test-compensate-${Math.random().toString(36).slice(2, 10)}`;
   let stack: LocalStack;
   let store: RunStore;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    const redis = new Redis({
-      url: stack.redisRestUrl,
-      token: stack.redisToken,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-    });
+    stack = await startStoreBackend(memory);
+    const redis = storeRedis(stack);
     store = new RunStore(redis, prefix);
   });
-  afterAll(async () => {
-    await stack?.close();
-    if (stack?.backend === "redis")
-      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
-  });
+  afterAll(() => stopStoreBackend(stack, prefix));
 
   let seq = 0;
   /** Starts a run: node -> [dependencies, has a compensate step, failure policy]. */

@@ -1,44 +1,31 @@
-import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
-import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import type { LocalStack } from "../../../local/stack.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { isStreamId, nextStreamId, type RunEvent } from "../../../shared/state/run-events.js";
 import { RunStore } from "../../../shared/state/run-store.js";
 import type { FrozenRun } from "../../../shared/state/run-types.js";
 import { SweepStore } from "../../../shared/state/sweep-store.js";
+import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 /**
  * The run event log: each transition script appends the events of what it changed, a duplicate or refused
  * transition appends nothing, and a reader resumes after any id without a gap or a repeat. On both backends of the
  * local Upstash REST server (a real Redis and the in-memory store).
  */
-describe.each([
-  { name: "real Redis", memory: false },
-  { name: "in-memory", memory: true },
-])("run event log on $name", ({ memory }) => {
+describe.each(STORE_BACKENDS)("run event log on $name", ({ memory }) => {
   const prefix = `test-events-${Math.random().toString(36).slice(2, 10)}`;
   let stack: LocalStack;
   let store: RunStore;
   let sweeps: SweepStore;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    const redis = new Redis({
-      url: stack.redisRestUrl,
-      token: stack.redisToken,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-    });
+    stack = await startStoreBackend(memory);
+    const redis = storeRedis(stack);
     store = new RunStore(redis, prefix);
     sweeps = new SweepStore(redis, prefix);
   });
-  afterAll(async () => {
-    await stack?.close();
-    if (stack?.backend === "redis")
-      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
-  });
+  afterAll(() => stopStoreBackend(stack, prefix));
 
   let seq = 0;
   async function start(deps: Record<string, string[]>) {

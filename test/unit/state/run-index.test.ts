@@ -1,7 +1,6 @@
-import { Redis } from "@upstash/redis";
+import type { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
-import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import type { LocalStack } from "../../../local/stack.js";
 import { runKeys } from "../../../shared/state/keys.js";
 import {
   activeRunsKey,
@@ -11,6 +10,7 @@ import {
   type RunListQuery,
   tenantRunsKey,
 } from "../../../shared/state/run-index.js";
+import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 const T0 = 1_800_000_000_000;
 const KEEP = 3600;
@@ -19,30 +19,18 @@ const KEEP = 3600;
  * The per-tenant run index and the active-run index through the official client and the local Upstash REST server,
  * on a real Redis and on the embedded in-memory store.
  */
-describe.each([
-  { name: "real Redis", memory: false },
-  { name: "in-memory", memory: true },
-])("run index on $name", ({ memory }) => {
+describe.each(STORE_BACKENDS)("run index on $name", ({ memory }) => {
   const prefix = `test-index-${Math.random().toString(36).slice(2, 10)}`;
   let stack: LocalStack;
   let redis: Redis;
   let index: RunIndex;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    redis = new Redis({
-      url: stack.redisRestUrl,
-      token: stack.redisToken,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-    });
+    stack = await startStoreBackend(memory);
+    redis = storeRedis(stack);
     index = new RunIndex(redis, prefix, KEEP);
   });
-  afterAll(async () => {
-    await stack?.close();
-    if (stack?.backend === "redis")
-      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
-  });
+  afterAll(() => stopStoreBackend(stack, prefix));
 
   let seq = 0;
   const id = () => `run_${(++seq).toString(16).padStart(26, "0")}`;

@@ -1,13 +1,13 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
-import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import type { LocalStack } from "../../../local/stack.js";
 import { BlobStore } from "../../../shared/blobs/blob-store.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { prefetchMessages } from "../../../shared/state/prefetch.js";
 import { RunStore } from "../../../shared/state/run-store.js";
 import type { FrozenRun } from "../../../shared/state/run-types.js";
+import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 import { readWorkload } from "../../support/workloads.js";
 
 /**
@@ -15,29 +15,17 @@ import { readWorkload } from "../../support/workloads.js";
  * its backends (a real Redis and the embedded in-memory store): idempotent under duplicates, and exact under
  * concurrent callbacks. The same scripts must behave identically on both.
  */
-describe.each([
-  { name: "real Redis", memory: false },
-  { name: "in-memory", memory: true },
-])("run store on $name", ({ memory }) => {
+describe.each(STORE_BACKENDS)("run store on $name", ({ memory }) => {
   const prefix = `test-state-${Math.random().toString(36).slice(2, 10)}`;
   let stack: LocalStack;
   let store: RunStore;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    const redis = new Redis({
-      url: stack.redisRestUrl,
-      token: stack.redisToken,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-    });
+    stack = await startStoreBackend(memory);
+    const redis = storeRedis(stack);
     store = new RunStore(redis, prefix);
   });
-  afterAll(async () => {
-    await stack?.close();
-    if (stack?.backend === "redis")
-      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
-  });
+  afterAll(() => stopStoreBackend(stack, prefix));
 
   it("uses the requested backend", () => {
     // The tests expect a real Redis at REDIS_URL (default 127.0.0.1:6379); the stack falls back to memory without one.

@@ -1,12 +1,12 @@
-import { Redis } from "@upstash/redis";
+import type { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deleteKeysWithPrefix } from "../../../local/redis-cleanup.js";
-import { type LocalStack, startLocalStack } from "../../../local/stack.js";
+import type { LocalStack } from "../../../local/stack.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { RunStore } from "../../../shared/state/run-store.js";
 import type { FrozenRun } from "../../../shared/state/run-types.js";
 import { SweepStore } from "../../../shared/state/sweep-store.js";
+import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 const T0 = 1_800_000_000_000;
 
@@ -15,10 +15,7 @@ const T0 = 1_800_000_000_000;
  * and on the embedded in-memory store: repairs apply only to nodes unchanged since the read, are recorded, and
  * keep the run's keys alive.
  */
-describe.each([
-  { name: "real Redis", memory: false },
-  { name: "in-memory", memory: true },
-])("sweep store on $name", ({ memory }) => {
+describe.each(STORE_BACKENDS)("sweep store on $name", ({ memory }) => {
   const prefix = `test-sweep-${Math.random().toString(36).slice(2, 10)}`;
   let stack: LocalStack;
   let redis: Redis;
@@ -26,21 +23,12 @@ describe.each([
   let sweeps: SweepStore;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ memory, redisPort: 0, qstashPort: 0 });
-    redis = new Redis({
-      url: stack.redisRestUrl,
-      token: stack.redisToken,
-      automaticDeserialization: false,
-      enableTelemetry: false,
-    });
+    stack = await startStoreBackend(memory);
+    redis = storeRedis(stack);
     store = new RunStore(redis, prefix);
     sweeps = new SweepStore(redis, prefix);
   });
-  afterAll(async () => {
-    await stack?.close();
-    if (stack?.backend === "redis")
-      await deleteKeysWithPrefix(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
-  });
+  afterAll(() => stopStoreBackend(stack, prefix));
 
   let seq = 0;
   /** Starts a run of `deps` (node -> dependencies) at T0, concurrency `concurrency`, one node per delivery. */
