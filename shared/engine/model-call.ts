@@ -127,12 +127,13 @@ export async function routeCall(engine: Engine, input: ModelCallInput): Promise<
 
 /**
  * Step 2 of a node's model call (after a cache miss): reserves the worst case (with the `onBudget` policy) and
- * writes the call's intent (RunStore `recordIntent`, same request), calls the provider, then, in one auto-pipelined
- * request, records the paid call in the run (RunStore `recordPaid`, keyed by node and attempt; retried, and never
- * fatal: the completion records it too) and settles the actual usage (retried; a failed call releases the hold and
- * removes the intent instead).
+ * writes the call's intent (RunStore `recordIntent`: in the reservation's request, or without a budget beside the
+ * call), calls the provider, then records the paid call (RunStore `recordPaid`, keyed by node and attempt) with the
+ * settle in one request when there is a budget or the intent did not land; otherwise the completion records it.
+ * A failed call releases the hold and removes the intent instead.
  * @throws ProviderError `non-retryable` when the budget refuses or the provider is not configured; UpstashError when
- *   the intent cannot be written (no call is made); whatever the provider throws (after releasing the reservation).
+ *   the intent cannot be written with a budget (no call is made); whatever the provider throws (after releasing the
+ *   reservation).
  */
 export async function callRouted(engine: Engine, input: ModelCallInput, routed: RoutedCall): Promise<ModelCallResult> {
   const { node, agent } = input;
@@ -182,9 +183,10 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
       model = policy.chosen.model;
       tier = policy.chosen.tier;
       budgetNote = policy.note;
+      // with a budget the intent shares the reservation's request, so waiting for it costs nothing
+      const intentError = await intent;
+      if (intentError) throw intentError;
     }
-    const intentError = await intent;
-    if (intentError) throw intentError;
   } catch (err) {
     if (hold) await releaseHold(engine.budgets.store, hold);
     await forgetIntent();
@@ -232,12 +234,17 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     cacheWriteTokens: u.cacheWriteTokens ?? 0,
     costMicroUsd,
   };
+  // Without a budget the intent travelled beside the provider call, not before it (a round trip off every node).
+  // Once it is in, the completion records the call (complete_node), and an attempt that dies first is booked at
+  // the intent's worst case; only when the intent did not land is the call recorded here, before anything else.
+  const intentMissing = hold ? false : (await intent) !== null;
   // issued in the same tick, the record and the settle travel in one auto-pipelined request
-  const recording = withRetries(() => engine.store.recordPaid(input.runId, node.id, input.attempt, paid)).catch(
-    (err: unknown) => {
-      console.error(`paid call ${input.runId}/${node.id}#${input.attempt}: not recorded yet (${String(err)})`);
-    },
-  );
+  const recording =
+    hold || intentMissing
+      ? withRetries(() => engine.store.recordPaid(input.runId, node.id, input.attempt, paid)).catch((err: unknown) => {
+          console.error(`paid call ${input.runId}/${node.id}#${input.attempt}: not recorded yet (${String(err)})`);
+        })
+      : undefined;
   const settling = hold
     ? withRetries(() => settleHold(engine.budgets.store, hold, { tokens: billedTokens(u), usd }))
     : undefined;
