@@ -50,6 +50,17 @@ const CHECKED = "2026-11-20";
 const OPUS_5_TIER = { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 } as const;
 
 const SIMULATED_NOTE = "no model is called; zero price so budgets and cost reports work offline";
+/** The simulated provider's models: free, so budgets and cost reports work offline. */
+const SIMULATED_PRICE: ModelPrice = {
+  input: 0,
+  output: 0,
+  cacheRead: 0,
+  cacheWrite: 0,
+  source: "agent-dag simulated provider",
+  asOf: CHECKED,
+  confirmed: true,
+  note: SIMULATED_NOTE,
+};
 
 /**
  * Built-in prices (USD per MTok), read on {@link CHECKED}. Sources:
@@ -210,36 +221,9 @@ export const DEFAULT_PRICES: PriceTable = {
     confirmed: false,
     note: "secondary sources (benchlm.ai, morphllm.com, April-June 2026); no cache-write surcharge",
   },
-  "sim-fast": {
-    input: 0,
-    output: 0,
-    cacheRead: 0,
-    cacheWrite: 0,
-    source: "agent-dag simulated provider",
-    asOf: CHECKED,
-    confirmed: true,
-    note: SIMULATED_NOTE,
-  },
-  "sim-balanced": {
-    input: 0,
-    output: 0,
-    cacheRead: 0,
-    cacheWrite: 0,
-    source: "agent-dag simulated provider",
-    asOf: CHECKED,
-    confirmed: true,
-    note: SIMULATED_NOTE,
-  },
-  "sim-deep": {
-    input: 0,
-    output: 0,
-    cacheRead: 0,
-    cacheWrite: 0,
-    source: "agent-dag simulated provider",
-    asOf: CHECKED,
-    confirmed: true,
-    note: SIMULATED_NOTE,
-  },
+  "sim-fast": SIMULATED_PRICE,
+  "sim-balanced": SIMULATED_PRICE,
+  "sim-deep": SIMULATED_PRICE,
   "fake-anthropic": {
     input: 0,
     output: 0,
