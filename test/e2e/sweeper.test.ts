@@ -2,11 +2,13 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Env } from "../../functions/env.js";
 import { services } from "../../functions/services.js";
-import { validateWorkflow } from "../../shared/dag/validate.js";
 import type { Engine } from "../../shared/engine/engine.js";
-import { startRun } from "../../shared/engine/start-run.js";
-import { type SweepReport, sweep } from "../../shared/engine/sweeper.js";
+import { sweep } from "../../shared/engine/sweeper.js";
 import { blobKey, runKeys } from "../../shared/state/keys.js";
+import {
+  startWithoutPublishing as startWithoutPublishingIn,
+  sweepAfterGrace as sweepAfterGraceIn,
+} from "../support/sweeper-runs.js";
 import { type Harness, startHarness } from "../support/worker-harness.js";
 import { node, workflow } from "../support/workflows.js";
 
@@ -42,33 +44,8 @@ describe("sweeper: stuck runs are healed", () => {
     await h?.close();
   });
 
-  /** Starts a run from this process as POST /v1/runs would, but crashes before publishing: nothing is published. */
-  async function startWithoutPublishing(nodes: unknown[], agoMs = 0): Promise<string> {
-    const v = validateWorkflow(workflow(nodes, { nodesPerDelivery: 1 }));
-    if (!v.ok) throw new Error(JSON.stringify(v.problem));
-    const dispatcher: Engine["dispatcher"] = Object.assign(Object.create(engine.dispatcher), {
-      dispatch: async () => 0,
-    });
-    const silent: Engine = { ...engine, dispatcher, now: () => Date.now() - agoMs };
-    const { runId } = await startRun(silent, {
-      tenant: "dev",
-      workflow: v.workflow,
-      dag: v.dag,
-      input: {},
-      simulate: { latencyMs: 20 },
-      trigger: "api",
-      baseUrl: h.url,
-    });
-    return runId;
-  }
-
-  /** Past the grace period, then one sweep; returns this run's repairs as `nodeId:reason`. */
-  async function sweepAfterGrace(runId: string): Promise<{ report: SweepReport; repairs: string[] }> {
-    await new Promise((r) => setTimeout(r, 1_100));
-    const report = await sweep(engine);
-    expect(report.errors).toEqual([]);
-    return { report, repairs: report.repairs.filter((r) => r.runId === runId).map((r) => `${r.nodeId}:${r.reason}`) };
-  }
+  const startWithoutPublishing = (nodes: unknown[], agoMs = 0) => startWithoutPublishingIn(engine, h.url, nodes, agoMs);
+  const sweepAfterGrace = (runId: string) => sweepAfterGraceIn(engine, runId);
 
   async function nodeStatus(runId: string): Promise<Record<string, string>> {
     const view = await h.client.get(runId);
