@@ -62,8 +62,12 @@ if paid_attempt == '' and (tonumber(ARGV[4]) or 0) + (tonumber(ARGV[5]) or 0) + 
     + (tonumber(ARGV[10]) or 0) + (tonumber(ARGV[11]) or 0) > 0 then
   paid_attempt = redis.call('HGET', K.attempts, node) or '1'
 end
-if run_status and record_paid(node, paid_attempt, ARGV[4], ARGV[5], ARGV[9], ARGV[10], ARGV[11]) == 1 then keep_ttl() end
-if stale_generation(ARGV[17]) then return {0, run_status or 'missing', '', 0} end
+-- keys the record created get the run's TTL once, before whichever return comes (keep_ttl walks every run key)
+local paid_new = run_status and record_paid(node, paid_attempt, ARGV[4], ARGV[5], ARGV[9], ARGV[10], ARGV[11]) == 1
+if stale_generation(ARGV[17]) then
+  if paid_new then keep_ttl() end
+  return {0, run_status or 'missing', '', 0}
+end
 
 -- the output of the call: recorded on the node; its paid call's usage added to the node and the run once
 local function record()
@@ -94,6 +98,7 @@ if s == 'cancelled' and (run_status ~= 'running' or redis.call('HGET', K.meta, '
   record()
   redis.call('HDEL', K.lease, node)
   redis.call('HINCRBY', K.meta, 'cancelledCount', -1)
+  keep_ttl()
   return {1, run_status, '', 0}
 end
 
@@ -102,6 +107,7 @@ if (not s) or is_terminal(s) or s == 'pending' or run_status ~= 'running' then
   if s == 'done' and run_status == 'running' then
     for _, id in ipairs(still_queued(node)) do result[#result + 1] = id end
   end
+  if paid_new then keep_ttl() end
   return result
 end
 
