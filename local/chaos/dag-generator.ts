@@ -152,6 +152,19 @@ export function generateRun(rng: Prng, seed: number, index: number, opts: Genera
 }
 
 /** The same run without `compensate` steps (the run the suite cancels and retries: a compensated run is not retried). */
+/**
+ * The run the suite cancels and retries: no compensations (a compensated run is not retried), no budget and no node
+ * made to fail, so that its only expected end after the retry is `completed` whatever the seed drew.
+ */
+export function forCancelAndRetry(spec: ChaosRunSpec): ChaosRunSpec {
+  const plain = withoutCompensation(spec);
+  const nodes = (plain.body.workflow.nodes as Record<string, unknown>[]).map((n) =>
+    n.id === spec.failing && typeof n.prompt === "string" ? { ...n, prompt: n.prompt.split("\npad ")[0] } : n,
+  );
+  const { budget: _, ...body } = plain.body;
+  return { ...plain, budgetTokens: null, failing: null, body: { ...body, workflow: { ...body.workflow, nodes } } };
+}
+
 export function withoutCompensation(spec: ChaosRunSpec): ChaosRunSpec {
   const nodes = (spec.body.workflow.nodes as Record<string, unknown>[]).map(({ compensate: _, ...rest }) => rest);
   return { ...spec, compensated: [], body: { ...spec.body, workflow: { ...spec.body.workflow, nodes } } };

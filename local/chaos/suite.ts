@@ -20,7 +20,7 @@ import { type LocalStack, startLocalStack } from "../stack.js";
 import { workerBindings } from "../worker-bindings.js";
 import { auditRun, type ObservedRun, type RunAudit } from "./audit.js";
 import { type CancelRetryOutcome, cancelAndRetryMidFlight } from "./cancel-retry-hook.js";
-import { CHAOS_MODEL, type ChaosRunSpec, generateRun, withoutCompensation } from "./dag-generator.js";
+import { CHAOS_MODEL, type ChaosRunSpec, forCancelAndRetry, generateRun } from "./dag-generator.js";
 import { auditEventLogs, type EventAudit } from "./event-audit.js";
 import { FaultAttribution } from "./fault-attribution.js";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.js";
@@ -117,8 +117,8 @@ async function suite(opts: SuiteOptions, closers: Closer[]): Promise<SuiteResult
   const killRng = root.fork("kills");
   const specs = Array.from({ length: opts.runs }, (_, i) => generateRun(dagRng, opts.seed, i));
   const cancelIndex = opts.runs > 0 ? root.fork("cancel").int(0, opts.runs - 1) : -1;
-  // the run cancelled and retried has no compensations: a compensated run is not retried
-  if (cancelIndex >= 0) specs[cancelIndex] = withoutCompensation(specs[cancelIndex] as ChaosRunSpec);
+  // the run cancelled and retried must be able to complete after its retry: no compensation, budget or failing node
+  if (cancelIndex >= 0) specs[cancelIndex] = forCancelAndRetry(specs[cancelIndex] as ChaosRunSpec);
   // faults stay off until every component is up, and again while the suite drains and reads the results
   const rates: FaultRates = { ...NO_FAULTS };
   const attribution = new FaultAttribution();

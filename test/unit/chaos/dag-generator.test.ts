@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   DAG_SHAPES,
+  forCancelAndRetry,
   generateRun,
   MAX_NODES,
   MIN_NODES,
@@ -101,5 +102,13 @@ describe("generateRun", () => {
     const stripped = withoutCompensation(withSteps[0] as (typeof runs)[number]);
     expect(stripped.compensated).toEqual([]);
     expect(nodesOf(stripped).some((n) => n.compensate)).toBe(false);
+    // the run cancelled and retried can complete: no budget, no compensation, the failing node's prompt unpadded
+    const budgeted = failing.find((r) => r.body.budget) ?? (failing[0] as (typeof runs)[number]);
+    const plain = forCancelAndRetry({ ...budgeted, body: { ...budgeted.body, budget: { tokens: 10 } } });
+    expect(plain.body.budget).toBeUndefined();
+    expect(plain.failing ?? null).toBeNull();
+    expect(nodesOf(plain).some((n) => n.compensate)).toBe(false);
+    expect(JSON.stringify(plain.body.workflow)).not.toContain("pad pad");
+    expect(validateWorkflow(plain.body.workflow).ok).toBe(true);
   });
 });
