@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { notFound, ProblemError, problem, problemResponse } from "../shared/errors/problem.js";
+import { redactSecrets, secretValuesOf } from "../shared/errors/redact.js";
+import { describeForLog, serverErrorProblem } from "../shared/errors/server-error.js";
 import type { AppEnv } from "./app-env.js";
 import { cacheRoutes } from "./cache.js";
 import { healthRoutes } from "./health.js";
@@ -11,7 +13,9 @@ import { usageRoutes } from "./usage.js";
 
 /**
  * The worker's Hono app: `/v1/runs`, `/internal/*` (QStash only), `/healthz`. Errors become
- * `application/problem+json` in exactly one place (`onError`).
+ * `application/problem+json` in exactly one place (`onError`): 4xx problems as raised; a 5xx problem with its
+ * detail redacted of secrets; any other error as a 500 with a general detail (shared/errors/server-error.ts), the
+ * full error (secrets redacted) going to the log.
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -26,19 +30,17 @@ export function createApp(): Hono<AppEnv> {
   app.route("/internal", internalRoutes);
   app.notFound((c) => problemResponse(notFound(`No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
   app.onError((err, c) => {
-    if (err instanceof ProblemError)
-      return problemResponse({ ...err.problem, instance: err.problem.instance ?? c.req.path });
+    if (err instanceof ProblemError) {
+      const p = { ...err.problem, instance: err.problem.instance ?? c.req.path };
+      if (p.status < 500) return problemResponse(p, err.headers);
+      const secrets = secretValuesOf(c.env as unknown as Record<string, unknown>);
+      return problemResponse({ ...p, detail: redactSecrets(p.detail, secrets) }, err.headers);
+    }
     if (err instanceof HTTPException) {
       return problemResponse({ ...problem("invalid-request", err.message), status: err.status, title: "HTTP error" });
     }
-    console.error("unhandled error", err);
-    return problemResponse({
-      type: "about:blank",
-      title: "Internal Server Error",
-      status: 500,
-      detail: (err as Error).message,
-      instance: c.req.path,
-    });
+    console.error("unhandled error", describeForLog(err, secretValuesOf(c.env as unknown as Record<string, unknown>)));
+    return problemResponse(serverErrorProblem(err, c.req.path));
   });
   return app;
 }

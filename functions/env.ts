@@ -1,9 +1,12 @@
 import { z } from "zod";
 import { type TenantBudgets, tenantBudgetsSchema } from "../shared/budget/budget-spec.js";
 import { EncryptionKeyring } from "../shared/crypto/keyring.js";
+import { DEFAULT_PROMPT_LIMIT, type PromptLimit } from "../shared/dag/prompt-size.js";
 import { mergePriceOverrides, parsePriceOverrides } from "../shared/pricing/overrides.js";
 import { DEFAULT_PRICES, type PriceTable } from "../shared/pricing/prices.js";
 import { type ProvidersConfig, parseProvidersConfig } from "../shared/providers/providers-config.js";
+import { parseTenantQuotas, type TenantQuotas } from "../shared/quota/quota-spec.js";
+import { type ModelFallbacks, parseModelFallbacksJson } from "../shared/routing/model-fallbacks.js";
 import { DEFAULT_TIER_MAP, PROVIDER_NAME_RE, parseTierMapJson, type TierMap } from "../shared/routing/tier-map.js";
 import { MAX_NODES, NODE_LIMIT_CEILING } from "../shared/schema/workflow.js";
 
@@ -31,9 +34,12 @@ export interface Env {
   SIMULATED_LATENCY_MS?: string;
   /** Most nodes a workflow may have, 1..5000 (shared/schema/workflow.ts NODE_LIMIT_CEILING), default 1000. */
   MAX_WORKFLOW_NODES?: string;
-  /** Public origin of this worker for QStash to call (e.g. https://agent-dag.example.workers.dev); default: the
-   * origin of the request that started the run. */
+  /** Public origin of this worker for QStash to call (e.g. https://agent-dag.example.workers.dev). Required in
+   * production (functions/deployment-safety.ts); in development the origin of the request that started the run. */
   PUBLIC_URL?: string;
+  /** `production` (default) or `development`. Production refuses to start work with Upstash's development signing
+   * keys or without `PUBLIC_URL`; wrangler.toml's `[env.dev]` sets `development`. */
+  ENVIRONMENT?: string;
   /** JSON providers config (shared/providers/providers-config.ts), e.g.
    * `{"anthropic":{"type":"anthropic","apiKeySecret":"ANTHROPIC_API_KEY"}}`; `simulated` is always present. */
   PROVIDERS?: string;
@@ -45,8 +51,22 @@ export interface Env {
   PRICES?: string;
   /** JSON daily budgets per tenant `{tenant|"*": {tokens?, usd?}}` (UTC days). */
   TENANT_BUDGETS?: string;
+  /** JSON quotas per tenant `{tenant|"*": {runsPerMinute?, concurrentRuns?, nodesPerDay?, allowedModels?,
+   * allowedTiers?}}` (shared/quota/quota-spec.ts); unset = no quotas, no Redis command. */
+  TENANT_QUOTAS?: string;
+  /** `true` or `false`: whether the free `simulated` provider may run nodes; default `true` when `ENVIRONMENT` is
+   * `development`, `false` in production. */
+  ALLOW_SIMULATED_PROVIDER?: string;
   /** `<provider>:<model>` of the LLM that classifies tasks the routing rules are unsure about; unset = off. */
   ROUTING_CLASSIFIER?: string;
+  /** JSON fallbacks per tier `{fast?, balanced?, deep?: ["<provider>:<model>", …]}` (shared/routing/model-fallbacks.ts):
+   * where a call goes while its model's circuit is open; unset = no fallback (the node waits for the cool-down). */
+  MODEL_FALLBACKS?: string;
+  /** Circuit breaker per provider and model (shared/providers/circuit/): failures that open it (1..1000, default 5)
+   * within a window (1..3600 s, default 60), and the cool-down before its half-open probe (1..3600 s, default 30). */
+  CIRCUIT_FAILURES?: string;
+  CIRCUIT_WINDOW_SECONDS?: string;
+  CIRCUIT_COOLDOWN_SECONDS?: string;
   /** Secret: keys that encrypt sensitive nodes' outputs, `kid:<base64 32 bytes>[,kid2:…]` (first = current). */
   CACHE_ENCRYPTION_KEYS?: string;
   /** Seconds a queued node may wait for its delivery (and a running one beyond its deadline) before the sweeper
@@ -54,6 +74,10 @@ export interface Env {
   SWEEPER_GRACE_SECONDS?: string;
   /** Most runs one sweep (one cron tick) looks at, 1..100, default 10. */
   SWEEPER_BATCH?: string;
+  /** Caps on a node's rendered prompt: characters (default 2,000,000) and estimated tokens, 4 characters each
+   * (default 1,000,000); shared/dag/prompt-size.ts `DEFAULT_PROMPT_LIMIT`. */
+  MAX_RENDERED_PROMPT_CHARS?: string;
+  MAX_RENDERED_PROMPT_TOKENS?: string;
   /** Server-sent events of `GET /v1/runs/:id/events` (functions/run-events.ts): pause between Redis reads (ms,
    * default 250), reads per response (default 45, within Workers Free's 50 subrequests), seconds per response
    * (default 300) and the `retry:` hint (ms, default 250). */
@@ -84,6 +108,8 @@ export interface Config {
   qstashUrl: string | undefined;
   qstashToken: string;
   signingKeys: { current: string; next: string };
+  /** `ENVIRONMENT`: `production` unless set to `development`. */
+  environment: "production" | "development";
   /** API key -> tenant. */
   apiKeys: Map<string, string>;
   keyPrefix: string;
@@ -98,12 +124,22 @@ export interface Config {
   tierMap: TierMap;
   prices: PriceTable;
   tenantBudgets: TenantBudgets;
+  /** Per-tenant quotas (`TENANT_QUOTAS`), `{}` when unset. */
+  tenantQuotas: TenantQuotas;
+  /** Whether the `simulated` provider exists (`ALLOW_SIMULATED_PROVIDER`, default: only in development). */
+  allowSimulatedProvider: boolean;
   /** `{provider, model}` of the routing classifier, or null when off. */
   classifier: { provider: string; model: string } | null;
+  /** Fallbacks per tier while a circuit is open (`MODEL_FALLBACKS`), `{}` when unset. */
+  fallbacks: ModelFallbacks;
+  /** The circuit breaker: failures that open it within `windowMs`, and the cool-down before its probe (ms). */
+  circuit: { threshold: number; windowMs: number; cooldownMs: number };
   /** Keys for sensitive outputs (AES-256-GCM), or undefined when `CACHE_ENCRYPTION_KEYS` is unset. */
   keyring: EncryptionKeyring | undefined;
   /** The sweeper: grace period (ms) and most runs per sweep. */
   sweeper: { graceMs: number; batch: number };
+  /** Caps on a node's rendered prompt (`MAX_RENDERED_PROMPT_CHARS`, `MAX_RENDERED_PROMPT_TOKENS`), default {@link DEFAULT_PROMPT_LIMIT}. */
+  promptLimit: PromptLimit;
 }
 
 const configSchema = z.object({
@@ -118,11 +154,16 @@ const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,32}$/)
     .default("ad"),
-  RUN_RETENTION_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(604_800),
+  RUN_RETENTION_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(604_800),
   SIMULATED_LATENCY_MS: z.coerce.number().int().min(0).max(7_200_000).default(0),
   MAX_WORKFLOW_NODES: z.coerce.number().int().min(1).max(NODE_LIMIT_CEILING).default(MAX_NODES),
   SWEEPER_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   SWEEPER_BATCH: z.coerce.number().int().min(1).max(100).default(10),
+  CIRCUIT_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  CIRCUIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  CIRCUIT_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  MAX_RENDERED_PROMPT_CHARS: z.coerce.number().int().min(1000).max(16_000_000).default(DEFAULT_PROMPT_LIMIT.maxChars),
+  MAX_RENDERED_PROMPT_TOKENS: z.coerce.number().int().min(250).max(10_000_000).default(DEFAULT_PROMPT_LIMIT.maxTokens),
   CRON_WORKFLOWS: z
     .string()
     .default("[]")
@@ -136,6 +177,8 @@ const configSchema = z.object({
     })
     .pipe(z.array(cronWorkflowSchema)),
   PUBLIC_URL: z.url().optional(),
+  ALLOW_SIMULATED_PROVIDER: z.enum(["true", "false"]).optional(),
+  ENVIRONMENT: z.enum(["production", "development"]).default("production"),
   DEFAULT_PROVIDER: z.string().regex(PROVIDER_NAME_RE).default("simulated"),
   ROUTING_CLASSIFIER: z
     .string()
@@ -194,6 +237,13 @@ export function parseConfig(env: Env): Config {
     DEFAULT_PRICES,
     parseJsonVar("PRICES", env.PRICES, parsePriceOverrides, {}, problems),
   );
+  const fallbacks = parseJsonVar("MODEL_FALLBACKS", env.MODEL_FALLBACKS, parseModelFallbacksJson, {}, problems);
+  for (const [tier, list] of Object.entries(fallbacks)) {
+    for (const f of list ?? []) {
+      if (f.provider !== "simulated" && !providers[f.provider])
+        problems.push(`MODEL_FALLBACKS: ${tier} fallback "${f.provider}:${f.model}" names a provider not in PROVIDERS`);
+    }
+  }
   const tenantBudgets = parseJsonVar(
     "TENANT_BUDGETS",
     env.TENANT_BUDGETS,
@@ -201,6 +251,7 @@ export function parseConfig(env: Env): Config {
     {},
     problems,
   );
+  const tenantQuotas = parseJsonVar("TENANT_QUOTAS", env.TENANT_QUOTAS, parseTenantQuotas, {}, problems);
   const tierMap = { ...DEFAULT_TIER_MAP, ...tiers };
   const keyring = parseJsonVar(
     "CACHE_ENCRYPTION_KEYS",
@@ -220,6 +271,7 @@ export function parseConfig(env: Env): Config {
     qstashUrl: e.QSTASH_URL,
     qstashToken: e.QSTASH_TOKEN,
     signingKeys: { current: e.QSTASH_CURRENT_SIGNING_KEY, next: e.QSTASH_NEXT_SIGNING_KEY },
+    environment: e.ENVIRONMENT,
     apiKeys: parseApiKeys(e.API_KEYS),
     keyPrefix: e.KEY_PREFIX,
     retentionSeconds: e.RUN_RETENTION_SECONDS,
@@ -232,8 +284,20 @@ export function parseConfig(env: Env): Config {
     tierMap,
     prices,
     tenantBudgets,
+    tenantQuotas,
+    allowSimulatedProvider:
+      e.ALLOW_SIMULATED_PROVIDER === undefined
+        ? e.ENVIRONMENT === "development"
+        : e.ALLOW_SIMULATED_PROVIDER === "true",
     classifier: classifierProvider ? { provider: classifierProvider, model: classifierModel.join(":") } : null,
     keyring,
     sweeper: { graceMs: e.SWEEPER_GRACE_SECONDS * 1000, batch: e.SWEEPER_BATCH },
+    fallbacks,
+    circuit: {
+      threshold: e.CIRCUIT_FAILURES,
+      windowMs: e.CIRCUIT_WINDOW_SECONDS * 1000,
+      cooldownMs: e.CIRCUIT_COOLDOWN_SECONDS * 1000,
+    },
+    promptLimit: { maxChars: e.MAX_RENDERED_PROMPT_CHARS, maxTokens: e.MAX_RENDERED_PROMPT_TOKENS },
   };
 }

@@ -11,6 +11,7 @@ import {
   qstashCallbackSchema,
 } from "../shared/schema/qstash-callback.js";
 import type { AppEnv } from "./app-env.js";
+import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { qstashSignature } from "./middleware/qstash-signature.js";
 
 /**
@@ -21,7 +22,8 @@ import { qstashSignature } from "./middleware/qstash-signature.js";
  */
 export const internalRoutes = new Hono<AppEnv>();
 
-internalRoutes.use("*", qstashSignature());
+// an unsafe production deploy (development signing keys: forgeable signatures) takes no delivery, before any read
+internalRoutes.use("*", refuseUnsafeDeployment(), qstashSignature());
 
 /** Answer QStash must not retry: 489 + `Upstash-NonRetryable-Error: true` (docs/upstash-protocols.md B5). */
 function nonRetryable(detail: string): Response {

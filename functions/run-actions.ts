@@ -16,6 +16,7 @@ import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS } from "../shared/schema/trigger.js";
 import { NODE_ID_RE } from "../shared/schema/workflow.js";
 import type { FrozenRun } from "../shared/state/run-types.js";
+import { assertJsonDepth } from "../shared/util/json-depth.js";
 import type { AppEnv } from "./app-env.js";
 
 /**
@@ -61,6 +62,7 @@ async function actionBody<T>(text: string, schema: z.ZodType<T>): Promise<T> {
       throw new ProblemError(malformedJson());
     }
   }
+  assertJsonDepth(raw);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ProblemError(
@@ -109,8 +111,8 @@ runActionRoutes.post("/:id/retry", limit, async (c) => {
   const runId = c.req.param("id");
   const key = idempotencyKeyOf(c.req.header("idempotency-key"));
   await actionBody(await c.req.text(), retryBodySchema);
-  await ownedRun(c, runId);
-  return answer(c, runId, await retryOrRerun(c.get("services").engine, { runId, idempotencyKey: key }));
+  const { tenant } = await ownedRun(c, runId);
+  return answer(c, runId, await retryOrRerun(c.get("services").engine, { runId, idempotencyKey: key, tenant }));
 });
 
 runActionRoutes.post("/:id/rerun", limit, async (c) => {
@@ -125,7 +127,12 @@ runActionRoutes.post("/:id/rerun", limit, async (c) => {
       }),
     );
   }
-  const out = await retryOrRerun(c.get("services").engine, { runId, from: body.from, idempotencyKey: key });
+  const out = await retryOrRerun(c.get("services").engine, {
+    runId,
+    from: body.from,
+    idempotencyKey: key,
+    tenant: frozen.tenant,
+  });
   return answer(c, runId, out, body.from);
 });
 

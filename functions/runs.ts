@@ -17,9 +17,11 @@ import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { buildRunView } from "../shared/progress/run-view.js";
 import { runListQuerySchema } from "../shared/schema/run-list-query.js";
 import { MAX_TRIGGER_BYTES, triggerSchema } from "../shared/schema/trigger.js";
+import { assertJsonDepth } from "../shared/util/json-depth.js";
 import { withBundledAgents } from "./agent-registry.js";
 import type { AppEnv } from "./app-env.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
+import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { idempotencyKeyOf, runActionRoutes } from "./run-actions.js";
 import { runEventRoutes } from "./run-events.js";
 import { runGraphRoutes } from "./run-graph.js";
@@ -32,6 +34,8 @@ import { bundledWorkflow } from "./workflow-registry.js";
 export const runsRoutes = new Hono<AppEnv>();
 
 runsRoutes.use("*", apiKeyAuth());
+// what starts work (a run, a retry, a rerun) is refused on an unsafe production deploy (functions/deployment-safety.ts)
+runsRoutes.on("POST", ["/", "/:id/retry", "/:id/rerun"], refuseUnsafeDeployment());
 // cancel, retry, rerun (functions/run-actions.ts), behind the same API-key check
 runsRoutes.route("/", runActionRoutes);
 // the run's DAG for the dashboard (functions/run-graph.ts)
@@ -53,6 +57,8 @@ runsRoutes.post(
     } catch {
       throw new ProblemError(malformedJson());
     }
+    // before anything recursive (zod, canonical JSON) walks it: a deep body would overflow the stack
+    assertJsonDepth(raw);
     const body = triggerSchema.safeParse(raw);
     if (!body.success) {
       throw new ProblemError(
@@ -84,6 +90,7 @@ runsRoutes.post(
       budget: body.data.budget ?? null,
       idempotencyKey,
       trigger: "api",
+      // the request's origin only outside production: production without PUBLIC_URL was refused above
       baseUrl: config.publicUrl ?? new URL(c.req.url).origin,
     });
     const self = `/v1/runs/${outcome.runId}`;

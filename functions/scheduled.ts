@@ -1,5 +1,6 @@
 import { startRun } from "../shared/engine/start-run.js";
 import { sweep } from "../shared/engine/sweeper.js";
+import { unsafeDeploymentReasons } from "./deployment-safety.js";
 import type { Env } from "./env.js";
 import { services } from "./services.js";
 import { bundledWorkflow } from "./workflow-registry.js";
@@ -10,7 +11,10 @@ export const SWEEPER_CRON = "* * * * *";
 /** Tenant that owns runs started by cron triggers. */
 export const CRON_TENANT = "cron";
 
-/** Idempotency key of one cron firing for one workflow: a trigger delivered twice maps to one run. */
+/**
+ * Idempotency key of one cron firing for one workflow: a trigger delivered twice maps to one run. Used in the
+ * `scheduled` key space (shared/engine/start-run.ts), which API callers' `Idempotency-Key` headers cannot reach.
+ */
 export function cronIdempotencyKey(cron: string, scheduledTime: number, workflow: string): string {
   return `cron:${cron}:${scheduledTime}:${workflow}`;
 }
@@ -20,7 +24,7 @@ export function cronIdempotencyKey(cron: string, scheduledTime: number, workflow
  * Each start is idempotent on (cron, scheduled time, workflow), so a trigger delivered twice starts one run; one
  * start failing does not stop the others. Needs `PUBLIC_URL` (there is no request to take the origin from).
  * @returns the run ids started (for tests and logs).
- * @throws Error when `PUBLIC_URL` is unset; AggregateError, after trying every workflow, when some could not start
+ * @throws Error when `PUBLIC_URL` is unset or the deploy is unsafe (functions/deployment-safety.ts); AggregateError, after trying every workflow, when some could not start
  *   (not bundled, or the start failed).
  */
 export async function runScheduled(
@@ -30,6 +34,8 @@ export async function runScheduled(
   const { config, engine } = services(env);
   const due = config.cronWorkflows.filter((entry) => entry.cron === controller.cron);
   if (due.length === 0) return [];
+  const unsafe = unsafeDeploymentReasons(config);
+  if (unsafe.length > 0) throw new Error(`cron runs refused, this deploy is unsafe: ${unsafe.join("; ")}`);
   if (!config.publicUrl) throw new Error("PUBLIC_URL must be set for cron-triggered runs");
   const started: string[] = [];
   const failures: Error[] = [];
@@ -46,6 +52,7 @@ export async function runScheduled(
       input: entry.input ?? {},
       simulate: null,
       idempotencyKey: cronIdempotencyKey(controller.cron, controller.scheduledTime, entry.workflow),
+      keySpace: "scheduled",
       trigger: `cron:${controller.cron}`,
       baseUrl: config.publicUrl,
     }).catch((err: unknown) => {

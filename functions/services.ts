@@ -4,10 +4,14 @@ import { BlobStore } from "../shared/blobs/blob-store.js";
 import { BudgetStore } from "../shared/budget/budget-store.js";
 import { CacheStore } from "../shared/cache/cache-store.js";
 import { QStashDispatcher } from "../shared/dispatch/dispatcher.js";
+import { liveBlobTtlSeconds } from "../shared/engine/blob-retention.js";
 import type { Engine } from "../shared/engine/engine.js";
+import { CircuitBreaker } from "../shared/providers/circuit/circuit-breaker.js";
 import { createProviders } from "../shared/providers/factory.js";
+import { QuotaStore } from "../shared/quota/quota-store.js";
 import { CLASSIFIER_CACHE_TTL_SECONDS, llmClassifier, type TierCache } from "../shared/routing/classifier.js";
 import { isTier } from "../shared/routing/tier.js";
+import { DeliveryTokenStore } from "../shared/state/delivery-tokens.js";
 import { RunIndex } from "../shared/state/run-index.js";
 import { RunStore } from "../shared/state/run-store.js";
 import { SweepStore } from "../shared/state/sweep-store.js";
@@ -24,6 +28,8 @@ export interface Services {
   config: Config;
   engine: Engine;
   receiver: Receiver;
+  /** Single use of `/internal/*` delivery tokens (functions/middleware/qstash-signature.ts). */
+  deliveryTokens: DeliveryTokenStore;
   /** The Redis client, for the health check. */
   redis: Pick<Redis, "ping">;
 }
@@ -57,20 +63,35 @@ export function services(env: Env): Services {
     automaticDeserialization: false,
     enableTelemetry: false,
   });
-  const qstash = new Client({ token: config.qstashToken, ...(config.qstashUrl ? { baseUrl: config.qstashUrl } : {}) });
+  // devMode pinned off: otherwise QSTASH_DEV (read from process.env, which nodejs_compat fills with the bindings)
+  // would point the client at 127.0.0.1:8080 and the receiver at Upstash's public dev keys
+  const qstash = new Client({
+    token: config.qstashToken,
+    devMode: false,
+    ...(config.qstashUrl ? { baseUrl: config.qstashUrl } : {}),
+  });
   const providers = createProviders(config.providers, env as Record<string, unknown>, {
     simulatedLatencyMs: config.simulatedLatencyMs,
+    simulated: config.allowSimulatedProvider,
   });
   const classifierProvider = config.classifier ? providers.get(config.classifier.provider) : undefined;
   const engine: Engine = {
     store: new RunStore(redis, config.keyPrefix),
     runs: new RunIndex(redis, config.keyPrefix, ACTIVE_RUN_TTL_SECONDS + config.retentionSeconds),
     sweeps: new SweepStore(redis, config.keyPrefix),
-    blobs: new BlobStore(redis, config.keyPrefix, config.retentionSeconds, { keyring: config.keyring }),
+    // a live run's blobs outlive the retention by two sweeper periods: the sweeper extends them before they expire
+    blobs: new BlobStore(
+      redis,
+      config.keyPrefix,
+      liveBlobTtlSeconds({ retentionSeconds: config.retentionSeconds, sweeper: { periodMs: SWEEPER_PERIOD_MS } }),
+      { keyring: config.keyring },
+    ),
     dispatcher: new QStashDispatcher(qstash),
     providers,
+    circuits: new CircuitBreaker(redis, config.keyPrefix, config.circuit),
     routing: {
       tierMap: config.tierMap,
+      fallbacks: config.fallbacks,
       defaultProvider: config.defaultProvider,
       classifier:
         config.classifier && classifierProvider
@@ -85,19 +106,30 @@ export function services(env: Env): Services {
     prices: config.prices,
     budgets: { store: new BudgetStore(redis, config.keyPrefix), tenantDaily: config.tenantBudgets },
     cache: new CacheStore(redis, config.keyPrefix),
+    // no quota configured: no store, so a start sends no quota command at all
+    quotas:
+      Object.keys(config.tenantQuotas).length > 0
+        ? {
+            tenants: config.tenantQuotas,
+            store: new QuotaStore(redis, config.keyPrefix, ACTIVE_RUN_TTL_SECONDS),
+          }
+        : undefined,
     config: {
       keyPrefix: config.keyPrefix,
       retentionSeconds: config.retentionSeconds,
       activeTtlSeconds: ACTIVE_RUN_TTL_SECONDS,
       sweeper: { ...config.sweeper, periodMs: SWEEPER_PERIOD_MS },
+      promptLimit: config.promptLimit,
     },
     now: () => Date.now(),
   };
   const receiver = new Receiver({
     currentSigningKey: config.signingKeys.current,
     nextSigningKey: config.signingKeys.next,
+    devMode: false,
   });
-  const built = { config, engine, receiver, redis };
+  const deliveryTokens = new DeliveryTokenStore(redis, config.keyPrefix);
+  const built = { config, engine, receiver, deliveryTokens, redis };
   byEnv.set(env, built);
   return built;
 }

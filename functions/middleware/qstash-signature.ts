@@ -1,27 +1,68 @@
 import type { MiddlewareHandler } from "hono";
-import { ProblemError, unauthorized } from "../../shared/errors/problem.js";
+import { z } from "zod";
+import { ProblemError, payloadTooLarge, problem, unauthorized } from "../../shared/errors/problem.js";
 import type { AppEnv } from "../app-env.js";
+import { MAX_QSTASH_BODY_BYTES, readCappedBody } from "./capped-body.js";
 
 /**
- * Verifies `Upstash-Signature` on every `/internal/*` request with `@upstash/qstash`'s Receiver (current key, then
- * next key; JWT claims iss, exp/nbf, `sub` = this URL, `body` = SHA-256 of the raw body: docs/upstash-protocols.md B6,
- * B7), then stores the raw body in the `rawBody` variable. The URL checked is `PUBLIC_URL` (or the request's own
- * origin) plus the path, so a token minted for one endpoint cannot be replayed at another.
- * @throws ProblemError 401 `unauthorized` when the header is missing or the signature does not verify; nothing is
- *   read or changed.
+ * Seconds of clock difference tolerated on a token's `nbf` and `exp` (the Receiver's default is 0,
+ * docs/upstash-protocols.md B7); the replay record outlives `exp` by as much.
+ */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/** The claims the replay check needs, read from a token the Receiver already verified. */
+const replayClaimsSchema = z.object({
+  jti: z.string().min(1).max(256),
+  exp: z.number().int().positive(),
+});
+
+/** The payload (middle part) of a compact JWT, parsed; undefined when it is not base64url JSON. */
+function jwtPayload(token: string): unknown {
+  const part = token.split(".")[1];
+  if (!part) return undefined;
+  try {
+    const b64 = part.replaceAll("-", "+").replaceAll("_", "/");
+    const bytes = Uint8Array.from(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, "=")), (ch) => ch.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Verifies `Upstash-Signature` on every `/internal/*` request, each refusal changing nothing: the header is present;
+ * the body is at most {@link MAX_QSTASH_BODY_BYTES} (a larger `Content-Length` refused unread, a chunked body
+ * abandoned past the cap); `@upstash/qstash`'s Receiver (dev mode pinned off, functions/services.ts) checks iss,
+ * exp/nbf within {@link CLOCK_TOLERANCE_SECONDS}, `sub` = `PUBLIC_URL` (the request's origin only in development)
+ * plus the path and `body` = SHA-256 of the raw body (docs/upstash-protocols.md B6, B7); the token's `jti` is used
+ * once, remembered until `exp` + tolerance (shared/state/delivery-tokens.ts). QStash signs each attempt with a fresh
+ * token, so its retries pass; a replayed copy (even with other `Upstash-Message-Id` / `Upstash-Retried`, which the
+ * signature does not cover) never reaches the engine. Then it stores the raw body in the `rawBody` variable.
+ * @throws ProblemError 401 `unauthorized` (no header, bad signature, no `jti`/`exp`); 413 `payload-too-large`; 409
+ *   `replayed-delivery`: not 2xx, not 489, so were it ever QStash's own copy, QStash retries with a new token.
  */
 export function qstashSignature(): MiddlewareHandler<AppEnv> {
   return async function verifyQStashSignature(c, next) {
     const signature = c.req.header("upstash-signature");
     if (!signature) throw new ProblemError(unauthorized("Missing Upstash-Signature"));
-    const body = await c.req.text();
-    const { config, receiver } = c.get("services");
+    const read = await readCappedBody(c.req.raw, MAX_QSTASH_BODY_BYTES);
+    if (!read.ok) throw new ProblemError(payloadTooLarge(MAX_QSTASH_BODY_BYTES));
+    const body = read.text;
+    const { config, receiver, deliveryTokens } = c.get("services");
     const requestUrl = new URL(c.req.url);
     const url = `${config.publicUrl ?? requestUrl.origin}${requestUrl.pathname}`;
     try {
-      await receiver.verify({ signature, body, url });
+      await receiver.verify({ signature, body, url, clockTolerance: CLOCK_TOLERANCE_SECONDS });
     } catch (err) {
       throw new ProblemError(unauthorized(`Invalid Upstash-Signature: ${(err as Error).message}`), { cause: err });
+    }
+    const claims = replayClaimsSchema.safeParse(jwtPayload(signature));
+    if (!claims.success) throw new ProblemError(unauthorized("Upstash-Signature token has no jti or exp"));
+    const ttlMs = (claims.data.exp + CLOCK_TOLERANCE_SECONDS) * 1000 - Date.now();
+    if (!(await deliveryTokens.claim(claims.data.jti, ttlMs))) {
+      throw new ProblemError(
+        problem("replayed-delivery", `Upstash-Signature token ${claims.data.jti} was already used`),
+      );
     }
     c.set("rawBody", body);
     await next();

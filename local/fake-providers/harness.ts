@@ -39,6 +39,17 @@ export interface FakeBehaviour {
   stopReason?: string;
   /** Context window in tokens; longer prompts get the vendor's "too long" 400. @default unlimited */
   contextWindowTokens?: number;
+  /** A provider outage: every valid request for one of its `models` gets its fault (`times` ignored) until the
+   * behaviour is replaced (recovery) or the fake's clock reaches its `untilMs`; `faults` wait meanwhile. */
+  outage?: FakeOutage;
+}
+
+/** An outage of a fake (see {@link FakeBehaviour.outage}), e.g. `{status: 529}` (Anthropic overloaded). */
+export interface FakeOutage extends FakeFault {
+  /** Models that fail; omitted: every model. */
+  models?: string[];
+  /** Ms since epoch (the fake's clock) when the outage ends by itself; omitted: until the behaviour is replaced. */
+  untilMs?: number;
 }
 
 /** One request a fake received. */
@@ -223,7 +234,10 @@ export async function startFakeServer(opts: FakeServerOptions, adapter: VendorAd
     const fr: FakeRequest = { method: call.method, path, headers, body, rawBody };
     let answer = adapter.reject(fr, ctx, opts.apiKey);
     if (!answer) {
-      const fault = takeFault();
+      const o = current.outage;
+      const down =
+        o && (o.untilMs === undefined || ctx.nowMs < o.untilMs) && (!o.models || o.models.includes(model ?? ""));
+      const fault = down ? o : takeFault();
       answer = fault ? adapter.fault(fault, ctx) : adapter.complete(fr, ctx);
     }
     call.status = answer.status;

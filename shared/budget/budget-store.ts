@@ -14,7 +14,7 @@ import {
 import { microUsdToUsd, usdToMicroUsd } from "./units.js";
 
 /** The slice of the Upstash Redis client the budget store uses (created with `automaticDeserialization: false`). */
-export type BudgetRedis = Pick<Redis, "createScript" | "hmget">;
+export type BudgetRedis = Pick<Redis, "createScript" | "hmget" | "hkeys">;
 
 /** Limits of one scope; a limit left undefined does not apply. Tokens count input + output. */
 export interface BudgetLimits {
@@ -69,26 +69,35 @@ export type ReserveResult =
     };
 
 /**
- * Outcome of {@link BudgetStore.settle}. `status`: `settled`; `settled-late` (the hold had expired and been swept:
- * usage still added); `settled-unreserved` (no hold under this id: usage still added); `duplicate` (already settled
- * or released: nothing changed, `actual` and `overspend` are zero).
+ * Outcome of {@link BudgetStore.settle}. `status`: `settled`; `settled-late` (the hold had expired and been swept,
+ * which charged it at its worst case: what the call did not use is given back); `settled-unreserved` (this scope
+ * holds nothing under this id: nothing charged, nothing written); `duplicate` (already settled or released: nothing
+ * changed, `charged` and `overHold` are zero).
  */
 export interface SettleResult {
   status: "settled" | "settled-late" | "settled-unreserved" | "duplicate";
   /** What the hold was (zero when there was none). */
   held: BudgetAmount;
-  /** What was added to `used`. */
+  /** The call's usage as reported (zero for a duplicate). */
   actual: BudgetAmount;
-  /** How far `actual` went beyond `held`, per unit (0 when within); non-zero means the input estimate was low. */
-  overspend: BudgetAmount;
+  /** What `used` was charged: min(actual, held) per unit. A budget is never charged more than its hold. */
+  charged: BudgetAmount;
+  /**
+   * How far `actual` went beyond `held`, per unit (0 when within): usage the run's books record but the budget does
+   * not (the hold is a cap). Non-zero only when a provider ignored maxOutputTokens or the input bound was wrong.
+   */
+  overHold: BudgetAmount;
   /** The scope's usage after this call. */
   used: BudgetAmount;
   limits: BudgetLimits;
-  /** Whether `used` now exceeds a limit (possible only through an overspend or a late settle). */
+  /** Whether `used` exceeds a limit: only after a limit was lowered below what was already used. */
   overLimit: boolean;
 }
 
-/** Outcome of {@link BudgetStore.release}: `released` (a hold given back), `not-held`, or `duplicate` (already closed). */
+/**
+ * Outcome of {@link BudgetStore.release}: `released` (a hold, or the charge of a hold swept as expired, given back),
+ * `not-held`, or `duplicate` (already closed).
+ */
 export interface ReleaseResult {
   status: "released" | "not-held" | "duplicate";
   held: BudgetAmount;
@@ -129,9 +138,11 @@ const CLOSED_AS = ["settled", "released", "expired"] as const;
  * together exceed a limit. Every method is idempotent on the reservation id (a retried request or delivery does not
  * hold or count twice). Units: tokens as integers, USD as integer micro-dollars in Redis (units.ts).
  *
- * Holds cap the worst case only as well as the input estimate is right: actual usage is recorded as it is, so a low
- * estimate can take `used` past a limit, and {@link SettleResult.overspend} reports it. Scripts run through
- * `@upstash/redis` `createScript` (EVALSHA, then EVAL on NOSCRIPT).
+ * A hold is a hard cap: settle charges min(actual, hold), and a hold swept past its expiry is charged at its worst
+ * case (its caller died, maybe after being billed), so holds only ever move from `reserved` to `used` and
+ * used + reserved <= limit holds at every step: `used` never passes a limit. Usage beyond a hold is reported
+ * ({@link SettleResult.overHold}) for the run's books. Scripts run through `@upstash/redis` `createScript`
+ * (EVALSHA, then EVAL on NOSCRIPT).
  */
 export class BudgetStore {
   private readonly scripts: LuaScripts<ScriptName>;
@@ -216,8 +227,9 @@ export class BudgetStore {
   }
 
   /**
-   * Replaces the hold of `reservationId` by the call's actual usage, which is added to `used` as it is (never
-   * clamped). Idempotent: a second settle, or a settle after a release, changes nothing (`duplicate`).
+   * Replaces the hold of `reservationId` by the call's actual usage, charged to `used` up to the hold (never more:
+   * the excess is reported as `overHold`). Idempotent: a second settle, or a settle after a release, changes nothing
+   * (`duplicate`); a settle where this scope holds nothing under the id changes nothing (`settled-unreserved`).
    * @param actualTokens tokens the call used, counted the same way as the reservation (every billed input token,
    *   cache reads and writes included, plus output tokens); rounded to an integer.
    * @param actualUsd USD the call cost; rounded to the nearest micro-dollar.
@@ -231,7 +243,7 @@ export class BudgetStore {
   ): Promise<SettleResult> {
     const tokens = toTokens(actualTokens, "nearest");
     const micro = usdToMicroUsd(actualUsd, "nearest");
-    const [status, heldT, heldM, usedT, usedM, limT, limM] = await this.exec("settle", scope, [
+    const [status, heldT, heldM, usedT, usedM, limT, limM, , chargedT, chargedM] = await this.exec("settle", scope, [
       checkId(reservationId),
       tokens,
       micro,
@@ -240,18 +252,23 @@ export class BudgetStore {
     const code = Number(status);
     const held = amount(heldT, heldM);
     const actualMicro = code === 3 ? 0 : micro;
-    const actual = amount(code === 3 ? 0 : tokens, actualMicro);
+    const actualTokensOut = code === 3 ? 0 : tokens;
+    const charged = amount(chargedT, chargedM);
     const limitTokens = optionalNumber(limT);
     const limitMicro = optionalNumber(limM);
     const used = amount(usedT, usedM);
     return {
       status: code === 1 ? "settled" : code === 4 ? "settled-late" : code === 5 ? "settled-unreserved" : "duplicate",
       held,
-      actual,
-      overspend: {
-        tokens: Math.max(0, actual.tokens - held.tokens),
-        usd: microUsdToUsd(Math.max(0, actualMicro - Number(heldM ?? 0))),
-      },
+      actual: amount(actualTokensOut, actualMicro),
+      charged,
+      overHold:
+        code === 1 || code === 4
+          ? {
+              tokens: Math.max(0, actualTokensOut - Number(heldT ?? 0)),
+              usd: microUsdToUsd(Math.max(0, actualMicro - Number(heldM ?? 0))),
+            }
+          : { tokens: 0, usd: 0 },
       used,
       limits: {
         ...(limitTokens !== undefined ? { tokens: limitTokens } : {}),
@@ -279,6 +296,25 @@ export class BudgetStore {
    */
   async cancel(scope: BudgetScope, reservationId: string): Promise<ReleaseResult> {
     return this.giveBack(scope, reservationId, "cancel");
+  }
+
+  /**
+   * Closes the hold of a dead attempt during a recovery: like {@link release}, but changes nothing when this scope
+   * holds nothing under the id (so a recovery may try every scope the call might have held in, e.g. neighbouring
+   * days). A hold swept as expired has its charge given back.
+   * @throws RangeError for an empty id; UpstashError when Redis fails.
+   */
+  async recoverRelease(scope: BudgetScope, reservationId: string): Promise<ReleaseResult> {
+    return this.giveBack(scope, reservationId, "recover");
+  }
+
+  /**
+   * Ids of the holds open in `scope` whose id starts with `idPrefix` (e.g. `<runId>:`), for a recovery. One HKEYS.
+   * @throws RangeError for an invalid scope; UpstashError when Redis fails.
+   */
+  async heldIds(scope: BudgetScope, idPrefix: string): Promise<string[]> {
+    const ids = (await this.redis.hkeys(this.keys(scope).res)) as unknown[];
+    return ids.map(String).filter((id) => id.startsWith(idPrefix));
   }
 
   /**
@@ -316,7 +352,7 @@ export class BudgetStore {
   private async giveBack(
     scope: BudgetScope,
     reservationId: string,
-    mode: "release" | "cancel",
+    mode: "release" | "cancel" | "recover",
   ): Promise<ReleaseResult> {
     const [status, heldT, heldM] = await this.exec("release", scope, [checkId(reservationId), mode, this.ttl(scope)]);
     const code = Number(status);

@@ -6,10 +6,13 @@ import { type CacheEntry, type CacheSaving, decodeEntry, encodeEntry } from "./e
 import {
   type GenerationVector,
   type InvalidationSelector,
+  MAX_GENERATION_FIELDS,
   nodeGenerationFields,
   selectorField,
 } from "./generations.js";
+import { GenerationsFullError } from "./generations-full-error.js";
 import { type TenantCacheKeys, tenantCacheKeys } from "./keys.js";
+import { BUMP_GENERATION_LUA } from "./lua/bump-generation.js";
 import { LOOKUP_OR_LOCK_LUA } from "./lua/lookup-or-lock.js";
 import { PUT_ENTRY_LUA } from "./lua/put-entry.js";
 import { RECORD_OUTCOME_LUA } from "./lua/record-outcome.js";
@@ -44,6 +47,8 @@ export interface CacheStoreOptions {
   waiterGraceMs?: number;
   /** Lifetime of a tenant's stats hash after its last write, s; default {@link STATS_TTL_SECONDS}; 0 = no TTL. */
   statsTtlSeconds?: number;
+  /** Most fields of a tenant's generations hash (integer >= 1); default generations.ts `MAX_GENERATION_FIELDS`. */
+  maxGenerationFields?: number;
 }
 
 /**
@@ -104,11 +109,12 @@ type Reply = (string | number | null)[];
  * `acquired` → call, store the output blob, `put(…, holderId)`, `record(miss)`; `wait` → come back later.
  */
 export class CacheStore {
-  private readonly scripts: LuaScripts<"lookupOrLock" | "release" | "put" | "record">;
+  private readonly scripts: LuaScripts<"lookupOrLock" | "release" | "put" | "record" | "bump">;
   private readonly retryMinMs: number;
   private readonly retryCapMs: number;
   private readonly waiterGraceMs: number;
   private readonly statsTtlSeconds: number;
+  private readonly maxGenerationFields: number;
 
   /**
    * @param redis Upstash Redis client created with `automaticDeserialization: false`.
@@ -125,7 +131,10 @@ export class CacheStore {
       release: RELEASE_LOCK_LUA,
       put: PUT_ENTRY_LUA,
       record: RECORD_OUTCOME_LUA,
+      bump: BUMP_GENERATION_LUA,
     });
+    this.maxGenerationFields = count("maxGenerationFields", options.maxGenerationFields ?? MAX_GENERATION_FIELDS);
+    if (this.maxGenerationFields < 1) throw new RangeError("Expected maxGenerationFields >= 1");
     this.retryMinMs = count("retryMinMs", options.retryMinMs ?? DEFAULT_RETRY_MIN_MS);
     this.retryCapMs = count("retryCapMs", options.retryCapMs ?? DEFAULT_RETRY_CAP_MS);
     if (this.retryCapMs < this.retryMinMs) throw new RangeError("Expected retryCapMs >= retryMinMs");
@@ -160,13 +169,21 @@ export class CacheStore {
    * Invalidates the tenant's entries selected by `selector`: bumps one generation field (HINCRBY), so every node it
    * selects computes new keys from now on. Old entries are never read again and expire by their TTL; nothing is
    * scanned or deleted. An in-flight call started before the bump writes its entry under its old key, which no
-   * later lookup computes.
-   * @throws RangeError for an invalid tenant or a name the workflow schema would reject; UpstashError when Redis fails.
+   * later lookup computes. The tenant's generations hash holds at most `maxGenerationFields` fields (it has no TTL
+   * and no field may be removed): a selector never invalidated before is refused once it is full, while `all` and
+   * selectors already in it are always accepted (lua/bump-generation.ts).
+   * @throws RangeError for an invalid tenant or a name the workflow schema would reject; GenerationsFullError when
+   *   the selector is new and the hash is full (nothing changed); UpstashError when Redis fails.
    */
   async invalidate(tenant: string, selector: InvalidationSelector): Promise<InvalidationResult> {
     const field = selectorField(selector);
-    const generation = Number(await this.redis.hincrby(this.keys(tenant).gen, field, 1));
-    return { field, generation };
+    const [ok, value] = (await this.scripts.exec(
+      "bump",
+      [this.keys(tenant).gen],
+      [field, String(this.maxGenerationFields)],
+    )) as [number, number];
+    if (Number(ok) !== 1) throw new GenerationsFullError(field, Number(value));
+    return { field, generation: Number(value) };
   }
 
   /**

@@ -16,9 +16,19 @@
  * different selectors can never produce the same material.
  *
  * The hash has no TTL: if it expired, a field could count from 1 again and make entries written under the earlier
- * 1 reachable after a later invalidation. It holds one small field per selector ever invalidated.
+ * 1 reachable after a later invalidation. It holds one small field per selector ever invalidated, and for the same
+ * reason no field is ever removed or collapsed into another; so the number of fields is bounded instead
+ * ({@link MAX_GENERATION_FIELDS}): once the hash is full, an invalidation that would add a field is refused (nothing
+ * changes), while `*` (everything of the tenant) and selectors already in the hash stay accepted. Refusing never
+ * lowers a field, so the argument above holds.
  */
 import { CACHE_TAG_RE, NODE_ID_RE, WORKFLOW_NAME_RE } from "../schema/workflow.js";
+
+/**
+ * Most fields a tenant's generations hash holds (ours): 10,000 selectors of at most ~140 bytes, about 1.5 MB per
+ * tenant in the worst case, far above what invalidating real workflows, nodes and tags needs.
+ */
+export const MAX_GENERATION_FIELDS = 10_000;
 
 /** Generation field that applies to every node of the tenant. */
 export const ALL_GENERATION_FIELD = "*";

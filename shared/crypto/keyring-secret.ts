@@ -36,7 +36,9 @@ export function parseKeyringSecret(secret: string): KeyringEntry[] {
     if (colon === -1) throw new KeyringConfigError(`${at} is not \`<kid>:<base64 key>\``);
     const kid = part.slice(0, colon).trim();
     if (!KEY_ID_RE.test(kid))
-      throw new KeyringConfigError(`${at}: key id must match ${KEY_ID_RE} (got ${JSON.stringify(kid.slice(0, 40))})`);
+      throw new KeyringConfigError(
+        `${at}: key id must match ${KEY_ID_RE} (got ${kid.length} characters, not shown: a misplaced key would be)`,
+      );
     if (seen.has(kid)) throw new KeyringConfigError(`${at}: key id ${kid} appears twice`);
     seen.add(kid);
     let key: Uint8Array;

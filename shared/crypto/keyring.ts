@@ -67,7 +67,7 @@ export class EncryptionKeyring {
     const raw = new Map<string, Uint8Array>();
     for (const { kid, key } of entries) {
       if (!KEY_ID_RE.test(kid))
-        throw new KeyringConfigError(`key id must match ${KEY_ID_RE} (got ${JSON.stringify(kid.slice(0, 40))})`);
+        throw new KeyringConfigError(`key id must match ${KEY_ID_RE} (got ${kid.length} characters, not shown)`);
       if (raw.has(kid)) throw new KeyringConfigError(`key id ${kid} appears twice`);
       if (key.length !== KEY_BYTES)
         throw new KeyringConfigError(`key ${kid} must be ${KEY_BYTES} bytes, got ${key.length}`);

@@ -7,6 +7,7 @@
 import type { CompensateStep } from "../schema/compensate.js";
 import type { WorkflowDefinition, WorkflowNode } from "../schema/workflow.js";
 import { isAncestor } from "./ancestors.js";
+import { renderedSize } from "./prompt-size.js";
 import { renderTemplate, type TemplateContext, templateRefs } from "./template.js";
 import type { CompiledDag } from "./types.js";
 
@@ -113,6 +114,28 @@ export function renderCompensationPrompt(template: string, ctx: TemplateContext,
     last = m.index + m[0].length;
   }
   return out + renderTemplate(template.slice(last), ctx);
+}
+
+/**
+ * Characters {@link renderCompensationPrompt} would return, computed without building the string (prompt-size.ts
+ * `renderedSize` for the template pieces, plus the run fields' lengths).
+ * @param cap stop once the sum passes this many characters (the result is then some number above it).
+ */
+export function compensationPromptSize(
+  template: string,
+  ctx: TemplateContext,
+  run: CompensationRunContext,
+  cap = Number.POSITIVE_INFINITY,
+): number {
+  let size = 0;
+  let last = 0;
+  for (const m of template.matchAll(RUN_REF_RE)) {
+    size += renderedSize(template.slice(last, m.index), ctx, cap - size);
+    size += (m[1] === "status" ? run.status : m[1] === "error" ? run.error : m[0]).length;
+    if (size > cap) return size;
+    last = m.index + m[0].length;
+  }
+  return size + renderedSize(template.slice(last), ctx, cap - size);
 }
 
 /** One problem in a compensation step: its field (`prompt` or `agent`) and what is wrong. */

@@ -4,9 +4,11 @@ import { resolveFailurePolicy, resolveNodeSettings } from "../schema/node-settin
 import { type ExecuteCompletion, executeCompletionSchema } from "../schema/qstash-callback.js";
 import type { TransitionResult } from "../state/run-store.js";
 import { ABORT_POLL_MS, abortRun } from "./abort-registry.js";
+import { liveBlobTtlSeconds, retainRunBlobs } from "./blob-retention.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import type { ExecuteResult } from "./execute-node.js";
+import { recoverRunHolds } from "./recover-holds.js";
 import { loadRun } from "./run-cache.js";
 
 /** What a QStash callback (after each attempt) or failure callback (retries exhausted) says about one delivery. */
@@ -170,8 +172,21 @@ export async function recordCompletion(
 }
 
 /**
- * When transition `t` finished the run, books the calls whose answer never reached the run's books at their
- * reserved worst case (RunStore `bookUnrecorded`): every attempt is over. Best effort: the sweeper's last look at
+ * Extends the finished run's input and output blobs to its retention from now (blob-retention.ts): an output written
+ * shortly before the end must live as long as the run's keys. Best effort (logged); one HMGET and one pipeline, once
+ * per run, after its last transition.
+ */
+async function keepFinishedRunBlobs(engine: Engine, runId: string): Promise<void> {
+  const run = await loadRun(engine.store, runId);
+  if (!run) return;
+  const refs = await engine.store.readRefs(runId, [...run.nodes.keys()]).catch(() => ({}));
+  await retainRunBlobs(engine, runId, [run.frozen.inputRef, ...Object.values(refs)]);
+}
+
+/**
+ * When transition `t` finished the run, extends its blobs to the retention (keepFinishedRunBlobs), books the
+ * calls whose answer never reached the run's books at their reserved worst case (RunStore `bookUnrecorded`) and closes the run's budget holds from its books
+ * (recover-holds.ts `recoverRunHolds`): every attempt is over. Best effort: the sweeper's last look at
  * the run books them otherwise.
  * @returns `t`.
  */
@@ -181,9 +196,14 @@ async function bookIfFinished<T extends { applied: boolean; runStatus: string }>
   t: T,
 ): Promise<T> {
   if (!t.applied || t.runStatus === "running" || t.runStatus === "missing") return t;
-  await engine.store.bookUnrecorded(runId).catch((err: unknown) => {
-    console.error(`run ${runId}: unrecorded calls not booked at its finish (${String(err)})`);
-  });
+  await keepFinishedRunBlobs(engine, runId);
+  await engine.store
+    .bookUnrecorded(runId)
+    // then the budgets: every hold still open is settled at its booking, or released (recover-holds.ts)
+    .then(() => recoverRunHolds(engine, runId))
+    .catch((err: unknown) => {
+      console.error(`run ${runId}: unrecorded calls not booked at its finish (${String(err)})`);
+    });
   return t;
 }
 
@@ -236,7 +256,7 @@ export async function fail(
   const policy = run ? resolveFailurePolicy(run.frozen.workflow, run.nodes.get(nodeId)) : "skip-dependents";
   const markerRef =
     policy === "continue"
-      ? await engine.blobs.put(failedOutputText(error), { ttlSeconds: engine.config.retentionSeconds })
+      ? await engine.blobs.put(failedOutputText(error), { ttlSeconds: liveBlobTtlSeconds(engine.config) })
       : undefined;
   const node = run?.nodes.get(nodeId);
   // the failure callback leaves a node another message's delivery holds to that holder until its deadline

@@ -7,6 +7,7 @@ import { computeCacheKey } from "../cache/key-material.js";
 import { type CachePolicy, lockMsFor } from "../cache/policy.js";
 import type { CacheOutcome } from "../cache/stats.js";
 import { SIMULATED_BANNER } from "../providers/simulated.js";
+import { liveBlobTtlSeconds } from "./blob-retention.js";
 import type { Engine } from "./engine.js";
 import { callRouted, type ModelCallInput, type RoutedCall, settleEarlierAttempts } from "./model-call.js";
 
@@ -134,13 +135,13 @@ export async function cachedCall(
     : await engine.cache.lookupOrLock(tenant, key, holder, lockMs);
   if (look.kind === "hit") {
     // an entry whose blob expired, or was written under a key since removed from the keyring, is a miss; the blob
-    // is now this run's output too, so it must live as long as this run's retention (issued in the same tick)
+    // is now this run's output too, so it must live as a live run's blob does (blob-retention.ts; same tick)
     const [[text]] = await Promise.all([
       engine.blobs.getMany([look.entry.outputRef]).catch((err: unknown) => {
         if (err instanceof BlobDecryptionError) return [null];
         throw err;
       }),
-      engine.blobs.touch([look.entry.outputRef], engine.config.retentionSeconds),
+      engine.blobs.touch([look.entry.outputRef], liveBlobTtlSeconds(engine.config)),
     ]);
     if (text != null) {
       const by = look.entry.producedBy;

@@ -2,10 +2,14 @@ import type { BlobStore } from "../blobs/blob-store.js";
 import type { TenantBudgets } from "../budget/budget-spec.js";
 import type { BudgetStore } from "../budget/budget-store.js";
 import type { CacheStore } from "../cache/cache-store.js";
+import type { PromptLimit } from "../dag/prompt-size.js";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
 import type { PriceTable } from "../pricing/prices.js";
+import type { CircuitBreaker } from "../providers/circuit/circuit-breaker.js";
 import type { LlmProvider } from "../providers/provider.js";
+import type { QuotaConfig } from "../quota/quota-gate.js";
 import type { TierClassifier } from "../routing/classifier.js";
+import type { ModelFallbacks } from "../routing/model-fallbacks.js";
 import type { TierMap } from "../routing/tier-map.js";
 import type { RunIndex } from "../state/run-index.js";
 import type { RunStore } from "../state/run-store.js";
@@ -22,6 +26,9 @@ export interface EngineConfig {
   activeTtlSeconds: number;
   /** The sweeper's settings (shared/engine/sweeper.ts). */
   sweeper: SweeperConfig;
+  /** Caps on a node's rendered prompt (`MAX_RENDERED_PROMPT_CHARS`, `MAX_RENDERED_PROMPT_TOKENS`; shared/dag/prompt-size.ts), checked
+   * at trigger time and before a node renders (shared/engine/prompt-limit.ts). */
+  promptLimit: PromptLimit;
 }
 
 /** How the sweeper works (config `SWEEPER_*`, functions/env.ts). */
@@ -42,6 +49,9 @@ export interface RoutingConfig {
   defaultProvider: string;
   /** Asked on the fast tier when the routing rules are unsure (config `ROUTING_CLASSIFIER`); off when undefined. */
   classifier?: TierClassifier | undefined;
+  /** Per tier, the models a call goes to while its model's circuit is open (config `MODEL_FALLBACKS`); none when
+   * undefined. */
+  fallbacks?: ModelFallbacks | undefined;
 }
 
 /** Budgets: the store (Lua) and the per-tenant daily limits (config `TENANT_BUDGETS`). */
@@ -59,14 +69,18 @@ export interface Engine {
   sweeps: SweepStore;
   blobs: BlobStore;
   dispatcher: Dispatcher;
-  /** Providers by name; `simulated` is always present. */
+  /** Providers by name; `simulated` is present unless `ALLOW_SIMULATED_PROVIDER` turned it off. */
   providers: ReadonlyMap<string, LlmProvider>;
+  /** Circuit breakers per provider and model, shared through Redis (shared/providers/circuit/); off when undefined. */
+  circuits?: CircuitBreaker | undefined;
   routing: RoutingConfig;
   /** USD per million tokens by model (DEFAULT_PRICES merged with config `PRICES`). */
   prices: PriceTable;
   budgets: BudgetConfig;
   /** The content-addressed result cache (entries, in-flight locks, generations, stats). */
   cache: CacheStore;
+  /** Per-tenant quotas checked when a run starts (config `TENANT_QUOTAS`, shared/quota/); absent = none. */
+  quotas?: QuotaConfig | undefined;
   config: EngineConfig;
   /** Current time in ms since epoch (injectable for tests). */
   now(): number;

@@ -9,6 +9,7 @@ import type { WorkflowNode } from "../schema/workflow.js";
 import { cachedCall } from "./cached-call.js";
 import type { Engine } from "./engine.js";
 import { type ModelCallInput, routeCall } from "./model-call.js";
+import { assertPromptFits } from "./prompt-limit.js";
 import type { LoadedRun } from "./run-cache.js";
 import { sharedContextPointer } from "./shared-context.js";
 
@@ -117,7 +118,7 @@ export async function readAlongside<T>(
  * @param startedAt ms since epoch when the delivery took the node.
  * @param controls the delivery's abort signal (joined to the node's timeout) and the node to run without the cache.
  * @throws ProviderError from the model call (classified for QStash), or `non-retryable` when the run's input or an
- *   upstream output has expired.
+ *   upstream output has expired, or when the rendered prompt would exceed `engine.config.promptLimit`.
  */
 export async function executeHeld(
   engine: Engine,
@@ -151,8 +152,16 @@ export async function executeHeld(
     outputs: shared ? { ...outputs, [shared]: sharedContextPointer(shared) } : outputs,
   };
   // a compensation also reads how and why its run stopped ({{run.status}}, {{run.error}})
-  const prompt = isCompensationId(nodeId)
-    ? renderCompensationPrompt(node.prompt, ctx, await engine.store.readCompensationContext(runId))
+  const compensation = isCompensationId(nodeId) ? await engine.store.readCompensationContext(runId) : undefined;
+  // measured before anything is allocated for it: a short template can render far past the isolate's memory
+  assertPromptFits(
+    nodeId,
+    { template: node.prompt, ctx, compensation },
+    shared ? (outputs[shared]?.length ?? 0) : 0,
+    engine.config.promptLimit,
+  );
+  const prompt = compensation
+    ? renderCompensationPrompt(node.prompt, ctx, compensation)
     : renderTemplate(node.prompt, ctx);
 
   const callInput: ModelCallInput = {

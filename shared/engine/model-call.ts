@@ -2,28 +2,41 @@
  * A node's model call, budgeted before it runs, in two steps so the result cache can look up between them:
  * 1. routeCall: an explicit model or tier wins; otherwise task analysis picks `fast|balanced|deep` (capped by the
  *    USD left in the tightest budget), optionally asking the classifier when the rules are unsure;
- * 2. callRouted: reserve the worst case (estimated input + `maxOutputTokens`, priced for the model) in the run
- *    budget and the tenant's daily budget, atomically per budget (Lua; `onBudget: "downgrade"` retries one tier
- *    down, `"fail"` fails the node) with the call's intent beside it (call-intent.ts), call the provider, record the
- *    paid call in the run's books (once per node and attempt, before anything else that can fail: record-paid.ts),
- *    then settle the actual usage (an error answer releases it and removes the intent; an aborted call is booked
- *    and settled at its worst case).
+ * 2. callRouted: pass the model's circuit breaker (circuit-gate.ts: an open circuit sends the call to a fallback of
+ *    its tier, or fails the attempt retryably until the cool-down ends), reserve the worst case (input bound +
+ *    `maxOutputTokens`, priced for the model called) in the run budget and the tenant's daily budget, atomically
+ *    per budget (Lua; `onBudget: "downgrade"` retries one tier down, `"fail"` fails the node) with the call's intent
+ *    beside it (call-intent.ts), call the provider, record the paid call in the run's books (once per node and
+ *    attempt, before anything else that can fail: record-paid.ts), then settle the actual usage (an error answer
+ *    releases it and removes the intent; an aborted call is booked and settled at its worst case).
  */
 import { type RunBudget, tenantDailyLimits } from "../budget/budget-spec.js";
-import { type BudgetHold, releaseHold, type ScopedLimits, settleHold } from "../budget/reserve-scopes.js";
+import { inputTokenBound } from "../budget/input-bound.js";
+import {
+  type BudgetHold,
+  releaseHold,
+  reserveScopes,
+  type ScopedLimits,
+  settleHold,
+} from "../budget/reserve-scopes.js";
 import { reserveWithPolicy } from "../budget/reserve-with-policy.js";
-import { runScope, tenantDayScope } from "../budget/scopes.js";
+import { describeScope, runScope, tenantDayScope } from "../budget/scopes.js";
 import { microUsdToUsd, usdToMicroUsd } from "../budget/units.js";
 import { remainingUsd, worstCase } from "../budget/worst-case.js";
 import type { CompiledDag } from "../dag/types.js";
 import { costUsd } from "../pricing/cost.js";
-import { type GenerateResult, ProviderError, type TokenUsage } from "../providers/provider.js";
+import { type GenerateResult, type LlmProvider, ProviderError, type TokenUsage } from "../providers/provider.js";
 import { estimateTokens } from "../providers/simulated.js";
+import { clampTier } from "../quota/model-allowance.js";
+import { tenantQuota } from "../quota/quota-spec.js";
+import type { ClassifierBudget } from "../routing/classifier.js";
 import { resolveModelChoice } from "../routing/model-choice.js";
 import { type RouteDecision, routeModel } from "../routing/route-model.js";
 import { modelForTier } from "../routing/tier-map.js";
 import type { AgentProfile, WorkflowNode } from "../schema/workflow.js";
+import { passCircuit } from "./circuit-gate.js";
 import type { Engine } from "./engine.js";
+import { CLASSIFY_SUFFIX, recoverAttemptHolds } from "./recover-holds.js";
 
 /** One node's model call, as execute prepares it. */
 export interface ModelCallInput {
@@ -61,7 +74,7 @@ export function billedTokens(u: TokenUsage): number {
 /** A call whose model is chosen: the routing decision and what reservation needs (input estimate, budgets). */
 export interface RoutedCall {
   decision: RouteDecision;
-  /** Estimated input tokens of the call (4 characters per token). */
+  /** Upper bound of the call's input tokens (input-bound.ts: 1 token per UTF-8 byte plus template overhead). */
   inputTokens: number;
   scopes: ScopedLimits[];
   /** Prices a call in USD; throws ProviderError when a USD budget applies and the model has no price. */
@@ -77,7 +90,8 @@ export interface RoutedCall {
 export async function routeCall(engine: Engine, input: ModelCallInput): Promise<RoutedCall> {
   const { node, agent, dag } = input;
   const system = agent.system ?? "";
-  const inputTokens = estimateTokens(system) + estimateTokens(input.sharedContext ?? "") + estimateTokens(input.prompt);
+  // an upper bound, not an estimate: the hold must cover any input (input-bound.ts)
+  const inputTokens = inputTokenBound([system, input.sharedContext, input.prompt]);
   const scopes = budgetScopes(engine, input);
   const needsUsd = scopes.some((s) => s.limits.usd !== undefined);
   const price = (model: string, usage: TokenUsage): number => {
@@ -103,10 +117,11 @@ export async function routeCall(engine: Engine, input: ModelCallInput): Promise<
       agentModel: agent.model,
       nodeModel: node.model,
       complexity: node.complexity ?? agent.complexity,
-      // what the node asks for is its template; the upstream data it reads only counts by size (inputTokens)
+      // what the node asks for is its template; the upstream data it reads only counts by size (inputTokens).
+      // Routing's size signal and budget steer keep the 4-characters-per-token estimate; the hold uses the bound
       prompt: node.prompt,
       system,
-      inputTokens,
+      inputTokens: estimateTokens(system) + estimateTokens(input.sharedContext ?? "") + estimateTokens(input.prompt),
       upstreamCount: dag.dependencies[node.id]?.length ?? 0,
       dependentsCount: dag.dependents[node.id]?.length ?? 0,
       isSink: (dag.dependents[node.id]?.length ?? 0) === 0,
@@ -117,21 +132,42 @@ export async function routeCall(engine: Engine, input: ModelCallInput): Promise<
       tierMap: engine.routing.tierMap,
       provider,
       classifier: engine.routing.classifier,
+      classifierBudget: scopes.length > 0 ? classifierBudget(engine, input, scopes, price) : undefined,
       costUsd: (m, u) => price(m, u),
       signal: input.signal,
       runId: input.runId,
     },
   );
-  return { decision, inputTokens, scopes, price };
+  return { decision: withinAllowedTiers(engine, input.tenant, decision), inputTokens, scopes, price };
 }
 
 /**
- * Step 2 of a node's model call (after a cache miss): reserves the worst case (with the `onBudget` policy) and
+ * An automatic decision moved into the tenant's `allowedTiers` (shared/quota/model-allowance.ts `clampTier`); explicit
+ * choices were checked when the run started. In-memory only: no Redis command.
+ */
+function withinAllowedTiers(engine: Engine, tenant: string, decision: RouteDecision): RouteDecision {
+  const allowed = engine.quotas ? tenantQuota(engine.quotas.tenants, tenant)?.allowedTiers : undefined;
+  if (!allowed || decision.source === "explicit" || decision.tier === null) return decision;
+  const tier = clampTier(decision.tier, allowed);
+  if (tier === decision.tier) return decision;
+  return {
+    ...decision,
+    tier,
+    model: modelForTier(engine.routing.tierMap, decision.provider, tier),
+    reason: `${decision.reason}; quota allows ${allowed.join(", ")}`,
+  };
+}
+
+/**
+ * Step 2 of a node's model call (after a cache miss): passes the circuit breaker (circuit-gate.ts: the routed model
+ * or a fallback of its tier, whose price the reservation uses; the route's reason then says `fallback: …`), reserves
+ * the worst case (with the `onBudget` policy) and
  * writes the call's intent (RunStore `recordIntent`: in the reservation's request, or without a budget beside the
  * call), calls the provider, then records the paid call (RunStore `recordPaid`, keyed by node and attempt) with the
  * settle in one request when there is a budget or the intent did not land; otherwise the completion records it.
  * A failed call releases the hold and removes the intent instead.
- * @throws ProviderError `non-retryable` when the budget refuses or the provider is not configured; UpstashError when
+ * @throws ProviderError `non-retryable` when the budget refuses or the provider is not configured, `rate-limited`
+ *   (code `circuit_open`) when the circuit is open and no fallback can take the call; UpstashError when
  *   the intent cannot be written with a budget (no call is made); whatever the provider throws (after releasing the
  *   reservation).
  */
@@ -139,13 +175,19 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   const { node, agent } = input;
   const { decision, inputTokens, scopes, price } = routed;
   const system = agent.system ?? "";
-  let model = decision.model;
   let tier = decision.tier;
   let hold: BudgetHold | null = null;
   let budgetNote: string | null = null;
-  const llm = engine.providers.get(decision.provider);
-  if (!llm)
+  if (!engine.providers.has(decision.provider))
     throw new ProviderError("non-retryable", `provider "${decision.provider}" is not configured (config PROVIDERS)`);
+  // the circuit breaker: the routed model, else a fallback of its tier (priced and reserved below), else a retryable
+  // failure until the cool-down ends (circuit-gate.ts)
+  const circuit = await passCircuit(engine, decision);
+  let provider = circuit.provider;
+  let model = circuit.model;
+  // a budget downgrade steps down the tier map of the provider called (the routed one's when it has none)
+  const tierProvider = engine.routing.tierMap[provider] ? provider : decision.provider;
+  let llm = engine.providers.get(provider) as LlmProvider;
   // the call's intent goes with the reservation (one auto-pipelined request): a call whose answer never reaches the
   // books is then booked at this worst case (call-intent.ts); no intent, no call
   const intent = withRetries(() =>
@@ -172,7 +214,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
         onBudget: input.budget?.onBudget ?? "fail",
         start: { tier, model },
         worstCase: (m) => worstCase(inputTokens, input.maxOutputTokens, (u) => price(m, u)),
-        modelForTier: (t) => modelForTier(engine.routing.tierMap, decision.provider, t),
+        modelForTier: (t) => modelForTier(engine.routing.tierMap, tierProvider, t),
       });
       if (!policy.ok) {
         const why =
@@ -183,6 +225,10 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
       model = policy.chosen.model;
       tier = policy.chosen.tier;
       budgetNote = policy.note;
+      if (model !== circuit.model) {
+        provider = tierProvider;
+        llm = engine.providers.get(provider) ?? llm;
+      }
       // with a budget the intent shares the reservation's request, so waiting for it costs nothing
       const intentError = await intent;
       if (intentError) throw intentError;
@@ -212,17 +258,21 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     // the answering model may be a dated id the table lacks: fall back to the model that was asked for
     usd = priceOrNull(price, result.model, result.usage) ?? price(model, result.usage);
   } catch (err) {
+    // a 5xx, overload or timeout counts toward opening the model's circuit (breaker-failure.ts)
+    const reporting = circuit.report(provider, model, err);
     if (input.signal.aborted) {
       // aborted mid-call (cancel, timeout): the answer may have been billed already, so the call is booked at its
       // worst case (a paid record arriving later replaces it) and its hold settled at that worst case
       await bookAborted(engine, input, hold).catch((e: unknown) => {
         console.error(`aborted call ${input.runId}/${node.id}#${input.attempt}: not booked yet (${String(e)})`);
       });
+      await reporting;
       throw err;
     }
     // an error answer is not billed: the hold is released, the intent removed
     if (hold) await releaseHold(engine.budgets.store, hold);
     await forgetIntent();
+    await reporting;
     throw err;
   }
   const costMicroUsd = usdToMicroUsd(usd, "nearest");
@@ -248,14 +298,14 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   const settling = hold
     ? withRetries(() => settleHold(engine.budgets.store, hold, { tokens: billedTokens(u), usd }))
     : undefined;
-  await Promise.all([recording, settling]);
+  await Promise.all([recording, settling, circuit.report(provider, model)]);
   return {
     result,
     route: {
-      provider: decision.provider,
+      provider,
       tier,
       model,
-      reason: budgetNote ? `${decision.reason}; ${budgetNote}` : decision.reason,
+      reason: [decision.reason, circuit.note, budgetNote].filter((x) => x !== null).join("; "),
       source: decision.source,
     },
     costMicroUsd,
@@ -281,12 +331,12 @@ async function bookAborted(engine: Engine, input: ModelCallInput, hold: BudgetHo
 }
 
 /**
- * Settles, in the node's budgets, the paid calls of the node's earlier attempts (1 .. `input.attempt` − 1) as the
- * run recorded them: an attempt that died between its call and its settle left its hold to expire unrecorded. Settle
- * is idempotent per reservation id (`<runId>:<nodeId>:<attempt>`), so an attempt already settled changes nothing.
- * First books, at their worst case, the earlier attempts' calls whose answer never reached the books (RunStore
- * `bookUnrecorded`: an intent with no paid record), so they are settled at that worst case. Nothing on a first
- * attempt; only the booking without a budget.
+ * Closes, in the budgets, the holds of the node's earlier attempts (1 .. `input.attempt` − 1), which are dead once a
+ * later attempt runs: one may have died between its call and its settle. First books, at their worst case, the
+ * earlier attempts' calls whose answer never reached the books (RunStore `bookUnrecorded`: an intent with no paid
+ * record); then each earlier hold is settled at its paid record, or released when there is none (no record, no
+ * call), and classifier holds are charged whole (recover-holds.ts). Idempotent per reservation id. Nothing on a
+ * first attempt; only the booking without a budget.
  * @throws UpstashError when Redis fails.
  */
 export async function settleEarlierAttempts(engine: Engine, input: ModelCallInput, routed: RoutedCall): Promise<void> {
@@ -295,20 +345,51 @@ export async function settleEarlierAttempts(engine: Engine, input: ModelCallInpu
   await engine.store.bookUnrecorded(input.runId, { nodeId: input.node.id, below: input.attempt });
   if (routed.scopes.length === 0) return;
   const earlier = Array.from({ length: input.attempt - 1 }, (_, i) => i + 1);
-  const paid = await engine.store.readPaid(input.runId, input.node.id, earlier);
-  const scopes = routed.scopes.map((s) => s.scope);
-  await Promise.all(
-    [...paid].map(([attempt, p]) =>
-      settleHold(
-        engine.budgets.store,
-        { reservationId: `${input.runId}:${input.node.id}:${attempt}`, scopes, held: [] },
-        {
-          tokens: p.inputTokens + p.outputTokens + p.cacheReadTokens + p.cacheWriteTokens,
-          usd: microUsdToUsd(p.costMicroUsd),
-        },
-      ),
-    ),
-  );
+  await recoverAttemptHolds(engine, input.runId, input.tenant, input.node.id, earlier);
+}
+
+/**
+ * The classifier call's budget side (classifier.ts `ClassifierBudget`): reserves its worst case in the node's budgets
+ * under `<runId>:<nodeId>:<attempt>:classify` before the call (a refusal keeps the rules' tier), settles its usage
+ * after, releases it when the call fails (charged whole when aborted). A hold left by a dead attempt is charged whole
+ * by the recovery (recover-holds.ts).
+ */
+function classifierBudget(
+  engine: Engine,
+  input: ModelCallInput,
+  scopes: ScopedLimits[],
+  price: RoutedCall["price"],
+): ClassifierBudget {
+  let hold: BudgetHold | null = null;
+  const reservationId = `${input.runId}:${input.node.id}:${input.attempt}${CLASSIFY_SUFFIX}`;
+  return {
+    async reserve(model, inputTokens, maxOutputTokens) {
+      const amount = worstCase(inputTokens, maxOutputTokens, (u) => price(model, u));
+      const res = await reserveScopes(engine.budgets.store, scopes, reservationId, amount);
+      if (res.ok) {
+        hold = res.hold;
+        return { ok: true };
+      }
+      const r = res.result;
+      return {
+        ok: false,
+        reason: r.status === "refused" ? `${describeScope(res.scope)} refused it` : `reservation already ${r.closedAs}`,
+      };
+    },
+    async settle(model, usage) {
+      if (!hold) return;
+      const usd = priceOrNull(price, model, usage) ?? 0;
+      await withRetries(() =>
+        settleHold(engine.budgets.store, hold as BudgetHold, { tokens: billedTokens(usage), usd }),
+      );
+    },
+    async release(charge) {
+      if (!hold) return;
+      const h = hold;
+      if (charge) await settleHold(engine.budgets.store, h, { tokens: 1e12, usd: 1e6 });
+      else await releaseHold(engine.budgets.store, h);
+    },
+  };
 }
 
 /** Pauses before the 2nd, 3rd and 4th try of {@link withRetries}, ms. */

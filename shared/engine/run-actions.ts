@@ -1,3 +1,4 @@
+import { admitRestart } from "../quota/quota-gate.js";
 import type { RunActionResult } from "../state/run-store.js";
 import { stopRunMessages } from "./advance.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
@@ -44,6 +45,8 @@ export interface RunActionRequest {
   runId: string;
   from?: string | undefined;
   idempotencyKey?: string | undefined;
+  /** Owner of the run: its quota (`runsPerMinute`, `concurrentRuns`) applies; unset = no quota check. */
+  tenant?: string | undefined;
 }
 
 /**
@@ -52,6 +55,9 @@ export interface RunActionRequest {
  * skips the result cache read). A repeat with the same Idempotency-Key changes nothing and publishes nothing.
  * The run is put back in the sweeper's active index first: if the publish fails, the run stays `running` with
  * those nodes `queued`, and the sweeper re-offers them.
+ * The tenant's quota is checked first (shared/quota/quota-gate.ts `admitRestart`): a refusal changes nothing, and
+ * what it counted is given back when the run does not run again.
+ * @throws ProblemError 429 `quota-runs-per-minute` or `quota-concurrent-runs` (with `Retry-After`).
  * @throws UpstashError or QstashError when Redis or QStash fail.
  */
 export async function retryOrRerun(engine: Engine, req: RunActionRequest): Promise<RunActionResult> {
@@ -61,11 +67,24 @@ export async function retryOrRerun(engine: Engine, req: RunActionRequest): Promi
     activeTtlSeconds: engine.config.activeTtlSeconds,
     idempotencyKey: req.idempotencyKey,
   };
-  const r =
-    req.from === undefined
-      ? await engine.store.retryRun(req.runId, params)
-      : await engine.store.rerunFrom(req.runId, req.from, params);
-  if (r.kind !== "applied") return r;
+  const ticket = req.tenant === undefined ? null : await admitRestart(engine.quotas, req.tenant, req.runId, params.now);
+  const release = async () => {
+    if (ticket) await engine.quotas?.store.release(ticket).catch(() => undefined);
+  };
+  let r: RunActionResult;
+  try {
+    r =
+      req.from === undefined
+        ? await engine.store.retryRun(req.runId, params)
+        : await engine.store.rerunFrom(req.runId, req.from, params);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  if (r.kind !== "applied") {
+    await release();
+    return r;
+  }
   // the sweeper dropped the run when it finished: it watches it again (a lost publish below is then healed)
   await engine.runs.watch(req.runId, params.now + engine.config.sweeper.graceMs);
   if (r.dispatch.length === 0) return r;

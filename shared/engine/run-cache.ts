@@ -1,5 +1,6 @@
 import { compensationNodes } from "../dag/compensation.js";
 import type { CompiledDag } from "../dag/compile.js";
+import { effectiveSensitivity } from "../dag/sensitivity.js";
 import { type TemplateRefs, templateRefs } from "../dag/template.js";
 import { compileWorkflowDag } from "../dag/workflow-dag.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
@@ -12,7 +13,9 @@ import { sharedContextRefs, templateReads } from "./shared-context.js";
 export interface LoadedRun {
   frozen: FrozenRun;
   dag: CompiledDag;
-  /** The workflow's nodes by id, and its compensation nodes (`<id>~compensate`: shared/dag/compensation.ts). */
+  /** The workflow's nodes by id, and its compensation nodes (`<id>~compensate`: shared/dag/compensation.ts), each
+   * with `sensitive` set to its effective sensitivity (shared/dag/sensitivity.ts: inherited from what it reads
+   * unless the workflow sets it explicitly). */
   nodes: ReadonlyMap<string, WorkflowNode>;
   /** nodeId -> what its prompt template reads: run input paths and upstream node ids. */
   reads: ReadonlyMap<string, TemplateRefs>;
@@ -33,39 +36,97 @@ export function prepareRun(frozen: FrozenRun, dag: CompiledDag = compileWorkflow
   for (const c of compensations) reads.set(c.id, templateRefs(c.prompt));
   const all = [...frozen.workflow.nodes, ...compensations];
   const maxTimeoutMs = Math.max(...all.map((n) => resolveNodeSettings(frozen.workflow, n).timeoutMs));
+  const byId = new Map(all.map((n) => [n.id, n]));
+  const ordered = [...dag.order.map((id) => byId.get(id) as WorkflowNode), ...compensations];
+  const sensitive = effectiveSensitivity(
+    ordered.map((n) => ({
+      id: n.id,
+      sensitive: n.sensitive,
+      reads: [...n.dependsOn, ...(reads.get(n.id)?.nodes ?? [])],
+    })),
+  );
   return {
     frozen,
     dag,
-    nodes: new Map(all.map((n) => [n.id, n])),
+    nodes: new Map(all.map((n) => [n.id, { ...n, sensitive: sensitive.has(n.id) }])),
     reads,
     sharedRefs: sharedContextRefs(frozen.workflow, reads),
     maxTimeoutMs,
   };
 }
 
-/** Most runs kept per isolate; the oldest is evicted first. */
+/** Most runs kept per isolate; the least recently used is evicted first. */
 export const RUN_CACHE_SIZE = 256;
 
-const cache = new Map<string, LoadedRun>();
+/**
+ * Most bytes (estimated: {@link estimateRunBytes}) the cached runs may take per isolate: 16 MiB, an eighth of a
+ * Worker's 128 MB (developers.cloudflare.com/workers/platform/limits, "Memory"). A count alone does not bound it: a
+ * run started with a 1 MiB trigger body takes about 2 MB, so 256 of them would take 512 MB.
+ */
+export const RUN_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** Bytes counted per cached run on top of its definition (map entry, compiled DAG's fixed part). */
+const ENTRY_OVERHEAD_BYTES = 1024;
+
+/** Insertion order is recency order: a hit moves its run to the end, eviction takes from the front. */
+const cache = new Map<string, { run: LoadedRun; bytes: number }>();
+let cachedBytes = 0;
 
 /**
- * Loads a run's frozen definition and compiles its DAG, caching both per isolate. Safe because a run's definition
+ * Rough bytes a cached run holds: twice its frozen definition's JSON length (the definition itself, one byte per
+ * character at best, and what is derived from it: node map, template reads, compiled DAG) plus a fixed overhead.
+ */
+function estimateRunBytes(run: LoadedRun): number {
+  return 2 * JSON.stringify(run.frozen).length + ENTRY_OVERHEAD_BYTES;
+}
+
+/** Adds (or refreshes) a run as the most recently used, then evicts the least recently used runs until both bounds
+ * hold. A run larger than the whole byte bound is not kept. */
+function remember(run: LoadedRun): void {
+  const runId = run.frozen.runId;
+  forget(runId);
+  const bytes = estimateRunBytes(run);
+  if (bytes > RUN_CACHE_BYTES) return;
+  cache.set(runId, { run, bytes });
+  cachedBytes += bytes;
+  while (cache.size > RUN_CACHE_SIZE || cachedBytes > RUN_CACHE_BYTES) forget(cache.keys().next().value as string);
+}
+
+function forget(runId: string): void {
+  const entry = cache.get(runId);
+  if (!entry) return;
+  cache.delete(runId);
+  cachedBytes -= entry.bytes;
+}
+
+/** What the run cache holds in this isolate: runs, and their estimated bytes (at most {@link RUN_CACHE_BYTES}). */
+export function runCacheUsage(): { runs: number; bytes: number } {
+  return { runs: cache.size, bytes: cachedBytes };
+}
+
+/**
+ * Loads a run's frozen definition and compiles its DAG, caching both per isolate (least recently used evicted
+ * first, within {@link RUN_CACHE_SIZE} runs and {@link RUN_CACHE_BYTES} bytes). Safe because a run's definition
  * never changes after start; it saves one Redis read and one compile per delivery.
  * @param frozen when the caller already holds the frozen definition (e.g. from a pipelined read), it is used as is.
  * @returns null when the run does not exist or expired.
  */
 export async function loadRun(store: RunStore, runId: string, frozen?: FrozenRun | null): Promise<LoadedRun | null> {
   const hit = cache.get(runId);
-  if (hit) return hit;
+  if (hit) {
+    // most recently used now
+    cache.delete(runId);
+    cache.set(runId, hit);
+    return hit.run;
+  }
   const f = frozen ?? (await store.readFrozen(runId));
   if (!f) return null;
   const loaded = prepareRun(f);
-  cache.set(runId, loaded);
-  if (cache.size > RUN_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  remember(loaded);
   return loaded;
 }
 
 /** Seeds the cache with a run just created, so its first deliveries in this isolate skip the read. */
 export function rememberRun(loaded: LoadedRun): void {
-  cache.set(loaded.frozen.runId, loaded);
+  remember(loaded);
 }

@@ -1,12 +1,15 @@
 import type { RunBudget } from "../budget/budget-spec.js";
 import type { CompiledDag } from "../dag/compile.js";
 import { dispatchUnavailable, idempotencyConflict, ProblemError } from "../errors/problem.js";
+import { admitStart } from "../quota/quota-gate.js";
+import type { QuotaTicket } from "../quota/quota-store.js";
 import type { WorkflowDefinition } from "../schema/workflow.js";
 import type { FrozenRun } from "../state/run-types.js";
 import { canonicalJson, sha256Hex } from "../util/hash.js";
 import { nodesPerDelivery } from "./chain-policy.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
+import { assertPromptsFit } from "./prompt-limit.js";
 import { loadRun, prepareRun, rememberRun } from "./run-cache.js";
 
 /** A validated request to start a run. */
@@ -21,6 +24,8 @@ export interface StartRunRequest {
   budget?: RunBudget | null | undefined;
   /** `Idempotency-Key` header (or a cron firing's id): the same key returns the same run. */
   idempotencyKey?: string | undefined;
+  /** Whose keys `idempotencyKey` belongs to (see {@link IdempotencyKeySpace}); default `api`. */
+  keySpace?: IdempotencyKeySpace | undefined;
   /** `api` or `cron:<expression>`. */
   trigger: string;
   /** Public origin QStash must call back, no trailing slash. */
@@ -35,12 +40,27 @@ export interface StartRunOutcome {
 }
 
 /**
- * Run id: with an idempotency key, derived from it (`run_` + the first 26 hex of SHA-256 of tenant and key), so a
- * repeated trigger lands on the same keys and the start script itself is the idempotency record (no cross-slot
- * lookup); without one, random (`run_` + 26 hex from `crypto.randomUUID`).
+ * Who chose an idempotency key: `api`, a caller's `Idempotency-Key` header; `scheduled`, the worker itself for a
+ * cron firing (functions/scheduled.ts). The two never map to the same run, so an API caller cannot take the run id
+ * of a future cron firing by sending its key.
  */
-export async function runIdFor(tenant: string, idempotencyKey?: string): Promise<string> {
-  if (idempotencyKey !== undefined) return `run_${(await sha256Hex(`${tenant}\n${idempotencyKey}`)).slice(0, 26)}`;
+export type IdempotencyKeySpace = "api" | "scheduled";
+
+/**
+ * Run id: with an idempotency key, derived from it, so a repeated trigger lands on the same keys and the start
+ * script itself is the idempotency record (no cross-slot lookup); without one, random (`run_` + 26 hex from
+ * `crypto.randomUUID`). `api`: `run_` + the first 26 hex of SHA-256 of `<tenant>\n<key>`; `scheduled`: of
+ * `\0scheduled\0<tenant>\n<key>`, which no header can produce (header values hold no NUL, RFC 9110 §5.5).
+ */
+export async function runIdFor(
+  tenant: string,
+  idempotencyKey?: string,
+  keySpace: IdempotencyKeySpace = "api",
+): Promise<string> {
+  if (idempotencyKey !== undefined) {
+    const space = keySpace === "scheduled" ? "\0scheduled\0" : "";
+    return `run_${(await sha256Hex(`${space}${tenant}\n${idempotencyKey}`)).slice(0, 26)}`;
+  }
   return `run_${crypto.randomUUID().replaceAll("-", "").slice(0, 26)}`;
 }
 
@@ -61,11 +81,42 @@ async function republishUnstartedRoots(engine: Engine, runId: string): Promise<v
  * Starts a run: stores the input blob, creates the run state in one Lua script (idempotent on the run id) and
  * publishes the root nodes in one batch. If the queue refuses the roots, the run is deleted again and a 503 problem
  * is thrown, so no half-started run is left behind.
+ * @throws ProblemError 422 `prompt-too-large` when the run input alone makes a prompt exceed the cap
+ *   (prompt-limit.ts), before anything is stored.
+ * @throws ProblemError 403 `provider-disabled` (a node would call the `simulated` provider while it is off),
+ *   403 `quota-model-not-allowed`, 429 `quota-runs-per-minute`, `quota-concurrent-runs` or
+ *   `quota-nodes-per-day` (with `Retry-After`) when the tenant's quota (shared/quota/) refuses the start: nothing is
+ *   written. A start that then creates no run (a repeat, a conflict, a failure) gives back what its quota counted.
  * @throws ProblemError 409 `idempotency-conflict` when the key was used for a different trigger.
  * @throws ProblemError 503 `dispatch-unavailable` when QStash refused the root messages.
  */
 export async function startRun(engine: Engine, req: StartRunRequest): Promise<StartRunOutcome> {
-  const runId = await runIdFor(req.tenant, req.idempotencyKey);
+  assertPromptsFit(req.workflow, req.input ?? {}, engine.config.promptLimit);
+  const runId = await runIdFor(req.tenant, req.idempotencyKey, req.keySpace);
+  const ticket = await admitStart(engine.quotas, {
+    tenant: req.tenant,
+    runId,
+    workflow: req.workflow,
+    tierMap: engine.routing.tierMap,
+    defaultProvider: engine.routing.defaultProvider,
+    now: engine.now(),
+    simulatedOn: engine.providers.has("simulated"),
+  });
+  if (!ticket) return createRun(engine, req, runId);
+  const release = (t: QuotaTicket) => engine.quotas?.store.release(t).catch(() => undefined);
+  let outcome: StartRunOutcome;
+  try {
+    outcome = await createRun(engine, req, runId);
+  } catch (err) {
+    await release(ticket);
+    throw err;
+  }
+  if (!outcome.created) await release(ticket);
+  return outcome;
+}
+
+/** {@link startRun} once the quotas admitted it: the same steps and errors, but the quota ones. */
+async function createRun(engine: Engine, req: StartRunRequest, runId: string): Promise<StartRunOutcome> {
   const inputJson = JSON.stringify(req.input ?? {});
   const budget = req.budget ?? req.workflow.budget ?? null;
   const fingerprint = await sha256Hex(

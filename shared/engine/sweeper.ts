@@ -15,8 +15,10 @@
  * A failed publish leaves the repair recorded and the node `queued`: the next look after the grace period tries
  * again. Each repair is also logged as one line.
  */
+import { liveBlobTtlSeconds, retainRunBlobs } from "./blob-retention.js";
 import { deliveryDeadlineMs, dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
+import { recoverRunHolds } from "./recover-holds.js";
 import { loadRun } from "./run-cache.js";
 import { findStuckNodes } from "./stuck-nodes.js";
 
@@ -77,7 +79,13 @@ export async function sweepRun(engine: Engine, runId: string, now: number): Prom
   const state = await engine.sweeps.read(runId);
   if (state?.meta.status !== "running") {
     // a finished run's calls whose answer never reached its books are booked at their worst case (call-intent.ts)
-    if (state) await engine.store.bookUnrecorded(runId);
+    // and its budget holds still open are closed from those books (recover-holds.ts)
+    if (state) {
+      // what it wrote lives the retention from its end, even an output written just before (blob-retention.ts)
+      await retainRunBlobs(engine, runId, [state.frozen.inputRef, ...Object.values(state.output)]);
+      await engine.store.bookUnrecorded(runId);
+      await recoverRunHolds(engine, runId, state.frozen.tenant);
+    }
     return "gone";
   }
   const run = await loadRun(engine.store, runId, state.frozen);
@@ -107,8 +115,9 @@ export async function sweepRun(engine: Engine, runId: string, now: number): Prom
 }
 
 /**
- * Extends the run's input and output blobs to the retention plus two periods, once the run is old enough that a
- * blob written at its start could expire before the next look (a run longer than its retention).
+ * Extends the run's input and output blobs to the retention plus two periods (blob-retention.ts
+ * `liveBlobTtlSeconds`, the TTL they were written with), once the run is old enough that a blob written at its start
+ * could expire before the next look (a run longer than its retention, e.g. a node in QStash backoff for days).
  */
 async function keepBlobs(
   engine: Engine,
@@ -118,7 +127,7 @@ async function keepBlobs(
   now: number,
   periodMs: number,
 ): Promise<void> {
-  const keepSeconds = engine.config.retentionSeconds + Math.ceil((2 * periodMs) / 1000);
+  const keepSeconds = liveBlobTtlSeconds(engine.config);
   if ((now - createdAt) / 1000 + Math.ceil((2 * periodMs) / 1000) < engine.config.retentionSeconds) return;
   await engine.blobs.touch([...new Set([inputRef, ...outputRefs])], keepSeconds);
 }

@@ -20,6 +20,7 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 export const PROBLEM_TYPES = {
   "invalid-workflow": { status: 422, title: "Invalid workflow" },
   "invalid-request": { status: 422, title: "Invalid request" },
+  "prompt-too-large": { status: 422, title: "Rendered prompt too large" },
   "payload-too-large": { status: 413, title: "Payload too large" },
   unauthorized: { status: 401, title: "Unauthorized" },
   "not-found": { status: 404, title: "Not found" },
@@ -31,6 +32,17 @@ export const PROBLEM_TYPES = {
   "run-running": { status: 409, title: "Run is still running" },
   "rerun-blocked": { status: 409, title: "Rerun node's dependencies are not done" },
   "run-compensated": { status: 409, title: "Run was compensated" },
+  "cache-invalidation-limit": { status: 409, title: "Too many cache invalidation selectors" },
+  // a signed /internal/* request whose token (jti) was already used: a replayed copy (functions/middleware/qstash-signature.ts)
+  "replayed-delivery": { status: 409, title: "Delivery token already used" },
+  // production deploy with development signing keys or no PUBLIC_URL (functions/deployment-safety.ts)
+  "unsafe-deployment": { status: 503, title: "Deployment not safe to start work" },
+  // Operator quotas (TENANT_QUOTAS, shared/quota/): one type per quota, 429 with Retry-After, 403 for models/tiers
+  "quota-runs-per-minute": { status: 429, title: "Quota exceeded: runs started per minute" },
+  "quota-concurrent-runs": { status: 429, title: "Quota exceeded: concurrent runs" },
+  "quota-nodes-per-day": { status: 429, title: "Quota exceeded: nodes per day" },
+  "quota-model-not-allowed": { status: 403, title: "Quota: model or tier not allowed" },
+  "provider-disabled": { status: 403, title: "Provider turned off by the operator" },
   // Answers to QStash from /internal/execute (docs/upstash-protocols.md B5): 500 is retried with backoff, 429 after
   // its Retry-After, 489 (with Upstash-NonRetryable-Error: true) not at all.
   "node-attempt-failed": { status: 500, title: "Node attempt failed" },
@@ -143,15 +155,18 @@ export function malformedJson(detail = "Request body is not valid JSON", options
 export class ProblemError extends Error {
   /** The problem details this error answers with. */
   readonly problem: ProblemDetails;
+  /** Extra response headers, e.g. `Retry-After` (RFC 9110 §10.2.3) of a 429; empty by default. */
+  readonly headers: Record<string, string>;
 
   /**
    * @param problem - the details to answer with.
-   * @param options - standard `ErrorOptions` (e.g. `cause`).
+   * @param options - standard `ErrorOptions` (e.g. `cause`) and extra response `headers`.
    */
-  constructor(problem: ProblemDetails, options?: ErrorOptions) {
+  constructor(problem: ProblemDetails, options?: ErrorOptions & { headers?: Record<string, string> }) {
     super(problem.detail, options);
     this.name = "ProblemError";
     this.problem = problem;
+    this.headers = options?.headers ?? {};
   }
 
   /** HTTP status of the problem. */

@@ -9,20 +9,23 @@ import { type WorkersAiBinding, WorkersAiProvider } from "./workers-ai.js";
 export interface CreateProvidersOptions {
   /** Default latency in ms of the simulated provider (config `SIMULATED_LATENCY_MS`). @default 0 */
   simulatedLatencyMs?: number | undefined;
+  /** Whether the free `simulated` provider exists (config `ALLOW_SIMULATED_PROVIDER`; off by default in
+   * production). @default true */
+  simulated?: boolean | undefined;
   /** fetch used by the HTTP providers (tests). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined;
 }
 
 /**
- * Builds every configured provider, keyed by name. The simulated provider is always present under `simulated`
- * (the offline default). Secrets and bindings are looked up by name in `env` (the worker's `env`):
+ * Builds every configured provider, keyed by name. The simulated provider is present under `simulated` (the offline
+ * default) unless `opts.simulated` is false, and then absent even when `config` lists it. Secrets and bindings are looked up by name in `env` (the worker's `env`):
  * `env[entry.apiKeySecret]` for API keys (strings) and `env[entry.binding]` for the Workers AI binding (an object
  * with `run`). A missing secret or binding does not fail here: the provider is created and each of its calls fails
  * `non-retryable` with a message naming what is missing, so one misconfigured provider cannot take down runs that
  * use others.
  * @param config validated `PROVIDERS` (see parseProvidersConfig).
  * @param env secrets and bindings by name, e.g. `{ ANTHROPIC_API_KEY: "sk-ant-…", AI: env.AI }`.
- * @returns name -> provider, in config order, `simulated` first.
+ * @returns name -> provider, in config order, `simulated` (when on) first.
  */
 export function createProviders(
   config: ProvidersConfig,
@@ -31,18 +34,19 @@ export function createProviders(
 ): Map<string, LlmProvider> {
   const providers = new Map<string, LlmProvider>();
   const simulated = config.simulated;
-  providers.set(
-    "simulated",
-    new SimulatedProvider(
-      simulated?.type === "simulated"
-        ? (simulated.latencyMs ?? opts.simulatedLatencyMs ?? 0)
-        : (opts.simulatedLatencyMs ?? 0),
-    ),
-  );
+  if (opts.simulated !== false)
+    providers.set(
+      "simulated",
+      new SimulatedProvider(
+        simulated?.type === "simulated"
+          ? (simulated.latencyMs ?? opts.simulatedLatencyMs ?? 0)
+          : (opts.simulatedLatencyMs ?? 0),
+      ),
+    );
   for (const [name, entry] of Object.entries(config)) {
     switch (entry.type) {
       case "simulated":
-        break;
+        break; // registered above, under its fixed name, when allowed
       case "anthropic":
         providers.set(
           name,

@@ -3,6 +3,7 @@
  * the task and answers one word, `fast`, `balanced` or `deep`. Verdicts are cached by the content they were given
  * (the cache itself, e.g. Redis, is supplied by the caller through {@link TierCache}).
  */
+import { inputTokenBound } from "../budget/input-bound.js";
 import type { LlmProvider, TokenUsage } from "../providers/provider.js";
 import { sha256Hex } from "../util/hash.js";
 import { isTier, type Tier } from "./tier.js";
@@ -42,6 +43,40 @@ export interface ClassifyRequest {
   nodeId?: string | undefined;
   /** Aborts the call. */
   signal?: AbortSignal | undefined;
+  /** The node's budgets: a classification call is reserved and charged like any other call (see {@link ClassifierBudget}). */
+  budget?: ClassifierBudget | undefined;
+}
+
+/**
+ * The budget side of one classification call, supplied by the engine: {@link llmClassifier} reserves the call's
+ * worst case before it (on a verdict-cache miss only), then settles its usage, or releases the hold when the call
+ * fails without an answer (an aborted call is charged at its hold: it may have been billed).
+ */
+export interface ClassifierBudget {
+  /**
+   * Holds the worst case of a call on `model`.
+   * @param inputTokens upper bound of the call's input (input-bound.ts).
+   * @param maxOutputTokens the call's output limit.
+   * @returns `{ok: false, reason}` when a budget refuses: the classifier is then not asked.
+   */
+  reserve(
+    model: string,
+    inputTokens: number,
+    maxOutputTokens: number,
+  ): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Settles the hold with the call's usage (charged up to the hold). */
+  settle(model: string, usage: TokenUsage): Promise<void>;
+  /** Releases the hold (no answer: not billed), or charges it whole when `charge` (an aborted call). */
+  release(charge: boolean): Promise<void>;
+}
+
+/** Thrown by {@link llmClassifier} when the node's budget refuses the classification call: routing keeps the rules. */
+export class ClassifierBudgetRefusedError extends Error {
+  override readonly name = "ClassifierBudgetRefusedError";
+  /** @param reason the budget's refusal. */
+  constructor(reason: string) {
+    super(`classifier not asked, its call does not fit the budget (${reason})`);
+  }
 }
 
 /** A classifier's answer: the tier (null when the answer named none), what the call cost, and whether it was cached. */
@@ -148,7 +183,9 @@ export interface LlmClassifierOptions {
 
 /**
  * A {@link TierClassifier} that asks an LLM ({@link classifyWithLlm}) and keeps its verdicts in a {@link TierCache}.
- * Only named tiers are cached; an answer that names none is asked again next time.
+ * Only named tiers are cached; an answer that names none is asked again next time. With `request.budget`, a call
+ * (not a cache hit) is reserved first and settled after (see {@link ClassifierBudget}).
+ * @throws ClassifierBudgetRefusedError when the budget refuses the call; whatever the provider throws.
  */
 export function llmClassifier(options: LlmClassifierOptions): TierClassifier {
   return {
@@ -158,7 +195,20 @@ export function llmClassifier(options: LlmClassifierOptions): TierClassifier {
         const hit = await options.cache.get(key).catch(() => null);
         if (hit) return { tier: hit, model: null, usage: null, cached: true };
       }
-      const verdict = await classifyWithLlm(options.provider, options.model, request);
+      const budget = request.budget;
+      if (budget) {
+        const bound = inputTokenBound([CLASSIFIER_SYSTEM_PROMPT, classifierInput(request)]);
+        const held = await budget.reserve(options.model, bound, CLASSIFIER_MAX_OUTPUT_TOKENS);
+        if (!held.ok) throw new ClassifierBudgetRefusedError(held.reason);
+      }
+      let verdict: ClassifierVerdict;
+      try {
+        verdict = await classifyWithLlm(options.provider, options.model, request);
+      } catch (err) {
+        await budget?.release(request.signal?.aborted === true);
+        throw err;
+      }
+      await budget?.settle(verdict.model ?? options.model, verdict.usage ?? { inputTokens: 0, outputTokens: 0 });
       if (options.cache && key && verdict.tier) await options.cache.set(key, verdict.tier).catch(() => undefined);
       return verdict;
     },

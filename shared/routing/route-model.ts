@@ -5,7 +5,12 @@
 import type { TokenUsage } from "../providers/provider.js";
 import { analyzeTask, type TaskAnalysis, type TaskInput } from "./analyze-task.js";
 import { budgetCap, type TierCosts } from "./budget-cap.js";
-import type { ClassifierVerdict, TierClassifier } from "./classifier.js";
+import {
+  type ClassifierBudget,
+  ClassifierBudgetRefusedError,
+  type ClassifierVerdict,
+  type TierClassifier,
+} from "./classifier.js";
 import { minTier, TIERS, type Tier } from "./tier.js";
 import { findModel, modelForTier, type TierMap } from "./tier-map.js";
 
@@ -30,6 +35,8 @@ export interface RouteOptions {
   costUsd?: ((model: string, usage: TokenUsage) => number | null | undefined) | undefined;
   /** Aborts the classifier call. */
   signal?: AbortSignal | undefined;
+  /** The node's budgets for the classifier call (reserved before it, settled after); none: not budgeted. */
+  classifierBudget?: ClassifierBudget | undefined;
   /** Run id, for the classifier's provider logs. */
   runId?: string | undefined;
 }
@@ -102,9 +109,13 @@ export async function routeModel(input: TaskInput, options: RouteOptions): Promi
         nodeId: input.nodeId,
         runId: options.runId,
         signal: options.signal,
+        budget: options.classifierBudget,
       });
     } catch (err) {
-      reason = `${reason}; classifier failed: ${err instanceof Error ? err.message : String(err)}`;
+      reason =
+        err instanceof ClassifierBudgetRefusedError
+          ? `${reason}; ${err.message}`
+          : `${reason}; classifier failed: ${err instanceof Error ? err.message : String(err)}`;
     }
     if (verdict?.tier) {
       const cap = budgetCap(withCosts.budgetRemainingUsd, withCosts.tierCosts);

@@ -191,4 +191,43 @@ describe("result cache through the full stack (fake Anthropic counts provider ca
       redis.disconnect();
     }
   });
+
+  it("leak: a node reading a sensitive output (template or dependsOn, transitively) is stored encrypted too", async () => {
+    fake.reset();
+    // every call answers the secret, as a node that quotes or summarises its sensitive input would
+    fake.setBehaviour({ reply: "DERIVED-SECRET-PAYLOAD-9876543210 from the numbers" });
+    const wf = {
+      name: "secret-derived",
+      agents: { a: { system: "You are terse.", model: "fast" } },
+      nodes: [
+        { id: "s", agent: "a", prompt: "Say it", sensitive: true },
+        { id: "d", agent: "a", prompt: "Summarise {{nodes.s.output}}", dependsOn: ["s"] },
+        { id: "dd", agent: "a", prompt: "Go on", dependsOn: ["d"] },
+      ],
+    };
+    const v = await run({ workflow: wf });
+    expect(v.status).toBe("completed");
+    const nodes = nodesOf(v);
+    expect(nodes.d?.excerpt).not.toContain("DERIVED-SECRET");
+    expect(nodes.dd?.excerpt).not.toContain("DERIVED-SECRET");
+    const out = await h.client.output(v.runId);
+    expect(out.outputs.dd).toContain("DERIVED-SECRET-PAYLOAD");
+    const redis = new IORedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+    try {
+      const keys = await redis.keys(`${h.prefix}:*`);
+      const values = await Promise.all(
+        keys.map(async (k) => {
+          const type = await redis.type(k);
+          if (type === "string") return await redis.get(k);
+          if (type === "hash") return JSON.stringify(await redis.hgetall(k));
+          if (type === "zset") return JSON.stringify(await redis.zrange(k, 0, -1));
+          if (type === "stream") return JSON.stringify(await redis.xrange(k, "-", "+"));
+          return JSON.stringify(await redis.lrange(k, 0, -1));
+        }),
+      );
+      expect(values.some((x) => x?.includes("DERIVED-SECRET-PAYLOAD"))).toBe(false);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });

@@ -27,6 +27,7 @@ describe("sweeper: a compensation whose publish was lost is healed", () => {
       QSTASH_CURRENT_SIGNING_KEY: h.stack.signingKeys.current,
       QSTASH_NEXT_SIGNING_KEY: h.stack.signingKeys.next,
       API_KEYS: "dev:dev-key",
+      ENVIRONMENT: "development",
       KEY_PREFIX: h.prefix,
       RUN_RETENTION_SECONDS: "60",
       SWEEPER_GRACE_SECONDS: "1",

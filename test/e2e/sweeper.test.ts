@@ -33,6 +33,7 @@ describe("sweeper: stuck runs are healed", () => {
       QSTASH_CURRENT_SIGNING_KEY: h.stack.signingKeys.current,
       QSTASH_NEXT_SIGNING_KEY: h.stack.signingKeys.next,
       API_KEYS: "dev:dev-key",
+      ENVIRONMENT: "development",
       KEY_PREFIX: h.prefix,
       RUN_RETENTION_SECONDS: "60",
       SWEEPER_GRACE_SECONDS: "1",

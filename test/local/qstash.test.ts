@@ -223,6 +223,20 @@ describe("retries, callbacks and dead letters", () => {
     expect(after.qstashDeliveries - before.qstashDeliveries).toBe(4);
   });
 
+  it("replay: signs every attempt anew, so each retry carries its own jti (the worker accepts a token once)", async () => {
+    const p = path("retry-jti");
+    programs.set(p, (_r, i) => (i < 2 ? { status: 500 } : {}));
+    await client.publishJSON({ url: dest.url(p), body: { n: 1 }, retries: 3 });
+    await stack.idle();
+    const got = dest.on(p);
+    expect(got.map((r) => r.headers["upstash-retried"])).toEqual(["0", "1", "2"]);
+    const jtis = got.map(
+      (r) => JSON.parse(Buffer.from(String(r.headers["upstash-signature"]).split(".")[1]!, "base64url").toString()).jti,
+    );
+    expect(new Set(jtis).size).toBe(3);
+    for (const r of got) expect(await verify(r, dest.url(p))).toBe(true);
+  });
+
   it("fails at once on 489 with Upstash-NonRetryable-Error: true", async () => {
     const p = path("nonretry");
     programs.set(p, () => ({ status: 489, headers: { "Upstash-NonRetryable-Error": "true" } }));

@@ -408,6 +408,34 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     // attempt 2 wrote its own intent before its call
     expect(await testRedis().hget(paidKey, "a:2:intent")).toMatch(/^\d+,\d+,\d+$/);
   });
+
+  it("overspend: a call killed before its settle is charged to the run's budget at the run's finish, its hold closed once", async () => {
+    const res = await postRun({
+      workflow: workflow([node("a")]),
+      simulate: { latencyMs: 1 },
+      budget: { tokens: 100_000 },
+    });
+    const { runId } = (await res.json()) as { runId: string };
+    // as if attempt 1 of a node "ghost" had reserved, called, and been killed before its paid record and its settle
+    const prefix = `${env.KEY_PREFIX}:{run:${runId}}`;
+    await testRedis().hset(`${prefix}:paid`, { "ghost:1:intent": "100,1024,5000" });
+    await testRedis().hset(`${prefix}:budget:res`, { [`${runId}:ghost:1`]: `1200,0,${Date.now() + 3_600_000}` });
+    await testRedis().hincrby(`${prefix}:budget`, "reservedTokens", 1200);
+    expect((await execute(runId, "a", "msg_a", 0)).status).toBe(200);
+    const v = (await (
+      await SELF.fetch(`${ORIGIN}/v1/runs/${runId}`, { headers: { authorization: "Bearer dev-key" } })
+    ).json()) as {
+      status: string;
+      totals: { estimatedTokens: number; inputTokens: number; outputTokens: number };
+      budgetUsage?: { usedTokens: number; reservedTokens: number };
+    };
+    expect(v.status).toBe("completed");
+    expect(v.totals.estimatedTokens).toBe(1124);
+    // the budget holds the booked worst case of the killed call plus a's own usage, and nothing stays reserved
+    expect(v.budgetUsage?.reservedTokens).toBe(0);
+    expect(v.budgetUsage?.usedTokens).toBe(v.totals.inputTokens + v.totals.outputTokens);
+    expect(await testRedis().hget(`${prefix}:budget:closed`, `${runId}:ghost:1`)).toBe("settled");
+  });
 });
 
 /** `qstashMessagesPublished` of the local QStash emulator (a counter of every message it accepted). */

@@ -35,7 +35,11 @@ describe("scheduled handler: sweeper and cron workflows", () => {
     expect(errors.mock.calls.map((c) => String(c[1]))).toEqual([expect.stringMatching(/no-such-workflow/)]);
     errors.mockRestore();
     expect(await redis.zscore(ACTIVE, GONE)).toBeNull();
-    const started = await runIdFor(CRON_TENANT, cronIdempotencyKey(SWEEPER_CRON, scheduledTime, "review-all"));
+    const started = await runIdFor(
+      CRON_TENANT,
+      cronIdempotencyKey(SWEEPER_CRON, scheduledTime, "review-all"),
+      "scheduled",
+    );
     expect(await redis.hget(`${env.KEY_PREFIX}:{run:${started}}:meta`, "status")).toBe("running");
   });
 });

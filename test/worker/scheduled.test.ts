@@ -38,7 +38,11 @@ describe("cron triggers", () => {
     worker.scheduled(createScheduledController({ cron: "*/5 * * * *", scheduledTime }), env, ctx);
     await waitOnExecutionContext(ctx);
     // the run id of a firing is derived from (cron, time, workflow): it must exist without calling runScheduled
-    const runId = await runIdFor(CRON_TENANT, cronIdempotencyKey("*/5 * * * *", scheduledTime, "review-all"));
+    const runId = await runIdFor(
+      CRON_TENANT,
+      cronIdempotencyKey("*/5 * * * *", scheduledTime, "review-all"),
+      "scheduled",
+    );
     const run = await getRun(runId);
     expect(run.status).toBe(200);
     expect(run.body.trigger).toBe("cron:*/5 * * * *");

@@ -4,7 +4,8 @@
  * KEYS of every budget script, one scope (shared/budget/scopes.ts):
  *   KEYS[1] totals  hash: usedTokens, usedMicroUsd, reservedTokens, reservedMicroUsd, limitTokens, limitMicroUsd
  *   KEYS[2] res     hash: reservationId -> "<tokens>,<microUsd>,<expiresAtMs>"
- *   KEYS[3] closed  hash: reservationId -> settled | released | expired
+ *   KEYS[3] closed  hash: reservationId -> settled | released | expired,<tokens>,<microUsd> (a hold swept past its
+ *                   expiry, charged to `used` at that worst case) | expired (written before holds were charged)
  *
  * Amounts travel as decimal integer strings and are added with HINCRBY on the strings themselves, so no Lua number
  * is ever formatted back into a command (Lua's tostring keeps 14 significant digits). Comparisons use Lua numbers,
@@ -19,6 +20,9 @@
  *   left_reply()         {leftTokens, leftMicroUsd, hasLimitTokens, hasLimitMicroUsd}: headroom (may be negative
  *                        after an overspend) and 1/0 flags saying whether each limit exists
  *   touch(ttl)           EXPIRE all three keys (seconds; 0 = leave as is)
+ *   closed_mark(id)      kind ('settled' | 'released' | 'expired' | nil) and, for an expired hold, the tokens and
+ *                        micro-USD its sweep charged (strings, '0' otherwise)
+ *   min_str(a, b)        the smaller of two decimal integer strings, returned as given (never re-formatted)
  */
 
 /** The budget prelude (the helpers above) as Lua source, prepended to every budget script. */
@@ -70,6 +74,19 @@ local function left_reply()
   if redis.call('HEXISTS', totals, 'limitTokens') == 1 then has_t = 1 end
   if redis.call('HEXISTS', totals, 'limitMicroUsd') == 1 then has_m = 1 end
   return left('limitTokens', 'usedTokens', 'reservedTokens'), left('limitMicroUsd', 'usedMicroUsd', 'reservedMicroUsd'), has_t, has_m
+end
+
+local function closed_mark(id)
+  local v = redis.call('HGET', closed, id)
+  if not v then return nil, '0', '0' end
+  local t, m = string.match(v, '^expired,(%d+),(%d+)$')
+  if t then return 'expired', t, m end
+  return v, '0', '0'
+end
+
+local function min_str(a, b)
+  if tonumber(a) <= tonumber(b) then return a end
+  return b
 end
 
 local function touch(ttl)

@@ -16,7 +16,9 @@ import { BUDGET_LUA_PRELUDE } from "./prelude.js";
  * The limits are stored on the totals hash (so usage readers see them); a limit left out is removed.
  * Fits when used + reserved + request <= limit, for each limit present. When it does not fit, holds whose
  * expiresAtMs <= nowMs are swept first (their amounts returned, their ids closed as `expired`) and the check runs
- * once more.
+ * once more. A swept hold is charged to `used` at its worst case (its caller died and may have been billed; a late
+ * settle or release gives back what the call did not use): a hold only ever moves from `reserved` to `used`, so
+ * used + reserved <= limit stays true and `used` can never pass a limit.
  *
  * Returns {status, leftTokens, leftMicroUsd, hasLimitTokens, hasLimitMicroUsd, heldTokens, heldMicroUsd, closedAs}:
  *   status 1 reserved (held now), 2 existing (this id already holds: nothing changes, the held amounts are
@@ -52,7 +54,7 @@ local function reply(status, held_t, held_m, closed_as)
   return {status, lt, lm, ht, hm, held_t, held_m, closed_as}
 end
 
-local closed_as = redis.call('HGET', closed, id)
+local closed_as = closed_mark(id)
 if closed_as then
   return reply(3, '0', '0', closed_as)
 end
@@ -80,7 +82,9 @@ local function sweep()
       redis.call('HDEL', res, all[i])
       sub('reservedTokens', t)
       sub('reservedMicroUsd', m)
-      redis.call('HSET', closed, all[i], 'expired')
+      redis.call('HINCRBY', totals, 'usedTokens', t)
+      redis.call('HINCRBY', totals, 'usedMicroUsd', m)
+      redis.call('HSET', closed, all[i], 'expired,' .. t .. ',' .. m)
     end
   end
 end

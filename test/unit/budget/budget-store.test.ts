@@ -112,7 +112,8 @@ describe.each([
         status: "settled",
         held: { tokens: 3000, usd: 0.3 },
         actual: { tokens: 1200, usd: 0.05 },
-        overspend: { tokens: 0, usd: 0 },
+        charged: { tokens: 1200, usd: 0.05 },
+        overHold: { tokens: 0, usd: 0 },
         used: { tokens: 1200, usd: 0.05 },
         limits,
         overLimit: false,
@@ -139,30 +140,35 @@ describe.each([
       expect(await store.usage(scope)).toMatchObject({ usedTokens: 1200, reservedTokens: 0 });
     });
 
-    it("records an overspend as it is and reports it", async () => {
+    it("overspend: charges at most the hold, reporting the excess as overHold", async () => {
       const scope = nextRun();
       await store.reserve(scope, "a", 9000, 0.9, limits);
       const s = await store.settle(scope, "a", 11_000, 1.1);
       expect(s).toMatchObject({
         status: "settled",
-        overspend: { tokens: 2000 },
-        used: { tokens: 11_000, usd: 1.1 },
-        overLimit: true,
+        actual: { tokens: 11_000, usd: 1.1 },
+        charged: { tokens: 9000, usd: 0.9 },
+        overHold: { tokens: 2000 },
+        used: { tokens: 9000, usd: 0.9 },
+        overLimit: false,
       });
-      expect(s.overspend.usd).toBeCloseTo(0.2, 9);
-      // nothing fits any more, not even an empty request
-      const r = await store.reserve(scope, "b", 0, 0, limits);
-      expect(r).toMatchObject({ ok: false, status: "refused", left: { tokens: -1000 } });
+      expect(s.overHold.usd).toBeCloseTo(0.2, 9);
+      expect(await store.usage(scope)).toMatchObject({ usedTokens: 9000, reservedTokens: 0 });
+      // what is left still fits, and nothing beyond it
+      expect((await store.reserve(scope, "b", 1000, 0.1, limits)).status).toBe("reserved");
+      expect((await store.reserve(scope, "c", 1, 0, limits)).status).toBe("refused");
     });
 
-    it("settles a call that held nothing (usage is still the truth)", async () => {
+    it("overspend: a settle where nothing is held charges nothing and writes nothing", async () => {
       const scope = nextRun();
       const s = await store.settle(scope, "never-reserved", 500, 0.02);
       expect(s).toMatchObject({
         status: "settled-unreserved",
         held: { tokens: 0, usd: 0 },
-        used: { tokens: 500, usd: 0.02 },
+        charged: { tokens: 0, usd: 0 },
+        used: { tokens: 0, usd: 0 },
       });
+      expect((await store.reserve(scope, "never-reserved", 10, 0, limits)).status).toBe("reserved");
     });
 
     it("releases a failed call's hold once and closes the id", async () => {
@@ -206,29 +212,34 @@ describe.each([
   });
 
   describe("abandoned holds", () => {
-    it("sweeps holds past their expiry when a request does not fit, and settles a swept call late", async () => {
+    it("overspend: sweeps holds past their expiry by charging them whole; a late settle or release gives back the rest", async () => {
       const scope = nextRun();
       const limits = { tokens: 1000 };
-      expect((await store.reserve(scope, "dead", 1000, 0, limits, { nowMs: 0, holdMs: 1000 })).status).toBe("reserved");
+      expect((await store.reserve(scope, "dead", 600, 0, limits, { nowMs: 0, holdMs: 1000 })).status).toBe("reserved");
       expect((await store.reserve(scope, "b", 500, 0, limits, { nowMs: 999 })).status).toBe("refused");
-      const r = await store.reserve(scope, "b", 500, 0, limits, { nowMs: 1000 });
-      expect(r).toMatchObject({ status: "reserved", left: { tokens: 500 } });
-      // the swept id is closed: a late retry of its reserve cannot hold again, but its usage still counts
-      expect(await store.reserve(scope, "dead", 1000, 0, limits, { nowMs: 1001 })).toMatchObject({
+      // swept at 1000: its caller died, maybe after being billed, so its worst case moves to `used`
+      expect((await store.reserve(scope, "b", 500, 0, limits, { nowMs: 1000 })).status).toBe("refused");
+      expect(await store.usage(scope)).toMatchObject({ usedTokens: 600, reservedTokens: 0 });
+      expect((await store.reserve(scope, "b", 400, 0, limits, { nowMs: 1000 })).status).toBe("reserved");
+      // the swept id is closed: a late retry of its reserve cannot hold again
+      expect(await store.reserve(scope, "dead", 600, 0, limits, { nowMs: 1001 })).toMatchObject({
         status: "closed",
         closedAs: "expired",
       });
+      // its late settle replaces the worst case by the usage (at most the hold)
       expect(await store.settle(scope, "dead", 700, 0)).toMatchObject({
         status: "settled-late",
-        used: { tokens: 700 },
+        charged: { tokens: 600 },
+        used: { tokens: 600 },
         overLimit: false,
       });
-      expect(await store.usage(scope)).toMatchObject({ usedTokens: 700, reservedTokens: 500 });
-      // used + reserved now exceed the limit: nothing more fits until a hold goes
-      expect(await store.reserve(scope, "c", 0, 0, limits, { nowMs: 1002 })).toMatchObject({
-        status: "refused",
-        left: { tokens: -200 },
-      });
+      expect(await store.settle(scope, "dead", 100, 0)).toMatchObject({ status: "duplicate" });
+      // another swept hold released late (its call was never billed): the charge is given back
+      expect((await store.reserve(scope, "gone", 0, 0, limits, { nowMs: 1000, holdMs: 0 })).status).toBe("reserved");
+      await store.settle(scope, "b", 300, 0);
+      await store.reserve(scope, "x", 1000, 0, limits, { nowMs: 2000 });
+      expect(await store.release(scope, "gone")).toMatchObject({ status: "released" });
+      expect(await store.usage(scope)).toMatchObject({ usedTokens: 900, reservedTokens: 0 });
     });
   });
 

@@ -5,6 +5,7 @@ import { type LocalStack, startLocalStack } from "../../../local/stack.js";
 import { CacheStore, holderIdOf } from "../../../shared/cache/cache-store.js";
 import { type CacheEntry, savingOf } from "../../../shared/cache/entry.js";
 import type { InvalidationSelector } from "../../../shared/cache/generations.js";
+import { GenerationsFullError } from "../../../shared/cache/generations-full-error.js";
 import { type CacheKeyInput, computeCacheKey } from "../../../shared/cache/key-material.js";
 
 /**
@@ -278,6 +279,25 @@ describe.each([
       const otherKey = await computeCacheKey(call(t, { ...(await store.readGenerations(t, "wf-b", "x")) }));
       expect(otherKey).toBe(key);
       expect(await store.get(t, otherKey)).toEqual(entry());
+    });
+
+    it("DoS: invalidating ever new random nodes stops growing the hash at its limit; `all` and known selectors still bump", async () => {
+      const capped = new CacheStore(redis, prefix, { maxGenerationFields: 3 });
+      const t = nextTenant();
+      for (const n of ["r1", "r2", "r3"]) await capped.invalidate(t, { workflow: "wf-a", node: n });
+      const refused = await capped.invalidate(t, { workflow: "wf-a", node: "r4" }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(GenerationsFullError);
+      expect(refused).toMatchObject({ field: "node:wf-a:r4", fields: 3 });
+      // nothing changed: the refused field was not added, and no field went down
+      expect(await redis.hlen(store.keys(t).gen)).toBe(3);
+      expect((await capped.readGenerations(t, "wf-a", "r4"))["node:wf-a:r4"]).toBe(0);
+      expect(await capped.invalidate(t, { workflow: "wf-a", node: "r2" })).toEqual({
+        field: "node:wf-a:r2",
+        generation: 2,
+      });
+      expect(await capped.invalidate(t, { all: true })).toEqual({ field: "*", generation: 1 });
+      expect(await capped.invalidate(t, { all: true })).toEqual({ field: "*", generation: 2 });
+      await expect(capped.invalidate(t, { tag: "new-tag" })).rejects.toBeInstanceOf(GenerationsFullError);
     });
 
     it("leaves other tenants' generations alone", async () => {

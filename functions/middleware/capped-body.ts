@@ -1,0 +1,44 @@
+/**
+ * Largest body `/internal/*` reads, in bytes: 1 MiB, QStash's maximum message size on its smallest (free) plan
+ * (https://upstash.com/pricing/qstash, "Max Message Size: 1 MB"; pay-as-you-go allows 10 MB). What QStash sends us
+ * is far smaller: an execute message is `{runId, nodeId, …}` and a callback carries base64 of that message and of
+ * our own short JSON answer (docs/upstash-protocols.md B8), a few KB.
+ */
+export const MAX_QSTASH_BODY_BYTES = 1024 * 1024;
+
+/** Result of {@link readCappedBody}: the body as text, or `tooLarge` once more than `maxBytes` arrived. */
+export type CappedBody = { ok: true; text: string } | { ok: false; tooLarge: true };
+
+/**
+ * Reads a request body of at most `maxBytes` bytes. A `Content-Length` above the cap is refused before a single
+ * byte is read; a body without one (chunked) is read chunk by chunk and abandoned (the stream cancelled) as soon as
+ * the count passes the cap, so at most `maxBytes` plus one chunk is ever held.
+ * @param request the incoming request; its body is consumed unless refused on `Content-Length`.
+ * @param maxBytes cap in bytes.
+ * @returns the UTF-8 text, or `{ ok: false, tooLarge: true }`.
+ */
+export async function readCappedBody(request: Request, maxBytes: number): Promise<CappedBody> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && !(Number(declared) <= maxBytes)) return { ok: false, tooLarge: true };
+  if (!request.body) return { ok: true, text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return { ok: false, tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { ok: true, text: new TextDecoder().decode(bytes) };
+}

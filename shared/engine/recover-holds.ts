@@ -1,0 +1,113 @@
+/**
+ * Budget recovery of dead attempts: an attempt killed between its reservation and its settle leaves a hold. Once the
+ * attempt is known dead (a later attempt of its node runs, or the run is finished), its hold is closed from the
+ * run's books, which the call-intent lifecycle keeps exact (call-intent.ts, record-paid.ts):
+ * - a paid record (exact, or the worst case booked for a call whose answer was lost): the hold is settled at it
+ *   (capped at the hold: budget-store.ts);
+ * - no paid record (after `bookUnrecorded`, no record means no intent, and no intent means no call): released;
+ * - a classifier hold (`<id>:classify`, which has no record in the run's books): charged at its whole hold, since
+ *   the call may have been answered.
+ * Each budget operation is idempotent per reservation id, so a hold is closed exactly once whichever path (the next
+ * attempt, the run's finish, the sweeper, or the attempt itself) gets there first. A tenant's day is taken from the
+ * clock, so the recovery tries today and the {@link RECOVERY_DAYS} − 1 days before; a scope that holds nothing under
+ * the id is left unchanged.
+ */
+import type { BudgetStore } from "../budget/budget-store.js";
+import { type BudgetScope, runScope, tenantDayScope } from "../budget/scopes.js";
+import { microUsdToUsd } from "../budget/units.js";
+import type { PaidUsage } from "../state/run-store.js";
+import type { Engine } from "./engine.js";
+
+/** UTC days of a tenant's budget a recovery looks at (today and the 2 before: the tenant-day keys live 3 days). */
+export const RECOVERY_DAYS = 3;
+
+/** Suffix of a node attempt's classifier reservation id (`<runId>:<nodeId>:<attempt>:classify`). */
+export const CLASSIFY_SUFFIX = ":classify";
+
+/** Larger than any hold (tokens, and USD as 1e12 micro-USD): a settle with it charges the whole hold. */
+const WHOLE_HOLD = { tokens: 1e12, usd: 1e6 };
+
+/**
+ * The scopes a call of run `runId` of `tenant` may hold in: the run's budget and the tenant's last
+ * {@link RECOVERY_DAYS} days.
+ * @param nowMs ms since epoch.
+ */
+export function recoveryScopes(runId: string, tenant: string, nowMs: number): BudgetScope[] {
+  const scopes: BudgetScope[] = [runScope(runId)];
+  for (let d = 0; d < RECOVERY_DAYS; d++) scopes.push(tenantDayScope(tenant, nowMs - d * 86_400_000));
+  return scopes;
+}
+
+/**
+ * Closes hold `id` in every scope of `scopes`: settled at `paid` when the call is booked, charged whole for a
+ * classifier hold, else released (see the module header).
+ * @throws UpstashError when Redis fails.
+ */
+export async function closeHold(
+  store: BudgetStore,
+  scopes: readonly BudgetScope[],
+  id: string,
+  paid: PaidUsage | undefined,
+): Promise<void> {
+  const amount = paid
+    ? {
+        tokens: paid.inputTokens + paid.outputTokens + paid.cacheReadTokens + paid.cacheWriteTokens,
+        usd: microUsdToUsd(paid.costMicroUsd),
+      }
+    : id.endsWith(CLASSIFY_SUFFIX)
+      ? WHOLE_HOLD
+      : null;
+  await Promise.all(
+    scopes.map((s) => (amount ? store.settle(s, id, amount.tokens, amount.usd) : store.recoverRelease(s, id))),
+  );
+}
+
+/**
+ * Closes the holds of attempts `attempts` of node `nodeId` (known dead), and of their classifier calls, from the
+ * run's paid records. Call it after `bookUnrecorded` for those attempts.
+ * @throws UpstashError when Redis fails.
+ */
+export async function recoverAttemptHolds(
+  engine: Engine,
+  runId: string,
+  tenant: string,
+  nodeId: string,
+  attempts: readonly number[],
+): Promise<void> {
+  if (attempts.length === 0) return;
+  const paid = await engine.store.readPaid(runId, nodeId, attempts);
+  const scopes = recoveryScopes(runId, tenant, engine.now());
+  await Promise.all(
+    attempts.flatMap((a) => {
+      const id = `${runId}:${nodeId}:${a}`;
+      return [
+        closeHold(engine.budgets.store, scopes, id, paid.get(a)),
+        closeHold(engine.budgets.store, scopes, `${id}${CLASSIFY_SUFFIX}`, undefined),
+      ];
+    }),
+  );
+}
+
+/**
+ * Closes every hold still open for run `runId` (a finished run: every attempt is over), from its paid records. Call
+ * it after `bookUnrecorded(runId)`. Reads the tenant from the run when not given; nothing when the run is gone.
+ * @throws UpstashError when Redis fails.
+ */
+export async function recoverRunHolds(engine: Engine, runId: string, tenant?: string): Promise<void> {
+  const t = tenant ?? (await engine.store.readFrozen(runId))?.tenant;
+  if (!t) return;
+  const scopes = recoveryScopes(runId, t, engine.now());
+  const held = await Promise.all(scopes.map((s) => engine.budgets.store.heldIds(s, `${runId}:`)));
+  const ids = [...new Set(held.flat())];
+  await Promise.all(
+    ids.map(async (id) => {
+      const m = /^(.*):(\d+)(:classify)?$/.exec(id.slice(runId.length + 1));
+      if (!m) return;
+      const [, nodeId = "", attempt = "0", classify] = m;
+      const paid = classify
+        ? undefined
+        : (await engine.store.readPaid(runId, nodeId, [Number(attempt)])).get(Number(attempt));
+      await closeHold(engine.budgets.store, scopes, id, paid);
+    }),
+  );
+}
