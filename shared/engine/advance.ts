@@ -9,7 +9,7 @@ import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import type { ExecuteResult } from "./execute-node.js";
 import { recoverRunHolds } from "./recover-holds.js";
-import { loadRun } from "./run-cache.js";
+import { type LoadedRun, loadRun } from "./run-cache.js";
 
 /** What a QStash callback (after each attempt) or failure callback (retries exhausted) says about one delivery. */
 export interface DeliveryReport {
@@ -172,22 +172,23 @@ export async function recordCompletion(
 }
 
 /**
- * Extends the finished run's input and output blobs to its retention from now (blob-retention.ts): an output written
- * shortly before the end must live as long as the run's keys. Best effort (logged); one HMGET and one pipeline, once
- * per run, after its last transition.
+ * Extends the finished run's input and output blobs to its retention from now (blob-retention.ts), when the run lasted
+ * long enough for one of them to expire before its keys: a blob is written with the retention plus two sweeper periods
+ * (`liveBlobTtlSeconds`), so a run that finished within two periods of its start needs nothing, and sends nothing.
+ * Best effort (logged); one HMGET and one pipeline, once per longer run, after its last transition.
  */
-async function keepFinishedRunBlobs(engine: Engine, runId: string): Promise<void> {
-  const run = await loadRun(engine.store, runId);
-  if (!run) return;
+async function keepFinishedRunBlobs(engine: Engine, runId: string, run: LoadedRun): Promise<void> {
+  const marginMs = (liveBlobTtlSeconds(engine.config) - engine.config.retentionSeconds) * 1000;
+  if (engine.now() - run.frozen.createdAt <= marginMs) return;
   const refs = await engine.store.readRefs(runId, [...run.nodes.keys()]).catch(() => ({}));
   await retainRunBlobs(engine, runId, [run.frozen.inputRef, ...Object.values(refs)]);
 }
 
 /**
- * When transition `t` finished the run, extends its blobs to the retention (keepFinishedRunBlobs), books the
- * calls whose answer never reached the run's books at their reserved worst case (RunStore `bookUnrecorded`) and closes the run's budget holds from its books
- * (recover-holds.ts `recoverRunHolds`): every attempt is over. Best effort: the sweeper's last look at
- * the run books them otherwise.
+ * When transition `t` finished the run, extends its blobs to the retention (keepFinishedRunBlobs), books the calls
+ * whose answer never reached the run's books at their reserved worst case (RunStore `bookUnrecorded`) and closes the
+ * run's budget holds from its books (recover-holds.ts `recoverRunHolds`; nothing for a run without budgets): every
+ * attempt is over. Best effort: the sweeper's last look at the run books them otherwise.
  * @returns `t`.
  */
 async function bookIfFinished<T extends { applied: boolean; runStatus: string }>(
@@ -196,11 +197,12 @@ async function bookIfFinished<T extends { applied: boolean; runStatus: string }>
   t: T,
 ): Promise<T> {
   if (!t.applied || t.runStatus === "running" || t.runStatus === "missing") return t;
-  await keepFinishedRunBlobs(engine, runId);
+  const run = await loadRun(engine.store, runId).catch(() => null);
+  if (run) await keepFinishedRunBlobs(engine, runId, run);
   await engine.store
     .bookUnrecorded(runId)
     // then the budgets: every hold still open is settled at its booking, or released (recover-holds.ts)
-    .then(() => recoverRunHolds(engine, runId))
+    .then(() => recoverRunHolds(engine, runId, run?.frozen))
     .catch((err: unknown) => {
       console.error(`run ${runId}: unrecorded calls not booked at its finish (${String(err)})`);
     });

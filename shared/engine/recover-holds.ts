@@ -12,6 +12,8 @@
  * clock, so the recovery tries today and the {@link RECOVERY_DAYS} − 1 days before; a scope that holds nothing under
  * the id is left unchanged.
  */
+import type { RunBudget } from "../budget/budget-spec.js";
+import { tenantDailyLimits } from "../budget/budget-spec.js";
 import type { BudgetStore } from "../budget/budget-store.js";
 import { type BudgetScope, runScope, tenantDayScope } from "../budget/scopes.js";
 import { microUsdToUsd } from "../budget/units.js";
@@ -89,14 +91,41 @@ export async function recoverAttemptHolds(
 }
 
 /**
+ * The scopes run `frozen` can hold reservations in: its run scope when it has a run budget, and the tenant's last
+ * {@link RECOVERY_DAYS} days when the tenant has a daily budget (model-call.ts reserves in exactly these). Empty when
+ * neither applies: a run without budgets has no hold to close, and its recovery sends no Redis command.
+ */
+export function heldScopes(
+  engine: Engine,
+  runId: string,
+  frozen: { tenant: string; budget: RunBudget | null },
+): BudgetScope[] {
+  const scopes: BudgetScope[] = [];
+  const run = frozen.budget;
+  if (run && (run.tokens !== undefined || run.usd !== undefined)) scopes.push(runScope(runId));
+  const daily = tenantDailyLimits(engine.budgets.tenantDaily, frozen.tenant);
+  if (daily && (daily.tokens !== undefined || daily.usd !== undefined)) {
+    const now = engine.now();
+    for (let d = 0; d < RECOVERY_DAYS; d++) scopes.push(tenantDayScope(frozen.tenant, now - d * 86_400_000));
+  }
+  return scopes;
+}
+
+/**
  * Closes every hold still open for run `runId` (a finished run: every attempt is over), from its paid records. Call
- * it after `bookUnrecorded(runId)`. Reads the tenant from the run when not given; nothing when the run is gone.
+ * it after `bookUnrecorded(runId)`. Reads the run's tenant and budget when `frozen` is not given; nothing when the
+ * run is gone or has no budget scope ({@link heldScopes}).
  * @throws UpstashError when Redis fails.
  */
-export async function recoverRunHolds(engine: Engine, runId: string, tenant?: string): Promise<void> {
-  const t = tenant ?? (await engine.store.readFrozen(runId))?.tenant;
-  if (!t) return;
-  const scopes = recoveryScopes(runId, t, engine.now());
+export async function recoverRunHolds(
+  engine: Engine,
+  runId: string,
+  frozen?: { tenant: string; budget: RunBudget | null },
+): Promise<void> {
+  const f = frozen ?? (await engine.store.readFrozen(runId));
+  if (!f) return;
+  const scopes = heldScopes(engine, runId, f);
+  if (scopes.length === 0) return;
   const held = await Promise.all(scopes.map((s) => engine.budgets.store.heldIds(s, `${runId}:`)));
   const ids = [...new Set(held.flat())];
   await Promise.all(

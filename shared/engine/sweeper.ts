@@ -84,7 +84,7 @@ export async function sweepRun(engine: Engine, runId: string, now: number): Prom
       // what it wrote lives the retention from its end, even an output written just before (blob-retention.ts)
       await retainRunBlobs(engine, runId, [state.frozen.inputRef, ...Object.values(state.output)]);
       await engine.store.bookUnrecorded(runId);
-      await recoverRunHolds(engine, runId, state.frozen.tenant);
+      await recoverRunHolds(engine, runId, state.frozen);
     }
     return "gone";
   }
