@@ -1,3 +1,4 @@
+import type { DeliveryToken } from "../shared/state/delivery-tokens.js";
 import type { Env } from "./env.js";
 import type { Services } from "./services.js";
 
@@ -11,5 +12,7 @@ export type AppEnv = {
     tenant: string;
     /** Raw body of a QStash request, read once for its signature check (set by `qstashSignature`). */
     rawBody: string;
+    /** The verified token of a QStash request, for the route to record its single use (set by `qstashSignature`). */
+    deliveryToken: DeliveryToken;
   };
 };

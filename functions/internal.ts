@@ -10,6 +10,7 @@ import {
   MAX_DISPATCH_IN_ANSWER,
   qstashCallbackSchema,
 } from "../shared/schema/qstash-callback.js";
+import type { DeliveryToken, DeliveryTokenStore } from "../shared/state/delivery-tokens.js";
 import type { AppEnv } from "./app-env.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { qstashSignature } from "./middleware/qstash-signature.js";
@@ -28,6 +29,27 @@ internalRoutes.use("*", refuseUnsafeDeployment(), qstashSignature());
 /** Answer QStash must not retry: 489 + `Upstash-NonRetryable-Error: true` (docs/upstash-protocols.md B5). */
 function nonRetryable(detail: string): Response {
   return problemResponse(problem("non-retryable", detail), { "Upstash-NonRetryable-Error": "true" });
+}
+
+/** The claim's reason for a replayed copy of a signed delivery (claim-node.ts). */
+const REPLAYED = "replayed-delivery";
+
+/**
+ * 409 `replayed-delivery`: the request's signed token was used before. Not 2xx and not 489, so were it ever QStash's
+ * own copy, QStash retries with a token of its own and the engine decides from the node's state.
+ */
+function replayed(jti: string): Response {
+  return problemResponse(problem(REPLAYED, `Upstash-Signature token ${jti} was already used`));
+}
+
+/**
+ * Records the single use of a callback's token (delivery-tokens.ts): one script call, before the callback changes
+ * anything.
+ * @returns the 409 answer for a replayed copy, else null.
+ * @throws Error when Redis fails (the answer is 5xx and QStash retries with a new token).
+ */
+async function refuseReplay(tokens: DeliveryTokenStore, token: DeliveryToken, runId: string): Promise<Response | null> {
+  return (await tokens.claim(tokens.bind(token, runId))) ? null : replayed(token.jti);
 }
 
 function parseJson(text: string): unknown {
@@ -56,9 +78,17 @@ internalRoutes.post("/execute", async (c) => {
   if (!msg.success) return nonRetryable("execute message must be {runId, nodeId}");
   const { runId, nodeId, advanceBy, generation } = msg.data;
   const lease = `${c.req.header("upstash-message-id") ?? "unknown"}:${c.req.header("upstash-retried") ?? "0"}`;
-  const engine = c.get("services").engine;
-  const delivery = { runId, nodeId, chain: msg.data.chain === true, generation, fresh: msg.data.fresh === true };
+  const { engine, deliveryTokens } = c.get("services");
+  const token = deliveryTokens.bind(c.get("deliveryToken"), runId);
+  const delivery = { runId, nodeId, chain: msg.data.chain === true, generation, fresh: msg.data.fresh === true, token };
   const outcome = await runDelivery(engine, delivery, lease);
+  // the claim script recorded the token's single use; a delivery that ended before its claim (an unknown run or node,
+  // a cancel) records it here, so that a replayed copy is refused whatever the outcome (delivery-tokens.ts)
+  if (
+    outcome.kind === "skipped" &&
+    (outcome.reason === REPLAYED || !(await deliveryTokens.claim(token).catch(() => true)))
+  )
+    return replayed(c.get("deliveryToken").jti);
   if (outcome.kind === "failed")
     return failedAttempt(engine, { runId, nodeId, lease, generation }, outcome.error, advanceBy !== "callback");
   if (outcome.kind === "busy") {
@@ -159,6 +189,8 @@ internalRoutes.post("/callback", async (c) => {
   const parsed = parseCallback(c.get("rawBody"));
   if (parsed instanceof Response) return parsed;
   const { cb, runId, nodeId, body, generation } = parsed;
+  const refused = await refuseReplay(c.get("services").deliveryTokens, c.get("deliveryToken"), runId);
+  if (refused) return refused;
   const outcome = await advance(c.get("services").engine, {
     generation,
     runId,
@@ -182,6 +214,8 @@ internalRoutes.post("/failure", async (c) => {
   const parsed = parseCallback(c.get("rawBody"));
   if (parsed instanceof Response) return parsed;
   const { cb, runId, nodeId, body, generation } = parsed;
+  const refused = await refuseReplay(c.get("services").deliveryTokens, c.get("deliveryToken"), runId);
+  if (refused) return refused;
   const outcome = await fail(
     c.get("services").engine,
     runId,

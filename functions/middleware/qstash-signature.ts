@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { ProblemError, payloadTooLarge, problem, unauthorized } from "../../shared/errors/problem.js";
+import { ProblemError, payloadTooLarge, unauthorized } from "../../shared/errors/problem.js";
 import type { AppEnv } from "../app-env.js";
 import { MAX_QSTASH_BODY_BYTES, readCappedBody } from "./capped-body.js";
 
@@ -34,12 +34,13 @@ function jwtPayload(token: string): unknown {
  * the body is at most {@link MAX_QSTASH_BODY_BYTES} (a larger `Content-Length` refused unread, a chunked body
  * abandoned past the cap); `@upstash/qstash`'s Receiver (dev mode pinned off, functions/services.ts) checks iss,
  * exp/nbf within {@link CLOCK_TOLERANCE_SECONDS}, `sub` = `PUBLIC_URL` (the request's origin only in development)
- * plus the path and `body` = SHA-256 of the raw body (docs/upstash-protocols.md B6, B7); the token's `jti` is used
- * once, remembered until `exp` + tolerance (shared/state/delivery-tokens.ts). QStash signs each attempt with a fresh
- * token, so its retries pass; a replayed copy (even with other `Upstash-Message-Id` / `Upstash-Retried`, which the
- * signature does not cover) never reaches the engine. Then it stores the raw body in the `rawBody` variable.
- * @throws ProblemError 401 `unauthorized` (no header, bad signature, no `jti`/`exp`); 413 `payload-too-large`; 409
- *   `replayed-delivery`: not 2xx, not 489, so were it ever QStash's own copy, QStash retries with a new token.
+ * plus the path and `body` = SHA-256 of the raw body (docs/upstash-protocols.md B6, B7); the token has a `jti` and
+ * `exp`. Then it stores the raw body in `rawBody` and the token in `deliveryToken`: the route records the token's single
+ * use once the body names the run (shared/state/delivery-tokens.ts; the execute path inside its claim script), and
+ * refuses a replayed copy (even with other `Upstash-Message-Id` / `Upstash-Retried`, which the signature does not
+ * cover) with 409 `replayed-delivery` before it reaches the engine. QStash signs each attempt with a fresh token, so
+ * its retries pass.
+ * @throws ProblemError 401 `unauthorized` (no header, bad signature, no `jti`/`exp`); 413 `payload-too-large`.
  */
 export function qstashSignature(): MiddlewareHandler<AppEnv> {
   return async function verifyQStashSignature(c, next) {
@@ -48,7 +49,7 @@ export function qstashSignature(): MiddlewareHandler<AppEnv> {
     const read = await readCappedBody(c.req.raw, MAX_QSTASH_BODY_BYTES);
     if (!read.ok) throw new ProblemError(payloadTooLarge(MAX_QSTASH_BODY_BYTES));
     const body = read.text;
-    const { config, receiver, deliveryTokens } = c.get("services");
+    const { config, receiver } = c.get("services");
     const requestUrl = new URL(c.req.url);
     const url = `${config.publicUrl ?? requestUrl.origin}${requestUrl.pathname}`;
     try {
@@ -58,12 +59,10 @@ export function qstashSignature(): MiddlewareHandler<AppEnv> {
     }
     const claims = replayClaimsSchema.safeParse(jwtPayload(signature));
     if (!claims.success) throw new ProblemError(unauthorized("Upstash-Signature token has no jti or exp"));
+    // single use is recorded by the route, once the body names the run (delivery-tokens.ts): the execute path does it
+    // inside its claim script, without a round trip of its own
     const ttlMs = (claims.data.exp + CLOCK_TOLERANCE_SECONDS) * 1000 - Date.now();
-    if (!(await deliveryTokens.claim(claims.data.jti, ttlMs))) {
-      throw new ProblemError(
-        problem("replayed-delivery", `Upstash-Signature token ${claims.data.jti} was already used`),
-      );
-    }
+    c.set("deliveryToken", { jti: claims.data.jti, ttlMs, nonce: crypto.randomUUID() });
     c.set("rawBody", body);
     await next();
   };

@@ -1,6 +1,7 @@
 import { isCompensationId } from "../dag/compensation.js";
 import { EXECUTE_MARGIN_MS } from "../dispatch/dispatcher.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
+import type { BoundDeliveryToken } from "../state/delivery-tokens.js";
 import type { TransitionResult } from "../state/run-store.js";
 import { holdRunAbort, type RunAbortHold } from "./abort-registry.js";
 import { fail, publishTaken, recordCompletion } from "./advance.js";
@@ -31,6 +32,9 @@ export interface DeliveryMessage {
   generation?: number | undefined;
   /** The message says `fresh: true`: its node calls the provider without reading the result cache (rerun). */
   fresh?: boolean | undefined;
+  /** The request's delivery token, recorded by the first claim (claim-node.ts); a replayed copy ends `skipped` with
+   * reason `replayed-delivery`. */
+  token?: BoundDeliveryToken | undefined;
 }
 
 /**
@@ -92,7 +96,7 @@ async function deliver(
   try {
     // a chaining message's timeout leaves the chain window to spare; another message's, only part of its margin
     const waitMs = msg.chain ? CHAIN_WINDOW_MS : EXECUTE_MARGIN_MS / 2;
-    outcome = await takeMessageNode(engine, msg.runId, msg.nodeId, lease, { ...ctl, waitMs });
+    outcome = await takeMessageNode(engine, msg.runId, msg.nodeId, lease, { ...ctl, waitMs, token: msg.token });
   } catch (error) {
     if (abort.signal.aborted) return { kind: "skipped", reason: "cancelled", stillQueued: [] };
     return { kind: "failed", error };

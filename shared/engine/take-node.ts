@@ -1,6 +1,7 @@
 import { EXECUTE_MARGIN_MS } from "../dispatch/dispatcher.js";
 import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
+import type { BoundDeliveryToken } from "../state/delivery-tokens.js";
 import { deferNode } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import {
@@ -60,7 +61,8 @@ export const WAITING = "waiting for an identical call in flight";
  * or its {@link holderDeadline} passes (taken over: claim_node with `takeover`). When the deadline is further away
  * than `ctl.waitMs` from the delivery's start, it answers `busy` instead.
  * @param lease `<Upstash-Message-Id>:<Upstash-Retried>` of the delivery.
- * @param ctl generation (claim_node checks it), abort signal, `fresh` node, and the wait for a holder (ms; 0: none).
+ * @param ctl generation (claim_node checks it), abort signal, `fresh` node, the wait for a holder (ms; 0: none) and the
+ *   request's delivery token (recorded by the first claim; a replayed copy ends `skipped`, `replayed-delivery`).
  * @throws as execute-node.ts `executeHeld`, and when Redis or QStash fail.
  */
 export async function takeMessageNode(
@@ -68,7 +70,11 @@ export async function takeMessageNode(
   runId: string,
   nodeId: string,
   lease: string,
-  ctl: DeliveryControls & { generation?: number | undefined; waitMs?: number | undefined } = {},
+  ctl: DeliveryControls & {
+    generation?: number | undefined;
+    waitMs?: number | undefined;
+    token?: BoundDeliveryToken | undefined;
+  } = {},
 ): Promise<TakeOutcome> {
   const began = engine.now();
   let startedAt = began;
@@ -78,11 +84,23 @@ export async function takeMessageNode(
   const reads = run.reads.get(nodeId);
   if (!run.nodes.get(nodeId) || !reads) return { kind: "skipped", reason: "unknown-node" };
   let takeover: string | undefined;
+  let token = ctl.token;
   let pause = FIRST_POLL_MS;
   let claim;
   let inputs;
   for (;;) {
-    const claiming = engine.store.claimNode(runId, nodeId, lease, startedAt, reads.nodes, ctl.generation, takeover);
+    // the request's delivery token is recorded by its first claim only: a later one (after `held`) is the same request
+    const claiming = engine.store.claimNode(
+      runId,
+      nodeId,
+      lease,
+      startedAt,
+      reads.nodes,
+      ctl.generation,
+      takeover,
+      token,
+    );
+    token = undefined;
     [claim, inputs] = await readAlongside(engine, run, nodeId, claiming);
     if (claim.claimed !== "held") break;
     const now = engine.now();

@@ -4,6 +4,7 @@ import type { CompiledDag } from "../dag/compile.js";
 import type { FailurePolicy } from "../schema/workflow.js";
 import { hmgetValues } from "../util/hmget-values.js";
 import { LuaScripts, type RedisPipeline } from "../util/lua-scripts.js";
+import type { BoundDeliveryToken } from "./delivery-tokens.js";
 import { type RunKeys, runKeys } from "./keys.js";
 import { BOOK_UNRECORDED_LUA, RECORD_INTENT_LUA } from "./lua/call-intent.js";
 import { CANCEL_RUN_LUA } from "./lua/cancel-run.js";
@@ -241,6 +242,9 @@ export class RunStore {
    *   refused (`stale-generation`); omitted, it is not checked.
    * @param takeover the lease of a holder whose deadline has passed (from an earlier `held` answer): the node (or
    *   chain link) is taken over from it, provided it still holds it.
+   * @param token the request's delivery token (delivery-tokens.ts), on its first claim only: recorded before anything
+   *   else, and a token another request used answers `{ claimed: false, reason: "replayed-delivery" }`, changing
+   *   nothing.
    */
   async claimNode(
     runId: string,
@@ -250,15 +254,19 @@ export class RunStore {
     upstream: readonly string[] = [],
     generation?: number,
     takeover?: string,
+    token?: BoundDeliveryToken,
   ): Promise<ClaimResult> {
-    const [ok, value, ...refs] = await this.exec("claimNode", runId, [
+    const keys = token ? [...this.keys(runId).all, token.key] : this.keys(runId).all;
+    const [ok, value, ...refs] = (await this.scripts.exec("claimNode", keys, [
       nodeId,
       lease,
       now,
       generation ?? "",
       takeover ?? "",
+      token?.nonce ?? "",
+      token?.ttlMs ?? "",
       ...upstream,
-    ]);
+    ])) as (string | number)[];
     if (Number(ok) === 3) {
       const [startedAt, holder] = refs;
       return { claimed: "held", nodeId: String(value), lease: String(holder ?? ""), startedAt: Number(startedAt) };

@@ -83,6 +83,44 @@ async function failureCallback(runId: string, nodeId: string, messageId: string)
   });
 }
 
+describe("replay: a delivery's signed token is recorded by its claim", () => {
+  it("replay: a copy of a delivery that ran its node, sent again with other message headers, is refused 409 and runs nothing", async () => {
+    const runId = await startRun([node("a"), node("b", ["a"])]);
+    const text = JSON.stringify({ runId, nodeId: "a" });
+    const signature = await sign(`${ORIGIN}/internal/execute`, text);
+    const send = (messageId: string, retried: number) =>
+      SELF.fetch(`${ORIGIN}/internal/execute`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "upstash-signature": signature,
+          "upstash-message-id": messageId,
+          "upstash-retried": String(retried),
+        },
+        body: text,
+      });
+    const first = await send("msg_a", 0);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ nodeId: "a", advanced: { applied: true, dispatched: 1 } });
+    const before = await view(runId);
+    for (const [messageId, retried] of [
+      ["msg_a", 0],
+      ["msg_other", 2],
+    ] as const) {
+      const again = await send(messageId, retried);
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { type: string }).type).toMatch(/replayed-delivery$/);
+    }
+    // nothing ran or changed: a's one attempt, b still queued (not published again)
+    expect(await view(runId)).toEqual(before);
+    expect(before.nodes["a"]).toMatchObject({ status: "done", attempts: 1 });
+    // QStash's own next attempt, signed anew, is taken as usual
+    const retry = await execute(runId, "a", "msg_a", 1);
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toMatchObject({ skipped: true, reason: "done" });
+  });
+});
+
 describe("/internal/execute advances the DAG in the same request (no success callback)", () => {
   it("completes the node and publishes the dependent it released", async () => {
     const runId = await startRun([node("a"), node("b", ["a"])]);

@@ -6,6 +6,7 @@ import { UPSTASH_DEV_SIGNING_KEYS } from "../../functions/deployment-safety.js";
 import { MAX_QSTASH_BODY_BYTES } from "../../functions/middleware/capped-body.js";
 import { CLOCK_TOLERANCE_SECONDS } from "../../functions/middleware/qstash-signature.js";
 import { CRON_TENANT, cronIdempotencyKey, runScheduled } from "../../functions/scheduled.js";
+import { deliveryTokenKey } from "../../shared/state/delivery-tokens.js";
 import { node, workflow } from "../support/workflows.js";
 import { keysUnderPrefix, sign, testRedis } from "./helpers.js";
 
@@ -111,7 +112,7 @@ describe("signed /internal/* tokens are single-use (replay)", () => {
     const retry = await sign(EXECUTE, BODY);
     expect((await call(execute(first, { "upstash-retried": "0" }))).status).toBe(200);
     expect((await call(execute(retry, { "upstash-retried": "1" }))).status).toBe(200);
-    const ttl = await testRedis().pttl(`${env.KEY_PREFIX}:jti:${jtiOf(retry)}`);
+    const ttl = await testRedis().pttl(deliveryTokenKey(env.KEY_PREFIX as string, JSON.parse(BODY).runId, jtiOf(retry)));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual((300 + CLOCK_TOLERANCE_SECONDS) * 1000);
   });

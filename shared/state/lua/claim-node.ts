@@ -1,3 +1,4 @@
+import { RUN_KEY_NAMES } from "../keys.js";
 import { LUA_PRELUDE } from "./prelude.js";
 
 /**
@@ -14,7 +15,12 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[5] takeover  '' or the lease this delivery may take the node (or chain link) over from: the caller passes
  *                 the holder's lease once that holder's deadline has passed (shared/engine/take-node.ts); it
  *                 applies only while that lease still holds it
- * ARGV[6..] upstream node ids whose output refs the caller needs (read in the same round trip)
+ * ARGV[6] nonce   '' or the nonce of the delivery token this request records first (delivery-tokens.ts): with
+ *                 KEYS[#run keys + 1] the token's key and ARGV[7] its TTL (ms), the script records the token's single
+ *                 use before anything else and answers `{0, 'replayed-delivery'}`, changing nothing, when another
+ *                 request used it (a replayed copy of a signed delivery); the first claim of a request only
+ * ARGV[7] ttl     ms the token is remembered (with ARGV[6])
+ * ARGV[8..] upstream node ids whose output refs the caller needs (read in the same round trip)
  *
  * Returns `{1, attempt, ref…}` when this delivery holds the node (status `running`, attempts + 1), with one output
  * ref per upstream id in ARGV order ('' when missing); `{3, nodeId, startedAt, lease}` when another attempt holds
@@ -42,6 +48,13 @@ local node = ARGV[1]
 local lease = ARGV[2]
 local now = ARGV[3]
 
+if ARGV[6] ~= '' then
+  local token_key = KEYS[${RUN_KEY_NAMES.length + 1}]
+  local used = redis.call('GET', token_key)
+  if used and used ~= ARGV[6] then return {0, 'replayed-delivery'} end
+  if not used then redis.call('SET', token_key, ARGV[6], 'PX', ARGV[7]) end
+end
+
 local run_status = redis.call('HGET', K.meta, 'status')
 if run_status == 'cancelled' then return {0, 'cancelled'} end
 if run_status ~= 'running' then
@@ -64,7 +77,7 @@ end
 if s == 'queued' or s == 'retrying' or s == 'running' then
   local result = {1, hold(node, lease, now)}
   keep_ttl()
-  for i = 6, #ARGV do
+  for i = 8, #ARGV do
     result[#result + 1] = redis.call('HGET', K.output, ARGV[i]) or ''
   end
   return result
