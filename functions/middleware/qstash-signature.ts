@@ -22,7 +22,9 @@ function jwtPayload(token: string): unknown {
   if (!part) return undefined;
   try {
     const b64 = part.replaceAll("-", "+").replaceAll("_", "/");
-    const bytes = Uint8Array.from(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, "=")), (ch) => ch.charCodeAt(0));
+    const binary = atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, "="));
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
     return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch {
     return undefined;

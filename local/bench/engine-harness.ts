@@ -96,7 +96,14 @@ export async function startEngine(
   let dispose: (() => Promise<void>) | undefined;
   try {
     const worker = await startLocalWorker({
-      bindings: workerBindings(stack, { KEY_PREFIX: prefix, MAX_WORKFLOW_NODES: String(BENCH_MAX_NODES) }),
+      // the message-size experiment's synthesizer reads five 1 MiB outputs (5 M characters): past the default
+      // rendered-prompt cap (functions/env.ts), which is about memory, not what this experiment measures
+      bindings: workerBindings(stack, {
+        KEY_PREFIX: prefix,
+        MAX_WORKFLOW_NODES: String(BENCH_MAX_NODES),
+        MAX_RENDERED_PROMPT_CHARS: "16000000",
+        MAX_RENDERED_PROMPT_TOKENS: "10000000",
+      }),
       logLevel: opts.verbose ? "log" : "error",
       localObservability: opts.localObservability ?? false,
     });
