@@ -18,13 +18,26 @@ export const MESSAGE_OVERHEAD_TOKENS = 16;
 /** Template tokens allowed once per call (begin-of-text and the reply's header), tokens. */
 export const REPLY_OVERHEAD_TOKENS = 16;
 
-const encoder = new TextEncoder();
-
 /**
- * The UTF-8 length of `text`, bytes.
+ * The UTF-8 length of `text`, bytes, counted without encoding it (a node's prompt can hold megabytes of upstream
+ * output): 1 byte below U+0080, 2 below U+0800, 4 for a surrogate pair, else 3 (a lone surrogate is encoded as
+ * U+FFFD, 3 bytes, as `TextEncoder` does).
  */
 export function utf8Bytes(text: string): number {
-  return encoder.encode(text).length;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 /**

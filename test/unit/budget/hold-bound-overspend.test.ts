@@ -43,3 +43,16 @@ describe("overspend: the hold bounds any call", () => {
       expect(price({ inputTokens: 10_000 - w, cacheWriteTokens: w, outputTokens: 500 })).toBeLessThanOrEqual(hold.usd);
   });
 });
+
+describe("utf8Bytes counts what TextEncoder would write, without encoding", () => {
+  it("agrees with TextEncoder on ASCII, 2-, 3- and 4-byte characters, lone surrogates and random UTF-16", () => {
+    const samples = ["", "abc", "héllo", "日本語のテキスト", "emoji 😀👍🏽", "\ud800 lone", "x\udc00y", "end\ud83d"];
+    let random = "";
+    let seed = 7;
+    for (let i = 0; i < 50_000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      random += String.fromCharCode(seed % 0x10000);
+    }
+    for (const s of [...samples, random]) expect(utf8Bytes(s)).toBe(new TextEncoder().encode(s).length);
+  });
+});
