@@ -1,4 +1,6 @@
 import { Hono } from "hono";
+import { secretValuesOf } from "../shared/errors/redact.js";
+import { describeForLog } from "../shared/errors/server-error.js";
 import type { AppEnv } from "./app-env.js";
 import { unsafeDeploymentReasons } from "./deployment-safety.js";
 
@@ -23,6 +25,10 @@ healthRoutes.get("/", async (c) => {
       deployment.ok ? 200 : 503,
     );
   } catch (err) {
-    return c.json({ ok: false, ...base, redis: { ok: false, error: (err as Error).message } }, 503);
+    // unauthenticated callers read this: general words here, the error itself (redacted) in the log
+    console.error(
+      `healthz: Redis ping failed: ${describeForLog(err, secretValuesOf(c.env as Record<string, unknown>))}`,
+    );
+    return c.json({ ok: false, ...base, redis: { ok: false, error: "Redis did not answer" } }, 503);
   }
 });

@@ -34,6 +34,9 @@ function nonRetryable(detail: string): Response {
 /** The claim's reason for a replayed copy of a signed delivery (claim-node.ts). */
 const REPLAYED = "replayed-delivery";
 
+/** Reasons a delivery may give for ending before its claim ran (take-node.ts): its token is recorded separately. */
+const BEFORE_CLAIM: ReadonlySet<string> = new Set(["run-missing", "unknown-node", "cancelled"]);
+
 /**
  * 409 `replayed-delivery`: the request's signed token was used before. Not 2xx and not 489, so were it ever QStash's
  * own copy, QStash retries with a token of its own and the engine decides from the node's state.
@@ -82,11 +85,13 @@ internalRoutes.post("/execute", async (c) => {
   const token = deliveryTokens.bind(c.get("deliveryToken"), runId);
   const delivery = { runId, nodeId, chain: msg.data.chain === true, generation, fresh: msg.data.fresh === true, token };
   const outcome = await runDelivery(engine, delivery, lease);
-  // the claim script recorded the token's single use; a delivery that ended before its claim (an unknown run or node,
-  // a cancel) records it here, so that a replayed copy is refused whatever the outcome (delivery-tokens.ts)
+  // the claim script recorded the token's single use; a delivery that may have ended before its claim (an unknown
+  // run or node, a cancel) records it here, so that a replayed copy is refused whatever the outcome
+  // (delivery-tokens.ts; a token this request's claim already recorded passes)
   if (
     outcome.kind === "skipped" &&
-    (outcome.reason === REPLAYED || !(await deliveryTokens.claim(token).catch(() => true)))
+    (outcome.reason === REPLAYED ||
+      (BEFORE_CLAIM.has(outcome.reason) && !(await deliveryTokens.claim(token).catch(() => true))))
   )
     return replayed(c.get("deliveryToken").jti);
   if (outcome.kind === "failed")

@@ -7,7 +7,7 @@
  * substituted (each distinct value measured once), stopping as soon as the sum passes the cap, and nothing is
  * allocated for a prompt over it.
  */
-import { parseTemplate, type TemplateContext } from "./template.js";
+import { lookup, parseTemplate, type TemplateContext } from "./template.js";
 
 /**
  * Characters per estimated token: one token per 4 characters, the rule of thumb OpenAI gives for English text
@@ -42,16 +42,6 @@ export function promptCharCap(limit: PromptLimit): number {
 /** Estimated tokens of a text of `chars` characters (`ceil(chars / 4)`). */
 export function estimatedTokens(chars: number): number {
   return Math.ceil(chars / CHARS_PER_TOKEN);
-}
-
-/** Own-property lookup, as template.ts renders it. */
-function lookup(value: unknown, path: readonly string[]): unknown {
-  let cur = value;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, seg)) return undefined;
-    cur = (cur as Record<string, unknown>)[seg];
-  }
-  return cur;
 }
 
 /** Length of what template.ts `stringify` renders for `value` (objects and arrays as compact JSON). */

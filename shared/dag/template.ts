@@ -110,8 +110,12 @@ export function templateRefs(template: string): TemplateRefs {
   return { inputs: [...inputs], nodes: [...nodes], invalid };
 }
 
-/** Follows own properties only (never the prototype chain); undefined when a segment is missing. */
-function lookup(value: unknown, path: readonly string[]): unknown {
+/**
+ * The value at `path` inside `value`, following own properties only (never the prototype chain, so `__proto__` or
+ * `constructor` in a template reads nothing); undefined when a segment is missing. Shared with prompt-size.ts, which
+ * must measure exactly what this renders.
+ */
+export function lookup(value: unknown, path: readonly string[]): unknown {
   let cur = value;
   for (const seg of path) {
     if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, seg)) return undefined;

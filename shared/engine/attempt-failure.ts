@@ -1,4 +1,5 @@
 import { isPermanentBlobError } from "../blobs/blob-errors.js";
+import { redactSecrets } from "../errors/redact.js";
 import { ProviderError } from "../providers/provider.js";
 
 /**
@@ -32,5 +33,6 @@ export function attemptFailure(err: unknown): AttemptFailure {
 
 /** An error as text: `name: message` for an Error, else `String(err)`. */
 export function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  // it reaches QStash's answer and dead-letter queue and the run view: an UpstashError quotes its whole command
+  return redactSecrets(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 }

@@ -182,7 +182,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     throw new ProviderError("non-retryable", `provider "${decision.provider}" is not configured (config PROVIDERS)`);
   // the circuit breaker: the routed model, else a fallback of its tier (priced and reserved below), else a retryable
   // failure until the cool-down ends (circuit-gate.ts)
-  const circuit = await passCircuit(engine, decision);
+  let circuit = await passCircuit(engine, decision);
   let provider = circuit.provider;
   let model = circuit.model;
   // a budget downgrade steps down the tier map of the provider called (the routed one's when it has none)
@@ -228,6 +228,11 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
       if (model !== circuit.model) {
         provider = tierProvider;
         llm = engine.providers.get(provider) ?? llm;
+        // the downgrade's model has a circuit of its own, checked without fallbacks (the reservation priced it); the
+        // model first chosen is not called, so its probe lease (if any) is given back
+        const first = circuit;
+        circuit = await passCircuit(engine, { provider, model, tier }, { fallbacks: false });
+        await first.release();
       }
       // with a budget the intent shares the reservation's request, so waiting for it costs nothing
       const intentError = await intent;
@@ -236,6 +241,8 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   } catch (err) {
     if (hold) await releaseHold(engine.budgets.store, hold);
     await forgetIntent();
+    // no call was made: a probe lease this call held goes back at once (circuit-gate.ts)
+    await circuit.release();
     throw err;
   }
   let result: GenerateResult;
@@ -334,9 +341,9 @@ async function bookAborted(engine: Engine, input: ModelCallInput, hold: BudgetHo
  * Closes, in the budgets, the holds of the node's earlier attempts (1 .. `input.attempt` − 1), which are dead once a
  * later attempt runs: one may have died between its call and its settle. First books, at their worst case, the
  * earlier attempts' calls whose answer never reached the books (RunStore `bookUnrecorded`: an intent with no paid
- * record); then each earlier hold is settled at its paid record, or released when there is none (no record, no
- * call), and classifier holds are charged whole (recover-holds.ts). Idempotent per reservation id. Nothing on a
- * first attempt; only the booking without a budget.
+ * record); then each earlier hold still open is settled at its paid record, or charged whole when there is none
+ * (the attempt may still be alive before its intent), and classifier holds are charged whole (recover-holds.ts).
+ * Idempotent per reservation id. Nothing on a first attempt; only the booking without a budget.
  * @throws UpstashError when Redis fails.
  */
 export async function settleEarlierAttempts(engine: Engine, input: ModelCallInput, routed: RoutedCall): Promise<void> {
@@ -345,7 +352,13 @@ export async function settleEarlierAttempts(engine: Engine, input: ModelCallInpu
   await engine.store.bookUnrecorded(input.runId, { nodeId: input.node.id, below: input.attempt });
   if (routed.scopes.length === 0) return;
   const earlier = Array.from({ length: input.attempt - 1 }, (_, i) => i + 1);
-  await recoverAttemptHolds(engine, input.runId, input.tenant, input.node.id, earlier);
+  await recoverAttemptHolds(
+    engine,
+    input.runId,
+    { tenant: input.tenant, budget: input.budget ?? null },
+    input.node.id,
+    earlier,
+  );
 }
 
 /**

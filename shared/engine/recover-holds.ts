@@ -4,7 +4,10 @@
  * run's books, which the call-intent lifecycle keeps exact (call-intent.ts, record-paid.ts):
  * - a paid record (exact, or the worst case booked for a call whose answer was lost): the hold is settled at it
  *   (capped at the hold: budget-store.ts);
- * - no paid record (after `bookUnrecorded`, no record means no intent, and no intent means no call): released;
+ * - no paid record: charged at its whole hold. After `bookUnrecorded` no record means no intent, but the attempt
+ *   may still be alive between its reservation and its intent (a takeover, or a cancel that ended the run), and
+ *   then call: releasing its hold would let its call go uncharged. Charging the hold whole over-counts only an
+ *   attempt that died in that window (milliseconds), never under-counts;
  * - a classifier hold (`<id>:classify`, which has no record in the run's books): charged at its whole hold, since
  *   the call may have been answered.
  * Each budget operation is idempotent per reservation id, so a hold is closed exactly once whichever path (the next
@@ -41,8 +44,8 @@ export function recoveryScopes(runId: string, tenant: string, nowMs: number): Bu
 }
 
 /**
- * Closes hold `id` in every scope of `scopes`: settled at `paid` when the call is booked, charged whole for a
- * classifier hold, else released (see the module header).
+ * Closes hold `id` in every scope of `scopes`: settled at `paid` when the call is booked, else charged whole (see
+ * the module header); a scope that holds nothing under the id is left unchanged.
  * @throws UpstashError when Redis fails.
  */
 export async function closeHold(
@@ -56,29 +59,26 @@ export async function closeHold(
         tokens: paid.inputTokens + paid.outputTokens + paid.cacheReadTokens + paid.cacheWriteTokens,
         usd: microUsdToUsd(paid.costMicroUsd),
       }
-    : id.endsWith(CLASSIFY_SUFFIX)
-      ? WHOLE_HOLD
-      : null;
-  await Promise.all(
-    scopes.map((s) => (amount ? store.settle(s, id, amount.tokens, amount.usd) : store.recoverRelease(s, id))),
-  );
+    : WHOLE_HOLD;
+  await Promise.all(scopes.map((s) => store.settle(s, id, amount.tokens, amount.usd)));
 }
 
 /**
- * Closes the holds of attempts `attempts` of node `nodeId` (known dead), and of their classifier calls, from the
- * run's paid records. Call it after `bookUnrecorded` for those attempts.
+ * Closes the holds of attempts `attempts` of node `nodeId` (superseded by a later attempt), and of their classifier
+ * calls, from the run's paid records, in the scopes the run can hold in ({@link heldScopes}: nothing is sent for a run
+ * without budgets). Call it after `bookUnrecorded` for those attempts.
  * @throws UpstashError when Redis fails.
  */
 export async function recoverAttemptHolds(
   engine: Engine,
   runId: string,
-  tenant: string,
+  frozen: { tenant: string; budget: RunBudget | null },
   nodeId: string,
   attempts: readonly number[],
 ): Promise<void> {
-  if (attempts.length === 0) return;
+  const scopes = heldScopes(engine, runId, frozen);
+  if (attempts.length === 0 || scopes.length === 0) return;
   const paid = await engine.store.readPaid(runId, nodeId, attempts);
-  const scopes = recoveryScopes(runId, tenant, engine.now());
   await Promise.all(
     attempts.flatMap((a) => {
       const id = `${runId}:${nodeId}:${a}`;

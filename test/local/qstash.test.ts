@@ -223,7 +223,7 @@ describe("retries, callbacks and dead letters", () => {
     expect(after.qstashDeliveries - before.qstashDeliveries).toBe(4);
   });
 
-  it("replay: signs every attempt anew, so each retry carries its own jti (the worker accepts a token once)", async () => {
+  it("signs every attempt anew, so each retry carries its own jti (the worker accepts a token once)", async () => {
     const p = path("retry-jti");
     programs.set(p, (_r, i) => (i < 2 ? { status: 500 } : {}));
     await client.publishJSON({ url: dest.url(p), body: { n: 1 }, retries: 3 });

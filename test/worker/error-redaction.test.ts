@@ -58,4 +58,17 @@ describe("5xx problem details (leak: internal messages and key material stay in 
     expect(logged.join("\n")).toContain("command was");
     expect(logged.join("\n")).not.toContain("wrong-token-for-this-test");
   });
+
+  it("leak: /healthz with Redis failing tells an unauthenticated caller only that Redis did not answer; the error goes to the log", async () => {
+    const logged: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
+      logged.push(args.map(String).join(" "));
+    });
+    const res = await call("/healthz", { UPSTASH_REDIS_REST_TOKEN: "wrong-token-for-this-test" });
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.text)).toMatchObject({ ok: false, redis: { ok: false, error: "Redis did not answer" } });
+    expect(res.text).not.toContain("command was");
+    expect(logged.join("\n")).toContain("healthz: Redis ping failed");
+    expect(logged.join("\n")).not.toContain("wrong-token-for-this-test");
+  });
 });

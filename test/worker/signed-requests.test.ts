@@ -112,7 +112,9 @@ describe("signed /internal/* tokens are single-use (replay)", () => {
     const retry = await sign(EXECUTE, BODY);
     expect((await call(execute(first, { "upstash-retried": "0" }))).status).toBe(200);
     expect((await call(execute(retry, { "upstash-retried": "1" }))).status).toBe(200);
-    const ttl = await testRedis().pttl(deliveryTokenKey(env.KEY_PREFIX as string, JSON.parse(BODY).runId, jtiOf(retry)));
+    const ttl = await testRedis().pttl(
+      deliveryTokenKey(env.KEY_PREFIX as string, JSON.parse(BODY).runId, jtiOf(retry)),
+    );
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual((300 + CLOCK_TOLERANCE_SECONDS) * 1000);
   });

@@ -10,7 +10,7 @@
  */
 import type { Redis } from "@upstash/redis";
 import { LuaScripts } from "../../util/lua-scripts.js";
-import { CIRCUIT_CHECK_LUA, CIRCUIT_RECORD_LUA } from "./lua/circuit.js";
+import { CIRCUIT_CHECK_LUA, CIRCUIT_RECORD_LUA, CIRCUIT_RELEASE_PROBE_LUA } from "./lua/circuit.js";
 
 /** Settings of a {@link CircuitBreaker}; durations in ms. */
 export interface CircuitSettings {
@@ -44,7 +44,7 @@ export const DEFAULT_CIRCUIT_SETTINGS: CircuitSettings = {
  */
 export type CircuitVerdict =
   | { state: "closed"; failures: number }
-  | { state: "probe" }
+  | { state: "probe"; leaseEndMs: number }
   | { state: "open"; retryAfterMs: number };
 
 /** What a call that went through found: `failure` (a breaker failure) or `success` (the provider answered). */
@@ -62,7 +62,7 @@ interface Seen {
 
 /** The breaker of one isolate; its state lives in Redis under `<prefix>:circuit:<provider>:<model>`. */
 export class CircuitBreaker {
-  private readonly scripts: LuaScripts<"check" | "record">;
+  private readonly scripts: LuaScripts<"check" | "record" | "releaseProbe">;
   private readonly seen = new Map<string, Seen>();
   private readonly settings: CircuitSettings;
 
@@ -78,7 +78,11 @@ export class CircuitBreaker {
     settings: Partial<CircuitSettings> = {},
     private readonly now: () => number = Date.now,
   ) {
-    this.scripts = new LuaScripts(redis, { check: CIRCUIT_CHECK_LUA, record: CIRCUIT_RECORD_LUA });
+    this.scripts = new LuaScripts(redis, {
+      check: CIRCUIT_CHECK_LUA,
+      record: CIRCUIT_RECORD_LUA,
+      releaseProbe: CIRCUIT_RELEASE_PROBE_LUA,
+    });
     this.settings = { ...DEFAULT_CIRCUIT_SETTINGS, ...settings };
   }
 
@@ -110,8 +114,18 @@ export class CircuitBreaker {
     const v = String(verdict) as Seen["verdict"];
     this.seen.set(key, { verdict: v, failures: Number(failures), untilMs: Number(untilMs), readAt: now });
     if (v === "closed") return { state: "closed", failures: Number(failures) };
-    if (v === "probe") return { state: "probe" };
+    if (v === "probe") return { state: "probe", leaseEndMs: Number(untilMs) };
     return { state: "open", retryAfterMs: Math.max(1, Number(untilMs) - now) };
+  }
+
+  /**
+   * Gives back a probe lease whose holder made no call after all (circuit_release_probe): the next caller probes at
+   * once. Changes nothing when a newer lease was handed out meanwhile.
+   * @param leaseEndMs the lease's end as {@link check} answered it (`leaseEndMs` of a `probe` verdict), ms since epoch.
+   * @throws UpstashError when Redis fails.
+   */
+  async releaseProbe(provider: string, model: string, leaseEndMs: number): Promise<void> {
+    await this.scripts.exec("releaseProbe", [this.key(provider, model)], [leaseEndMs]);
   }
 
   /**

@@ -5,6 +5,7 @@ import { passCircuit } from "../../../shared/engine/circuit-gate.js";
 import { CircuitBreaker } from "../../../shared/providers/circuit/circuit-breaker.js";
 import { type LlmProvider, ProviderError } from "../../../shared/providers/provider.js";
 import { parseModelFallbacksJson } from "../../../shared/routing/model-fallbacks.js";
+import { MINIMAL_ENV } from "../../support/env-fixture.js";
 import { startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 const SETTINGS = { threshold: 2, windowMs: 10_000, cooldownMs: 7_500, probeLeaseMs: 2_000, cacheMs: 1_000 };
@@ -111,15 +112,7 @@ describe("MODEL_FALLBACKS", () => {
 });
 
 describe("circuit breaker config", () => {
-  const base: Env = {
-    UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
-    UPSTASH_REDIS_REST_TOKEN: "t",
-    QSTASH_TOKEN: "q",
-    QSTASH_CURRENT_SIGNING_KEY: "sig_a",
-    QSTASH_NEXT_SIGNING_KEY: "sig_b",
-    API_KEYS: "dev:dev-key",
-    ENVIRONMENT: "development",
-  };
+  const base: Env = { ...MINIMAL_ENV, ENVIRONMENT: "development" };
 
   it("DoS: takes thresholds (s -> ms) and fallbacks, and names a fallback whose provider is not configured", () => {
     const c = parseConfig({

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type Env, parseApiKeys, parseConfig } from "../../../functions/env.js";
+import { MINIMAL_ENV } from "../../support/env-fixture.js";
 
-const base: Env = {
-  UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
-  UPSTASH_REDIS_REST_TOKEN: "t",
-  QSTASH_TOKEN: "q",
-  QSTASH_CURRENT_SIGNING_KEY: "sig_a",
-  QSTASH_NEXT_SIGNING_KEY: "sig_b",
-  API_KEYS: "dev:dev-key",
-};
+const base: Env = MINIMAL_ENV;
 
 describe("worker config", () => {
   it("maps API keys to tenants; a bare key belongs to 'default'", () => {

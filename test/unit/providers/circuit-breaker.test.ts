@@ -108,7 +108,7 @@ describe.each(STORE_BACKENDS)("circuit breaker on $name", ({ memory }) => {
     const a = isolate();
     for (let i = 0; i < SETTINGS.threshold; i++) await a.record("p", m, "failure");
     clock += SETTINGS.cooldownMs;
-    expect(await a.check("p", m)).toEqual({ state: "probe" });
+    expect(await a.check("p", m)).toMatchObject({ state: "probe" });
     clock += 500;
     await a.record("p", m, "failure", true);
     expect(await isolate().check("p", m)).toEqual({ state: "open", retryAfterMs: SETTINGS.cooldownMs });
@@ -118,15 +118,32 @@ describe.each(STORE_BACKENDS)("circuit breaker on $name", ({ memory }) => {
     expect(await isolate().check("p", m)).toEqual({ state: "open", retryAfterMs: SETTINGS.cooldownMs - 1000 });
   });
 
+  it("DoS: a probe that made no call after all gives its lease back: the next caller probes at once, not after the lease", async () => {
+    const m = nextModel();
+    const a = isolate();
+    for (let i = 0; i < SETTINGS.threshold; i++) await a.record("p", m, "failure");
+    clock += SETTINGS.cooldownMs;
+    const first = await isolate().check("p", m);
+    if (first.state !== "probe") throw new Error(`expected the probe, got ${first.state}`);
+    expect(await isolate().check("p", m)).toEqual({ state: "open", retryAfterMs: SETTINGS.probeLeaseMs });
+    // its budget refused the call: the lease goes back
+    await isolate().releaseProbe("p", m, first.leaseEndMs);
+    clock += 1;
+    expect(await isolate().check("p", m)).toMatchObject({ state: "probe" });
+    // a stale release (of a lease already handed on) changes nothing
+    await isolate().releaseProbe("p", m, first.leaseEndMs);
+    expect(await isolate().check("p", m)).toEqual({ state: "open", retryAfterMs: SETTINGS.probeLeaseMs });
+  });
+
   it("expiry: a probe whose answer never comes holds its lease only until it ends, then another probe may go", async () => {
     const m = nextModel();
     const a = isolate();
     for (let i = 0; i < SETTINGS.threshold; i++) await a.record("p", m, "failure");
     clock += SETTINGS.cooldownMs;
-    expect(await isolate().check("p", m)).toEqual({ state: "probe" }); // this isolate dies
+    expect(await isolate().check("p", m)).toMatchObject({ state: "probe" }); // this isolate dies
     expect(await isolate().check("p", m)).toEqual({ state: "open", retryAfterMs: SETTINGS.probeLeaseMs });
     clock += SETTINGS.probeLeaseMs;
-    expect(await isolate().check("p", m)).toEqual({ state: "probe" });
+    expect(await isolate().check("p", m)).toMatchObject({ state: "probe" });
   });
 
   it("DoS: a closed circuit costs at most one script call per model per cacheMs in an isolate, and answers write nothing", async () => {

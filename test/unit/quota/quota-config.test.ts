@@ -5,15 +5,9 @@ import { tenantQuota } from "../../../shared/quota/quota-spec.js";
 import { simulatedNodeErrors } from "../../../shared/quota/simulated-switch.js";
 import { DEFAULT_TIER_MAP } from "../../../shared/routing/tier-map.js";
 import { type WorkflowDefinition, workflowDefinitionSchema } from "../../../shared/schema/workflow.js";
+import { MINIMAL_ENV } from "../../support/env-fixture.js";
 
-const base: Env = {
-  UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
-  UPSTASH_REDIS_REST_TOKEN: "t",
-  QSTASH_TOKEN: "q",
-  QSTASH_CURRENT_SIGNING_KEY: "sig_a",
-  QSTASH_NEXT_SIGNING_KEY: "sig_b",
-  API_KEYS: "dev:dev-key",
-};
+const base: Env = MINIMAL_ENV;
 
 function flow(nodes: unknown[], agents: Record<string, unknown> = { a: { model: "sim-fast" } }): WorkflowDefinition {
   return workflowDefinitionSchema.parse({ name: "q", agents, nodes });

@@ -94,3 +94,21 @@ redis.call('HSET', k, 'state', 'closed', 'failures', failures, 'since', since)
 redis.call('PEXPIRE', k, ttl)
 return {'closed', failures, 0}
 `;
+
+/**
+ * circuit_release_probe: gives back the half-open probe lease of a caller that made no call after all (its budget
+ * refused it, or a budget downgrade sent it to another model), so the next caller probes at once instead of after
+ * the lease.
+ *
+ * KEYS[1] the circuit's hash
+ * ARGV[1] leaseEnd  ms since epoch the caller's lease ends (as `circuit_check` set it): a newer lease is left alone
+ *
+ * Returns 1 when the lease was given back, else 0.
+ */
+export const CIRCUIT_RELEASE_PROBE_LUA = `
+if redis.call('HGET', KEYS[1], 'probe') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'probe', 0)
+  return 1
+end
+return 0
+`;
