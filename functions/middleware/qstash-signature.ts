@@ -64,7 +64,9 @@ export function qstashSignature(): MiddlewareHandler<AppEnv> {
     // single use is recorded by the route, once the body names the run (delivery-tokens.ts): the execute path does it
     // inside its claim script, without a round trip of its own
     const ttlMs = (claims.data.exp + CLOCK_TOLERANCE_SECONDS) * 1000 - Date.now();
-    c.set("deliveryToken", { jti: claims.data.jti, ttlMs, nonce: crypto.randomUUID() });
+    // the same delivery sent twice (same headers) is not a replay: the claim handles it without a second call
+    const lease = `${c.req.header("upstash-message-id") ?? "unknown"}:${c.req.header("upstash-retried") ?? "0"}`;
+    c.set("deliveryToken", { jti: claims.data.jti, ttlMs, lease });
     c.set("rawBody", body);
     await next();
   };

@@ -17,26 +17,28 @@ export function deliveryTokenKey(prefix: string, runId: string, jti: string): st
 
 /**
  * One delivery token as the signature check leaves it for the route: its key is known once the body names the run.
- * `ttlMs`: how long to remember it (remaining lifetime plus the clock tolerance), ms; `nonce`: random per request.
+ * `ttlMs`: how long to remember it (remaining lifetime plus the clock tolerance), ms; `lease`: the request's
+ * `<Upstash-Message-Id>:<Upstash-Retried>`, which the token is recorded under.
  */
 export interface DeliveryToken {
   jti: string;
   ttlMs: number;
-  nonce: string;
+  lease: string;
 }
 
 /** A delivery token bound to its key: what the claim script (claim-node.ts) records before anything else. */
 export interface BoundDeliveryToken {
   key: string;
   ttlMs: number;
-  nonce: string;
+  lease: string;
 }
 
 /**
  * Single use of QStash delivery tokens: QStash signs every delivery attempt with a token of its own (fresh `jti`,
- * `exp` = now + 300 s; docs/upstash-protocols.md B6), so a token seen twice is a replayed copy. The execute path
- * records its token inside its claim script; this store records it for every other route, and for an execute
- * request that ended before its claim (an unknown run or node).
+ * `exp` = now + 300 s; docs/upstash-protocols.md B6), so a token seen again under other message headers is a
+ * replayed copy. Under the same headers it is the same delivery sent twice, which the claim handles without a second
+ * call. The execute path records its token inside its claim script; this store records it for every other route,
+ * and for an execute request that ended before its claim (an unknown run or node).
  */
 export class DeliveryTokenStore {
   private readonly scripts: LuaScripts<"claimToken">;
@@ -54,13 +56,13 @@ export class DeliveryTokenStore {
 
   /**
    * Binds a token to the run its signed body names.
-   * @returns the key, TTL (ms, at least 1) and nonce the claim script takes.
+   * @returns the key, TTL (ms, at least 1) and lease the claim script takes.
    */
   bind(token: DeliveryToken, runId: string): BoundDeliveryToken {
     return {
       key: deliveryTokenKey(this.prefix, runId, token.jti),
       ttlMs: Math.max(1, Math.ceil(token.ttlMs)),
-      nonce: token.nonce,
+      lease: token.lease,
     };
   }
 
@@ -71,7 +73,7 @@ export class DeliveryTokenStore {
    * @throws Error when Redis fails (the caller answers 5xx; QStash retries with a new token).
    */
   async claim(token: BoundDeliveryToken): Promise<boolean> {
-    const reply = await this.scripts.exec("claimToken", [token.key], [token.nonce, token.ttlMs]);
+    const reply = await this.scripts.exec("claimToken", [token.key], [token.lease, token.ttlMs]);
     return Number(reply) === 1;
   }
 }

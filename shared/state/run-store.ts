@@ -263,7 +263,7 @@ export class RunStore {
       now,
       generation ?? "",
       takeover ?? "",
-      token?.nonce ?? "",
+      token?.lease ?? "",
       token?.ttlMs ?? "",
       ...upstream,
     ])) as (string | number)[];

@@ -56,6 +56,21 @@ describe("budgets through the full stack", () => {
       expect(used).toBeLessThanOrEqual(budget.tokens);
       expect(v.budgetUsage?.usedTokens).toBe(used);
       expect(v.budgetUsage?.reservedTokens).toBe(0);
+      // the holds bound concurrency: five holds fill the budget, so at no instant did more than five calls run. A
+      // node's [startedAt, finishedAt] encloses its hold by a few ms at each end (claim before the reservation,
+      // record after the settle), so each interval is trimmed by SLOP_MS against a false overlap; calls last 300 ms
+      const SLOP_MS = 20;
+      const edges = done.flatMap((n) => [
+        { at: Date.parse(n.startedAt ?? "") + SLOP_MS, d: 1 },
+        { at: Date.parse(n.finishedAt ?? "") - SLOP_MS, d: -1 },
+      ]);
+      expect(edges.every((e) => Number.isFinite(e.at))).toBe(true);
+      edges.sort((a, b) => a.at - b.at || a.d - b.d);
+      let running = 0;
+      let peak = 0;
+      for (const e of edges) peak = Math.max(peak, (running += e.d));
+      expect(peak).toBeGreaterThanOrEqual(2);
+      expect(peak).toBeLessThanOrEqual(5);
     }
   });
 });

@@ -84,7 +84,7 @@ async function failureCallback(runId: string, nodeId: string, messageId: string)
 }
 
 describe("replay: a delivery's signed token is recorded by its claim", () => {
-  it("replay: a copy of a delivery that ran its node, sent again with other message headers, is refused 409 and runs nothing", async () => {
+  it("replay: a copy of a delivery that ran its node, sent again with other message headers, is refused 409 and runs nothing; the same headers make a duplicate", async () => {
     const runId = await startRun([node("a"), node("b", ["a"])]);
     const text = JSON.stringify({ runId, nodeId: "a" });
     const signature = await sign(`${ORIGIN}/internal/execute`, text);
@@ -104,16 +104,21 @@ describe("replay: a delivery's signed token is recorded by its claim", () => {
     expect(await first.json()).toMatchObject({ nodeId: "a", advanced: { applied: true, dispatched: 1 } });
     const before = await view(runId);
     for (const [messageId, retried] of [
-      ["msg_a", 0],
-      ["msg_other", 2],
+      ["msg_other", 0],
+      ["msg_a", 2],
     ] as const) {
       const again = await send(messageId, retried);
       expect(again.status).toBe(409);
       expect(((await again.json()) as { type: string }).type).toMatch(/replayed-delivery$/);
     }
-    // nothing ran or changed: a's one attempt, b still queued (not published again)
+    // nothing ran or changed: a's one attempt, b still queued
     expect(await view(runId)).toEqual(before);
     expect(before.nodes["a"]).toMatchObject({ status: "done", attempts: 1 });
+    // the same copy under the same headers is the same delivery sent twice: answered as a duplicate, no second call
+    const duplicate = await send("msg_a", 0);
+    expect(duplicate.status).toBe(200);
+    expect(await duplicate.json()).toMatchObject({ skipped: true, reason: "done" });
+    expect((await view(runId)).nodes["a"]).toMatchObject({ status: "done", attempts: 1 });
     // QStash's own next attempt, signed anew, is taken as usual
     const retry = await execute(runId, "a", "msg_a", 1);
     expect(retry.status).toBe(200);

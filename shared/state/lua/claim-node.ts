@@ -15,10 +15,12 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[5] takeover  '' or the lease this delivery may take the node (or chain link) over from: the caller passes
  *                 the holder's lease once that holder's deadline has passed (shared/engine/take-node.ts); it
  *                 applies only while that lease still holds it
- * ARGV[6] nonce   '' or the nonce of the delivery token this request records first (delivery-tokens.ts): with
+ * ARGV[6] tokenLease '' or the lease the request's delivery token is recorded under (delivery-tokens.ts): with
  *                 KEYS[#run keys + 1] the token's key and ARGV[7] its TTL (ms), the script records the token's single
- *                 use before anything else and answers `{0, 'replayed-delivery'}`, changing nothing, when another
- *                 request used it (a replayed copy of a signed delivery); the first claim of a request only
+ *                 use before anything else and answers `{0, 'replayed-delivery'}`, changing nothing, when it was
+ *                 used under another lease (a replayed copy with other message headers); a copy under the same
+ *                 lease is the same delivery sent twice, which the rest of the script handles (it waits for the
+ *                 holder's outcome, never runs the node twice); the first claim of a request only
  * ARGV[7] ttl     ms the token is remembered (with ARGV[6])
  * ARGV[8..] upstream node ids whose output refs the caller needs (read in the same round trip)
  *
