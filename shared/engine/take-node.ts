@@ -51,10 +51,9 @@ export const WAITING = "waiting for an identical call in flight";
 
 /**
  * Claims the message's own node for this delivery (claim_node, in one auto-pipelined request with the node's
- * cache generations and run input) and runs it (execute-node.ts). When it must wait for an identical call in flight,
- * the node is given back first (`queued`, only while this lease holds it) and then published again after the wait,
- * under a deduplication id of this deferral: if that publish fails, this delivery answers 500 and QStash's retry
- * claims the queued node again.
+ * cache generations and run input) and runs it (execute-node.ts). To wait for an identical call in flight, the node
+ * is given back (`queued`, while this lease holds it) and published again after the wait under a deduplication id of
+ * this deferral; if that publish fails, this delivery answers 500 and QStash's retry claims the queued node again.
  * When another attempt holds the node (the same delivery sent twice, an older attempt of the message, another
  * message's delivery), its outcome is not known: the delivery claims again, after pauses of 100 ms doubling up to
  * 2 s, until the holder finishes (done or failed: `skipped` with what to offer again; given up, `retrying`: claimed),
