@@ -43,6 +43,8 @@ export interface CacheKeyInput {
   sensitive?: boolean | undefined;
   /** Generations of the fields that apply to the node (`CacheStore.readGenerations`). */
   generations: GenerationVector;
+  /** The node's output schema (`output.schema`), when it asks for structured output. */
+  outputSchema?: unknown;
 }
 
 /**
@@ -77,6 +79,9 @@ export interface CacheKeyMaterial {
    * `node:<workflow>:<nodeId>`, `tag:<tag>`), sorted (generations.ts): invalidating a selector changes the keys of
    * exactly the nodes it selects. */
   generations: [string, number][];
+  /** The node's output schema (hashed as canonical JSON with the rest): another schema is another answer. Absent
+   * for a plain-text node, so the material (and key) of such nodes is what it was before the field existed. */
+  outputSchema?: unknown;
 }
 
 /**
@@ -108,6 +113,7 @@ export function cacheKeyMaterial(input: CacheKeyInput): CacheKeyMaterial {
     runInputRef: input.runInputRef ?? null,
     sensitive: input.sensitive ?? false,
     generations: activeGenerations(input.generations),
+    ...(input.outputSchema !== undefined ? { outputSchema: input.outputSchema } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
  * substituted (each distinct value measured once), stopping as soon as the sum passes the cap, and nothing is
  * allocated for a prompt over it.
  */
-import { lookup, parseTemplate, type TemplateContext } from "./template.js";
+import { lookup, lookupField, parseTemplate, type TemplateContext } from "./template.js";
 
 /**
  * Characters per estimated token: one token per 4 characters, the rule of thumb OpenAI gives for English text
@@ -57,18 +57,30 @@ function renderedLength(value: unknown): number {
  * invalid expressions count their own length (rendering throws on the latter anyway), `{{input.*}}` the length of
  * the value rendered (a non-string value's JSON is measured once per distinct path, and is at most the size of the
  * run input), `{{nodes.<id>.output}}` the output's length, or 0 when `ctx.outputs` has none (a lower bound: at
- * trigger time no output exists yet).
+ * trigger time no output exists yet), `{{nodes.<id>.output<path>}}` the length of the field rendered (template.ts
+ * `lookupField`, measured once per distinct expression; 0 when `ctx.outputs` has no output for the id).
  * @param cap stop once the sum passes this many characters; the result is then some number above `cap`, not the
  *   full size. Default: no cap.
  * @returns characters (UTF-16 code units).
  */
 export function renderedSize(template: string, ctx: TemplateContext, cap = Number.POSITIVE_INFINITY): number {
   const measured = new Map<string, number>();
+  let parsed: Map<string, unknown> | undefined;
   let size = 0;
   for (const part of parseTemplate(template)) {
     if (part.kind === "text") size += part.text.length;
     else if (part.kind === "invalid") size += part.raw.length;
-    else if (part.kind === "node")
+    else if (part.kind === "node" && part.path) {
+      if (Object.hasOwn(ctx.outputs, part.id)) {
+        const key = `nodes\u0000${part.id}\u0000${part.path.join(".")}`;
+        let n = measured.get(key);
+        if (n === undefined) {
+          n = renderedLength(lookupField(ctx, part.id, part.path, (parsed ??= new Map())));
+          measured.set(key, n);
+        }
+        size += n;
+      }
+    } else if (part.kind === "node")
       size += Object.hasOwn(ctx.outputs, part.id) ? (ctx.outputs[part.id]?.length ?? 0) : 0;
     else {
       const key = part.path.join(".");

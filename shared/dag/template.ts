@@ -3,10 +3,15 @@
  * node's output. Whitespace inside the braces is allowed (`{{ input.repo }}`); an expression contains no `{` or
  * `}`, so `{{{input.x}}}` renders the value wrapped in single braces.
  *
- * Grammar of an expression (the trimmed text between `{{` and `}}`):
- * - `input.<seg>(.<seg>)*`, each segment matching `/^[A-Za-z0-9_$-]+$/`; numeric segments index arrays;
+ * Grammar of an expression (the trimmed text between `{{` and `}}`), where a path is one or more steps, each
+ * `.<seg>` (a field; `<seg>` matching `/^[A-Za-z0-9_$-]+$/`, numeric segments also index arrays) or `[<n>]` (element
+ * `n` of an array, `n` a decimal integer):
+ * - `input<path>`, the path starting with `.` or `[`, e.g. `input.files[0].name`;
  * - `nodes.<id>.output`, `<id>` matching the node id pattern; ids may contain dots, so the id is everything
- *   between `nodes.` and the final `.output`.
+ *   between `nodes.` and the final `.output`;
+ * - `nodes.<id>.output<path>`: a field or element of a structured output (a node with `output.schema`, whose output
+ *   is JSON), e.g. `nodes.plan.output.files[0].path`; the id is then everything before the last `.output` followed
+ *   by a valid path. (A path whose last step is a field named `output` reads as a node id instead.)
  * An expression that starts with `input` or `nodes` but does not match is invalid (a likely typo, reported by
  * validation and thrown by rendering). Any other `{{…}}` is plain text and rendered unchanged.
  */
@@ -16,19 +21,33 @@ import { NODE_ID_RE } from "../schema/workflow.js";
 export type TemplatePart =
   | { kind: "text"; text: string }
   | { kind: "input"; raw: string; path: string[] }
-  | { kind: "node"; raw: string; id: string }
+  | { kind: "node"; raw: string; id: string; path?: string[] | undefined }
   | { kind: "invalid"; raw: string; reason: string };
 
 /**
  * References of a template, each listed once in order of first appearance.
  * - `inputs`: dotted input paths without the `input.` prefix, e.g. `"repo"`, `"files.0.name"`.
- * - `nodes`: node ids read with `{{nodes.<id>.output}}`.
+ * - `nodes`: node ids read with `{{nodes.<id>.output}}` or `{{nodes.<id>.output<path>}}`.
+ * - `fields`: the node ids among `nodes` read with a path (their output must be structured JSON).
  * - `invalid`: malformed expressions (`raw` text and `reason`).
  */
-export type TemplateRefs = { inputs: string[]; nodes: string[]; invalid: { raw: string; reason: string }[] };
+export type TemplateRefs = {
+  inputs: string[];
+  nodes: string[];
+  fields: string[];
+  invalid: { raw: string; reason: string }[];
+};
 
-/** Values a template renders from: the run `input` (any JSON) and upstream `outputs` (node id -> text). */
-export type TemplateContext = { input: unknown; outputs: Readonly<Record<string, string>> };
+/**
+ * Values a template renders from: the run `input` (any JSON) and upstream `outputs` (node id -> text). `fields`, when
+ * given, is where `{{nodes.<id>.output<path>}}` reads instead of `outputs` (the engine replaces a shared upstream
+ * output in `outputs` by a pointer to the shared context, but its fields are still read from the output itself).
+ */
+export type TemplateContext = {
+  input: unknown;
+  outputs: Readonly<Record<string, string>>;
+  fields?: Readonly<Record<string, string>> | undefined;
+};
 
 /** Thrown by {@link renderTemplate}: `code` is `"unknown-node"` (no output for the id) or `"invalid-expression"`. */
 export class TemplateError extends Error {
@@ -51,25 +70,47 @@ export class TemplateError extends Error {
 }
 
 const EXPRESSION_RE = /\{\{([^{}]*)\}\}/g;
-const INPUT_SEGMENT_RE = /^[A-Za-z0-9_$-]+$/;
 const NODE_REF_RE = /^nodes\.(.+)\.output$/;
+const PATH_STEP_RE = /\.([A-Za-z0-9_$-]+)|\[(\d{1,9})\]/y;
+
+/** The segments of a path (`.a[0].b` -> `["a", "0", "b"]`), or null when `text` is not one (empty included). */
+function parsePath(text: string): string[] | null {
+  const out: string[] = [];
+  PATH_STEP_RE.lastIndex = 0;
+  while (PATH_STEP_RE.lastIndex < text.length) {
+    const m = PATH_STEP_RE.exec(text);
+    if (!m) return null;
+    out.push(m[1] ?? String(Number(m[2])));
+  }
+  return out.length > 0 ? out : null;
+}
+
+function parseNodeExpression(raw: string, expr: string): TemplatePart {
+  const m = NODE_REF_RE.exec(expr);
+  if (m && NODE_ID_RE.test(m[1]!)) return { kind: "node", raw, id: m[1]! };
+  // a path after `.output`: the last `.output` that leaves a valid id before it and a valid path after it
+  for (let at = expr.lastIndexOf(".output"); at > 6; at = expr.lastIndexOf(".output", at - 1)) {
+    const id = expr.slice(6, at);
+    const path = parsePath(expr.slice(at + 7));
+    if (path && NODE_ID_RE.test(id)) return { kind: "node", raw, id, path };
+  }
+  return {
+    kind: "invalid",
+    raw,
+    reason: `invalid node reference ${raw}: expected {{nodes.<id>.output}} or {{nodes.<id>.output.<field>[<n>]…}}`,
+  };
+}
 
 function parseExpression(raw: string, body: string): TemplatePart {
   const expr = body.trim();
-  if (expr === "input" || expr.startsWith("input.")) {
-    const path = expr.split(".").slice(1);
-    if (path.length === 0 || !path.every((s) => INPUT_SEGMENT_RE.test(s))) {
+  if (expr === "input" || expr.startsWith("input.") || expr.startsWith("input[")) {
+    const path = parsePath(expr.slice(5));
+    if (!path) {
       return { kind: "invalid", raw, reason: `invalid input reference ${raw}: expected {{input.<dotted.path>}}` };
     }
     return { kind: "input", raw, path };
   }
-  if (expr === "nodes" || expr.startsWith("nodes.")) {
-    const m = NODE_REF_RE.exec(expr);
-    if (!m || !NODE_ID_RE.test(m[1]!)) {
-      return { kind: "invalid", raw, reason: `invalid node reference ${raw}: expected {{nodes.<id>.output}}` };
-    }
-    return { kind: "node", raw, id: m[1]! };
-  }
+  if (expr === "nodes" || expr.startsWith("nodes.")) return parseNodeExpression(raw, expr);
   return { kind: "text", text: raw };
 }
 
@@ -101,13 +142,16 @@ export function parseTemplate(template: string): TemplatePart[] {
 export function templateRefs(template: string): TemplateRefs {
   const inputs = new Set<string>();
   const nodes = new Set<string>();
+  const fields = new Set<string>();
   const invalid: TemplateRefs["invalid"] = [];
   for (const part of parseTemplate(template)) {
     if (part.kind === "input") inputs.add(part.path.join("."));
-    else if (part.kind === "node") nodes.add(part.id);
-    else if (part.kind === "invalid") invalid.push({ raw: part.raw, reason: part.reason });
+    else if (part.kind === "node") {
+      nodes.add(part.id);
+      if (part.path) fields.add(part.id);
+    } else if (part.kind === "invalid") invalid.push({ raw: part.raw, reason: part.reason });
   }
-  return { inputs: [...inputs], nodes: [...nodes], invalid };
+  return { inputs: [...inputs], nodes: [...nodes], fields: [...fields], invalid };
 }
 
 /**
@@ -122,6 +166,32 @@ export function lookup(value: unknown, path: readonly string[]): unknown {
     cur = (cur as Record<string, unknown>)[seg];
   }
   return cur;
+}
+
+/**
+ * The value at `path` inside the output of node `id` parsed as JSON (read from `ctx.fields`, else `ctx.outputs`);
+ * undefined when the node has no output there, the output is not JSON (e.g. a failed upstream's `[FAILED: …]` under
+ * `onFailure: "continue"`) or the path is missing. `parsed` memoises each output's parse for one rendering. Shared
+ * with prompt-size.ts, which must measure exactly what this renders.
+ */
+export function lookupField(
+  ctx: TemplateContext,
+  id: string,
+  path: readonly string[],
+  parsed: Map<string, unknown>,
+): unknown {
+  let value = parsed.get(id);
+  if (value === undefined && !parsed.has(id)) {
+    const source = ctx.fields ?? ctx.outputs;
+    const text = Object.hasOwn(source, id) ? source[id] : undefined;
+    try {
+      value = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    parsed.set(id, value);
+  }
+  return lookup(value, path);
 }
 
 function stringify(value: unknown): string {
@@ -139,6 +209,8 @@ function stringify(value: unknown): string {
  *   Strings are inserted as is, numbers and booleans as text, `null`, objects and arrays as compact JSON.
  *   A missing path renders as the empty string (the run input is free-form; a workflow may read optional fields).
  * - `{{nodes.<id>.output}}`: `ctx.outputs[id]`.
+ * - `{{nodes.<id>.output<path>}}`: the value at the path of that output parsed as JSON ({@link lookupField}),
+ *   rendered as `{{input…}}` values are; a missing path, or an output that is not JSON, renders as the empty string.
  * - other `{{…}}`: unchanged.
  *
  * @throws TemplateError `unknown-node` when `ctx.outputs` has no entry for a referenced node, or
@@ -146,6 +218,7 @@ function stringify(value: unknown): string {
  */
 export function renderTemplate(template: string, ctx: TemplateContext): string {
   let out = "";
+  let parsed: Map<string, unknown> | undefined;
   for (const part of parseTemplate(template)) {
     switch (part.kind) {
       case "text":
@@ -162,7 +235,8 @@ export function renderTemplate(template: string, ctx: TemplateContext): string {
             `template reads ${part.raw} but node "${part.id}" has no output`,
           );
         }
-        out += ctx.outputs[part.id]!;
+        if (part.path) out += stringify(lookupField(ctx, part.id, part.path, (parsed ??= new Map())));
+        else out += ctx.outputs[part.id]!;
         break;
       case "invalid":
         throw new TemplateError("invalid-expression", part.raw, part.reason);

@@ -44,12 +44,12 @@ export type WorkflowValidation =
  *   cycle that of its first node; detail `a -> b -> a`, each depending on the next); listed beside schema
  *   problems too, except at a pointer a schema problem already names;
  * - agent: `node.agent` (default `DEFAULT_AGENT_NAME`) not among `agents` (`/nodes/<i>/agent`);
- * - template: malformed, or reading a missing node, itself or a non-ancestor (`/nodes/<i>/prompt`); a compensation
- *   step's too, and its agent and `run.` fields (`/nodes/<i>/compensate/…`). DAG weights: `simulate.latencyMs`, else 1.
+ * - template: malformed, or reading a missing node, itself, a non-ancestor or a field of a node without `output.schema`
+ *   (`/nodes/<i>/prompt`); a compensation step's too, and its agent and `run.` fields (`/nodes/<i>/compensate/…`).
  * @param raw - the parsed JSON value claimed to be a workflow definition.
  * @param basePointer - pointer of that value inside the request body, e.g. `"/workflow"`; default `""`.
  * @param opts.maxNodes - the deployment's node limit (`MAX_WORKFLOW_NODES`), default {@link MAX_NODES} (1,000).
- * @returns `{ ok: true, workflow, dag }` or `{ ok: false, problem }` (status 422, type `invalid-workflow`).
+ * @returns `{ ok: true, workflow, dag }` (DAG weights `simulate.latencyMs`, else 1) or `{ ok: false, problem }` (422).
  */
 export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNodes?: number } = {}): WorkflowValidation {
   const maxNodes = opts.maxNodes ?? MAX_NODES;
@@ -117,6 +117,15 @@ export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNode
         detail = `prompt of node "${node.id}" reads {{nodes.${ref}.output}} but "${ref}" is not an ancestor of "${node.id}" (add it to dependsOn)`;
       }
       if (detail !== undefined) errors.push({ pointer: at(i, "prompt"), node: node.id, detail });
+    }
+    for (const ref of refs.fields) {
+      const index = graph.indexOf.get(ref);
+      if (index === undefined || workflow.nodes[index]?.output) continue;
+      errors.push({
+        pointer: at(i, "prompt"),
+        node: node.id,
+        detail: `prompt of node "${node.id}" reads a field of {{nodes.${ref}.output}} but "${ref}" has no output schema (its output is text)`,
+      });
     }
   });
 

@@ -6,7 +6,7 @@ import type { GenerationVector } from "../cache/generations.js";
 import { computeCacheKey } from "../cache/key-material.js";
 import { type CachePolicy, lockMsFor } from "../cache/policy.js";
 import type { CacheOutcome } from "../cache/stats.js";
-import { SIMULATED_BANNER } from "../providers/simulated.js";
+import { isSimulatedText } from "../providers/simulated.js";
 import { liveBlobTtlSeconds } from "./blob-retention.js";
 import type { Engine } from "./engine.js";
 import { callRouted, type ModelCallInput, type RoutedCall, settleEarlierAttempts } from "./model-call.js";
@@ -59,8 +59,8 @@ export interface CacheContext {
 
 /**
  * Runs a routed call through the result cache:
- * 1. the key hashes tenant, agent, resolved model, parameters, shared context, rendered prompt, the refs of the
- *    upstream outputs read and the invalidation generations that apply (see shared/cache/key-material.ts);
+ * 1. the key hashes tenant, agent, model, parameters, shared context, rendered prompt, the refs of the upstream
+ *    outputs read, the invalidation generations that apply and any output schema (shared/cache/key-material.ts);
  * 2. a hit completes the node with no provider call, no tokens and no budget reservation (an entry whose blob has
  *    expired is evicted and treated as a miss); a hit on the entry an earlier attempt of the same node and run
  *    wrote saves nothing: its usage is that paid call's, recorded (again, idempotently) under that attempt;
@@ -126,6 +126,7 @@ export async function cachedCall(
     inputs: ctx.inputs,
     sensitive: ctx.sensitive,
     generations,
+    outputSchema: input.node.output?.schema,
   });
   const holder = holderIdOf(input.runId, input.node.id);
   const lockMs = lockMsFor(ctx.timeoutMs);
@@ -208,7 +209,7 @@ function fromEntry(
     model: entry.model,
     usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
     costMicroUsd: 0,
-    simulated: text.startsWith(SIMULATED_BANNER),
+    simulated: isSimulatedText(text),
     cache,
     route,
     unwritten: null,

@@ -150,6 +150,8 @@ export async function executeHeld(
   const ctx = {
     input: inputs.inputText === undefined ? {} : JSON.parse(inputs.inputText),
     outputs: shared ? { ...outputs, [shared]: sharedContextPointer(shared) } : outputs,
+    // fields of a structured output are read from the output itself, not from the shared context's pointer
+    fields: shared ? outputs : undefined,
   };
   // a compensation also reads how and why its run stopped ({{run.status}}, {{run.error}})
   const compensation = isCompensationId(nodeId) ? await engine.store.readCompensationContext(runId) : undefined;

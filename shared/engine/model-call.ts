@@ -27,6 +27,12 @@ import type { CompiledDag } from "../dag/types.js";
 import { costUsd } from "../pricing/cost.js";
 import { type GenerateResult, type LlmProvider, ProviderError, type TokenUsage } from "../providers/provider.js";
 import { estimateTokens } from "../providers/simulated.js";
+import {
+  generateStructured,
+  MISMATCH_NOTE_TOKEN_BOUND,
+  PaidCallsError,
+  STRUCTURED_CALLS_PER_ATTEMPT,
+} from "../providers/structured-output.js";
 import { clampTier } from "../quota/model-allowance.js";
 import { tenantQuota } from "../quota/quota-spec.js";
 import type { ClassifierBudget } from "../routing/classifier.js";
@@ -91,7 +97,13 @@ export async function routeCall(engine: Engine, input: ModelCallInput): Promise<
   const { node, agent, dag } = input;
   const system = agent.system ?? "";
   // an upper bound, not an estimate: the hold must cover any input (input-bound.ts)
-  const inputTokens = inputTokenBound([system, input.sharedContext, input.prompt]);
+  // a node's output schema is sent with the call too (JSON mode or a tool definition): in the bound as its JSON text
+  const schema = node.output?.schema;
+  const inputTokens = inputTokenBound(
+    schema
+      ? [system, input.sharedContext, input.prompt, JSON.stringify(schema)]
+      : [system, input.sharedContext, input.prompt],
+  );
   const scopes = budgetScopes(engine, input);
   const needsUsd = scopes.some((s) => s.limits.usd !== undefined);
   const price = (model: string, usage: TokenUsage): number => {
@@ -173,8 +185,14 @@ function withinAllowedTiers(engine: Engine, tenant: string, decision: RouteDecis
  */
 export async function callRouted(engine: Engine, input: ModelCallInput, routed: RoutedCall): Promise<ModelCallResult> {
   const { node, agent } = input;
-  const { decision, inputTokens, scopes, price } = routed;
+  const { decision, scopes, price } = routed;
   const system = agent.system ?? "";
+  // a structured call may call twice in the attempt (a retry after a mismatch, with a bounded note): the intent and
+  // the hold cover both
+  const outputSchema = node.output?.schema;
+  const calls = outputSchema ? STRUCTURED_CALLS_PER_ATTEMPT : 1;
+  const inputTokens = outputSchema ? routed.inputTokens * calls + MISMATCH_NOTE_TOKEN_BOUND : routed.inputTokens;
+  const maxOutputTokens = input.maxOutputTokens * calls;
   let tier = decision.tier;
   let hold: BudgetHold | null = null;
   let budgetNote: string | null = null;
@@ -193,8 +211,8 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   const intent = withRetries(() =>
     engine.store.recordIntent(input.runId, node.id, input.attempt, {
       inputTokens,
-      outputTokens: input.maxOutputTokens,
-      costMicroUsd: usdToMicroUsd(worstCase(inputTokens, input.maxOutputTokens, (u) => price(model, u)).usd, "up"),
+      outputTokens: maxOutputTokens,
+      costMicroUsd: usdToMicroUsd(worstCase(inputTokens, maxOutputTokens, (u) => price(model, u)).usd, "up"),
     }),
   ).then(
     () => null,
@@ -213,7 +231,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
         reservationId: `${input.runId}:${node.id}:${input.attempt}`,
         onBudget: input.budget?.onBudget ?? "fail",
         start: { tier, model },
-        worstCase: (m) => worstCase(inputTokens, input.maxOutputTokens, (u) => price(m, u)),
+        worstCase: (m) => worstCase(inputTokens, maxOutputTokens, (u) => price(m, u)),
         modelForTier: (t) => modelForTier(engine.routing.tierMap, tierProvider, t),
       });
       if (!policy.ok) {
@@ -245,10 +263,43 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     await circuit.release();
     throw err;
   }
+  /**
+   * Books the paid call(s): records them under this attempt and settles the hold, in one auto-pipelined request;
+   * `failing` records even when the intent landed (no completion will). Returns the cost in micro-USD.
+   */
+  const bookPaid = async (u: TokenUsage, usd: number, failing: boolean): Promise<number> => {
+    const costMicroUsd = usdToMicroUsd(usd, "nearest");
+    const paid = {
+      inputTokens: u.inputTokens,
+      outputTokens: u.outputTokens,
+      cacheReadTokens: u.cacheReadTokens ?? 0,
+      cacheWriteTokens: u.cacheWriteTokens ?? 0,
+      costMicroUsd,
+    };
+    // Without a budget the intent travelled beside the provider call, not before it (a round trip off every node).
+    // Once it is in, the completion records the call (complete_node), and an attempt that dies first is booked at
+    // the intent's worst case; only when the intent did not land is the call recorded here, before anything else.
+    const intentMissing = hold || failing ? false : (await intent) !== null;
+    // issued in the same tick, the record and the settle travel in one auto-pipelined request
+    const recording =
+      hold || intentMissing || failing
+        ? withRetries(() => engine.store.recordPaid(input.runId, node.id, input.attempt, paid)).catch(
+            (err: unknown) => {
+              console.error(`paid call ${input.runId}/${node.id}#${input.attempt}: not recorded yet (${String(err)})`);
+            },
+          )
+        : undefined;
+    const h = hold;
+    const settling = h
+      ? withRetries(() => settleHold(engine.budgets.store, h, { tokens: billedTokens(u), usd }))
+      : undefined;
+    await Promise.all([recording, settling, circuit.report(provider, model)]);
+    return costMicroUsd;
+  };
   let result: GenerateResult;
   let usd: number;
   try {
-    result = await llm.generate({
+    const request = {
       runId: input.runId,
       nodeId: node.id,
       agent: node.agent,
@@ -261,10 +312,18 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
       attempt: input.attempt,
       simulate: input.simulate,
       signal: input.signal,
-    });
+    };
+    result = outputSchema ? await generateStructured(llm, { ...request, outputSchema }) : await llm.generate(request);
     // the answering model may be a dated id the table lacks: fall back to the model that was asked for
     usd = priceOrNull(price, result.model, result.usage) ?? price(model, result.usage);
   } catch (err) {
+    if (err instanceof PaidCallsError && !input.signal.aborted) {
+      // a structured call failed after answers came back: they were paid, so they are booked (recorded under this
+      // attempt, hold settled) before the attempt fails
+      const paidUsd = priceOrNull(price, err.model, err.usage) ?? priceOrNull(price, model, err.usage) ?? 0;
+      await bookPaid(err.usage, paidUsd, true);
+      throw err;
+    }
     // a 5xx, overload or timeout counts toward opening the model's circuit (breaker-failure.ts)
     const reporting = circuit.report(provider, model, err);
     if (input.signal.aborted) {
@@ -282,30 +341,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     await reporting;
     throw err;
   }
-  const costMicroUsd = usdToMicroUsd(usd, "nearest");
-  const u = result.usage;
-  const paid = {
-    inputTokens: u.inputTokens,
-    outputTokens: u.outputTokens,
-    cacheReadTokens: u.cacheReadTokens ?? 0,
-    cacheWriteTokens: u.cacheWriteTokens ?? 0,
-    costMicroUsd,
-  };
-  // Without a budget the intent travelled beside the provider call, not before it (a round trip off every node).
-  // Once it is in, the completion records the call (complete_node), and an attempt that dies first is booked at
-  // the intent's worst case; only when the intent did not land is the call recorded here, before anything else.
-  const intentMissing = hold ? false : (await intent) !== null;
-  // issued in the same tick, the record and the settle travel in one auto-pipelined request
-  const recording =
-    hold || intentMissing
-      ? withRetries(() => engine.store.recordPaid(input.runId, node.id, input.attempt, paid)).catch((err: unknown) => {
-          console.error(`paid call ${input.runId}/${node.id}#${input.attempt}: not recorded yet (${String(err)})`);
-        })
-      : undefined;
-  const settling = hold
-    ? withRetries(() => settleHold(engine.budgets.store, hold, { tokens: billedTokens(u), usd }))
-    : undefined;
-  await Promise.all([recording, settling, circuit.report(provider, model)]);
+  const costMicroUsd = await bookPaid(result.usage, usd, false);
   return {
     result,
     route: {

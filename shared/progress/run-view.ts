@@ -1,5 +1,5 @@
 import { type CompiledDag, criticalPathOf } from "../dag/compile.js";
-import { SIMULATED_BANNER } from "../providers/simulated.js";
+import { isSimulatedText } from "../providers/simulated.js";
 import type { NodeStatus, RunSnapshot } from "../state/run-types.js";
 import { buildCompensationView, type CompensationView, shownRunStatus } from "./compensation-view.js";
 
@@ -189,7 +189,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     durations[id] = durationMs ?? 0;
     const usage = s.usage[id]?.split(",").map(Number);
     const excerpt = s.excerpt[id] ?? null;
-    if (excerpt?.startsWith(SIMULATED_BANNER)) simulated = true;
+    if (excerpt !== null && isSimulatedText(excerpt)) simulated = true;
     const cost = s.cost[id];
     return {
       id,

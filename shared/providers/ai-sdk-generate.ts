@@ -1,4 +1,13 @@
-import { generateText, type LanguageModel, type LanguageModelUsage, type SystemModelMessage } from "ai";
+import {
+  generateText,
+  type JSONSchema7,
+  jsonSchema,
+  type LanguageModel,
+  type LanguageModelUsage,
+  NoObjectGeneratedError,
+  Output,
+  type SystemModelMessage,
+} from "ai";
 import { classifyProviderError } from "./classify-error.js";
 import { type GenerateRequest, type GenerateResult, ProviderError, type TokenUsage } from "./provider.js";
 import { estimateTokens } from "./simulated.js";
@@ -73,6 +82,10 @@ export function mapUsage(usage: LanguageModelUsage | undefined, sentText: string
  * Finish reasons: `length` -> `max_tokens`; `stop` and anything else -> `end`; `content-filter` (Anthropic
  * `stop_reason: "refusal"`, OpenAI `finish_reason: "content_filter"`) is thrown as a `non-retryable`
  * ProviderError, since the same request would be refused again.
+ * With `req.outputSchema`, the SDK's structured output is asked for (`Output.object` over `jsonSchema(schema)`: the
+ * provider's JSON mode or tool call, per the SDK's provider); the parsed value is returned in `structured` (checked
+ * against the schema by the caller, structured-output.ts), and an answer that is not JSON comes back as
+ * `{ parseError }` with its usage, since it was paid for.
  * @param model the AI SDK language model to call.
  * @param provider our provider name, reported on the result and in error messages.
  * @throws ProviderError for every failure, classified by {@link classifyProviderError}.
@@ -83,6 +96,7 @@ export async function generateWithAiSdk(
   opts: { provider: string; sharedContext: SharedContextMode; now?: () => number },
 ): Promise<GenerateResult> {
   const instructions = buildInstructions(req, opts.sharedContext);
+  const sent = `${req.sharedContext ?? ""}${req.system}${req.prompt}`;
   let result: Awaited<ReturnType<typeof generateText>>;
   try {
     result = await generateText({
@@ -93,8 +107,22 @@ export async function generateWithAiSdk(
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       maxRetries: 0,
       ...(req.signal ? { abortSignal: req.signal } : {}),
+      ...(req.outputSchema ? { output: Output.object({ schema: jsonSchema(req.outputSchema as JSONSchema7) }) } : {}),
     });
   } catch (err) {
+    if (req.outputSchema && NoObjectGeneratedError.isInstance(err)) {
+      // the model answered, but not with JSON: a paid answer the caller retries with the parse error
+      const text = err.text ?? "";
+      return {
+        text,
+        model: err.response?.modelId || req.model,
+        usage: mapUsage(err.usage, sent, text),
+        stopReason: err.finishReason === "length" ? "max_tokens" : "end",
+        simulated: false,
+        provider: opts.provider,
+        structured: { parseError: err.message },
+      };
+    }
     throw classifyProviderError(err, opts.provider, opts.now?.() ?? Date.now());
   }
   if (result.finishReason === "content-filter") {
@@ -105,7 +133,32 @@ export async function generateWithAiSdk(
       { provider: opts.provider, code: result.rawFinishReason ?? "content-filter" },
     );
   }
-  const sent = `${req.sharedContext ?? ""}${req.system}${req.prompt}`;
+  if (req.outputSchema) {
+    let value: unknown;
+    try {
+      value = result.output;
+    } catch (err) {
+      // no output at all (e.g. the answer was cut before any text): paid, and retried like an unparsable one
+      return {
+        text: result.text,
+        model: result.response.modelId || req.model,
+        usage: mapUsage(result.usage, sent, result.text),
+        stopReason: result.finishReason === "length" ? "max_tokens" : "end",
+        simulated: false,
+        provider: opts.provider,
+        structured: { parseError: (err as Error).message },
+      };
+    }
+    return {
+      text: JSON.stringify(value) ?? "null",
+      model: result.response.modelId || req.model,
+      usage: mapUsage(result.usage, sent, result.text),
+      stopReason: result.finishReason === "length" ? "max_tokens" : "end",
+      simulated: false,
+      provider: opts.provider,
+      structured: { value },
+    };
+  }
   return {
     text: result.text,
     model: result.response.modelId || req.model,

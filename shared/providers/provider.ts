@@ -3,6 +3,7 @@
  * OpenAI-compatible Chat Completions endpoint, and the Workers AI binding. `/internal/execute` knows only this
  * interface.
  */
+import type { OutputJsonSchema } from "../schema/output-schema.js";
 
 /** One model call. */
 export interface GenerateRequest {
@@ -44,6 +45,11 @@ export interface GenerateRequest {
     | undefined;
   /** Aborts the call (the node's timeout). */
   signal?: AbortSignal | undefined;
+  /**
+   * JSON Schema the answer must match (the node's `output.schema`): the provider asks for structured output and
+   * reports the parsed value in `GenerateResult.object`. Absent: plain text.
+   */
+  outputSchema?: OutputJsonSchema | undefined;
 }
 
 /**
@@ -77,6 +83,12 @@ export interface GenerateResult {
   simulated: boolean;
   /** Name of the provider that answered (its key in the providers config, e.g. `anthropic`, `openrouter`). */
   provider?: string | undefined;
+  /**
+   * Only when the request had an `outputSchema`: the answer parsed as JSON (`text` is then its compact JSON), not yet
+   * checked against the schema (shared/providers/structured-output.ts does), or `{ parseError }` when the answer
+   * was not JSON (`text` is then the raw answer).
+   */
+  structured?: { value: unknown } | { parseError: string } | undefined;
 }
 
 /** An LLM backend. */

@@ -1,9 +1,23 @@
 import { sha256Hex } from "../util/hash.js";
 import { sleep } from "../util/sleep.js";
 import { type GenerateRequest, type GenerateResult, type LlmProvider, ProviderError } from "./provider.js";
+import { SIMULATED_STRING, simulatedObject } from "./simulated-object.js";
 
-/** First line of every simulated output, so that no reader mistakes it for a model's answer. */
-export const SIMULATED_BANNER = "[SIMULATED OUTPUT: no model was called]";
+/**
+ * First line of every simulated text output, so that no reader mistakes it for a model's answer; in a simulated
+ * structured answer, the value of every free string (simulated-object.ts).
+ */
+export const SIMULATED_BANNER = SIMULATED_STRING;
+
+/**
+ * Whether an output (or its excerpt) came from the simulated provider: a text output starts with
+ * {@link SIMULATED_BANNER}; a structured one (JSON, starting with `{` or `[`) holds it as a string value. A
+ * structured answer whose schema has no free string carries no mark.
+ */
+export function isSimulatedText(text: string): boolean {
+  if (text.startsWith(SIMULATED_BANNER)) return true;
+  return (text.startsWith("{") || text.startsWith("[")) && text.includes(`"${SIMULATED_BANNER}`);
+}
 
 /**
  * Rough token count of a text: one token per 4 characters, rounded up. This is the rule of thumb OpenAI gives for
@@ -17,7 +31,9 @@ export function estimateTokens(text: string): number {
 /**
  * The offline default provider: deterministic output that says it is simulated, token usage estimated from the
  * text, latency configurable per node (`simulate.latencyMs`, else the provider's default), and failure injection
- * (`simulate.failAttempts`: the first N attempts throw a retryable error) for tests and demos.
+ * (`simulate.failAttempts`: the first N attempts throw a retryable error) for tests and demos. With an
+ * `outputSchema`, the answer is the deterministic schema-valid value of simulated-object.ts (its strings say it is
+ * simulated), as compact JSON.
  */
 export class SimulatedProvider implements LlmProvider {
   readonly name = "simulated";
@@ -43,6 +59,22 @@ export class SimulatedProvider implements LlmProvider {
       .filter((l) => l.length > 0);
     const gist = lines.slice(0, 3).map((l) => `> ${l.length > 100 ? `${l.slice(0, 100)}…` : l}`);
     const inputTokens = estimateTokens(shared) + estimateTokens(req.system) + estimateTokens(req.prompt);
+    if (req.outputSchema) {
+      const value = simulatedObject(req.outputSchema);
+      const json = JSON.stringify(value) ?? "null";
+      return {
+        text: json,
+        model: req.model,
+        usage: {
+          inputTokens: inputTokens + estimateTokens(JSON.stringify(req.outputSchema)),
+          outputTokens: estimateTokens(json),
+        },
+        stopReason: "end",
+        simulated: true,
+        provider: this.name,
+        structured: { value },
+      };
+    }
     let text = [
       SIMULATED_BANNER,
       `Agent ${req.agent} (model ${req.model}) on node ${req.nodeId}, attempt ${req.attempt}.`,

@@ -17,6 +17,7 @@ import { COMPLEXITIES } from "../routing/analyze-task.js";
 import { PROVIDER_NAME_RE } from "../routing/tier-map.js";
 import { compensateSchema } from "./compensate.js";
 import { durationSchema, ttlSchema } from "./duration.js";
+import { nodeOutputSchema } from "./output-schema.js";
 
 /** Workflow name pattern: lowercase letters, digits and dashes, 1..64 chars, not starting with a dash. */
 export const WORKFLOW_NAME_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -131,7 +132,8 @@ export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
  * `cache` (default: the workflow's, else true), `cacheTtl` (default: the workflow's, else 1 h) and `cacheTags`
  * (for invalidation by tag) control the result cache; `sensitive: true` stores the node's output (and cache entry)
  * encrypted at rest; `onFailure` overrides the workflow's failure policy for this node; `compensate` is the step
- * that undoes the node's work when its run fails or is cancelled after the node finished (compensate.ts).
+ * that undoes the node's work when its run fails or is cancelled after the node finished (compensate.ts); `output`
+ * (`{ schema }`) asks for structured output matching a JSON Schema (output-schema.ts).
  */
 export const workflowNodeSchema = z.strictObject({
   id: z.string().regex(NODE_ID_RE, {
@@ -160,6 +162,7 @@ export const workflowNodeSchema = z.strictObject({
   onFailure: z.enum(FAILURE_POLICIES).optional(),
   simulate: simulateSchema.optional(),
   compensate: compensateSchema.optional(),
+  output: nodeOutputSchema.optional(),
 });
 
 /**
