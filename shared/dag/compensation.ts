@@ -146,14 +146,15 @@ export interface CompensationIssue {
 
 /**
  * Checks node `node`'s compensation step: its agent exists, and its prompt's expressions parse, read only the node
- * itself or its ancestors (`dag` absent: ancestry is not checked), and read no run field other than
- * {@link COMPENSATION_RUN_FIELDS}.
+ * itself or its ancestors (`dag` absent: ancestry is not checked), read a field (`{{nodes.<id>.output.<path>}}`) only of
+ * a node with an output schema (`hasSchema`), and read no run field other than {@link COMPENSATION_RUN_FIELDS}.
  */
 export function compensationIssues(
   node: WorkflowNode,
   agents: Readonly<Record<string, unknown>>,
   nodeIds: { has(id: string): boolean },
   dag: CompiledDag | undefined,
+  hasSchema: (id: string) => boolean,
 ): CompensationIssue[] {
   const step = node.compensate;
   if (!step) return [];
@@ -174,6 +175,13 @@ export function compensationIssues(
       issues.push({
         field: "prompt",
         detail: `${what} reads {{nodes.${ref}.output}} but "${ref}" is neither the node nor one of its ancestors`,
+      });
+  }
+  for (const ref of refs.fields) {
+    if (nodeIds.has(ref) && !hasSchema(ref))
+      issues.push({
+        field: "prompt",
+        detail: `${what} reads a field of {{nodes.${ref}.output}} but "${ref}" has no output schema (its output is text)`,
       });
   }
   return issues;

@@ -6,14 +6,15 @@
  * Grammar of an expression (the trimmed text between `{{` and `}}`), where a path is one or more steps, each
  * `.<seg>` (a field; `<seg>` matching `/^[A-Za-z0-9_$-]+$/`, numeric segments also index arrays) or `[<n>]` (element
  * `n` of an array, `n` a decimal integer):
- * - `input<path>`, the path starting with `.` or `[`, e.g. `input.files[0].name`;
+ * - `input<path>`, the path starting with `.` (a field; `[n]` steps come after it), e.g. `input.files[0].name`;
  * - `nodes.<id>.output`, `<id>` matching the node id pattern; ids may contain dots, so the id is everything
  *   between `nodes.` and the final `.output`;
  * - `nodes.<id>.output<path>`: a field or element of a structured output (a node with `output.schema`, whose output
  *   is JSON), e.g. `nodes.plan.output.files[0].path`; the id is then everything before the last `.output` followed
  *   by a valid path. (A path whose last step is a field named `output` reads as a node id instead.)
- * An expression that starts with `input` or `nodes` but does not match is invalid (a likely typo, reported by
- * validation and thrown by rendering). Any other `{{…}}` is plain text and rendered unchanged.
+ * An expression that is `input` or `nodes`, or starts with `input.` or `nodes.`, but does not match is invalid (a
+ * likely typo, reported by validation and thrown by rendering). Any other `{{…}}` (`{{input[0]}}` included) is plain
+ * text and rendered unchanged.
  */
 import { NODE_ID_RE } from "../schema/workflow.js";
 
@@ -29,12 +30,14 @@ export type TemplatePart =
  * - `inputs`: dotted input paths without the `input.` prefix, e.g. `"repo"`, `"files.0.name"`.
  * - `nodes`: node ids read with `{{nodes.<id>.output}}` or `{{nodes.<id>.output<path>}}`.
  * - `fields`: the node ids among `nodes` read with a path (their output must be structured JSON).
+ * - `whole`: the node ids among `nodes` read whole, `{{nodes.<id>.output}}` (only these can be a shared context).
  * - `invalid`: malformed expressions (`raw` text and `reason`).
  */
 export type TemplateRefs = {
   inputs: string[];
   nodes: string[];
   fields: string[];
+  whole: string[];
   invalid: { raw: string; reason: string }[];
 };
 
@@ -103,7 +106,8 @@ function parseNodeExpression(raw: string, expr: string): TemplatePart {
 
 function parseExpression(raw: string, body: string): TemplatePart {
   const expr = body.trim();
-  if (expr === "input" || expr.startsWith("input.") || expr.startsWith("input[")) {
+  // only `input` and `input.…` are input references (`[n]` steps after the first field): `{{input[0]}}` stays text
+  if (expr === "input" || expr.startsWith("input.")) {
     const path = parsePath(expr.slice(5));
     if (!path) {
       return { kind: "invalid", raw, reason: `invalid input reference ${raw}: expected {{input.<dotted.path>}}` };
@@ -143,15 +147,17 @@ export function templateRefs(template: string): TemplateRefs {
   const inputs = new Set<string>();
   const nodes = new Set<string>();
   const fields = new Set<string>();
+  const whole = new Set<string>();
   const invalid: TemplateRefs["invalid"] = [];
   for (const part of parseTemplate(template)) {
     if (part.kind === "input") inputs.add(part.path.join("."));
     else if (part.kind === "node") {
       nodes.add(part.id);
       if (part.path) fields.add(part.id);
+      else whole.add(part.id);
     } else if (part.kind === "invalid") invalid.push({ raw: part.raw, reason: part.reason });
   }
-  return { inputs: [...inputs], nodes: [...nodes], fields: [...fields], invalid };
+  return { inputs: [...inputs], nodes: [...nodes], fields: [...fields], whole: [...whole], invalid };
 }
 
 /**

@@ -129,8 +129,12 @@ export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNode
     }
   });
 
+  const hasSchema = (id: string): boolean => {
+    const index = graph.indexOf.get(id);
+    return index !== undefined && workflow.nodes[index]?.output !== undefined;
+  };
   workflow.nodes.forEach((node, i) => {
-    for (const issue of compensationIssues(node, workflow.agents, graph.indexOf, dag))
+    for (const issue of compensationIssues(node, workflow.agents, graph.indexOf, dag, hasSchema))
       errors.push({ pointer: at(i, "compensate", issue.field), node: node.id, detail: issue.detail });
   });
 

@@ -32,6 +32,7 @@ import {
   MISMATCH_NOTE_TOKEN_BOUND,
   PaidCallsError,
   STRUCTURED_CALLS_PER_ATTEMPT,
+  StructuredOutputError,
 } from "../providers/structured-output.js";
 import { clampTier } from "../quota/model-allowance.js";
 import { tenantQuota } from "../quota/quota-spec.js";
@@ -265,9 +266,10 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   }
   /**
    * Books the paid call(s): records them under this attempt and settles the hold, in one auto-pipelined request;
-   * `failing` records even when the intent landed (no completion will). Returns the cost in micro-USD.
+   * `failing` records even when the intent landed (no completion will); `err` is the call's failure reported to the
+   * circuit breaker (undefined: the provider answered). Returns the cost in micro-USD.
    */
-  const bookPaid = async (u: TokenUsage, usd: number, failing: boolean): Promise<number> => {
+  const bookPaid = async (u: TokenUsage, usd: number, failing: boolean, err?: unknown): Promise<number> => {
     const costMicroUsd = usdToMicroUsd(usd, "nearest");
     const paid = {
       inputTokens: u.inputTokens,
@@ -293,7 +295,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     const settling = h
       ? withRetries(() => settleHold(engine.budgets.store, h, { tokens: billedTokens(u), usd }))
       : undefined;
-    await Promise.all([recording, settling, circuit.report(provider, model)]);
+    await Promise.all([recording, settling, circuit.report(provider, model, err)]);
     return costMicroUsd;
   };
   let result: GenerateResult;
@@ -321,7 +323,8 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
       // a structured call failed after answers came back: they were paid, so they are booked (recorded under this
       // attempt, hold settled) before the attempt fails
       const paidUsd = priceOrNull(price, err.model, err.usage) ?? priceOrNull(price, model, err.usage) ?? 0;
-      await bookPaid(err.usage, paidUsd, true);
+      // a final mismatch is an answer (the provider is up); a failed retry (5xx, overload…) counts as the failure it is
+      await bookPaid(err.usage, paidUsd, true, err instanceof StructuredOutputError ? undefined : err);
       throw err;
     }
     // a 5xx, overload or timeout counts toward opening the model's circuit (breaker-failure.ts)

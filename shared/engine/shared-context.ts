@@ -6,8 +6,9 @@ import type { WorkflowDefinition } from "../schema/workflow.js";
  * caching: the five reviewers all read the same analysis, so only the first writes the cache and the others read
  * it). Computed once per run (the run cache keeps it), in one pass over the templates.
  *
- * Rule: among the nodes a prompt template reads (`{{nodes.<id>.output}}`, in template order), the first whose
- * output at least two nodes of the workflow read.
+ * Rule: among the nodes a prompt template reads whole (`{{nodes.<id>.output}}`, in template order), the first whose
+ * output at least two nodes of the workflow read whole. A node read only through a path
+ * (`{{nodes.<id>.output.files[0]}}`) is not shared: its reader sends only the field.
  * @param reads each node's template references when the caller has them (run-cache.ts), else parsed here.
  * @returns nodeId -> shared upstream id; nodes without one are absent.
  */
@@ -16,7 +17,7 @@ export function sharedContextRefs(
   reads: ReadonlyMap<string, TemplateRefs> = templateReads(workflow),
 ): ReadonlyMap<string, string> {
   const readers = new Map<string, number>();
-  const refsOf = workflow.nodes.map((n) => [n.id, [...new Set(reads.get(n.id)?.nodes ?? [])]] as const);
+  const refsOf = workflow.nodes.map((n) => [n.id, [...new Set(reads.get(n.id)?.whole ?? [])]] as const);
   for (const [, refs] of refsOf) for (const r of refs) readers.set(r, (readers.get(r) ?? 0) + 1);
   const shared = new Map<string, string>();
   for (const [id, refs] of refsOf) {

@@ -84,7 +84,8 @@ export interface RunView {
   criticalPath: { nodes: string[]; durationMs: number };
   /** makespan / critical path, once the run finished; null before. */
   makespanOverCriticalPath: number | null;
-  /** true when a node's output came from the simulated provider (the output says so too). */
+  /** true when a node's output came from the simulated provider: its recorded route names provider `simulated`, or its
+   * excerpt carries the simulated banner (a text output starts with it, a structured one holds it in its strings). */
   simulated: boolean;
   levels: LevelView[];
   /** The run's compensations once it began compensating (compensation-view.ts), else null. `status` is
@@ -189,7 +190,9 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     durations[id] = durationMs ?? 0;
     const usage = s.usage[id]?.split(",").map(Number);
     const excerpt = s.excerpt[id] ?? null;
-    if (excerpt !== null && isSimulatedText(excerpt)) simulated = true;
+    const route = parseRoute(s.route[id]);
+    // the recorded route names the provider called; the excerpt's banner also covers a cache hit of a simulated answer
+    if (route?.provider === "simulated" || (excerpt !== null && isSimulatedText(excerpt))) simulated = true;
     const cost = s.cost[id];
     return {
       id,
@@ -210,7 +213,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
           : null,
       costUsd: cost === undefined ? null : microToUsd(Number(cost)),
       model: s.model[id] ?? null,
-      route: parseRoute(s.route[id]),
+      route,
       cache: (s.cache[id] as NodeView["cache"] | undefined) ?? null,
       excerpt,
       error: s.error[id] ?? null,

@@ -47,7 +47,7 @@ export interface GenerateRequest {
   signal?: AbortSignal | undefined;
   /**
    * JSON Schema the answer must match (the node's `output.schema`): the provider asks for structured output and
-   * reports the parsed value in `GenerateResult.object`. Absent: plain text.
+   * reports the parsed value in `GenerateResult.structured`. Absent: plain text.
    */
   outputSchema?: OutputJsonSchema | undefined;
 }

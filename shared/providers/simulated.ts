@@ -52,12 +52,6 @@ export class SimulatedProvider implements LlmProvider {
       throw new ProviderError("retryable", `simulated failure of attempt ${req.attempt} (simulate.failAttempts)`);
     }
     const shared = req.sharedContext ?? "";
-    const digest = (await sha256Hex(`${req.model}\n${shared}\n${req.system}\n${req.prompt}`)).slice(0, 12);
-    const lines = req.prompt
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l.length > 0);
-    const gist = lines.slice(0, 3).map((l) => `> ${l.length > 100 ? `${l.slice(0, 100)}…` : l}`);
     const inputTokens = estimateTokens(shared) + estimateTokens(req.system) + estimateTokens(req.prompt);
     if (req.outputSchema) {
       const value = simulatedObject(req.outputSchema);
@@ -75,6 +69,13 @@ export class SimulatedProvider implements LlmProvider {
         structured: { value },
       };
     }
+    // the digest and the gist are only for the text answer (a structured one depends on the schema alone)
+    const digest = (await sha256Hex(`${req.model}\n${shared}\n${req.system}\n${req.prompt}`)).slice(0, 12);
+    const lines = req.prompt
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
+    const gist = lines.slice(0, 3).map((l) => `> ${l.length > 100 ? `${l.slice(0, 100)}…` : l}`);
     let text = [
       SIMULATED_BANNER,
       `Agent ${req.agent} (model ${req.model}) on node ${req.nodeId}, attempt ${req.attempt}.`,

@@ -87,7 +87,7 @@ export function outputChecker(schema: OutputJsonSchema): (value: unknown) => Out
     const result = validator.validate(value);
     if (result.valid) return null;
     const last = result.errors[result.errors.length - 1];
-    return { pointer: (last?.instanceLocation ?? "#").replace(/^#/, ""), message: last?.error ?? "invalid" };
+    return { pointer: jsonPointer(last?.instanceLocation ?? "#"), message: last?.error ?? "invalid" };
   };
 }
 
@@ -142,6 +142,19 @@ function sumUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
   if (read > 0) out.cacheReadTokens = read;
   if (write > 0) out.cacheWriteTokens = write;
   return out;
+}
+
+/**
+ * The RFC 6901 JSON Pointer of a @cfworker/json-schema instance location, which is a URI fragment (`#/a%20b/0`):
+ * without the `#` and percent-decoded (a malformed escape is kept as is).
+ */
+function jsonPointer(location: string): string {
+  const fragment = location.replace(/^#/, "");
+  try {
+    return decodeURIComponent(fragment);
+  } catch {
+    return fragment;
+  }
 }
 
 function describe(pointer: string): string {

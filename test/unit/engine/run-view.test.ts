@@ -109,4 +109,15 @@ describe("buildRunView", () => {
     expect(v.makespanOverCriticalPath).toBeCloseTo(3300 / 3200, 3);
     expect(v.finishedAt).toBe(new Date(3300).toISOString());
   });
+
+  it("flags a structured output with no simulated banner in its excerpt as simulated by its recorded route", () => {
+    // a schema with no free string (or a string cut by maxLength, or one past the excerpt) leaves no banner
+    const excerpt = { a: '{"count":0,"ok":true}' };
+    const done = { status: { a: "done" } } as const;
+    const real = buildRunView(snapshot({ ...done, excerpt, route: { a: "anthropic|fast|rules|short task" } }), dag, 0);
+    expect(real.simulated).toBe(false);
+    const sim = buildRunView(snapshot({ ...done, excerpt, route: { a: "simulated|fast|rules|short task" } }), dag, 0);
+    expect(sim.simulated).toBe(true);
+    expect(sim.levels[0]?.nodes[0]?.route).toMatchObject({ provider: "simulated", tier: "fast", reason: "short task" });
+  });
 });

@@ -17,6 +17,20 @@ describe("sharedContextRefs", () => {
     expect(Object.fromEntries(refs)).toEqual({ r1: "notes", r2: "analysis", solo: "notes" });
   });
 
+  it("shares only an output read whole by two nodes: a field read sends the field, not the whole output", () => {
+    const refs = sharedContextRefs({
+      nodes: [
+        n("plan", "Plan {{input.repo}}"),
+        n("notes", "Note {{input.repo}}"),
+        n("r1", "Review {{nodes.plan.output.files[0].path}} with {{nodes.notes.output}}"),
+        n("r2", "Review {{nodes.plan.output.files[1].path}} with {{nodes.notes.output}}"),
+        n("r3", "Check {{nodes.plan.output.files[0]}} and {{nodes.plan.output}}"),
+      ] as never,
+    });
+    // plan is read whole by r3 alone (r1 and r2 read fields): nobody gets it as shared context
+    expect(Object.fromEntries(refs)).toEqual({ r1: "notes", r2: "notes" });
+  });
+
   it("shares nothing when every output has one reader", () => {
     expect(sharedContextRefs({ nodes: [n("a", "x"), n("b", "{{nodes.a.output}}")] as never }).size).toBe(0);
   });

@@ -91,14 +91,25 @@ describe("templates read fields and elements", () => {
     const refs = templateRefs("{{nodes.plan.output.files[0].path}} {{nodes.text.output}} {{input.files[0].name}}");
     expect(refs.nodes).toEqual(["plan", "text"]);
     expect(refs.fields).toEqual(["plan"]);
+    expect(refs.whole).toEqual(["text"]);
     expect(refs.inputs).toEqual(["files.0.name"]);
     expect(refs.invalid).toEqual([]);
   });
 
-  it.each(["{{nodes.plan.output.files[x]}}", "{{nodes.plan.output.}}", "{{input.files[-1]}}", "{{input[}}"])(
+  it.each(["{{nodes.plan.output.files[x]}}", "{{nodes.plan.output.}}", "{{input.files[-1]}}", "{{input.[0]}}"])(
     "%s is an invalid expression",
     (template) => {
       expect(templateRefs(template).invalid).toHaveLength(1);
+    },
+  );
+
+  it.each(["{{input[0]}}", "{{input[x]}}", "{{input[}}", "{{ input[0].name }}"])(
+    "%s is plain text, as before structured outputs: rendered unchanged and accepted by validation",
+    (template) => {
+      expect(renderTemplate(`a ${template} b`, ctx)).toBe(`a ${template} b`);
+      expect(templateRefs(template)).toEqual({ inputs: [], nodes: [], fields: [], whole: [], invalid: [] });
+      const wf = { name: "wf", agents: { assistant: {} }, nodes: [{ id: "a", prompt: `read ${template}` }] };
+      expect(validateWorkflow(wf).ok).toBe(true);
     },
   );
 
@@ -130,6 +141,31 @@ describe("templates read fields and elements", () => {
     const bad = validateWorkflow(wf());
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(JSON.stringify(bad.problem)).toContain("/nodes/1/prompt");
+    expect(validateWorkflow(wf({ schema: PLAN_SCHEMA })).ok).toBe(true);
+  });
+
+  it("validation refuses a field read on a node without an output schema in a compensation prompt too", () => {
+    const wf = (output?: unknown) => ({
+      name: "wf",
+      agents: { assistant: {} },
+      nodes: [
+        { id: "plan", prompt: "plan it", ...(output ? { output } : {}) },
+        {
+          id: "apply",
+          dependsOn: ["plan"],
+          prompt: "apply {{nodes.plan.output}}",
+          compensate: { prompt: "undo {{nodes.plan.output.files[0].path}} ({{run.status}})" },
+        },
+      ],
+    });
+    const bad = validateWorkflow(wf());
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      const errors = (bad.problem as { errors?: { pointer: string; node?: string; detail: string }[] }).errors ?? [];
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ pointer: "/nodes/1/compensate/prompt", node: "apply" });
+      expect(errors[0]?.detail).toContain('"plan" has no output schema');
+    }
     expect(validateWorkflow(wf({ schema: PLAN_SCHEMA })).ok).toBe(true);
   });
 });
@@ -264,6 +300,15 @@ describe("validation, one retry with the error, then a non-retryable failure", (
     expect(e.mismatch.pointer).toBe("/files/0");
     expect(e.usage).toEqual({ inputTokens: 20, outputTokens: 10 });
     expect(llm.prompts).toHaveLength(2);
+  });
+
+  it("names the offending value by an RFC 6901 JSON Pointer, not a URI fragment", () => {
+    const schema: OutputJsonSchema = {
+      type: "object",
+      properties: { "a b": { type: "string" }, "é/x": { type: "string" } },
+    };
+    expect(outputChecker(schema)({ "a b": 1 })?.pointer).toBe("/a b");
+    expect(outputChecker(schema)({ "é/x": 1 })?.pointer).toBe("/é~1x");
   });
 
   it("an answer that is not JSON counts as a mismatch at the root", async () => {
