@@ -133,33 +133,7 @@ export async function generateWithAiSdk(
       { provider: opts.provider, code: result.rawFinishReason ?? "content-filter" },
     );
   }
-  if (req.outputSchema) {
-    let value: unknown;
-    try {
-      value = result.output;
-    } catch (err) {
-      // no output at all (e.g. the answer was cut before any text): paid, and retried like an unparsable one
-      return {
-        text: result.text,
-        model: result.response.modelId || req.model,
-        usage: mapUsage(result.usage, sent, result.text),
-        stopReason: result.finishReason === "length" ? "max_tokens" : "end",
-        simulated: false,
-        provider: opts.provider,
-        structured: { parseError: (err as Error).message },
-      };
-    }
-    return {
-      text: JSON.stringify(value) ?? "null",
-      model: result.response.modelId || req.model,
-      usage: mapUsage(result.usage, sent, result.text),
-      stopReason: result.finishReason === "length" ? "max_tokens" : "end",
-      simulated: false,
-      provider: opts.provider,
-      structured: { value },
-    };
-  }
-  return {
+  const answer: GenerateResult = {
     text: result.text,
     model: result.response.modelId || req.model,
     usage: mapUsage(result.usage, sent, result.text),
@@ -167,4 +141,12 @@ export async function generateWithAiSdk(
     simulated: false,
     provider: opts.provider,
   };
+  if (!req.outputSchema) return answer;
+  try {
+    const value: unknown = result.output;
+    return { ...answer, text: JSON.stringify(value) ?? "null", structured: { value } };
+  } catch (err) {
+    // no output at all (e.g. the answer was cut before any text): paid, and retried like an unparsable one
+    return { ...answer, structured: { parseError: (err as Error).message } };
+  }
 }
