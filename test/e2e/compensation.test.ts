@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic } from "../../local/fake-providers/anthropic.js";
 import type { FakeCall, FakeProviderServer } from "../../local/fake-providers/harness.js";
 import type { RunViewBody } from "../../shared/client/run-api.js";
+import { fakeAnthropicVars } from "../support/fake-anthropic-vars.js";
 import { type Harness, startHarness } from "../support/worker-harness.js";
 import { node, workflow } from "../support/workflows.js";
 
@@ -28,16 +29,7 @@ describe("compensation through the full stack", () => {
   beforeAll(async () => {
     fake = await startFakeAnthropic({ port: 0 });
     h = await startHarness({
-      vars: {
-        PROVIDERS: JSON.stringify({
-          anthropic: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" },
-        }),
-        ANTHROPIC_API_KEY: "fake-key",
-        DEFAULT_PROVIDER: "anthropic",
-        TIERS: JSON.stringify({
-          anthropic: { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" },
-        }),
-      },
+      vars: fakeAnthropicVars(fake.baseUrl),
     });
   });
   afterAll(async () => {

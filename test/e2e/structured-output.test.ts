@@ -3,6 +3,7 @@ import { startFakeAnthropic } from "../../local/fake-providers/anthropic.js";
 import type { FakeProviderServer } from "../../local/fake-providers/harness.js";
 import type { RunViewBody } from "../../shared/client/run-api.js";
 import { SIMULATED_BANNER } from "../../shared/providers/simulated.js";
+import { fakeAnthropicVars } from "../support/fake-anthropic-vars.js";
 import { type Harness, startHarness } from "../support/worker-harness.js";
 
 const nodesOf = (v: RunViewBody) => Object.fromEntries(v.levels.flatMap((l) => l.nodes).map((n) => [n.id, n]));
@@ -79,16 +80,7 @@ describe("structured output mismatch through the full stack (fake Anthropic answ
   beforeAll(async () => {
     fake = await startFakeAnthropic({ port: 0 });
     h = await startHarness({
-      vars: {
-        PROVIDERS: JSON.stringify({
-          anthropic: { type: "anthropic", baseUrl: fake.baseUrl, apiKeySecret: "ANTHROPIC_API_KEY" },
-        }),
-        ANTHROPIC_API_KEY: "fake-key",
-        DEFAULT_PROVIDER: "anthropic",
-        TIERS: JSON.stringify({
-          anthropic: { fast: "claude-haiku-4-5", balanced: "claude-sonnet-4-5", deep: "claude-opus-4-5" },
-        }),
-      },
+      vars: fakeAnthropicVars(fake.baseUrl),
     });
   });
   afterAll(async () => {
