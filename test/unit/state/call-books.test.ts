@@ -4,7 +4,7 @@ import { compileDag } from "../../../shared/dag/compile.js";
 import { buildRunView } from "../../../shared/progress/run-view.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { RunStore } from "../../../shared/state/run-store.js";
-import type { FrozenRun } from "../../../shared/state/run-types.js";
+import { frozenTestRun } from "../../support/state-runs.js";
 import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 /**
@@ -34,27 +34,7 @@ describe.each(STORE_BACKENDS)("call books and holders on $name", ({ memory }) =>
     const dag = compileDag(
       nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: opts.weights?.[n.id] ?? 1 })),
     );
-    const frozen: FrozenRun = {
-      runId,
-      tenant: "t",
-      workflow: {
-        name: "w",
-        concurrency: 1000,
-        mode: "eager",
-        nodesPerDelivery: 8,
-        cache: true,
-        cacheTtl: "1h",
-        defaults: { retries: 3, timeout: "120s" },
-        agents: { a: {} },
-        nodes,
-      },
-      inputRef: "0".repeat(64),
-      simulate: null,
-      budget: null,
-      baseUrl: "http://w",
-      trigger: "api",
-      createdAt: 0,
-    };
+    const frozen = frozenTestRun(runId, nodes, { nodesPerDelivery: 8 });
     await store.startRun({
       frozen,
       dag,

@@ -3,7 +3,7 @@ import type { LocalStack } from "../../../local/stack.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import type { FailurePolicy, WorkflowNode } from "../../../shared/schema/workflow.js";
 import { RunStore } from "../../../shared/state/run-store.js";
-import type { FrozenRun } from "../../../shared/state/run-types.js";
+import { frozenTestRun } from "../../support/state-runs.js";
 import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 /**
@@ -40,27 +40,7 @@ describe.each(STORE_BACKENDS)("compensation on $name", ({ memory }) => {
         }) as WorkflowNode,
     );
     const dag = compileDag(nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn })));
-    const frozen: FrozenRun = {
-      runId,
-      tenant: "t",
-      workflow: {
-        name: "w",
-        concurrency: 1000,
-        mode: "eager",
-        nodesPerDelivery: 1,
-        cache: true,
-        cacheTtl: "1h",
-        defaults: { retries: 3, timeout: "120s" },
-        agents: { a: {} },
-        nodes,
-      },
-      inputRef: "0".repeat(64),
-      simulate: null,
-      budget: null,
-      baseUrl: "http://w",
-      trigger: "api",
-      createdAt: 1,
-    };
+    const frozen = frozenTestRun(runId, nodes, { createdAt: 1 });
     const started = await store.startRun({
       frozen,
       dag,

@@ -4,8 +4,8 @@ import { compileDag } from "../../../shared/dag/compile.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { isStreamId, nextStreamId, type RunEvent } from "../../../shared/state/run-events.js";
 import { RunStore } from "../../../shared/state/run-store.js";
-import type { FrozenRun } from "../../../shared/state/run-types.js";
 import { SweepStore } from "../../../shared/state/sweep-store.js";
+import { frozenTestRun } from "../../support/state-runs.js";
 import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 /**
@@ -34,27 +34,7 @@ describe.each(STORE_BACKENDS)("run event log on $name", ({ memory }) => {
       ([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode,
     );
     const dag = compileDag(nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: 1 })));
-    const frozen = {
-      runId,
-      tenant: "t",
-      workflow: {
-        name: "w",
-        concurrency: 1000,
-        mode: "eager",
-        nodesPerDelivery: 1,
-        cache: true,
-        cacheTtl: "1h",
-        defaults: { retries: 3, timeout: "120s" },
-        agents: { a: {} },
-        nodes,
-      },
-      inputRef: "0".repeat(64),
-      simulate: null,
-      budget: null,
-      baseUrl: "http://w",
-      trigger: "api",
-      createdAt: 0,
-    } as FrozenRun;
+    const frozen = frozenTestRun(runId, nodes);
     await store.startRun({
       frozen,
       dag,
