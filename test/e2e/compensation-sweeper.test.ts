@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Env } from "../../functions/env.js";
-import { services } from "../../functions/services.js";
 import type { Engine } from "../../shared/engine/engine.js";
 import {
   startWithoutPublishing as startWithoutPublishingIn,
   sweepAfterGrace as sweepAfterGraceIn,
+  sweeperEngine,
 } from "../support/sweeper-runs.js";
 import { type Harness, startHarness } from "../support/worker-harness.js";
 import { node } from "../support/workflows.js";
@@ -19,20 +18,7 @@ describe("sweeper: a compensation whose publish was lost is healed", () => {
 
   beforeAll(async () => {
     h = await startHarness({ vars: { SWEEPER_GRACE_SECONDS: "1" } });
-    const env = {
-      UPSTASH_REDIS_REST_URL: h.stack.redisRestUrl,
-      UPSTASH_REDIS_REST_TOKEN: h.stack.redisToken,
-      QSTASH_URL: h.stack.qstashUrl,
-      QSTASH_TOKEN: h.stack.qstashToken,
-      QSTASH_CURRENT_SIGNING_KEY: h.stack.signingKeys.current,
-      QSTASH_NEXT_SIGNING_KEY: h.stack.signingKeys.next,
-      API_KEYS: "dev:dev-key",
-      ENVIRONMENT: "development",
-      KEY_PREFIX: h.prefix,
-      RUN_RETENTION_SECONDS: "60",
-      SWEEPER_GRACE_SECONDS: "1",
-    } as Env;
-    engine = services(env).engine;
+    engine = sweeperEngine(h);
   });
   afterAll(async () => {
     await h?.close();

@@ -1,9 +1,34 @@
 import { expect } from "vitest";
+import type { Env } from "../../functions/env.js";
+import { services } from "../../functions/services.js";
 import { validateWorkflow } from "../../shared/dag/validate.js";
 import type { Engine } from "../../shared/engine/engine.js";
 import { startRun } from "../../shared/engine/start-run.js";
 import { type SweepReport, sweep } from "../../shared/engine/sweeper.js";
+import type { Harness } from "./worker-harness.js";
 import { workflow } from "./workflows.js";
+
+/**
+ * An engine in this process on the harness's local stack and key prefix (as the worker's scheduled handler builds
+ * it), with a 1 s sweeper grace (SWEEPER_GRACE_SECONDS) and a 60 s retention, so a test can start runs and sweep
+ * without waiting for the cron.
+ */
+export function sweeperEngine(h: Harness): Engine {
+  const env = {
+    UPSTASH_REDIS_REST_URL: h.stack.redisRestUrl,
+    UPSTASH_REDIS_REST_TOKEN: h.stack.redisToken,
+    QSTASH_URL: h.stack.qstashUrl,
+    QSTASH_TOKEN: h.stack.qstashToken,
+    QSTASH_CURRENT_SIGNING_KEY: h.stack.signingKeys.current,
+    QSTASH_NEXT_SIGNING_KEY: h.stack.signingKeys.next,
+    API_KEYS: "dev:dev-key",
+    ENVIRONMENT: "development",
+    KEY_PREFIX: h.prefix,
+    RUN_RETENTION_SECONDS: "60",
+    SWEEPER_GRACE_SECONDS: "1",
+  } as Env;
+  return services(env).engine;
+}
 
 /**
  * Starts a run from this process as POST /v1/runs would, but crashes before publishing: nothing is published.
