@@ -1,3 +1,4 @@
+import { readCapped } from "../../shared/util/read-capped.js";
 /**
  * Largest body `/internal/*` reads, in bytes: 1 MiB, QStash's maximum message size on its smallest (free) plan
  * (https://upstash.com/pricing/qstash, "Max Message Size: 1 MB"; pay-as-you-go allows 10 MB). What QStash sends us
@@ -24,24 +25,6 @@ export async function readCappedBody(request: Request, maxBytes: number): Promis
   // a declared length within the cap: over HTTP/1.1 the body is that many bytes (RFC 9112 §6.2; a longer one is
   // cut there), so the native read is bounded and cheaper than the chunked one below
   if (declared !== null) return { ok: true, text: await request.text() };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return { ok: false, tooLarge: true };
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { ok: true, text: new TextDecoder().decode(bytes) };
+  const bytes = await readCapped(request.body, maxBytes);
+  return bytes === null ? { ok: false, tooLarge: true } : { ok: true, text: new TextDecoder().decode(bytes) };
 }

@@ -2,6 +2,7 @@
  * gzip (RFC 1952) through the standard Compression Streams API (`CompressionStream` / `DecompressionStream`), which
  * workerd and Node 22 both provide: no library.
  */
+import { readCapped } from "../util/read-capped.js";
 
 /** Compresses bytes with gzip. */
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
@@ -25,24 +26,7 @@ export class GunzipLimitError extends Error {
  * @throws TypeError (from the stream) when the input is not valid gzip or is truncated.
  */
 export async function gunzip(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
-  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new GunzipLimitError(maxBytes);
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
+  const out = await readCapped(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")), maxBytes);
+  if (out === null) throw new GunzipLimitError(maxBytes);
   return out;
 }
