@@ -17,6 +17,7 @@ import { COMPLEXITIES } from "../routing/analyze-task.js";
 import { PROVIDER_NAME_RE } from "../routing/tier-map.js";
 import { compensateSchema } from "./compensate.js";
 import { durationSchema, ttlSchema } from "./duration.js";
+import { kindFieldIssues, MAX_MAP_ITEMS, NODE_KINDS, nodeKindError, waitSpecSchema } from "./node-kinds.js";
 import { nodeOutputSchema } from "./output-schema.js";
 
 /** Workflow name pattern: lowercase letters, digits and dashes, 1..64 chars, not starting with a dash. */
@@ -125,7 +126,9 @@ export const FAILURE_POLICIES = ["skip-dependents", "fail-fast", "continue"] as 
 export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 
 /**
- * One node. `agent` defaults to {@link DEFAULT_AGENT_NAME}; `kind` defaults to `"llm"`; `"http"` is reserved and rejected as "not supported yet".
+ * One node. `agent` defaults to {@link DEFAULT_AGENT_NAME}; `kind` (node-kinds.ts) defaults to `"llm"`: `"map"` expands
+ * at run time into one child per element of `over` (at most `maxItems`), `"wait"` pauses until a signal or its
+ * `wait.timeout`; `"http"` and `"workflow"` are reserved and rejected as "not supported yet".
  * `dependsOn` defaults to `[]`; duplicates are allowed and collapsed by the compiler.
  * `retries`, `timeout`, `maxOutputTokens` override the workflow defaults / the agent's values; `model` (same forms
  * as the agent's) and `complexity` override the agent's for routing: an explicit model or tier always wins.
@@ -135,35 +138,38 @@ export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
  * that undoes the node's work when its run fails or is cancelled after the node finished (compensate.ts); `output`
  * (`{ schema }`) asks for structured output matching a JSON Schema (output-schema.ts).
  */
-export const workflowNodeSchema = z.strictObject({
-  id: z.string().regex(NODE_ID_RE, {
-    message: "node id must match /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/",
-  }),
-  kind: z
-    .enum(["llm"], {
-      error: (iss) => (iss.input === "http" ? 'kind "http" is not supported yet' : 'kind must be "llm"'),
-    })
-    .default("llm"),
-  agent: z.string().min(1).max(64).default(DEFAULT_AGENT_NAME),
-  prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
-  dependsOn: z.array(z.string().min(1).max(128)).max(NODE_LIMIT_CEILING).default([]),
-  retries: retriesSchema.optional(),
-  timeout: durationSchema.optional(),
-  maxOutputTokens: maxOutputTokensSchema.optional(),
-  model: z.string().min(1).max(128).optional(),
-  complexity: z.enum(COMPLEXITIES).optional(),
-  cache: z.boolean().optional(),
-  cacheTtl: ttlSchema.optional(),
-  cacheTags: z
-    .array(z.string().regex(CACHE_TAG_RE, { message: "cache tag must match /^[A-Za-z0-9_.:-]{1,64}$/" }))
-    .max(16)
-    .optional(),
-  sensitive: z.boolean().optional(),
-  onFailure: z.enum(FAILURE_POLICIES).optional(),
-  simulate: simulateSchema.optional(),
-  compensate: compensateSchema.optional(),
-  output: nodeOutputSchema.optional(),
-});
+export const workflowNodeSchema = z
+  .strictObject({
+    id: z.string().regex(NODE_ID_RE, {
+      message: "node id must match /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/",
+    }),
+    kind: z.enum(NODE_KINDS, { error: (iss) => nodeKindError(iss.input) }).default("llm"),
+    agent: z.string().min(1).max(64).default(DEFAULT_AGENT_NAME),
+    prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
+    dependsOn: z.array(z.string().min(1).max(128)).max(NODE_LIMIT_CEILING).default([]),
+    retries: retriesSchema.optional(),
+    timeout: durationSchema.optional(),
+    maxOutputTokens: maxOutputTokensSchema.optional(),
+    model: z.string().min(1).max(128).optional(),
+    complexity: z.enum(COMPLEXITIES).optional(),
+    cache: z.boolean().optional(),
+    cacheTtl: ttlSchema.optional(),
+    cacheTags: z
+      .array(z.string().regex(CACHE_TAG_RE, { message: "cache tag must match /^[A-Za-z0-9_.:-]{1,64}$/" }))
+      .max(16)
+      .optional(),
+    sensitive: z.boolean().optional(),
+    onFailure: z.enum(FAILURE_POLICIES).optional(),
+    simulate: simulateSchema.optional(),
+    compensate: compensateSchema.optional(),
+    output: nodeOutputSchema.optional(),
+    over: z.string().min(1).max(MAX_PROMPT_CHARS).optional(),
+    maxItems: z.number().int().min(0).max(MAX_MAP_ITEMS).optional(),
+    wait: waitSpecSchema.optional(),
+  })
+  .superRefine((node, ctx) => {
+    for (const issue of kindFieldIssues(node)) ctx.addIssue({ code: "custom", ...issue });
+  });
 
 /**
  * Scheduling modes: `eager` (default: a node is dispatched the moment its own dependencies are done), `levels`
