@@ -4,6 +4,7 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { MAX_MAP_ITEMS } from "../../shared/schema/node-kinds.js";
 import { MAX_NODES_PER_DELIVERY } from "../../shared/schema/workflow.js";
 import { PROJECT_ROOT } from "../project-root.js";
 import { ALL_WORKLOADS, type BenchSettings, FULL_SETTINGS, QUICK_SETTINGS, REPEAT_MAX_EXPECTED_MS } from "./plan.js";
@@ -22,6 +23,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --concurrency 4,16      concurrency limits compared with the list schedule ("" = none)
   --load-runs <n>         review-all runs started at once in the load test (0 = skip; default ${FULL_SETTINGS.loadRuns})
   --load-latency-ms <ms>  simulated latency per call in the load test (full ${FULL_SETTINGS.loadLatencyMs}, quick ${QUICK_SETTINGS.loadLatencyMs})
+  --fanout <n>            children of the 1 → map(n) → 1 dynamic fan-out, 1 s calls (0 = skip; default ${FULL_SETTINGS.fanoutWidth})
   --repeats <n>           measure each eager run whose reference schedule is ≤ ${REPEAT_MAX_EXPECTED_MS / 1000} s n times, report the median (full ${FULL_SETTINGS.repeats}, quick ${QUICK_SETTINGS.repeats})
   --via-proxy             send every request through wrangler's proxy worker (as \`wrangler dev\` does), for comparison
   --local-observability   keep wrangler's local observability collector on the worker (as \`wrangler dev\` does), for comparison
@@ -76,6 +78,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         "load-runs": { type: "string" },
         "load-latency-ms": { type: "string" },
         repeats: { type: "string" },
+        fanout: { type: "string" },
         "via-proxy": { type: "boolean" },
         "local-observability": { type: "boolean" },
         "nodes-per-delivery": { type: "string" },
@@ -122,6 +125,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     settings.loadRuns = integerFlag("--load-runs", values["load-runs"], 0, Number.MAX_SAFE_INTEGER);
   if (values["load-latency-ms"] !== undefined)
     settings.loadLatencyMs = positive("--load-latency-ms", values["load-latency-ms"]);
+  if (values.fanout !== undefined) settings.fanoutWidth = integerFlag("--fanout", values.fanout, 0, MAX_MAP_ITEMS);
   if (values.repeats !== undefined) settings.repeats = integerFlag("--repeats", values.repeats, 1, MAX_REPEATS);
   if (values["nodes-per-delivery"] !== undefined) {
     settings.nodesPerDelivery = integerFlag(

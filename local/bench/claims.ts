@@ -7,6 +7,7 @@ import type {
   ClaimResult,
   EventLogResult,
   LoadResult,
+  MapFanoutResult,
   MessageSizeResult,
   RunResult,
   WorkloadResult,
@@ -46,6 +47,26 @@ function eventDelay(e: EventLogResult | null): ClaimResult {
   };
 }
 
+/** Largest median overhead (makespan − critical path) of the 1 → map(256) → 1 fan-out, ms (issue #18's goal). */
+export const MAX_FANOUT_OVERHEAD_MS = 500;
+
+/** Overhead a 256-way fan-out costs on Vercel Workflow, ms: its changelog on speculative execution (version 5.8). */
+export const VERCEL_FANOUT_OVERHEAD_MS = 2500;
+
+/** Median overhead of the dynamic fan-out ≤ {@link MAX_FANOUT_OVERHEAD_MS}, every child run. */
+function fanoutOverhead(m: MapFanoutResult | null): ClaimResult {
+  const claim = `1 → map(256) → 1 overhead (makespan − critical path) median ≤ ${MAX_FANOUT_OVERHEAD_MS} ms (Vercel Workflow publishes ${VERCEL_FANOUT_OVERHEAD_MS / 1000} s)`;
+  const p50 = m?.overheadMs.p50 ?? null;
+  if (!m || p50 === null) return { id: "map-fanout-overhead", claim, holds: null, detail: "not measured" };
+  const allChildren = m.completed === m.runs && m.childrenPerRun === m.width;
+  return {
+    id: "map-fanout-overhead",
+    claim,
+    holds: allChildren && p50 <= MAX_FANOUT_OVERHEAD_MS,
+    detail: `width ${m.width}, ${m.latencyMs} ms calls: overhead p50 ${ms0(p50)}, max ${ms0(m.overheadMs.max)} over ${m.completed}/${m.runs} runs (makespan p50 ${ms0(m.makespanMs.p50)}, critical path ${ms0(m.criticalPathMs)}, ${m.childrenPerRun} children per run)`,
+  };
+}
+
 /** Checks every claim. */
 export function checkClaims(input: {
   workloads: readonly WorkloadResult[];
@@ -53,6 +74,7 @@ export function checkClaims(input: {
   load: LoadResult | null;
   messageSize: readonly MessageSizeResult[];
   eventLog?: EventLogResult | null;
+  mapFanout?: MapFanoutResult | null;
 }): ClaimResult[] {
   return [
     eagerNearCriticalPath(input.workloads, input.runs),
@@ -62,6 +84,7 @@ export function checkClaims(input: {
     messageSizeConstant(input.messageSize),
     loadLosesNothing(input.load),
     ...(input.eventLog === undefined ? [] : [eventDelay(input.eventLog)]),
+    ...(input.mapFanout === undefined ? [] : [fanoutOverhead(input.mapFanout)]),
   ];
 }
 

@@ -23,6 +23,7 @@ import { emptyFigures, measureEngineRun } from "./engine-run.js";
 import { measureEventLog } from "./event-log.js";
 import { runLoadTest } from "./load-test.js";
 import { gitRevision, machineFacts, packageVersions } from "./machine.js";
+import { FANOUT_CRITICAL_CALLS, measureMapFanout } from "./map-fanout.js";
 import { runMessageSizes } from "./message-size.js";
 import { measurePeerRun } from "./peer-run.js";
 import { isFullRun, type PlannedRun, type PreparedWorkload, planRuns, prepareWorkload } from "./plan.js";
@@ -33,6 +34,7 @@ import {
   type BenchResults,
   type EventLogResult,
   type LoadResult,
+  type MapFanoutResult,
   type MessageSizeResult,
   RESULTS_SCHEMA_VERSION,
   type RunResult,
@@ -43,6 +45,9 @@ import { REAL_WORKLOAD_STEMS, readWorkload, reviewAllWorkload, shortName, type W
 
 /** Critical path of the warm-up runs, ms. */
 const WARM_UP_CRITICAL_PATH_MS = 1000;
+
+/** Simulated latency of every call in the dynamic fan-out (issue #18: "1 s simulated calls"), ms. */
+const FANOUT_LATENCY_MS = 1000;
 
 /** Exit statuses of the benchmark. */
 export const EXIT = { ok: 0, runFailed: 1, claimFailed: 3, usage: 64, interrupted: 130 } as const;
@@ -104,6 +109,7 @@ export async function runBench(
   let load: LoadResult | null = null;
   let messageSize: MessageSizeResult[] = [];
   let eventLog: EventLogResult | null = null;
+  let mapFanout: MapFanoutResult | null = null;
   try {
     say(
       `  worker ${engine.url}${s.viaProxy ? " (wrangler's proxy worker)" : ""}${s.localObservability ? " (with wrangler's local observability collector)" : ""} · Redis REST ${engine.stack.redisRestUrl} (${engine.stack.backend}${engine.redisServer ? ` ${engine.redisServer}` : ""}) · QStash ${engine.stack.qstashUrl} · key prefix ${engine.prefix}`,
@@ -164,6 +170,21 @@ export async function runBench(
         );
       }
     }
+    if (s.fanoutWidth > 0) {
+      say();
+      say(
+        `dynamic fan-out: root → map(${s.fanoutWidth}) → join, ${FANOUT_LATENCY_MS} ms per call, ${s.fanoutRuns} run(s)…`,
+      );
+      mapFanout = await measureMapFanout(engine, {
+        width: s.fanoutWidth,
+        latencyMs: FANOUT_LATENCY_MS,
+        runs: s.fanoutRuns,
+        timeoutMs: FANOUT_CRITICAL_CALLS * FANOUT_LATENCY_MS * 10 + TIMEOUT_SLACK_MS,
+      });
+      say(
+        `  ${mapFanout.completed}/${mapFanout.runs} completed, ${mapFanout.childrenPerRun} children per run · makespan p50 ${fmt(mapFanout.makespanMs.p50 ?? 0)} · overhead p50 ${Math.round(mapFanout.overheadMs.p50 ?? 0)} ms max ${Math.round(mapFanout.overheadMs.max ?? 0)} ms`,
+      );
+    }
     say();
     say("event log: 40-node runs watched over server-sent events…");
     eventLog = await measureEventLog(engine, {
@@ -178,7 +199,7 @@ export async function runBench(
   }
 
   const workloads = prepared.map((p) => p.summary);
-  const claims = checkClaims({ workloads, runs, load, messageSize, eventLog });
+  const claims = checkClaims({ workloads, runs, load, messageSize, eventLog, mapFanout });
   const results: BenchResults = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     date: new Date(t0).toISOString(),
@@ -218,6 +239,7 @@ export async function runBench(
     load,
     messageSize,
     eventLog,
+    mapFanout,
     claims,
   };
 
@@ -248,7 +270,8 @@ export async function runBench(
   const runFailed =
     runs.some((r) => r.outcome !== "completed" && r.outcome !== "not-run") ||
     (load !== null && (load.completed !== load.runs || load.nodesDone !== load.nodesExpected)) ||
-    messageSize.some((m) => m.outcome !== "completed");
+    messageSize.some((m) => m.outcome !== "completed") ||
+    (mapFanout !== null && mapFanout.completed !== mapFanout.runs);
   if (runFailed) return EXIT.runFailed;
   if (options.strict && claims.some((c) => c.holds === false)) return EXIT.claimFailed;
   return EXIT.ok;

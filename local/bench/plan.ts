@@ -46,6 +46,10 @@ export interface BenchSettings {
   loadLatencyMs: number;
   /** Output sizes of the message-size experiment, bytes (empty = none). */
   messageSizes: number[];
+  /** Children of the dynamic fan-out run (`root → map(N) → join`, 1 s calls; 0 = skip: map-fanout.ts). */
+  fanoutWidth: number;
+  /** Fan-out runs measured one after another (the median overhead is the claim's). */
+  fanoutRuns: number;
   /**
    * Measurements of each eager run (unlimited or with a concurrency limit) whose reference schedule is at most
    * {@link REPEAT_MAX_EXPECTED_MS}; the median makespan's run is reported with every sample (1 = no repeats).
@@ -90,6 +94,8 @@ export const FULL_SETTINGS: BenchSettings = {
   loadRuns: 50,
   loadLatencyMs: 500,
   messageSizes: [1_024, 1_048_576],
+  fanoutWidth: 256,
+  fanoutRuns: 3,
   repeats: 3,
   viaProxy: false,
   localObservability: false,
@@ -103,6 +109,7 @@ export const QUICK_SETTINGS: BenchSettings = {
   criticalPathTargetMs: 2_000,
   runBudgetMs: 10_000,
   loadLatencyMs: 200,
+  fanoutRuns: 1,
   repeats: 1,
 };
 

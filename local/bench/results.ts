@@ -182,6 +182,22 @@ export const eventLogResultSchema = z.strictObject({
   connections: z.number().int(),
 });
 
+/** What local/bench/map-fanout.ts measured: `root → map(width) → join` with simulated calls. */
+export const mapFanoutResultSchema = z.strictObject({
+  width: z.number().int(),
+  /** Simulated ms per call. */
+  latencyMs: z.number(),
+  runs: z.number().int(),
+  completed: z.number().int(),
+  /** Map children listed in the run views, per completed run (should equal `width`). */
+  childrenPerRun: z.number(),
+  /** Three calls: root, one child, join, ms. */
+  criticalPathMs: z.number(),
+  makespanMs: summarySchema,
+  /** Makespan − critical path, ms. */
+  overheadMs: summarySchema,
+});
+
 /** One "done means" item of the issue, checked against the figures: `holds` is null when it was not measured. */
 export const claimResultSchema = z.strictObject({
   id: z.string(),
@@ -238,6 +254,8 @@ export const benchResultsSchema = z.strictObject({
   messageSize: z.array(messageSizeResultSchema),
   /** The run event log: SSE delay and cost per node (absent in older files). */
   eventLog: eventLogResultSchema.nullable().optional(),
+  /** Dynamic fan-out (absent in older files). */
+  mapFanout: mapFanoutResultSchema.nullable().optional(),
   claims: z.array(claimResultSchema),
 });
 
@@ -255,6 +273,9 @@ export type MessageSizeResult = z.infer<typeof messageSizeResultSchema>;
 export type ClaimResult = z.infer<typeof claimResultSchema>;
 /** The per-node cost block. */
 export type PerNodeCost = z.infer<typeof perNodeCostSchema>;
+
+/** What local/bench/map-fanout.ts measured. */
+export type MapFanoutResult = z.infer<typeof mapFanoutResultSchema>;
 
 /** What local/bench/event-log.ts measured. */
 export type EventLogResult = z.infer<typeof eventLogResultSchema>;

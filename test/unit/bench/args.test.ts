@@ -46,6 +46,14 @@ describe("parseBenchArgs", () => {
     expect(parseBenchArgs(["--concurrency", ""]).settings.concurrencyLimits).toEqual([]);
   });
 
+  it("measures a 256-way fan-out three times in a full run, once with --quick; --fanout 0 skips it", () => {
+    expect(parseBenchArgs([]).settings).toMatchObject({ fanoutWidth: 256, fanoutRuns: 3 });
+    expect(parseBenchArgs(["--quick"]).settings).toMatchObject({ fanoutWidth: 256, fanoutRuns: 1 });
+    expect(parseBenchArgs(["--fanout", "0"]).settings.fanoutWidth).toBe(0);
+    expect(parseBenchArgs(["--fanout", "1000"]).settings.fanoutWidth).toBe(1000);
+    expect(() => parseBenchArgs(["--fanout", "1001"])).toThrow(UsageError);
+  });
+
   it("repeats short eager runs three times in a full run, once with --quick, and takes --repeats 1..15", () => {
     expect(parseBenchArgs([]).settings.repeats).toBe(3);
     expect(parseBenchArgs(["--quick"]).settings.repeats).toBe(1);

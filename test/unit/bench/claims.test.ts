@@ -102,3 +102,46 @@ describe("checkClaims", () => {
     expect(c.detail).toContain("big P=16 not run (would take 300 s; budget 240 s)");
   });
 });
+
+describe("checkClaims: dynamic fan-out overhead", () => {
+  const summary = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return {
+      count: xs.length,
+      mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+      p50: sorted[Math.floor((sorted.length - 1) / 2)]!,
+      p95: sorted[sorted.length - 1]!,
+      max: sorted[sorted.length - 1]!,
+    };
+  };
+  const fanout = (overheads: number[], over: Partial<{ completed: number; childrenPerRun: number }> = {}) => ({
+    width: 256,
+    latencyMs: 1000,
+    runs: overheads.length,
+    completed: over.completed ?? overheads.length,
+    childrenPerRun: over.childrenPerRun ?? 256,
+    criticalPathMs: 3000,
+    makespanMs: summary(overheads.map((o) => o + 3000)),
+    overheadMs: summary(overheads),
+  });
+  const claim = (m: ReturnType<typeof fanout> | null) =>
+    byId(checkClaims({ ...sampleResults(), mapFanout: m }))["map-fanout-overhead"];
+
+  it("holds when the median overhead is at most 500 ms and every child ran", () => {
+    const c = claim(fanout([300, 420, 900]));
+    expect(c!.holds).toBe(true);
+    expect(c!.detail).toContain("overhead p50 420 ms, max 900 ms over 3/3 runs");
+    expect(c!.claim).toContain("Vercel Workflow publishes 2.5 s");
+  });
+
+  it("does not hold over 500 ms, or when a run lost children or did not complete", () => {
+    expect(claim(fanout([480, 510, 700]))!.holds).toBe(false);
+    expect(claim(fanout([100, 100, 100], { childrenPerRun: 255 }))!.holds).toBe(false);
+    expect(claim(fanout([100, 100, 100], { completed: 2 }))!.holds).toBe(false);
+  });
+
+  it("is 'not measured' when the fan-out was skipped, and absent from older results", () => {
+    expect(claim(null)!.holds).toBeNull();
+    expect(byId(checkClaims(sampleResults()))["map-fanout-overhead"]).toBeUndefined();
+  });
+});
