@@ -3,16 +3,23 @@ import { HTTPException } from "hono/http-exception";
 import { notFound, ProblemError, problem, problemResponse } from "../shared/errors/problem.js";
 import { redactSecrets, secretValuesOf } from "../shared/errors/redact.js";
 import { describeForLog, serverErrorProblem } from "../shared/errors/server-error.js";
+import { agentRoutes } from "./agents.js";
 import type { AppEnv } from "./app-env.js";
 import { cacheRoutes } from "./cache.js";
 import { healthRoutes } from "./health.js";
+import { hookRoutes } from "./hooks.js";
 import { internalRoutes } from "./internal.js";
+import { planRoutes } from "./plans.js";
 import { runsRoutes } from "./runs.js";
+import { scheduleRoutes } from "./schedules.js";
 import { services } from "./services.js";
 import { usageRoutes } from "./usage.js";
+import { workflowRoutes } from "./workflows.js";
 
 /**
- * The worker's Hono app: `/v1/runs`, `/internal/*` (QStash only), `/healthz`. Errors become
+ * The worker's Hono app: `/v1/runs`, `/v1/workflows`, `/v1/agents`, `/v1/plans`, `/v1/hooks` (deliveries signed, not keyed),
+ * `/v1/schedules`,
+ * `/internal/*` (QStash only), `/healthz`. Errors become
  * `application/problem+json` in exactly one place (`onError`): 4xx problems as raised; a 5xx problem with its
  * detail redacted of secrets; any other error as a 500 with a general detail (shared/errors/server-error.ts), the
  * full error (secrets redacted) going to the log.
@@ -27,6 +34,11 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1/runs", runsRoutes);
   app.route("/v1/usage", usageRoutes);
   app.route("/v1/cache", cacheRoutes);
+  app.route("/v1/workflows", workflowRoutes);
+  app.route("/v1/agents", agentRoutes);
+  app.route("/v1/plans", planRoutes);
+  app.route("/v1/hooks", hookRoutes);
+  app.route("/v1/schedules", scheduleRoutes);
   app.route("/internal", internalRoutes);
   app.notFound((c) => problemResponse(notFound(`No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
   app.onError((err, c) => {

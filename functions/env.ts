@@ -9,6 +9,7 @@ import { parseTenantQuotas, type TenantQuotas } from "../shared/quota/quota-spec
 import { type ModelFallbacks, parseModelFallbacksJson } from "../shared/routing/model-fallbacks.js";
 import { DEFAULT_TIER_MAP, PROVIDER_NAME_RE, parseTierMapJson, type TierMap } from "../shared/routing/tier-map.js";
 import { MAX_NODES, NODE_LIMIT_CEILING } from "../shared/schema/workflow.js";
+import { type HttpNodeSettings, parseHttpNodeSettings } from "./http-node-config.js";
 
 /**
  * Worker bindings (wrangler.toml `[vars]` and secrets). Secrets: UPSTASH_REDIS_REST_URL/TOKEN, QSTASH_TOKEN,
@@ -40,6 +41,11 @@ export interface Env {
   /** `production` (default) or `development`. Production refuses to start work with Upstash's development signing
    * keys or without `PUBLIC_URL`; wrangler.toml's `[env.dev]` sets `development`. */
   ENVIRONMENT?: string;
+  /** Comma-separated `host[:port]` entries (`*.example.com` wildcards) http nodes may call; empty = http nodes refused
+   * (functions/http-node-config.ts, shared/http/ssrf-guard.ts). */
+  HTTP_NODE_ALLOWED_HOSTS?: string;
+  /** Comma-separated names of worker secrets an http node's header values may read as `{{secrets.NAME}}`. */
+  HTTP_NODE_SECRETS?: string;
   /** JSON providers config (shared/providers/providers-config.ts), e.g.
    * `{"anthropic":{"type":"anthropic","apiKeySecret":"ANTHROPIC_API_KEY"}}`; `simulated` is always present. */
   PROVIDERS?: string;
@@ -110,6 +116,8 @@ export interface Config {
   signingKeys: { current: string; next: string };
   /** `ENVIRONMENT`: `production` unless set to `development`. */
   environment: "production" | "development";
+  /** http nodes: allowlist and readable secret names (`HTTP_NODE_ALLOWED_HOSTS`, `HTTP_NODE_SECRETS`). */
+  httpNodes: HttpNodeSettings;
   /** API key -> tenant. */
   apiKeys: Map<string, string>;
   keyPrefix: string;
@@ -263,6 +271,7 @@ export function parseConfig(env: Env): Config {
   if (!tierMap[e.DEFAULT_PROVIDER]) problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" has no TIERS entry`);
   if (e.DEFAULT_PROVIDER !== "simulated" && !providers[e.DEFAULT_PROVIDER])
     problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" is not in PROVIDERS`);
+  const httpNodes = parseHttpNodeSettings(env, problems);
   if (problems.length > 0) throw new Error(`agent-dag is misconfigured: ${problems.join("; ")}`);
   const [classifierProvider, ...classifierModel] = e.ROUTING_CLASSIFIER?.split(":") ?? [];
   return {
@@ -272,6 +281,7 @@ export function parseConfig(env: Env): Config {
     qstashToken: e.QSTASH_TOKEN,
     signingKeys: { current: e.QSTASH_CURRENT_SIGNING_KEY, next: e.QSTASH_NEXT_SIGNING_KEY },
     environment: e.ENVIRONMENT,
+    httpNodes,
     apiKeys: parseApiKeys(e.API_KEYS),
     keyPrefix: e.KEY_PREFIX,
     retentionSeconds: e.RUN_RETENTION_SECONDS,

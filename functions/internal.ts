@@ -12,8 +12,11 @@ import {
 } from "../shared/schema/qstash-callback.js";
 import type { DeliveryToken, DeliveryTokenStore } from "../shared/state/delivery-tokens.js";
 import type { AppEnv } from "./app-env.js";
+import { httpCallbackRoutes } from "./http-callbacks.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { qstashSignature } from "./middleware/qstash-signature.js";
+import { scheduleFiringRoutes } from "./schedule-firing.js";
+import { waitTimeoutRoutes } from "./signal.js";
 
 /**
  * `/internal/*`: called by QStash only, every request signature-checked. `execute` turns a node into an output
@@ -25,6 +28,13 @@ export const internalRoutes = new Hono<AppEnv>();
 
 // an unsafe production deploy (development signing keys: forgeable signatures) takes no delivery, before any read
 internalRoutes.use("*", refuseUnsafeDeployment(), qstashSignature());
+
+// an http node's callbacks (shared/http/): signed like every route here
+internalRoutes.route("/http", httpCallbackRoutes);
+// a wait node's timeout message (functions/signal.ts, shared/engine/wait-node.ts)
+internalRoutes.route("/wait-timeout", waitTimeoutRoutes);
+// a schedule's firing (functions/schedule-firing.ts)
+internalRoutes.route("/schedule", scheduleFiringRoutes);
 
 /** Answer QStash must not retry: 489 + `Upstash-NonRetryable-Error: true` (docs/upstash-protocols.md B5). */
 function nonRetryable(detail: string): Response {

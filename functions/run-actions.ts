@@ -41,7 +41,7 @@ const limit = bodyLimit({
 });
 
 /** The frozen run `runId` when it exists and belongs to the caller's tenant; else 404 (the same for both). */
-async function ownedRun(c: { get: (k: "services" | "tenant") => unknown }, runId: string): Promise<FrozenRun> {
+export async function ownedRun(c: { get: (k: "services" | "tenant") => unknown }, runId: string): Promise<FrozenRun> {
   const { engine } = c.get("services") as AppEnv["Variables"]["services"];
   const frozen = /^run_[0-9a-f]{26}$/.test(runId) ? await engine.store.readFrozen(runId) : null;
   if (!frozen || frozen.tenant !== c.get("tenant")) {
@@ -53,7 +53,7 @@ async function ownedRun(c: { get: (k: "services" | "tenant") => unknown }, runId
 }
 
 /** The JSON body parsed with `schema`; an empty body is `{}`. @throws ProblemError 400 or 422. */
-async function actionBody<T>(text: string, schema: z.ZodType<T>): Promise<T> {
+export async function actionBody<T>(text: string, schema: z.ZodType<T>): Promise<T> {
   let raw: unknown = {};
   if (text.trim() !== "") {
     try {

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { runScope } from "../shared/budget/scopes.js";
+import type { CompiledDag } from "../shared/dag/types.js";
 import { validateWorkflow } from "../shared/dag/validate.js";
 import { loadRun } from "../shared/engine/run-cache.js";
 import { startRun } from "../shared/engine/start-run.js";
 import {
   invalidRequest,
-  invalidWorkflow,
   malformedJson,
   notFound,
   ProblemError,
@@ -17,15 +17,19 @@ import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { buildRunView } from "../shared/progress/run-view.js";
 import { runListQuerySchema } from "../shared/schema/run-list-query.js";
 import { MAX_TRIGGER_BYTES, triggerSchema } from "../shared/schema/trigger.js";
+import { NODE_LIMIT_CEILING, type WorkflowDefinition } from "../shared/schema/workflow.js";
+import type { WorkflowRef } from "../shared/state/run-types.js";
 import { assertJsonDepth } from "../shared/util/json-depth.js";
 import { withBundledAgents } from "./agent-registry.js";
 import type { AppEnv } from "./app-env.js";
+import { httpValidation } from "./http-node-config.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
+import { resolveWorkflow, tenantAgentsFor } from "./resolve-workflow.js";
 import { idempotencyKeyOf, runActionRoutes } from "./run-actions.js";
 import { runEventRoutes } from "./run-events.js";
 import { runGraphRoutes } from "./run-graph.js";
-import { bundledWorkflow } from "./workflow-registry.js";
+import { signalRoutes } from "./signal.js";
 
 /**
  * `/v1/runs`: start a run (`POST`), list the tenant's runs (`GET /`, newest first, filtered, cursor-paginated),
@@ -42,6 +46,8 @@ runsRoutes.route("/", runActionRoutes);
 runsRoutes.route("/", runGraphRoutes);
 // the run's event log as server-sent events (functions/run-events.ts)
 runsRoutes.route("/", runEventRoutes);
+// a wait node's signal (functions/signal.ts)
+runsRoutes.route("/", signalRoutes);
 
 runsRoutes.post(
   "/",
@@ -50,7 +56,7 @@ runsRoutes.post(
     onError: (c) => problemResponse(payloadTooLarge(MAX_TRIGGER_BYTES, { instance: c.req.path })),
   }),
   async (c) => {
-    const { config, engine } = c.get("services");
+    const { config, engine, registry, plans } = c.get("services");
     let raw: unknown;
     try {
       raw = JSON.parse(await c.req.text());
@@ -66,30 +72,65 @@ runsRoutes.post(
       );
     }
     const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"));
-    let resolved;
-    if (typeof body.data.workflow === "string") {
-      resolved = bundledWorkflow(body.data.workflow);
-      if (!resolved) {
+    const tenant = c.get("tenant");
+    let resolved: { workflow: WorkflowDefinition; dag: CompiledDag; ref?: WorkflowRef | undefined };
+    let input: unknown = body.data.input ?? {};
+    let budget = body.data.budget ?? null;
+    let trigger = "api";
+    if (body.data.plan !== undefined) {
+      // a plan of the tenant (POST /v1/plans) runs its frozen workflow unchanged, with its input and budget unless
+      // the request gives its own
+      const plan = await plans.get(tenant, body.data.plan);
+      if (!plan) {
         throw new ProblemError(
-          invalidWorkflow(`No workflow named "${body.data.workflow}"`, {
-            errors: [{ pointer: "/workflow", detail: "unknown workflow name" }],
+          notFound(`No plan ${body.data.plan} (plans expire after 24 h)`, {
+            errors: [{ pointer: "/plan", detail: "unknown, expired or another tenant's plan" }],
           }),
         );
       }
-    } else {
-      const v = validateWorkflow(withBundledAgents(body.data.workflow), "/workflow", { maxNodes: config.maxNodes });
+      // validated when planned; a lowered node limit does not strand a stored plan
+      const v = validateWorkflow(plan.workflow, "", { maxNodes: NODE_LIMIT_CEILING });
+      if (!v.ok) throw new ProblemError(v.problem);
+      resolved = {
+        workflow: v.workflow,
+        dag: v.dag,
+        ref: plan.source.kind === "workflow" ? (plan.source.ref ?? undefined) : undefined,
+      };
+      input = body.data.input ?? plan.input;
+      budget = body.data.budget ?? plan.budget;
+      trigger = `plan:${plan.id}`;
+    } else if (typeof body.data.workflow === "string") {
+      resolved = await resolveWorkflow(registry, tenant, body.data.workflow, body.data.version);
+    } else if (body.data.workflow !== undefined) {
+      if (body.data.version !== undefined) {
+        throw new ProblemError(
+          invalidRequest("version applies to a workflow started by name", {
+            errors: [{ pointer: "/version", detail: "an inline definition has no versions" }],
+          }),
+        );
+      }
+      const agents = await tenantAgentsFor(registry, tenant, body.data.workflow);
+      const v = validateWorkflow(withBundledAgents(body.data.workflow, agents), "/workflow", {
+        maxNodes: config.maxNodes,
+        // http nodes: a literal URL the SSRF guard refuses, or an unlisted secret, is a 422 with nothing stored
+        http: httpValidation(config.environment, config.httpNodes),
+      });
       if (!v.ok) throw new ProblemError(v.problem);
       resolved = v;
+    } else {
+      // the trigger schema requires one of workflow and plan
+      throw new ProblemError(invalidRequest("workflow (or plan) is required"));
     }
     const outcome = await startRun(engine, {
-      tenant: c.get("tenant"),
+      tenant,
       workflow: resolved.workflow,
       dag: resolved.dag,
-      input: body.data.input ?? {},
+      workflowRef: resolved.ref,
+      input,
       simulate: body.data.simulate ?? null,
-      budget: body.data.budget ?? null,
+      budget,
       idempotencyKey,
-      trigger: "api",
+      trigger,
       // the request's origin only outside production: production without PUBLIC_URL was refused above
       baseUrl: config.publicUrl ?? new URL(c.req.url).origin,
     });
@@ -137,7 +178,8 @@ runsRoutes.get("/:id", async (c) => {
     snapshot.frozen.budget ? engine.budgets.store.usage(runScope(snapshot.frozen.runId)) : null,
     engine.sweeps.repairs(snapshot.frozen.runId),
   ]);
-  return c.json({ ...view, budgetUsage, repairs });
+  // which registry entry a run started by name executes (null: an inline definition)
+  return c.json({ ...view, workflowVersion: snapshot.frozen.workflowRef ?? null, budgetUsage, repairs });
 });
 
 runsRoutes.get("/:id/output", async (c) => {

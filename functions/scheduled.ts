@@ -1,9 +1,10 @@
 import { startRun } from "../shared/engine/start-run.js";
 import { sweep } from "../shared/engine/sweeper.js";
+import { ProblemError } from "../shared/errors/problem.js";
 import { unsafeDeploymentReasons } from "./deployment-safety.js";
 import type { Env } from "./env.js";
+import { resolveWorkflow } from "./resolve-workflow.js";
 import { services } from "./services.js";
-import { bundledWorkflow } from "./workflow-registry.js";
 
 /** The cron expression that runs the sweeper (every minute); it must be one of wrangler.toml's `[triggers] crons`. */
 export const SWEEPER_CRON = "* * * * *";
@@ -25,13 +26,13 @@ export function cronIdempotencyKey(cron: string, scheduledTime: number, workflow
  * start failing does not stop the others. Needs `PUBLIC_URL` (there is no request to take the origin from).
  * @returns the run ids started (for tests and logs).
  * @throws Error when `PUBLIC_URL` is unset or the deploy is unsafe (functions/deployment-safety.ts); AggregateError, after trying every workflow, when some could not start
- *   (not bundled, or the start failed).
+ *   (in neither the `cron` tenant's registry nor the bundled workflows, or the start failed).
  */
 export async function runScheduled(
   controller: Pick<ScheduledController, "cron" | "scheduledTime">,
   env: Env,
 ): Promise<string[]> {
-  const { config, engine } = services(env);
+  const { config, engine, registry } = services(env);
   const due = config.cronWorkflows.filter((entry) => entry.cron === controller.cron);
   if (due.length === 0) return [];
   const unsafe = unsafeDeploymentReasons(config);
@@ -40,15 +41,23 @@ export async function runScheduled(
   const started: string[] = [];
   const failures: Error[] = [];
   for (const entry of due) {
-    const resolved = bundledWorkflow(entry.workflow);
-    if (!resolved) {
-      failures.push(new Error(`CRON_WORKFLOWS names unknown workflow "${entry.workflow}"`));
-      continue;
-    }
+    // the `cron` tenant's registry first, then the bundled workflows, as for a start by name
+    const resolved = await resolveWorkflow(registry, CRON_TENANT, entry.workflow, undefined).catch((err: unknown) => {
+      failures.push(
+        err instanceof ProblemError
+          ? new Error(`CRON_WORKFLOWS names unknown workflow "${entry.workflow}"`)
+          : err instanceof Error
+            ? err
+            : new Error(String(err)),
+      );
+      return null;
+    });
+    if (!resolved) continue;
     const outcome = await startRun(engine, {
       tenant: CRON_TENANT,
       workflow: resolved.workflow,
       dag: resolved.dag,
+      workflowRef: resolved.ref,
       input: entry.input ?? {},
       simulate: null,
       idempotencyKey: cronIdempotencyKey(controller.cron, controller.scheduledTime, entry.workflow),

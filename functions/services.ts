@@ -6,16 +6,23 @@ import { CacheStore } from "../shared/cache/cache-store.js";
 import { QStashDispatcher } from "../shared/dispatch/dispatcher.js";
 import { liveBlobTtlSeconds } from "../shared/engine/blob-retention.js";
 import type { Engine } from "../shared/engine/engine.js";
+import { HookStore } from "../shared/hooks/hook-store.js";
+import { QStashHttpPublisher } from "../shared/http/qstash-http-publisher.js";
+import { PlanStore } from "../shared/planner/plan-store.js";
 import { CircuitBreaker } from "../shared/providers/circuit/circuit-breaker.js";
 import { createProviders } from "../shared/providers/factory.js";
 import { QuotaStore } from "../shared/quota/quota-store.js";
+import { RegistryStore } from "../shared/registry/registry-store.js";
 import { CLASSIFIER_CACHE_TTL_SECONDS, llmClassifier, type TierCache } from "../shared/routing/classifier.js";
 import { isTier } from "../shared/routing/tier.js";
+import { QStashScheduleQueue, type ScheduleQueue } from "../shared/schedules/schedule-queue.js";
+import { ScheduleStore } from "../shared/schedules/schedule-store.js";
 import { DeliveryTokenStore } from "../shared/state/delivery-tokens.js";
 import { RunIndex } from "../shared/state/run-index.js";
 import { RunStore } from "../shared/state/run-store.js";
 import { SweepStore } from "../shared/state/sweep-store.js";
 import { type Config, type Env, parseConfig } from "./env.js";
+import { httpNodeConfig } from "./http-node-config.js";
 
 /** Seconds an active run's keys live (7 days) from its start, and again from each sweep that finds it active. */
 export const ACTIVE_RUN_TTL_SECONDS = 7 * 24 * 3600;
@@ -32,6 +39,14 @@ export interface Services {
   deliveryTokens: DeliveryTokenStore;
   /** The Redis client, for the health check. */
   redis: Pick<Redis, "ping">;
+  /** The tenants' registries of workflows and agents (`/v1/workflows`, `/v1/agents`). */
+  registry: RegistryStore;
+  /** Webhooks (`/v1/hooks`). */
+  hooks: HookStore;
+  /** Schedules (`/v1/schedules`): the records in Redis, the clock in QStash. */
+  schedules: { store: ScheduleStore; queue: ScheduleQueue };
+  /** The tenants' plans (`/v1/plans`, shared/planner/). */
+  plans: PlanStore;
 }
 
 const byEnv = new WeakMap<object, Services>();
@@ -87,6 +102,16 @@ export function services(env: Env): Services {
       { keyring: config.keyring },
     ),
     dispatcher: new QStashDispatcher(qstash),
+    // http nodes: on only with an allowlist; secrets read from the bindings HTTP_NODE_SECRETS names
+    http:
+      config.httpNodes.allowedHosts.length > 0
+        ? httpNodeConfig(
+            config.environment,
+            config.httpNodes,
+            env as Record<string, unknown>,
+            new QStashHttpPublisher(qstash),
+          )
+        : undefined,
     providers,
     circuits: new CircuitBreaker(redis, config.keyPrefix, config.circuit),
     routing: {
@@ -120,6 +145,7 @@ export function services(env: Env): Services {
       activeTtlSeconds: ACTIVE_RUN_TTL_SECONDS,
       sweeper: { ...config.sweeper, periodMs: SWEEPER_PERIOD_MS },
       promptLimit: config.promptLimit,
+      maxNodes: config.maxNodes,
     },
     now: () => Date.now(),
   };
@@ -129,7 +155,11 @@ export function services(env: Env): Services {
     devMode: false,
   });
   const deliveryTokens = new DeliveryTokenStore(redis, config.keyPrefix);
-  const built = { config, engine, receiver, deliveryTokens, redis };
+  const registry = new RegistryStore(redis, config.keyPrefix);
+  const hooks = new HookStore(redis, config.keyPrefix, config.keyring);
+  const schedules = { store: new ScheduleStore(redis, config.keyPrefix), queue: new QStashScheduleQueue(qstash) };
+  const plans = new PlanStore(redis, config.keyPrefix);
+  const built = { config, engine, receiver, deliveryTokens, redis, registry, hooks, schedules, plans };
   byEnv.set(env, built);
   return built;
 }

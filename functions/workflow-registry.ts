@@ -1,12 +1,13 @@
 import type { CompiledDag } from "../shared/dag/types.js";
 import { validateWorkflow } from "../shared/dag/validate.js";
 import type { WorkflowDefinition } from "../shared/schema/workflow.js";
+import flowiseAsk from "../workflows/flowise-ask.json";
 import hello from "../workflows/hello.json";
 import reviewAll from "../workflows/review-all.json";
 import { withBundledAgents } from "./agent-registry.js";
 
 /** Workflow definitions bundled with the worker (from `workflows/*.json`), startable by name. */
-export const BUNDLED_WORKFLOWS: readonly unknown[] = [hello, reviewAll];
+export const BUNDLED_WORKFLOWS: readonly unknown[] = [hello, reviewAll, flowiseAsk];
 
 const compiled = new Map<string, { workflow: WorkflowDefinition; dag: CompiledDag }>();
 

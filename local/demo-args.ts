@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { MAX_BUDGET_TOKENS, MAX_BUDGET_USD } from "../shared/budget/budget-spec";
 import { ON_BUDGET, type OnBudget } from "../shared/budget/reserve-with-policy";
+import { MAX_TASK_CHARS } from "../shared/schema/plan-request";
 import { WORKFLOW_NAME_RE } from "../shared/schema/workflow";
 
 /** Default latency of each simulated model call, ms. */
@@ -51,6 +52,9 @@ export interface DemoWorkflow {
   file: string | null;
 }
 
+/** Longest `--task`, characters: the limit of `POST /v1/plans` (shared/schema/plan-request.ts). */
+export { MAX_TASK_CHARS } from "../shared/schema/plan-request";
+
 /** Largest `--fake-reply-tokens` (ours: 100k tokens, 400 KB of filler text per answer). */
 export const MAX_FAKE_REPLY_TOKENS = 100_000;
 
@@ -58,8 +62,10 @@ export const MAX_FAKE_REPLY_TOKENS = 100_000;
 export interface DemoOptions {
   /** Absolute path of the codebase to review (the run's input, whatever the workflow). */
   repo: string;
-  /** The workflow to run (default: bundled {@link DEFAULT_WORKFLOW}). */
+  /** The workflow to run (default: bundled {@link DEFAULT_WORKFLOW}); unused with `task`. */
   workflow: DemoWorkflow;
+  /** A task to plan (`POST /v1/plans`) and then run as planned, instead of `workflow`; null: run `workflow`. */
+  task: string | null;
   /** Latency of each model call, ms: the run's `simulate.latencyMs`, or the fake provider's answer delay. */
   latencyMs: number;
   /** The model provider to run against. */
@@ -86,7 +92,7 @@ export interface DemoOptions {
 }
 
 /** The usage text printed by `--help` and after a usage error. */
-export const DEMO_USAGE = `Usage: npm run demo -- [--repo <path>] [--workflow <name|file.json>] [--latency-ms <ms>]
+export const DEMO_USAGE = `Usage: npm run demo -- [--repo <path>] [--workflow <name|file.json> | --task <text>] [--latency-ms <ms>]
                       [--provider simulated|fake-anthropic] [--fake-reply-tokens <n>] [--budget-usd <usd>]
                       [--budget-tokens <n>] [--on-budget fail|downgrade] [--timeout-ms <ms>] [--twice] [--json]
                       [--memory] [--verbose]
@@ -99,6 +105,10 @@ Agents are routed to tiers (fast / balanced / deep); the report shows each node'
                        repo, tree, files and omitted
   --workflow <w>       the workflow to run: a bundled one by name (workflows/*.json: review-all, the default,
                        or hello, three nodes), or a definition in a JSON file (a path ending in .json)
+  --task <text>        plan the task instead (POST /v1/plans: a bundled workflow whose description fits, else a
+                       DAG over the bundled agents), print the plan's preview (nodes, tiers, levels, worst-case
+                       cost against the budget), then run the plan; the simulated provider plans
+                       deterministically, without a model. Not with --workflow or --twice
   --provider <name>    simulated: the worker's simulated provider (default; models sim-fast/balanced/deep)
                        fake-anthropic: a local fake of the Anthropic Messages API, called by the worker's
                        real Anthropic provider (models claude-haiku-4-5 / claude-sonnet-4-5 / claude-opus-4-5,
@@ -139,7 +149,8 @@ export class UsageError extends Error {
  * @param argv the arguments after the script name (`process.argv.slice(2)`).
  * @param cwd directory `--repo` and `--workflow <file.json>` resolve against, and the default repo (`process.cwd()`).
  * @param readFile reads a `--workflow` file (default: `fs.readFileSync` as UTF-8).
- * @throws UsageError on an unknown flag, a `--workflow` that is neither a workflow name nor a readable JSON file
+ * @throws UsageError on an unknown flag, an empty `--task` (or one over MAX_TASK_CHARS, or with `--workflow` or
+ *   `--twice`), a `--workflow` that is neither a workflow name nor a readable JSON file
  *   whose `name` is a workflow name, a positional argument, a missing value, a number out of range
  *   (`--latency-ms` integer 0..7,200,000; `--timeout-ms` integer >= 1; `--budget-usd` decimal 0..1,000,000;
  *   `--budget-tokens` integer 0..1e12, the limits of shared/budget/budget-spec.ts; `--fake-reply-tokens` integer
@@ -160,6 +171,7 @@ export function parseDemoArgs(
       options: {
         repo: { type: "string" },
         workflow: { type: "string" },
+        task: { type: "string" },
         "latency-ms": { type: "string" },
         provider: { type: "string" },
         "budget-usd": { type: "string" },
@@ -183,9 +195,11 @@ export function parseDemoArgs(
   if (replyRaw !== undefined && provider !== "fake-anthropic") {
     throw new UsageError("`--fake-reply-tokens` needs `--provider fake-anthropic`");
   }
+  const task = taskFlag(values.task, values.workflow, values.twice);
   return {
     repo: resolve(cwd, values.repo ?? "."),
     workflow: workflowFlag(values.workflow, cwd, readFile),
+    task,
     latencyMs: integerFlag("--latency-ms", values["latency-ms"], DEFAULT_LATENCY_MS, 0, MAX_LATENCY_MS),
     provider,
     budget: budgetFlags(values["budget-usd"], values["budget-tokens"], values["on-budget"]),
@@ -198,6 +212,18 @@ export function parseDemoArgs(
     verbose: values.verbose,
     help: values.help,
   };
+}
+
+function taskFlag(raw: string | undefined, workflow: string | undefined, twice: boolean): string | null {
+  if (raw === undefined) return null;
+  const task = raw.trim();
+  if (task === "") throw new UsageError("Expected `--task` to be a task in words, got an empty string");
+  if (task.length > MAX_TASK_CHARS) {
+    throw new UsageError(`Expected \`--task\` to be at most ${MAX_TASK_CHARS} characters, got ${task.length}`);
+  }
+  if (workflow !== undefined) throw new UsageError("`--task` plans the workflow: leave out `--workflow`");
+  if (twice) throw new UsageError("`--task` and `--twice` cannot be combined");
+  return task;
 }
 
 function workflowFlag(raw: string | undefined, cwd: string, readFile: (path: string) => string): DemoWorkflow {

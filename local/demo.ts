@@ -1,5 +1,5 @@
 /**
- * `npm run demo -- [--repo <path>] [--workflow <name|file.json>] [--provider simulated|fake-anthropic]
+ * `npm run demo -- [--repo <path>] [--workflow <name|file.json> | --task <text>] [--provider simulated|fake-anthropic]
  * [--latency-ms <ms>] [--budget-usd <usd>] [--budget-tokens <n>] [--on-budget fail|downgrade] [--fake-reply-tokens <n>]
  * [--timeout-ms <ms>] [--twice] [--json] [--memory] [--verbose]`
  *
@@ -14,6 +14,10 @@
  * report: per node provider, tier, model, reason, tokens and cost, the total, a
  * check that the total equals the sum of the nodes (in integer micro-USD), and with the fake, its requests per
  * model against the nodes that called it (nodes the result cache served make no call).
+ *
+ * With `--task "<text>"` it plans first (`POST /v1/plans`: a bundled workflow whose description fits the task, else a
+ * DAG over the bundled agents; the simulated planner is deterministic), prints the plan's preview (plan-lines.ts) and
+ * runs the plan unchanged (`POST /v1/runs { plan }`).
  *
  * With `--twice` it invalidates the workflow's result-cache entries (so the first run starts cold), runs it, then
  * runs it again with the same input on the same stack and worker, shows the second run the same way, and compares
@@ -44,6 +48,7 @@ import { startFakeAnthropic } from "./fake-providers/anthropic";
 import type { FakeProviderServer } from "./fake-providers/harness";
 import { LiveRegion } from "./live-region";
 import { startLocalWorker } from "./local-worker.js";
+import { type PlanBody, planLines } from "./plan-lines";
 import { progressLines } from "./progress-lines";
 import { formatDuration, formatUsd, renderRun } from "./render";
 import { computeRunFigures, formatFigures, type RunFigures, statsDelta } from "./run-figures";
@@ -151,7 +156,10 @@ export async function runDemo(
 
   try {
     const workflow = options.workflow;
-    say(bold(`agent-dag demo: ${workflow.name}${workflow.file ? ` (${workflow.file})` : ""} on ${options.repo}`));
+    const what = options.task
+      ? `plan "${options.task}"`
+      : `${workflow.name}${workflow.file ? ` (${workflow.file})` : ""}`;
+    say(bold(`agent-dag demo: ${what} on ${options.repo}`));
     const input = await readCodebase(options.repo);
     say(`  codebase     ${describeInput(input)}`);
 
@@ -211,7 +219,20 @@ export async function runDemo(
       tty,
       say,
       bold,
+      planId: null,
     };
+    if (options.task) {
+      // plan first (POST /v1/plans), print the preview, then run the plan unchanged
+      const plan = await api<PlanBody>(base, "/v1/plans", signal, {
+        method: "POST",
+        body: JSON.stringify({ task: options.task, input, ...(options.budget ? { budget: options.budget } : {}) }),
+      });
+      say();
+      say(bold("Plan"));
+      for (const line of planLines(plan)) say(line);
+      say();
+      session.planId = plan.id;
+    }
     let statsBefore: CacheStatsBody | null = null;
     if (options.twice) {
       // Entries from an earlier demo (the local Redis keeps them for the cache TTL) would make the first run warm.
@@ -306,6 +327,8 @@ interface Session {
   tty: boolean;
   say: (line?: string) => void;
   bold: (s: string) => string;
+  /** With `--task`: the plan the run starts (`POST /v1/runs { plan }`, with the plan's input and budget). */
+  planId: string | null;
 }
 
 /** One run of the workflow, triggered, watched to its end (or the timeout) and measured. */
@@ -333,13 +356,16 @@ async function watchRun(s: Session): Promise<WatchedRun> {
   const before = s.stack.stats();
   const callsBefore = s.fake?.calls().length ?? 0;
   const modelsBefore = s.fake?.requestsByModel() ?? {};
+  const simulate = s.fake ? {} : { simulate: { latencyMs: options.latencyMs } };
   const accepted = await s.client.start(
-    {
-      workflow: options.workflow.trigger,
-      input: s.input,
-      ...(s.fake ? {} : { simulate: { latencyMs: options.latencyMs } }),
-      ...(options.budget ? { budget: options.budget } : {}),
-    },
+    s.planId
+      ? { plan: s.planId, ...simulate }
+      : {
+          workflow: options.workflow.trigger,
+          input: s.input,
+          ...simulate,
+          ...(options.budget ? { budget: options.budget } : {}),
+        },
     { signal },
   );
   say(`  run          ${accepted.runId}`);

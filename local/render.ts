@@ -25,12 +25,14 @@ export interface RenderOptions {
   providerLabel?: string | undefined;
 }
 
-/** One icon per node status: pending ○, queued ◔, running ◐, retrying ↻, done ✔, failed ✖, skipped ⊘, cancelled ⊗. */
+/** One icon per node status: pending ○, queued ◔, running ◐, retrying ↻, waiting ⏸, done ✔, failed ✖, skipped ⊘,
+ * cancelled ⊗. */
 export const STATUS_ICONS: Readonly<Record<NodeStatus, string>> = {
   pending: "○",
   queued: "◔",
   running: "◐",
   retrying: "↻",
+  waiting: "⏸",
   done: "✔",
   failed: "✖",
   skipped: "⊘",
@@ -56,7 +58,7 @@ export function providerTag(view: RunView, label?: string): string {
   return `[${names.length === 1 ? "provider" : "providers"}: ${names.join(", ")}]`;
 }
 
-type Style = "green" | "red" | "yellow" | "cyan" | "blue" | "gray" | "bold" | "dim" | "warn";
+type Style = "green" | "red" | "yellow" | "cyan" | "blue" | "magenta" | "gray" | "bold" | "dim" | "warn";
 
 const SGR: Record<Style, string> = {
   green: "32",
@@ -64,6 +66,7 @@ const SGR: Record<Style, string> = {
   yellow: "33",
   cyan: "36",
   blue: "34",
+  magenta: "35",
   gray: "90",
   bold: "1",
   dim: "2",
@@ -75,6 +78,7 @@ const STATUS_STYLE: Record<string, Style> = {
   queued: "blue",
   running: "cyan",
   retrying: "yellow",
+  waiting: "magenta",
   done: "green",
   failed: "red",
   skipped: "gray",
@@ -319,11 +323,15 @@ function nodeDetail(node: NodeView): Segment | undefined {
     return text ? [text, node.status === "failed" ? "red" : "yellow"] : undefined;
   }
   if (node.status === "done" && node.excerpt) return [`"${oneLine(node.excerpt)}"`, "dim"];
+  if (node.status === "waiting" && node.wait?.question) {
+    const until = node.wait.deadline ? ` (until ${node.wait.deadline})` : "";
+    return [`asks: "${oneLine(node.wait.question)}"${until}`, "magenta"];
+  }
   return retry ? [retry, "yellow"] : undefined;
 }
 
 function nodeDurationMs(node: NodeView, now: number): number | null {
-  const live = node.status === "running" || node.status === "retrying";
+  const live = node.status === "running" || node.status === "retrying" || node.status === "waiting";
   const start = parseTime(node.startedAt);
   if (live && start !== null) return Math.max(0, now - start); // keeps moving between polls
   return typeof node.durationMs === "number" ? node.durationMs : null;
@@ -331,7 +339,9 @@ function nodeDurationMs(node: NodeView, now: number): number | null {
 
 function footer(view: RunView): Segment[] {
   const t = view.totals;
-  const counts = (["done", "running", "retrying", "queued", "pending", "failed", "skipped", "cancelled"] as const)
+  const counts = (
+    ["done", "running", "retrying", "waiting", "queued", "pending", "failed", "skipped", "cancelled"] as const
+  )
     .filter((s) => (t[s] ?? 0) > 0)
     .map((s) => `${t[s]} ${s}`);
   const retried = view.levels.reduce(

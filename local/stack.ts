@@ -67,6 +67,12 @@ export interface LocalStack {
   setChaos(c: ChaosOptions): void;
   /** Resolves when no QStash message or callback is queued, in flight or waiting for a retry. */
   idle(): Promise<void>;
+  /**
+   * Test hook: fires every QStash schedule's cron occurrences after its last firing and at or before `toMs` (unix
+   * ms, may be in the future), each a message created at its occurrence; real-time timers never fire them again
+   * (local/qstash/schedules.ts). @returns the message ids published.
+   */
+  advanceSchedules(toMs: number): string[];
   /** Stops both servers, all deliveries and the Redis connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -138,6 +144,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     resetStats: () => stats.reset(),
     setChaos: (c) => chaos.set(c),
     idle: () => service.scheduler.idle(),
+    advanceSchedules: (toMs) => service.schedules.advanceTo(toMs),
     close: () => {
       closing ??= (async () => {
         service.close();

@@ -101,8 +101,8 @@ export function mountRunPage(
         h(
           "div",
           { class: "legend" },
-          ...["pending", "queued", "running", "retrying", "done", "failed", "skipped", "cancelled"].map((s) =>
-            h("span", { class: `key ${s}` }, s),
+          ...["pending", "queued", "running", "retrying", "waiting", "done", "failed", "skipped", "cancelled"].map(
+            (s) => h("span", { class: `key ${s}` }, s),
           ),
           h("span", { class: "key crit" }, "critical path"),
         ),
@@ -214,7 +214,9 @@ export function mountRunPage(
           h("div", { class: "stat-extra" }, `on budget: ${v.budget?.onBudget ?? "–"}`),
         )
       : stat("Budget", "none");
-    const counts = (["done", "running", "queued", "retrying", "pending", "failed", "skipped", "cancelled"] as const)
+    const counts = (
+      ["done", "running", "waiting", "queued", "retrying", "pending", "failed", "skipped", "cancelled"] as const
+    )
       .filter((s) => (t[s] ?? 0) > 0)
       .map((s) => `${t[s]} ${s}`)
       .join(" · ");
@@ -412,6 +414,12 @@ export function mountRunPage(
         kv("Attempts", String(n.attempts)),
         kv("Started", n.startedAt ? new Date(n.startedAt).toLocaleTimeString() : null),
         kv("Duration", n.durationMs === null ? null : formatDuration(n.durationMs)),
+        kv("Question", n.wait?.question),
+        kv("Deadline", n.wait?.deadline ? new Date(n.wait.deadline).toLocaleString() : null),
+        kv(
+          "Signal",
+          n.wait?.signal ? `${n.wait.signal.approved ? "approved" : "rejected"} (${n.wait.signal.source})` : null,
+        ),
       ),
       n.error ? h("div", { class: "error" }, h("strong", {}, "Error "), n.error) : null,
       n.excerpt ? h("div", {}, h("h3", {}, "Output"), outputBox) : null,

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { ProblemError, payloadTooLarge, unauthorized } from "../../shared/errors/problem.js";
+import { MAX_HTTP_CALLBACK_BODY_BYTES } from "../../shared/http/http-limits.js";
 import type { AppEnv } from "../app-env.js";
 import { MAX_QSTASH_BODY_BYTES, readCappedBody } from "./capped-body.js";
 
@@ -33,8 +34,8 @@ function jwtPayload(token: string): unknown {
 
 /**
  * Verifies `Upstash-Signature` on every `/internal/*` request, each refusal changing nothing: the header is present;
- * the body is at most {@link MAX_QSTASH_BODY_BYTES} (a larger `Content-Length` refused unread, a chunked body
- * abandoned past the cap); `@upstash/qstash`'s Receiver (dev mode pinned off, functions/services.ts) checks iss,
+ * the body is at most {@link MAX_QSTASH_BODY_BYTES} (`MAX_HTTP_CALLBACK_BODY_BYTES` for an http node's callback,
+ * `/internal/http/*`; a larger `Content-Length` refused unread, a chunked body abandoned past the cap); `@upstash/qstash`'s Receiver (dev mode pinned off, functions/services.ts) checks iss,
  * exp/nbf within {@link CLOCK_TOLERANCE_SECONDS}, `sub` = `PUBLIC_URL` (the request's origin only in development)
  * plus the path and `body` = SHA-256 of the raw body (docs/upstash-protocols.md B6, B7); the token has a `jti` and
  * `exp`. Then it stores the raw body in `rawBody` and the token in `deliveryToken`: the route records the token's single
@@ -48,8 +49,12 @@ export function qstashSignature(): MiddlewareHandler<AppEnv> {
   return async function verifyQStashSignature(c, next) {
     const signature = c.req.header("upstash-signature");
     if (!signature) throw new ProblemError(unauthorized("Missing Upstash-Signature"));
-    const read = await readCappedBody(c.req.raw, MAX_QSTASH_BODY_BYTES);
-    if (!read.ok) throw new ProblemError(payloadTooLarge(MAX_QSTASH_BODY_BYTES));
+    // an http node's callback carries the endpoint's response (shared/http/http-limits.ts)
+    const cap = new URL(c.req.url).pathname.startsWith("/internal/http/")
+      ? MAX_HTTP_CALLBACK_BODY_BYTES
+      : MAX_QSTASH_BODY_BYTES;
+    const read = await readCappedBody(c.req.raw, cap);
+    if (!read.ok) throw new ProblemError(payloadTooLarge(cap));
     const body = read.text;
     const { config, receiver } = c.get("services");
     const requestUrl = new URL(c.req.url);

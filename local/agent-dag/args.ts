@@ -1,7 +1,8 @@
 /**
  * The `agent-dag` command line, parsed (pure): a command and its arguments. Commands: `run <workflow.json|name>
  * [--input file.json] [--watch]`, `watch <runId>`, `runs [--status s[,s]] [--workflow w] [--trigger t] [--limit n]`,
- * `cancel <runId>`, `retry <runId>`, `rerun <runId> --from <node>`, `output <runId>`. Everywhere: `--url` and
+ * `cancel <runId>`, `retry <runId>`, `rerun <runId> --from <node>`, `output <runId>`, `signal <runId> <node>
+ * [--reject] [--payload <json>]`. Everywhere: `--url` and
  * `--key` (else `AGENT_DAG_URL`, `AGENT_DAG_API_KEY`), `--json` (machine-readable answers), `--help`.
  */
 import { parseArgs } from "node:util";
@@ -13,7 +14,8 @@ export type Command =
   | { kind: "watch"; runId: string }
   | { kind: "runs"; status: string[]; workflow: string | undefined; trigger: string | undefined; limit: number }
   | { kind: "cancel" | "retry" | "output"; runId: string }
-  | { kind: "rerun"; runId: string; from: string };
+  | { kind: "rerun"; runId: string; from: string }
+  | { kind: "signal"; runId: string; nodeId: string; approved: boolean; payload: unknown };
 
 /** Where the worker is and how to talk to it. */
 export interface Connection {
@@ -42,6 +44,7 @@ commands:
   retry <runId>                                           run the failed or cancelled nodes again
   rerun <runId> --from <node>                             run a node and everything after it again
   output <runId>                                          print the sink nodes' outputs
+  signal <runId> <node> [--reject] [--payload <json>]     approve (or reject) a waiting wait node
 
 options:
   --url <url>     the worker (default: $AGENT_DAG_URL)
@@ -74,6 +77,8 @@ export function parseCommandLine(
         trigger: { type: "string" },
         limit: { type: "string" },
         from: { type: "string" },
+        reject: { type: "boolean", default: false },
+        payload: { type: "string" },
         url: { type: "string" },
         key: { type: "string" },
         json: { type: "boolean", default: false },
@@ -84,8 +89,10 @@ export function parseCommandLine(
     throw new UsageError((err as Error).message);
   }
   const { values: v, positionals } = parsed;
-  const [name, arg, ...extra] = positionals;
+  const [name, arg, ...rest] = positionals;
   if (v.help || name === undefined || name === "help") return { command: { kind: "help" }, connection: null };
+  // `signal` takes a second argument, the node
+  const [second, ...extra] = name === "signal" ? rest : [undefined, ...rest];
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const needArg = (what: string): string => {
     if (arg === undefined || arg === "") throw new UsageError(`${name} ${what}`);
@@ -121,6 +128,18 @@ export function parseCommandLine(
       if (!v.from) throw new UsageError("rerun expects --from <node>");
       command = { kind: "rerun", runId: needArg(RUN_ID_HELP), from: v.from };
       break;
+    case "signal": {
+      const runId = needArg(RUN_ID_HELP);
+      if (!second) throw new UsageError("signal expects <runId> <node>");
+      let payload: unknown;
+      try {
+        payload = v.payload === undefined ? undefined : JSON.parse(v.payload);
+      } catch {
+        throw new UsageError(`--payload expects JSON, got "${v.payload}"`);
+      }
+      command = { kind: "signal", runId, nodeId: second, approved: !v.reject, payload };
+      break;
+    }
     default:
       throw new UsageError(`unknown command "${name}" (agent-dag --help lists them)`);
   }

@@ -116,6 +116,13 @@ async function execute(command: Command, c: Connection): Promise<number> {
       print(out, text || `${out.runId} ${out.status}: no sink node has finished`);
       return 0;
     }
+    case "signal": {
+      const body = command.payload === undefined ? {} : { payload: command.payload };
+      const out = await client.signal(command.runId, command.nodeId, { approved: command.approved, ...body });
+      const what = out.approved ? "approved" : "rejected";
+      print(out, `${out.runId} ${out.nodeId} ${what}: ${out.status}${out.replayed ? " (already signalled)" : ""}`);
+      return 0;
+    }
   }
 }
 

@@ -82,7 +82,7 @@ export async function measureMapFanout(
     if (!view || view.status !== "completed" || view.finishedAt === null) continue;
     completed += 1;
     makespans.push(view.makespanMs);
-    children += view.levels.flatMap((l) => l.nodes).filter((n) => n.id.startsWith("review[")).length;
+    children += view.levels.flatMap((l) => l.nodes).filter((n) => n.map?.node === "review").length;
   }
   return {
     width: opts.width,

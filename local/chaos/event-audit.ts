@@ -53,7 +53,11 @@ const NODE_STATUS: Record<string, string> = {
   started: "running",
   retrying: "retrying",
   "handed-back": "retrying",
+  waiting: "waiting",
+  signal: "running",
   deferred: "queued",
+  // a map node waits for its children (shared/state/lua/expand-map.ts)
+  expanded: "pending",
   done: "done",
   failed: "failed",
   skipped: "skipped",

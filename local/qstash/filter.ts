@@ -130,7 +130,7 @@ function buildFilter(values: Map<string, string[]>): MessageFilter {
         anyOf("responseStatus", extra === undefined ? undefined : String(extra.responseStatus)) &&
         anyOf("topicName", undefined) &&
         anyOf("queueName", undefined) &&
-        anyOf("scheduleId", undefined) &&
+        anyOf("scheduleId", rec.scheduleId) &&
         (from === undefined || rec.createdAt >= from) &&
         (to === undefined || rec.createdAt <= to)
       );

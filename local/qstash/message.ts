@@ -70,6 +70,8 @@ export interface MessageRecord {
   readonly callerIp: string;
   /** For callbacks: the message the callback reports on. */
   readonly sourceMessageId?: string;
+  /** For a schedule's firing: the schedule's id, sent as `Upstash-Schedule-Id` (B5). */
+  readonly scheduleId?: string;
   /** Retries done so far (0 before and during the first attempt); sent as `Upstash-Retried`. */
   retried: number;
   state: MessageState;
@@ -115,6 +117,7 @@ export function messageView(rec: MessageRecord): MessageView {
     callerIP: rec.callerIp,
   };
   if (rec.retryDelayExpression !== undefined) view["retryDelayExpression"] = rec.retryDelayExpression;
+  if (rec.scheduleId !== undefined) view["scheduleId"] = rec.scheduleId;
   if (rec.callback) {
     view["callback"] = rec.callback.url;
     view["callbackHeader"] = arrayValues(rec.callback.headers);
@@ -136,7 +139,8 @@ export function messageView(rec: MessageRecord): MessageView {
   return view;
 }
 
-function arrayValues(headers: Record<string, string>): Record<string, string[]> {
+/** A header map with each value as a one-element list, names in canonical form (as QStash reports headers, B4). */
+export function arrayValues(headers: Record<string, string>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(headers)) out[canonicalHeaderName(k)] = [v];
   return out;

@@ -36,6 +36,8 @@ export interface SchedulerDeps {
   /** Divisor of every retry wait (>= 1 speeds up). */
   retrySpeedup: number;
   log: (line: string) => void;
+  /** Told when a message (not a callback) is DELIVERED, FAILED or CANCELLED. */
+  finished?: (rec: MessageRecord, state: "DELIVERED" | "FAILED" | "CANCELLED") => void;
 }
 
 interface Entry {
@@ -208,6 +210,7 @@ export class Scheduler {
     headers["upstash-message-id"] = rec.id;
     headers["upstash-retried"] = String(rec.retried);
     headers["upstash-caller-ip"] = rec.callerIp;
+    if (rec.scheduleId !== undefined) headers["upstash-schedule-id"] = rec.scheduleId;
     // GET and HEAD carry no body, so the signature covers the empty body actually sent.
     const body = rec.method === "GET" || rec.method === "HEAD" ? Buffer.alloc(0) : rec.body;
     headers["upstash-signature"] = await signDelivery(this.deps.keys.get().current, rec.url, body);
@@ -315,6 +318,7 @@ export class Scheduler {
     entry.rec.state = state;
     this.#event(entry.rec, state, extra, state === "CANCELLED" ? undefined : entry.answeredAt);
     this.#entries.delete(entry.rec.id);
+    if (entry.rec.kind === "message") this.deps.finished?.(entry.rec, state);
     if (this.#entries.size === 0) this.#resolveIdle();
   }
 

@@ -7,6 +7,7 @@ import { deadLetterView } from "./dlq.js";
 import { parseBulkQuery } from "./filter.js";
 import { messageView } from "./message.js";
 import { PublishRequestError } from "./publish-request.js";
+import { scheduleView } from "./schedules.js";
 import type { QStashService } from "./service.js";
 
 /** Largest accepted API request body, in bytes (QStash's paid-plan message size limit is 10 MB). */
@@ -39,15 +40,20 @@ const ChaosBody = z.object({
   deliveryDelayMs: z.number().min(0).optional(),
 });
 
-const UNSUPPORTED = new Set(["enqueue", "queues", "schedules", "topics", "endpoints", "workflows", "llm"]);
+/** Body of `POST /__schedules/advance`: fire every schedule's occurrences up to `to` (unix ms). */
+const AdvanceBody = z.object({ to: z.number().int().nonnegative() });
+
+const UNSUPPORTED = new Set(["enqueue", "queues", "topics", "endpoints", "workflows", "llm"]);
 
 /**
  * An HTTP server speaking the QStash v2 API subset of docs/upstash-protocols.md B3 over a {@link QStashService}:
  * publish (destination read raw from the request target, B1), batch, messages get/cancel (single and bulk),
  * dlq list/get/delete/retry (bulk filters, `count` and `cursor` as {@link parseBulkQuery} reads them),
- * keys (+ rotate), flowControl get/list/pause/resume/resetRate, globalParallelism, events/logs. Queues,
- * schedules and URL groups answer 501. Bearer auth with the dev token (401 `{"error":"Unauthorized"}`).
- * Local-only admin routes (loopback callers, no token): `GET /__stats`, `POST /__stats/reset`, `GET|POST /__chaos`.
+ * keys (+ rotate), flowControl get/list/pause/resume/resetRate, globalParallelism, events/logs, schedules
+ * (create with the destination read raw like publish, list, get, delete, pause/resume by PATCH or POST). Queues and
+ * URL groups answer 501. Bearer auth with the dev token (401 `{"error":"Unauthorized"}`).
+ * Local-only admin routes (loopback callers, no token): `GET /__stats`, `POST /__stats/reset`, `GET|POST /__chaos`,
+ * and the test hook `POST /__schedules/advance {"to": <unix ms>}` (fires every schedule's occurrences up to then).
  * The server is returned unstarted; call `listen`.
  */
 export function createQStashServer(opts: QStashServerOptions): Server {
@@ -117,6 +123,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: QStashSer
         now,
       });
       return sendJson(res, result.status, result.body);
+    } catch (err) {
+      if (err instanceof PublishRequestError) return sendJson(res, 400, { error: err.message });
+      throw err;
+    }
+  }
+
+  if (
+    path.startsWith("/v2/schedules/") &&
+    method === "POST" &&
+    !/^\/v2\/schedules\/[^/]+\/(pause|resume)$/.test(path)
+  ) {
+    try {
+      const scheduleId = service.schedules.create({
+        destination: rawUrl.slice("/v2/schedules/".length),
+        headers: lowerHeaders(req),
+        body,
+        callerIp: callerIp(req),
+        now,
+      });
+      return sendJson(res, 200, { scheduleId });
     } catch (err) {
       if (err instanceof PublishRequestError) return sendJson(res, 400, { error: err.message });
       throw err;
@@ -239,6 +265,24 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: QStashSer
     }
   }
 
+  if (resource === "schedules") {
+    if (id === undefined && method === "GET") return sendJson(res, 200, service.schedules.list().map(scheduleView));
+    if (id !== undefined && action === undefined) {
+      const rec = service.schedules.get(id);
+      if (method === "GET")
+        return rec ? sendJson(res, 200, scheduleView(rec)) : sendJson(res, 404, { error: `schedule ${id} not found` });
+      if (method === "DELETE") {
+        return service.schedules.delete(id)
+          ? sendJson(res, 200, {})
+          : sendJson(res, 404, { error: `schedule ${id} not found` });
+      }
+    }
+    if (id !== undefined && (action === "pause" || action === "resume") && (method === "PATCH" || method === "POST")) {
+      const done = action === "pause" ? service.schedules.pause(id) : service.schedules.resume(id, now);
+      return done ? sendJson(res, 200, {}) : sendJson(res, 404, { error: `schedule ${id} not found` });
+    }
+  }
+
   if (resource === "globalParallelism" && method === "GET") {
     return sendJson(res, 200, { parallelismMax: 0, parallelismCount: service.flow.inFlight() });
   }
@@ -265,6 +309,14 @@ function bodyMessageIds(body: Buffer): string[] | undefined {
   try {
     const parsed = z.object({ messageIds: z.array(z.string()).min(1) }).safeParse(JSON.parse(body.toString("utf8")));
     return parsed.success ? parsed.data.messageIds : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function safeJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8") || "{}");
   } catch {
     return undefined;
   }
@@ -302,6 +354,11 @@ async function handleAdmin(
     }
     opts.chaos.set(parsed);
     return sendJson(res, 200, opts.chaos.get());
+  }
+  if (path === "/__schedules/advance" && method === "POST") {
+    const parsed = AdvanceBody.safeParse(safeJson(body));
+    if (!parsed.success) return sendJson(res, 400, { error: 'invalid body: expected {"to": <unix ms>}' });
+    return sendJson(res, 200, { fired: opts.service.schedules.advanceTo(parsed.data.to) });
   }
   return sendJson(res, 404, { error: `not found: ${method} ${path}` });
 }

@@ -9,6 +9,7 @@ import type { MessageRecord } from "./message.js";
 import { type PublishInput, PublishRequestError, parsePublish } from "./publish-request.js";
 import { compileRetryDelay, RetryDelayExpressionError } from "./retry-expression.js";
 import { newMessageId, Scheduler } from "./scheduler.js";
+import { ScheduleBook } from "./schedules.js";
 
 /** Options of {@link QStashService}. */
 export interface QStashServiceOptions {
@@ -27,7 +28,7 @@ export interface PublishResult {
 
 /**
  * The QStash emulator's state and operations, independent of HTTP: signing keys, deduplication, scheduler,
- * flow control, DLQ and event log.
+ * schedules, flow control, DLQ and event log.
  */
 export class QStashService {
   readonly keys = new SigningKeys();
@@ -36,6 +37,8 @@ export class QStashService {
   readonly events = new EventLog();
   readonly flow = new FlowControlRegistry();
   readonly scheduler: Scheduler;
+  /** Schedules (`/v2/schedules`): each firing becomes a message of {@link scheduler}. */
+  readonly schedules: ScheduleBook;
 
   constructor(private readonly opts: QStashServiceOptions) {
     this.scheduler = new Scheduler({
@@ -46,6 +49,16 @@ export class QStashService {
       dlq: this.dlq,
       events: this.events,
       retrySpeedup: opts.retrySpeedup,
+      log: opts.log,
+      finished: (rec, state) => {
+        if (rec.scheduleId !== undefined) this.schedules.settled(rec.scheduleId, rec.id, state === "DELIVERED");
+      },
+    });
+    this.schedules = new ScheduleBook({
+      publish: (rec) => {
+        this.scheduler.add(rec);
+        this.opts.stats.add("qstashMessagesPublished");
+      },
       log: opts.log,
     });
   }
@@ -109,8 +122,9 @@ export class QStashService {
     return rec.id;
   }
 
-  /** Stops all deliveries and timers. */
+  /** Stops all deliveries, schedules and timers. */
   close(): void {
+    this.schedules.close();
     this.scheduler.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis";
+import { parseMapChildId } from "../dag/map-refs.js";
 import { NODE_ID_RE, WORKFLOW_NAME_RE } from "../schema/workflow.js";
 import { hmgetValues } from "../util/hmget-values.js";
 import { LuaScripts } from "../util/lua-scripts.js";
@@ -342,11 +343,12 @@ export class CacheStore {
 
 /**
  * The holder id of a node's lookups and lock: `<runId>:<nodeId>`, stable across the node's redeliveries and
- * retries, and distinct for identical nodes of one run (so they share one call rather than one lock).
+ * retries, and distinct for identical nodes of one run (so they share one call rather than one lock). A map node's
+ * child `<map>[i]` (shared/dag/map-refs.ts) is a node id too.
  * @throws RangeError for an empty run id or an invalid node id.
  */
 export function holderIdOf(runId: string, nodeId: string): string {
-  if (runId === "" || !NODE_ID_RE.test(nodeId))
+  if (runId === "" || !NODE_ID_RE.test(parseMapChildId(nodeId)?.mapId ?? nodeId))
     throw new RangeError(`Invalid run id or node id: "${runId}", "${nodeId}"`);
   return `${runId}:${nodeId}`;
 }

@@ -59,6 +59,15 @@ const nodeViewSchema = z.looseObject({
   history: z
     .array(z.looseObject({ try: count, status: z.string(), attempts: count, error: z.string().nullable() }))
     .optional(),
+  /** A map node's child: its map node and element index (shared/progress/map-view.ts). */
+  map: z.looseObject({ node: z.string(), index: count }).optional(),
+  wait: z
+    .looseObject({
+      question: z.string().nullable(),
+      deadline: z.string().nullable(),
+      signal: z.looseObject({ approved: z.boolean(), source: z.string(), at: z.string() }).nullable(),
+    })
+    .optional(),
 });
 
 /** `GET /v1/runs/:id` without the route's extras: exactly the worker's {@link RunView}. */
@@ -78,6 +87,7 @@ const runViewSchema: z.ZodType<RunView> = z.looseObject({
     queued: count,
     running: count,
     retrying: count,
+    waiting: count.default(0),
     done: count,
     failed: count,
     skipped: count,
@@ -243,6 +253,24 @@ export const runRestartedSchema = z.looseObject({
 
 /** A parsed {@link runRestartedSchema}. */
 export type RunRestarted = z.output<typeof runRestartedSchema>;
+
+/**
+ * The body of `200` to `POST /v1/runs/:id/nodes/:node/signal` (functions/signal.ts): the wait node's outcome
+ * (`approved`, its status `done` or `failed`, what decided it and when, ms since epoch), `replayed` when an earlier
+ * identical signal (or the same Idempotency-Key) decided it.
+ */
+export const runSignalledSchema = z.looseObject({
+  runId: z.string(),
+  nodeId: z.string(),
+  approved: z.boolean(),
+  status: z.string(),
+  source: z.string(),
+  signalledAt: z.number(),
+  replayed: z.boolean(),
+});
+
+/** A parsed {@link runSignalledSchema}. */
+export type RunSignalled = z.output<typeof runSignalledSchema>;
 
 /**
  * The body of `GET /v1/runs/:id/graph` (functions/run-graph.ts): the run's DAG, nodes in topological order with

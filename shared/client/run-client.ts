@@ -19,6 +19,7 @@ import {
   type RunPageBody,
   type RunRequest,
   type RunRestarted,
+  type RunSignalled,
   type RunViewBody,
   runAcceptedSchema,
   runCancelledSchema,
@@ -26,6 +27,7 @@ import {
   runOutputSchema,
   runPageSchema,
   runRestartedSchema,
+  runSignalledSchema,
   runViewBodySchema,
 } from "./run-api.js";
 import { RunClientError, RunFollowTimeoutError, RunResponseError, readProblem } from "./run-client-error.js";
@@ -156,6 +158,26 @@ export class RunClient {
    */
   async rerun(runId: string, from: string, options: StartOptions = {}): Promise<RunRestarted> {
     return this.#action(`${runPath(runId)}/rerun`, { from }, options);
+  }
+
+  /**
+   * `POST /v1/runs/:id/nodes/:node/signal {approved?, payload?}`: the signal a waiting wait node waits for.
+   * @throws RunClientError on a non-2xx answer (409 `node-not-waiting`, 404 for an unknown run or node, 422 for a bad
+   *   body).
+   */
+  async signal(
+    runId: string,
+    nodeId: string,
+    body: { approved?: boolean; payload?: unknown },
+    options: StartOptions = {},
+  ): Promise<RunSignalled> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
+    return this.#request("POST", `${runPath(runId)}/nodes/${encodeURIComponent(nodeId)}/signal`, runSignalledSchema, {
+      headers,
+      body: JSON.stringify(body),
+      signal: options.signal,
+    });
   }
 
   #action(path: string, body: object, options: StartOptions): Promise<RunRestarted> {

@@ -76,8 +76,9 @@ const EXPRESSION_RE = /\{\{([^{}]*)\}\}/g;
 const NODE_REF_RE = /^nodes\.(.+)\.output$/;
 const PATH_STEP_RE = /\.([A-Za-z0-9_$-]+)|\[(\d{1,9})\]/y;
 
-/** The segments of a path (`.a[0].b` -> `["a", "0", "b"]`), or null when `text` is not one (empty included). */
-function parsePath(text: string): string[] | null {
+/** The segments of a path (`.a[0].b` -> `["a", "0", "b"]`), or null when `text` is not one (empty included). Shared
+ * with map-refs.ts (`{{item<path>}}`). */
+export function parsePath(text: string): string[] | null {
   const out: string[] = [];
   PATH_STEP_RE.lastIndex = 0;
   while (PATH_STEP_RE.lastIndex < text.length) {
@@ -200,7 +201,9 @@ export function lookupField(
   return lookup(value, path);
 }
 
-function stringify(value: unknown): string {
+/** How a looked-up value renders: strings as is, numbers and booleans as text, `null`, objects and arrays as compact
+ * JSON, undefined as the empty string. Shared with map-refs.ts (`{{item…}}`). */
+export function stringify(value: unknown): string {
   if (value === undefined) return "";
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);

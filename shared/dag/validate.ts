@@ -7,22 +7,40 @@
  * it can be read (raw-graph.ts), so that fixing one field does not reveal a second round of errors. When the
  * schema passes, graph, agent and template problems are reported together. Template ancestry is only checked when
  * the graph itself is valid; references to nodes that do not exist are always reported.
+ *
+ * Field errors (`pointer`, `node`):
+ * - schema: wrong types, bad names/ids, out-of-range values, unknown keys, 0 or more than `maxNodes` nodes
+ *   (`/nodes`), `kind: "workflow"` ("not supported yet", `/nodes/<i>/kind`);
+ * - graph: duplicate id (`/nodes/<i>/id`), unknown or self dependency, cycle (`/nodes/<i>/dependsOn/<j>`, for a
+ *   cycle that of its first node; detail `a -> b -> a`, each depending on the next); listed beside schema
+ *   problems too, except at a pointer a schema problem already names;
+ * - agent: `node.agent` (default `DEFAULT_AGENT_NAME`) not among `agents` (`/nodes/<i>/agent`);
+ * - template: malformed, or reading a missing node, itself, a non-ancestor or a field of a node without `output.schema`
+ *   (`/nodes/<i>/prompt`); a compensation step's too, and its agent and `run.` fields (`/nodes/<i>/compensate/…`);
+ * - http: request templates (not the prompt), secrets, URL ({@link HttpValidation}; `/nodes/<i>/http/…`);
+ * - map: `over` not exactly one reference to the run input or an ancestor (`/nodes/<i>/over`), and `{{item…}}` or
+ *   `{{index}}` outside a map node's prompt, or malformed (`/nodes/<i>/prompt`, `/nodes/<i>/compensate/prompt`:
+ *   map-refs.ts); a field read also works on a map node (its output is a JSON array).
  */
 
 import { pointer } from "../errors/json-pointer.js";
 import type { ProblemDetails, ProblemFieldError } from "../errors/problem.js";
 import { invalidWorkflow } from "../errors/problem.js";
 import { zodIssuesToFieldErrors } from "../errors/zod-issues.js";
+import { httpSpecIssues, httpTemplates } from "../http/http-templates.js";
+import type { HttpNodePolicy } from "../http/ssrf-guard.js";
 import {
   DEFAULT_AGENT_NAME,
   MAX_NODES,
   type WorkflowDefinition,
+  type WorkflowNode,
   workflowDefinitionSchema,
 } from "../schema/workflow.js";
 import { isAncestor } from "./ancestors.js";
 import { compensationIssues } from "./compensation.js";
 import type { DagIssue } from "./dag-error.js";
 import { analyzeGraph } from "./graph.js";
+import { mapIssues } from "./map-refs.js";
 import { rawGraphIssues } from "./raw-graph.js";
 import { templateRefs } from "./template.js";
 import type { CompiledDag } from "./types.js";
@@ -31,27 +49,37 @@ import { compileWorkflowDag } from "./workflow-dag.js";
 /** Most field errors listed in one problem; the `detail` still gives the total. Bounds the response size. */
 export const MAX_REPORTED_ERRORS = 100;
 
+/**
+ * The deployment's http node rules, {@link validateWorkflow}'s `opts.http`: the SSRF policy a literal URL (or a
+ * templated URL's literal origin) must pass (shared/http/ssrf-guard.ts), and the secret names header values may read
+ * (`HTTP_NODE_SECRETS`). An http node's url, header values and body strings are checked as templates instead of its
+ * prompt, where a field read of an http node works (its response is JSON); a secret outside a header value is refused
+ * too. Without `opts.http` (bundled workflows at load) the URL and secret names are not checked: every URL is checked
+ * again when it renders.
+ */
+export interface HttpValidation {
+  policy: HttpNodePolicy;
+  secrets: readonly string[];
+}
+
 /** Outcome of {@link validateWorkflow}: the parsed definition and its compiled DAG, or a problem to answer with. */
 export type WorkflowValidation =
   | { ok: true; workflow: WorkflowDefinition; dag: CompiledDag }
   | { ok: false; problem: ProblemDetails };
 
 /**
- * Validates an untrusted workflow definition. Never throws on bad input. Field errors (`pointer`, `node`):
- * - schema: wrong types, bad names/ids, out-of-range values, unknown keys, 0 or more than `maxNodes` nodes
- *   (`/nodes`), `kind: "http"` ("not supported yet", `/nodes/<i>/kind`);
- * - graph: duplicate id (`/nodes/<i>/id`), unknown or self dependency, cycle (`/nodes/<i>/dependsOn/<j>`, for a
- *   cycle that of its first node; detail `a -> b -> a`, each depending on the next); listed beside schema
- *   problems too, except at a pointer a schema problem already names;
- * - agent: `node.agent` (default `DEFAULT_AGENT_NAME`) not among `agents` (`/nodes/<i>/agent`);
- * - template: malformed, or reading a missing node, itself, a non-ancestor or a field of a node without `output.schema`
- *   (`/nodes/<i>/prompt`); a compensation step's too, and its agent and `run.` fields (`/nodes/<i>/compensate/…`).
+ * Validates an untrusted workflow definition. Never throws on bad input. Field errors (`pointer`, `node`) are those
+ * listed in the file comment (schema, graph, agent, template, http, map).
  * @param raw - the parsed JSON value claimed to be a workflow definition.
  * @param basePointer - pointer of that value inside the request body, e.g. `"/workflow"`; default `""`.
  * @param opts.maxNodes - the deployment's node limit (`MAX_WORKFLOW_NODES`), default {@link MAX_NODES} (1,000).
  * @returns `{ ok: true, workflow, dag }` (DAG weights `simulate.latencyMs`, else 1) or `{ ok: false, problem }` (422).
  */
-export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNodes?: number } = {}): WorkflowValidation {
+export function validateWorkflow(
+  raw: unknown,
+  basePointer = "",
+  opts: { maxNodes?: number; http?: HttpValidation | undefined } = {},
+): WorkflowValidation {
   const maxNodes = opts.maxNodes ?? MAX_NODES;
   const rawNodes =
     raw !== null && typeof raw === "object" && Object.hasOwn(raw, "nodes")
@@ -102,41 +130,60 @@ export function validateWorkflow(raw: unknown, basePointer = "", opts: { maxNode
 
   const dag = graph.issues.length === 0 ? compileWorkflowDag(workflow) : undefined;
 
-  workflow.nodes.forEach((node, i) => {
-    const refs = templateRefs(node.prompt);
+  // an output read by field must be JSON: a node with an output schema, an http node (its response), or a map node
+  // (the array of its children's outputs: map-refs.ts)
+  const isJson = (index: number | undefined): boolean =>
+    index !== undefined &&
+    (workflow.nodes[index]?.output !== undefined ||
+      workflow.nodes[index]?.kind === "http" ||
+      workflow.nodes[index]?.kind === "map" ||
+      // a wait node's output is its signal as JSON: {approved, payload, signalledAt} (shared/engine/wait-node.ts)
+      workflow.nodes[index]?.kind === "wait");
+  const templateErrors = (node: WorkflowNode, i: number, template: string, path: (string | number)[]): void => {
+    const where = `${path.join(".")} of node "${node.id}"`;
+    const refs = templateRefs(template);
     for (const bad of refs.invalid) {
-      errors.push({ pointer: at(i, "prompt"), node: node.id, detail: `prompt of node "${node.id}": ${bad.reason}` });
+      errors.push({ pointer: at(i, ...path), node: node.id, detail: `${where}: ${bad.reason}` });
     }
     for (const ref of refs.nodes) {
       let detail: string | undefined;
       if (!graph.indexOf.has(ref)) {
-        detail = `prompt of node "${node.id}" reads {{nodes.${ref}.output}} but there is no node "${ref}"`;
+        detail = `${where} reads {{nodes.${ref}.output}} but there is no node "${ref}"`;
       } else if (ref === node.id) {
-        detail = `prompt of node "${node.id}" reads its own output`;
+        detail = `${where} reads its own output`;
       } else if (dag && !isAncestor(dag, ref, node.id)) {
-        detail = `prompt of node "${node.id}" reads {{nodes.${ref}.output}} but "${ref}" is not an ancestor of "${node.id}" (add it to dependsOn)`;
+        detail = `${where} reads {{nodes.${ref}.output}} but "${ref}" is not an ancestor of "${node.id}" (add it to dependsOn)`;
       }
-      if (detail !== undefined) errors.push({ pointer: at(i, "prompt"), node: node.id, detail });
+      if (detail !== undefined) errors.push({ pointer: at(i, ...path), node: node.id, detail });
     }
     for (const ref of refs.fields) {
       const index = graph.indexOf.get(ref);
-      if (index === undefined || workflow.nodes[index]?.output) continue;
+      if (index === undefined || isJson(index)) continue;
       errors.push({
-        pointer: at(i, "prompt"),
+        pointer: at(i, ...path),
         node: node.id,
-        detail: `prompt of node "${node.id}" reads a field of {{nodes.${ref}.output}} but "${ref}" has no output schema (its output is text)`,
+        detail: `${where} reads a field of {{nodes.${ref}.output}} but "${ref}" has no output schema (its output is text)`,
       });
     }
+  };
+  workflow.nodes.forEach((node, i) => {
+    // an http node's prompt is a description, never rendered: its request's templates are checked instead
+    if (node.kind !== "http" || !node.http) {
+      templateErrors(node, i, node.prompt, ["prompt"]);
+      return;
+    }
+    for (const t of httpTemplates(node.http)) templateErrors(node, i, t.template, t.path);
+    for (const issue of httpSpecIssues(node.http, opts.http?.policy, opts.http?.secrets))
+      errors.push({ pointer: at(i, ...issue.path), node: node.id, detail: `node "${node.id}": ${issue.detail}` });
   });
 
-  const hasSchema = (id: string): boolean => {
-    const index = graph.indexOf.get(id);
-    return index !== undefined && workflow.nodes[index]?.output !== undefined;
-  };
+  const hasSchema = (id: string): boolean => isJson(graph.indexOf.get(id));
   workflow.nodes.forEach((node, i) => {
     for (const issue of compensationIssues(node, workflow.agents, graph.indexOf, dag, hasSchema))
       errors.push({ pointer: at(i, "compensate", issue.field), node: node.id, detail: issue.detail });
   });
+  for (const issue of mapIssues(workflow, graph.indexOf, dag, hasSchema))
+    errors.push({ pointer: at(issue.index, ...issue.field.split("/")), node: issue.node, detail: issue.detail });
 
   if (errors.length > 0 || !dag) return { ok: false, problem: toProblem(errors) };
   return { ok: true, workflow, dag };

@@ -21,6 +21,9 @@ export interface NodeDispatch {
   priority: number;
   /** The node must call its provider again without reading the result cache (the `from` node of a rerun). */
   fresh?: boolean | undefined;
+  /** Appended to the node's deduplication id: `.join` for an expanded map node's second message (its first, the
+   * expansion's, used the plain id in the same generation: shared/engine/map-node.ts). */
+  dedupSuffix?: string | undefined;
 }
 
 /** Run-wide dispatch settings. */
@@ -78,6 +81,28 @@ export interface Dispatcher {
    * @throws QstashError (or a network error) when QStash refuses.
    */
   cancel(runId: string): Promise<number>;
+  /**
+   * Publishes one {@link TimerMessage}: delivered, signed, to a `/internal/*` route of the worker at `run.baseUrl` not
+   * before its time, outside the run's flow control (it holds no slot) but with the run's label (a cancel removes it).
+   * Safe to repeat: QStash drops a second publish with the same deduplication id.
+   * @throws QstashError (or a network error) when the queue refuses.
+   */
+  timer(run: Pick<DispatchRun, "baseUrl">, t: TimerMessage): Promise<void>;
+}
+
+/** A message that fires once at a set time (a wait node's timeout: shared/engine/wait-node.ts). */
+export interface TimerMessage {
+  runId: string;
+  /** Path of the signed route on the worker, e.g. `/internal/wait-timeout`. */
+  path: string;
+  /** JSON body (references only). */
+  body: Record<string, unknown>;
+  /** Not delivered before this time, ms since epoch (QStash `Upstash-Not-Before`, unix seconds: rounded up). */
+  notBeforeMs: number;
+  /** `Upstash-Deduplication-Id`. */
+  deduplicationId: string;
+  /** QStash retries after the first attempt (`Upstash-Retries`). */
+  retries: number;
 }
 
 /** Body of an `/internal/execute` message: references only, so its size never depends on the data. */
@@ -192,7 +217,7 @@ export class QStashDispatcher implements Dispatcher {
         run,
         n,
         { runId: n.runId, nodeId: n.nodeId, ...(n.fresh ? { fresh: true as const } : {}) },
-        `${deduplicationId(n.runId, n.nodeId, run.generation)}${suffix}`,
+        `${deduplicationId(n.runId, n.nodeId, run.generation)}${n.dedupSuffix ?? ""}${suffix}`,
       ),
     );
     for (let i = 0; i < requests.length; i += BATCH_SIZE) {
@@ -213,10 +238,23 @@ export class QStashDispatcher implements Dispatcher {
       nodeId: node.nodeId,
       ...(mark === "waited" ? { waited: true } : { handedBack: true as const }),
     };
-    const own = deduplicationId(node.runId, node.nodeId, run.generation);
+    const own = `${deduplicationId(node.runId, node.nodeId, run.generation)}${node.dedupSuffix ?? ""}`;
     const dedup =
       key === null ? own : `${own}.${mark === "waited" ? "w" : "h"}.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     await this.client.batchJSON([{ ...message(run, node, body, dedup), delay: Math.max(1, Math.ceil(delaySeconds)) }]);
+  }
+
+  async timer(run: Pick<DispatchRun, "baseUrl">, t: TimerMessage): Promise<void> {
+    await this.client.batchJSON([
+      {
+        url: `${run.baseUrl}${t.path}`,
+        body: t.body,
+        notBefore: Math.ceil(t.notBeforeMs / 1000),
+        retries: t.retries,
+        deduplicationId: t.deduplicationId.replace(/[^A-Za-z0-9_.-]/g, "_"),
+        label: runLabel(t.runId),
+      },
+    ]);
   }
 
   async cancel(runId: string): Promise<number> {

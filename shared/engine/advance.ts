@@ -1,5 +1,6 @@
 import type { PreparedBlob } from "../blobs/blob-store.js";
 import { EXECUTE_MARGIN_MS } from "../dispatch/dispatcher.js";
+import { httpHoldMs } from "../http/http-call.js";
 import { resolveFailurePolicy, resolveNodeSettings } from "../schema/node-settings.js";
 import { type ExecuteCompletion, executeCompletionSchema } from "../schema/qstash-callback.js";
 import type { TransitionResult } from "../state/run-store.js";
@@ -191,7 +192,7 @@ async function keepFinishedRunBlobs(engine: Engine, runId: string, run: LoadedRu
  * attempt is over. Best effort: the sweeper's last look at the run books them otherwise.
  * @returns `t`.
  */
-async function bookIfFinished<T extends { applied: boolean; runStatus: string }>(
+export async function bookIfFinished<T extends { applied: boolean; runStatus: string }>(
   engine: Engine,
   runId: string,
   t: T,
@@ -262,9 +263,11 @@ export async function fail(
       : undefined;
   const node = run?.nodes.get(nodeId);
   // the failure callback leaves a node another message's delivery holds to that holder until its deadline
+  // (an http node's holder is its call, live through every QStash attempt: shared/http/http-call.ts)
   const holdMs =
     run && node && !lease && messageId
-      ? resolveNodeSettings(run.frozen.workflow, node).timeoutMs + EXECUTE_MARGIN_MS
+      ? (httpHoldMs(run.frozen.workflow, node) ??
+        resolveNodeSettings(run.frozen.workflow, node).timeoutMs + EXECUTE_MARGIN_MS)
       : undefined;
   const t = await bookIfFinished(
     engine,

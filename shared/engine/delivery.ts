@@ -91,7 +91,7 @@ async function deliver(
 ): Promise<DeliveryOutcome> {
   const began = engine.now();
   const generation = msg.generation;
-  const ctl = { generation, signal: abort.signal, fresh: msg.fresh ? msg.nodeId : undefined };
+  const ctl = { generation, signal: abort.signal, fresh: msg.fresh ? msg.nodeId : undefined, lease };
   let outcome;
   try {
     // a chaining message's timeout leaves the chain window to spare; another message's, only part of its margin

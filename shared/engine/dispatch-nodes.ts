@@ -1,9 +1,11 @@
 import { type DispatchRun, EXECUTE_MARGIN_MS, type NodeDispatch } from "../dispatch/dispatcher.js";
+import { httpHoldMs } from "../http/http-call.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import { runConcurrency } from "../state/run-store.js";
 import { advanceSite } from "./advance-site.js";
 import { deliveryTimeoutMs } from "./chain-policy.js";
 import type { Engine } from "./engine.js";
+import { MAP_JOIN_DEDUP_SUFFIX, mapJoinIds } from "./map-node.js";
 import type { LoadedRun } from "./run-cache.js";
 
 /**
@@ -23,7 +25,13 @@ export async function dispatchNodes(
   repairKey?: string,
   opts: DispatchOptions = {},
 ): Promise<number> {
-  const nodes = nodeIds.map((id) => ({ ...nodeDispatch(run, id), ...(id === opts.fresh ? { fresh: true } : {}) }));
+  // an expanded map node's join needs a message id of its own (map-node.ts)
+  const joins = await mapJoinIds(engine, run, nodeIds);
+  const nodes = nodeIds.map((id) => ({
+    ...nodeDispatch(run, id),
+    ...(id === opts.fresh ? { fresh: true } : {}),
+    ...(joins.has(id) ? { dedupSuffix: MAP_JOIN_DEDUP_SUFFIX } : {}),
+  }));
   const target = dispatchRun(run, opts.generation);
   if (repairKey === undefined) return engine.dispatcher.dispatch(target, nodes);
   return engine.dispatcher.dispatch(target, nodes, repairKey);
@@ -37,9 +45,13 @@ export interface DispatchOptions {
 
 /**
  * A node's delivery deadline after its start, ms: its message's timeout (the run's delivery timeout when its
- * deliveries chain, else the node's own timeout) plus the execute margin, as QStash is told (dispatcher.ts).
+ * deliveries chain, else the node's own timeout) plus the execute margin, as QStash is told (dispatcher.ts); for an
+ * http node, its call's whole span (shared/http/http-limits.ts).
  */
 export function deliveryDeadlineMs(run: LoadedRun, nodeId: string): number {
+  // an http node stays running while QStash calls its endpoint, through every attempt (shared/http/http-call.ts)
+  const httpMs = httpHoldMs(run.frozen.workflow, run.nodes.get(nodeId));
+  if (httpMs !== null) return httpMs;
   const chainMs = dispatchRun(run).deliveryTimeoutMs ?? null;
   const ownMs = run.nodes.has(nodeId) ? nodeDispatch(run, nodeId).timeoutMs : run.maxTimeoutMs;
   return (chainMs ?? ownMs) + EXECUTE_MARGIN_MS;
@@ -63,7 +75,8 @@ export async function deferNode(
   handedBack?: { retries: number },
   generation?: number,
 ): Promise<void> {
-  const node = nodeDispatch(run, nodeId);
+  const joins = await mapJoinIds(engine, run, [nodeId]);
+  const node = { ...nodeDispatch(run, nodeId), ...(joins.has(nodeId) ? { dedupSuffix: MAP_JOIN_DEDUP_SUFFIX } : {}) };
   if (!handedBack) return engine.dispatcher.defer(dispatchRun(run, generation), node, delaySeconds, key);
   await engine.dispatcher.defer(
     dispatchRun(run, generation),

@@ -4,6 +4,7 @@ import type { BudgetStore } from "../budget/budget-store.js";
 import type { CacheStore } from "../cache/cache-store.js";
 import type { PromptLimit } from "../dag/prompt-size.js";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
+import type { HttpNodeConfig } from "../http/http-call.js";
 import type { PriceTable } from "../pricing/prices.js";
 import type { CircuitBreaker } from "../providers/circuit/circuit-breaker.js";
 import type { LlmProvider } from "../providers/provider.js";
@@ -29,6 +30,9 @@ export interface EngineConfig {
   /** Caps on a node's rendered prompt (`MAX_RENDERED_PROMPT_CHARS`, `MAX_RENDERED_PROMPT_TOKENS`; shared/dag/prompt-size.ts), checked
    * at trigger time and before a node renders (shared/engine/prompt-limit.ts). */
   promptLimit: PromptLimit;
+  /** Most nodes a run may hold (`MAX_WORKFLOW_NODES`), its map nodes' children included (shared/engine/map-node.ts);
+   * absent: the default limit, 1,000 (shared/schema/workflow.ts `MAX_NODES`). */
+  maxNodes?: number | undefined;
 }
 
 /** How the sweeper works (config `SWEEPER_*`, functions/env.ts). */
@@ -79,6 +83,8 @@ export interface Engine {
   budgets: BudgetConfig;
   /** The content-addressed result cache (entries, in-flight locks, generations, stats). */
   cache: CacheStore;
+  /** http nodes: SSRF policy, readable secrets and the publisher of their calls (shared/http/); absent = refused. */
+  http?: HttpNodeConfig | undefined;
   /** Per-tenant quotas checked when a run starts (config `TENANT_QUOTAS`, shared/quota/); absent = none. */
   quotas?: QuotaConfig | undefined;
   config: EngineConfig;

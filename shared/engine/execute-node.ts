@@ -1,13 +1,16 @@
 import type { PreparedBlob } from "../blobs/blob-store.js";
 import { resolveCachePolicy } from "../cache/policy.js";
 import { isCompensationId, renderCompensationPrompt } from "../dag/compensation.js";
+import { renderMapPrompt } from "../dag/map-refs.js";
 import type { TemplateRefs } from "../dag/template.js";
 import { renderTemplate } from "../dag/template.js";
+import { startHttpCall } from "../http/http-call.js";
 import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { WorkflowNode } from "../schema/workflow.js";
 import { cachedCall } from "./cached-call.js";
 import type { Engine } from "./engine.js";
+import { assertMapPromptFits, cacheNodeId, mapChildItem, runMapNode } from "./map-node.js";
 import { type ModelCallInput, routeCall } from "./model-call.js";
 import { assertPromptFits } from "./prompt-limit.js";
 import type { LoadedRun } from "./run-cache.js";
@@ -56,11 +59,16 @@ export interface ExecuteResult {
  * Outcome of {@link executeHeld}: `ran`, with the output `text` (a chain keeps it so the next node need not read it
  * back) and `unwritten`, the output blob when its writes are still to send (the completion sends them first, in its
  * own request: advance.ts `recordCompletion`; null when the blob is stored already); or `wait`, when an identical
- * call is in flight elsewhere and the node should come back after `retryAfterMs` for its result.
+ * call is in flight elsewhere and the node should come back after `retryAfterMs` for its result; or `expanded`, when a
+ * map node added its children to the run (map-node.ts) and `dispatch` are the children to publish now; or `external`,
+ * when an http node's call went to QStash (shared/http/http-call.ts): the node stays `running` under the delivery's
+ * lease until the call's callback records it.
  */
 export type ExecuteOutcome =
   | { kind: "ran"; result: ExecuteResult; unwritten: PreparedBlob | null; text: string }
-  | { kind: "wait"; retryAfterMs: number };
+  | { kind: "wait"; retryAfterMs: number }
+  | { kind: "expanded"; dispatch: readonly string[] }
+  | { kind: "external" };
 
 /** A node that a delivery holds (`running` under its lease) before reading what it needs: `attempt` is 1-based. */
 export interface HeldNode {
@@ -74,6 +82,10 @@ export interface HeldNode {
 export interface DeliveryControls {
   signal?: AbortSignal | undefined;
   fresh?: string | undefined;
+  /** The delivery's dispatch generation (a map node's expansion is refused for an earlier try's delivery). */
+  generation?: number | undefined;
+  /** The delivery's lease: an http node's callbacks name it (shared/http/http-call.ts). */
+  lease?: string | undefined;
 }
 
 /** What a node's call reads besides its upstream outputs: cache generations and the run input. */
@@ -99,7 +111,7 @@ export async function readAlongside<T>(
   const [value, generations, inputText] = await Promise.all([
     first,
     policy.enabled
-      ? engine.cache.readGenerations(run.frozen.tenant, run.frozen.workflow.name, nodeId, policy.tags)
+      ? engine.cache.readGenerations(run.frozen.tenant, run.frozen.workflow.name, cacheNodeId(run, nodeId), policy.tags)
       : undefined,
     reads && reads.inputs.length > 0
       ? engine.blobs.getMany([run.frozen.inputRef]).then(([text]) => text ?? null)
@@ -132,6 +144,11 @@ export async function executeHeld(
   const { nodeId, refs } = held;
   const { frozen, dag } = run;
   const node = run.nodes.get(nodeId) as WorkflowNode;
+  // a map node expands into its children, or joins their outputs: no call of its own (map-node.ts)
+  if (node.kind === "map") return runMapNode(engine, run, held, inputs, controls);
+  // a map's child reads its element, from its map's items
+  const reading = mapChildItem(engine, run, nodeId);
+  reading.catch(() => undefined); // awaited below; handled now in case an earlier step throws first
   const upstream = (run.reads.get(nodeId) as TemplateRefs).nodes;
   const policy = resolveCachePolicy(frozen.workflow, node);
   const agent = frozen.workflow.agents[node.agent] ?? {};
@@ -153,18 +170,25 @@ export async function executeHeld(
     // fields of a structured output are read from the output itself, not from the shared context's pointer
     fields: shared ? outputs : undefined,
   };
+  // an http node's request goes out through QStash, which reports the response to its callback (shared/http/)
+  if (node.kind === "http") {
+    const site = { runId, nodeId, attempt: held.attempt, startedAt: held.startedAt, lease: controls.lease ?? "" };
+    const generation = controls.generation ?? frozen.createdAt;
+    await startHttpCall(engine.http, run, node, { ...site, generation }, { input: ctx.input, outputs });
+    return { kind: "external" };
+  }
   // a compensation also reads how and why its run stopped ({{run.status}}, {{run.error}})
   const compensation = isCompensationId(nodeId) ? await engine.store.readCompensationContext(runId) : undefined;
+  const item = await reading;
   // measured before anything is allocated for it: a short template can render far past the isolate's memory
-  assertPromptFits(
-    nodeId,
-    { template: node.prompt, ctx, compensation },
-    shared ? (outputs[shared]?.length ?? 0) : 0,
-    engine.config.promptLimit,
-  );
+  const sharedChars = shared ? (outputs[shared]?.length ?? 0) : 0;
+  if (item) assertMapPromptFits(engine, nodeId, { template: node.prompt, ctx, item }, sharedChars);
+  else assertPromptFits(nodeId, { template: node.prompt, ctx, compensation }, sharedChars, engine.config.promptLimit);
   const prompt = compensation
     ? renderCompensationPrompt(node.prompt, ctx, compensation)
-    : renderTemplate(node.prompt, ctx);
+    : item
+      ? renderMapPrompt(node.prompt, ctx, item)
+      : renderTemplate(node.prompt, ctx);
 
   const callInput: ModelCallInput = {
     runId,

@@ -1,8 +1,10 @@
 import { compensationNodes } from "../dag/compensation.js";
 import type { CompiledDag } from "../dag/compile.js";
+import { mapChildNode, mapNodeReads, WithMapChildren } from "../dag/map-refs.js";
 import { effectiveSensitivity } from "../dag/sensitivity.js";
 import { type TemplateRefs, templateRefs } from "../dag/template.js";
 import { compileWorkflowDag } from "../dag/workflow-dag.js";
+import { httpTemplateRefs } from "../http/http-templates.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { WorkflowNode } from "../schema/workflow.js";
 import type { RunStore } from "../state/run-store.js";
@@ -15,9 +17,11 @@ export interface LoadedRun {
   dag: CompiledDag;
   /** The workflow's nodes by id, and its compensation nodes (`<id>~compensate`: shared/dag/compensation.ts), each
    * with `sensitive` set to its effective sensitivity (shared/dag/sensitivity.ts: inherited from what it reads
-   * unless the workflow sets it explicitly). */
+   * unless the workflow sets it explicitly). `get` also answers for a map node's children `<map>[i]`
+   * (shared/dag/map-refs.ts), which iteration does not list. */
   nodes: ReadonlyMap<string, WorkflowNode>;
-  /** nodeId -> what its prompt template reads: run input paths and upstream node ids. */
+  /** nodeId -> what its prompt template reads: run input paths and upstream node ids (a map node: its `over` too; its
+   * children, found by `get` only: the map's prompt). */
   reads: ReadonlyMap<string, TemplateRefs>;
   /** nodeId -> the upstream output it shares with siblings as a cacheable prefix (shared-context.ts). */
   sharedRefs: ReadonlyMap<string, string>;
@@ -32,8 +36,13 @@ export interface LoadedRun {
  */
 export function prepareRun(frozen: FrozenRun, dag: CompiledDag = compileWorkflowDag(frozen.workflow)): LoadedRun {
   const compensations = compensationNodes(frozen.workflow);
-  const reads = new Map(templateReads(frozen.workflow));
+  const promptReads = templateReads(frozen.workflow);
+  const reads = new Map(promptReads);
   for (const c of compensations) reads.set(c.id, templateRefs(c.prompt));
+  for (const n of frozen.workflow.nodes)
+    if (n.kind === "map") reads.set(n.id, mapNodeReads(n, reads.get(n.id) as TemplateRefs));
+  // an http node reads what its request's templates read; its prompt is a description (shared/http/http-templates.ts)
+  for (const n of frozen.workflow.nodes) if (n.kind === "http" && n.http) reads.set(n.id, httpTemplateRefs(n.http));
   const all = [...frozen.workflow.nodes, ...compensations];
   const maxTimeoutMs = Math.max(...all.map((n) => resolveNodeSettings(frozen.workflow, n).timeoutMs));
   const byId = new Map(all.map((n) => [n.id, n]));
@@ -45,11 +54,16 @@ export function prepareRun(frozen: FrozenRun, dag: CompiledDag = compileWorkflow
       reads: [...n.dependsOn, ...(reads.get(n.id)?.nodes ?? [])],
     })),
   );
+  const nodes = new Map(all.map((n) => [n.id, { ...n, sensitive: sensitive.has(n.id) }]));
+  const mapOf = (id: string): WorkflowNode | undefined => (nodes.get(id)?.kind === "map" ? nodes.get(id) : undefined);
   return {
     frozen,
     dag,
-    nodes: new Map(all.map((n) => [n.id, { ...n, sensitive: sensitive.has(n.id) }])),
-    reads,
+    nodes: new WithMapChildren(nodes, (mapId, i) => {
+      const map = mapOf(mapId);
+      return map ? mapChildNode(map, i) : undefined;
+    }),
+    reads: new WithMapChildren(reads, (mapId) => (mapOf(mapId) ? promptReads.get(mapId) : undefined)),
     sharedRefs: sharedContextRefs(frozen.workflow, reads),
     maxTimeoutMs,
   };

@@ -4,7 +4,7 @@ import { dispatchUnavailable, idempotencyConflict, ProblemError } from "../error
 import { admitStart } from "../quota/quota-gate.js";
 import type { QuotaTicket } from "../quota/quota-store.js";
 import type { WorkflowDefinition } from "../schema/workflow.js";
-import type { FrozenRun } from "../state/run-types.js";
+import type { FrozenRun, WorkflowRef } from "../state/run-types.js";
 import { canonicalJson, sha256Hex } from "../util/hash.js";
 import { nodesPerDelivery } from "./chain-policy.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
@@ -26,8 +26,10 @@ export interface StartRunRequest {
   idempotencyKey?: string | undefined;
   /** Whose keys `idempotencyKey` belongs to (see {@link IdempotencyKeySpace}); default `api`. */
   keySpace?: IdempotencyKeySpace | undefined;
-  /** `api` or `cron:<expression>`. */
+  /** `api`, `cron:<expression>` or `hook:<hook id>`. */
   trigger: string;
+  /** The registry entry a run started by name executes (recorded in FrozenRun.workflowRef). */
+  workflowRef?: WorkflowRef | undefined;
   /** Public origin QStash must call back, no trailing slash. */
   baseUrl: string;
 }
@@ -41,16 +43,17 @@ export interface StartRunOutcome {
 
 /**
  * Who chose an idempotency key: `api`, a caller's `Idempotency-Key` header; `scheduled`, the worker itself for a
- * cron firing (functions/scheduled.ts). The two never map to the same run, so an API caller cannot take the run id
- * of a future cron firing by sending its key.
+ * cron firing (functions/scheduled.ts); `hook`, a webhook provider's delivery id (functions/hooks.ts). They never
+ * map to the same run, so an API caller cannot take the run id of a future cron firing or delivery by sending its key.
  */
-export type IdempotencyKeySpace = "api" | "scheduled";
+export type IdempotencyKeySpace = "api" | "scheduled" | "hook";
 
 /**
  * Run id: with an idempotency key, derived from it, so a repeated trigger lands on the same keys and the start
  * script itself is the idempotency record (no cross-slot lookup); without one, random (`run_` + 26 hex from
  * `crypto.randomUUID`). `api`: `run_` + the first 26 hex of SHA-256 of `<tenant>\n<key>`; `scheduled`: of
- * `\0scheduled\0<tenant>\n<key>`, which no header can produce (header values hold no NUL, RFC 9110 §5.5).
+ * `\0scheduled\0<tenant>\n<key>`, `hook`: of `\0hook\0<tenant>\n<key>`, which no header can produce (header values
+ * hold no NUL, RFC 9110 §5.5).
  */
 export async function runIdFor(
   tenant: string,
@@ -58,7 +61,7 @@ export async function runIdFor(
   keySpace: IdempotencyKeySpace = "api",
 ): Promise<string> {
   if (idempotencyKey !== undefined) {
-    const space = keySpace === "scheduled" ? "\0scheduled\0" : "";
+    const space = keySpace === "api" ? "" : `\0${keySpace}\0`;
     return `run_${(await sha256Hex(`${space}${tenant}\n${idempotencyKey}`)).slice(0, 26)}`;
   }
   return `run_${crypto.randomUUID().replaceAll("-", "").slice(0, 26)}`;
@@ -140,6 +143,7 @@ async function createRun(engine: Engine, req: StartRunRequest, runId: string): P
     baseUrl: req.baseUrl,
     trigger: req.trigger,
     createdAt: now,
+    ...(req.workflowRef ? { workflowRef: req.workflowRef } : {}),
   };
   const started = await engine.store.startRun({
     frozen,

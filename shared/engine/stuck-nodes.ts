@@ -13,6 +13,8 @@
  * - `retry-lost`: a `retrying` node with no attempt for longer than QStash's longest retry backoff plus its
  *   deadline: the message holding its retries is gone.
  * A `queued` node is not stuck while the run's slots are full: its message may be waiting for one (flow control).
+ * A `waiting` node (a parked wait node) is never stuck here: it holds no slot, and past its deadline the sweeper
+ * applies its timeout instead (shared/engine/wait-node.ts `timeOutOverdueWaits`).
  */
 
 /** Why the sweeper re-offers a node. `ready-not-taken` is decided inside sweep_run (free slots, ready nodes). */

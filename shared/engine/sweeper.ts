@@ -11,16 +11,19 @@
  *   re-publishes those nodes with fresh deduplication ids, through the same dispatcher and the same idempotent
  *   claim as any message (a second message for a node is harmless: claim_node); gives the run's keys the active
  *   TTL again and, once the run is old enough for its blobs to near their retention, extends the input and output
- *   blobs; then looks again one period later.
+ *   blobs; applies the timeout of a wait node still `waiting` a grace period past its deadline (wait-node.ts); then
+ *   looks again one period later.
  * A failed publish leaves the repair recorded and the node `queued`: the next look after the grace period tries
  * again. Each repair is also logged as one line.
  */
 import { liveBlobTtlSeconds, retainRunBlobs } from "./blob-retention.js";
 import { deliveryDeadlineMs, dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
+import { mapItemsRefs } from "./map-node.js";
 import { recoverRunHolds } from "./recover-holds.js";
 import { loadRun } from "./run-cache.js";
 import { findStuckNodes } from "./stuck-nodes.js";
+import { timeOutOverdueWaits } from "./wait-node.js";
 
 /** One repair the sweeper made. */
 export interface SweepRepair {
@@ -110,7 +113,13 @@ export async function sweepRun(engine: Engine, runId: string, now: number): Prom
   const generation = Number(state.meta.generation ?? state.meta.createdAt ?? state.frozen.createdAt);
   if (repairs.length > 0)
     await dispatchNodes(engine, run, [...new Set(repairs.map((r) => r.nodeId))], `${now}`, { generation });
-  await keepBlobs(engine, state.frozen.inputRef, Object.values(state.output), state.frozen.createdAt, now, periodMs);
+  // a wait node still waiting a grace period past its deadline lost its timeout message: applied here (wait-node.ts)
+  for (const nodeId of await timeOutOverdueWaits(engine, run, state.meta, state.status, now, graceMs)) {
+    console.log(`sweeper: run ${runId} node ${nodeId} timed out (wait-timeout)`);
+    repairs.push({ runId, nodeId, reason: "wait-timeout" });
+  }
+  const outputs = [...Object.values(state.output), ...mapItemsRefs(state.meta)];
+  await keepBlobs(engine, state.frozen.inputRef, outputs, state.frozen.createdAt, now, periodMs);
   return repairs;
 }
 

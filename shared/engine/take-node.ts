@@ -1,8 +1,9 @@
 import { EXECUTE_MARGIN_MS } from "../dispatch/dispatcher.js";
+import { HTTP_CALL_PUBLISHED, httpHoldMs } from "../http/http-call.js";
 import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { BoundDeliveryToken } from "../state/delivery-tokens.js";
-import { deferNode } from "./dispatch-nodes.js";
+import { deferNode, dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import {
   type DeliveryControls,
@@ -11,7 +12,9 @@ import {
   type HeldNode,
   readAlongside,
 } from "./execute-node.js";
+import { isMapNode, MAP_EXPANDED, mapStillQueued } from "./map-node.js";
 import { type LoadedRun, loadRun } from "./run-cache.js";
+import { isWaitNode, parkWaitNode, reofferParked } from "./wait-node.js";
 
 /**
  * Outcome of taking a node for a delivery and running it: `ran` (execute-node.ts's output), or `skipped` when this
@@ -38,10 +41,14 @@ const MAX_POLL_MS = 2_000;
 /**
  * When a node's holder counts as gone, ms since epoch: its claim (or chain hand-over) `startedAt`, plus the node's
  * timeout (its provider call is aborted by then), plus the execute margin (dispatcher.ts `EXECUTE_MARGIN_MS`, the
- * time an attempt may take beyond its call). Before it, taking the node over could mean two paid calls at once.
+ * time an attempt may take beyond its call); for an http node, its call's whole span (http-limits.ts). Before it,
+ * taking the node over could mean two paid calls at once.
  */
 export function holderDeadline(run: LoadedRun, nodeId: string, startedAt: number): number {
   const node = run.nodes.get(nodeId);
+  // an http node's holder is its call, live through every QStash attempt (shared/http/http-call.ts)
+  const httpMs = httpHoldMs(run.frozen.workflow, node);
+  if (httpMs !== null) return startedAt + httpMs;
   const timeoutMs = node ? resolveNodeSettings(run.frozen.workflow, node).timeoutMs : 0;
   return startedAt + timeoutMs + EXECUTE_MARGIN_MS;
 }
@@ -122,10 +129,22 @@ export async function takeMessageNode(
   }
   if (claim.claimed === "resumed")
     return { kind: "resumed", node: { nodeId: claim.nodeId, attempt: claim.attempt }, stillQueued: claim.stillQueued };
-  if (!claim.claimed) return { kind: "skipped", reason: claim.reason, stillQueued: claim.stillQueued };
+  if (!claim.claimed) {
+    // a parked wait node: its timeout message and what its park took are published again (wait-node.ts)
+    if (claim.reason === "waiting" && isWaitNode(run, nodeId)) return reofferParked(engine, run, nodeId);
+    // an expanded map waits for its children: offer again those its expansion took that may never have been published
+    const again =
+      claim.reason === "pending" && isMapNode(run, nodeId) ? await mapStillQueued(engine, runId, nodeId) : [];
+    return { kind: "skipped", reason: claim.reason, stillQueued: again.length > 0 ? again : claim.stillQueued };
+  }
   const held = { nodeId, attempt: claim.attempt, startedAt, refs: claim.refs };
+  // a wait node is parked until its signal or timeout (wait-node.ts)
+  if (isWaitNode(run, nodeId)) return parkWaitNode(engine, run, held, inputs, lease, ctl.generation);
   const out = await executeHeld(engine, run, held, inputs, new Map(), ctl);
   if (out.kind === "ran") return out;
+  if (out.kind === "expanded") return { kind: "skipped", reason: MAP_EXPANDED, stillQueued: out.dispatch };
+  // an http node's call is out: the node stays running under this lease until its callback (shared/http/)
+  if (out.kind === "external") return { kind: "skipped", reason: HTTP_CALL_PUBLISHED };
   if (!(await engine.store.deferNode(runId, nodeId, lease))) return { kind: "skipped", reason: "superseded" };
   await deferNode(engine, run, nodeId, out.retryAfterMs / 1000, lease, undefined, ctl.generation);
   return { kind: "skipped", reason: WAITING };
@@ -155,8 +174,16 @@ export async function takeChainedNode(
   const reads = run.reads.get(held.nodeId);
   if (!reads) throw new ProviderError("non-retryable", `node ${held.nodeId} is not in run ${runId}`);
   const [refs, inputs] = await readAlongside(engine, run, held.nodeId, engine.store.readRefs(runId, reads.nodes));
+  if (isWaitNode(run, held.nodeId))
+    return parkWaitNode(engine, run, { ...held, refs }, inputs, lease, ctl.generation, known);
   const out = await executeHeld(engine, run, { ...held, startedAt, refs }, inputs, known, ctl);
   if (out.kind === "ran") return out;
+  if (out.kind === "expanded") {
+    // a chain has no message to answer with: its map's children are published here
+    await dispatchNodes(engine, run, out.dispatch, undefined, { generation: ctl.generation });
+    return { kind: "skipped", reason: MAP_EXPANDED };
+  }
+  if (out.kind === "external") return { kind: "skipped", reason: HTTP_CALL_PUBLISHED };
   await deferNode(engine, run, held.nodeId, out.retryAfterMs / 1000, null, undefined, ctl.generation);
   if (!(await engine.store.deferNode(runId, held.nodeId, lease))) return { kind: "skipped", reason: "superseded" };
   return { kind: "skipped", reason: WAITING };

@@ -32,7 +32,12 @@ export const PROBLEM_TYPES = {
   "run-running": { status: 409, title: "Run is still running" },
   "rerun-blocked": { status: 409, title: "Rerun node's dependencies are not done" },
   "run-compensated": { status: 409, title: "Run was compensated" },
+  // a signal to a node that is not a wait node waiting for one (functions/signal.ts)
+  "node-not-waiting": { status: 409, title: "Node is not waiting for a signal" },
   "cache-invalidation-limit": { status: 409, title: "Too many cache invalidation selectors" },
+  // the tenant's registry (shared/registry/) is at its cap of names or bytes; a bundled entry cannot be deleted
+  "registry-full": { status: 409, title: "Registry full" },
+  "registry-read-only": { status: 409, title: "Registry entry is read-only" },
   // a signed /internal/* request whose token (jti) was already used: a replayed copy (functions/middleware/qstash-signature.ts)
   "replayed-delivery": { status: 409, title: "Delivery token already used" },
   // production deploy with development signing keys or no PUBLIC_URL (functions/deployment-safety.ts)
@@ -43,6 +48,10 @@ export const PROBLEM_TYPES = {
   "quota-nodes-per-day": { status: 429, title: "Quota exceeded: nodes per day" },
   "quota-model-not-allowed": { status: 403, title: "Quota: model or tier not allowed" },
   "provider-disabled": { status: 403, title: "Provider turned off by the operator" },
+  // POST /v1/plans (functions/plans.ts): the planner's model call failed or its plan stayed invalid after one retry;
+  // the tenant's daily budget refused the planner's call
+  "planner-failed": { status: 502, title: "Planner failed" },
+  "budget-exceeded": { status: 429, title: "Budget exceeded" },
   // Answers to QStash from /internal/execute (docs/upstash-protocols.md B5): 500 is retried with backoff, 429 after
   // its Retry-After, 489 (with Upstash-NonRetryable-Error: true) not at all.
   "node-attempt-failed": { status: 500, title: "Node attempt failed" },

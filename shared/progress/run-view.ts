@@ -2,6 +2,8 @@ import { type CompiledDag, criticalPathOf } from "../dag/compile.js";
 import { isSimulatedText } from "../providers/simulated.js";
 import type { NodeStatus, RunSnapshot } from "../state/run-types.js";
 import { buildCompensationView, type CompensationView, shownRunStatus } from "./compensation-view.js";
+import { type MapChildRef, mapChildRef, mapChildrenByMap } from "./map-view.js";
+import { buildWaitView, type WaitView } from "./wait-view.js";
 
 /** One node in the todo-list view. Times are ISO 8601; durations in ms; tokens as counted by the provider. */
 export interface NodeView {
@@ -31,6 +33,10 @@ export interface NodeView {
   /** The node's paid calls as booked, by attempt: all four token counts added; `estimated` when the call's answer
    * never reached the books and it is booked at its reserved worst case (an upper bound). */
   paidCalls?: { attempt: number; tokens: number; estimated: boolean }[];
+  /** A map node's child (`<map>[i]`, listed right after its map node, in the map's level): its map and index. */
+  map?: MapChildRef;
+  /** A wait node only (`kind: "wait"`): its question, deadline and the signal that decided it (wait-view.ts). */
+  wait?: WaitView;
 }
 
 /** Nodes of one level ("Level 2: 5 agents in parallel"). */
@@ -155,12 +161,17 @@ function parseHistory(raw: string | undefined): NodeView["history"] {
  */
 export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): RunView {
   const agentOf = new Map(s.frozen.workflow.nodes.map((n) => [n.id, n.agent]));
+  const mapIds = new Set(s.frozen.workflow.nodes.filter((n) => n.kind === "map").map((n) => n.id));
+  const children = mapChildrenByMap(Object.keys(s.status), mapIds);
+  const waitNodes = new Set(s.frozen.workflow.nodes.filter((n) => n.kind === "wait").map((n) => n.id));
+  const generation = Number(s.meta.generation ?? s.meta.createdAt ?? s.frozen.createdAt);
   const totals: RunView["totals"] = {
-    nodes: dag.order.length,
+    nodes: dag.order.length + [...children.values()].reduce((a, list) => a + list.length, 0),
     pending: 0,
     queued: 0,
     running: 0,
     retrying: 0,
+    waiting: 0,
     done: 0,
     failed: 0,
     skipped: 0,
@@ -186,7 +197,8 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     const finished = s.finished[id];
     let durationMs: number | null = null;
     if (started && finished && status === "done") durationMs = Number(finished) - Number(started);
-    else if (started && (status === "running" || status === "retrying")) durationMs = now - Number(started);
+    else if (started && (status === "running" || status === "retrying" || status === "waiting"))
+      durationMs = now - Number(started);
     durations[id] = durationMs ?? 0;
     const usage = s.usage[id]?.split(",").map(Number);
     const excerpt = s.excerpt[id] ?? null;
@@ -194,9 +206,10 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     // the recorded route names the provider called; the excerpt's banner also covers a cache hit of a simulated answer
     if (route?.provider === "simulated" || (excerpt !== null && isSimulatedText(excerpt))) simulated = true;
     const cost = s.cost[id];
+    const map = mapChildRef(id, mapIds);
     return {
       id,
-      agent: agentOf.get(id) ?? "",
+      agent: agentOf.get(map?.node ?? id) ?? "",
       status,
       attempts,
       startedAt: iso(started),
@@ -219,10 +232,12 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
       error: s.error[id] ?? null,
       history: parseHistory(s.history?.[id]),
       ...(paidCalls.has(id) ? { paidCalls: paidCalls.get(id) } : {}),
+      ...(map ? { map } : {}),
+      ...(waitNodes.has(id) ? { wait: buildWaitView(s.meta, id, generation) } : {}),
     };
   };
   const levels = dag.levels.map((ids, i) => {
-    const nodes = ids.map(nodeView);
+    const nodes = ids.flatMap((id) => [nodeView(id), ...(children.get(id) ?? []).map(nodeView)]);
     const n = nodes.length;
     const title = `Level ${i + 1}: ${n} ${n === 1 ? "agent" : "agents"}${n > 1 ? " in parallel" : ""}`;
     return { level: i + 1, title, nodes };

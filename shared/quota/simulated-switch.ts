@@ -32,7 +32,8 @@ export function providerOfNode(
 }
 
 /**
- * Every node of `workflow` that would call the `simulated` provider, one error each (`/workflow/nodes/<i>`).
+ * Every node of `workflow` that would call the `simulated` provider, one error each (`/workflow/nodes/<i>`); an http
+ * node calls none.
  * @returns an empty array when none would.
  */
 export function simulatedNodeErrors(
@@ -42,6 +43,8 @@ export function simulatedNodeErrors(
 ): ProblemFieldError[] {
   const errors: ProblemFieldError[] = [];
   workflow.nodes.forEach((node, i) => {
+    // an http node calls no model (shared/http/)
+    if (node.kind === "http") return;
     if (providerOfNode(workflow, i, tierMap, defaultProvider) === SIMULATED_PROVIDER)
       errors.push({
         pointer: `/workflow/nodes/${i}`,

@@ -6,20 +6,22 @@
  *   the map node's own agent, prompt (which may read `{{item}}`, `{{item.<field>}}` and `{{index}}`) and settings.
  *   Nodes that depend on the map read the array of its children's outputs, in element order;
  * - `wait`: pauses its branch until `POST /v1/runs/:id/nodes/:node/signal` arrives or `wait.timeout` passes; its
- *   `prompt` is the question shown to whoever approves.
- * `http` and `workflow` are reserved for http agents and sub-workflows and refused as "not supported yet".
+ *   `prompt` is the question shown to whoever approves;
+ * - `http`: one HTTP request QStash sends to an allowlisted endpoint (`http`: method, url, headers, body; http-node.ts),
+ *   whose response becomes the node's output; `prompt` is optional (a description, never rendered).
+ * `workflow` is reserved for sub-workflows and refused as "not supported yet".
  */
 import { z } from "zod";
 import { tryParseDurationMs } from "./duration.js";
 
 /** The node kinds a workflow may use. */
-export const NODE_KINDS = ["llm", "map", "wait"] as const;
+export const NODE_KINDS = ["llm", "map", "wait", "http"] as const;
 
 /** One of {@link NODE_KINDS}. */
 export type NodeKind = (typeof NODE_KINDS)[number];
 
 /** Kinds named in the design but not built yet: refused with "not supported yet" rather than "unknown kind". */
-export const RESERVED_NODE_KINDS = ["http", "workflow"] as const;
+export const RESERVED_NODE_KINDS = ["workflow"] as const;
 
 /**
  * Most elements one map node may expand into (ours; Vercel Workflow and Mastra `.foreach` document no lower
@@ -81,9 +83,11 @@ export function nodeKindError(input: unknown): string {
 /** The kind-specific fields of a node, for {@link kindFieldIssues}. */
 export interface KindFields {
   kind: NodeKind;
+  prompt?: string | undefined;
   over?: string | undefined;
   maxItems?: number | undefined;
   wait?: unknown;
+  http?: unknown;
   output?: unknown;
   compensate?: unknown;
 }
@@ -91,10 +95,13 @@ export interface KindFields {
 /**
  * Which kind-specific fields a node is missing or must not have: a map needs `over`; a wait node needs `wait`
  * (with its timeout) and takes no `output` schema or `compensate`; `over`, `maxItems` and `wait` belong to their
- * kinds only. Each issue is `{ path, message }`, the path relative to the node.
+ * kinds only; every node but an http node needs a `prompt`; an http node needs `http` (its request), which belongs to http nodes only. Each issue is `{ path, message }`,
+ * the path relative to the node.
  */
 export function kindFieldIssues(node: KindFields): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
+  if (node.kind !== "http" && node.prompt === undefined)
+    issues.push({ path: ["prompt"], message: `a ${node.kind} node needs a prompt` });
   if (node.kind === "map" && node.over === undefined)
     issues.push({ path: ["over"], message: 'a map node needs "over": a template that resolves to a JSON array' });
   if (node.kind !== "map" && node.over !== undefined)
@@ -109,5 +116,9 @@ export function kindFieldIssues(node: KindFields): { path: string[]; message: st
     issues.push({ path: ["output"], message: "a wait node's output is its signal; it takes no output schema" });
   if (node.kind === "wait" && node.compensate !== undefined)
     issues.push({ path: ["compensate"], message: "a wait node has nothing to compensate" });
+  if (node.kind === "http" && node.http === undefined)
+    issues.push({ path: ["http"], message: 'an http node needs "http": { "url": … }' });
+  if (node.kind !== "http" && node.http !== undefined)
+    issues.push({ path: ["http"], message: '"http" belongs to http nodes only' });
   return issues;
 }

@@ -29,7 +29,8 @@ export type QStashCallback = z.output<typeof qstashCallbackSchema>;
  */
 export const executeMessageSchema = z.strictObject({
   runId: z.string().regex(/^run_[0-9a-f]{26}$/),
-  nodeId: z.string().min(1).max(128),
+  // a node id (128 characters at most), or a map node's child `<map>[<index>]` (shared/dag/map-refs.ts)
+  nodeId: z.string().min(1).max(140),
   waited: z.boolean().optional(),
   handedBack: z.boolean().optional(),
   advanceBy: z.literal("callback").optional(),

@@ -17,6 +17,7 @@ import { COMPLEXITIES } from "../routing/analyze-task.js";
 import { PROVIDER_NAME_RE } from "../routing/tier-map.js";
 import { compensateSchema } from "./compensate.js";
 import { durationSchema, ttlSchema } from "./duration.js";
+import { httpDescription, httpSpecSchema } from "./http-node.js";
 import { kindFieldIssues, MAX_MAP_ITEMS, NODE_KINDS, nodeKindError, waitSpecSchema } from "./node-kinds.js";
 import { nodeOutputSchema } from "./output-schema.js";
 
@@ -128,8 +129,8 @@ export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 /**
  * One node. `agent` defaults to {@link DEFAULT_AGENT_NAME}; `kind` (node-kinds.ts) defaults to `"llm"`: `"map"` expands
  * at run time into one child per element of `over` (at most `maxItems`), `"wait"` pauses until a signal or its
- * `wait.timeout`; `"http"` and `"workflow"` are reserved and rejected as "not supported yet".
- * `dependsOn` defaults to `[]`; duplicates are allowed and collapsed by the compiler.
+ * `wait.timeout`, `"http"` sends its `http` request (http-node.ts; `prompt` optional, a description never rendered,
+ * default `"<METHOD> <url>"`); `"workflow"` is reserved. `dependsOn` defaults to `[]` (duplicates collapsed).
  * `retries`, `timeout`, `maxOutputTokens` override the workflow defaults / the agent's values; `model` (same forms
  * as the agent's) and `complexity` override the agent's for routing: an explicit model or tier always wins.
  * `cache` (default: the workflow's, else true), `cacheTtl` (default: the workflow's, else 1 h) and `cacheTags`
@@ -145,7 +146,7 @@ export const workflowNodeSchema = z
     }),
     kind: z.enum(NODE_KINDS, { error: (iss) => nodeKindError(iss.input) }).default("llm"),
     agent: z.string().min(1).max(64).default(DEFAULT_AGENT_NAME),
-    prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
+    prompt: z.string().min(1).max(MAX_PROMPT_CHARS).optional(),
     dependsOn: z.array(z.string().min(1).max(128)).max(NODE_LIMIT_CEILING).default([]),
     retries: retriesSchema.optional(),
     timeout: durationSchema.optional(),
@@ -166,10 +167,17 @@ export const workflowNodeSchema = z
     over: z.string().min(1).max(MAX_PROMPT_CHARS).optional(),
     maxItems: z.number().int().min(0).max(MAX_MAP_ITEMS).optional(),
     wait: waitSpecSchema.optional(),
+    http: httpSpecSchema.optional(),
   })
   .superRefine((node, ctx) => {
     for (const issue of kindFieldIssues(node)) ctx.addIssue({ code: "custom", ...issue });
-  });
+  })
+  // `prompt` is required of every kind but http (kindFieldIssues); an http node without one gets its description, so
+  // the parsed node's prompt is always a string and a parsed definition parses again unchanged
+  .transform(({ prompt, ...node }) => ({
+    ...node,
+    prompt: prompt ?? (node.http ? httpDescription(node.http) : ""),
+  }));
 
 /**
  * Scheduling modes: `eager` (default: a node is dispatched the moment its own dependencies are done), `levels`

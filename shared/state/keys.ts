@@ -12,7 +12,7 @@ export const RUN_KEY_NAMES = [
   "def", // string: the run's frozen definition (FrozenRun JSON), written once at start; the DAG is recompiled from it
   "pending", // hash nodeId -> number of dependencies not yet done
   "dependents", // hash nodeId -> comma-separated ids of the nodes that depend on it
-  "status", // hash nodeId -> pending | queued | running | retrying | done | failed | skipped | cancelled
+  "status", // hash nodeId -> pending | queued | running | retrying | waiting | done | failed | skipped | cancelled
   "attempts", // hash nodeId -> attempts started (integer)
   "lease", // hash nodeId -> "<messageId>:<retried>" of the delivery that holds the node
   "started", // hash nodeId -> start of the latest attempt (ms since epoch)

@@ -11,7 +11,11 @@
  * - node events: `queued` {reason?: released}, `started` {attempt, lease}, `retrying` {error}, `handed-back`
  *   {error}, `deferred`, `done` {usage "<in>,<out>,<cacheRead>,<cacheWrite>", costMicroUsd, cache, model, route
  *   "<provider>|<tier>|<source>|<reason>" (a budget downgrade shows in its tier and reason)},
- *   `failed` {error, policy}, `skipped` {upstream}, `cancelled`, `repair` {reason} (the sweeper re-offered it).
+ *   `failed` {error, policy}, `skipped` {upstream}, `cancelled`, `repair` {reason} (the sweeper re-offered it),
+ *   `expanded` {items} (a map node added its children `<map>[i]` and waits for them: lua/expand-map.ts),
+ *   `waiting` {deadline (ms, '' for none), question} (parked: lua/park-node.ts), `signal` {outcome: done | failed,
+ *   source: signal | timeout} (a parked node's end decided: lua/resolve-parked.ts; `running` until its `done` or
+ *   `failed` follows).
  */
 
 /** Every event type the transition scripts emit. */
@@ -22,11 +26,14 @@ export const RUN_EVENT_TYPES = [
   "retrying",
   "handed-back",
   "deferred",
+  "waiting",
+  "signal",
   "done",
   "failed",
   "skipped",
   "cancelled",
   "repair",
+  "expanded",
   "cancel",
   "retry",
   "rerun",
@@ -51,13 +58,16 @@ export interface RunEvent {
 /** Cap of a run's event log when its meta has none (a run started before the cap was stored). */
 export const DEFAULT_EVENT_CAP = 10_000;
 
+/** Largest event log cap (a map's expansion raises a run's cap by 32 per child up to it: lua/expand-map.ts). */
+export const MAX_EVENT_CAP = 200_000;
+
 /**
  * The cap (approximate `MAXLEN`) of the event log of a run of `nodeCount` nodes: room for 32 events per node (a node
  * takes 3 in the common case: queued, started, done; retries, retries of the run and repairs add more) plus 1,000,
  * at most 200,000. Stored in meta `eventCap` at start.
  */
 export function eventCap(nodeCount: number): number {
-  return Math.min(200_000, 1_000 + 32 * Math.max(0, nodeCount));
+  return Math.min(MAX_EVENT_CAP, 1_000 + 32 * Math.max(0, nodeCount));
 }
 
 const STREAM_ID = /^(\d{1,20})-(\d{1,20})$/;
@@ -120,7 +130,7 @@ export function parseXrange(raw: unknown): RunEvent[] {
  */
 export type RunEventBody = { id: string; type: string; node?: string } & Record<string, unknown>;
 
-const NUMERIC_FIELDS = new Set(["attempt", "try", "costMicroUsd"]);
+const NUMERIC_FIELDS = new Set(["attempt", "try", "costMicroUsd", "deadline"]);
 
 /** Converts a stored event to its API form ({@link RunEventBody}). */
 export function eventBody(e: RunEvent): RunEventBody {

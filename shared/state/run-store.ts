@@ -11,6 +11,7 @@ import { CANCEL_RUN_LUA } from "./lua/cancel-run.js";
 import { CLAIM_NODE_LUA } from "./lua/claim-node.js";
 import { COMPLETE_NODE_LUA } from "./lua/complete-node.js";
 import { DEFER_NODE_LUA } from "./lua/defer-node.js";
+import { EXPAND_MAP_LUA } from "./lua/expand-map.js";
 import { FAIL_NODE_LUA } from "./lua/fail-node.js";
 import { GIVE_UP_LEASE_LUA } from "./lua/give-up-lease.js";
 import { OFFER_AGAIN_LUA } from "./lua/offer-again.js";
@@ -20,6 +21,7 @@ import { RERUN_FROM_LUA } from "./lua/rerun-from.js";
 import { RETRY_NODE_LUA } from "./lua/retry-node.js";
 import { RETRY_RUN_LUA } from "./lua/retry-run.js";
 import { START_RUN_LUA } from "./lua/start-run.js";
+import { ParkStore } from "./park-store.js";
 import { prefetchMessages } from "./prefetch.js";
 import { eventCap, nextStreamId, parseXrange, type RunEvent } from "./run-events.js";
 import type { FrozenRun, RunSnapshot, RunStatus } from "./run-types.js";
@@ -93,8 +95,8 @@ export interface NodeCompletion {
   cache?: { outcome: "hit" | "shared" | "miss"; savedTokens: number; savedMicroUsd: number } | undefined;
   model: string;
   excerpt: string;
-  /** Start of the producing attempt, ms since epoch. */
-  startedAt: number;
+  /** Start of the producing attempt, ms since epoch; absent: the claimed time is kept (a parked node's decision). */
+  startedAt?: number | undefined;
   /** End of the producing attempt, ms since epoch. */
   finishedAt: number;
 }
@@ -145,6 +147,7 @@ const SCRIPTS = {
   recordIntent: RECORD_INTENT_LUA,
   bookUnrecorded: BOOK_UNRECORDED_LUA,
   giveUpLease: GIVE_UP_LEASE_LUA,
+  expandMap: EXPAND_MAP_LUA,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -156,6 +159,8 @@ type ScriptName = keyof typeof SCRIPTS;
  */
 export class RunStore {
   private readonly scripts: LuaScripts<ScriptName>;
+  /** Parked nodes (a wait node waiting for its signal): park-store.ts. */
+  readonly parks: ParkStore;
 
   /**
    * @param redis Upstash Redis client created with `automaticDeserialization: false`.
@@ -166,6 +171,7 @@ export class RunStore {
     private readonly prefix: string,
   ) {
     this.scripts = new LuaScripts(redis, SCRIPTS);
+    this.parks = new ParkStore(redis, prefix);
   }
 
   /** The keys of run `runId`. */
@@ -316,7 +322,7 @@ export class RunStore {
       count(c.outputTokens),
       c.model,
       c.excerpt,
-      c.startedAt,
+      c.startedAt ?? "",
       count(c.cacheReadTokens),
       count(c.cacheWriteTokens),
       count(c.costMicroUsd),
@@ -551,6 +557,63 @@ export class RunStore {
       nodeStatus: String(nodeStatus),
       dispatch: ids.map(String),
     };
+  }
+
+  /**
+   * Expands a held map node into `count` children (expand_map, lua/expand-map.ts; shared/engine/map-node.ts).
+   * @param p `attempt` of the delivery holding the map ('' only re-reads an expansion), `now` (ms), the delivery's
+   *   dispatch `generation`, `count` (≥ 1), `itemsRef` (the items blob) and `nodeLimit` (most nodes in the run).
+   * @returns `expanded` with the children to publish now; `again` when it was expanded before, with its children
+   *   still `queued`; or `refused` with the script's reason (`node-limit`: `nodeCount` before the children).
+   * @throws UpstashError when Redis fails.
+   */
+  async expandMap(
+    runId: string,
+    mapId: string,
+    p: {
+      attempt: number | "";
+      now: number;
+      generation?: number | undefined;
+      count: number;
+      itemsRef: string;
+      nodeLimit: number;
+    },
+  ): Promise<
+    | { outcome: "expanded" | "again"; dispatch: string[] }
+    | { outcome: "refused"; reason: string; nodeCount: number | null }
+  > {
+    const [code, reason, ...rest] = await this.exec("expandMap", runId, [
+      mapId,
+      p.attempt,
+      p.now,
+      p.generation ?? "",
+      p.count,
+      p.itemsRef,
+      p.nodeLimit,
+    ]);
+    if (Number(code) === 1) return { outcome: "expanded", dispatch: rest.map(String) };
+    if (Number(code) === 2) return { outcome: "again", dispatch: rest.map(String) };
+    const detail = rest[0];
+    return {
+      outcome: "refused",
+      reason: String(reason),
+      nodeCount: detail === "" || detail == null ? null : Number(detail),
+    };
+  }
+
+  /**
+   * A map node's expansion (meta `map:<mapId>`, lua/expand-map.ts): its children count, items blob ref and when its
+   * first attempt started (ms); null when it has not expanded.
+   * @throws UpstashError when Redis fails.
+   */
+  async readMapExpansion(
+    runId: string,
+    mapId: string,
+  ): Promise<{ count: number; itemsRef: string; startedAt: number } | null> {
+    const [raw] = hmgetValues(await this.redis.hmget(this.keys(runId).meta, `map:${mapId}`), [`map:${mapId}`]);
+    if (raw == null || raw === "") return null;
+    const [count = "0", itemsRef = "", startedAt = "0"] = String(raw).split("|");
+    return { count: Number(count), itemsRef, startedAt: Number(startedAt) };
   }
 
   /**

@@ -1,12 +1,14 @@
 import type { RunBudget } from "../budget/budget-spec.js";
 import type { WorkflowDefinition } from "../schema/workflow.js";
 
-/** Status of a node in a run (the todo-list states shown by `GET /v1/runs/:id`). */
+/** Status of a node in a run (the todo-list states shown by `GET /v1/runs/:id`). `waiting`: a parked node (a wait
+ * node waiting for its signal or timeout: shared/engine/wait-node.ts), not terminal and holding no slot. */
 export const NODE_STATUSES = [
   "pending",
   "queued",
   "running",
   "retrying",
+  "waiting",
   "done",
   "failed",
   "skipped",
@@ -45,6 +47,17 @@ export interface FrozenRun {
   trigger: string;
   /** Creation time, ms since epoch. */
   createdAt: number;
+  /** Which registry entry the run was started from by name (functions/resolve-workflow.ts): the tenant's registry
+   * (`version` 1, 2, …) or the bundled workflows (`version` null), with the SHA-256 of the canonical definition;
+   * absent for an inline definition. */
+  workflowRef?: WorkflowRef | undefined;
+}
+
+/** A named workflow's source, version and content hash (64 hex), as a run records it (FrozenRun.workflowRef). */
+export interface WorkflowRef {
+  source: "tenant" | "bundled";
+  version: number | null;
+  hash: string;
 }
 
 /** Everything stored about a run, read in one pipeline (see RunStore.readSnapshot). Hash values are raw strings. */

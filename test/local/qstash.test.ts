@@ -621,8 +621,9 @@ describe("API surface", () => {
     }
   });
 
-  it("answers 501 for queues and schedules, 404 for unknown messages", async () => {
-    expect((await api("/v2/schedules")).status).toBe(501);
+  it("answers 501 for queues and URL groups, 404 for unknown messages", async () => {
+    expect((await api("/v2/queues")).status).toBe(501);
+    expect((await api("/v2/topics")).status).toBe(501);
     expect((await api("/v2/messages/msg_unknown")).status).toBe(404);
   });
 });

@@ -83,13 +83,24 @@ const cases: [string, unknown, number, string, string | null, string | null, Reg
     /nobody|agent/,
   ],
   [
-    "http kind",
-    { workflow: workflow([node("a", [], { kind: "http" })]) },
+    "workflow kind",
+    { workflow: workflow([node("a", [], { kind: "workflow" })]) },
     422,
     "invalid-workflow",
     "/workflow/nodes/0/kind",
     null,
     /not supported yet/,
+  ],
+  [
+    "http node to a metadata address",
+    {
+      workflow: workflow([node("a", [], { kind: "http", http: { url: "http://169.254.169.254/latest/meta-data/" } })]),
+    },
+    422,
+    "invalid-workflow",
+    "/workflow/nodes/0/http/url",
+    "a",
+    /169\.254\.169\.254 is a link-local/,
   ],
   ["unknown workflow name", { workflow: "no-such-flow" }, 422, "invalid-workflow", "/workflow", null, /no-such-flow/],
   [

@@ -32,6 +32,9 @@ import { LUA_PRELUDE } from "./prelude.js";
  *                 a lease of another message (its holder) whose claim is younger than that is left to its holder
  *                 (its retries were used up waiting for it: `node-busy`); the sweeper takes over after the deadline
  *
+ * A parked node (`waiting`: park-node.ts) is never failed here: its decision (resolve-parked.ts) makes it `running`
+ * under the decision's lease first, and the caller then fails it with that lease.
+ *
  * Returns `{1, runStatus, k, taken(k)…, skipped…}` when applied: the k nodes to publish now, then the descendants
  * marked skipped. A duplicate, late or stale failure changes nothing and returns `{0, runStatus, k, queued(k)…}`:
  * for a node already failed or done, the nodes its transition took that are still `queued` (maybe never
@@ -49,6 +52,8 @@ local run_status = redis.call('HGET', K.meta, 'status')
 local s = redis.call('HGET', K.status, node)
 local stale = lease ~= nil and lease ~= '' and not (s == 'running' and redis.call('HGET', K.lease, node) == lease)
 if stale_generation(ARGV[6]) then return {0, run_status or 'missing', 0} end
+-- a parked node is failed only after its decision (resolve-parked.ts), under that decision's lease
+if s == 'waiting' then return {0, run_status or 'missing', 0} end
 local hold_ms = tonumber(ARGV[9] or '') or 0
 if hold_ms > 0 and (lease == nil or lease == '') and s == 'running' and run_status == 'running' then
   local holder = redis.call('HGET', K.lease, node) or ''

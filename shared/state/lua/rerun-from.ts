@@ -1,3 +1,4 @@
+import { LUA_FORGET_MAP } from "./expand-map.js";
 import { LUA_PRELUDE } from "./prelude.js";
 
 /**
@@ -14,13 +15,16 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[4] key         the request's Idempotency-Key, or '' (meta `action:<key>` = "rerun|<from>|<try>|<reset>")
  * ARGV[5] from        the node to recompute
  *
+ * A map node in the rerun set expands again (its children are forgotten: expand-map.ts `forget_map`), unless the
+ * rerun starts at one of its children: then that child runs again and the map joins its children's outputs again.
+ *
  * Returns `{1, try, reset, generation, taken…}` when applied, `{2, try, reset, generation}` for a repeat of the same key and node, `{0,
  * reason, detail}` otherwise: `missing`, `running`, `unknown-node`, `blocked` (detail: a node outside the rerun set,
  * not done, that `from` or one of its descendants depends on), or `idempotency-conflict` (the key was used for another action or node).
  */
 
 /** rerun_from as Lua source, the run prelude included (run-store.ts `rerunFrom`). */
-export const RERUN_FROM_LUA = `${LUA_PRELUDE}
+export const RERUN_FROM_LUA = `${LUA_PRELUDE}${LUA_FORGET_MAP}
 local now = ARGV[1]
 local key = ARGV[4]
 local from = ARGV[5]
@@ -57,7 +61,8 @@ end
 local deps = redis.call('HGETALL', K.dependents)
 for i = 1, #deps, 2 do
   local p = deps[i]
-  if not seen[p] and redis.call('HGET', K.status, p) ~= 'done' and not redis.call('HGET', K.meta, 'tolerated:' .. p) then
+  if not seen[p] and redis.call('HGET', K.status, p) ~= 'done' and not redis.call('HGET', K.meta, 'tolerated:' .. p)
+      and not forgotten_child(p, seen, from) then
     for _, d in ipairs(csv(deps[i + 1])) do
       if seen[d] then return {0, 'blocked', p} end
     end
@@ -66,6 +71,7 @@ end
 
 local t = tonumber(redis.call('HGET', K.meta, 'try') or '1')
 local gen = math.max(tonumber(ARGV[2]), tonumber(current_generation()) + 1)
+for _, id in ipairs(queue) do forget_map(id, from) end
 for _, id in ipairs(queue) do
   archive(id, t)
   redis.call('HSET', K.status, id, 'pending')

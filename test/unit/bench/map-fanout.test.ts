@@ -10,8 +10,8 @@ describe("the dynamic fan-out workload", () => {
     expect(v.dag.criticalPath.nodes).toEqual(["root", "review", "join"]);
     expect(v.dag.criticalPath.nodes).toHaveLength(FANOUT_CRITICAL_CALLS);
     const root = v.workflow.nodes.find((n) => n.id === "root")!;
-    const files = (root.output?.schema as { properties: { files: { minItems: number; maxItems: number } } }).properties
-      .files;
+    const schema = root.output?.schema as { properties: { files: { minItems: number; maxItems: number } } };
+    const files = schema.properties.files;
     expect([files.minItems, files.maxItems]).toEqual([256, 256]);
     expect(v.workflow.concurrency).toBe(256);
     expect(v.workflow.cache).toBe(false);

@@ -42,6 +42,27 @@ describe("parseCommandLine", () => {
     expect(() => parseCommandLine(["rerun", RUN], ENV)).toThrow(/--from/);
   });
 
+  it("parses signal: its run and node, --reject and a JSON --payload", () => {
+    expect(parseCommandLine(["signal", RUN, "approve"], ENV).command).toEqual({
+      kind: "signal",
+      runId: RUN,
+      nodeId: "approve",
+      approved: true,
+      payload: undefined,
+    });
+    expect(parseCommandLine(["signal", RUN, "approve", "--reject", "--payload", '{"why":"no"}'], ENV).command).toEqual({
+      kind: "signal",
+      runId: RUN,
+      nodeId: "approve",
+      approved: false,
+      payload: { why: "no" },
+    });
+    expect(() => parseCommandLine(["signal", RUN], ENV)).toThrow(/<runId> <node>/);
+    expect(() => parseCommandLine(["signal", RUN, "a", "--payload", "{bad"], ENV)).toThrow(/--payload expects JSON/);
+    expect(() => parseCommandLine(["signal", RUN, "a", "extra"], ENV)).toThrow(/unexpected argument "extra"/);
+    expect(() => parseCommandLine(["cancel", RUN, "a"], ENV)).toThrow(/unexpected argument "a"/);
+  });
+
   it("answers help without a connection", () => {
     expect(parseCommandLine([], {})).toEqual({ command: { kind: "help" }, connection: null });
     expect(parseCommandLine(["runs", "--help"], {}).command).toEqual({ kind: "help" });

@@ -79,7 +79,7 @@ describe("validateWorkflow rejections", () => {
       /a -> b -> c -> a/,
     ],
     ["unknown agent", wf([{ id: "a", agent: "ghost" }]), "/nodes/0/agent", "a", /unknown agent "ghost"/],
-    ['kind "http"', wf([{ id: "x", kind: "http" }]), "/nodes/0/kind", "x", /not supported yet/],
+    ['kind "workflow"', wf([{ id: "x", kind: "workflow" }]), "/nodes/0/kind", "x", /not supported yet/],
     [
       "template reads unknown node",
       wf([{ id: "a", prompt: "{{nodes.ghost.output}}" }]),

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LATENCY_MS, DEFAULT_TIMEOUT_MS, parseDemoArgs, UsageError } from "../../../local/demo-args";
+import {
+  DEFAULT_LATENCY_MS,
+  DEFAULT_TIMEOUT_MS,
+  MAX_TASK_CHARS,
+  parseDemoArgs,
+  UsageError,
+} from "../../../local/demo-args";
 
 const reviewAll = { name: "review-all", trigger: "review-all", file: null };
 
@@ -8,6 +14,7 @@ describe("parseDemoArgs", () => {
     expect(parseDemoArgs([], "/home/me/repo")).toEqual({
       repo: "/home/me/repo",
       workflow: reviewAll,
+      task: null,
       latencyMs: DEFAULT_LATENCY_MS,
       provider: "simulated",
       budget: null,
@@ -31,6 +38,7 @@ describe("parseDemoArgs", () => {
     expect(o).toEqual({
       repo: "/home/me/other",
       workflow: reviewAll,
+      task: null,
       latencyMs: 0,
       provider: "simulated",
       budget: null,
@@ -67,6 +75,20 @@ describe("parseDemoArgs", () => {
     expect(o.fakeReplyTokens).toBe(1200);
     expect(parseDemoArgs(["--budget-usd", "2"], "/x").budget).toEqual({ usd: 2, onBudget: "fail" });
     expect(parseDemoArgs(["--budget-tokens", "0"], "/x").budget).toEqual({ tokens: 0, onBudget: "fail" });
+  });
+
+  it("reads --task (trimmed) to plan and run, and refuses an empty one or one combined with --workflow or --twice", () => {
+    const o = parseDemoArgs(["--task", "  review this repository for security and performance "], "/x");
+    expect(o.task).toBe("review this repository for security and performance");
+    expect(parseDemoArgs(["--task=summarize the logs", "--budget-usd", "0.5"], "/x")).toMatchObject({
+      task: "summarize the logs",
+      budget: { usd: 0.5, onBudget: "fail" },
+    });
+    expect(() => parseDemoArgs(["--task", "   "], "/x")).toThrow(/--task.*empty/);
+    expect(() => parseDemoArgs(["--task"], "/x")).toThrow(UsageError);
+    expect(() => parseDemoArgs(["--task", "x".repeat(MAX_TASK_CHARS + 1)], "/x")).toThrow(/at most 4000/);
+    expect(() => parseDemoArgs(["--task", "review", "--workflow", "hello"], "/x")).toThrow(/--workflow/);
+    expect(() => parseDemoArgs(["--task", "review", "--twice"], "/x")).toThrow(/--twice/);
   });
 
   it("runs a bundled workflow by name, or a definition read from a .json file", () => {

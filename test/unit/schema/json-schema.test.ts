@@ -20,7 +20,8 @@ describe("JSON Schemas of workflow and agent files", () => {
     expect(schema.required).toEqual(["name", "nodes"]);
     expect(Object.keys(schema.properties)).toContain("$schema");
     const node = schema.properties.nodes!.items!;
-    expect(node.required).toEqual(["id", "prompt"]);
+    // prompt is required of every kind but http: the schema's refinement says so, not `required`
+    expect(node.required).toEqual(["id"]);
     expect(node.properties.agent!.default).toBe("assistant");
     expect((agentFileJsonSchema() as unknown as ObjectSchema).required).toEqual(["name"]);
   });
@@ -48,8 +49,14 @@ describe("agentFileSchema", () => {
     expect(agentFileSchema.parse({ $schema: "./agent.schema.json", name: "critic", temperature: 0 })).toEqual({
       $schema: "./agent.schema.json",
       name: "critic",
+      capabilities: [],
       temperature: 0,
     });
+    // the planner's fields (registry-agent.ts rules): a description and distinct capability tags
+    const planned = { name: "critic", description: "Critiques drafts.", capabilities: ["critique", "review"] };
+    expect(agentFileSchema.parse(planned)).toEqual(planned);
+    expect(agentFileSchema.safeParse({ name: "critic", capabilities: ["Review"] }).success).toBe(false);
+    expect(agentFileSchema.safeParse({ name: "critic", capabilities: ["a", "a"] }).success).toBe(false);
     expect(agentFileSchema.safeParse({ name: "critic", temprature: 0 }).success).toBe(false);
     expect(agentFileSchema.safeParse({ name: "-critic" }).success).toBe(false);
     expect(agentFileSchema.safeParse({ system: "no name" }).success).toBe(false);

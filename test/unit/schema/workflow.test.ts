@@ -56,9 +56,9 @@ describe("workflowDefinitionSchema", () => {
     expect(r.error!.issues.map((i) => i.path)).toContainEqual(path);
   });
 
-  it('says "not supported yet" for kind "http"', () => {
-    const r = workflowDefinitionSchema.safeParse({ ...minimal, nodes: [{ ...minimal.nodes[0], kind: "http" }] });
-    expect(r.error?.issues[0]?.message).toBe('kind "http" is not supported yet');
+  it('says "not supported yet" for kind "workflow"', () => {
+    const r = workflowDefinitionSchema.safeParse({ ...minimal, nodes: [{ ...minimal.nodes[0], kind: "workflow" }] });
+    expect(r.error?.issues[0]?.message).toBe('kind "workflow" is not supported yet');
   });
 
   it("does not turn a __proto__ agent into a real agent", () => {
