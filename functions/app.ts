@@ -9,6 +9,8 @@ import { cacheRoutes } from "./cache.js";
 import { healthRoutes } from "./health.js";
 import { hookRoutes } from "./hooks.js";
 import { internalRoutes } from "./internal.js";
+import { mcpRoutes } from "./mcp/routes.js";
+import { flushTraces } from "./middleware/trace-delivery.js";
 import { planRoutes } from "./plans.js";
 import { runsRoutes } from "./runs.js";
 import { scheduleRoutes } from "./schedules.js";
@@ -18,7 +20,7 @@ import { workflowRoutes } from "./workflows.js";
 
 /**
  * The worker's Hono app: `/v1/runs`, `/v1/workflows`, `/v1/agents`, `/v1/plans`, `/v1/hooks` (deliveries signed, not keyed),
- * `/v1/schedules`,
+ * `/v1/schedules`, `/mcp` (the MCP server, docs/mcp.md),
  * `/internal/*` (QStash only), `/healthz`. Errors become
  * `application/problem+json` in exactly one place (`onError`): 4xx problems as raised; a 5xx problem with its
  * detail redacted of secrets; any other error as a 500 with a general detail (shared/errors/server-error.ts), the
@@ -30,6 +32,8 @@ export function createApp(): Hono<AppEnv> {
     c.set("services", services(c.env));
     await next();
   });
+  // with tracing on, each request's spans go to the collector after the answer (waitUntil); off, nothing
+  app.use("*", flushTraces());
   app.route("/healthz", healthRoutes);
   app.route("/v1/runs", runsRoutes);
   app.route("/v1/usage", usageRoutes);
@@ -39,6 +43,8 @@ export function createApp(): Hono<AppEnv> {
   app.route("/v1/plans", planRoutes);
   app.route("/v1/hooks", hookRoutes);
   app.route("/v1/schedules", scheduleRoutes);
+  // the MCP server: its tools call the routes above in process, as the caller (functions/mcp/)
+  app.route("/mcp", mcpRoutes(app.fetch));
   app.route("/internal", internalRoutes);
   app.notFound((c) => problemResponse(notFound(`No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
   app.onError((err, c) => {

@@ -9,7 +9,9 @@ import { parseTenantQuotas, type TenantQuotas } from "../shared/quota/quota-spec
 import { type ModelFallbacks, parseModelFallbacksJson } from "../shared/routing/model-fallbacks.js";
 import { DEFAULT_TIER_MAP, PROVIDER_NAME_RE, parseTierMapJson, type TierMap } from "../shared/routing/tier-map.js";
 import { MAX_NODES, NODE_LIMIT_CEILING } from "../shared/schema/workflow.js";
+import type { OtlpExportConfig } from "../shared/telemetry/otlp-exporter.js";
 import { type HttpNodeSettings, parseHttpNodeSettings } from "./http-node-config.js";
+import { parseOtelConfig } from "./otel-config.js";
 
 /**
  * Worker bindings (wrangler.toml `[vars]` and secrets). Secrets: UPSTASH_REDIS_REST_URL/TOKEN, QSTASH_TOKEN,
@@ -93,6 +95,13 @@ export interface Env {
   SSE_RETRY_MS?: string;
   /** Workers AI binding (wrangler.toml `[ai]`), used by providers of type `workers-ai`. */
   AI?: unknown;
+  /** OTLP/HTTP base URL for traces (docs/tracing.md), e.g. `https://cloud.langfuse.com/api/public/otel`; unset =
+   * tracing off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** Secret: the exporter's headers, `name=value` pairs separated by commas, values percent-encoded. */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /** `service.name` of the exported spans, default `agent-dag`. */
+  OTEL_SERVICE_NAME?: string;
   /** Provider API keys and other secrets named by `PROVIDERS` (`apiKeySecret`). */
   [secret: string]: unknown;
 }
@@ -148,6 +157,8 @@ export interface Config {
   sweeper: { graceMs: number; batch: number };
   /** Caps on a node's rendered prompt (`MAX_RENDERED_PROMPT_CHARS`, `MAX_RENDERED_PROMPT_TOKENS`), default {@link DEFAULT_PROMPT_LIMIT}. */
   promptLimit: PromptLimit;
+  /** Trace export (`OTEL_EXPORTER_OTLP_*`, functions/otel-config.ts), or null when tracing is off. */
+  otel: OtlpExportConfig | null;
 }
 
 const configSchema = z.object({
@@ -272,6 +283,7 @@ export function parseConfig(env: Env): Config {
   if (e.DEFAULT_PROVIDER !== "simulated" && !providers[e.DEFAULT_PROVIDER])
     problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" is not in PROVIDERS`);
   const httpNodes = parseHttpNodeSettings(env, problems);
+  const otel = parseOtelConfig(env, problems);
   if (problems.length > 0) throw new Error(`agent-dag is misconfigured: ${problems.join("; ")}`);
   const [classifierProvider, ...classifierModel] = e.ROUTING_CLASSIFIER?.split(":") ?? [];
   return {
@@ -309,5 +321,6 @@ export function parseConfig(env: Env): Config {
       cooldownMs: e.CIRCUIT_COOLDOWN_SECONDS * 1000,
     },
     promptLimit: { maxChars: e.MAX_RENDERED_PROMPT_CHARS, maxTokens: e.MAX_RENDERED_PROMPT_TOKENS },
+    otel,
   };
 }

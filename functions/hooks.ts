@@ -3,7 +3,6 @@ import { bodyLimit } from "hono/body-limit";
 import { startRun } from "../shared/engine/start-run.js";
 import {
   invalidRequest,
-  malformedJson,
   notFound,
   ProblemError,
   payloadTooLarge,
@@ -11,15 +10,14 @@ import {
   problemResponse,
   unauthorized,
 } from "../shared/errors/problem.js";
-import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { deliveryEvent, ignoredBecause, mapInput } from "../shared/hooks/hook-input.js";
 import { HOOK_ID_RE, type HookSpec, hookSpecSchema } from "../shared/hooks/hook-spec.js";
 import { MAX_HOOKS_PER_TENANT, type StoredHook } from "../shared/hooks/hook-store.js";
 import { verifySignature } from "../shared/hooks/signature.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_TRIGGER_BYTES } from "../shared/schema/trigger.js";
-import { assertJsonDepth } from "../shared/util/json-depth.js";
 import { readCapped } from "../shared/util/read-capped.js";
 import type { AppEnv } from "./app-env.js";
+import { parseJsonBody, parseJsonText } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { resolveWorkflow } from "./resolve-workflow.js";
@@ -56,19 +54,9 @@ const specLimit = bodyLimit({
 
 /** The parsed hook body; its workflow must resolve for the tenant now (422 otherwise). */
 async function readSpec(c: Context<AppEnv>): Promise<HookSpec> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await c.req.text());
-  } catch {
-    throw new ProblemError(malformedJson());
-  }
-  assertJsonDepth(raw);
-  const parsed = hookSpecSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ProblemError(invalidRequest("The hook is invalid", { errors: zodIssuesToFieldErrors(parsed.error) }));
-  }
-  await resolveWorkflow(c.get("services").registry, c.get("tenant"), parsed.data.workflow, parsed.data.version);
-  return parsed.data;
+  const spec = parseJsonBody(await c.req.text(), hookSpecSchema, { title: "The hook is invalid" });
+  await resolveWorkflow(c.get("services").registry, c.get("tenant"), spec.workflow, spec.version);
+  return spec;
 }
 
 /** The tenant's hook `id`, or 404 (the same for another tenant's and for none). */
@@ -137,13 +125,7 @@ hookRoutes.post("/:id", refuseUnsafeDeployment(), async (c) => {
   );
   if (refusal) throw new ProblemError(unauthorized(`Webhook signature refused: ${refusal}`));
 
-  let payload: unknown;
-  try {
-    payload = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    throw new ProblemError(malformedJson());
-  }
-  assertJsonDepth(payload);
+  const payload = parseJsonText(new TextDecoder().decode(body));
   const delivery = deliveryEvent(hook.verify, c.req.raw.headers, payload);
   const ignored = ignoredBecause(hook, delivery, payload);
   if (ignored) return c.json({ ignored }, 202);

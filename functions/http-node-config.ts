@@ -8,6 +8,8 @@ export interface HttpNodeSettings {
   allowedHosts: string[];
   /** `HTTP_NODE_SECRETS`: names of worker secrets (or vars) `{{secrets.NAME}}` may read; empty: none. */
   secretNames: string[];
+  /** The worker's own origin (`PUBLIC_URL`), never a destination: QStash would sign a call to it (ssrf-guard.ts). */
+  ownOrigins: string[];
 }
 
 /** Secret names: an environment binding's name (letters, digits, underscores, not starting with a digit). */
@@ -18,7 +20,11 @@ const SECRET_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
  * (functions/env.ts turns them into one misconfiguration error).
  */
 export function parseHttpNodeSettings(
-  vars: { HTTP_NODE_ALLOWED_HOSTS?: string | undefined; HTTP_NODE_SECRETS?: string | undefined },
+  vars: {
+    HTTP_NODE_ALLOWED_HOSTS?: string | undefined;
+    HTTP_NODE_SECRETS?: string | undefined;
+    PUBLIC_URL?: string | undefined;
+  },
   problems: string[],
 ): HttpNodeSettings {
   let allowedHosts: string[] = [];
@@ -33,12 +39,15 @@ export function parseHttpNodeSettings(
     .filter(Boolean);
   for (const name of secretNames)
     if (!SECRET_NAME_RE.test(name)) problems.push(`HTTP_NODE_SECRETS entry "${name}" is not a binding name`);
-  return { allowedHosts, secretNames };
+  return { allowedHosts, secretNames, ownOrigins: vars.PUBLIC_URL ? [vars.PUBLIC_URL] : [] };
 }
 
 /** The validation rules of http nodes for `POST /v1/runs` (shared/dag/validate.ts `opts.http`). */
 export function httpValidation(environment: "production" | "development", settings: HttpNodeSettings): HttpValidation {
-  return { policy: { environment, allowedHosts: settings.allowedHosts }, secrets: settings.secretNames };
+  return {
+    policy: { environment, allowedHosts: settings.allowedHosts, ownOrigins: settings.ownOrigins },
+    secrets: settings.secretNames,
+  };
 }
 
 /**
@@ -56,5 +65,9 @@ export function httpNodeConfig(
     const value = env[name];
     if (typeof value === "string" && value !== "") secrets[name] = value;
   }
-  return { policy: { environment, allowedHosts: settings.allowedHosts }, secrets, publisher };
+  return {
+    policy: { environment, allowedHosts: settings.allowedHosts, ownOrigins: settings.ownOrigins },
+    secrets,
+    publisher,
+  };
 }

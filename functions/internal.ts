@@ -3,6 +3,7 @@ import { advance, errorMessage, fail, publishTaken } from "../shared/engine/adva
 import { attemptFailure, errorText } from "../shared/engine/attempt-failure.js";
 import { runDelivery } from "../shared/engine/delivery.js";
 import type { Engine } from "../shared/engine/engine.js";
+import { traceRunEnd } from "../shared/engine/trace-run-end.js";
 import { problem, problemResponse } from "../shared/errors/problem.js";
 import {
   base64ToText,
@@ -15,6 +16,7 @@ import type { AppEnv } from "./app-env.js";
 import { httpCallbackRoutes } from "./http-callbacks.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { qstashSignature } from "./middleware/qstash-signature.js";
+import { traceDelivery } from "./middleware/trace-delivery.js";
 import { scheduleFiringRoutes } from "./schedule-firing.js";
 import { waitTimeoutRoutes } from "./signal.js";
 
@@ -28,6 +30,8 @@ export const internalRoutes = new Hono<AppEnv>();
 
 // an unsafe production deploy (development signing keys: forgeable signatures) takes no delivery, before any read
 internalRoutes.use("*", refuseUnsafeDeployment(), qstashSignature());
+// with tracing on, a delivery runs in its run's trace scope (the message's `traceparent`); off, nothing
+internalRoutes.use("/execute", traceDelivery());
 
 // an http node's callbacks (shared/http/): signed like every route here
 internalRoutes.route("/http", httpCallbackRoutes);
@@ -117,6 +121,8 @@ internalRoutes.post("/execute", async (c) => {
     return c.json({ skipped: true, reason: outcome.reason, dispatched });
   }
   const { first, chained, last } = outcome;
+  // with tracing on, the transition that ended the run ends its root span
+  if (engine.tracing) await traceRunEnd(engine, runId, last);
   if (advanceBy === "callback") {
     const dispatch = last.dispatch.length <= MAX_DISPATCH_IN_ANSWER ? last.dispatch : null;
     return c.json({ ...first, chained, completion: { applied: last.applied, runStatus: last.runStatus, dispatch } });
@@ -151,7 +157,9 @@ async function failedAttempt(
   if (!retryable) {
     if (record) {
       try {
-        await fail(engine, at.runId, at.nodeId, reason, at.lease, undefined, at.generation);
+        const t = await fail(engine, at.runId, at.nodeId, reason, at.lease, undefined, at.generation);
+        // with tracing on, a failure that ended the run ends its root span
+        if (t.kind === "failed") await traceRunEnd(engine, at.runId, t);
       } catch (recordErr) {
         console.error(
           `execute ${at.runId}/${at.nodeId}: could not fail the node (${errorText(recordErr)}); answering 500 so QStash retries`,
@@ -240,5 +248,6 @@ internalRoutes.post("/failure", async (c) => {
     cb.sourceMessageId,
     generation,
   );
+  if (outcome.kind === "failed") await traceRunEnd(c.get("services").engine, runId, outcome);
   return c.json(outcome);
 });

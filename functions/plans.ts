@@ -1,15 +1,7 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { validateWorkflow } from "../shared/dag/validate.js";
-import {
-  invalidRequest,
-  malformedJson,
-  notFound,
-  ProblemError,
-  payloadTooLarge,
-  problemResponse,
-} from "../shared/errors/problem.js";
-import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
+import { notFound, ProblemError, payloadTooLarge, problemResponse } from "../shared/errors/problem.js";
 import {
   type CandidateAgent,
   type CandidateWorkflow,
@@ -20,10 +12,10 @@ import { newPlanId, type Plan } from "../shared/planner/plan.js";
 import { planTask } from "../shared/planner/plan-task.js";
 import { planRequestSchema } from "../shared/schema/plan-request.js";
 import { MAX_TRIGGER_BYTES } from "../shared/schema/trigger.js";
-import { assertJsonDepth } from "../shared/util/json-depth.js";
 import { bundledAgentCards, withBundledAgents } from "./agent-registry.js";
 import type { AppEnv } from "./app-env.js";
 import { httpValidation } from "./http-node-config.js";
+import { parseJsonBody } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { resolveWorkflow, tenantAgentsFor } from "./resolve-workflow.js";
 import { BUNDLED_WORKFLOWS, bundledWorkflow } from "./workflow-registry.js";
@@ -90,19 +82,7 @@ planRoutes.post(
   }),
   async (c) => {
     const { config, engine, registry, plans } = c.get("services");
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await c.req.text());
-    } catch {
-      throw new ProblemError(malformedJson());
-    }
-    assertJsonDepth(raw);
-    const body = planRequestSchema.safeParse(raw);
-    if (!body.success) {
-      throw new ProblemError(
-        invalidRequest("The request body is invalid", { errors: zodIssuesToFieldErrors(body.error) }),
-      );
-    }
+    const request = parseJsonBody(await c.req.text(), planRequestSchema);
     const tenant = c.get("tenant");
     const plan = await planTask(
       {
@@ -123,9 +103,9 @@ planRoutes.post(
       {
         tenant,
         planId: newPlanId(),
-        task: body.data.task,
-        input: body.data.input ?? {},
-        budget: body.data.budget ?? null,
+        task: request.task,
+        input: request.input ?? {},
+        budget: request.budget ?? null,
       },
     );
     await plans.put(plan);

@@ -2,7 +2,6 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import {
   invalidRequest,
-  malformedJson,
   notFound,
   ProblemError,
   payloadTooLarge,
@@ -13,8 +12,8 @@ import type { RegistryKind } from "../shared/registry/registry-keys.js";
 import { MAX_REGISTRY_BYTES, MAX_REGISTRY_ENTRIES } from "../shared/registry/registry-limits.js";
 import { MAX_TRIGGER_BYTES } from "../shared/schema/trigger.js";
 import { canonicalJson, sha256Hex } from "../shared/util/hash.js";
-import { assertJsonDepth } from "../shared/util/json-depth.js";
 import type { AppEnv } from "./app-env.js";
+import { parseJsonText } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 
 /** What differs between the workflow and the agent registry routes. */
@@ -131,13 +130,7 @@ export function registryRoutes(spec: RegistryRouteSpec): Hono<AppEnv> {
     async (c) => {
       const name = c.req.param("name");
       checkName(name);
-      let raw: unknown;
-      try {
-        raw = JSON.parse(await c.req.text());
-      } catch {
-        throw new ProblemError(malformedJson());
-      }
-      assertJsonDepth(raw);
+      const raw = parseJsonText(await c.req.text());
       const { value, summary } = await spec.validate(c, raw, name);
       const definition = canonicalJson(value);
       const bytes = new TextEncoder().encode(definition).byteLength;

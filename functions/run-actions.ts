@@ -5,19 +5,17 @@ import { cancelRun, retryOrRerun } from "../shared/engine/run-actions.js";
 import {
   idempotencyConflict,
   invalidRequest,
-  malformedJson,
   notFound,
   ProblemError,
   payloadTooLarge,
   problem,
   problemResponse,
 } from "../shared/errors/problem.js";
-import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS } from "../shared/schema/trigger.js";
 import { NODE_ID_RE } from "../shared/schema/workflow.js";
 import type { FrozenRun } from "../shared/state/run-types.js";
-import { assertJsonDepth } from "../shared/util/json-depth.js";
 import type { AppEnv } from "./app-env.js";
+import { parseJsonBody } from "./json-body.js";
 
 /**
  * Operating a run (mounted under `/v1/runs`, behind its API-key check): `POST /:id/cancel`, `POST /:id/retry` and
@@ -31,7 +29,8 @@ export const runActionRoutes = new Hono<AppEnv>();
 const MAX_ACTION_BODY_BYTES = 4096;
 
 const retryBodySchema = z.strictObject({});
-const rerunBodySchema = z.strictObject({
+/** Body of `POST /v1/runs/:id/rerun`: `from`, the node id to rerun from (also `from` of the MCP tool `retry_run`). */
+export const rerunBodySchema = z.strictObject({
   from: z.string().regex(NODE_ID_RE, { message: "from must be a node id" }),
 });
 
@@ -54,22 +53,7 @@ export async function ownedRun(c: { get: (k: "services" | "tenant") => unknown }
 
 /** The JSON body parsed with `schema`; an empty body is `{}`. @throws ProblemError 400 or 422. */
 export async function actionBody<T>(text: string, schema: z.ZodType<T>): Promise<T> {
-  let raw: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new ProblemError(malformedJson());
-    }
-  }
-  assertJsonDepth(raw);
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ProblemError(
-      invalidRequest("The request body is invalid", { errors: zodIssuesToFieldErrors(parsed.error) }),
-    );
-  }
-  return parsed.data;
+  return parseJsonBody(text, schema, { emptyAs: {} });
 }
 
 /** The `Idempotency-Key` header of `POST /v1/runs`, retry and rerun: absent or 1..255 chars. @throws ProblemError 422. */

@@ -5,24 +5,17 @@ import type { CompiledDag } from "../shared/dag/types.js";
 import { validateWorkflow } from "../shared/dag/validate.js";
 import { loadRun } from "../shared/engine/run-cache.js";
 import { startRun } from "../shared/engine/start-run.js";
-import {
-  invalidRequest,
-  malformedJson,
-  notFound,
-  ProblemError,
-  payloadTooLarge,
-  problemResponse,
-} from "../shared/errors/problem.js";
+import { invalidRequest, notFound, ProblemError, payloadTooLarge, problemResponse } from "../shared/errors/problem.js";
 import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { buildRunView } from "../shared/progress/run-view.js";
 import { runListQuerySchema } from "../shared/schema/run-list-query.js";
 import { MAX_TRIGGER_BYTES, triggerSchema } from "../shared/schema/trigger.js";
 import { NODE_LIMIT_CEILING, type WorkflowDefinition } from "../shared/schema/workflow.js";
 import type { WorkflowRef } from "../shared/state/run-types.js";
-import { assertJsonDepth } from "../shared/util/json-depth.js";
 import { withBundledAgents } from "./agent-registry.js";
 import type { AppEnv } from "./app-env.js";
 import { httpValidation } from "./http-node-config.js";
+import { parseJsonBody } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { resolveWorkflow, tenantAgentsFor } from "./resolve-workflow.js";
@@ -30,6 +23,7 @@ import { idempotencyKeyOf, runActionRoutes } from "./run-actions.js";
 import { runEventRoutes } from "./run-events.js";
 import { runGraphRoutes } from "./run-graph.js";
 import { signalRoutes } from "./signal.js";
+import { assertSubWorkflows } from "./sub-workflows.js";
 
 /**
  * `/v1/runs`: start a run (`POST`), list the tenant's runs (`GET /`, newest first, filtered, cursor-paginated),
@@ -57,33 +51,20 @@ runsRoutes.post(
   }),
   async (c) => {
     const { config, engine, registry, plans } = c.get("services");
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await c.req.text());
-    } catch {
-      throw new ProblemError(malformedJson());
-    }
-    // before anything recursive (zod, canonical JSON) walks it: a deep body would overflow the stack
-    assertJsonDepth(raw);
-    const body = triggerSchema.safeParse(raw);
-    if (!body.success) {
-      throw new ProblemError(
-        invalidRequest("The request body is invalid", { errors: zodIssuesToFieldErrors(body.error) }),
-      );
-    }
+    const request = parseJsonBody(await c.req.text(), triggerSchema);
     const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"));
     const tenant = c.get("tenant");
     let resolved: { workflow: WorkflowDefinition; dag: CompiledDag; ref?: WorkflowRef | undefined };
-    let input: unknown = body.data.input ?? {};
-    let budget = body.data.budget ?? null;
+    let input: unknown = request.input ?? {};
+    let budget = request.budget ?? null;
     let trigger = "api";
-    if (body.data.plan !== undefined) {
+    if (request.plan !== undefined) {
       // a plan of the tenant (POST /v1/plans) runs its frozen workflow unchanged, with its input and budget unless
       // the request gives its own
-      const plan = await plans.get(tenant, body.data.plan);
+      const plan = await plans.get(tenant, request.plan);
       if (!plan) {
         throw new ProblemError(
-          notFound(`No plan ${body.data.plan} (plans expire after 24 h)`, {
+          notFound(`No plan ${request.plan} (plans expire after 24 h)`, {
             errors: [{ pointer: "/plan", detail: "unknown, expired or another tenant's plan" }],
           }),
         );
@@ -96,26 +77,28 @@ runsRoutes.post(
         dag: v.dag,
         ref: plan.source.kind === "workflow" ? (plan.source.ref ?? undefined) : undefined,
       };
-      input = body.data.input ?? plan.input;
-      budget = body.data.budget ?? plan.budget;
+      input = request.input ?? plan.input;
+      budget = request.budget ?? plan.budget;
       trigger = `plan:${plan.id}`;
-    } else if (typeof body.data.workflow === "string") {
-      resolved = await resolveWorkflow(registry, tenant, body.data.workflow, body.data.version);
-    } else if (body.data.workflow !== undefined) {
-      if (body.data.version !== undefined) {
+    } else if (typeof request.workflow === "string") {
+      resolved = await resolveWorkflow(registry, tenant, request.workflow, request.version);
+    } else if (request.workflow !== undefined) {
+      if (request.version !== undefined) {
         throw new ProblemError(
           invalidRequest("version applies to a workflow started by name", {
             errors: [{ pointer: "/version", detail: "an inline definition has no versions" }],
           }),
         );
       }
-      const agents = await tenantAgentsFor(registry, tenant, body.data.workflow);
-      const v = validateWorkflow(withBundledAgents(body.data.workflow, agents), "/workflow", {
+      const agents = await tenantAgentsFor(registry, tenant, request.workflow);
+      const v = validateWorkflow(withBundledAgents(request.workflow, agents), "/workflow", {
         maxNodes: config.maxNodes,
         // http nodes: a literal URL the SSRF guard refuses, or an unlisted secret, is a 422 with nothing stored
         http: httpValidation(config.environment, config.httpNodes),
       });
       if (!v.ok) throw new ProblemError(v.problem);
+      // workflow nodes name workflows that exist and lead to no cycle: a 422 with nothing stored otherwise
+      await assertSubWorkflows(registry, tenant, v.workflow, "/workflow");
       resolved = v;
     } else {
       // the trigger schema requires one of workflow and plan
@@ -127,7 +110,7 @@ runsRoutes.post(
       dag: resolved.dag,
       workflowRef: resolved.ref,
       input,
-      simulate: body.data.simulate ?? null,
+      simulate: request.simulate ?? null,
       budget,
       idempotencyKey,
       trigger,

@@ -48,8 +48,9 @@ scheduleFiringRoutes.post("/", async (c) => {
   const { schedules, engine, registry, config, deliveryTokens } = c.get("services");
   const s = await schedules.store.get(tenant, scheduleId);
   const header = c.req.header("upstash-schedule-id");
-  if (!s || (header !== undefined && header !== s.qstashScheduleId))
-    return c.json({ scheduleId, started: false, reason: "unknown-schedule" });
+  // QStash names the schedule of every firing; a request without the header is no firing (an http node's signed
+  // call, say) and starts nothing
+  if (!s || header !== s.qstashScheduleId) return c.json({ scheduleId, started: false, reason: "unknown-schedule" });
   if (s.paused) return c.json({ scheduleId, started: false, reason: "paused" });
 
   const messageId = c.req.header("upstash-message-id");

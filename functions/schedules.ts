@@ -3,14 +3,12 @@ import { bodyLimit } from "hono/body-limit";
 import {
   dispatchUnavailable,
   invalidRequest,
-  malformedJson,
   notFound,
   ProblemError,
   payloadTooLarge,
   problem,
   problemResponse,
 } from "../shared/errors/problem.js";
-import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { cronProblem } from "../shared/schedules/schedule-cron.js";
 import { qstashScheduleId } from "../shared/schedules/schedule-queue.js";
 import {
@@ -20,8 +18,8 @@ import {
   scheduleSpecSchema,
 } from "../shared/schedules/schedule-spec.js";
 import { MAX_SCHEDULES_PER_TENANT, type StoredSchedule } from "../shared/schedules/schedule-store.js";
-import { assertJsonDepth } from "../shared/util/json-depth.js";
 import type { AppEnv } from "./app-env.js";
+import { parseJsonBody } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { resolveWorkflow } from "./resolve-workflow.js";
@@ -86,28 +84,18 @@ async function atQStash<T>(what: string, call: () => Promise<T>): Promise<T> {
 
 /** The parsed body: cron (422 naming `/cron`), fields (422), and a workflow that resolves for the tenant now. */
 async function readSpec(c: Context<AppEnv>): Promise<ScheduleSpec> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await c.req.text());
-  } catch {
-    throw new ProblemError(malformedJson());
-  }
-  assertJsonDepth(raw);
-  const parsed = scheduleSpecSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ProblemError(invalidRequest("The schedule is invalid", { errors: zodIssuesToFieldErrors(parsed.error) }));
-  }
-  const cron = cronProblem(parsed.data.cron);
+  const spec = parseJsonBody(await c.req.text(), scheduleSpecSchema, { title: "The schedule is invalid" });
+  const cron = cronProblem(spec.cron);
   if (cron) {
     throw new ProblemError(
-      invalidRequest(`cron "${parsed.data.cron}" is not a 5-field UTC cron: ${cron}`, {
+      invalidRequest(`cron "${spec.cron}" is not a 5-field UTC cron: ${cron}`, {
         errors: [{ pointer: "/cron", detail: cron }],
       }),
     );
   }
   // 422 invalid-workflow naming /workflow (or /version) when it does not resolve
-  await resolveWorkflow(c.get("services").registry, c.get("tenant"), parsed.data.workflow, parsed.data.version);
-  return { ...parsed.data, cron: parsed.data.cron.trim().split(/\s+/).join(" ") };
+  await resolveWorkflow(c.get("services").registry, c.get("tenant"), spec.workflow, spec.version);
+  return { ...spec, cron: spec.cron.trim().split(/\s+/).join(" ") };
 }
 
 scheduleRoutes.put(

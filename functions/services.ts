@@ -21,8 +21,10 @@ import { DeliveryTokenStore } from "../shared/state/delivery-tokens.js";
 import { RunIndex } from "../shared/state/run-index.js";
 import { RunStore } from "../shared/state/run-store.js";
 import { SweepStore } from "../shared/state/sweep-store.js";
+import { RunTracer } from "../shared/telemetry/run-tracer.js";
 import { type Config, type Env, parseConfig } from "./env.js";
 import { httpNodeConfig } from "./http-node-config.js";
+import { subWorkflowResolver } from "./sub-workflows.js";
 
 /** Seconds an active run's keys live (7 days) from its start, and again from each sweep that finds it active. */
 export const ACTIVE_RUN_TTL_SECONDS = 7 * 24 * 3600;
@@ -90,6 +92,8 @@ export function services(env: Env): Services {
     simulated: config.allowSimulatedProvider,
   });
   const classifierProvider = config.classifier ? providers.get(config.classifier.provider) : undefined;
+  // tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT): no tracer at all
+  const tracing = config.otel ? new RunTracer(config.otel) : undefined;
   const engine: Engine = {
     store: new RunStore(redis, config.keyPrefix),
     runs: new RunIndex(redis, config.keyPrefix, ACTIVE_RUN_TTL_SECONDS + config.retentionSeconds),
@@ -101,7 +105,8 @@ export function services(env: Env): Services {
       liveBlobTtlSeconds({ retentionSeconds: config.retentionSeconds, sweeper: { periodMs: SWEEPER_PERIOD_MS } }),
       { keyring: config.keyring },
     ),
-    dispatcher: new QStashDispatcher(qstash),
+    // with tracing on, every message carries its parent span as `traceparent` (shared/telemetry/)
+    dispatcher: new QStashDispatcher(qstash, tracing ? (runId) => tracing.traceparent(runId) : undefined),
     // http nodes: on only with an allowlist; secrets read from the bindings HTTP_NODE_SECRETS names
     http:
       config.httpNodes.allowedHosts.length > 0
@@ -147,6 +152,7 @@ export function services(env: Env): Services {
       promptLimit: config.promptLimit,
       maxNodes: config.maxNodes,
     },
+    tracing,
     now: () => Date.now(),
   };
   const receiver = new Receiver({
@@ -156,6 +162,8 @@ export function services(env: Env): Services {
   });
   const deliveryTokens = new DeliveryTokenStore(redis, config.keyPrefix);
   const registry = new RegistryStore(redis, config.keyPrefix);
+  // workflow nodes start their child runs from the tenant's registry or the bundled workflows
+  engine.subWorkflows = subWorkflowResolver(registry);
   const hooks = new HookStore(redis, config.keyPrefix, config.keyring);
   const schedules = { store: new ScheduleStore(redis, config.keyPrefix), queue: new QStashScheduleQueue(qstash) };
   const plans = new PlanStore(redis, config.keyPrefix);

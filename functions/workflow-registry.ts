@@ -4,10 +4,11 @@ import type { WorkflowDefinition } from "../shared/schema/workflow.js";
 import flowiseAsk from "../workflows/flowise-ask.json";
 import hello from "../workflows/hello.json";
 import reviewAll from "../workflows/review-all.json";
+import reviewChanges from "../workflows/review-changes.json";
 import { withBundledAgents } from "./agent-registry.js";
 
 /** Workflow definitions bundled with the worker (from `workflows/*.json`), startable by name. */
-export const BUNDLED_WORKFLOWS: readonly unknown[] = [hello, reviewAll, flowiseAsk];
+export const BUNDLED_WORKFLOWS: readonly unknown[] = [hello, reviewAll, flowiseAsk, reviewChanges];
 
 const compiled = new Map<string, { workflow: WorkflowDefinition; dag: CompiledDag }>();
 

@@ -6,6 +6,7 @@ import { withBundledAgents } from "./agent-registry.js";
 import { httpValidation } from "./http-node-config.js";
 import { registryRoutes } from "./registry-routes.js";
 import { tenantAgentsFor } from "./resolve-workflow.js";
+import { assertSubWorkflows } from "./sub-workflows.js";
 import { BUNDLED_WORKFLOWS, bundledWorkflow } from "./workflow-registry.js";
 
 /** What a workflow listing shows of each version: its description and node count. */
@@ -47,6 +48,8 @@ export const workflowRoutes = registryRoutes({
       http: httpValidation(config.environment, config.httpNodes),
     });
     if (!v.ok) throw new ProblemError(v.problem);
+    // workflow nodes name workflows that exist and lead to no cycle (functions/sub-workflows.ts)
+    await assertSubWorkflows(registry, c.get("tenant"), v.workflow, "");
     return { value: v.workflow, summary: workflowSummary(v.workflow) };
   },
   bundled() {

@@ -110,8 +110,12 @@ export function buildCostReport(view: RunView): CostReport {
   };
 }
 
+/** The `model` a map node records for its join (shared/engine/map-node.ts `MAP_JOIN_MODEL`): no provider call. */
+const MAP_JOIN_MODEL = "map";
+
 /**
- * Compares a provider's request counts per model (e.g. the fake's `requestsByModel()`) with the nodes' models.
+ * Compares a provider's request counts per model (e.g. the fake's `requestsByModel()`) with the nodes' models. Nodes
+ * that call no model (a map node's join, a wait node: model `map` or empty) are not counted.
  * @param view the final run view.
  * @param requestsByModel model id -> requests the provider received.
  */
@@ -121,7 +125,8 @@ export function checkRequests(view: RunView, requestsByModel: Readonly<Record<st
   for (const level of view.levels) {
     for (const n of level.nodes) {
       if (n.cache === "hit" || n.cache === "shared") cached += 1;
-      else if (n.model !== null) nodesByModel.set(n.model, (nodesByModel.get(n.model) ?? 0) + 1);
+      else if (n.model !== null && n.model !== "" && n.model !== MAP_JOIN_MODEL)
+        nodesByModel.set(n.model, (nodesByModel.get(n.model) ?? 0) + 1);
     }
   }
   const models = [...new Set([...Object.keys(requestsByModel), ...nodesByModel.keys()])].sort();

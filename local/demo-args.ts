@@ -75,8 +75,12 @@ export interface DemoOptions {
   /** With `fake-anthropic`: length of every fake answer in tokens (a fixed filler text), or null for the fake's
    * short echo of the prompt. */
   fakeReplyTokens: number | null;
-  /** How long to wait for the run to finish before giving up, ms (each run, with `twice`). */
+  /** How long to wait for the run to finish before giving up, ms (each run, with `twice`), not counting the time
+   * spent answering an approval on the terminal. */
   timeoutMs: number;
+  /** How to answer a wait node's approval (local/demo-approval.ts): `approve` (`--approve`) or `reject`
+   * (`--reject`) at once; null: ask y/n on a terminal, else print how to signal it and keep waiting. */
+  approval: "approve" | "reject" | null;
   /** Run the workflow a second time with the same input on the same stack and worker, and compare the two runs:
    * the second should be served entirely by the result cache. The first starts cold (the demo invalidates the
    * tenant's cache entries of that workflow before it). */
@@ -95,7 +99,7 @@ export interface DemoOptions {
 export const DEMO_USAGE = `Usage: npm run demo -- [--repo <path>] [--workflow <name|file.json> | --task <text>] [--latency-ms <ms>]
                       [--provider simulated|fake-anthropic] [--fake-reply-tokens <n>] [--budget-usd <usd>]
                       [--budget-tokens <n>] [--on-budget fail|downgrade] [--timeout-ms <ms>] [--twice] [--json]
-                      [--memory] [--verbose]
+                      [--approve | --reject] [--memory] [--verbose]
 
 Runs a workflow (review-all by default) on a codebase, on your machine: a local Upstash stack (Redis REST + QStash),
 the worker under wrangler, and a model provider that calls no real model. No account, no Docker, no tunnel.
@@ -104,7 +108,8 @@ Agents are routed to tiers (fast / balanced / deep); the report shows each node'
   --repo <path>        codebase to review (default: the current directory); the run's input, as fields
                        repo, tree, files and omitted
   --workflow <w>       the workflow to run: a bundled one by name (workflows/*.json: review-all, the default,
-                       or hello, three nodes), or a definition in a JSON file (a path ending in .json)
+                       hello, three nodes, or review-changes, per-file reviews with an approval), or a
+                       definition in a JSON file (a path ending in .json)
   --task <text>        plan the task instead (POST /v1/plans: a bundled workflow whose description fits, else a
                        DAG over the bundled agents), print the plan's preview (nodes, tiers, levels, worst-case
                        cost against the budget), then run the plan; the simulated provider plans
@@ -121,7 +126,11 @@ Agents are routed to tiers (fast / balanced / deep); the report shows each node'
                        fake-anthropic only: every fake answer is a fixed text of n tokens instead of a short
                        echo; 1024 or more makes the analyzer's brief long enough for the reviewers to share it
                        through prompt caching (Anthropic caches prefixes of at least 1024 tokens)
-  --timeout-ms <ms>    give up when the run takes longer (default: ${DEFAULT_TIMEOUT_MS})
+  --timeout-ms <ms>    give up when the run takes longer (default: ${DEFAULT_TIMEOUT_MS}), not counting the time
+                       spent answering an approval
+  --approve, --reject  answer every approval (a waiting wait node) at once. Without them the demo asks y/n
+                       on a terminal; off a terminal it prints the CLI and curl commands that answer it and
+                       keeps waiting
   --twice              run the workflow a second time with the same input on the same stack and worker, and
                        compare: makespans, provider calls, hit rate, tokens and USD saved, the tenant's cache
                        stats. The first run starts cold (the demo first invalidates the workflow's cache entries);
@@ -154,8 +163,8 @@ export class UsageError extends Error {
  *   whose `name` is a workflow name, a positional argument, a missing value, a number out of range
  *   (`--latency-ms` integer 0..7,200,000; `--timeout-ms` integer >= 1; `--budget-usd` decimal 0..1,000,000;
  *   `--budget-tokens` integer 0..1e12, the limits of shared/budget/budget-spec.ts; `--fake-reply-tokens` integer
- *   1..100,000), an unknown `--provider` or `--on-budget`, `--on-budget` without a budget, or
- *   `--fake-reply-tokens` without `--provider fake-anthropic`.
+ *   1..100,000), an unknown `--provider` or `--on-budget`, `--on-budget` without a budget,
+ *   `--fake-reply-tokens` without `--provider fake-anthropic`, or `--approve` with `--reject`.
  */
 export function parseDemoArgs(
   argv: readonly string[],
@@ -180,6 +189,8 @@ export function parseDemoArgs(
         "fake-reply-tokens": { type: "string" },
         "timeout-ms": { type: "string" },
         twice: { type: "boolean", default: false },
+        approve: { type: "boolean", default: false },
+        reject: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         memory: { type: "boolean", default: false },
         verbose: { type: "boolean", default: false },
@@ -196,6 +207,7 @@ export function parseDemoArgs(
     throw new UsageError("`--fake-reply-tokens` needs `--provider fake-anthropic`");
   }
   const task = taskFlag(values.task, values.workflow, values.twice);
+  if (values.approve && values.reject) throw new UsageError("`--approve` and `--reject` cannot be combined");
   return {
     repo: resolve(cwd, values.repo ?? "."),
     workflow: workflowFlag(values.workflow, cwd, readFile),
@@ -206,6 +218,7 @@ export function parseDemoArgs(
     fakeReplyTokens:
       replyRaw === undefined ? null : integerFlag("--fake-reply-tokens", replyRaw, 0, 1, MAX_FAKE_REPLY_TOKENS),
     timeoutMs: integerFlag("--timeout-ms", values["timeout-ms"], DEFAULT_TIMEOUT_MS, 1, Number.MAX_SAFE_INTEGER),
+    approval: values.approve ? "approve" : values.reject ? "reject" : null,
     twice: values.twice,
     json: values.json,
     memory: values.memory,

@@ -19,6 +19,10 @@
  * DAG over the bundled agents; the simulated planner is deterministic), prints the plan's preview (plan-lines.ts) and
  * runs the plan unchanged (`POST /v1/runs { plan }`).
  *
+ * When a wait node of the run waits for a signal (an approval: workflows/review-changes.json), the demo shows its
+ * question and answers it (demo-approval.ts): at once with `--approve` or `--reject`, else y/n on a terminal, else it
+ * prints the CLI and curl commands that signal it and keeps waiting.
+ *
  * With `--twice` it invalidates the workflow's result-cache entries (so the first run starts cold), runs it, then
  * runs it again with the same input on the same stack and worker, shows the second run the same way, and compares
  * the two (cache-comparison.ts): makespans and their ratio, provider calls (the fake's requests, or the nodes whose
@@ -43,6 +47,7 @@ import {
 } from "./cache-comparison";
 import { type CodebaseInput, formatBytes, type OmitReason, readCodebase } from "./codebase";
 import { buildCostReport, checkRequests, formatCostReport } from "./cost-report";
+import { approvalMode, askYesNo, followWithApprovals, signalCommands, type WaitingNode } from "./demo-approval";
 import { DEMO_USAGE, type DemoOptions, parseDemoArgs, UsageError } from "./demo-args";
 import { startFakeAnthropic } from "./fake-providers/anthropic";
 import type { FakeProviderServer } from "./fake-providers/harness";
@@ -118,11 +123,16 @@ export function fakeReplyFiller(tokens: number): string {
 /** Exit statuses of the demo. */
 export const EXIT = { completed: 0, failed: 1, timedOut: 2, usage: 64, interrupted: 130 } as const;
 
-/** Where the demo writes: `out` gets `--json`, the progress goes to `out` (or to `err` with `--json`). */
+/** Where the demo writes: `out` gets `--json`, the progress goes to `out` (or to `err` with `--json`); `in` (default
+ * stdin) answers approvals when it is a TTY. */
 export interface DemoIo {
   out: NodeJS.WriteStream;
   err: NodeJS.WriteStream;
+  in?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
+
+/** Most characters of a wait node's question the demo prints (the run view keeps up to 2,000). */
+export const QUESTION_SHOWN_CHARS = 600;
 
 /** A non-2xx answer from the worker; `message` carries the problem details' title and detail when present. */
 export class ApiError extends Error {
@@ -220,6 +230,7 @@ export async function runDemo(
       say,
       bold,
       planId: null,
+      stdin: io.in ?? process.stdin,
     };
     if (options.task) {
       // plan first (POST /v1/plans), print the preview, then run the plan unchanged
@@ -329,6 +340,8 @@ interface Session {
   bold: (s: string) => string;
   /** With `--task`: the plan the run starts (`POST /v1/runs { plan }`, with the plan's input and budget). */
   planId: string | null;
+  /** Where approvals are answered y/n, when it is a TTY. */
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /** One run of the workflow, triggered, watched to its end (or the timeout) and measured. */
@@ -383,12 +396,29 @@ async function watchRun(s: Session): Promise<WatchedRun> {
     else for (const line of progressLines(previous, next, now, s.label)) say(line);
     previous = next;
   };
+  const mode = approvalMode(options.approval, s.tty && Boolean(s.stdin.isTTY));
+  const onWaiting = async (node: WaitingNode) => {
+    liveRegion?.done();
+    answerApproval(s, accepted.runId, node, mode);
+    if (mode === "print") return;
+    const approved =
+      mode === "ask" ? await askYesNo(`  ${node.id}: approve? [y/n] `, s.stdin, s.human, signal) : mode === "approve";
+    try {
+      await s.client.signal(accepted.runId, node.id, { approved }, { signal });
+      say(`  ${node.id}: ${approved ? "approved" : "rejected"}${mode === "ask" ? "" : ` (--${mode})`}`);
+    } catch (err) {
+      // e.g. 409 node-not-waiting: someone signalled it first, or its timeout passed
+      say(`  ${node.id}: the signal was refused (${err instanceof Error ? err.message : String(err)})`);
+    }
+    say();
+  };
   try {
-    view = await s.client.follow(accepted.runId, {
+    view = await followWithApprovals(s.client, accepted.runId, {
       intervalMs: POLL_INTERVAL_MS,
       timeoutMs: options.timeoutMs,
       signal,
       onView: show,
+      onWaiting,
     });
   } catch (err) {
     if (!(err instanceof RunFollowTimeoutError)) throw err;
@@ -414,6 +444,24 @@ async function watchRun(s: Session): Promise<WatchedRun> {
     fakeCalls: s.fake ? s.fake.calls().length - callsBefore : null,
     fakeRequestsByModel: s.fake ? countsDelta(modelsBefore, s.fake.requestsByModel()) : null,
   };
+}
+
+/**
+ * Shows a waiting node's question (cut to {@link QUESTION_SHOWN_CHARS}); in mode `print`, also the commands that
+ * answer it from another shell.
+ */
+function answerApproval(s: Session, runId: string, node: WaitingNode, mode: ReturnType<typeof approvalMode>): void {
+  const { say, bold } = s;
+  const q =
+    node.question.length > QUESTION_SHOWN_CHARS ? `${node.question.slice(0, QUESTION_SHOWN_CHARS)}…` : node.question;
+  say();
+  say(bold(`Approval: ${node.id} waits for a signal${node.deadline ? ` (until ${node.deadline})` : ""}`));
+  for (const line of q.split("\n")) say(`  │ ${line}`);
+  if (mode !== "print") return;
+  say("  Answer it from another shell (or run the demo again with --approve or --reject):");
+  for (const line of signalCommands(s.base, DEV_API_KEY, runId, node.id)) say(`    ${line}`);
+  say(`  The demo keeps waiting (at most --timeout-ms, ${formatDuration(s.options.timeoutMs)}).`);
+  say();
 }
 
 /**

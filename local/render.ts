@@ -322,6 +322,7 @@ function nodeDetail(node: NodeView): Segment | undefined {
     const text = [retry, node.error ? oneLine(node.error) : ""].filter((s) => s !== "").join(": ");
     return text ? [text, node.status === "failed" ? "red" : "yellow"] : undefined;
   }
+  if (node.status === "done" && node.wait?.asked === false) return ["not asked: its wait.when is false", "dim"];
   if (node.status === "done" && node.excerpt) return [`"${oneLine(node.excerpt)}"`, "dim"];
   if (node.status === "waiting" && node.wait?.question) {
     const until = node.wait.deadline ? ` (until ${node.wait.deadline})` : "";

@@ -414,7 +414,7 @@ export function mountRunPage(
         kv("Attempts", String(n.attempts)),
         kv("Started", n.startedAt ? new Date(n.startedAt).toLocaleTimeString() : null),
         kv("Duration", n.durationMs === null ? null : formatDuration(n.durationMs)),
-        kv("Question", n.wait?.question),
+        kv("Question", n.wait?.asked === false ? "not asked: its wait.when is false" : n.wait?.question),
         kv("Deadline", n.wait?.deadline ? new Date(n.wait.deadline).toLocaleString() : null),
         kv(
           "Signal",

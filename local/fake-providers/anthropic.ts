@@ -1,4 +1,6 @@
 import { estimateTokens } from "../../shared/providers/simulated.js";
+import { simulatedObject } from "../../shared/providers/simulated-object.js";
+import type { OutputJsonSchema } from "../../shared/schema/output-schema.js";
 import {
   type FakeAnswer,
   type FakeContext,
@@ -25,7 +27,7 @@ import { prefixKey } from "./prompt-cache.js";
  *   `retry-after`, `anthropic-ratelimit-requests-*`), 500 and 529, each with its documented error type.
  * Prompt caching: a breakpoint's prefix (system blocks, then message blocks, up to the marked block) seen before
  * within its TTL (5 min, refreshed on hit) is a cache read; otherwise a prefix of at least `minCacheableTokens` is
- * written. Tokens are counted at 4 characters per token.
+ * written. Tokens are counted at 4 characters per token. Structured output: {@link structuredRequest}.
  * @returns the running fake; give the AI SDK `baseUrl` (`<url>/v1`).
  */
 export function startFakeAnthropic(opts: FakeServerOptions = {}): Promise<FakeProviderServer> {
@@ -153,7 +155,13 @@ const anthropicAdapter: VendorAdapter = {
 
     const promptText = blocks.map((x) => x.text).join("\n");
     const lastUser = [...blocks].reverse().find((x) => x.role === "user")?.text ?? "";
-    const full = ctx.behaviour.reply ?? fakeReplyText("ANTHROPIC", model, promptText, lastUser);
+    const structured = ctx.behaviour.reply === undefined ? structuredRequest(b) : null;
+    const value = structured
+      ? simulatedObject(structured.schema, `[FAKE ANTHROPIC ${model}: no model was called]`)
+      : null;
+    const full = structured
+      ? JSON.stringify(value)
+      : (ctx.behaviour.reply ?? fakeReplyText("ANTHROPIC", model, promptText, lastUser));
     const cut = truncateToTokens(full, b.max_tokens as number);
     const usage = {
       input_tokens: total - read - write - write1h,
@@ -171,14 +179,45 @@ const anthropicAdapter: VendorAdapter = {
         type: "message",
         role: "assistant",
         model,
-        content: [{ type: "text", text: cut.text }],
-        stop_reason: ctx.behaviour.stopReason ?? (cut.truncated ? "max_tokens" : "end_turn"),
+        content:
+          structured?.tool !== undefined && !cut.truncated
+            ? [
+                {
+                  type: "tool_use",
+                  id: `toolu_fake_${String(ctx.seq).padStart(6, "0")}`,
+                  name: structured.tool,
+                  input: value,
+                },
+              ]
+            : [{ type: "text", text: cut.text }],
+        stop_reason:
+          ctx.behaviour.stopReason ??
+          (cut.truncated ? "max_tokens" : structured?.tool !== undefined ? "tool_use" : "end_turn"),
         stop_sequence: null,
         usage,
       },
     };
   },
 };
+
+/**
+ * The JSON Schema a request asks its answer to match, and the forced tool that carries it (absent: native
+ * `output_config.format`), or null for a plain text request. Structured output as the AI SDK asks for it
+ * (`Output.object`): native `output_config.format` (`json_schema`) is answered with a text block of JSON, a forced
+ * tool (`tool_choice: {type: "tool", name}`, the SDK's `json` tool) with a `tool_use` block; either way with a
+ * deterministic value matching the schema (shared/providers/simulated-object.ts: every free string marked as the
+ * fake's, booleans `true`). A fixed `reply` behaviour wins over both.
+ */
+function structuredRequest(b: Record<string, unknown>): { schema: OutputJsonSchema; tool?: string } | null {
+  const format = isRecord(b.output_config) ? b.output_config.format : undefined;
+  if (isRecord(format) && format.type === "json_schema" && isRecord(format.schema))
+    return { schema: format.schema as OutputJsonSchema };
+  const choice = b.tool_choice;
+  if (!isRecord(choice) || choice.type !== "tool" || typeof choice.name !== "string") return null;
+  const tool = Array.isArray(b.tools) ? b.tools.find((t) => isRecord(t) && t.name === choice.name) : undefined;
+  if (!isRecord(tool) || !isRecord(tool.input_schema)) return null;
+  return { schema: tool.input_schema as OutputJsonSchema, tool: choice.name };
+}
 
 /** For 429: `retry-after` (seconds) unless omitted, and `anthropic-ratelimit-requests-*` with an RFC 3339 reset. */
 function rateLimitHeaders(fault: FakeFault, ctx: FakeContext): Record<string, string> {

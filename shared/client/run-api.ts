@@ -66,8 +66,12 @@ const nodeViewSchema = z.looseObject({
       question: z.string().nullable(),
       deadline: z.string().nullable(),
       signal: z.looseObject({ approved: z.boolean(), source: z.string(), at: z.string() }).nullable(),
+      // absent in views of workers from before `wait.when`
+      asked: z.boolean().nullable().default(null),
     })
     .optional(),
+  /** A workflow node: the workflow it runs and its child run (shared/engine/sub-workflow-node.ts). */
+  workflow: z.looseObject({ name: z.string(), runId: z.string().nullable() }).optional(),
 });
 
 /** `GET /v1/runs/:id` without the route's extras: exactly the worker's {@link RunView}. */
@@ -138,6 +142,11 @@ const runViewSchema: z.ZodType<RunView> = z.looseObject({
         }),
       ),
     })
+    .nullable()
+    .optional(),
+  /** A child run's parent (shared/engine/sub-workflow-node.ts); null for a top-level run. */
+  parent: z
+    .looseObject({ runId: z.string(), nodeId: z.string(), generation: z.number(), depth: count })
     .nullable()
     .optional(),
   links: linksSchema,

@@ -10,7 +10,7 @@
  *
  * Field errors (`pointer`, `node`):
  * - schema: wrong types, bad names/ids, out-of-range values, unknown keys, 0 or more than `maxNodes` nodes
- *   (`/nodes`), `kind: "workflow"` ("not supported yet", `/nodes/<i>/kind`);
+ *   (`/nodes`);
  * - graph: duplicate id (`/nodes/<i>/id`), unknown or self dependency, cycle (`/nodes/<i>/dependsOn/<j>`, for a
  *   cycle that of its first node; detail `a -> b -> a`, each depending on the next); listed beside schema
  *   problems too, except at a pointer a schema problem already names;
@@ -18,9 +18,13 @@
  * - template: malformed, or reading a missing node, itself, a non-ancestor or a field of a node without `output.schema`
  *   (`/nodes/<i>/prompt`); a compensation step's too, and its agent and `run.` fields (`/nodes/<i>/compensate/…`);
  * - http: request templates (not the prompt), secrets, URL ({@link HttpValidation}; `/nodes/<i>/http/…`);
+ * - workflow: input templates (not the prompt; `/nodes/<i>/workflow/input[/<key>]`); whether the named workflow
+ *   exists and names no cycle is checked against the registry afterwards (sub-workflow-refs.ts);
  * - map: `over` not exactly one reference to the run input or an ancestor (`/nodes/<i>/over`), and `{{item…}}` or
  *   `{{index}}` outside a map node's prompt, or malformed (`/nodes/<i>/prompt`, `/nodes/<i>/compensate/prompt`:
- *   map-refs.ts); a field read also works on a map node (its output is a JSON array).
+ *   map-refs.ts); a field read also works on a map node (its output is a JSON array);
+ * - wait: `wait.when` not exactly one reference to the run input or an ancestor, or a field read of a text output
+ *   (`/nodes/<i>/wait/when`, `/nodes/<i>/wait/when/any`: wait-condition.ts).
  */
 
 import { pointer } from "../errors/json-pointer.js";
@@ -36,6 +40,7 @@ import {
   type WorkflowNode,
   workflowDefinitionSchema,
 } from "../schema/workflow.js";
+import { subWorkflowTemplates } from "../schema/workflow-node.js";
 import { isAncestor } from "./ancestors.js";
 import { compensationIssues } from "./compensation.js";
 import type { DagIssue } from "./dag-error.js";
@@ -44,6 +49,7 @@ import { mapIssues } from "./map-refs.js";
 import { rawGraphIssues } from "./raw-graph.js";
 import { templateRefs } from "./template.js";
 import type { CompiledDag } from "./types.js";
+import { waitConditionIssues } from "./wait-condition.js";
 import { compileWorkflowDag } from "./workflow-dag.js";
 
 /** Most field errors listed in one problem; the `detail` still gives the total. Bounds the response size. */
@@ -138,7 +144,9 @@ export function validateWorkflow(
       workflow.nodes[index]?.kind === "http" ||
       workflow.nodes[index]?.kind === "map" ||
       // a wait node's output is its signal as JSON: {approved, payload, signalledAt} (shared/engine/wait-node.ts)
-      workflow.nodes[index]?.kind === "wait");
+      workflow.nodes[index]?.kind === "wait" ||
+      // a workflow node's output is its child's sink outputs as JSON (shared/engine/sub-workflow-node.ts)
+      workflow.nodes[index]?.kind === "workflow");
   const templateErrors = (node: WorkflowNode, i: number, template: string, path: (string | number)[]): void => {
     const where = `${path.join(".")} of node "${node.id}"`;
     const refs = templateRefs(template);
@@ -168,6 +176,11 @@ export function validateWorkflow(
   };
   workflow.nodes.forEach((node, i) => {
     // an http node's prompt is a description, never rendered: its request's templates are checked instead
+    // a workflow node's prompt is a description too: its input's templates are checked instead
+    if (node.kind === "workflow" && node.workflow) {
+      for (const t of subWorkflowTemplates(node.workflow)) templateErrors(node, i, t.template, t.path);
+      return;
+    }
     if (node.kind !== "http" || !node.http) {
       templateErrors(node, i, node.prompt, ["prompt"]);
       return;
@@ -183,6 +196,8 @@ export function validateWorkflow(
       errors.push({ pointer: at(i, "compensate", issue.field), node: node.id, detail: issue.detail });
   });
   for (const issue of mapIssues(workflow, graph.indexOf, dag, hasSchema))
+    errors.push({ pointer: at(issue.index, ...issue.field.split("/")), node: issue.node, detail: issue.detail });
+  for (const issue of waitConditionIssues(workflow, graph.indexOf, dag, hasSchema))
     errors.push({ pointer: at(issue.index, ...issue.field.split("/")), node: issue.node, detail: issue.detail });
 
   if (errors.length > 0 || !dag) return { ok: false, problem: toProblem(errors) };

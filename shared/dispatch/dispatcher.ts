@@ -206,18 +206,33 @@ export function deduplicationId(runId: string, nodeId: string, generation: numbe
  */
 export class QStashDispatcher implements Dispatcher {
   /** @param client a QStash client (real or the local emulator's URL). */
-  constructor(private readonly client: Pick<Client, "batchJSON"> & Partial<Pick<Client, "messages">>) {}
+  /**
+   * @param traceparent with tracing on (shared/telemetry/run-tracer.ts `traceparent`): the W3C `traceparent` of a
+   *   message of the run, sent as a forwarded header (`Upstash-Forward-traceparent`); absent, messages carry none.
+   */
+  constructor(
+    private readonly client: Pick<Client, "batchJSON"> & Partial<Pick<Client, "messages">>,
+    private readonly traceparent?: (runId: string) => string,
+  ) {}
+
+  /** The message with its `traceparent` header when tracing is on; unchanged otherwise. */
+  private traced<M extends object>(m: M, runId: string): M | (M & { headers: Record<string, string> }) {
+    return this.traceparent ? { ...m, headers: { traceparent: this.traceparent(runId) } } : m;
+  }
 
   async dispatch(run: DispatchRun, nodes: readonly NodeDispatch[], repairKey?: string): Promise<number> {
     if (nodes.length === 0) return 0;
     const ordered = [...nodes].sort((a, b) => b.priority - a.priority);
     const suffix = repairKey === undefined ? "" : `.s.${repairKey.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
     const requests = ordered.map((n) =>
-      message(
-        run,
-        n,
-        { runId: n.runId, nodeId: n.nodeId, ...(n.fresh ? { fresh: true as const } : {}) },
-        `${deduplicationId(n.runId, n.nodeId, run.generation)}${n.dedupSuffix ?? ""}${suffix}`,
+      this.traced(
+        message(
+          run,
+          n,
+          { runId: n.runId, nodeId: n.nodeId, ...(n.fresh ? { fresh: true as const } : {}) },
+          `${deduplicationId(n.runId, n.nodeId, run.generation)}${n.dedupSuffix ?? ""}${suffix}`,
+        ),
+        n.runId,
       ),
     );
     for (let i = 0; i < requests.length; i += BATCH_SIZE) {
@@ -241,7 +256,9 @@ export class QStashDispatcher implements Dispatcher {
     const own = `${deduplicationId(node.runId, node.nodeId, run.generation)}${node.dedupSuffix ?? ""}`;
     const dedup =
       key === null ? own : `${own}.${mark === "waited" ? "w" : "h"}.${key.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
-    await this.client.batchJSON([{ ...message(run, node, body, dedup), delay: Math.max(1, Math.ceil(delaySeconds)) }]);
+    await this.client.batchJSON([
+      this.traced({ ...message(run, node, body, dedup), delay: Math.max(1, Math.ceil(delaySeconds)) }, node.runId),
+    ]);
   }
 
   async timer(run: Pick<DispatchRun, "baseUrl">, t: TimerMessage): Promise<void> {

@@ -11,6 +11,7 @@ import type { Engine } from "./engine.js";
 import type { ExecuteResult } from "./execute-node.js";
 import { recoverRunHolds } from "./recover-holds.js";
 import { type LoadedRun, loadRun } from "./run-cache.js";
+import { notifyParent } from "./sub-workflow-node.js";
 
 /** What a QStash callback (after each attempt) or failure callback (retries exhausted) says about one delivery. */
 export interface DeliveryReport {
@@ -189,7 +190,7 @@ async function keepFinishedRunBlobs(engine: Engine, runId: string, run: LoadedRu
  * When transition `t` finished the run, extends its blobs to the retention (keepFinishedRunBlobs), books the calls
  * whose answer never reached the run's books at their reserved worst case (RunStore `bookUnrecorded`) and closes the
  * run's budget holds from its books (recover-holds.ts `recoverRunHolds`; nothing for a run without budgets): every
- * attempt is over. Best effort: the sweeper's last look at the run books them otherwise.
+ * attempt is over; a child run then decides its parent's workflow node (sub-workflow-node.ts `notifyParent`). Best effort: the sweeper's last look at the run books them otherwise.
  * @returns `t`.
  */
 export async function bookIfFinished<T extends { applied: boolean; runStatus: string }>(
@@ -207,6 +208,10 @@ export async function bookIfFinished<T extends { applied: boolean; runStatus: st
     .catch((err: unknown) => {
       console.error(`run ${runId}: unrecorded calls not booked at its finish (${String(err)})`);
     });
+  // a child run decides its parent's workflow node (sub-workflow-node.ts); the sweepers heal a lost one
+  await notifyParent(engine, runId, run?.frozen ?? null).catch((err: unknown) => {
+    console.error(`run ${runId}: its parent's node not decided at its finish (${String(err)})`);
+  });
   return t;
 }
 

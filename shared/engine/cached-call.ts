@@ -7,6 +7,8 @@ import { computeCacheKey } from "../cache/key-material.js";
 import { type CachePolicy, lockMsFor } from "../cache/policy.js";
 import type { CacheOutcome } from "../cache/stats.js";
 import { isSimulatedText } from "../providers/simulated.js";
+import { AGENT_DAG } from "../telemetry/attributes.js";
+import { traced } from "../telemetry/run-tracer.js";
 import { liveBlobTtlSeconds } from "./blob-retention.js";
 import type { Engine } from "./engine.js";
 import { callRouted, type ModelCallInput, type RoutedCall, settleEarlierAttempts } from "./model-call.js";
@@ -133,7 +135,12 @@ export async function cachedCall(
   // a rerun's `from` node skips the lookup (and any lock): it must call again, and its entry replaces the old one
   let look: Awaited<ReturnType<typeof engine.cache.lookupOrLock>> = ctx.fresh
     ? { kind: "acquired", renewed: false }
-    : await engine.cache.lookupOrLock(tenant, key, holder, lockMs);
+    : await traced(
+        engine.tracing,
+        "cache lookup",
+        { describe: (l) => ({ [AGENT_DAG.cacheOutcome]: l.kind === "hit" ? l.outcome : l.kind }) },
+        () => engine.cache.lookupOrLock(tenant, key, holder, lockMs),
+      );
   if (look.kind === "hit") {
     // an entry whose blob expired, or was written under a key since removed from the keyring, is a miss; the blob
     // is now this run's output too, so it must live as a live run's blob does (blob-retention.ts; same tick)

@@ -15,6 +15,8 @@ import type { TierMap } from "../routing/tier-map.js";
 import type { RunIndex } from "../state/run-index.js";
 import type { RunStore } from "../state/run-store.js";
 import type { SweepStore } from "../state/sweep-store.js";
+import type { RunTracer } from "../telemetry/run-tracer.js";
+import type { SubWorkflowResolver } from "./sub-workflow-node.js";
 
 /** Engine settings that reach `shared/` as values (never read from globals). */
 export interface EngineConfig {
@@ -85,8 +87,13 @@ export interface Engine {
   cache: CacheStore;
   /** http nodes: SSRF policy, readable secrets and the publisher of their calls (shared/http/); absent = refused. */
   http?: HttpNodeConfig | undefined;
+  /** Finds the workflow a sub-workflow node starts (functions/resolve-workflow.ts); absent = such nodes fail. */
+  subWorkflows?: SubWorkflowResolver | undefined;
   /** Per-tenant quotas checked when a run starts (config `TENANT_QUOTAS`, shared/quota/); absent = none. */
   quotas?: QuotaConfig | undefined;
+  /** Traces over OTLP/HTTP (shared/telemetry/run-tracer.ts, config `OTEL_EXPORTER_OTLP_ENDPOINT`); absent = off: no
+   * span, no header, no command. */
+  tracing?: RunTracer | undefined;
   config: EngineConfig;
   /** Current time in ms since epoch (injectable for tests). */
   now(): number;

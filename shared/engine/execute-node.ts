@@ -2,10 +2,8 @@ import type { PreparedBlob } from "../blobs/blob-store.js";
 import { resolveCachePolicy } from "../cache/policy.js";
 import { isCompensationId, renderCompensationPrompt } from "../dag/compensation.js";
 import { renderMapPrompt } from "../dag/map-refs.js";
-import type { TemplateRefs } from "../dag/template.js";
 import { renderTemplate } from "../dag/template.js";
 import { startHttpCall } from "../http/http-call.js";
-import { ProviderError } from "../providers/provider.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { WorkflowNode } from "../schema/workflow.js";
 import { cachedCall } from "./cached-call.js";
@@ -15,6 +13,8 @@ import { type ModelCallInput, routeCall } from "./model-call.js";
 import { assertPromptFits } from "./prompt-limit.js";
 import type { LoadedRun } from "./run-cache.js";
 import { sharedContextPointer } from "./shared-context.js";
+import { traceNodeAttempt } from "./traced-attempt.js";
+import { readUpstream } from "./upstream-outputs.js";
 
 /** Characters of a node's output kept as its excerpt in progress views. */
 export const EXCERPT_CHARS = 160;
@@ -132,13 +132,26 @@ export async function readAlongside<T>(
  * @throws ProviderError from the model call (classified for QStash), or `non-retryable` when the run's input or an
  *   upstream output has expired, or when the rendered prompt would exceed `engine.config.promptLimit`.
  */
-export async function executeHeld(
+export function executeHeld(
   engine: Engine,
   run: LoadedRun,
   held: HeldNode & { startedAt: number; refs: Record<string, string> },
   inputs: NodeReads,
   known: ReadonlyMap<string, string> = new Map(),
   controls: DeliveryControls = {},
+): Promise<ExecuteOutcome> {
+  // with tracing on, the attempt is a span (traced-attempt.ts); off, nothing more is done
+  const run1 = () => runHeld(engine, run, held, inputs, known, controls);
+  return engine.tracing ? traceNodeAttempt(engine.tracing, run, held, controls.lease, run1) : run1();
+}
+
+async function runHeld(
+  engine: Engine,
+  run: LoadedRun,
+  held: HeldNode & { startedAt: number; refs: Record<string, string> },
+  inputs: NodeReads,
+  known: ReadonlyMap<string, string>,
+  controls: DeliveryControls,
 ): Promise<ExecuteOutcome> {
   const runId = run.frozen.runId;
   const { nodeId, refs } = held;
@@ -149,23 +162,13 @@ export async function executeHeld(
   // a map's child reads its element, from its map's items
   const reading = mapChildItem(engine, run, nodeId);
   reading.catch(() => undefined); // awaited below; handled now in case an earlier step throws first
-  const upstream = (run.reads.get(nodeId) as TemplateRefs).nodes;
   const policy = resolveCachePolicy(frozen.workflow, node);
   const agent = frozen.workflow.agents[node.agent] ?? {};
   const settings = resolveNodeSettings(frozen.workflow, node);
-  const missing = upstream.filter((id) => !refs[id]);
-  if (missing.length > 0) throw new ProviderError("non-retryable", `upstream output missing for ${missing.join(", ")}`);
-  if (inputs.inputText === null) throw new ProviderError("non-retryable", "run input has expired");
-  const toRead = upstream.filter((id) => !known.has(refs[id] as string));
-  const read = toRead.length > 0 ? await engine.blobs.getMany(toRead.map((id) => refs[id] as string)) : [];
-  if (read.some((t) => t == null)) throw new ProviderError("non-retryable", "an upstream output has expired");
-  const fetched = new Map(toRead.map((id, i) => [id, read[i] as string]));
-  const outputs = Object.fromEntries(
-    upstream.map((id) => [id, fetched.get(id) ?? (known.get(refs[id] as string) as string)]),
-  );
+  const { input, outputs } = await readUpstream(engine, run, nodeId, refs, inputs, known);
   const shared = run.sharedRefs.get(nodeId);
   const ctx = {
-    input: inputs.inputText === undefined ? {} : JSON.parse(inputs.inputText),
+    input,
     outputs: shared ? { ...outputs, [shared]: sharedContextPointer(shared) } : outputs,
     // fields of a structured output are read from the output itself, not from the shared context's pointer
     fields: shared ? outputs : undefined,
@@ -201,6 +204,7 @@ export async function executeHeld(
     sharedContext: shared ? outputs[shared] : undefined,
     maxOutputTokens: settings.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
     budget: frozen.budget,
+    ancestorBudgets: frozen.ancestorBudgets,
     simulate: {
       latencyMs: node.simulate?.latencyMs ?? frozen.simulate?.latencyMs,
       failAttempts: node.simulate?.failAttempts,

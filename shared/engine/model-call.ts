@@ -10,6 +10,7 @@
  *    attempt, before anything else that can fail: record-paid.ts), then settle the actual usage (an error answer
  *    releases it and removes the intent; an aborted call is booked and settled at its worst case).
  */
+import { SpanKind } from "@opentelemetry/api";
 import { type RunBudget, tenantDailyLimits } from "../budget/budget-spec.js";
 import { inputTokenBound } from "../budget/input-bound.js";
 import {
@@ -41,6 +42,8 @@ import { resolveModelChoice } from "../routing/model-choice.js";
 import { type RouteDecision, routeModel } from "../routing/route-model.js";
 import { modelForTier } from "../routing/tier-map.js";
 import type { AgentProfile, WorkflowNode } from "../schema/workflow.js";
+import { AGENT_DAG, GEN_AI } from "../telemetry/attributes.js";
+import { traced } from "../telemetry/run-tracer.js";
 import { passCircuit } from "./circuit-gate.js";
 import type { Engine } from "./engine.js";
 import { CLASSIFY_SUFFIX, recoverAttemptHolds } from "./recover-holds.js";
@@ -59,6 +62,8 @@ export interface ModelCallInput {
   sharedContext: string | undefined;
   maxOutputTokens: number;
   budget: RunBudget | null;
+  /** A child run's ancestor runs with a run budget (FrozenRun.ancestorBudgets): the call reserves in theirs too. */
+  ancestorBudgets?: readonly { runId: string; budget: RunBudget }[] | undefined;
   simulate: { latencyMs?: number | undefined; failAttempts?: number | undefined; outputBytes?: number | undefined };
   signal: AbortSignal;
 }
@@ -226,15 +231,27 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   };
   try {
     if (scopes.length > 0) {
-      const policy = await reserveWithPolicy({
-        store: engine.budgets.store,
-        scopes,
-        reservationId: `${input.runId}:${node.id}:${input.attempt}`,
-        onBudget: input.budget?.onBudget ?? "fail",
-        start: { tier, model },
-        worstCase: (m) => worstCase(inputTokens, maxOutputTokens, (u) => price(m, u)),
-        modelForTier: (t) => modelForTier(engine.routing.tierMap, tierProvider, t),
-      });
+      const policy = await traced(
+        engine.tracing,
+        "budget reservation",
+        {
+          attributes: { [AGENT_DAG.budgetScopes]: scopes.map((s) => s.scope.kind) },
+          describe: (p) =>
+            p.ok
+              ? { [GEN_AI.requestModel]: p.chosen.model, [AGENT_DAG.budgetNote]: p.note ?? "reserved" }
+              : { [AGENT_DAG.budgetNote]: p.status },
+        },
+        () =>
+          reserveWithPolicy({
+            store: engine.budgets.store,
+            scopes,
+            reservationId: `${input.runId}:${node.id}:${input.attempt}`,
+            onBudget: input.budget?.onBudget ?? "fail",
+            start: { tier, model },
+            worstCase: (m) => worstCase(inputTokens, maxOutputTokens, (u) => price(m, u)),
+            modelForTier: (t) => modelForTier(engine.routing.tierMap, tierProvider, t),
+          }),
+      );
       if (!policy.ok) {
         const why =
           policy.status === "refused" ? policy.error.message : `budget reservation already ${policy.closedAs}`;
@@ -315,7 +332,30 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
       simulate: input.simulate,
       signal: input.signal,
     };
-    result = outputSchema ? await generateStructured(llm, { ...request, outputSchema }) : await llm.generate(request);
+    // with tracing on, the call is a `chat <model>` span (GenAI semantic conventions; no prompt, no output)
+    const calling = llm;
+    result = await traced(
+      engine.tracing,
+      `chat ${model}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [GEN_AI.operationName]: "chat",
+          [GEN_AI.providerName]: provider,
+          [GEN_AI.system]: provider,
+          [GEN_AI.requestModel]: model,
+          [GEN_AI.requestMaxTokens]: input.maxOutputTokens,
+          ...(agent.temperature !== undefined ? { [GEN_AI.requestTemperature]: agent.temperature } : {}),
+        },
+        describe: (r) => ({
+          [GEN_AI.responseModel]: r.model,
+          [GEN_AI.inputTokens]: r.usage.inputTokens,
+          [GEN_AI.outputTokens]: r.usage.outputTokens,
+          [AGENT_DAG.simulated]: r.simulated,
+        }),
+      },
+      () => (outputSchema ? generateStructured(calling, { ...request, outputSchema }) : calling.generate(request)),
+    );
     // the answering model may be a dated id the table lacks: fall back to the model that was asked for
     usd = priceOrNull(price, result.model, result.usage) ?? price(model, result.usage);
   } catch (err) {
@@ -394,7 +434,7 @@ export async function settleEarlierAttempts(engine: Engine, input: ModelCallInpu
   await recoverAttemptHolds(
     engine,
     input.runId,
-    { tenant: input.tenant, budget: input.budget ?? null },
+    { tenant: input.tenant, budget: input.budget ?? null, ancestorBudgets: input.ancestorBudgets },
     input.node.id,
     earlier,
   );
@@ -475,6 +515,10 @@ function budgetScopes(engine: Engine, input: ModelCallInput): ScopedLimits[] {
   if (run && (run.tokens !== undefined || run.usd !== undefined)) {
     scopes.push({ scope: runScope(input.runId), limits: { tokens: run.tokens, usd: run.usd } });
   }
+  // a child run's calls count against its ancestors' run budgets too (shared/engine/sub-workflow-node.ts)
+  for (const a of input.ancestorBudgets ?? [])
+    if (a.budget.tokens !== undefined || a.budget.usd !== undefined)
+      scopes.push({ scope: runScope(a.runId), limits: { tokens: a.budget.tokens, usd: a.budget.usd } });
   const daily = tenantDailyLimits(engine.budgets.tenantDaily, input.tenant);
   if (daily && (daily.tokens !== undefined || daily.usd !== undefined)) {
     scopes.push({

@@ -23,6 +23,13 @@ import { microUsdToUsd } from "../budget/units.js";
 import type { PaidUsage } from "../state/run-store.js";
 import type { Engine } from "./engine.js";
 
+/** What of a frozen run decides where its calls hold: tenant, run budget, and a child run's ancestors' budgets. */
+export interface HeldScopesOf {
+  tenant: string;
+  budget: RunBudget | null;
+  ancestorBudgets?: readonly { runId: string; budget: RunBudget }[] | undefined;
+}
+
 /** UTC days of a tenant's budget a recovery looks at (today and the 2 before: the tenant-day keys live 3 days). */
 export const RECOVERY_DAYS = 3;
 
@@ -72,7 +79,7 @@ export async function closeHold(
 export async function recoverAttemptHolds(
   engine: Engine,
   runId: string,
-  frozen: { tenant: string; budget: RunBudget | null },
+  frozen: HeldScopesOf,
   nodeId: string,
   attempts: readonly number[],
 ): Promise<void> {
@@ -95,14 +102,13 @@ export async function recoverAttemptHolds(
  * {@link RECOVERY_DAYS} days when the tenant has a daily budget (model-call.ts reserves in exactly these). Empty when
  * neither applies: a run without budgets has no hold to close, and its recovery sends no Redis command.
  */
-export function heldScopes(
-  engine: Engine,
-  runId: string,
-  frozen: { tenant: string; budget: RunBudget | null },
-): BudgetScope[] {
+export function heldScopes(engine: Engine, runId: string, frozen: HeldScopesOf): BudgetScope[] {
   const scopes: BudgetScope[] = [];
   const run = frozen.budget;
   if (run && (run.tokens !== undefined || run.usd !== undefined)) scopes.push(runScope(runId));
+  // a child run's calls also hold in its ancestors' run budgets (model-call.ts)
+  for (const a of frozen.ancestorBudgets ?? [])
+    if (a.budget.tokens !== undefined || a.budget.usd !== undefined) scopes.push(runScope(a.runId));
   const daily = tenantDailyLimits(engine.budgets.tenantDaily, frozen.tenant);
   if (daily && (daily.tokens !== undefined || daily.usd !== undefined)) {
     const now = engine.now();
@@ -117,11 +123,7 @@ export function heldScopes(
  * run is gone or has no budget scope ({@link heldScopes}).
  * @throws UpstashError when Redis fails.
  */
-export async function recoverRunHolds(
-  engine: Engine,
-  runId: string,
-  frozen?: { tenant: string; budget: RunBudget | null },
-): Promise<void> {
+export async function recoverRunHolds(engine: Engine, runId: string, frozen?: HeldScopesOf): Promise<void> {
   const f = frozen ?? (await engine.store.readFrozen(runId));
   if (!f) return;
   const scopes = heldScopes(engine, runId, f);

@@ -4,6 +4,7 @@ import { stopRunMessages } from "./advance.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import { loadRun } from "./run-cache.js";
+import { cancelChildRuns, notifyParent } from "./sub-workflow-node.js";
 
 /**
  * What `POST /v1/runs/:id/cancel` did: `cancelled` (now: `nodes` cancelled, `messagesCancelled` QStash messages
@@ -22,6 +23,8 @@ export type CancelOutcome =
  * (best effort: a failure is logged). Calls other isolates hold finish, and their outputs and usage are recorded.
  * When done nodes have a `compensate` step, their compensations are published last (the run compensates).
  * A publish failure is left to the sweeper (the compensations stay `queued`, the run `running`).
+ * The run's child runs (workflow nodes) are cancelled too, and a child run's parent node fails as cancelled
+ * (sub-workflow-node.ts).
  * @throws UpstashError when Redis fails (nothing changed then, or the cancel applied and a repeat answers `already`).
  */
 export async function cancelRun(engine: Engine, runId: string): Promise<CancelOutcome> {
@@ -30,14 +33,24 @@ export async function cancelRun(engine: Engine, runId: string): Promise<CancelOu
   if (r.outcome === "already") {
     // a repeat also retries the cancel of the messages, in case the first request died before it
     await stopRunMessages(engine, runId);
+    await cascade(engine, runId);
     return { kind: "already" };
   }
   if (r.outcome === "finished") return { kind: "finished", status: r.status };
   const messagesCancelled = await stopRunMessages(engine, runId);
+  await cascade(engine, runId);
   // the compensations of the done nodes go out after the run's messages were cancelled by label, not before
   const run = r.dispatch?.length ? await loadRun(engine.store, runId) : null;
   if (run && r.dispatch) await dispatchNodes(engine, run, r.dispatch, undefined, { generation: r.generation });
   return { kind: "cancelled", nodes: r.nodes, messagesCancelled };
+}
+
+/** A cancel's part in sub-workflows: cancels the run's child runs, and fails its parent's node when it is a child. */
+async function cascade(engine: Engine, runId: string): Promise<void> {
+  await cancelChildRuns(engine, runId, cancelRun);
+  await notifyParent(engine, runId).catch((err: unknown) => {
+    console.error(`run ${runId}: its parent's node not decided at its cancel (${String(err)})`);
+  });
 }
 
 /** A retry or rerun as requested: the run, the node to rerun from (rerun only) and the `Idempotency-Key`. */

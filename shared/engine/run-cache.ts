@@ -3,6 +3,7 @@ import type { CompiledDag } from "../dag/compile.js";
 import { mapChildNode, mapNodeReads, WithMapChildren } from "../dag/map-refs.js";
 import { effectiveSensitivity } from "../dag/sensitivity.js";
 import { type TemplateRefs, templateRefs } from "../dag/template.js";
+import { waitNodeReads } from "../dag/wait-condition.js";
 import { compileWorkflowDag } from "../dag/workflow-dag.js";
 import { httpTemplateRefs } from "../http/http-templates.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
@@ -10,6 +11,7 @@ import type { WorkflowNode } from "../schema/workflow.js";
 import type { RunStore } from "../state/run-store.js";
 import type { FrozenRun } from "../state/run-types.js";
 import { sharedContextRefs, templateReads } from "./shared-context.js";
+import { subWorkflowReads } from "./sub-workflow-input.js";
 
 /** A run's frozen definition with what every delivery derives from it, computed once per isolate. */
 export interface LoadedRun {
@@ -21,7 +23,7 @@ export interface LoadedRun {
    * (shared/dag/map-refs.ts), which iteration does not list. */
   nodes: ReadonlyMap<string, WorkflowNode>;
   /** nodeId -> what its prompt template reads: run input paths and upstream node ids (a map node: its `over` too; its
-   * children, found by `get` only: the map's prompt). */
+   * children, found by `get` only: the map's prompt; a wait node: its `wait.when` too). */
   reads: ReadonlyMap<string, TemplateRefs>;
   /** nodeId -> the upstream output it shares with siblings as a cacheable prefix (shared-context.ts). */
   sharedRefs: ReadonlyMap<string, string>;
@@ -41,8 +43,15 @@ export function prepareRun(frozen: FrozenRun, dag: CompiledDag = compileWorkflow
   for (const c of compensations) reads.set(c.id, templateRefs(c.prompt));
   for (const n of frozen.workflow.nodes)
     if (n.kind === "map") reads.set(n.id, mapNodeReads(n, reads.get(n.id) as TemplateRefs));
+  // a wait node also reads what its `wait.when` condition reads (shared/dag/wait-condition.ts)
+  for (const n of frozen.workflow.nodes)
+    if (n.kind === "wait" && n.wait?.when !== undefined)
+      reads.set(n.id, waitNodeReads(n, reads.get(n.id) as TemplateRefs));
   // an http node reads what its request's templates read; its prompt is a description (shared/http/http-templates.ts)
   for (const n of frozen.workflow.nodes) if (n.kind === "http" && n.http) reads.set(n.id, httpTemplateRefs(n.http));
+  // a workflow node reads what its input's templates read (sub-workflow-node.ts)
+  for (const n of frozen.workflow.nodes)
+    if (n.kind === "workflow" && n.workflow) reads.set(n.id, subWorkflowReads(n.workflow));
   const all = [...frozen.workflow.nodes, ...compensations];
   const maxTimeoutMs = Math.max(...all.map((n) => resolveNodeSettings(frozen.workflow, n).timeoutMs));
   const byId = new Map(all.map((n) => [n.id, n]));

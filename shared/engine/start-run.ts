@@ -4,7 +4,7 @@ import { dispatchUnavailable, idempotencyConflict, ProblemError } from "../error
 import { admitStart } from "../quota/quota-gate.js";
 import type { QuotaTicket } from "../quota/quota-store.js";
 import type { WorkflowDefinition } from "../schema/workflow.js";
-import type { FrozenRun, WorkflowRef } from "../state/run-types.js";
+import type { FrozenRun, ParentRef, WorkflowRef } from "../state/run-types.js";
 import { canonicalJson, sha256Hex } from "../util/hash.js";
 import { nodesPerDelivery } from "./chain-policy.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
@@ -32,6 +32,10 @@ export interface StartRunRequest {
   workflowRef?: WorkflowRef | undefined;
   /** Public origin QStash must call back, no trailing slash. */
   baseUrl: string;
+  /** A child run of a sub-workflow node: its parent (FrozenRun.parent; sub-workflow-node.ts). */
+  parent?: ParentRef | undefined;
+  /** A child run's ancestors with run budgets (FrozenRun.ancestorBudgets). */
+  ancestorBudgets?: FrozenRun["ancestorBudgets"];
 }
 
 /** Result of {@link startRun}: `created` false means an idempotent repeat of an existing run. */
@@ -43,16 +47,17 @@ export interface StartRunOutcome {
 
 /**
  * Who chose an idempotency key: `api`, a caller's `Idempotency-Key` header; `scheduled`, the worker itself for a
- * cron firing (functions/scheduled.ts); `hook`, a webhook provider's delivery id (functions/hooks.ts). They never
+ * cron firing (functions/scheduled.ts); `hook`, a webhook provider's delivery id (functions/hooks.ts); `parent`, a
+ * sub-workflow node starting its child run (sub-workflow-node.ts). They never
  * map to the same run, so an API caller cannot take the run id of a future cron firing or delivery by sending its key.
  */
-export type IdempotencyKeySpace = "api" | "scheduled" | "hook";
+export type IdempotencyKeySpace = "api" | "scheduled" | "hook" | "parent";
 
 /**
  * Run id: with an idempotency key, derived from it, so a repeated trigger lands on the same keys and the start
  * script itself is the idempotency record (no cross-slot lookup); without one, random (`run_` + 26 hex from
  * `crypto.randomUUID`). `api`: `run_` + the first 26 hex of SHA-256 of `<tenant>\n<key>`; `scheduled`: of
- * `\0scheduled\0<tenant>\n<key>`, `hook`: of `\0hook\0<tenant>\n<key>`, which no header can produce (header values
+ * `\0scheduled\0<tenant>\n<key>`, `hook`: of `\0hook\0<tenant>\n<key>` (`parent` likewise), which no header can produce (header values
  * hold no NUL, RFC 9110 §5.5).
  */
 export async function runIdFor(
@@ -144,6 +149,8 @@ async function createRun(engine: Engine, req: StartRunRequest, runId: string): P
     trigger: req.trigger,
     createdAt: now,
     ...(req.workflowRef ? { workflowRef: req.workflowRef } : {}),
+    ...(req.parent ? { parent: req.parent } : {}),
+    ...(req.ancestorBudgets?.length ? { ancestorBudgets: req.ancestorBudgets } : {}),
   };
   const started = await engine.store.startRun({
     frozen,

@@ -5,13 +5,15 @@
  * A Workers cron calls {@link sweep} every minute (functions/scheduled.ts). It takes up to `batch` runs whose next
  * look is due from the active-run index (shared/state/run-index.ts), never a keyspace scan, and for each:
  * - finished or expired: leaves the index; a finished run first books the calls whose answer never reached its
- *   books (a call intent with no paid record: call-intent.ts) at their reserved worst case;
+ *   books (a call intent with no paid record: call-intent.ts) at their reserved worst case, and a finished child run
+ *   decides its parent's workflow node (sub-workflow-node.ts);
  * - running: finds its stuck nodes (stuck-nodes.ts), applies the repairs in one script that re-checks them
  *   (sweep_run: the node's offer time restarts, the repair is appended to the run's `repairs` list) and
  *   re-publishes those nodes with fresh deduplication ids, through the same dispatcher and the same idempotent
  *   claim as any message (a second message for a node is harmless: claim_node); gives the run's keys the active
  *   TTL again and, once the run is old enough for its blobs to near their retention, extends the input and output
- *   blobs; applies the timeout of a wait node still `waiting` a grace period past its deadline (wait-node.ts); then
+ *   blobs; applies the timeout of a wait node still `waiting` a grace period past its deadline (wait-node.ts) and
+ *   decides a workflow node still `waiting` whose child run has finished (sub-workflow-node.ts); then
  *   looks again one period later.
  * A failed publish leaves the repair recorded and the node `queued`: the next look after the grace period tries
  * again. Each repair is also logged as one line.
@@ -23,6 +25,7 @@ import { mapItemsRefs } from "./map-node.js";
 import { recoverRunHolds } from "./recover-holds.js";
 import { loadRun } from "./run-cache.js";
 import { findStuckNodes } from "./stuck-nodes.js";
+import { notifyParent, resolveFinishedChildren } from "./sub-workflow-node.js";
 import { timeOutOverdueWaits } from "./wait-node.js";
 
 /** One repair the sweeper made. */
@@ -88,6 +91,8 @@ export async function sweepRun(engine: Engine, runId: string, now: number): Prom
       await retainRunBlobs(engine, runId, [state.frozen.inputRef, ...Object.values(state.output)]);
       await engine.store.bookUnrecorded(runId);
       await recoverRunHolds(engine, runId, state.frozen);
+      // a child run decides its parent's workflow node, if the request that finished it did not (sub-workflow-node.ts)
+      await notifyParent(engine, runId, state.frozen);
     }
     return "gone";
   }
@@ -117,6 +122,11 @@ export async function sweepRun(engine: Engine, runId: string, now: number): Prom
   for (const nodeId of await timeOutOverdueWaits(engine, run, state.meta, state.status, now, graceMs)) {
     console.log(`sweeper: run ${runId} node ${nodeId} timed out (wait-timeout)`);
     repairs.push({ runId, nodeId, reason: "wait-timeout" });
+  }
+  // a workflow node whose child run finished without deciding it (sub-workflow-node.ts)
+  for (const nodeId of await resolveFinishedChildren(engine, run, state.meta, state.status)) {
+    console.log(`sweeper: run ${runId} node ${nodeId} decided from its child run (child-finished)`);
+    repairs.push({ runId, nodeId, reason: "child-finished" });
   }
   const outputs = [...Object.values(state.output), ...mapItemsRefs(state.meta)];
   await keepBlobs(engine, state.frozen.inputRef, outputs, state.frozen.createdAt, now, periodMs);

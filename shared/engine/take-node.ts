@@ -14,6 +14,7 @@ import {
 } from "./execute-node.js";
 import { isMapNode, MAP_EXPANDED, mapStillQueued } from "./map-node.js";
 import { type LoadedRun, loadRun } from "./run-cache.js";
+import { isSubWorkflowNode, startSubWorkflowNode } from "./sub-workflow-node.js";
 import { isWaitNode, parkWaitNode, reofferParked } from "./wait-node.js";
 
 /**
@@ -131,7 +132,8 @@ export async function takeMessageNode(
     return { kind: "resumed", node: { nodeId: claim.nodeId, attempt: claim.attempt }, stillQueued: claim.stillQueued };
   if (!claim.claimed) {
     // a parked wait node: its timeout message and what its park took are published again (wait-node.ts)
-    if (claim.reason === "waiting" && isWaitNode(run, nodeId)) return reofferParked(engine, run, nodeId);
+    if (claim.reason === "waiting" && (isWaitNode(run, nodeId) || isSubWorkflowNode(run, nodeId)))
+      return reofferParked(engine, run, nodeId);
     // an expanded map waits for its children: offer again those its expansion took that may never have been published
     const again =
       claim.reason === "pending" && isMapNode(run, nodeId) ? await mapStillQueued(engine, runId, nodeId) : [];
@@ -140,6 +142,8 @@ export async function takeMessageNode(
   const held = { nodeId, attempt: claim.attempt, startedAt, refs: claim.refs };
   // a wait node is parked until its signal or timeout (wait-node.ts)
   if (isWaitNode(run, nodeId)) return parkWaitNode(engine, run, held, inputs, lease, ctl.generation);
+  // a workflow node starts its child run and is parked until it ends (sub-workflow-node.ts)
+  if (isSubWorkflowNode(run, nodeId)) return startSubWorkflowNode(engine, run, held, inputs, lease, ctl.generation);
   const out = await executeHeld(engine, run, held, inputs, new Map(), ctl);
   if (out.kind === "ran") return out;
   if (out.kind === "expanded") return { kind: "skipped", reason: MAP_EXPANDED, stillQueued: out.dispatch };
@@ -176,6 +180,8 @@ export async function takeChainedNode(
   const [refs, inputs] = await readAlongside(engine, run, held.nodeId, engine.store.readRefs(runId, reads.nodes));
   if (isWaitNode(run, held.nodeId))
     return parkWaitNode(engine, run, { ...held, refs }, inputs, lease, ctl.generation, known);
+  if (isSubWorkflowNode(run, held.nodeId))
+    return startSubWorkflowNode(engine, run, { ...held, refs }, inputs, lease, ctl.generation, known);
   const out = await executeHeld(engine, run, { ...held, startedAt, refs }, inputs, known, ctl);
   if (out.kind === "ran") return out;
   if (out.kind === "expanded") {

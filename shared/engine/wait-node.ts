@@ -16,11 +16,15 @@
  *   another is refused (`not-waiting`).
  * - **Heal.** The sweeper applies the timeout of a node still `waiting` a grace period after its deadline (the
  *   timeout message was lost: {@link timeOutOverdueWaits}).
+ * - **Condition.** A node with `wait.when` (shared/dag/wait-condition.ts) evaluates it first, on the upstream outputs
+ *   it reads: false, it does not park but completes at once with `{"approved": true, "payload": null, "asked":
+ *   false}`, its meta `resolved:<id>` recording source `condition` (the run view's `asked: false`; a later signal
+ *   gets `not-waiting`). Outputs of a node that asked carry `"asked": true`.
  */
 import type { PreparedBlob } from "../blobs/blob-store.js";
-import { renderTemplate } from "../dag/template.js";
+import { renderTemplate, type TemplateContext } from "../dag/template.js";
+import { CONDITION_SOURCE, evaluateWaitCondition, parseWaitCondition } from "../dag/wait-condition.js";
 import { deduplicationId } from "../dispatch/dispatcher.js";
-import { ProviderError } from "../providers/provider.js";
 import { parseDurationMs } from "../schema/duration.js";
 import { MAX_WAIT_MS, type WaitSignal } from "../schema/node-kinds.js";
 import type { WorkflowNode } from "../schema/workflow.js";
@@ -32,6 +36,7 @@ import type { Engine } from "./engine.js";
 import { EXCERPT_CHARS, type HeldNode, type NodeReads, SENSITIVE_EXCERPT } from "./execute-node.js";
 import { assertPromptFits } from "./prompt-limit.js";
 import type { LoadedRun } from "./run-cache.js";
+import { readUpstream } from "./upstream-outputs.js";
 
 /** Path of the signed route a wait node's timeout message is delivered to (functions/signal.ts). */
 export const WAIT_TIMEOUT_PATH = "/internal/wait-timeout";
@@ -55,6 +60,9 @@ export const SENSITIVE_QUESTION = "[sensitive question: it reads a sensitive out
 /** Reason of the `skipped` outcome of a delivery that parked its wait node. */
 export const WAIT_PARKED = "waiting for a signal";
 
+/** Reason of the `skipped` outcome of a delivery whose wait node's `wait.when` was false: it completed unasked. */
+export const WAIT_NOT_ASKED = "not asked: its condition is false";
+
 /** Whether node `nodeId` of the run is a wait node. */
 export function isWaitNode(run: LoadedRun, nodeId: string): boolean {
   return run.nodes.get(nodeId)?.kind === "wait";
@@ -75,11 +83,13 @@ export type DecisionOutcome = { kind: "unknown-node" } | { kind: "not-wait-node"
 
 /**
  * Parks a wait node this delivery holds (see the module header): renders its question, parks it (park_node), then
- * publishes its timeout message and the nodes its freed slot took. When the node already has a decision for this
+ * publishes its timeout message and the nodes its freed slot took. A node whose `wait.when` is false is completed
+ * instead, unasked ({@link completeUnasked}). When the node already has a decision for this
  * try (its transition was interrupted and this delivery took it over), applies that decision under this lease.
  * @param held the node, its attempt, its claim time and the output refs of the upstream nodes its prompt reads.
  * @param known output texts by blob ref this delivery already holds (a chain's earlier outputs): not read again.
- * @returns `skipped` (nothing left to publish: this call published it).
+ * @returns `skipped` (nothing left to publish: this call published it): {@link WAIT_PARKED}, {@link WAIT_NOT_ASKED},
+ *   or why nothing changed.
  * @throws ProviderError `non-retryable` when an upstream output or the run input has expired or the question is over
  *   the prompt cap; whatever Redis or QStash throw (the delivery answers 5xx and its retry, finding the node
  *   `waiting`, publishes again: {@link reofferParked}).
@@ -95,7 +105,14 @@ export async function parkWaitNode(
 ): Promise<{ kind: "skipped"; reason: string; stillQueued: readonly string[] }> {
   const runId = run.frozen.runId;
   const node = run.nodes.get(held.nodeId) as WorkflowNode;
-  const question = await renderQuestion(engine, run, node, held.refs, inputs, known);
+  // the question and \`wait.when\` read the upstream outputs and the run input like a prompt
+  const ctx: TemplateContext = await readUpstream(engine, run, node.id, held.refs, inputs, known);
+  const condition = node.wait?.when === undefined ? undefined : parseWaitCondition(node.wait.when);
+  // validation refuses a condition that does not parse; were one stored anyway, the node asks
+  if (condition?.ok && !evaluateWaitCondition(condition.condition, ctx).ask)
+    return completeUnasked(engine, run, node, generation);
+  assertPromptFits(node.id, { template: node.prompt, ctx }, 0, engine.config.promptLimit);
+  const question = renderTemplate(node.prompt, ctx);
   const now = engine.now();
   const deadline = now + waitTimeout(node).ms;
   const parked = await engine.store.parks.park(runId, node.id, lease, {
@@ -230,6 +247,7 @@ async function decide(
       payload: signal.payload ?? null,
       signalledAt: now,
       ...(how.source === "timeout" ? { timedOut: true } : {}),
+      asked: true,
     };
     blob = await engine.blobs.prepare(JSON.stringify(output), {
       encrypt: node.sensitive === true,
@@ -326,31 +344,56 @@ async function publishTimeout(
 }
 
 /**
- * Renders a wait node's prompt, its question: the upstream outputs it reads (by ref; those in `known` are not read
- * again) and the run input, checked against the prompt cap first.
- * @throws ProviderError `non-retryable` when an upstream output or the run input has expired, or when it is over
- *   the cap (`engine.config.promptLimit`).
+ * Completes a wait node this delivery holds without asking (its `wait.when` is false): its output
+ * `{"approved": true, "payload": null, "asked": false}` is written, the decision recorded (meta `resolved:<id>`,
+ * source {@link CONDITION_SOURCE}: park-store.ts `queueDecided`) and complete_node run, all in one request; then what
+ * the completion took is published. When that request fails, the blob is written again on its own before the error
+ * is thrown (as advance.ts `recordCompletion`); the delivery's retry takes the node over, finds the same upstream
+ * outputs, and completes it the same way.
+ * @throws whatever Redis or QStash throw.
  */
-async function renderQuestion(
+async function completeUnasked(
   engine: Engine,
   run: LoadedRun,
   node: WorkflowNode,
-  refs: Record<string, string>,
-  inputs: NodeReads,
-  known: ReadonlyMap<string, string>,
-): Promise<string> {
-  const upstream = run.reads.get(node.id)?.nodes ?? [];
-  const missing = upstream.filter((id) => !refs[id]);
-  if (missing.length > 0) throw new ProviderError("non-retryable", `upstream output missing for ${missing.join(", ")}`);
-  if (inputs.inputText === null) throw new ProviderError("non-retryable", "run input has expired");
-  const toRead = upstream.filter((id) => !known.has(refs[id] as string));
-  const read = toRead.length > 0 ? await engine.blobs.getMany(toRead.map((id) => refs[id] as string)) : [];
-  if (read.some((t) => t == null)) throw new ProviderError("non-retryable", "an upstream output has expired");
-  const fetched = new Map(toRead.map((id, i) => [id, read[i] as string]));
-  const outputs = Object.fromEntries(
-    upstream.map((id) => [id, fetched.get(id) ?? (known.get(refs[id] as string) as string)]),
-  );
-  const ctx = { input: inputs.inputText === undefined ? {} : JSON.parse(inputs.inputText), outputs };
-  assertPromptFits(node.id, { template: node.prompt, ctx }, 0, engine.config.promptLimit);
-  return renderTemplate(node.prompt, ctx);
+  generation: number | undefined,
+): Promise<{ kind: "skipped"; reason: string; stillQueued: readonly string[] }> {
+  const runId = run.frozen.runId;
+  const now = engine.now();
+  const text = JSON.stringify({ approved: true, payload: null, asked: false });
+  const blob = await engine.blobs.prepare(text, {
+    encrypt: node.sensitive === true,
+    ttlSeconds: liveBlobTtlSeconds(engine.config),
+  });
+  const gen = generation ?? (await engine.store.parks.generation(runId)) ?? run.frozen.createdAt;
+  const completion = {
+    outputRef: blob.ref,
+    inputTokens: 0,
+    outputTokens: 0,
+    model: "",
+    excerpt: node.sensitive ? SENSITIVE_EXCERPT : text.slice(0, EXCERPT_CHARS),
+    finishedAt: now,
+  };
+  let t;
+  try {
+    t = await engine.store.completeNode(runId, node.id, completion, {
+      generation,
+      first: (p) => {
+        blob.queueWrites(p);
+        engine.store.parks.queueDecided(p, runId, node.id, {
+          generation: gen,
+          source: CONDITION_SOURCE,
+          at: now,
+          ref: blob.ref,
+        });
+      },
+    });
+  } catch (err) {
+    await engine.blobs.write(blob).catch((writeErr: unknown) => {
+      console.error(`wait node ${runId}/${node.id}: the output blob's own write failed too (${String(writeErr)})`);
+    });
+    throw err;
+  }
+  await publishTaken(engine, runId, (await bookIfFinished(engine, runId, t)).dispatch, generation);
+  return { kind: "skipped", reason: WAIT_NOT_ASKED, stillQueued: [] };
 }

@@ -24,6 +24,8 @@ export const PROBLEM_TYPES = {
   "payload-too-large": { status: 413, title: "Payload too large" },
   unauthorized: { status: 401, title: "Unauthorized" },
   "not-found": { status: 404, title: "Not found" },
+  // GET or DELETE /mcp: the MCP server is stateless, POST only (functions/mcp/routes.ts)
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
   "idempotency-conflict": { status: 409, title: "Idempotency key reused with a different request" },
   "dispatch-unavailable": { status: 503, title: "Dispatch unavailable" },
   "malformed-json": { status: 400, title: "Malformed JSON" },

@@ -114,7 +114,9 @@ export async function startHttpCall(
       throw new ProviderError("non-retryable", `http request of node ${node.id}: ${err.message}`);
     throw err;
   }
-  const verdict = checkHttpNodeUrl(request.url, http.policy);
+  // the run's own origin too: QStash signs the call it makes, so one to this worker would pass as QStash's own
+  const ownOrigins = [...(http.policy.ownOrigins ?? []), run.frozen.baseUrl];
+  const verdict = checkHttpNodeUrl(request.url, { ...http.policy, ownOrigins });
   if (!verdict.ok)
     throw new ProviderError("non-retryable", `http url of node ${node.id} is refused: ${verdict.reason}`);
   const { frozen } = run;

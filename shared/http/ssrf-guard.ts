@@ -25,6 +25,12 @@ export type GuardEnvironment = "production" | "development";
 export interface HttpNodePolicy {
   environment: GuardEnvironment;
   allowedHosts: readonly string[];
+  /**
+   * The worker's own origins (`PUBLIC_URL`, the run's `baseUrl`): refused whatever the allowlist says. QStash signs
+   * every request it delivers, an http node's call too, so a call to the worker itself would reach `/internal/*`
+   * with a valid signature.
+   */
+  ownOrigins?: readonly string[] | undefined;
 }
 
 /** The guard's verdict: the parsed URL, or why it is refused (one sentence naming the URL's host, never its query). */
@@ -63,6 +69,8 @@ export function checkHttpNodeUrl(raw: string, policy: HttpNodePolicy): GuardVerd
   const scheme = `scheme ${url.protocol.slice(0, -1)} is refused (${dev ? "http or https" : "https"} only)`;
   if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, reason: scheme };
   if (url.username || url.password) return { ok: false, reason: "a URL with user info is refused" };
+  if ((policy.ownOrigins ?? []).some((o) => sameHostAndPort(o, url)))
+    return { ok: false, reason: `host ${url.host} is this worker: QStash would sign the call` };
   const host = url.hostname.toLowerCase();
   const port = url.port;
   const explicit = policy.allowedHosts.some((e) => !e.startsWith("*.") && entryMatches(e, host, port));
@@ -77,6 +85,18 @@ export function checkHttpNodeUrl(raw: string, policy: HttpNodePolicy): GuardVerd
   if (!policy.allowedHosts.some((e) => entryMatches(e, host, port)))
     return { ok: false, reason: `host ${url.host} is not in HTTP_NODE_ALLOWED_HOSTS` };
   return { ok: true, url };
+}
+
+/** Whether origin `origin` names `url`'s host on the same effective port (an unparsable origin names nothing). */
+function sameHostAndPort(origin: string, url: URL): boolean {
+  let own: URL;
+  try {
+    own = new URL(origin);
+  } catch {
+    return false;
+  }
+  const port = (u: URL) => u.port || (u.protocol === "https:" ? "443" : "80");
+  return own.hostname.toLowerCase() === url.hostname.toLowerCase() && port(own) === port(url);
 }
 
 /** Whether allowlist entry `entry` (`host[:port]`, `*.domain[:port]`) admits `host` on `port` ('' = default). */

@@ -81,6 +81,9 @@ export function nodeWorstCase(args: {
   if (node.kind === "http" || node.kind === "wait") {
     return { calls: 0, inputTokens: 0, outputTokens: 0, tokens: 0, usd: 0, bounded: true };
   }
+  // a workflow node's child run is not previewed here: its calls are its child's (shared/engine/sub-workflow-node.ts)
+  if (node.kind === "workflow")
+    return { calls: 0, inputTokens: 0, outputTokens: 0, tokens: 0, usd: null, bounded: false };
   const prompt = promptTokenBound(node.prompt, args.input, args.outputBound);
   const schema = node.output?.schema;
   let inputTokens =

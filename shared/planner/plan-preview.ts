@@ -82,7 +82,7 @@ export async function previewPlan(
   const byId = new Map(workflow.nodes.map((n) => [n.id, n]));
   const outputBound = (id: string): number | null => {
     const n = byId.get(id);
-    if (!n || n.kind === "http" || n.kind === "wait" || n.kind === "map") return null;
+    if (!n || n.kind === "http" || n.kind === "wait" || n.kind === "map" || n.kind === "workflow") return null;
     const agent = Object.hasOwn(workflow.agents, n.agent) ? workflow.agents[n.agent] : undefined;
     return n.maxOutputTokens ?? agent?.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
   };
@@ -99,7 +99,7 @@ export async function previewPlan(
       dependsOn: dag.dependencies[id] ?? [],
       level: dag.levelOf[id] ?? 1,
     };
-    if (node.kind === "http" || node.kind === "wait") {
+    if (node.kind === "http" || node.kind === "wait" || node.kind === "workflow") {
       const worstCase = nodeWorstCase({
         node,
         agent,

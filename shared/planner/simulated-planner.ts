@@ -4,7 +4,8 @@
  *
  * Rules, in order:
  * 1. Workflow match: the candidate workflow whose name and description share the most task words, when they share
- *    at least {@link MIN_WORKFLOW_OVERLAP} and at least half of the task's words (ties: by name).
+ *    at least {@link MIN_WORKFLOW_OVERLAP} and at least half of the task's words, one of them a word of its name
+ *    (so generic description words alone never pick a workflow; ties: by name).
  * 2. Otherwise a fan-out: an analyzer node (the agent that best fits `analyze`), one node per agent whose
  *    capabilities, name or description share a task word (most shared words first, at most
  *    {@link MAX_SPECIALISTS}), all after the analyzer, and a synthesizer node (the agent that best fits
@@ -99,6 +100,7 @@ export function simulatedPlan(task: string, candidates: PlanCandidates): PlanAns
   let match: { name: string; shared: string[] } | null = null;
   for (const w of candidates.workflows) {
     const shared = overlap(words, `${w.name.replace(/-/g, " ")} ${w.description}`);
+    if (overlap(words, w.name.replace(/-/g, " ")).length === 0) continue;
     if (shared.length > (match?.shared.length ?? 0)) match = { name: w.name, shared };
   }
   if (match && match.shared.length >= MIN_WORKFLOW_OVERLAP && match.shared.length * 2 >= words.size) {

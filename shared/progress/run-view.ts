@@ -1,6 +1,6 @@
 import { type CompiledDag, criticalPathOf } from "../dag/compile.js";
 import { isSimulatedText } from "../providers/simulated.js";
-import type { NodeStatus, RunSnapshot } from "../state/run-types.js";
+import type { NodeStatus, ParentRef, RunSnapshot } from "../state/run-types.js";
 import { buildCompensationView, type CompensationView, shownRunStatus } from "./compensation-view.js";
 import { type MapChildRef, mapChildRef, mapChildrenByMap } from "./map-view.js";
 import { buildWaitView, type WaitView } from "./wait-view.js";
@@ -37,6 +37,9 @@ export interface NodeView {
   map?: MapChildRef;
   /** A wait node only (`kind: "wait"`): its question, deadline and the signal that decided it (wait-view.ts). */
   wait?: WaitView;
+  /** A workflow node only (`kind: "workflow"`): the workflow it runs and its child run of this try (null before it
+   * started one). Its usage and cost, once done, are the child run's totals (shared/engine/sub-workflow-node.ts). */
+  workflow?: { name: string; runId: string | null };
 }
 
 /** Nodes of one level ("Level 2: 5 agents in parallel"). */
@@ -97,6 +100,8 @@ export interface RunView {
   /** The run's compensations once it began compensating (compensation-view.ts), else null. `status` is
    * `compensating` while they run; the run's totals include their usage and cost. */
   compensation?: CompensationView | null;
+  /** A child run of a workflow node: its parent run, node, the node's generation and the child's depth; else null. */
+  parent?: ParentRef | null;
   links: { self: string; output: string };
 }
 
@@ -155,6 +160,14 @@ function parseHistory(raw: string | undefined): NodeView["history"] {
   });
 }
 
+/** The child run a workflow node started in the run's current try (meta `parkNote:<id>` when parked under it). */
+function childRunOf(meta: Record<string, string>, id: string, generation: number): string | null {
+  const parked = meta[`parked:${id}`];
+  const note = meta[`parkNote:${id}`];
+  if (!parked || !note) return null;
+  return Number(parked.split("|")[0]) === generation ? note : null;
+}
+
 /**
  * Builds the run view from a snapshot (see RunStore.readSnapshot) and the run's compiled DAG.
  * @param now ms since epoch, for the elapsed time of running nodes and of an unfinished run.
@@ -164,6 +177,9 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
   const mapIds = new Set(s.frozen.workflow.nodes.filter((n) => n.kind === "map").map((n) => n.id));
   const children = mapChildrenByMap(Object.keys(s.status), mapIds);
   const waitNodes = new Set(s.frozen.workflow.nodes.filter((n) => n.kind === "wait").map((n) => n.id));
+  const subWorkflows = new Map(
+    s.frozen.workflow.nodes.flatMap((n) => (n.kind === "workflow" && n.workflow ? [[n.id, n.workflow.name]] : [])),
+  );
   const generation = Number(s.meta.generation ?? s.meta.createdAt ?? s.frozen.createdAt);
   const totals: RunView["totals"] = {
     nodes: dag.order.length + [...children.values()].reduce((a, list) => a + list.length, 0),
@@ -234,6 +250,9 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
       ...(paidCalls.has(id) ? { paidCalls: paidCalls.get(id) } : {}),
       ...(map ? { map } : {}),
       ...(waitNodes.has(id) ? { wait: buildWaitView(s.meta, id, generation) } : {}),
+      ...(subWorkflows.has(id)
+        ? { workflow: { name: subWorkflows.get(id) as string, runId: childRunOf(s.meta, id, generation) } }
+        : {}),
     };
   };
   const levels = dag.levels.map((ids, i) => {
@@ -267,6 +286,7 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     simulated,
     levels,
     compensation: buildCompensationView(s),
+    parent: s.frozen.parent ?? null,
     links: { self: `/v1/runs/${runId}`, output: `/v1/runs/${runId}/output` },
   };
 }

@@ -13,24 +13,25 @@ export const SIMULATED_STRING = "[SIMULATED OUTPUT: no model was called]";
  * order, arrays `max(minItems, 1)` elements (at most `maxItems`), strings {@link SIMULATED_STRING} fitted to
  * `minLength`/`maxLength`, numbers `minimum` (else 0, capped by `maximum`; integers rounded up), booleans `true`.
  * A schema without `type` is read as an object when it has `properties`, an array when it has `items`, else a string.
+ * @param text the free strings' text (default {@link SIMULATED_STRING}; the local fake providers pass their own mark).
  */
-export function simulatedObject(schema: OutputJsonSchema): unknown {
+export function simulatedObject(schema: OutputJsonSchema, text: string = SIMULATED_STRING): unknown {
   if (schema.const !== undefined) return schema.const;
   if (schema.enum && schema.enum.length > 0) return schema.enum[0];
-  if (schema.anyOf && schema.anyOf.length > 0) return simulatedObject(schema.anyOf[0]!);
+  if (schema.anyOf && schema.anyOf.length > 0) return simulatedObject(schema.anyOf[0]!, text);
   switch (typeOf(schema)) {
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const [name, sub] of Object.entries(schema.properties ?? {})) out[name] = simulatedObject(sub);
+      for (const [name, sub] of Object.entries(schema.properties ?? {})) out[name] = simulatedObject(sub, text);
       return out;
     }
     case "array": {
       const n = Math.min(Math.max(schema.minItems ?? 0, 1), schema.maxItems ?? Number.POSITIVE_INFINITY);
       const item = schema.items ?? {};
-      return Array.from({ length: n }, () => simulatedObject(item));
+      return Array.from({ length: n }, () => simulatedObject(item, text));
     }
     case "string": {
-      let s = SIMULATED_STRING.slice(0, schema.maxLength ?? SIMULATED_STRING.length);
+      let s = text.slice(0, schema.maxLength ?? text.length);
       if (schema.minLength !== undefined && s.length < schema.minLength) s += "x".repeat(schema.minLength - s.length);
       return s;
     }

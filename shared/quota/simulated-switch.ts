@@ -44,7 +44,7 @@ export function simulatedNodeErrors(
   const errors: ProblemFieldError[] = [];
   workflow.nodes.forEach((node, i) => {
     // an http node calls no model (shared/http/)
-    if (node.kind === "http") return;
+    if (node.kind === "http" || node.kind === "workflow") return;
     if (providerOfNode(workflow, i, tierMap, defaultProvider) === SIMULATED_PROVIDER)
       errors.push({
         pointer: `/workflow/nodes/${i}`,

@@ -8,20 +8,23 @@
  * - `wait`: pauses its branch until `POST /v1/runs/:id/nodes/:node/signal` arrives or `wait.timeout` passes; its
  *   `prompt` is the question shown to whoever approves;
  * - `http`: one HTTP request QStash sends to an allowlisted endpoint (`http`: method, url, headers, body; http-node.ts),
- *   whose response becomes the node's output; `prompt` is optional (a description, never rendered).
- * `workflow` is reserved for sub-workflows and refused as "not supported yet".
+ *   whose response becomes the node's output; `prompt` is optional (a description, never rendered);
+ * - `workflow`: starts a bundled or registered workflow as a child run (`workflow`: name, version, input templates;
+ *   workflow-node.ts) and ends as it ends: its output is the child's sink outputs; `prompt` is optional (a
+ *   description, never rendered).
  */
 import { z } from "zod";
 import { tryParseDurationMs } from "./duration.js";
 
 /** The node kinds a workflow may use. */
-export const NODE_KINDS = ["llm", "map", "wait", "http"] as const;
+export const NODE_KINDS = ["llm", "map", "wait", "http", "workflow"] as const;
 
 /** One of {@link NODE_KINDS}. */
 export type NodeKind = (typeof NODE_KINDS)[number];
 
-/** Kinds named in the design but not built yet: refused with "not supported yet" rather than "unknown kind". */
-export const RESERVED_NODE_KINDS = ["workflow"] as const;
+/** Kinds named in the design but not built yet (none at present): refused with "not supported yet" rather than
+ * "unknown kind". */
+export const RESERVED_NODE_KINDS: readonly string[] = [];
 
 /**
  * Most elements one map node may expand into (ours; Vercel Workflow and Mastra `.foreach` document no lower
@@ -55,15 +58,46 @@ export const waitSignalSchema = z.strictObject({
 /** A parsed {@link waitSignalSchema}. */
 export type WaitSignal = z.output<typeof waitSignalSchema>;
 
+/** Longest `wait.when` reference, characters (ours: one `{{…}}` expression needs far less). */
+export const MAX_WAIT_WHEN_CHARS = 2000;
+
+/**
+ * A field path inside each element of a `wait.when.any` array: `.`-separated names and `[n]` steps, without a
+ * leading dot (`securityIssue`, `risk.high`, `flags[0]`): the path syntax of templates (shared/dag/template.ts).
+ */
+export const WAIT_WHEN_FIELD_RE = /^[A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+|\[\d{1,9}\])*$/;
+
+/**
+ * When a wait node asks at all (`wait.when`; absent: always). Either one reference (`{{input.<path>}}` or
+ * `{{nodes.<id>.output…}}` of an ancestor) that asks when it resolves to `true`, or `{ any, field }`: `any` one
+ * reference to a JSON array, asking when the `field` of any element is `true`. False (every value read is `false`,
+ * or the array is empty): the node completes at once without asking. Anything else (missing, not a boolean, not an
+ * array) asks: an approval is never skipped on a value nobody can read. Evaluated by shared/dag/wait-condition.ts.
+ */
+export const waitConditionSchema = z.union([
+  z.string().min(1).max(MAX_WAIT_WHEN_CHARS),
+  z.strictObject({
+    any: z.string().min(1).max(MAX_WAIT_WHEN_CHARS),
+    field: z.string().max(256).regex(WAIT_WHEN_FIELD_RE, {
+      message: "field must be a path such as securityIssue, risk.high or flags[0]",
+    }),
+  }),
+]);
+
+/** A parsed {@link waitConditionSchema}. */
+export type WaitCondition = z.output<typeof waitConditionSchema>;
+
 /**
  * A wait node's settings: `timeout` (a duration, at most {@link MAX_WAIT_MS}; required: nothing waits forever),
- * `onTimeout` (default `fail`) and `default` (the signal taken on timeout; required when `onTimeout` is `default`).
+ * `onTimeout` (default `fail`), `default` (the signal taken on timeout; required when `onTimeout` is `default`) and
+ * `when` (ask only when it holds: {@link waitConditionSchema}).
  */
 export const waitSpecSchema = z
   .strictObject({
     timeout: waitTimeoutSchema,
     onTimeout: z.enum(WAIT_TIMEOUT_ACTIONS).default("fail"),
     default: waitSignalSchema.optional(),
+    when: waitConditionSchema.optional(),
   })
   .superRefine((w, ctx) => {
     if (w.onTimeout === "default" && !w.default)
@@ -88,6 +122,7 @@ export interface KindFields {
   maxItems?: number | undefined;
   wait?: unknown;
   http?: unknown;
+  workflow?: unknown;
   output?: unknown;
   compensate?: unknown;
 }
@@ -95,12 +130,14 @@ export interface KindFields {
 /**
  * Which kind-specific fields a node is missing or must not have: a map needs `over`; a wait node needs `wait`
  * (with its timeout) and takes no `output` schema or `compensate`; `over`, `maxItems` and `wait` belong to their
- * kinds only; every node but an http node needs a `prompt`; an http node needs `http` (its request), which belongs to http nodes only. Each issue is `{ path, message }`,
+ * kinds only; every node but an http or workflow node needs a `prompt`; an http node needs `http` (its request), which
+ * belongs to http nodes only; a workflow node needs `workflow` (its child), which belongs to workflow nodes only and
+ * takes no `output` schema (its output is its child's sink outputs). Each issue is `{ path, message }`,
  * the path relative to the node.
  */
 export function kindFieldIssues(node: KindFields): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
-  if (node.kind !== "http" && node.prompt === undefined)
+  if (node.kind !== "http" && node.kind !== "workflow" && node.prompt === undefined)
     issues.push({ path: ["prompt"], message: `a ${node.kind} node needs a prompt` });
   if (node.kind === "map" && node.over === undefined)
     issues.push({ path: ["over"], message: 'a map node needs "over": a template that resolves to a JSON array' });
@@ -120,5 +157,14 @@ export function kindFieldIssues(node: KindFields): { path: string[]; message: st
     issues.push({ path: ["http"], message: 'an http node needs "http": { "url": … }' });
   if (node.kind !== "http" && node.http !== undefined)
     issues.push({ path: ["http"], message: '"http" belongs to http nodes only' });
+  if (node.kind === "workflow" && node.workflow === undefined)
+    issues.push({ path: ["workflow"], message: 'a workflow node needs "workflow": { "name": … }' });
+  if (node.kind !== "workflow" && node.workflow !== undefined)
+    issues.push({ path: ["workflow"], message: '"workflow" belongs to workflow nodes only' });
+  if (node.kind === "workflow" && node.output !== undefined)
+    issues.push({
+      path: ["output"],
+      message: "a workflow node's output is its child run's sink outputs; it takes no output schema",
+    });
   return issues;
 }

@@ -7,8 +7,8 @@ import { z } from "zod";
 import { decodeCursor, type RunListQuery } from "../state/run-index.js";
 import { WORKFLOW_NAME_RE } from "./workflow.js";
 
-/** Run statuses a listing may filter on. */
-const RUN_STATUSES = ["running", "completed", "failed", "cancelled"] as const;
+/** Run statuses a listing may filter on (also the `status` values of the MCP tool `list_runs`, functions/mcp/). */
+export const RUN_STATUSES = ["running", "completed", "failed", "cancelled"] as const;
 
 /** A time bound: ISO 8601 date-time, or ms since epoch; parses to ms. */
 const instant = z.string().transform((s, ctx) => {

@@ -20,6 +20,7 @@ import { durationSchema, ttlSchema } from "./duration.js";
 import { httpDescription, httpSpecSchema } from "./http-node.js";
 import { kindFieldIssues, MAX_MAP_ITEMS, NODE_KINDS, nodeKindError, waitSpecSchema } from "./node-kinds.js";
 import { nodeOutputSchema } from "./output-schema.js";
+import { subWorkflowDescription, subWorkflowSpecSchema } from "./workflow-node.js";
 
 /** Workflow name pattern: lowercase letters, digits and dashes, 1..64 chars, not starting with a dash. */
 export const WORKFLOW_NAME_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -130,7 +131,8 @@ export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
  * One node. `agent` defaults to {@link DEFAULT_AGENT_NAME}; `kind` (node-kinds.ts) defaults to `"llm"`: `"map"` expands
  * at run time into one child per element of `over` (at most `maxItems`), `"wait"` pauses until a signal or its
  * `wait.timeout`, `"http"` sends its `http` request (http-node.ts; `prompt` optional, a description never rendered,
- * default `"<METHOD> <url>"`); `"workflow"` is reserved. `dependsOn` defaults to `[]` (duplicates collapsed).
+ * default `"<METHOD> <url>"`); `"workflow"` runs its `workflow` (workflow-node.ts) as a child run (`prompt` optional,
+ * default `"workflow <name>"`). `dependsOn` defaults to `[]` (duplicates collapsed).
  * `retries`, `timeout`, `maxOutputTokens` override the workflow defaults / the agent's values; `model` (same forms
  * as the agent's) and `complexity` override the agent's for routing: an explicit model or tier always wins.
  * `cache` (default: the workflow's, else true), `cacheTtl` (default: the workflow's, else 1 h) and `cacheTags`
@@ -168,15 +170,18 @@ export const workflowNodeSchema = z
     maxItems: z.number().int().min(0).max(MAX_MAP_ITEMS).optional(),
     wait: waitSpecSchema.optional(),
     http: httpSpecSchema.optional(),
+    workflow: subWorkflowSpecSchema.optional(),
   })
   .superRefine((node, ctx) => {
     for (const issue of kindFieldIssues(node)) ctx.addIssue({ code: "custom", ...issue });
   })
-  // `prompt` is required of every kind but http (kindFieldIssues); an http node without one gets its description, so
+  // `prompt` is required of every kind but http and workflow (kindFieldIssues); such a node without one gets its
+  // description, so
   // the parsed node's prompt is always a string and a parsed definition parses again unchanged
   .transform(({ prompt, ...node }) => ({
     ...node,
-    prompt: prompt ?? (node.http ? httpDescription(node.http) : ""),
+    prompt:
+      prompt ?? (node.http ? httpDescription(node.http) : node.workflow ? subWorkflowDescription(node.workflow) : ""),
   }));
 
 /**

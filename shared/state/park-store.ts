@@ -173,6 +173,36 @@ export class ParkStore {
   }
 
   /**
+   * Queues on `p` the record of a decision taken without parking, for a node the caller holds and is about to
+   * complete in the same request (a wait node whose `wait.when` is false: shared/engine/wait-node.ts): meta
+   * `resolved:<id>` as resolve_parked writes it, outcome `done`, so the run view shows what decided it, a later
+   * signal gets `not-waiting`, and a delivery that takes the node over applies it (park_node) instead of asking.
+   * @param d the dispatch `generation` it belongs to, what decided it (`source`, no `|`), when (`at`, ms) and the
+   *   output's blob `ref`.
+   */
+  queueDecided(
+    p: RedisPipeline,
+    runId: string,
+    nodeId: string,
+    d: { generation: number; source: string; at: number; ref: string },
+  ): void {
+    const record = [d.generation, "done", d.source, d.at, d.source, d.ref, ""].join("|");
+    p.hset(runKeys(this.prefix, runId).meta, { [`resolved:${nodeId}`]: record });
+  }
+
+  /**
+   * The run's current dispatch generation (meta `generation`, else `createdAt`, as the scripts' `current_generation`),
+   * or null for a missing run. One HMGET.
+   * @throws UpstashError when Redis fails.
+   */
+  async generation(runId: string): Promise<number | null> {
+    const fields = ["generation", "createdAt"];
+    const [gen, created] = hmgetValues(await this.redis.hmget(runKeys(this.prefix, runId).meta, ...fields), fields);
+    const value = gen ?? created;
+    return value == null || value === "" ? null : Number(value);
+  }
+
+  /**
    * The status of node `nodeId` (`waiting` while parked), or null for an unknown node or run. One HMGET.
    * @throws UpstashError when Redis fails.
    */

@@ -51,6 +51,21 @@ export interface FrozenRun {
    * (`version` 1, 2, …) or the bundled workflows (`version` null), with the SHA-256 of the canonical definition;
    * absent for an inline definition. */
   workflowRef?: WorkflowRef | undefined;
+  /** A child run of a sub-workflow node (shared/engine/sub-workflow-node.ts): the parent run, its node, the node's
+   * dispatch generation when it started this child, and this run's depth (1 for a child of a top-level run). */
+  parent?: ParentRef | undefined;
+  /** A child run's ancestor runs that have a run budget, nearest first: each of its calls reserves in their run
+   * budgets too (shared/engine/model-call.ts), so a child's cost counts against its parent's budget. */
+  ancestorBudgets?: { runId: string; budget: RunBudget }[] | undefined;
+}
+
+/** Where a child run comes from (FrozenRun.parent). */
+export interface ParentRef {
+  runId: string;
+  nodeId: string;
+  generation: number;
+  /** Nesting depth of the child: 1 under a top-level run, at most shared/schema/workflow-node.ts MAX_WORKFLOW_DEPTH. */
+  depth: number;
 }
 
 /** A named workflow's source, version and content hash (64 hex), as a run records it (FrozenRun.workflowRef). */

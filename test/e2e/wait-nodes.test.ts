@@ -180,6 +180,35 @@ describe("wait nodes through the full stack", () => {
     expect(nodesOf(v).approve).toMatchObject({ status: "failed", error: "no signal within 3s" });
   });
 
+  it("wait.when false completes the node at once, unasked; true makes it wait as usual", async () => {
+    const wf = approvalFlow({ timeout: "1h", when: "{{input.risky}}" });
+    const calm = await h.client.start({ workflow: wf, input: { risky: false } });
+    const v = await h.waitForRun(calm.runId, 30_000);
+    expect(v.status).toBe("completed");
+    expect(nodesOf(v).approve).toMatchObject({
+      status: "done",
+      excerpt: '{"approved":true,"payload":null,"asked":false}',
+    });
+    expect(nodesOf(v).approve?.wait).toMatchObject({ asked: false, question: null, deadline: null });
+    expect(nodesOf(v).approve?.wait?.signal).toMatchObject({ approved: true, source: "condition" });
+    expect(v.totals.waiting).toBe(0);
+    expect((await h.client.output(calm.runId)).outputs.b).toContain("(approved: true).");
+    // nobody was asked, so there is nothing to signal
+    expect((await signal(calm.runId, "approve", {})).status).toBe(409);
+    const seen: RunEventBody[] = [];
+    await streamRunEvents(calm.runId, { baseUrl: h.url, apiKey: "dev-key", onEvent: (e) => seen.push(e) });
+    expect(seen.filter((e) => e.node === "approve").map((e) => e.type)).toEqual(["queued", "started", "done"]);
+
+    const risky = await h.client.start({ workflow: wf, input: { risky: true } });
+    const waiting = await until(risky.runId, (x) => nodesOf(x).approve?.status === "waiting");
+    expect(nodesOf(waiting).approve?.wait).toMatchObject({ asked: true, question: expect.stringMatching(/^Approve/) });
+    await signal(risky.runId, "approve", { payload: { branch: "main" } });
+    const done = await h.waitForRun(risky.runId, 30_000);
+    expect(done.status).toBe("completed");
+    expect(JSON.parse(nodesOf(done).approve?.excerpt ?? "null")).toMatchObject({ approved: true, asked: true });
+    expect((await h.client.output(risky.runId)).outputs.b).toContain("Do b for main (approved: true).");
+  });
+
   it('with onTimeout "default", the timeout takes the default signal', async () => {
     const wait = { timeout: "2s", onTimeout: "default", default: { approved: true, payload: { branch: "auto" } } };
     const { runId } = await h.client.start({ workflow: approvalFlow(wait) });

@@ -292,3 +292,43 @@ describe("fake Anthropic: programmed behaviour", () => {
     });
   });
 });
+
+describe("fake Anthropic: structured output as the AI SDK asks for it", () => {
+  const schema = {
+    type: "object",
+    required: ["path", "securityIssue"],
+    properties: { path: { type: "string", maxLength: 20 }, securityIssue: { type: "boolean" } },
+  };
+
+  it("answers native output_config.format with a text block of schema-valid JSON", async () => {
+    const { json } = await post({ ...BODY, output_config: { format: { type: "json_schema", schema } } });
+    expect(json.stop_reason).toBe("end_turn");
+    expect(JSON.parse(json.content[0].text)).toEqual({ path: "[FAKE ANTHROPIC clau", securityIssue: true });
+  });
+
+  it("answers a forced tool with a tool_use block whose input matches the tool's schema", async () => {
+    const { json } = await post({
+      ...BODY,
+      tools: [
+        { name: "other", input_schema: { type: "object" } },
+        { name: "json", input_schema: schema },
+      ],
+      tool_choice: { type: "tool", name: "json" },
+    });
+    expect(json.stop_reason).toBe("tool_use");
+    expect(json.content).toEqual([
+      {
+        type: "tool_use",
+        id: expect.stringMatching(/^toolu_fake_/),
+        name: "json",
+        input: { path: "[FAKE ANTHROPIC clau", securityIssue: true },
+      },
+    ]);
+  });
+
+  it("lets a fixed reply win, so a test can make the answer mismatch", async () => {
+    fake.setBehaviour({ reply: "Sure! Here it is." });
+    const { json } = await post({ ...BODY, output_config: { format: { type: "json_schema", schema } } });
+    expect(json.content).toEqual([{ type: "text", text: "Sure! Here it is." }]);
+  });
+});

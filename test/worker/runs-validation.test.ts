@@ -83,13 +83,13 @@ const cases: [string, unknown, number, string, string | null, string | null, Reg
     /nobody|agent/,
   ],
   [
-    "workflow kind",
+    "workflow node without its workflow",
     { workflow: workflow([node("a", [], { kind: "workflow" })]) },
     422,
     "invalid-workflow",
-    "/workflow/nodes/0/kind",
-    null,
-    /not supported yet/,
+    "/workflow/nodes/0/workflow",
+    "a",
+    /needs "workflow"/,
   ],
   [
     "http node to a metadata address",

@@ -1,5 +1,6 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
+import { qstashScheduleId } from "../../shared/schedules/schedule-queue.js";
 import type { Problem } from "../support/workflows.js";
 import { keysUnderPrefix, sign } from "./helpers.js";
 
@@ -14,18 +15,22 @@ function call(method: string, path: string, body?: unknown, key = "dev-key"): Pr
 const FIRING_URL = "http://agent-dag.test/internal/schedule";
 
 /** A signed QStash firing of `POST /internal/schedule` with `body` (a fresh token unless `signature` is given). */
-async function fire(body: unknown, signature?: string): Promise<Response> {
+async function fire(
+  body: { tenant?: string; scheduleId?: string },
+  signature?: string,
+  scheduleHeader = true,
+): Promise<Response> {
   const text = JSON.stringify(body);
-  return SELF.fetch(FIRING_URL, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "upstash-signature": signature ?? (await sign(FIRING_URL, text)),
-      "upstash-message-id": `msg_${crypto.randomUUID()}`,
-      "upstash-retried": "0",
-    },
-    body: text,
-  });
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "upstash-signature": signature ?? (await sign(FIRING_URL, text)),
+    "upstash-message-id": `msg_${crypto.randomUUID()}`,
+    "upstash-retried": "0",
+  };
+  // QStash names the schedule of each firing (the id the route created: schedule-queue.ts)
+  if (scheduleHeader && body.tenant && body.scheduleId)
+    headers["upstash-schedule-id"] = await qstashScheduleId(env.KEY_PREFIX as string, body.tenant, body.scheduleId);
+  return SELF.fetch(FIRING_URL, { method: "POST", headers, body: text });
 }
 
 const created: string[] = [];
@@ -127,6 +132,15 @@ describe("POST /internal/schedule (a QStash firing)", () => {
     // another tenant's name for the same id finds nothing either
     const foreign = await fire({ tenant: "acme", scheduleId: "paused-one" });
     expect(await foreign.json()).toMatchObject({ started: false, reason: "unknown-schedule" });
+  });
+
+  it("starts nothing for a signed request without QStash's schedule header (an http node's call, say)", async () => {
+    const res = await call("PUT", "/v1/schedules/headerless", { cron: "0 0 * * *", workflow: "hello" });
+    expect(res.status).toBe(201);
+    created.push("headerless");
+    const firing = await fire({ tenant: "dev", scheduleId: "headerless" }, undefined, false);
+    expect(firing.status).toBe(200);
+    expect(await firing.json()).toMatchObject({ started: false, reason: "unknown-schedule" });
   });
 
   it("starts one run per firing minute: a second copy finds it, a replayed token is refused", async () => {

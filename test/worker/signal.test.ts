@@ -155,6 +155,7 @@ describe("signal: a waiting node", () => {
       approved: true,
       payload: { note: "go" },
       signalledAt: first.signalledAt,
+      asked: true,
     });
 
     const after = await stateOf(runId);

@@ -5,7 +5,8 @@ import { LUA_PRELUDE } from "./prelude.js";
 /**
  * expand_map: a map node (`kind: "map"`, shared/engine/map-node.ts) that a delivery holds expands into its children.
  * Child `i` is the node `<map>[i]`: `pending` with no dependency, the map as its only dependent, the map's level and
- * priority; every child joins the ready set. The map goes back to `pending` with a dependency count of n (so
+ * priority; every child joins the ready set and its level's member list (`levelNodes`, which open_levels reads when a
+ * retry reopens the level in `levels` mode). The map goes back to `pending` with a dependency count of n (so
  * complete_node of its last child releases it like any node, and its next delivery joins the outputs), frees its
  * slot and loses its lease; meta `nodeCount` grows by n, the event log's cap by 32 per child (run-events.ts), and
  * meta `map:<map>` records the expansion, `"<n>|<itemsRef>|<startedAt>"` (the items blob, and when the map's first
@@ -49,8 +50,10 @@ if total + n > tonumber(ARGV[7]) then return {0, 'node-limit', total} end
 
 local lvl = redis.call('HGET', K.level, map)
 local prio = redis.call('HGET', K.priority, map)
+local ids = {}
 for i = 0, n - 1 do
   local id = map .. '[' .. i .. ']'
+  ids[#ids + 1] = id
   redis.call('HSET', K.status, id, 'pending')
   redis.call('HSET', K.pending, id, 0)
   redis.call('HSET', K.dependents, id, map)
@@ -58,6 +61,9 @@ for i = 0, n - 1 do
   redis.call('HSET', K.priority, id, prio)
   release(id)
 end
+-- the children belong to their map's level: open_levels releases them when a retry reopens it (levels mode)
+local members = redis.call('HGET', K.levelNodes, lvl)
+redis.call('HSET', K.levelNodes, lvl, (members and members ~= '' and (members .. ',') or '') .. table.concat(ids, ','))
 redis.call('HINCRBY', K.levelLeft, lvl, n)
 redis.call('HSET', K.status, map, 'pending')
 redis.call('HSET', K.pending, map, n)
@@ -129,6 +135,13 @@ ${PER_NODE_HASHES.map((k) => `    redis.call('HDEL', K.${k}, id)`).join("\n")}
   end
   redis.call('HINCRBY', K.meta, 'nodeCount', -n)
   redis.call('HDEL', K.meta, 'map:' .. map)
+  -- and from their level's member list, where expand_map added them
+  local lvl = redis.call('HGET', K.level, map)
+  local kept = {}
+  for _, id in ipairs(csv(redis.call('HGET', K.levelNodes, lvl))) do
+    if string.match(id, '^(.+)%[%d+%]$') ~= map then kept[#kept + 1] = id end
+  end
+  redis.call('HSET', K.levelNodes, lvl, table.concat(kept, ','))
   return n
 end
 `;

@@ -79,7 +79,20 @@ describe("validateWorkflow rejections", () => {
       /a -> b -> c -> a/,
     ],
     ["unknown agent", wf([{ id: "a", agent: "ghost" }]), "/nodes/0/agent", "a", /unknown agent "ghost"/],
-    ['kind "workflow"', wf([{ id: "x", kind: "workflow" }]), "/nodes/0/kind", "x", /not supported yet/],
+    [
+      'kind "workflow" without its workflow',
+      wf([{ id: "x", kind: "workflow" }]),
+      "/nodes/0/workflow",
+      "x",
+      /needs "workflow"/,
+    ],
+    [
+      "workflow input reads unknown node",
+      wf([{ id: "x", kind: "workflow", workflow: { name: "hello", input: { k: "{{nodes.ghost.output}}" } } }]),
+      "/nodes/0/workflow/input/k",
+      "x",
+      /no node "ghost"/,
+    ],
     [
       "template reads unknown node",
       wf([{ id: "a", prompt: "{{nodes.ghost.output}}" }]),

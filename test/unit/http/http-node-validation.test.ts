@@ -57,7 +57,7 @@ describe("http node schema", () => {
       "may not be set",
     ],
     [[ask({ url: "https://api.example.com/", headers: { "bad name": "x" } })], "/nodes/0/http/headers/bad name", ""],
-    [[{ id: "a", kind: "workflow", prompt: "p" }], "/nodes/0/kind", "not supported yet"],
+    [[{ id: "a", kind: "workflow", prompt: "p" }], "/nodes/0/workflow", 'a workflow node needs "workflow"'],
   ])("refuses %j at %s", (nodes, pointer, detail) => {
     const errors = errorsOf(nodes);
     expect(errors).toContainEqual(expect.objectContaining({ pointer, detail: expect.stringContaining(detail) }));

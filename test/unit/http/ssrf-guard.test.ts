@@ -77,6 +77,25 @@ describe("checkHttpNodeUrl", () => {
     if (!v.ok) expect(v.reason).toContain(reason);
   });
 
+  it("refuses the worker's own origin even when the allowlist covers it: QStash would sign the call", () => {
+    const own = { ...prod("*.example.com, agents.example.com:8443"), ownOrigins: ["https://agents.example.com"] };
+    for (const url of [
+      "https://agents.example.com/internal/failure",
+      "https://AGENTS.example.com:443/%69nternal/callback",
+    ]) {
+      const v = checkHttpNodeUrl(url, own);
+      expect(v.ok).toBe(false);
+      if (!v.ok) expect(v.reason).toContain("is this worker");
+    }
+    // another host of the same wildcard, and the same host on another port, are other services
+    expect(checkHttpNodeUrl("https://flowise.example.com/api", own).ok).toBe(true);
+    expect(checkHttpNodeUrl("https://agents.example.com:8443/api", own).ok).toBe(true);
+    // in development the worker and a local fake share 127.0.0.1 on different ports
+    const local = { ...dev("127.0.0.1:9911, 127.0.0.1:8787"), ownOrigins: ["http://127.0.0.1:8787"] };
+    expect(checkHttpNodeUrl("http://127.0.0.1:9911/api", local).ok).toBe(true);
+    expect(checkHttpNodeUrl("http://127.0.0.1:8787/internal/callback", local).ok).toBe(false);
+  });
+
   it("never echoes the URL's query (a templated query may carry data)", () => {
     const v = checkHttpNodeUrl("https://evil.example.net/x?token=s3cr3t", prod(ALLOW));
     expect(v.ok).toBe(false);

@@ -71,6 +71,14 @@ describe("checkRequests", () => {
     });
   });
 
+  it("expects no request from a map node's join or a wait node, which call no model", () => {
+    const view = costedView();
+    view.levels[2]!.nodes.push(node("review-map", { model: "map" }), node("approve", { model: "" }));
+    const check = checkRequests(view, { "claude-opus-4-5": 1, "claude-haiku-4-5": 1, "my-custom-model": 1 });
+    expect(check).toMatchObject({ requests: 3, nodes: 3, ok: true });
+    expect(check.byModel.map((m) => m.model)).toEqual(["claude-haiku-4-5", "claude-opus-4-5", "my-custom-model"]);
+  });
+
   it("expects no request from nodes the result cache served, and says so", () => {
     const check = checkRequests(cachedView(), {});
     expect(check).toEqual({ byModel: [], requests: 0, nodes: 0, cached: 3, runNodes: 3, ok: true });

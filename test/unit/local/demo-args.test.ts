@@ -20,6 +20,7 @@ describe("parseDemoArgs", () => {
       budget: null,
       fakeReplyTokens: null,
       timeoutMs: DEFAULT_TIMEOUT_MS,
+      approval: null,
       twice: false,
       json: false,
       memory: false,
@@ -44,6 +45,7 @@ describe("parseDemoArgs", () => {
       budget: null,
       fakeReplyTokens: null,
       timeoutMs: 5000,
+      approval: null,
       twice: true,
       json: true,
       memory: true,
@@ -53,6 +55,18 @@ describe("parseDemoArgs", () => {
     expect(() => parseDemoArgs(["--twice=yes"], "/x")).toThrow(UsageError);
     expect(parseDemoArgs(["--repo=/abs/path"], "/x").repo).toBe("/abs/path");
     expect(parseDemoArgs(["-h"], "/x").help).toBe(true);
+  });
+
+  it("reads --approve or --reject, how an approval is answered, and refuses both together", () => {
+    expect(parseDemoArgs(["--workflow", "review-changes", "--approve"], "/x")).toMatchObject({
+      workflow: { name: "review-changes", trigger: "review-changes", file: null },
+      approval: "approve",
+    });
+    expect(parseDemoArgs(["--reject"], "/x").approval).toBe("reject");
+    expect(() => parseDemoArgs(["--approve", "--reject"], "/x")).toThrow(
+      "`--approve` and `--reject` cannot be combined",
+    );
+    expect(() => parseDemoArgs(["--approve=no"], "/x")).toThrow(UsageError);
   });
 
   it("reads the provider, the run budget and the fake's reply length", () => {

@@ -3,6 +3,7 @@ import { validateWorkflow } from "../../../shared/dag/validate.js";
 import type { CandidateAgent, PlanCandidates } from "../../../shared/planner/candidates.js";
 import { contentWords, simulatedPlan } from "../../../shared/planner/simulated-planner.js";
 import { SIMULATED_BANNER } from "../../../shared/providers/simulated.js";
+import reviewChanges from "../../../workflows/review-changes.json";
 
 const agent = (name: string, capabilities: string[], description = ""): CandidateAgent => ({
   name,
@@ -77,6 +78,19 @@ describe("simulatedPlan", () => {
     expect(plan.reason).toContain("security");
     // one shared word is not a match
     expect(simulatedPlan("security of my recipes", candidates).workflow).toBeUndefined();
+  });
+
+  it("never proposes a workflow on description words alone: the task must share a word of its name", () => {
+    const withChanges: PlanCandidates = {
+      ...candidates,
+      workflows: [
+        ...candidates.workflows,
+        { name: reviewChanges.name, description: reviewChanges.description, source: "bundled" },
+      ],
+    };
+    // "find" and "summarize" meet words of its description, but neither "review" nor "changes" is in the task
+    expect(simulatedPlan("find the incident in these logs and summarize it", withChanges).workflow).toBeUndefined();
+    expect(simulatedPlan("review the changes and their findings", withChanges).workflow).toBe("review-changes");
   });
 
   it("uses only the agents given, even when none fits, and never turns the task into a template expression", () => {

@@ -56,9 +56,18 @@ describe("workflowDefinitionSchema", () => {
     expect(r.error!.issues.map((i) => i.path)).toContainEqual(path);
   });
 
-  it('says "not supported yet" for kind "workflow"', () => {
+  it('asks a kind "workflow" node for its workflow, and gives one without a prompt its description', () => {
     const r = workflowDefinitionSchema.safeParse({ ...minimal, nodes: [{ ...minimal.nodes[0], kind: "workflow" }] });
-    expect(r.error?.issues[0]?.message).toBe('kind "workflow" is not supported yet');
+    expect(r.error?.issues[0]?.message).toBe('a workflow node needs "workflow": { "name": … }');
+    const ok = workflowDefinitionSchema.parse({
+      ...minimal,
+      nodes: [{ id: "sub", kind: "workflow", workflow: { name: "hello", version: 2, input: "{{input.x}}" } }],
+    });
+    expect(ok.nodes[0]).toMatchObject({
+      prompt: "workflow hello@2",
+      workflow: { name: "hello", input: "{{input.x}}" },
+    });
+    expect(workflowDefinitionSchema.parse(ok).nodes[0]).toEqual(ok.nodes[0]);
   });
 
   it("does not turn a __proto__ agent into a real agent", () => {

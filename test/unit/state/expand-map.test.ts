@@ -83,6 +83,8 @@ describe.each(STORE_BACKENDS)("expand_map on $name", ({ memory }) => {
     expect(await raw.hmget(k.dependents, "m[0]", "m[1]", "m[2]")).toEqual(["m", "m", "m"]);
     expect(s1?.meta).toMatchObject({ nodeCount: "6", inflight: "3", "map:m": "3|items|4" });
     expect(await raw.hget(k.lease, "m")).toBeNull();
+    // the children are members of the map's level (open_levels releases them from there after a retry)
+    expect(String(await raw.hget(k.levelNodes, "2")).split(",")).toEqual(["m", "m[0]", "m[1]", "m[2]"]);
 
     const again = await expand(runId);
     expect(again).toEqual({ outcome: "again", dispatch: expect.any(Array) });
@@ -138,6 +140,7 @@ describe.each(STORE_BACKENDS)("expand_map on $name", ({ memory }) => {
     expect(r).toMatchObject({ kind: "applied" });
     const s = await store.readSnapshot(runId);
     expect(Object.keys(s?.status ?? {}).sort()).toEqual(["join", "m", "src"]);
+    expect(await storeRedis(stack).hget(store.keys(runId).levelNodes, "2")).toBe("m");
     expect(s?.meta.nodeCount).toBe("3");
     expect(s?.meta["map:m"]).toBeUndefined();
   });
