@@ -11,8 +11,7 @@ import type { PlannerCall } from "./planner-call.js";
 /** How long a plan can be run after it was made, seconds (24 h; ours). */
 export const PLAN_TTL_SECONDS = 24 * 3600;
 
-/** Pattern of a plan id: `plan_` and 26 lower-case hex digits. */
-export const PLAN_ID_RE = /^plan_[0-9a-f]{26}$/;
+export { PLAN_ID_RE } from "./plan-id.js";
 
 /** A new random plan id (`plan_` + 26 hex from `crypto.randomUUID`). */
 export function newPlanId(): string {

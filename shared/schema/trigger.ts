@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { runBudgetSchema } from "../budget/budget-spec.js";
-import { PLAN_ID_RE } from "../planner/plan.js";
+import { PLAN_ID_RE } from "../planner/plan-id.js";
 import { WORKFLOW_NAME_RE } from "./workflow.js";
 
 /** Largest accepted `POST /v1/runs` body, in bytes (1 MiB); larger bodies get 413. */
