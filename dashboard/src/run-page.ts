@@ -444,6 +444,31 @@ export function mountRunPage(
               "Full output",
             )
           : null,
+        // a waiting approval is answered here: the same POST /v1/runs/:id/nodes/:node/signal as the CLI's `signal`
+        ...(n.status === "waiting" && n.wait?.asked !== false
+          ? [
+              h(
+                "button",
+                {
+                  class: "btn small",
+                  type: "button",
+                  "data-action": "approve",
+                  onclick: () => void act(`Approve ${n.id}`, () => client.signal(runId, n.id, { approved: true })),
+                },
+                "Approve",
+              ),
+              h(
+                "button",
+                {
+                  class: "btn danger small",
+                  type: "button",
+                  "data-action": "reject",
+                  onclick: () => void act(`Reject ${n.id}`, () => client.signal(runId, n.id, { approved: false })),
+                },
+                "Reject",
+              ),
+            ]
+          : []),
         h(
           "button",
           {

@@ -145,6 +145,39 @@ describe("dashboard in headless Chromium", () => {
     await expect(page.locator("button[data-action=cancel]").isDisabled()).resolves.toBe(true);
   });
 
+  it("shows a map's children and a waiting approval, which a signal resumes, live", async () => {
+    const wf = workflow([
+      node("list"),
+      node("review", ["list"], { kind: "map", over: "{{input.files}}", prompt: "Review {{item}}." }),
+      node("approve", ["review"], {
+        kind: "wait",
+        prompt: "Ship the {{nodes.review.output[0]}} review?",
+        wait: { timeout: "10m" },
+      }),
+      node("report", ["approve"], { prompt: "Report (approved: {{nodes.approve.output.approved}})." }),
+    ]);
+    const { runId } = await h.client.start({ workflow: wf, input: { files: ["a.ts", "b.ts", "c.ts"] } });
+    await page.goto(`${h.url}/#/runs/${runId}`);
+    await page.locator(".todo-row[data-status=waiting]").waitFor({ timeout: 20_000 });
+    // the map's three children are rows of the todo list, done before the approval asks
+    await expect(page.locator(".todo-row[data-status=done]").count()).resolves.toBeGreaterThanOrEqual(5);
+    expect(await page.locator(".todo").textContent()).toMatch(/review\[2\]/);
+    await page.click('svg.dag [data-node="approve"]');
+    await page
+      .locator(".detail")
+      .getByText(/Ship the/)
+      .waitFor();
+    const shot = process.env.UPDATE_SCREENSHOTS === "1" ? join(PROJECT_ROOT, "docs", "img") : tmpdir();
+    await page.screenshot({ path: join(shot, "run-page-waiting.png"), fullPage: true });
+    // approved from the page, as a person would: the button sends the signal, the run goes on live
+    await page.click("button[data-action=approve]");
+    await page.locator(".toast").getByText("Approve approve: done").waitFor({ timeout: 10_000 });
+    await page.locator("h1 .badge[data-status=completed]").waitFor({ timeout: 20_000 });
+    await expect(page.locator(".todo-row[data-status=waiting]").count()).resolves.toBe(0);
+    const approve = (await h.client.get(runId)).levels.flatMap((l) => l.nodes).find((n) => n.id === "approve");
+    expect(approve?.wait?.signal).toMatchObject({ approved: true });
+  });
+
   it("opens a finished bwa run (1,004 nodes) in under 2 s", async () => {
     const tasks = readWorkload("bwa-chameleon-large-001");
     const { runId } = await h.client.start({ workflow: workloadWorkflow("bwa", tasks, 0) });
