@@ -10,8 +10,9 @@ import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import type { ExecuteResult } from "./execute-node.js";
 import { recoverRunHolds } from "./recover-holds.js";
+import { cancelRun } from "./run-actions.js";
 import { type LoadedRun, loadRun } from "./run-cache.js";
-import { notifyParent } from "./sub-workflow-node.js";
+import { cancelChildRuns, notifyParent } from "./sub-workflow-node.js";
 
 /** What a QStash callback (after each attempt) or failure callback (retries exhausted) says about one delivery. */
 export interface DeliveryReport {
@@ -245,7 +246,8 @@ export async function completeExecuted(
  * unfinished, which gets a message of its own (fail_node releases it).
  * The node's failure policy applies (workflow `onFailure`, a node's own overrides it): `continue` first stores the
  * text its dependents read as its output, `[FAILED: <error>]` ({@link failedOutputText}); `fail-fast` cancels the
- * rest of the run, then cancels its QStash messages and aborts its calls in this isolate (best effort, logged).
+ * rest of the run, then cancels its QStash messages, aborts its calls in this isolate and cancels its child runs
+ * (best effort, logged).
  * With `messageId` and no `lease` (the failure callback), a node `running` under another message's delivery that
  * claimed it less than the node's timeout + the execute margin ago is left to that holder (fail_node `holdMs`).
  * @param generation the failing message's dispatch generation: a failure from an earlier try changes nothing.
@@ -284,7 +286,11 @@ export async function fail(
       holdMs,
     }),
   );
-  if (t.applied && policy === "fail-fast") await stopRunMessages(engine, runId);
+  if (t.applied && policy === "fail-fast") {
+    await stopRunMessages(engine, runId);
+    // the run's child runs (workflow nodes) stop too, as at a cancel (run-actions.ts `cancelRun` cascades)
+    await cancelChildRuns(engine, runId, cancelRun);
+  }
   const dispatched = await publishTaken(engine, runId, t.dispatch, generation);
   return { kind: "failed", applied: t.applied, runStatus: t.runStatus, skipped: t.skipped, dispatched };
 }

@@ -142,6 +142,27 @@ describe("sub-workflow nodes through the full stack", () => {
     expect(nodesOf(c).y?.status).toBe("cancelled");
   });
 
+  it("a fail-fast failure elsewhere in the parent cancels its running child", async () => {
+    const child = unique("slow");
+    await register(child, [node("x", [], { simulate: { latencyMs: 20_000 } }), node("y", ["x"])]);
+    const parent = workflow([
+      node("sub", [], { kind: "workflow", workflow: { name: child } }),
+      node("gate", []),
+      // fails for good once the child runs: retries 0, every attempt fails, and its failure stops the run
+      node("boom", ["gate"], { retries: 0, onFailure: "fail-fast", simulate: { failAttempts: 100, latencyMs: 1500 } }),
+    ]);
+    const { runId } = await h.client.start({ workflow: parent });
+    const waiting = await until(runId, (v) => nodesOf(v).sub?.status === "waiting");
+    const childId = nodesOf(waiting).sub?.workflow?.runId as string;
+    await until(childId, (v) => nodesOf(v).x?.status === "running");
+    const failed = await h.waitForRun(runId, 30_000);
+    expect(failed.status).toBe("failed");
+    expect(nodesOf(failed).sub?.status).toBe("cancelled");
+    const c = await until(childId, (v) => v.status !== "running", 10_000);
+    expect(c.status).toBe("cancelled");
+    expect(nodesOf(c).y?.status).toBe("cancelled");
+  });
+
   it("a chain of sub-workflows deeper than the limit fails at the limit", async () => {
     // d4 plain; d3 → d4; d2 → d3; d1 → d2; d0 → d1; the run → d0: d4 would be depth 5
     const names = [0, 1, 2, 3, 4].map((i) => unique(`d${i}`));
