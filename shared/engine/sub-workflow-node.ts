@@ -311,20 +311,21 @@ async function settle(
     const status = snap?.meta.status ?? "gone";
     const why = snap ? firstError(snap) : null;
     const error = `child run ${childId} ${status}${why && !node.sensitive ? `: ${why}` : ""}`;
+    // what the child spent before it failed or was cancelled is the node's too, as on completion: booked once as
+    // the paid call of the node's attempt (record_paid is idempotent per attempt), so the parent's totals show it
+    if (snap) {
+      const attempt = Number((await engine.store.readSnapshot(runId))?.attempts[node.id] ?? 1);
+      await engine.store.recordPaid(runId, node.id, attempt, childUsage(snap.meta));
+    }
     await fail(engine, runId, node.id, error.slice(0, 2000), lease, undefined, generation);
     return;
   }
   const shown = node.sensitive
     ? SENSITIVE_EXCERPT
     : (text || ((await engine.blobs.getMany([decision.ref]))[0] ?? "")).slice(0, EXCERPT_CHARS);
-  const m = snap?.meta ?? {};
   const completion = {
     outputRef: decision.ref,
-    inputTokens: Number(m.inputTokens ?? 0),
-    outputTokens: Number(m.outputTokens ?? 0),
-    cacheReadTokens: Number(m.cacheReadTokens ?? 0),
-    cacheWriteTokens: Number(m.cacheWriteTokens ?? 0),
-    costMicroUsd: Number(m.costMicroUsd ?? 0),
+    ...childUsage(snap?.meta ?? {}),
     model: "",
     excerpt: shown,
     finishedAt: decision.at,
@@ -335,6 +336,23 @@ async function settle(
     await engine.store.completeNode(runId, node.id, completion, { generation }),
   );
   await publishTaken(engine, runId, t.dispatch, generation);
+}
+
+/** A child run's totals (its meta: tokens, and cost in integer micro-USD), as the usage of its parent's node. */
+function childUsage(m: Readonly<Record<string, string>>): {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costMicroUsd: number;
+} {
+  return {
+    inputTokens: Number(m.inputTokens ?? 0),
+    outputTokens: Number(m.outputTokens ?? 0),
+    cacheReadTokens: Number(m.cacheReadTokens ?? 0),
+    cacheWriteTokens: Number(m.cacheWriteTokens ?? 0),
+    costMicroUsd: Number(m.costMicroUsd ?? 0),
+  };
 }
 
 /** Renders a workflow node's input from the parent's run input and the upstream outputs its templates read. */

@@ -106,7 +106,8 @@ describe("sub-workflow nodes through the full stack", () => {
 
   it("a failing child fails the node with the child's error, and its dependent is skipped", async () => {
     const child = unique("failing");
-    await register(child, [node("x", [], { retries: 0, simulate: { failAttempts: 5 } })]);
+    // `ok` is paid for before `x` fails: the child's spend is the parent node's too
+    await register(child, [node("ok"), node("x", ["ok"], { retries: 0, simulate: { failAttempts: 5 } })]);
     const parent = workflow([
       node("sub", [], { kind: "workflow", workflow: { name: child } }),
       node("b", ["sub"]),
@@ -120,7 +121,11 @@ describe("sub-workflow nodes through the full stack", () => {
     expect(sub?.error).toMatch(new RegExp(`^child run ${sub?.workflow?.runId} failed: x: `));
     expect(nodesOf(v).b?.status).toBe("skipped");
     expect(nodesOf(v).c?.status).toBe("done");
-    expect((await view(sub?.workflow?.runId as string)).status).toBe("failed");
+    const c = await view(sub?.workflow?.runId as string);
+    expect(c.status).toBe("failed");
+    expect(c.totals.costUsd).toBeGreaterThan(0);
+    expect(sub?.costUsd).toBeCloseTo(c.totals.costUsd, 9);
+    expect(v.totals.costUsd).toBeCloseTo((nodesOf(v).c?.costUsd ?? 0) + c.totals.costUsd, 9);
   });
 
   it("cancelling the parent cancels its running child", async () => {
