@@ -246,8 +246,7 @@ export async function completeExecuted(
  * unfinished, which gets a message of its own (fail_node releases it).
  * The node's failure policy applies (workflow `onFailure`, a node's own overrides it): `continue` first stores the
  * text its dependents read as its output, `[FAILED: <error>]` ({@link failedOutputText}); `fail-fast` cancels the
- * rest of the run, then cancels its QStash messages, aborts its calls in this isolate and cancels its child runs
- * (best effort, logged).
+ * rest of the run, its QStash messages, its calls in this isolate and its child runs (best effort, logged).
  * With `messageId` and no `lease` (the failure callback), a node `running` under another message's delivery that
  * claimed it less than the node's timeout + the execute margin ago is left to that holder (fail_node `holdMs`).
  * @param generation the failing message's dispatch generation: a failure from an earlier try changes nothing.
