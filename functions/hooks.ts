@@ -10,12 +10,12 @@ import {
   problemResponse,
   unauthorized,
 } from "../shared/errors/problem.js";
-import { deliveryEvent, ignoredBecause, mapInput } from "../shared/hooks/hook-input.js";
-import { HOOK_ID_RE, type HookSpec, hookSpecSchema } from "../shared/hooks/hook-spec.js";
-import { MAX_HOOKS_PER_TENANT, type StoredHook } from "../shared/hooks/hook-store.js";
-import { verifySignature } from "../shared/hooks/signature.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_TRIGGER_BYTES } from "../shared/schema/trigger.js";
 import { readCapped } from "../shared/util/read-capped.js";
+import { deliveryEvent, ignoredBecause, mapInput } from "../shared/webhooks/hook-input.js";
+import { HOOK_ID_RE, type HookSpec, hookSpecSchema } from "../shared/webhooks/hook-spec.js";
+import { MAX_HOOKS_PER_TENANT, type StoredHook } from "../shared/webhooks/hook-store.js";
+import { verifySignature } from "../shared/webhooks/signature.js";
 import type { AppEnv } from "./app-env.js";
 import { parseJsonBody, parseJsonText } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
@@ -32,7 +32,7 @@ export const MAX_HOOK_BODY_BYTES = MAX_TRIGGER_BYTES;
  *   `GET /:id` reads one, `PUT /:id` replaces one, `DELETE /:id` deletes one. Another tenant's hook is a 404.
  *   The secret is never returned, only `secretHint` (its last 4 characters).
  * - Without it: `POST /:id` is a delivery. The signature over the raw body is the credential
- *   (shared/hooks/signature.ts); the provider's delivery id is the run's idempotency key.
+ *   (shared/webhooks/signature.ts); the provider's delivery id is the run's idempotency key.
  */
 export const hookRoutes = new Hono<AppEnv>();
 

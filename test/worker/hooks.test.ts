@@ -1,7 +1,7 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../functions/app.js";
-import { signDelivery } from "../../shared/hooks/signature.js";
+import { signDelivery } from "../../shared/webhooks/signature.js";
 import pullRequestOpened from "../fixtures/github/pull_request.opened.payload.json";
 import { node, type Problem, workflow } from "../support/workflows.js";
 import { keysUnderPrefix, testRedis } from "./helpers.js";

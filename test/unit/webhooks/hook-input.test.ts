@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { deliveryEvent, ignoredBecause, mapInput } from "../../../shared/hooks/hook-input.js";
-import { hookSpecSchema } from "../../../shared/hooks/hook-spec.js";
 import { readPointer } from "../../../shared/util/json-pointer-get.js";
+import { deliveryEvent, ignoredBecause, mapInput } from "../../../shared/webhooks/hook-input.js";
+import { hookSpecSchema } from "../../../shared/webhooks/hook-spec.js";
 
 const payload = { action: "opened", "a/b": { "m~n": [10, 20] }, pr: { number: 7, title: "Fix", draft: false } };
 const headers = (h: Record<string, string>) => new Headers(h);

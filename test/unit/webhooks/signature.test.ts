@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { SIGNATURE_TOLERANCE_SECONDS, signDelivery, verifySignature } from "../../../shared/hooks/signature.js";
+import { SIGNATURE_TOLERANCE_SECONDS, signDelivery, verifySignature } from "../../../shared/webhooks/signature.js";
 
 const body = new TextEncoder().encode("Hello, World!");
 
