@@ -5,18 +5,17 @@
  * the array `over` resolves to: child `i` of map `M` is the node `M[i]` (`[` never occurs in a node id:
  * NODE_ID_RE), an `llm` node built from the map node's own agent, prompt and settings.
  */
+
 import type { WorkflowDefinition, WorkflowNode } from "../schema/workflow.js";
-import { isAncestor } from "./ancestors.js";
 import { renderedSize } from "./prompt-size.js";
+import { referenceProblem, type SingleRef, withReference } from "./single-reference.js";
 import {
   lookup,
-  lookupField,
   parsePath,
   parseTemplate,
   renderTemplate,
   stringify,
   type TemplateContext,
-  type TemplatePart,
   type TemplateRefs,
 } from "./template.js";
 import type { CompiledDag } from "./types.js";
@@ -75,7 +74,7 @@ export class WithMapChildren<V> extends Map<string, V> {
 }
 
 /** What a map node's `over` reads: the run input or an upstream node's output, with an optional path. */
-export type OverRef = Extract<TemplatePart, { kind: "input" } | { kind: "node" }>;
+export type OverRef = SingleRef;
 
 /** A map node's `over` parsed: exactly one `{{input…}}` or `{{nodes.<id>.output…}}` expression, or why not. */
 export function parseOver(over: string): { ok: true; ref: OverRef } | { ok: false; reason: string } {
@@ -90,38 +89,13 @@ export function parseOver(over: string): { ok: true; ref: OverRef } | { ok: fals
 }
 
 /**
- * The value a map's `over` reference resolves to: the input path's value, a node's field, or a node's whole output
- * parsed as JSON (a plain-text output that is not JSON resolves to the text itself, which is no array).
- * @param ctx the run input and the upstream outputs (node id → text).
- */
-export function resolveOver(ref: OverRef, ctx: TemplateContext): unknown {
-  if (ref.kind === "input") return lookup(ctx.input, ref.path);
-  if (ref.path) return lookupField(ctx, ref.id, ref.path, new Map());
-  const text = ctx.outputs[ref.id];
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
  * What a map node itself reads: its prompt's references (its children's, so that sensitivity and the claim see them)
  * and its `over` reference, merged (not as a `whole` read: `over` is never rendered, so it is no shared context);
  * `promptRefs` unchanged for a map whose `over` does not parse.
  */
 export function mapNodeReads(node: WorkflowNode, promptRefs: TemplateRefs): TemplateRefs {
   const over = node.over === undefined ? undefined : parseOver(node.over);
-  if (!over?.ok) return promptRefs;
-  const ref = over.ref;
-  const add = (list: string[], v: string): string[] => (list.includes(v) ? list : [...list, v]);
-  if (ref.kind === "input") return { ...promptRefs, inputs: add(promptRefs.inputs, ref.path.join(".")) };
-  return {
-    ...promptRefs,
-    nodes: add(promptRefs.nodes, ref.id),
-    fields: ref.path ? add(promptRefs.fields, ref.id) : promptRefs.fields,
-  };
+  return over?.ok ? withReference(promptRefs, over.ref) : promptRefs;
 }
 
 /** One `{{item…}}` or `{{index}}` expression: its text, and the item path (`[]` for the whole item) or `index`. */
@@ -238,21 +212,8 @@ export function mapIssues(
       add("over", `"over" of map node "${node.id}": ${over.reason}`);
       continue;
     }
-    if (over.ref.kind !== "node") continue;
-    const id = over.ref.id;
-    if (!indexOf.has(id))
-      add("over", `"over" of map node "${node.id}" reads ${over.ref.raw} but there is no node "${id}"`);
-    else if (id === node.id) add("over", `"over" of map node "${node.id}" reads its own output`);
-    else if (dag && !isAncestor(dag, id, node.id))
-      add(
-        "over",
-        `"over" of map node "${node.id}" reads ${over.ref.raw} but "${id}" is not an ancestor of "${node.id}" (add it to dependsOn)`,
-      );
-    else if (over.ref.path && !isJson(id))
-      add(
-        "over",
-        `"over" of map node "${node.id}" reads a field of {{nodes.${id}.output}} but "${id}" has no output schema (its output is text)`,
-      );
+    const problem = referenceProblem(over.ref, node.id, indexOf, dag, isJson);
+    if (problem) add("over", `"over" of map node "${node.id}" ${problem}`);
   }
   return issues;
 }

@@ -12,8 +12,7 @@
  */
 import type { WaitCondition } from "../schema/node-kinds.js";
 import type { WorkflowDefinition, WorkflowNode } from "../schema/workflow.js";
-import { isAncestor } from "./ancestors.js";
-import { type OverRef, resolveOver } from "./map-refs.js";
+import { referenceProblem, resolveReference, type SingleRef, withReference } from "./single-reference.js";
 import { lookup, parsePath, parseTemplate, type TemplateContext, type TemplateRefs } from "./template.js";
 import type { CompiledDag } from "./types.js";
 
@@ -23,7 +22,7 @@ export const CONDITION_SOURCE = "condition";
 
 /** A `wait.when` parsed: its one reference, and for the `any` form the field path read in each element. */
 export interface ParsedCondition {
-  ref: OverRef;
+  ref: SingleRef;
   /** `any` form: the path inside each element (`["risk", "high"]`); absent for the single-reference form. */
   field?: string[];
 }
@@ -62,15 +61,7 @@ export function parseWaitCondition(
  */
 export function waitNodeReads(node: WorkflowNode, promptRefs: TemplateRefs): TemplateRefs {
   const parsed = node.wait?.when === undefined ? undefined : parseWaitCondition(node.wait.when);
-  if (!parsed?.ok) return promptRefs;
-  const ref = parsed.condition.ref;
-  const add = (list: string[], v: string): string[] => (list.includes(v) ? list : [...list, v]);
-  if (ref.kind === "input") return { ...promptRefs, inputs: add(promptRefs.inputs, ref.path.join(".")) };
-  return {
-    ...promptRefs,
-    nodes: add(promptRefs.nodes, ref.id),
-    fields: ref.path ? add(promptRefs.fields, ref.id) : promptRefs.fields,
-  };
+  return parsed?.ok ? withReference(promptRefs, parsed.condition.ref) : promptRefs;
 }
 
 /** One problem with a wait node's condition: the node's index and id, the field (`wait/when` or `wait/when/any`). */
@@ -104,14 +95,8 @@ export function waitConditionIssues(
       add(parsed.reason);
       continue;
     }
-    const ref = parsed.condition.ref;
-    if (ref.kind !== "node") continue;
-    if (!indexOf.has(ref.id)) add(`reads ${ref.raw} but there is no node "${ref.id}"`);
-    else if (ref.id === node.id) add("reads its own output");
-    else if (dag && !isAncestor(dag, ref.id, node.id))
-      add(`reads ${ref.raw} but "${ref.id}" is not an ancestor of "${node.id}" (add it to dependsOn)`);
-    else if (ref.path && !isJson(ref.id))
-      add(`reads a field of {{nodes.${ref.id}.output}} but "${ref.id}" has no output schema (its output is text)`);
+    const problem = referenceProblem(parsed.condition.ref, node.id, indexOf, dag, isJson);
+    if (problem) add(problem);
   }
   return issues;
 }
@@ -127,7 +112,7 @@ export interface ConditionValue {
  * @param ctx the run input and the upstream outputs the wait node reads (node id → text).
  */
 export function evaluateWaitCondition(condition: ParsedCondition, ctx: TemplateContext): ConditionValue {
-  const value = resolveOver(condition.ref, ctx);
+  const value = resolveReference(condition.ref, ctx);
   const raw = condition.ref.raw;
   if (!condition.field) {
     if (value === true) return { ask: true, reason: `${raw} is true` };

@@ -14,8 +14,9 @@
  *    `continue` failure's `[FAILED: …]` text) as a string.
  */
 import type { PreparedBlob } from "../blobs/blob-store.js";
-import { type MapItem, mapChildId, mapPromptSize, parseMapChildId, parseOver, resolveOver } from "../dag/map-refs.js";
+import { type MapItem, mapChildId, mapPromptSize, parseMapChildId, parseOver } from "../dag/map-refs.js";
 import { promptCharCap } from "../dag/prompt-size.js";
+import { resolveReference } from "../dag/single-reference.js";
 import type { TemplateContext } from "../dag/template.js";
 import { ProviderError } from "../providers/provider.js";
 import { MAX_MAP_ITEMS } from "../schema/node-kinds.js";
@@ -131,7 +132,7 @@ export async function runMapNode(
       throw new ProviderError("non-retryable", `map node "${node.id}": the output of "${over.ref.id}" is missing`);
     ctx.outputs = { [over.ref.id]: text };
   }
-  const items = resolveOver(over.ref, ctx);
+  const items = resolveReference(over.ref, ctx);
   if (!Array.isArray(items))
     throw new ProviderError(
       "non-retryable",

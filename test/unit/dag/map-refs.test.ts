@@ -6,8 +6,8 @@ import {
   parseMapChildId,
   parseOver,
   renderMapPrompt,
-  resolveOver,
 } from "../../../shared/dag/map-refs.js";
+import { resolveReference } from "../../../shared/dag/single-reference.js";
 import { validateWorkflow } from "../../../shared/dag/validate.js";
 import type { ProblemDetails } from "../../../shared/errors/problem.js";
 import { NODE_ID_RE, type WorkflowNode } from "../../../shared/schema/workflow.js";
@@ -150,10 +150,10 @@ describe("map children and rendering", () => {
     expect(over.ok).toBe(true);
     if (!over.ok) return;
     const ctx = { input: {}, outputs: { plan: '{"files":[1,2]}' } };
-    expect(resolveOver(over.ref, ctx)).toEqual([1, 2]);
+    expect(resolveReference(over.ref, ctx)).toEqual([1, 2]);
     const whole = parseOver("{{nodes.list.output}}");
     if (!whole.ok) throw new Error("expected a reference");
-    expect(resolveOver(whole.ref, { input: {}, outputs: { list: '["a","b"]' } })).toEqual(["a", "b"]);
-    expect(resolveOver(whole.ref, { input: {}, outputs: { list: "not json" } })).toBe("not json");
+    expect(resolveReference(whole.ref, { input: {}, outputs: { list: '["a","b"]' } })).toEqual(["a", "b"]);
+    expect(resolveReference(whole.ref, { input: {}, outputs: { list: "not json" } })).toBe("not json");
   });
 });
