@@ -1,4 +1,6 @@
+import { compileDag } from "../../shared/dag/compile.js";
 import type { WorkflowNode } from "../../shared/schema/workflow.js";
+import type { RunStore } from "../../shared/state/run-store.js";
 import type { FrozenRun } from "../../shared/state/run-types.js";
 
 /**
@@ -33,4 +35,36 @@ export function frozenTestRun(
     trigger: "api",
     createdAt: opts.createdAt ?? 0,
   };
+}
+
+/**
+ * Starts a test run through RunStore directly (start_run, as POST /v1/runs would, without publishing): `nodes` as
+ * workflow nodes, or as a DAG `{ node: dependencies }` of plain llm nodes of agent `a`; now 1 ms, retention 60 s,
+ * active TTL 600 s, one node per delivery.
+ * @param opts `mode`, `createdAt` (default 1: the first dispatch generation) and `concurrency` (default 1,000).
+ * @throws UpstashError when Redis fails.
+ */
+export async function startTestRun(
+  store: RunStore,
+  runId: string,
+  nodes: WorkflowNode[] | Record<string, string[]>,
+  opts: { mode?: "eager" | "levels"; createdAt?: number; concurrency?: number } = {},
+): Promise<void> {
+  const list = Array.isArray(nodes)
+    ? nodes
+    : Object.entries(nodes).map(
+        ([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode,
+      );
+  const dag = compileDag(list.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: 1 })));
+  const frozen = frozenTestRun(runId, list, { mode: opts.mode, createdAt: opts.createdAt ?? 1 });
+  if (opts.concurrency !== undefined) frozen.workflow.concurrency = opts.concurrency;
+  await store.startRun({
+    frozen,
+    dag,
+    fingerprint: "fp",
+    now: 1,
+    retentionSeconds: 60,
+    activeTtlSeconds: 600,
+    nodesPerDelivery: 1,
+  });
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.js";
-import { compileDag } from "../../../shared/dag/compile.js";
 import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { RunStore } from "../../../shared/state/run-store.js";
-import { frozenTestRun } from "../../support/state-runs.js";
+import { startTestRun } from "../../support/state-runs.js";
 import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 /**
@@ -30,18 +29,7 @@ describe.each(STORE_BACKENDS)("expand_map on $name", ({ memory }) => {
       { id: "m", agent: "a", prompt: "{{item}}", dependsOn: ["src"], kind: "map", over: "{{input.xs}}" },
       { id: "join", agent: "a", prompt: "p", dependsOn: ["m"], kind: "llm" },
     ] as WorkflowNode[];
-    const dag = compileDag(nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: 1 })));
-    const frozen = frozenTestRun(runId, nodes, { createdAt: 1 });
-    frozen.workflow.concurrency = concurrency;
-    await store.startRun({
-      frozen,
-      dag,
-      fingerprint: "fp",
-      now: 1,
-      retentionSeconds: 60,
-      activeTtlSeconds: 600,
-      nodesPerDelivery: 1,
-    });
+    await startTestRun(store, runId, nodes, { concurrency });
     await store.claimNode(runId, "src", "src:0", 2);
     await store.completeNode(runId, "src", {
       outputRef: "r",

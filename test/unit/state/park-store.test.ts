@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.js";
-import { compileDag } from "../../../shared/dag/compile.js";
-import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { type ParkStore, parkLease, type ResolveParams } from "../../../shared/state/park-store.js";
 import { RunStore } from "../../../shared/state/run-store.js";
-import { frozenTestRun } from "../../support/state-runs.js";
+import { startTestRun } from "../../support/state-runs.js";
 import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 /**
@@ -28,21 +26,7 @@ describe.each(STORE_BACKENDS)("parked nodes on $name", ({ memory }) => {
   /** Starts a run of the DAG `deps` (node -> dependencies) with `concurrency` slots, created at ms 1. */
   async function start(deps: Record<string, string[]>, concurrency = 1000) {
     const runId = `run_${(++seq).toString(16).padStart(26, "0")}`;
-    const nodes = Object.entries(deps).map(
-      ([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode,
-    );
-    const dag = compileDag(nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: 1 })));
-    const frozen = frozenTestRun(runId, nodes, { createdAt: 1 });
-    frozen.workflow.concurrency = concurrency;
-    await store.startRun({
-      frozen,
-      dag,
-      fingerprint: "fp",
-      now: 1,
-      retentionSeconds: 60,
-      activeTtlSeconds: 600,
-      nodesPerDelivery: 1,
-    });
+    await startTestRun(store, runId, deps, { concurrency });
     return runId;
   }
   const snap = async (runId: string) => {

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../local/stack.js";
-import { compileDag } from "../../../shared/dag/compile.js";
-import type { WorkflowNode } from "../../../shared/schema/workflow.js";
 import { RunStore } from "../../../shared/state/run-store.js";
-import { frozenTestRun } from "../../support/state-runs.js";
+import { startTestRun } from "../../support/state-runs.js";
 import { STORE_BACKENDS, startStoreBackend, stopStoreBackend, storeRedis } from "../../support/store-backends.js";
 
 /**
@@ -30,20 +28,7 @@ describe.each(STORE_BACKENDS)("run actions on $name", ({ memory }) => {
   /** Starts a run of the DAG `deps` (node -> dependencies), created at ms 1 (its first dispatch generation). */
   async function start(deps: Record<string, string[]>, mode: "eager" | "levels" = "eager") {
     const runId = `run_${(++seq).toString(16).padStart(26, "0")}`;
-    const nodes = Object.entries(deps).map(
-      ([id, dependsOn]) => ({ id, agent: "a", prompt: "p", dependsOn, kind: "llm" }) as WorkflowNode,
-    );
-    const dag = compileDag(nodes.map((n) => ({ id: n.id, dependsOn: n.dependsOn, weightMs: 1 })));
-    const frozen = frozenTestRun(runId, nodes, { mode, createdAt: 1 });
-    await store.startRun({
-      frozen,
-      dag,
-      fingerprint: "fp",
-      now: 1,
-      retentionSeconds: 60,
-      activeTtlSeconds: 600,
-      nodesPerDelivery: 1,
-    });
+    await startTestRun(store, runId, deps, { mode });
     return runId;
   }
 
