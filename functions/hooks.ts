@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { startRun } from "../shared/engine/start-run.js";
 import {
   invalidRequest,
@@ -7,7 +6,6 @@ import {
   ProblemError,
   payloadTooLarge,
   problem,
-  problemResponse,
   unauthorized,
 } from "../shared/errors/problem.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS, MAX_TRIGGER_BYTES } from "../shared/schema/trigger.js";
@@ -17,10 +15,11 @@ import { HOOK_ID_RE, type HookSpec, hookSpecSchema } from "../shared/webhooks/ho
 import { MAX_HOOKS_PER_TENANT, type StoredHook } from "../shared/webhooks/hook-store.js";
 import { verifySignature } from "../shared/webhooks/signature.js";
 import type { AppEnv } from "./app-env.js";
-import { parseJsonBody, parseJsonText } from "./json-body.js";
+import { jsonBodyLimit, parseJsonBody, parseJsonText } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { resolveWorkflow } from "./resolve-workflow.js";
+import { runStartedResponse } from "./run-started.js";
 
 /** Largest webhook delivery body, bytes (1 MiB, as `POST /v1/runs`; GitHub caps payloads at 25 MB, and drops larger
  * ones; a typical `pull_request` delivery is 20–60 KB). */
@@ -47,10 +46,7 @@ function view(h: StoredHook): Record<string, unknown> {
   };
 }
 
-const specLimit = bodyLimit({
-  maxSize: 64 * 1024,
-  onError: (c) => problemResponse(payloadTooLarge(64 * 1024, { instance: c.req.path })),
-});
+const specLimit = jsonBodyLimit(64 * 1024);
 
 /** The parsed hook body; its workflow must resolve for the tenant now (422 otherwise). */
 async function readSpec(c: Context<AppEnv>): Promise<HookSpec> {
@@ -160,14 +156,5 @@ hookRoutes.post("/:id", refuseUnsafeDeployment(), async (c) => {
     trigger: `hook:${hook.id}`,
     baseUrl: config.publicUrl ?? new URL(c.req.url).origin,
   });
-  const self = `/v1/runs/${outcome.runId}`;
-  return c.json(
-    {
-      runId: outcome.runId,
-      status: outcome.status,
-      created: outcome.created,
-      links: { self, output: `${self}/output` },
-    },
-    outcome.created ? 202 : 200,
-  );
+  return runStartedResponse(c, outcome);
 });

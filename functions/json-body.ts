@@ -4,10 +4,19 @@
  * limit, shared/util/json-depth.ts) or 422 with one field error per zod issue (pointer and node) when it does not
  * match the route's schema. Size caps stay with each route's `bodyLimit`.
  */
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
-import { invalidRequest, malformedJson, ProblemError } from "../shared/errors/problem.js";
+import {
+  invalidRequest,
+  malformedJson,
+  ProblemError,
+  payloadTooLarge,
+  problemResponse,
+} from "../shared/errors/problem.js";
 import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { assertJsonDepth } from "../shared/util/json-depth.js";
+import type { AppEnv } from "./app-env.js";
 
 /**
  * Parses `text` as JSON and checks its depth; `emptyAs` is the value of an empty (or all-whitespace) body, when the
@@ -46,4 +55,15 @@ export function parseJsonBody<T>(
     );
   }
   return parsed.data;
+}
+
+/**
+ * hono's `bodyLimit` for a `/v1` route: a body over `maxBytes` is answered 413 `payload-too-large` (problem+json
+ * naming the limit) before it is read.
+ */
+export function jsonBodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => problemResponse(payloadTooLarge(maxBytes, { instance: c.req.path })),
+  });
 }

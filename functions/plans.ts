@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { validateWorkflow } from "../shared/dag/validate.js";
-import { notFound, ProblemError, payloadTooLarge, problemResponse } from "../shared/errors/problem.js";
+import { notFound, ProblemError } from "../shared/errors/problem.js";
 import {
   type CandidateAgent,
   type CandidateWorkflow,
@@ -15,7 +14,7 @@ import { MAX_TRIGGER_BYTES } from "../shared/schema/trigger.js";
 import { bundledAgentCards, withBundledAgents } from "./agent-registry.js";
 import type { AppEnv } from "./app-env.js";
 import { httpValidation } from "./http-node-config.js";
-import { parseJsonBody } from "./json-body.js";
+import { jsonBodyLimit, parseJsonBody } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { resolveWorkflow, tenantAgentsFor } from "./resolve-workflow.js";
 import { BUNDLED_WORKFLOWS, bundledWorkflow } from "./workflow-registry.js";
@@ -74,45 +73,38 @@ function planBody(plan: Plan): Record<string, unknown> {
   };
 }
 
-planRoutes.post(
-  "/",
-  bodyLimit({
-    maxSize: MAX_TRIGGER_BYTES,
-    onError: (c) => problemResponse(payloadTooLarge(MAX_TRIGGER_BYTES, { instance: c.req.path })),
-  }),
-  async (c) => {
-    const { config, engine, registry, plans } = c.get("services");
-    const request = parseJsonBody(await c.req.text(), planRequestSchema);
-    const tenant = c.get("tenant");
-    const plan = await planTask(
-      {
-        engine,
-        candidates: await candidatesFor(c),
-        async resolveWorkflow(name) {
-          const r = await resolveWorkflow(registry, tenant, name, undefined);
-          return { workflow: r.workflow, dag: r.dag, ref: r.ref };
-        },
-        async validate(def) {
-          const agents = await tenantAgentsFor(registry, tenant, def);
-          return validateWorkflow(withBundledAgents(def, agents), "", {
-            maxNodes: config.maxNodes,
-            http: httpValidation(config.environment, config.httpNodes),
-          });
-        },
+planRoutes.post("/", jsonBodyLimit(MAX_TRIGGER_BYTES), async (c) => {
+  const { config, engine, registry, plans } = c.get("services");
+  const request = parseJsonBody(await c.req.text(), planRequestSchema);
+  const tenant = c.get("tenant");
+  const plan = await planTask(
+    {
+      engine,
+      candidates: await candidatesFor(c),
+      async resolveWorkflow(name) {
+        const r = await resolveWorkflow(registry, tenant, name, undefined);
+        return { workflow: r.workflow, dag: r.dag, ref: r.ref };
       },
-      {
-        tenant,
-        planId: newPlanId(),
-        task: request.task,
-        input: request.input ?? {},
-        budget: request.budget ?? null,
+      async validate(def) {
+        const agents = await tenantAgentsFor(registry, tenant, def);
+        return validateWorkflow(withBundledAgents(def, agents), "", {
+          maxNodes: config.maxNodes,
+          http: httpValidation(config.environment, config.httpNodes),
+        });
       },
-    );
-    await plans.put(plan);
-    const self = `/v1/plans/${plan.id}`;
-    return c.json(planBody(plan), 201, { Location: self });
-  },
-);
+    },
+    {
+      tenant,
+      planId: newPlanId(),
+      task: request.task,
+      input: request.input ?? {},
+      budget: request.budget ?? null,
+    },
+  );
+  await plans.put(plan);
+  const self = `/v1/plans/${plan.id}`;
+  return c.json(planBody(plan), 201, { Location: self });
+});
 
 planRoutes.get("/:id", async (c) => {
   const { plans } = c.get("services");

@@ -1,19 +1,11 @@
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import {
-  invalidRequest,
-  notFound,
-  ProblemError,
-  payloadTooLarge,
-  problem,
-  problemResponse,
-} from "../shared/errors/problem.js";
+import { invalidRequest, notFound, ProblemError, problem } from "../shared/errors/problem.js";
 import type { RegistryKind } from "../shared/registry/registry-keys.js";
 import { MAX_REGISTRY_BYTES, MAX_REGISTRY_ENTRIES } from "../shared/registry/registry-limits.js";
 import { MAX_TRIGGER_BYTES } from "../shared/schema/trigger.js";
 import { canonicalJson, sha256Hex } from "../shared/util/hash.js";
 import type { AppEnv } from "./app-env.js";
-import { parseJsonText } from "./json-body.js";
+import { jsonBodyLimit, parseJsonText } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 
 /** What differs between the workflow and the agent registry routes. */
@@ -121,52 +113,45 @@ export function registryRoutes(spec: RegistryRouteSpec): Hono<AppEnv> {
     throw new ProblemError(notFound(`No ${spec.kind} ${name}${which}`, { instance: c.req.path }));
   });
 
-  routes.put(
-    "/:name",
-    bodyLimit({
-      maxSize: MAX_TRIGGER_BYTES,
-      onError: (c) => problemResponse(payloadTooLarge(MAX_TRIGGER_BYTES, { instance: c.req.path })),
-    }),
-    async (c) => {
-      const name = c.req.param("name");
-      checkName(name);
-      const raw = parseJsonText(await c.req.text());
-      const { value, summary } = await spec.validate(c, raw, name);
-      const definition = canonicalJson(value);
-      const bytes = new TextEncoder().encode(definition).byteLength;
-      if (bytes > spec.maxBytes) {
-        throw new ProblemError(
-          problem("payload-too-large", `A stored ${spec.kind} is at most ${spec.maxBytes} bytes (this one: ${bytes})`, {
-            errors: [{ pointer: "", detail: `canonical JSON of ${bytes} bytes` }],
-          }),
-        );
-      }
-      const { registry, engine } = c.get("services");
-      const hash = await sha256Hex(definition);
-      const put = await registry.put(spec.kind, c.get("tenant"), name, {
-        definition,
-        hash,
-        summary,
-        now: engine.now(),
-      });
-      if (!put.ok) {
-        throw new ProblemError(
-          problem(
-            "registry-full",
-            put.cap === "entries"
-              ? `The tenant has ${MAX_REGISTRY_ENTRIES} ${spec.collection}, the most allowed: delete one first`
-              : `The tenant's ${spec.collection} would pass ${MAX_REGISTRY_BYTES} bytes: delete some first`,
-          ),
-        );
-      }
-      const self = `/v1/${spec.collection}/${name}?version=${put.version}`;
-      return c.json(
-        { name, version: put.version, hash, createdAt: iso(put.createdAt), created: put.created, links: { self } },
-        put.created ? 201 : 200,
-        { Location: self },
+  routes.put("/:name", jsonBodyLimit(MAX_TRIGGER_BYTES), async (c) => {
+    const name = c.req.param("name");
+    checkName(name);
+    const raw = parseJsonText(await c.req.text());
+    const { value, summary } = await spec.validate(c, raw, name);
+    const definition = canonicalJson(value);
+    const bytes = new TextEncoder().encode(definition).byteLength;
+    if (bytes > spec.maxBytes) {
+      throw new ProblemError(
+        problem("payload-too-large", `A stored ${spec.kind} is at most ${spec.maxBytes} bytes (this one: ${bytes})`, {
+          errors: [{ pointer: "", detail: `canonical JSON of ${bytes} bytes` }],
+        }),
       );
-    },
-  );
+    }
+    const { registry, engine } = c.get("services");
+    const hash = await sha256Hex(definition);
+    const put = await registry.put(spec.kind, c.get("tenant"), name, {
+      definition,
+      hash,
+      summary,
+      now: engine.now(),
+    });
+    if (!put.ok) {
+      throw new ProblemError(
+        problem(
+          "registry-full",
+          put.cap === "entries"
+            ? `The tenant has ${MAX_REGISTRY_ENTRIES} ${spec.collection}, the most allowed: delete one first`
+            : `The tenant's ${spec.collection} would pass ${MAX_REGISTRY_BYTES} bytes: delete some first`,
+        ),
+      );
+    }
+    const self = `/v1/${spec.collection}/${name}?version=${put.version}`;
+    return c.json(
+      { name, version: put.version, hash, createdAt: iso(put.createdAt), created: put.created, links: { self } },
+      put.created ? 201 : 200,
+      { Location: self },
+    );
+  });
 
   routes.delete("/:name", async (c) => {
     const name = c.req.param("name");

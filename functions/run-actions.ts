@@ -1,21 +1,12 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { cancelRun, retryOrRerun } from "../shared/engine/run-actions.js";
-import {
-  idempotencyConflict,
-  invalidRequest,
-  notFound,
-  ProblemError,
-  payloadTooLarge,
-  problem,
-  problemResponse,
-} from "../shared/errors/problem.js";
+import { idempotencyConflict, invalidRequest, notFound, ProblemError, problem } from "../shared/errors/problem.js";
 import { MAX_IDEMPOTENCY_KEY_CHARS } from "../shared/schema/trigger.js";
 import { NODE_ID_RE } from "../shared/schema/workflow.js";
 import type { FrozenRun } from "../shared/state/run-types.js";
 import type { AppEnv } from "./app-env.js";
-import { parseJsonBody } from "./json-body.js";
+import { jsonBodyLimit, parseJsonBody } from "./json-body.js";
 
 /**
  * Operating a run (mounted under `/v1/runs`, behind its API-key check): `POST /:id/cancel`, `POST /:id/retry` and
@@ -34,10 +25,7 @@ export const rerunBodySchema = z.strictObject({
   from: z.string().regex(NODE_ID_RE, { message: "from must be a node id" }),
 });
 
-const limit = bodyLimit({
-  maxSize: MAX_ACTION_BODY_BYTES,
-  onError: (c) => problemResponse(payloadTooLarge(MAX_ACTION_BODY_BYTES, { instance: c.req.path })),
-});
+const limit = jsonBodyLimit(MAX_ACTION_BODY_BYTES);
 
 /** The frozen run `runId` when it exists and belongs to the caller's tenant; else 404 (the same for both). */
 export async function ownedRun(c: { get: (k: "services" | "tenant") => unknown }, runId: string): Promise<FrozenRun> {

@@ -1,11 +1,10 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { runScope } from "../shared/budget/scopes.js";
 import type { CompiledDag } from "../shared/dag/types.js";
 import { validateWorkflow } from "../shared/dag/validate.js";
 import { loadRun } from "../shared/engine/run-cache.js";
 import { startRun } from "../shared/engine/start-run.js";
-import { invalidRequest, notFound, ProblemError, payloadTooLarge, problemResponse } from "../shared/errors/problem.js";
+import { invalidRequest, notFound, ProblemError } from "../shared/errors/problem.js";
 import { zodIssuesToFieldErrors } from "../shared/errors/zod-issues.js";
 import { buildRunView } from "../shared/progress/run-view.js";
 import { runListQuerySchema } from "../shared/schema/run-list-query.js";
@@ -15,13 +14,14 @@ import type { WorkflowRef } from "../shared/state/run-types.js";
 import { withBundledAgents } from "./agent-registry.js";
 import type { AppEnv } from "./app-env.js";
 import { httpValidation } from "./http-node-config.js";
-import { parseJsonBody } from "./json-body.js";
+import { jsonBodyLimit, parseJsonBody } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { resolveWorkflow, tenantAgentsFor } from "./resolve-workflow.js";
 import { idempotencyKeyOf, runActionRoutes } from "./run-actions.js";
 import { runEventRoutes } from "./run-events.js";
 import { runGraphRoutes } from "./run-graph.js";
+import { runStartedResponse } from "./run-started.js";
 import { signalRoutes } from "./signal.js";
 import { assertSubWorkflows } from "./sub-workflows.js";
 
@@ -43,93 +43,76 @@ runsRoutes.route("/", runEventRoutes);
 // a wait node's signal (functions/signal.ts)
 runsRoutes.route("/", signalRoutes);
 
-runsRoutes.post(
-  "/",
-  bodyLimit({
-    maxSize: MAX_TRIGGER_BYTES,
-    onError: (c) => problemResponse(payloadTooLarge(MAX_TRIGGER_BYTES, { instance: c.req.path })),
-  }),
-  async (c) => {
-    const { config, engine, registry, plans } = c.get("services");
-    const request = parseJsonBody(await c.req.text(), triggerSchema);
-    const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"));
-    const tenant = c.get("tenant");
-    let resolved: { workflow: WorkflowDefinition; dag: CompiledDag; ref?: WorkflowRef | undefined };
-    let input: unknown = request.input ?? {};
-    let budget = request.budget ?? null;
-    let trigger = "api";
-    if (request.plan !== undefined) {
-      // a plan of the tenant (POST /v1/plans) runs its frozen workflow unchanged, with its input and budget unless
-      // the request gives its own
-      const plan = await plans.get(tenant, request.plan);
-      if (!plan) {
-        throw new ProblemError(
-          notFound(`No plan ${request.plan} (plans expire after 24 h)`, {
-            errors: [{ pointer: "/plan", detail: "unknown, expired or another tenant's plan" }],
-          }),
-        );
-      }
-      // validated when planned; a lowered node limit does not strand a stored plan
-      const v = validateWorkflow(plan.workflow, "", { maxNodes: NODE_LIMIT_CEILING });
-      if (!v.ok) throw new ProblemError(v.problem);
-      resolved = {
-        workflow: v.workflow,
-        dag: v.dag,
-        ref: plan.source.kind === "workflow" ? (plan.source.ref ?? undefined) : undefined,
-      };
-      input = request.input ?? plan.input;
-      budget = request.budget ?? plan.budget;
-      trigger = `plan:${plan.id}`;
-    } else if (typeof request.workflow === "string") {
-      resolved = await resolveWorkflow(registry, tenant, request.workflow, request.version);
-    } else if (request.workflow !== undefined) {
-      if (request.version !== undefined) {
-        throw new ProblemError(
-          invalidRequest("version applies to a workflow started by name", {
-            errors: [{ pointer: "/version", detail: "an inline definition has no versions" }],
-          }),
-        );
-      }
-      const agents = await tenantAgentsFor(registry, tenant, request.workflow);
-      const v = validateWorkflow(withBundledAgents(request.workflow, agents), "/workflow", {
-        maxNodes: config.maxNodes,
-        // http nodes: a literal URL the SSRF guard refuses, or an unlisted secret, is a 422 with nothing stored
-        http: httpValidation(config.environment, config.httpNodes),
-      });
-      if (!v.ok) throw new ProblemError(v.problem);
-      // workflow nodes name workflows that exist and lead to no cycle: a 422 with nothing stored otherwise
-      await assertSubWorkflows(registry, tenant, v.workflow, "/workflow");
-      resolved = v;
-    } else {
-      // the trigger schema requires one of workflow and plan
-      throw new ProblemError(invalidRequest("workflow (or plan) is required"));
+runsRoutes.post("/", jsonBodyLimit(MAX_TRIGGER_BYTES), async (c) => {
+  const { config, engine, registry, plans } = c.get("services");
+  const request = parseJsonBody(await c.req.text(), triggerSchema);
+  const idempotencyKey = idempotencyKeyOf(c.req.header("idempotency-key"));
+  const tenant = c.get("tenant");
+  let resolved: { workflow: WorkflowDefinition; dag: CompiledDag; ref?: WorkflowRef | undefined };
+  let input: unknown = request.input ?? {};
+  let budget = request.budget ?? null;
+  let trigger = "api";
+  if (request.plan !== undefined) {
+    // a plan of the tenant (POST /v1/plans) runs its frozen workflow unchanged, with its input and budget unless
+    // the request gives its own
+    const plan = await plans.get(tenant, request.plan);
+    if (!plan) {
+      throw new ProblemError(
+        notFound(`No plan ${request.plan} (plans expire after 24 h)`, {
+          errors: [{ pointer: "/plan", detail: "unknown, expired or another tenant's plan" }],
+        }),
+      );
     }
-    const outcome = await startRun(engine, {
-      tenant,
-      workflow: resolved.workflow,
-      dag: resolved.dag,
-      workflowRef: resolved.ref,
-      input,
-      simulate: request.simulate ?? null,
-      budget,
-      idempotencyKey,
-      trigger,
-      // the request's origin only outside production: production without PUBLIC_URL was refused above
-      baseUrl: config.publicUrl ?? new URL(c.req.url).origin,
+    // validated when planned; a lowered node limit does not strand a stored plan
+    const v = validateWorkflow(plan.workflow, "", { maxNodes: NODE_LIMIT_CEILING });
+    if (!v.ok) throw new ProblemError(v.problem);
+    resolved = {
+      workflow: v.workflow,
+      dag: v.dag,
+      ref: plan.source.kind === "workflow" ? (plan.source.ref ?? undefined) : undefined,
+    };
+    input = request.input ?? plan.input;
+    budget = request.budget ?? plan.budget;
+    trigger = `plan:${plan.id}`;
+  } else if (typeof request.workflow === "string") {
+    resolved = await resolveWorkflow(registry, tenant, request.workflow, request.version);
+  } else if (request.workflow !== undefined) {
+    if (request.version !== undefined) {
+      throw new ProblemError(
+        invalidRequest("version applies to a workflow started by name", {
+          errors: [{ pointer: "/version", detail: "an inline definition has no versions" }],
+        }),
+      );
+    }
+    const agents = await tenantAgentsFor(registry, tenant, request.workflow);
+    const v = validateWorkflow(withBundledAgents(request.workflow, agents), "/workflow", {
+      maxNodes: config.maxNodes,
+      // http nodes: a literal URL the SSRF guard refuses, or an unlisted secret, is a 422 with nothing stored
+      http: httpValidation(config.environment, config.httpNodes),
     });
-    const self = `/v1/runs/${outcome.runId}`;
-    return c.json(
-      {
-        runId: outcome.runId,
-        status: outcome.status,
-        created: outcome.created,
-        links: { self, output: `${self}/output` },
-      },
-      outcome.created ? 202 : 200,
-      { Location: self },
-    );
-  },
-);
+    if (!v.ok) throw new ProblemError(v.problem);
+    // workflow nodes name workflows that exist and lead to no cycle: a 422 with nothing stored otherwise
+    await assertSubWorkflows(registry, tenant, v.workflow, "/workflow");
+    resolved = v;
+  } else {
+    // the trigger schema requires one of workflow and plan
+    throw new ProblemError(invalidRequest("workflow (or plan) is required"));
+  }
+  const outcome = await startRun(engine, {
+    tenant,
+    workflow: resolved.workflow,
+    dag: resolved.dag,
+    workflowRef: resolved.ref,
+    input,
+    simulate: request.simulate ?? null,
+    budget,
+    idempotencyKey,
+    trigger,
+    // the request's origin only outside production: production without PUBLIC_URL was refused above
+    baseUrl: config.publicUrl ?? new URL(c.req.url).origin,
+  });
+  return runStartedResponse(c, outcome);
+});
 
 runsRoutes.get("/", async (c) => {
   const { engine } = c.get("services");

@@ -1,14 +1,5 @@
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import {
-  dispatchUnavailable,
-  invalidRequest,
-  notFound,
-  ProblemError,
-  payloadTooLarge,
-  problem,
-  problemResponse,
-} from "../shared/errors/problem.js";
+import { dispatchUnavailable, invalidRequest, notFound, ProblemError, problem } from "../shared/errors/problem.js";
 import { cronProblem } from "../shared/schedules/schedule-cron.js";
 import { qstashScheduleId } from "../shared/schedules/schedule-queue.js";
 import {
@@ -19,7 +10,7 @@ import {
 } from "../shared/schedules/schedule-spec.js";
 import { MAX_SCHEDULES_PER_TENANT, type StoredSchedule } from "../shared/schedules/schedule-store.js";
 import type { AppEnv } from "./app-env.js";
-import { parseJsonBody } from "./json-body.js";
+import { jsonBodyLimit, parseJsonBody } from "./json-body.js";
 import { apiKeyAuth } from "./middleware/api-key.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { resolveWorkflow } from "./resolve-workflow.js";
@@ -98,53 +89,46 @@ async function readSpec(c: Context<AppEnv>): Promise<ScheduleSpec> {
   return { ...spec, cron: spec.cron.trim().split(/\s+/).join(" ") };
 }
 
-scheduleRoutes.put(
-  "/:id",
-  bodyLimit({
-    maxSize: MAX_SCHEDULE_BYTES,
-    onError: (c) => problemResponse(payloadTooLarge(MAX_SCHEDULE_BYTES, { instance: c.req.path })),
-  }),
-  async (c) => {
-    const id = scheduleIdOf(c);
-    const spec = await readSpec(c);
-    const { schedules, engine, config } = c.get("services");
-    const tenant = c.get("tenant");
-    const existing = await schedules.store.get(tenant, id);
-    if (!existing && (await schedules.store.full(tenant))) {
-      throw new ProblemError(
-        problem(
-          "registry-full",
-          `The tenant has ${MAX_SCHEDULES_PER_TENANT} schedules, the most allowed: delete one first`,
-        ),
-      );
-    }
-    const now = engine.now();
-    const stored: StoredSchedule = {
-      id,
-      cron: spec.cron,
-      workflow: spec.workflow,
-      ...(spec.version !== undefined ? { version: spec.version } : {}),
-      input: spec.input ?? {},
-      paused: spec.paused ?? false,
-      qstashScheduleId: await qstashScheduleId(config.keyPrefix, tenant, id),
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    };
-    // QStash first: if it refuses, nothing is stored; a firing before the record exists finds none and starts nothing
-    const origin = config.publicUrl ?? new URL(c.req.url).origin;
-    await atQStash("create", () =>
-      schedules.queue.upsert({
-        scheduleId: stored.qstashScheduleId,
-        cron: stored.cron,
-        destination: `${origin}${SCHEDULE_FIRING_PATH}`,
-        body: JSON.stringify({ tenant, scheduleId: id }),
-        paused: stored.paused,
-      }),
+scheduleRoutes.put("/:id", jsonBodyLimit(MAX_SCHEDULE_BYTES), async (c) => {
+  const id = scheduleIdOf(c);
+  const spec = await readSpec(c);
+  const { schedules, engine, config } = c.get("services");
+  const tenant = c.get("tenant");
+  const existing = await schedules.store.get(tenant, id);
+  if (!existing && (await schedules.store.full(tenant))) {
+    throw new ProblemError(
+      problem(
+        "registry-full",
+        `The tenant has ${MAX_SCHEDULES_PER_TENANT} schedules, the most allowed: delete one first`,
+      ),
     );
-    await schedules.store.save(tenant, stored);
-    return c.json(view(stored), existing ? 200 : 201, { Location: `/v1/schedules/${id}` });
-  },
-);
+  }
+  const now = engine.now();
+  const stored: StoredSchedule = {
+    id,
+    cron: spec.cron,
+    workflow: spec.workflow,
+    ...(spec.version !== undefined ? { version: spec.version } : {}),
+    input: spec.input ?? {},
+    paused: spec.paused ?? false,
+    qstashScheduleId: await qstashScheduleId(config.keyPrefix, tenant, id),
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  // QStash first: if it refuses, nothing is stored; a firing before the record exists finds none and starts nothing
+  const origin = config.publicUrl ?? new URL(c.req.url).origin;
+  await atQStash("create", () =>
+    schedules.queue.upsert({
+      scheduleId: stored.qstashScheduleId,
+      cron: stored.cron,
+      destination: `${origin}${SCHEDULE_FIRING_PATH}`,
+      body: JSON.stringify({ tenant, scheduleId: id }),
+      paused: stored.paused,
+    }),
+  );
+  await schedules.store.save(tenant, stored);
+  return c.json(view(stored), existing ? 200 : 201, { Location: `/v1/schedules/${id}` });
+});
 
 scheduleRoutes.get("/", async (c) => {
   const list = await c.get("services").schedules.store.list(c.get("tenant"));

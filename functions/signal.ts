@@ -1,19 +1,12 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { loadRun } from "../shared/engine/run-cache.js";
 import { type DecisionOutcome, signalWaitNode, timeOutWaitNode } from "../shared/engine/wait-node.js";
-import {
-  idempotencyConflict,
-  notFound,
-  ProblemError,
-  payloadTooLarge,
-  problem,
-  problemResponse,
-} from "../shared/errors/problem.js";
+import { idempotencyConflict, notFound, ProblemError, problem, problemResponse } from "../shared/errors/problem.js";
 import { waitSignalSchema } from "../shared/schema/node-kinds.js";
 import { NODE_ID_RE } from "../shared/schema/workflow.js";
 import type { AppEnv } from "./app-env.js";
+import { jsonBodyLimit } from "./json-body.js";
 import { refuseUnsafeDeployment } from "./middleware/deployment-guard.js";
 import { actionBody, idempotencyKeyOf, ownedRun } from "./run-actions.js";
 
@@ -35,10 +28,7 @@ export const MAX_SIGNAL_BODY_BYTES = 64 * 1024;
  */
 export const signalRoutes = new Hono<AppEnv>();
 
-const limit = bodyLimit({
-  maxSize: MAX_SIGNAL_BODY_BYTES,
-  onError: (c) => problemResponse(payloadTooLarge(MAX_SIGNAL_BODY_BYTES, { instance: c.req.path })),
-});
+const limit = jsonBodyLimit(MAX_SIGNAL_BODY_BYTES);
 
 signalRoutes.post("/:id/nodes/:node/signal", refuseUnsafeDeployment(), limit, async (c) => {
   const runId = c.req.param("id");
