@@ -122,7 +122,7 @@ internalRoutes.post("/execute", async (c) => {
   }
   const { first, chained, last } = outcome;
   // with tracing on, the transition that ended the run ends its root span
-  if (engine.tracing) await traceRunEnd(engine, runId, last);
+  await traceRunEnd(engine, runId, last);
   if (advanceBy === "callback") {
     const dispatch = last.dispatch.length <= MAX_DISPATCH_IN_ANSWER ? last.dispatch : null;
     return c.json({ ...first, chained, completion: { applied: last.applied, runStatus: last.runStatus, dispatch } });

@@ -4,6 +4,7 @@
  * messages and evaluation.
  */
 
+import { jsonOrText } from "../util/json-or-text.js";
 import { isAncestor } from "./ancestors.js";
 import type { CompiledDag } from "./compile.js";
 import { lookup, lookupField, type TemplateContext, type TemplatePart, type TemplateRefs } from "./template.js";
@@ -56,10 +57,5 @@ export function resolveReference(ref: SingleRef, ctx: TemplateContext): unknown 
   if (ref.kind === "input") return lookup(ctx.input, ref.path);
   if (ref.path) return lookupField(ctx, ref.id, ref.path, new Map());
   const text = ctx.outputs[ref.id];
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return text === undefined ? undefined : jsonOrText(text);
 }

@@ -21,6 +21,7 @@ import type { TemplateContext } from "../dag/template.js";
 import { ProviderError } from "../providers/provider.js";
 import { MAX_MAP_ITEMS } from "../schema/node-kinds.js";
 import { MAX_NODES, type WorkflowNode } from "../schema/workflow.js";
+import { jsonOrText } from "../util/json-or-text.js";
 import { liveBlobTtlSeconds } from "./blob-retention.js";
 import type { Engine } from "./engine.js";
 import {
@@ -88,7 +89,7 @@ export async function mapJoinIds(engine: Engine, run: LoadedRun, nodeIds: readon
 }
 
 /** The largest array a map node may expand into: its `maxItems`, at most {@link MAX_MAP_ITEMS}. */
-export function mapItemLimit(node: Pick<WorkflowNode, "maxItems">): number {
+function mapItemLimit(node: Pick<WorkflowNode, "maxItems">): number {
   return Math.min(node.maxItems ?? MAX_MAP_ITEMS, MAX_MAP_ITEMS);
 }
 
@@ -203,17 +204,8 @@ async function join(
   if (texts.some((t) => t == null))
     throw new ProviderError("non-retryable", `map node "${node.id}": a child's output has expired`);
   const structured = node.output !== undefined;
-  const values = (texts as string[]).map((t) => (structured ? parseOr(t) : t));
+  const values = (texts as string[]).map((t) => (structured ? jsonOrText(t) : t));
   return joined(engine, run, node, held, expansion.startedAt, values);
-}
-
-/** `text` parsed as JSON, else the text itself (a `continue` failure's `[FAILED: …]` marker). */
-function parseOr(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 /** The map's output `values` (as a JSON array) as a finished node's result, no call and no usage. */
@@ -263,8 +255,8 @@ async function joined(
  */
 export async function mapChildItem(engine: Engine, run: LoadedRun, nodeId: string): Promise<MapItem | undefined> {
   const child = parseMapChildId(nodeId);
-  if (!child || !isMapNode(run, child.mapId) || run.frozen.workflow.nodes.some((n) => n.id === nodeId))
-    return undefined;
+  // a workflow's own node ids have no `[` (NODE_ID_RE): only a child parses
+  if (!child || !isMapNode(run, child.mapId)) return undefined;
   const expansion = await engine.store.readMapExpansion(run.frozen.runId, child.mapId);
   if (!expansion || child.index >= expansion.count)
     throw new ProviderError(

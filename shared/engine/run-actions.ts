@@ -48,7 +48,9 @@ export async function cancelRun(engine: Engine, runId: string): Promise<CancelOu
 /** A cancel's part in sub-workflows: cancels the run's child runs, and fails its parent's node when it is a child. */
 async function cascade(engine: Engine, runId: string): Promise<void> {
   await cancelChildRuns(engine, runId, cancelRun);
-  await notifyParent(engine, runId).catch((err: unknown) => {
+  // the run is loaded (and cached) by now: a top-level run is told apart without reading its snapshot
+  const frozen = (await loadRun(engine.store, runId))?.frozen ?? null;
+  await notifyParent(engine, runId, frozen).catch((err: unknown) => {
     console.error(`run ${runId}: its parent's node not decided at its cancel (${String(err)})`);
   });
 }

@@ -2,6 +2,7 @@
  * A sub-workflow node's input (shared/schema/workflow-node.ts): what its templates read, and their rendering into the
  * child run's input JSON. Pure.
  */
+
 import {
   parseTemplate,
   renderTemplate,
@@ -10,6 +11,7 @@ import {
   templateRefs,
 } from "../dag/template.js";
 import { type SubWorkflowSpec, subWorkflowTemplates } from "../schema/workflow-node.js";
+import { jsonOrText } from "../util/json-or-text.js";
 
 /** What a sub-workflow node's input templates read, merged (each input path and node id once, first seen first). */
 export function subWorkflowReads(spec: SubWorkflowSpec): TemplateRefs {
@@ -32,11 +34,7 @@ function renderValue(template: string, ctx: TemplateContext): unknown {
   const text = renderTemplate(template, ctx);
   const parts = parseTemplate(template.trim());
   if (parts.length !== 1 || parts[0]?.kind === "text") return text;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+  return jsonOrText(text);
 }
 
 /**

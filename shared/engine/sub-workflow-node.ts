@@ -20,6 +20,7 @@
  *   ({@link resolveFinishedChildren}): the notifying request may have died.
  * - **Cancel.** Cancelling a run cancels the child runs of its workflow nodes, and theirs ({@link cancelChildRuns}).
  */
+
 import type { PreparedBlob } from "../blobs/blob-store.js";
 import type { CompiledDag } from "../dag/types.js";
 import { ProblemError } from "../errors/problem.js";
@@ -28,6 +29,7 @@ import type { WorkflowDefinition, WorkflowNode } from "../schema/workflow.js";
 import { MAX_WORKFLOW_DEPTH } from "../schema/workflow-node.js";
 import { parkInfo, parkLease } from "../state/park-store.js";
 import type { FrozenRun, RunSnapshot, WorkflowRef } from "../state/run-types.js";
+import { jsonOrText } from "../util/json-or-text.js";
 import { bookIfFinished, fail, publishTaken } from "./advance.js";
 import { liveBlobTtlSeconds } from "./blob-retention.js";
 import type { Engine } from "./engine.js";
@@ -63,7 +65,7 @@ export function isSubWorkflowNode(run: LoadedRun, nodeId: string): boolean {
 }
 
 /** The run id of the child that node `nodeId` of run `runId` starts under dispatch generation `generation`. */
-export function childRunIdFor(tenant: string, runId: string, nodeId: string, generation: number): Promise<string> {
+function childRunIdFor(tenant: string, runId: string, nodeId: string, generation: number): Promise<string> {
   return runIdFor(tenant, `${runId}\n${nodeId}\n${generation}`, "parent");
 }
 
@@ -267,12 +269,7 @@ async function childOutputs(engine: Engine, child: RunSnapshot): Promise<Record<
   return Object.fromEntries(
     sinks.map((id, i) => {
       const text = texts[i] ?? null;
-      if (text === null || !jsonNodes.has(id)) return [id, text];
-      try {
-        return [id, JSON.parse(text) as unknown];
-      } catch {
-        return [id, text];
-      }
+      return [id, text === null || !jsonNodes.has(id) ? text : jsonOrText(text)];
     }),
   );
 }

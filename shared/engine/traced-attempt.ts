@@ -38,7 +38,7 @@ export function traceNodeAttempt(
 }
 
 /** The attributes of an attempt's outcome (see {@link traceNodeAttempt}). */
-export function outcomeAttributes(out: ExecuteOutcome): Attributes {
+function outcomeAttributes(out: ExecuteOutcome): Attributes {
   if (out.kind !== "ran") return { [AGENT_DAG.outcome]: out.kind };
   const r = out.result;
   return {

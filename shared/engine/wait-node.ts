@@ -72,7 +72,7 @@ export function isWaitNode(run: LoadedRun, nodeId: string): boolean {
  * A wait node's timeout in ms and as written (`"1h"`, or a number of ms), for messages: `no signal within 1h`.
  * @throws Error when the node has no `wait` (the schema requires it for a wait node).
  */
-export function waitTimeout(node: WorkflowNode): { ms: number; label: string } {
+function waitTimeout(node: WorkflowNode): { ms: number; label: string } {
   if (!node.wait) throw new Error(`node ${node.id} has no wait settings`);
   const ms = parseDurationMs(node.wait.timeout, MAX_WAIT_MS);
   return { ms, label: typeof node.wait.timeout === "string" ? node.wait.timeout : `${ms} ms` };

@@ -22,10 +22,6 @@ export const NODE_KINDS = ["llm", "map", "wait", "http", "workflow"] as const;
 /** One of {@link NODE_KINDS}. */
 export type NodeKind = (typeof NODE_KINDS)[number];
 
-/** Kinds named in the design but not built yet (none at present): refused with "not supported yet" rather than
- * "unknown kind". */
-export const RESERVED_NODE_KINDS: readonly string[] = [];
-
 /**
  * Most elements one map node may expand into (ours; Vercel Workflow and Mastra `.foreach` document no lower
  * practical bound, and 1,000 keeps one expansion a single bounded Redis script). A map's own `maxItems` may lower it;
@@ -109,9 +105,7 @@ export type WaitSpec = z.output<typeof waitSpecSchema>;
 
 /** The error for a `kind` value that is not a {@link NodeKind}. */
 export function nodeKindError(input: unknown): string {
-  return (RESERVED_NODE_KINDS as readonly unknown[]).includes(input)
-    ? `kind "${String(input)}" is not supported yet`
-    : `kind must be one of ${NODE_KINDS.map((k) => `"${k}"`).join(", ")}`;
+  return `kind must be one of ${NODE_KINDS.map((k) => `"${k}"`).join(", ")} (got ${JSON.stringify(input)})`;
 }
 
 /** The kind-specific fields of a node, for {@link kindFieldIssues}. */
