@@ -63,7 +63,7 @@ function fanoutOverhead(m: MapFanoutResult | null): ClaimResult {
     id: "map-fanout-overhead",
     claim,
     holds: allChildren && p50 <= MAX_FANOUT_OVERHEAD_MS,
-    detail: `width ${m.width}, ${m.latencyMs} ms calls: overhead p50 ${ms0(p50)}, max ${ms0(m.overheadMs.max)} over ${m.completed}/${m.runs} runs (makespan p50 ${ms0(m.makespanMs.p50)}, critical path ${ms0(m.criticalPathMs)}, ${m.childrenPerRun} children per run)`,
+    detail: `width ${m.width}, ${m.latencyMs} ms calls: overhead p50 ${ms0(p50)}, max ${ms0(m.overheadMs.max)} over ${m.completed}/${m.runs} runs${m.warmUpOverheadMs?.length ? ` after warm-up runs of ${m.warmUpOverheadMs.map((o) => (o === null ? "incomplete" : ms0(o))).join(", ")}` : ""} (makespan p50 ${ms0(m.makespanMs.p50)}, critical path ${ms0(m.criticalPathMs)}, ${m.childrenPerRun} children per run)`,
   };
 }
 

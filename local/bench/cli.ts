@@ -23,7 +23,7 @@ import { emptyFigures, measureEngineRun } from "./engine-run.js";
 import { measureEventLog } from "./event-log.js";
 import { runLoadTest } from "./load-test.js";
 import { gitRevision, machineFacts, packageVersions } from "./machine.js";
-import { FANOUT_CRITICAL_CALLS, measureMapFanout } from "./map-fanout.js";
+import { FANOUT_CRITICAL_CALLS, FANOUT_WARM_UP_RUNS, measureMapFanout } from "./map-fanout.js";
 import { runMessageSizes } from "./message-size.js";
 import { measurePeerRun } from "./peer-run.js";
 import { isFullRun, type PlannedRun, type PreparedWorkload, planRuns, prepareWorkload } from "./plan.js";
@@ -173,7 +173,7 @@ export async function runBench(
     if (s.fanoutWidth > 0) {
       say();
       say(
-        `dynamic fan-out: root → map(${s.fanoutWidth}) → join, ${FANOUT_LATENCY_MS} ms per call, ${s.fanoutRuns} run(s)…`,
+        `dynamic fan-out: root → map(${s.fanoutWidth}) → join, ${FANOUT_LATENCY_MS} ms per call, ${FANOUT_WARM_UP_RUNS} warm-up run(s) not measured, then ${s.fanoutRuns} run(s)…`,
       );
       mapFanout = await measureMapFanout(engine, {
         width: s.fanoutWidth,

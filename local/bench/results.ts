@@ -187,6 +187,10 @@ export const mapFanoutResultSchema = z.strictObject({
   width: z.number().int(),
   /** Simulated ms per call. */
   latencyMs: z.number(),
+  /** Fan-out runs made first and not measured (absent in results from before they were made). */
+  warmUpRuns: z.number().int().optional(),
+  /** Each warm-up run's overhead, ms (null: it did not complete). */
+  warmUpOverheadMs: z.array(z.number().nullable()).optional(),
   runs: z.number().int(),
   completed: z.number().int(),
   /** Map children listed in the run views, per completed run (should equal `width`). */

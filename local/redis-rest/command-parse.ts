@@ -20,12 +20,22 @@ const JSONX = JSON as unknown as JsonWithSource;
  */
 export function parseJsonKeepingNumbers(text: string): unknown {
   try {
+    // a reviver costs a call per value: parse plainly first, and again with it only when a number is there to keep
+    const plain: unknown = JSON.parse(text);
+    if (!holdsNumber(plain)) return plain;
     return JSONX.parse(text, (_key, value, context) =>
       typeof value === "number" && context?.source !== undefined ? JSONX.rawJSON(context.source) : value,
     );
   } catch {
     throw new CommandParseError("ERR failed to parse the request body as JSON");
   }
+}
+
+function holdsNumber(value: unknown): boolean {
+  if (typeof value === "number") return true;
+  if (Array.isArray(value)) return value.some(holdsNumber);
+  if (value !== null && typeof value === "object") return Object.values(value).some(holdsNumber);
+  return false;
 }
 
 /**

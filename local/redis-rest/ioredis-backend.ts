@@ -117,7 +117,8 @@ export async function connectIoredis(url: string, timeoutMs: number): Promise<Io
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 1,
-    enableAutoPipelining: false,
+    // commands issued in one tick (a pipeline's, and those of concurrent requests) go out in one socket write
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });
   client.on("error", () => {

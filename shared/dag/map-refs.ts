@@ -59,12 +59,17 @@ export class WithMapChildren<V> extends Map<string, V> {
     super(entries);
   }
 
-  /** The stored value, else the derived child's. */
+  /** Children derived so far: a delivery looks its node up many times, and the map's nodes never change. */
+  private readonly derived = new Map<string, V>();
+
+  /** The stored value, else the derived child's (derived once). */
   override get(id: string): V | undefined {
-    const own = super.get(id);
+    const own = super.get(id) ?? this.derived.get(id);
     if (own !== undefined) return own;
     const child = parseMapChildId(id);
-    return child ? this.derive(child.mapId, child.index) : undefined;
+    const value = child ? this.derive(child.mapId, child.index) : undefined;
+    if (value !== undefined) this.derived.set(id, value);
+    return value;
   }
 
   /** Whether {@link get} finds a value. */
@@ -105,8 +110,22 @@ type ItemExpression =
 
 const EXPRESSION_RE = /\{\{([^{}]*)\}\}/g;
 
+/** Parsed templates of the map prompts this isolate rendered last (every child of a map renders the same one). */
+const parsedItemTemplates = new Map<string, readonly ItemExpression[]>();
+const PARSED_TEMPLATES_MAX = 64;
+
 /** The `{{item}}`, `{{item.<path>}}`, `{{item[<n>]…}}` and `{{index}}` expressions of a template, in order. */
-function itemExpressions(template: string): ItemExpression[] {
+function itemExpressions(template: string): readonly ItemExpression[] {
+  const known = parsedItemTemplates.get(template);
+  if (known) return known;
+  const found = parseItemExpressions(template);
+  if (parsedItemTemplates.size >= PARSED_TEMPLATES_MAX)
+    parsedItemTemplates.delete(parsedItemTemplates.keys().next().value as string);
+  parsedItemTemplates.set(template, found);
+  return found;
+}
+
+function parseItemExpressions(template: string): ItemExpression[] {
   const found: ItemExpression[] = [];
   for (const m of template.matchAll(EXPRESSION_RE)) {
     const expr = (m[1] as string).trim();

@@ -8,8 +8,8 @@
  * reserved worst case: it may have been billed (model-call.ts `callRouted`).
  */
 
-/** How often a delivery looks for its run's cancel mark, ms. */
-export const ABORT_POLL_MS = 20;
+/** How often a delivery looks for its run's cancel mark, ms: a timer per held delivery (a fan-out holds hundreds at once). */
+export const ABORT_POLL_MS = 50;
 
 /** How long a cancel mark is kept, ms: longer than any delivery of the run that could still be starting. */
 const MARK_TTL_MS = 15 * 60_000;

@@ -6,6 +6,7 @@ import { renderTemplate } from "../dag/template.js";
 import { startHttpCall } from "../http/http-call.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import type { WorkflowNode } from "../schema/workflow.js";
+import type { MapExpansion } from "../state/run-store.js";
 import { cachedCall } from "./cached-call.js";
 import type { Engine } from "./engine.js";
 import { assertMapPromptFits, cacheNodeId, mapChildItem, runMapNode } from "./map-node.js";
@@ -94,6 +95,9 @@ export interface NodeReads {
   generations: Awaited<ReturnType<Engine["cache"]["readGenerations"]>> | undefined;
   /** The run input's text (undefined when the prompt does not read it; null when it has expired). */
   inputText: string | null | undefined;
+  /** A map child's map expansion as its claim read it (RunStore `claimNode`; null before it expanded); undefined
+   * when not read yet (it is read when the child runs) and for other nodes. */
+  mapExpansion?: MapExpansion | null | undefined;
 }
 
 /**
@@ -160,7 +164,7 @@ async function runHeld(
   // a map node expands into its children, or joins their outputs: no call of its own (map-node.ts)
   if (node.kind === "map") return runMapNode(engine, run, held, inputs, controls);
   // a map's child reads its element, from its map's items
-  const reading = mapChildItem(engine, run, nodeId);
+  const reading = mapChildItem(engine, run, nodeId, inputs.mapExpansion);
   reading.catch(() => undefined); // awaited below; handled now in case an earlier step throws first
   const policy = resolveCachePolicy(frozen.workflow, node);
   const agent = frozen.workflow.agents[node.agent] ?? {};

@@ -21,6 +21,7 @@ import type { TemplateContext } from "../dag/template.js";
 import { ProviderError } from "../providers/provider.js";
 import { MAX_MAP_ITEMS } from "../schema/node-kinds.js";
 import { MAX_NODES, type WorkflowNode } from "../schema/workflow.js";
+import type { MapExpansion } from "../state/run-store.js";
 import { jsonOrText } from "../util/json-or-text.js";
 import { liveBlobTtlSeconds } from "./blob-retention.js";
 import type { Engine } from "./engine.js";
@@ -248,16 +249,31 @@ async function joined(
 }
 
 /**
+ * The map and index of a map child's id (`<map>[i]`), or undefined when `nodeId` is no child of a map of the run.
+ */
+export function mapChildOf(run: LoadedRun, nodeId: string): { mapId: string; index: number } | undefined {
+  const child = parseMapChildId(nodeId);
+  // a workflow's own node ids have no `[` (NODE_ID_RE): only a child parses
+  return child && isMapNode(run, child.mapId) ? child : undefined;
+}
+
+/**
  * The element and index a map child's prompt reads (`{{item…}}`, `{{index}}`), from its map's items blob (parsed
  * once per isolate); undefined when `nodeId` is no map child.
+ * @param known the map's expansion as the claim's request read it (execute-node.ts `readAlongside`); read now when
+ *   undefined.
  * @throws ProviderError `non-retryable` when the map has not expanded, the index is out of range or the items blob
  *   has expired; UpstashError when Redis fails.
  */
-export async function mapChildItem(engine: Engine, run: LoadedRun, nodeId: string): Promise<MapItem | undefined> {
-  const child = parseMapChildId(nodeId);
-  // a workflow's own node ids have no `[` (NODE_ID_RE): only a child parses
-  if (!child || !isMapNode(run, child.mapId)) return undefined;
-  const expansion = await engine.store.readMapExpansion(run.frozen.runId, child.mapId);
+export async function mapChildItem(
+  engine: Engine,
+  run: LoadedRun,
+  nodeId: string,
+  known?: MapExpansion | null,
+): Promise<MapItem | undefined> {
+  const child = mapChildOf(run, nodeId);
+  if (!child) return undefined;
+  const expansion = known !== undefined ? known : await engine.store.readMapExpansion(run.frozen.runId, child.mapId);
   if (!expansion || child.index >= expansion.count)
     throw new ProviderError(
       "non-retryable",

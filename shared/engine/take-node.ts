@@ -144,7 +144,9 @@ export async function takeMessageNode(
   if (isWaitNode(run, nodeId)) return parkWaitNode(engine, run, held, inputs, lease, ctl.generation);
   // a workflow node starts its child run and is parked until it ends (sub-workflow-node.ts)
   if (isSubWorkflowNode(run, nodeId)) return startSubWorkflowNode(engine, run, held, inputs, lease, ctl.generation);
-  const out = await executeHeld(engine, run, held, inputs, new Map(), ctl);
+  // a map child's claim read its map's expansion too (claim_node)
+  const nodeReads = claim.mapExpansion === undefined ? inputs : { ...inputs, mapExpansion: claim.mapExpansion };
+  const out = await executeHeld(engine, run, held, nodeReads, new Map(), ctl);
   if (out.kind === "ran") return out;
   if (out.kind === "expanded") return { kind: "skipped", reason: MAP_EXPANDED, stillQueued: out.dispatch };
   // an http node's call is out: the node stays running under this lease until its callback (shared/http/)

@@ -44,7 +44,11 @@ export const RUN_KEY_NAMES = [
 export type RunKeyName = (typeof RUN_KEY_NAMES)[number];
 
 /** The concrete Redis keys of one run, by name. */
-export type RunKeys = Record<RunKeyName, string> & { readonly all: readonly string[] };
+export type RunKeys = Readonly<Record<RunKeyName, string>> & { readonly all: readonly string[] };
+
+/** The keys of the runs this isolate touched last: every script call of a delivery names all of a run's keys. */
+const recentKeys = new Map<string, RunKeys>();
+const RECENT_KEYS_MAX = 256;
 
 /**
  * Builds the keys of run `runId` under `prefix`.
@@ -54,8 +58,16 @@ export type RunKeys = Record<RunKeyName, string> & { readonly all: readonly stri
  */
 export function runKeys(prefix: string, runId: string): RunKeys {
   const base = `${prefix}:{run:${runId}}`;
+  const known = recentKeys.get(base);
+  if (known) return known;
   const entries = RUN_KEY_NAMES.map((name) => [name, `${base}:${name}`] as const);
-  return { ...(Object.fromEntries(entries) as Record<RunKeyName, string>), all: entries.map(([, key]) => key) };
+  const keys: RunKeys = Object.freeze({
+    ...(Object.fromEntries(entries) as Record<RunKeyName, string>),
+    all: Object.freeze(entries.map(([, key]) => key)),
+  });
+  if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.delete(recentKeys.keys().next().value as string);
+  recentKeys.set(base, keys);
+  return keys;
 }
 
 /**

@@ -69,9 +69,10 @@ export type StartRunResult =
  * timed out) while running `nodeId`; this delivery now holds that node (attempt `attempt`; its refs are not read),
  * and `stillQueued` lists what the chain's finished links took that is still `queued`. `held`: another attempt holds
  * `nodeId` (the message's node, or the chain link to resume) under `lease` since `startedAt` (ms): its outcome is not
- * known yet (take-node.ts waits, and takes over with `takeover` once the holder's deadline has passed). */
+ * known yet (take-node.ts waits, and takes over with `takeover` once the holder's deadline has passed). A claimed
+ * map child also carries its map's `mapExpansion` (null before the map expanded). */
 export type ClaimResult =
-  | { claimed: true; attempt: number; refs: Record<string, string> }
+  | { claimed: true; attempt: number; refs: Record<string, string>; mapExpansion?: MapExpansion | null }
   | { claimed: false; reason: string; stillQueued: string[] }
   | { claimed: "resumed"; nodeId: string; attempt: number; stillQueued: string[] }
   | { claimed: "held"; nodeId: string; lease: string; startedAt: number };
@@ -287,6 +288,14 @@ export class RunStore {
       const ref = refs[i];
       if (ref) found[id] = String(ref);
     });
+    // a map child's claim also answers its map's expansion, after the refs (claim_node)
+    if (refs.length > upstream.length)
+      return {
+        claimed: true,
+        attempt: Number(value),
+        refs: found,
+        mapExpansion: parseMapExpansion(refs[upstream.length]),
+      };
     return { claimed: true, attempt: Number(value), refs: found };
   }
 
@@ -606,14 +615,9 @@ export class RunStore {
    * first attempt started (ms); null when it has not expanded.
    * @throws UpstashError when Redis fails.
    */
-  async readMapExpansion(
-    runId: string,
-    mapId: string,
-  ): Promise<{ count: number; itemsRef: string; startedAt: number } | null> {
+  async readMapExpansion(runId: string, mapId: string): Promise<MapExpansion | null> {
     const [raw] = hmgetValues(await this.redis.hmget(this.keys(runId).meta, `map:${mapId}`), [`map:${mapId}`]);
-    if (raw == null || raw === "") return null;
-    const [count = "0", itemsRef = "", startedAt = "0"] = String(raw).split("|");
-    return { count: Number(count), itemsRef, startedAt: Number(startedAt) };
+    return parseMapExpansion(raw);
   }
 
   /**
@@ -814,4 +818,19 @@ function completion(res: (string | number)[]): TransitionResult {
     skipped: [],
     chained: chained ? { nodeId: String(chained), attempt: Number(attempt) } : null,
   };
+}
+
+/** A map node's expansion record (meta `map:<mapId>`, lua/expand-map.ts): children count, items blob ref, and when
+ * the map's first attempt started (ms since epoch). */
+export interface MapExpansion {
+  count: number;
+  itemsRef: string;
+  startedAt: number;
+}
+
+/** Parses meta `map:<mapId>` (`<count>|<itemsRef>|<startedAt>`, lua/expand-map.ts); null when absent or empty. */
+function parseMapExpansion(raw: unknown): MapExpansion | null {
+  if (raw == null || raw === "") return null;
+  const [count = "0", itemsRef = "", startedAt = "0"] = String(raw).split("|");
+  return { count: Number(count), itemsRef, startedAt: Number(startedAt) };
 }

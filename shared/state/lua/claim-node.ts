@@ -25,7 +25,8 @@ import { LUA_PRELUDE } from "./prelude.js";
  * ARGV[8..] upstream node ids whose output refs the caller needs (read in the same round trip)
  *
  * Returns `{1, attempt, ref…}` when this delivery holds the node (status `running`, attempts + 1), with one output
- * ref per upstream id in ARGV order ('' when missing); `{3, nodeId, startedAt, lease}` when another attempt holds
+ * ref per upstream id in ARGV order ('' when missing), and for a map child `<map>[i]` one more element: its map's
+ * expansion (meta `map:<map>`, lua/expand-map.ts; '' before it expanded); `{3, nodeId, startedAt, lease}` when another attempt holds
  * the node (`running` under `lease` since `startedAt`, ms): the same delivery sent twice, an older attempt of the
  * message, or any other message's delivery. Its outcome is not known yet, so the caller waits until the holder
  * finishes or its deadline passes (then takes over with ARGV[5]), and never answers success meanwhile. Else
@@ -82,6 +83,9 @@ if s == 'queued' or s == 'retrying' or s == 'running' then
   for i = 8, #ARGV do
     result[#result + 1] = redis.call('HGET', K.output, ARGV[i]) or ''
   end
+  -- a map child reads its element from its map's expansion: answered here, not in a round trip of its own
+  local map_id = string.match(node, '^(.+)%[%d+%]$')
+  if map_id then result[#result + 1] = redis.call('HGET', K.meta, 'map:' .. map_id) or '' end
   return result
 end
 if not is_terminal(s) then return {0, s} end

@@ -6,6 +6,7 @@ import {
   parseMapChildId,
   parseOver,
   renderMapPrompt,
+  WithMapChildren,
 } from "../../../shared/dag/map-refs.js";
 import { resolveReference } from "../../../shared/dag/single-reference.js";
 import { validateWorkflow } from "../../../shared/dag/validate.js";
@@ -114,6 +115,24 @@ describe("map children and rendering", () => {
     expect(NODE_ID_RE.test(id)).toBe(false);
     expect(parseMapChildId(id)).toEqual({ mapId: "split.files", index: 12 });
     expect(parseMapChildId("plain")).toBeNull();
+  });
+
+  it("a node map answers for the children of its maps, deriving each child once", () => {
+    let derived = 0;
+    const nodes = new WithMapChildren<{ id: string }>([["m", { id: "m" }]], (mapId, i) => {
+      if (mapId !== "m") return undefined;
+      derived += 1;
+      return { id: `${mapId}[${i}]` };
+    });
+    const first = nodes.get("m[3]");
+    expect(first).toEqual({ id: "m[3]" });
+    expect(nodes.get("m[3]")).toBe(first);
+    expect(nodes.has("m[3]")).toBe(true);
+    expect(derived).toBe(1);
+    expect(nodes.get("x[0]")).toBeUndefined();
+    expect(nodes.get("m")).toEqual({ id: "m" });
+    // iteration lists the stored entries only
+    expect([...nodes.keys()]).toEqual(["m"]);
   });
 
   it("a child is the map's own node as an llm node, without over, maxItems or compensate", () => {

@@ -110,6 +110,24 @@ describe.each(STORE_BACKENDS)("expand_map on $name", ({ memory }) => {
     expect((await expand(runId, { attempt: 2 })).outcome).toBe("again");
   });
 
+  it("answers a claimed child with its map's expansion (after its refs), and other nodes without one", async () => {
+    const runId = await startWithHeldMap(5);
+    await expand(runId, { count: 2, itemsRef: "items-ref" });
+    const child = await store.claimNode(runId, "m[1]", "m[1]:0", 12, ["src"]);
+    expect(child).toEqual({
+      claimed: true,
+      attempt: 1,
+      refs: { src: "r" },
+      mapExpansion: { count: 2, itemsRef: "items-ref", startedAt: 4 },
+    });
+    // a node that is no map child has no expansion to read: the map node itself included
+    const other = `run_${(++seq).toString(16).padStart(26, "0")}`;
+    await startTestRun(store, other, [
+      { id: "m", agent: "a", prompt: "{{item}}", dependsOn: [], kind: "map", over: "{{input.xs}}" },
+    ] as WorkflowNode[]);
+    expect(await store.claimNode(other, "m", "m:0", 12)).toEqual({ claimed: true, attempt: 1, refs: {} });
+  });
+
   it("refuses children beyond the run's node limit without changing anything", async () => {
     const runId = await startWithHeldMap();
     const r = await expand(runId, { count: 998, nodeLimit: 1000 });
