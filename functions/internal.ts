@@ -1,8 +1,10 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import type { ExecuteMessage } from "../shared/dispatch/dispatcher.js";
 import { advance, errorMessage, fail, publishTaken } from "../shared/engine/advance.js";
 import { attemptFailure, errorText } from "../shared/engine/attempt-failure.js";
-import { runDelivery } from "../shared/engine/delivery.js";
+import { type DeliveryOutcome, runDelivery } from "../shared/engine/delivery.js";
 import type { Engine } from "../shared/engine/engine.js";
+import { siblingLease, siblingMessageId } from "../shared/engine/sibling-groups.js";
 import { traceRunEnd } from "../shared/engine/trace-run-end.js";
 import { problem, problemResponse } from "../shared/errors/problem.js";
 import {
@@ -88,17 +90,48 @@ function parseJson(text: string): unknown {
  * node held by another attempt (the same delivery sent twice, an older attempt) waits for that attempt's outcome
  * (shared/engine/take-node.ts) and never answers 2xx before knowing it: past what it may wait, it answers 429
  * `node-busy` with `Retry-After` (the holder's deadline). A failed attempt of the message's own node is answered by
- * {@link failedAttempt}; retries exhausted reach `/internal/failure`.
+ * {@link failedAttempt}; retries exhausted reach `/internal/failure`. A message with `siblings` (a group of a map's
+ * children) runs each child so, side by side under a lease of its own, and answers once ({@link groupAnswer}).
  */
 internalRoutes.post("/execute", async (c) => {
   const msg = executeMessageSchema.safeParse(parseJson(c.get("rawBody")));
   if (!msg.success) return nonRetryable("execute message must be {runId, nodeId}");
-  const { runId, nodeId, advanceBy, generation } = msg.data;
+  const { runId, nodeId, generation } = msg.data;
   const lease = `${c.req.header("upstash-message-id") ?? "unknown"}:${c.req.header("upstash-retried") ?? "0"}`;
+  const services = c.get("services");
+  const token = services.deliveryTokens.bind(c.get("deliveryToken"), runId);
+  const delivery = { runId, nodeId, chain: msg.data.chain === true, generation, fresh: msg.data.fresh === true, token };
+  const siblings = msg.data.siblings ?? [];
+  if (siblings.length === 0)
+    return answerDelivery(c, msg.data, lease, await runDelivery(services.engine, delivery, lease));
+  // a group of a map's children: each runs under a lease of its own, side by side (shared/engine/sibling-groups.ts)
+  // every child settles before the answer, so a failing one cannot cut the others' work short
+  const settled = await Promise.allSettled(
+    [nodeId, ...siblings].map(async (id, i) => {
+      const own = siblingLease(lease, i);
+      const outcome = await runDelivery(services.engine, { ...delivery, nodeId: id }, own);
+      return answerDelivery(c, { ...msg.data, nodeId: id }, own, outcome);
+    }),
+  );
+  const thrown = settled.find((r) => r.status === "rejected");
+  if (thrown) throw thrown.reason;
+  return groupAnswer(settled.map((r) => (r as PromiseFulfilledResult<Response>).value));
+});
+
+/**
+ * The answer to one node's delivery (the message's, or one child of a group under its own lease): see
+ * `/internal/execute` above.
+ * @throws when Redis or QStash fail (the answer is then 5xx and QStash retries the message).
+ */
+async function answerDelivery(
+  c: Context<AppEnv>,
+  msg: Pick<ExecuteMessage, "runId" | "nodeId" | "advanceBy" | "generation">,
+  lease: string,
+  outcome: DeliveryOutcome,
+): Promise<Response> {
+  const { runId, nodeId, advanceBy, generation } = msg;
   const { engine, deliveryTokens } = c.get("services");
   const token = deliveryTokens.bind(c.get("deliveryToken"), runId);
-  const delivery = { runId, nodeId, chain: msg.data.chain === true, generation, fresh: msg.data.fresh === true, token };
-  const outcome = await runDelivery(engine, delivery, lease);
   // the claim script recorded the token's single use; a delivery that may have ended before its claim (an unknown
   // run or node, a cancel) records it here, so that a replayed copy is refused whatever the outcome
   // (delivery-tokens.ts; a token this request's claim already recorded passes)
@@ -133,7 +166,21 @@ internalRoutes.post("/execute", async (c) => {
     chained,
     advanced: { kind: "completed", applied: last.applied, dispatched, runStatus: last.runStatus },
   });
-});
+}
+
+/**
+ * One answer for a group's deliveries ({@link answerDelivery} each, in the group's order): the first that asks
+ * QStash to come back (any status but 2xx and 489: a replay, a busy node, a retryable failure), since the message is
+ * retried whole (its finished children are then skipped); else 489 when every child failed for good (each is
+ * recorded failed), so QStash sends the failure callback as for one node; else 200 with each child's answer.
+ */
+async function groupAnswer(answers: readonly Response[]): Promise<Response> {
+  const again = answers.find((r) => !r.ok && r.status !== 489);
+  if (again) return again;
+  if (answers.every((r) => r.status === 489)) return answers[0] as Response;
+  const bodies = await Promise.all(answers.map((r) => r.json()));
+  return Response.json({ group: bodies });
+}
 
 /**
  * The answer to an attempt that threw, after recording it when `record` (the run advances in execute; otherwise
@@ -229,25 +276,24 @@ internalRoutes.post("/callback", async (c) => {
 });
 
 /**
- * `/internal/failure`: QStash ran out of retries for an execute message. Fails its node for good (descendants
- * skipped); for a node already done, publishes again what its transition took that is still `queued`, and releases
+ * `/internal/failure`: QStash ran out of retries for an execute message. Fails its node (each node of a group) for
+ * good (descendants skipped); for a node already done, publishes again what its transition took that is still `queued`, and releases
  * a chain node a delivery of the message left unfinished to a message of its own (advance.ts `fail`).
  */
 internalRoutes.post("/failure", async (c) => {
   const parsed = parseCallback(c.get("rawBody"));
   if (parsed instanceof Response) return parsed;
-  const { cb, runId, nodeId, body, generation } = parsed;
+  const { cb, runId, nodeId, body, generation, siblings } = parsed;
   const refused = await refuseReplay(c.get("services").deliveryTokens, c.get("deliveryToken"), runId);
   if (refused) return refused;
-  const outcome = await fail(
-    c.get("services").engine,
-    runId,
-    nodeId,
-    errorMessage({ status: cb.status, body }),
-    undefined,
-    cb.sourceMessageId,
-    generation,
-  );
-  if (outcome.kind === "failed") await traceRunEnd(c.get("services").engine, runId, outcome);
-  return c.json(outcome);
+  const engine = c.get("services").engine;
+  // a group's children each ran as the only node of a message of its own (shared/engine/sibling-groups.ts)
+  const outcomes = [];
+  for (const [i, id] of [nodeId, ...(siblings ?? [])].entries()) {
+    const why = errorMessage({ status: cb.status, body });
+    const outcome = await fail(engine, runId, id, why, undefined, siblingMessageId(cb.sourceMessageId, i), generation);
+    if (outcome.kind === "failed") await traceRunEnd(engine, runId, outcome);
+    outcomes.push(outcome);
+  }
+  return c.json(outcomes.length === 1 ? outcomes[0] : { group: outcomes });
 });

@@ -15,7 +15,7 @@
 import { costUsd } from "../../shared/pricing/cost.js";
 import { DEFAULT_PRICES } from "../../shared/pricing/prices.js";
 import type { RunView } from "../../shared/progress/run-view.js";
-import type { ChaosRunSpec } from "./dag-generator.js";
+import { auditedNodes, type ChaosRunSpec } from "./dag-generator.js";
 import type { FaultCounts } from "./faults.js";
 import { type IssuedForNode, type Tokens, tokenSum, zeroTokens } from "./provider-ledger.js";
 
@@ -138,7 +138,7 @@ export function auditRun(spec: ChaosRunSpec, seen: ObservedRun, issued: Readonly
     nodeFaults: seen.nodeFaults,
   };
   let issuedInOut = 0;
-  for (const node of spec.nodes) {
+  for (const node of auditedNodes(spec)) {
     const got = issued.get(node.id);
     const calls = got?.calls ?? 0;
     if (calls === 0) audit.callsPerNode.zero += 1;
@@ -183,7 +183,8 @@ export function auditRun(spec: ChaosRunSpec, seen: ObservedRun, issued: Readonly
   }
   if (audit.outcome === "completed") {
     const sinks = spec.nodes.filter((n) => !spec.nodes.some((m) => m.dependsOn.includes(n.id))).map((n) => n.id);
-    for (const n of spec.nodes) if (byId.get(n.id)?.status !== "done") audit.lostOutputs.push(`${n.id}:not-done`);
+    for (const n of auditedNodes(spec))
+      if (byId.get(n.id)?.status !== "done") audit.lostOutputs.push(`${n.id}:not-done`);
     for (const id of sinks) if (typeof seen.outputs?.[id] !== "string") audit.lostOutputs.push(`${id}:no-output`);
   }
 

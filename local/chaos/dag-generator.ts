@@ -4,7 +4,8 @@
  * the fake Anthropic model and carry the prompt marker the provider ledger attributes calls by. Some runs get a
  * token budget (`onBudget: "fail"`); in some, a share of the nodes get a `compensate` step, and half of those runs
  * have a node whose prompt is over the fake's context window (a 400, not retried), so the run fails and compensates
- * (drawn from a PRNG of their own, so the rest of a seed's runs stay as they were). Same PRNG state in, same runs out.
+ * (drawn from a PRNG of their own, so the rest of a seed's runs stay as they were); in some, one node is a map over
+ * 2..12 items of the run input (a PRNG of its own too). Same PRNG state in, same runs out.
  */
 
 import { createPrng, hash32, type Prng } from "./prng.js";
@@ -27,6 +28,18 @@ export const CHAOS_MODEL = "claude-haiku-4-5";
 /** Timeout of every node's attempt (the fake provider answers in milliseconds). */
 export const CHAOS_NODE_TIMEOUT = "10s";
 
+/** Share of runs with one map node (its children run as ordinary nodes: shared/engine/map-node.ts). */
+export const MAP_SHARE = 0.3;
+
+/** Most elements a chaos map runs over (at least 2). */
+export const MAX_MAP_CHILDREN = 12;
+
+/**
+ * How a map child's prompt marker names it: `<map>#<index>`, since `]` cannot occur in a marker; the provider ledger
+ * reads it back as the child's id `<map>[<index>]` (provider-ledger.ts).
+ */
+export const MAP_CHILD_MARK = "#";
+
 /** Output limit of every node, tokens (a node's worst case for a budget reservation). */
 export const CHAOS_MAX_OUTPUT_TOKENS = 64;
 
@@ -43,6 +56,8 @@ export interface ChaosRunSpec {
   compensated?: string[];
   /** The node made to fail (its prompt is over the fake's context window), or null. */
   failing?: string | null;
+  /** The children of the run's map node (`<map>[i]`; not in `nodes`: {@link auditedNodes}), or none. */
+  mapChildren?: string[];
   /** `POST /v1/runs` body: `{workflow, input, budget?}`. */
   body: { workflow: Record<string, unknown>; input: Record<string, unknown>; budget?: Record<string, unknown> };
 }
@@ -116,6 +131,19 @@ export function generateRun(rng: Prng, seed: number, index: number, opts: Genera
   const failing = compensated.length > 0 && n > 1 && compRng.chance(0.5) ? `n${compRng.int(1, n - 1)}` : null;
   const failingDef = defs.find((d) => d.id === failing);
   if (failingDef) failingDef.prompt = `${failingDef.prompt}\n${"pad ".repeat(CHAOS_CONTEXT_WINDOW_TOKENS * 2)}`;
+  // some runs turn one node into a map over the run input's items, whose children run (and are audited) as nodes
+  // (drawn from a PRNG of their own, so the rest of a seed's runs stay as they were)
+  const mapRng = createPrng(hash32(`${tag}:map`));
+  const mapCandidates = nodes.filter((x) => x.dependsOn.length > 0 && x.id !== failing && !compensated.includes(x.id));
+  const mapNode = mapCandidates.length > 0 && mapRng.chance(MAP_SHARE) ? mapRng.pick(mapCandidates) : null;
+  const items = mapNode ? Array.from({ length: mapRng.int(2, MAX_MAP_CHILDREN) }, (_, i) => `item-${i}`) : [];
+  const mapChildren = items.map((_, i) => `${mapNode?.id}[${i}]`);
+  const mapDef = defs.find((d) => d.id === mapNode?.id);
+  if (mapNode && mapDef) {
+    mapDef.kind = "map";
+    mapDef.over = "{{input.items}}";
+    mapDef.prompt = `${promptMarker(tag, `${mapNode.id}${MAP_CHILD_MARK}{{index}}`)} Review {{item}}.`;
+  }
   const chains = rng.chance(0.3);
   const workflow: Record<string, unknown> = {
     name: `chaos-${shape}`,
@@ -143,9 +171,10 @@ export function generateRun(rng: Prng, seed: number, index: number, opts: Genera
     budgetTokens,
     compensated,
     failing,
+    ...(mapChildren.length > 0 ? { mapChildren } : {}),
     body: {
       workflow,
-      input: { tag },
+      input: { tag, ...(items.length > 0 ? { items } : {}) },
       ...(budgetTokens !== null ? { budget: { tokens: budgetTokens, onBudget: "fail" } } : {}),
     },
   };
@@ -168,4 +197,16 @@ export function forCancelAndRetry(spec: ChaosRunSpec): ChaosRunSpec {
 export function withoutCompensation(spec: ChaosRunSpec): ChaosRunSpec {
   const nodes = (spec.body.workflow.nodes as Record<string, unknown>[]).map(({ compensate: _, ...rest }) => rest);
   return { ...spec, compensated: [], body: { ...spec.body, workflow: { ...spec.body.workflow, nodes } } };
+}
+
+/**
+ * The nodes the audits check: the workflow's own, then its map's children, each with its map's dependencies (a child
+ * is ready when its map's dependencies are done; the map itself ends after its children).
+ */
+export function auditedNodes(spec: Pick<ChaosRunSpec, "nodes" | "mapChildren">): { id: string; dependsOn: string[] }[] {
+  const children = (spec.mapChildren ?? []).map((id) => {
+    const map = spec.nodes.find((n) => n.id === id.slice(0, id.indexOf("[")));
+    return { id, dependsOn: map?.dependsOn ?? [] };
+  });
+  return [...spec.nodes, ...children];
 }

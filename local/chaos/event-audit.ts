@@ -9,7 +9,7 @@
 import { streamRunEvents } from "../../shared/client/run-event-stream.js";
 import type { RunView } from "../../shared/progress/run-view.js";
 import { type RunEventBody, TERMINAL_EVENT_TYPES } from "../../shared/state/run-events.js";
-import type { ChaosRunSpec } from "./dag-generator.js";
+import { auditedNodes, type ChaosRunSpec } from "./dag-generator.js";
 import { DEV_API_KEY } from "./run-api.js";
 
 /** What the event audit found in one run's log. */
@@ -84,11 +84,12 @@ export function auditEvents(
     order: [],
     state: [],
   };
-  const deps = new Map(spec.nodes.map((n) => [n.id, n.dependsOn]));
+  const nodes = auditedNodes(spec);
+  const deps = new Map(nodes.map((n) => [n.id, n.dependsOn]));
   const terminals = new Map<string, number>();
   const lastTerminal = new Map<string, string>();
   const satisfied = new Set<string>();
-  const status = new Map<string, string>(spec.nodes.map((n) => [n.id, "pending"]));
+  const status = new Map<string, string>(nodes.map((n) => [n.id, "pending"]));
   let runStatus = "running";
   for (const e of log.events) {
     if (e.type === "retry" || e.type === "rerun") {
@@ -123,7 +124,10 @@ export function auditEvents(
     if (s) status.set(node, s);
   }
   if (!log.finished) return audit;
-  for (const n of spec.nodes) {
+  // a map's children exist only once it expanded (a map skipped or failed before that has none)
+  const children = new Set(spec.mapChildren ?? []);
+  for (const n of nodes) {
+    if (children.has(n.id) && !log.events.some((e) => e.node === n.id)) continue;
     if ((terminals.get(n.id) ?? 0) === 0) audit.terminal.push(`${n.id}: no terminal event in a finished run`);
   }
   if (view) {

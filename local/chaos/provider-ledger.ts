@@ -65,7 +65,8 @@ export function attributeCall(body: unknown): { runTag: string; nodeId: string }
         ? lastUser.content.map((p) => (p as { text?: unknown })?.text ?? "").join("\n")
         : "";
   const m = MARKER_RE.exec(text);
-  return m ? { runTag: m[1] as string, nodeId: m[2] as string } : null;
+  // a map child's marker names it `<map>#<index>` (dag-generator.ts MAP_CHILD_MARK): its id is `<map>[<index>]`
+  return m ? { runTag: m[1] as string, nodeId: (m[2] as string).replace(/#(\d+)$/, "[$1]") } : null;
 }
 
 /**

@@ -24,6 +24,9 @@ export interface NodeDispatch {
   /** Appended to the node's deduplication id: `.join` for an expanded map node's second message (its first, the
    * expansion's, used the plain id in the same generation: shared/engine/map-node.ts). */
   dedupSuffix?: string | undefined;
+  /** More children of the same map that the message carries beside `nodeId` (shared/engine/sibling-groups.ts); its
+   * deduplication id then also names them ({@link siblingsTag}). */
+  siblings?: readonly string[] | undefined;
 }
 
 /** Run-wide dispatch settings. */
@@ -126,6 +129,8 @@ export interface ExecuteMessage {
   generation?: number;
   /** Set on the `from` node of a rerun: it calls its provider without reading the result cache. */
   fresh?: true;
+  /** More children of the same map, which the delivery runs beside `nodeId` (shared/engine/sibling-groups.ts). */
+  siblings?: readonly string[];
 }
 
 /**
@@ -188,6 +193,21 @@ function message(run: DispatchRun, n: NodeDispatch, body: ExecuteMessage, dedup:
 }
 
 /**
+ * A short, stable tag of a message's sibling nodes for its deduplication id (32-bit FNV-1a of the ids, hex): two
+ * messages that start with the same node but carry different siblings must not share an id, or QStash would drop the
+ * second. FNV-1a: http://www.isthe.com/chongo/tech/comp/fnv/ (offset basis 2166136261, prime 16777619).
+ */
+export function siblingsTag(siblings: readonly string[]): string {
+  let h = 2166136261;
+  const text = siblings.join("\u0000");
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}
+
+/**
  * Deduplication id of a node's dispatch (`Upstash-Deduplication-Id`): a second publish of the same node in the same
  * generation (the run's creation time) is dropped by QStash within its deduplication window, so re-publishing after
  * a lost callback does not run a node twice. A node a chain ran never had this message; when the chain gives it
@@ -229,8 +249,13 @@ export class QStashDispatcher implements Dispatcher {
         message(
           run,
           n,
-          { runId: n.runId, nodeId: n.nodeId, ...(n.fresh ? { fresh: true as const } : {}) },
-          `${deduplicationId(n.runId, n.nodeId, run.generation)}${n.dedupSuffix ?? ""}${suffix}`,
+          {
+            runId: n.runId,
+            nodeId: n.nodeId,
+            ...(n.siblings?.length ? { siblings: n.siblings } : {}),
+            ...(n.fresh ? { fresh: true as const } : {}),
+          },
+          `${deduplicationId(n.runId, n.nodeId, run.generation)}${n.siblings?.length ? `.with.${siblingsTag(n.siblings)}` : ""}${n.dedupSuffix ?? ""}${suffix}`,
         ),
         n.runId,
       ),

@@ -7,15 +7,17 @@ import { deliveryTimeoutMs } from "./chain-policy.js";
 import type { Engine } from "./engine.js";
 import { MAP_JOIN_DEDUP_SUFFIX, mapJoinIds } from "./map-node.js";
 import type { LoadedRun } from "./run-cache.js";
+import { groupSiblings } from "./sibling-groups.js";
 
 /**
  * Publishes the given ready nodes of a run through the engine's dispatcher, with each node's retries and timeout and
- * its longest remaining path as priority.
+ * its longest remaining path as priority; in a run that advances inline, the children of a map up to
+ * `MAX_NODES_PER_MESSAGE` to a message (sibling-groups.ts).
  * @param repairKey the sweeper's re-offer: fresh deduplication ids (Dispatcher `dispatch`).
  * @param opts.generation the run's current dispatch generation (run meta `generation`, or the generation of the
  *   message whose delivery publishes); default the run's creation time, right until its first retry or rerun.
  * @param opts.fresh a node among them that must not read the result cache (a rerun's `from`).
- * @returns how many messages were published.
+ * @returns how many messages were published (a group is one).
  * @throws whatever the dispatcher throws (the queue refused); run state is unchanged by this call.
  */
 export async function dispatchNodes(
@@ -33,8 +35,10 @@ export async function dispatchNodes(
     ...(joins.has(id) ? { dedupSuffix: MAP_JOIN_DEDUP_SUFFIX } : {}),
   }));
   const target = dispatchRun(run, opts.generation);
-  if (repairKey === undefined) return engine.dispatcher.dispatch(target, nodes);
-  return engine.dispatcher.dispatch(target, nodes, repairKey);
+  // a map's children go out up to four to a message when the run advances inline (sibling-groups.ts)
+  const messages = target.advance === "inline" ? groupSiblings(nodes) : nodes;
+  if (repairKey === undefined) return engine.dispatcher.dispatch(target, messages);
+  return engine.dispatcher.dispatch(target, messages, repairKey);
 }
 
 /** Which try a publish belongs to: the run's dispatch generation (ms), and a rerun's `from` node. */

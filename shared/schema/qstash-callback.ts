@@ -20,17 +20,33 @@ export const qstashCallbackSchema = z.looseObject({
 export type QStashCallback = z.output<typeof qstashCallbackSchema>;
 
 /**
+ * Most nodes one execute message carries: its node and up to 3 `siblings` (children of the same map,
+ * shared/engine/sibling-groups.ts). 4, because Cloudflare Workers let one invocation hold 6 connections open at once
+ * (developers.cloudflare.com/workers/platform/limits, "Simultaneous open connections") and each child's provider call
+ * holds one for its whole length: 4 leave two for the group's Redis and QStash requests.
+ */
+export const MAX_NODES_PER_MESSAGE = 4;
+
+// a node id (128 characters at most), or a map node's child `<map>[<index>]` (shared/dag/map-refs.ts)
+const executeNodeId = z.string().min(1).max(140);
+
+/**
  * Body of an `/internal/execute` message (references only; `waited` and `handedBack`, informational, mark a deferred
  * re-delivery and a node a chain handed back; `advanceBy: "callback"` says a success callback will publish what the
  * node's completion took, so execute records the completion but does not publish: advance-site.ts; `chain: true`
  * says the message's timeout leaves room for its delivery to run a chain of nodes: shared/engine/delivery.ts;
  * `generation` is the run's dispatch generation at publish time (a retry or rerun starts a new one); `fresh: true`
- * makes a rerun's `from` node call its provider without reading the result cache).
+ * makes a rerun's `from` node call its provider without reading the result cache; `siblings`: more children of the
+ * same map, run beside `nodeId` by the same delivery: shared/engine/sibling-groups.ts).
  */
 export const executeMessageSchema = z.strictObject({
   runId: z.string().regex(/^run_[0-9a-f]{26}$/),
-  // a node id (128 characters at most), or a map node's child `<map>[<index>]` (shared/dag/map-refs.ts)
-  nodeId: z.string().min(1).max(140),
+  nodeId: executeNodeId,
+  siblings: z
+    .array(executeNodeId)
+    .min(1)
+    .max(MAX_NODES_PER_MESSAGE - 1)
+    .optional(),
   waited: z.boolean().optional(),
   handedBack: z.boolean().optional(),
   advanceBy: z.literal("callback").optional(),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  auditedNodes,
   DAG_SHAPES,
   forCancelAndRetry,
   generateRun,
@@ -58,13 +59,42 @@ describe("generateRun", () => {
     for (const r of runs.slice(0, 40)) {
       const v = validateWorkflow(r.body.workflow);
       expect(v.ok, JSON.stringify(v.ok ? null : v.problem)).toBe(true);
-      for (const n of r.body.workflow.nodes as { id: string; prompt: string }[]) {
-        expect(attributeCall({ messages: [{ role: "user", content: n.prompt }] })).toEqual({
+      for (const n of r.body.workflow.nodes as { id: string; prompt: string; kind?: string }[]) {
+        // a map's prompt is its children's: rendered, it names child `<map>[<index>]`
+        const prompt = n.kind === "map" ? n.prompt.replace("{{index}}", "3") : n.prompt;
+        expect(attributeCall({ messages: [{ role: "user", content: prompt }] })).toEqual({
           runTag: r.tag,
-          nodeId: n.id,
+          nodeId: n.kind === "map" ? `${n.id}[3]` : n.id,
         });
       }
     }
+  });
+
+  it("makes one node of some runs a map over the input's items, whose children the audits check as nodes", () => {
+    const withMap = runs.filter((r) => (r.mapChildren ?? []).length > 0);
+    expect(withMap.length).toBeGreaterThan(runs.length * 0.15);
+    expect(withMap.length).toBeLessThan(runs.length * 0.45);
+    for (const r of withMap) {
+      const maps = (
+        r.body.workflow.nodes as { id: string; kind?: string; over?: string; dependsOn: string[] }[]
+      ).filter((n) => n.kind === "map");
+      expect(maps).toHaveLength(1);
+      const map = maps[0]!;
+      expect(map.over).toBe("{{input.items}}");
+      const items = r.body.input["items"] as string[];
+      expect(items.length).toBeGreaterThanOrEqual(2);
+      expect(r.mapChildren).toEqual(items.map((_, i) => `${map.id}[${i}]`));
+      // never a root, the node made to fail or a compensated node
+      expect(map.dependsOn.length).toBeGreaterThan(0);
+      expect(r.failing).not.toBe(map.id);
+      expect(r.compensated ?? []).not.toContain(map.id);
+      // the audits see the children with the map's dependencies, after the workflow's own nodes
+      const audited = auditedNodes(r);
+      expect(audited.slice(r.nodes.length)).toEqual(
+        (r.mapChildren ?? []).map((id) => ({ id, dependsOn: map.dependsOn })),
+      );
+    }
+    for (const r of runs.filter((x) => !x.mapChildren)) expect(r.body.input["items"]).toBeUndefined();
   });
 
   it("gives some runs a token budget with onBudget fail, and the rest none", () => {
