@@ -105,16 +105,18 @@ internalRoutes.post("/execute", async (c) => {
   if (siblings.length === 0)
     return answerDelivery(c, msg.data, lease, await runDelivery(services.engine, delivery, lease));
   // a group of a map's children: each runs under a lease of its own, side by side (shared/engine/sibling-groups.ts)
-  // every child settles before the answer, so a failing one cannot cut the others' work short
+  // every child settles before the answer, so a failing one cannot cut the others' work short; a grouped child runs
+  // alone (no chain), so the delivery runs at most nodesPerDelivery nodes
   const settled = await Promise.allSettled(
     [nodeId, ...siblings].map(async (id, i) => {
       const own = siblingLease(lease, i);
-      const outcome = await runDelivery(services.engine, { ...delivery, nodeId: id }, own);
+      const outcome = await runDelivery(services.engine, { ...delivery, nodeId: id, chain: false }, own);
       return answerDelivery(c, { ...msg.data, nodeId: id }, own, outcome);
     }),
   );
-  const thrown = settled.find((r) => r.status === "rejected");
-  if (thrown) throw thrown.reason;
+  const thrown = settled.filter((r) => r.status === "rejected").map((r) => r.reason as unknown);
+  for (const err of thrown.slice(1)) console.error(`execute ${runId}: a grouped child also failed: ${errorText(err)}`);
+  if (thrown.length > 0) throw thrown[0];
   return groupAnswer(settled.map((r) => (r as PromiseFulfilledResult<Response>).value));
 });
 
@@ -169,13 +171,15 @@ async function answerDelivery(
 }
 
 /**
- * One answer for a group's deliveries ({@link answerDelivery} each, in the group's order): the first that asks
- * QStash to come back (any status but 2xx and 489: a replay, a busy node, a retryable failure), since the message is
- * retried whole (its finished children are then skipped); else 489 when every child failed for good (each is
- * recorded failed), so QStash sends the failure callback as for one node; else 200 with each child's answer.
+ * One answer for a group's deliveries ({@link answerDelivery} each, in the group's order): when one asks QStash to
+ * come back (any status but 2xx and 489: a replay, a busy node, a retryable failure), the one with the shortest
+ * `Retry-After` (none: at once), since the message is retried whole (its finished children are then skipped); else
+ * 489 when every child failed for good (each is recorded failed), so QStash sends the failure callback as for one
+ * node; else 200 with each child's answer.
  */
 async function groupAnswer(answers: readonly Response[]): Promise<Response> {
-  const again = answers.find((r) => !r.ok && r.status !== 489);
+  const after = (r: Response) => Number(r.headers.get("retry-after") ?? "0") || 0;
+  const again = answers.filter((r) => !r.ok && r.status !== 489).sort((a, b) => after(a) - after(b))[0];
   if (again) return again;
   if (answers.every((r) => r.status === 489)) return answers[0] as Response;
   const bodies = await Promise.all(answers.map((r) => r.json()));

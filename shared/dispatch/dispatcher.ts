@@ -211,7 +211,9 @@ export function siblingsTag(siblings: readonly string[]): string {
  * Deduplication id of a node's dispatch (`Upstash-Deduplication-Id`): a second publish of the same node in the same
  * generation (the run's creation time) is dropped by QStash within its deduplication window, so re-publishing after
  * a lost callback does not run a node twice. A node a chain ran never had this message; when the chain gives it
- * back (a deferral or a hand-back), that message uses this id (Dispatcher `defer` with key null).
+ * back (a deferral or a hand-back), that message uses this id (Dispatcher `defer` with key null). A message that
+ * carries siblings adds their tag ({@link siblingsTag}): a re-offer that groups the same nodes otherwise is a second
+ * message, which claim_node makes harmless.
  */
 export function deduplicationId(runId: string, nodeId: string, generation: number): string {
   return `${runId}.${nodeId}.g${generation}`;

@@ -3,16 +3,16 @@ import { httpHoldMs } from "../http/http-call.js";
 import { resolveNodeSettings } from "../schema/node-settings.js";
 import { runConcurrency } from "../state/run-store.js";
 import { advanceSite } from "./advance-site.js";
-import { deliveryTimeoutMs } from "./chain-policy.js";
+import { deliveryTimeoutMs, nodesPerDelivery } from "./chain-policy.js";
 import type { Engine } from "./engine.js";
 import { MAP_JOIN_DEDUP_SUFFIX, mapJoinIds } from "./map-node.js";
 import type { LoadedRun } from "./run-cache.js";
-import { groupSiblings } from "./sibling-groups.js";
+import { groupSiblings, siblingGroupSize } from "./sibling-groups.js";
 
 /**
  * Publishes the given ready nodes of a run through the engine's dispatcher, with each node's retries and timeout and
- * its longest remaining path as priority; in a run that advances inline, the children of a map up to
- * `MAX_NODES_PER_MESSAGE` to a message (sibling-groups.ts).
+ * its longest remaining path as priority; in a run whose deliveries chain, the children of a map several to a
+ * message (sibling-groups.ts).
  * @param repairKey the sweeper's re-offer: fresh deduplication ids (Dispatcher `dispatch`).
  * @param opts.generation the run's current dispatch generation (run meta `generation`, or the generation of the
  *   message whose delivery publishes); default the run's creation time, right until its first retry or rerun.
@@ -35,8 +35,9 @@ export async function dispatchNodes(
     ...(joins.has(id) ? { dedupSuffix: MAP_JOIN_DEDUP_SUFFIX } : {}),
   }));
   const target = dispatchRun(run, opts.generation);
-  // a map's children go out up to four to a message when the run advances inline (sibling-groups.ts)
-  const messages = target.advance === "inline" ? groupSiblings(nodes) : nodes;
+  // a map's children share messages in a run whose deliveries chain (sibling-groups.ts `siblingGroupSize`)
+  const size = siblingGroupSize(target, nodesPerDelivery(run.frozen.workflow));
+  const messages = size > 1 ? groupSiblings(nodes, size) : nodes;
   if (repairKey === undefined) return engine.dispatcher.dispatch(target, messages);
   return engine.dispatcher.dispatch(target, messages, repairKey);
 }

@@ -1,33 +1,48 @@
 /**
- * Sibling groups: the ready children of one map node travel up to {@link MAX_NODES_PER_MESSAGE} to an execute
- * message, and its delivery runs them side by side (functions/internal.ts). Each child stays an ordinary node with
- * its own claim, attempt, cache lookup, budget hold, provider call and completion; what the group shares is the
- * message's trip through QStash, its signature check and its flow-control slot, which are most of what a child of a
- * wide fan-out costs the worker (docs/performance.md "Dynamic fan-out").
+ * Sibling groups: the ready children of one map node travel several to an execute message ({@link siblingGroupSize}),
+ * and its delivery runs them side by side (functions/internal.ts). Each child stays an ordinary node with its own
+ * claim, attempt, cache lookup, budget hold, provider call and completion; what the group shares is the message's
+ * trip through QStash, its signature check and its flow-control slot, which are most of what a child of a wide
+ * fan-out costs the worker (docs/performance.md "Dynamic fan-out").
  *
  * Each child of a group runs under a lease of its own, `<message id>/<index>:<retried>` ({@link siblingLease}), so
- * claim_node, chains and take-overs treat it as the only node of a message (`<message id>/<index>`) retried with
- * the group's message: nothing in the run's state knows about groups.
+ * claim_node and take-overs treat it as the only node of a message (`<message id>/<index>`) retried with the
+ * group's message: nothing in the run's state knows about groups. A grouped child runs alone (no chain), so a
+ * delivery still runs at most `nodesPerDelivery` nodes, side by side or one after another.
  */
 
 import { parseMapChildId } from "../dag/map-refs.js";
-import type { NodeDispatch } from "../dispatch/dispatcher.js";
+import type { DispatchRun, NodeDispatch } from "../dispatch/dispatcher.js";
 import { MAX_NODES_PER_MESSAGE } from "../schema/qstash-callback.js";
 
 export { MAX_NODES_PER_MESSAGE };
 
 /**
- * Puts the children of the same map among `nodes` into groups of at most {@link MAX_NODES_PER_MESSAGE}, in the
- * order given: each group is one dispatch (its first child's, with the others as `siblings`, the highest priority
- * of the group). A node that is no map child, a rerun's `fresh` node and a node with a deduplication suffix stay
- * alone. Only for a run that advances inline: a success callback reports one node's attempt.
+ * How many children of a map one message of the run may carry: 1 (no groups) unless the run's deliveries chain and
+ * it advances inline, else min({@link MAX_NODES_PER_MESSAGE}, the run's `nodesPerDelivery`). A chaining run keeps
+ * no message ahead (shared/state/prefetch.ts), so the nodes Redis lets run never outnumber its slots and QStash's
+ * flow control (one slot per message) is not what bounds its concurrency; a success callback reports one node's
+ * attempt; and `nodesPerDelivery` is what one delivery may run (chain-policy.ts: Workers' subrequest and CPU limits).
+ * @param chainLimit the run's `nodesPerDelivery` (chain-policy.ts).
  */
-export function groupSiblings(nodes: readonly NodeDispatch[]): NodeDispatch[] {
+export function siblingGroupSize(run: Pick<DispatchRun, "advance" | "deliveryTimeoutMs">, chainLimit: number): number {
+  if (run.advance !== "inline" || run.deliveryTimeoutMs == null) return 1;
+  return Math.max(1, Math.min(MAX_NODES_PER_MESSAGE, chainLimit));
+}
+
+/**
+ * Puts the children of the same map among `nodes` into groups of at most `size` (≤ {@link MAX_NODES_PER_MESSAGE}),
+ * in the order given: each group is one dispatch (its first child's, with the others as `siblings`, and the highest
+ * priority, retries and timeout of the group). A node that is no map child, a rerun's `fresh` node and a node with a
+ * deduplication suffix stay alone.
+ */
+export function groupSiblings(nodes: readonly NodeDispatch[], size = MAX_NODES_PER_MESSAGE): NodeDispatch[] {
+  const most = Math.max(1, Math.min(size, MAX_NODES_PER_MESSAGE));
   const out: NodeDispatch[] = [];
   const open = new Map<string, { dispatch: NodeDispatch; siblings: string[] }>();
   for (const n of nodes) {
     const child = parseMapChildId(n.nodeId);
-    if (!child || n.fresh || n.dedupSuffix !== undefined) {
+    if (most === 1 || !child || n.fresh || n.dedupSuffix !== undefined) {
       out.push(n);
       continue;
     }
@@ -38,7 +53,7 @@ export function groupSiblings(nodes: readonly NodeDispatch[]): NodeDispatch[] {
       group.dispatch.priority = Math.max(group.dispatch.priority, n.priority);
       group.dispatch.retries = Math.max(group.dispatch.retries, n.retries);
       group.dispatch.timeoutMs = Math.max(group.dispatch.timeoutMs, n.timeoutMs);
-      if (group.siblings.length === MAX_NODES_PER_MESSAGE - 1) open.delete(key);
+      if (group.siblings.length >= most - 1) open.delete(key);
       continue;
     }
     const started = { dispatch: { ...n }, siblings: [] as string[] };

@@ -5,14 +5,14 @@ import { postRun, sign, testRedis } from "./helpers.js";
 
 const ORIGIN = "http://agent-dag.test";
 
-/** A signed QStash request to `/internal/<path>` with the given message headers. */
-async function signed(path: string, body: unknown, messageId = "msg", retried = 0): Promise<Response> {
+/** A signed QStash request to `/internal/<path>` with the given message headers (and signature, to replay one). */
+async function signed(path: string, body: unknown, messageId = "msg", retried = 0, signature?: string) {
   const text = JSON.stringify(body);
   return SELF.fetch(`${ORIGIN}/internal/${path}`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
-      "upstash-signature": await sign(`${ORIGIN}/internal/${path}`, text),
+      "upstash-signature": signature ?? (await sign(`${ORIGIN}/internal/${path}`, text)),
       "upstash-message-id": messageId,
       "upstash-retried": String(retried),
     },
@@ -73,21 +73,9 @@ describe("a message that carries a map's children together", () => {
   it("a copy of the group's request under other message headers is refused 409 and runs nothing", async () => {
     const runId = await expandedRun();
     const group = { runId, nodeId: "m[0]", siblings: ["m[1]"] };
-    const text = JSON.stringify(group);
-    const signature = await sign(`${ORIGIN}/internal/execute`, text);
-    const send = (messageId: string) =>
-      SELF.fetch(`${ORIGIN}/internal/execute`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "upstash-signature": signature,
-          "upstash-message-id": messageId,
-          "upstash-retried": "0",
-        },
-        body: text,
-      });
-    expect((await send("msg_first")).status).toBe(200);
-    const copy = await send("msg_copy");
+    const signature = await sign(`${ORIGIN}/internal/execute`, JSON.stringify(group));
+    expect((await signed("execute", group, "msg_first", 0, signature)).status).toBe(200);
+    const copy = await signed("execute", group, "msg_copy", 0, signature);
     expect(copy.status).toBe(409);
     expect((await nodesOf(runId))["m[2]"]).toMatchObject({ status: "queued", attempts: 0 });
   });

@@ -3,6 +3,7 @@ import { QStashDispatcher, siblingsTag } from "../../../shared/dispatch/dispatch
 import {
   groupSiblings,
   MAX_NODES_PER_MESSAGE,
+  siblingGroupSize,
   siblingLease,
   siblingMessageId,
 } from "../../../shared/engine/sibling-groups.js";
@@ -45,6 +46,30 @@ describe("sibling groups", () => {
       node("m[2]", { fresh: true }),
       node("m[3]", { dedupSuffix: ".join" }),
     ]);
+  });
+
+  it("groups only in a run whose deliveries chain and advance inline, never past its nodesPerDelivery", () => {
+    const chaining = { advance: "inline" as const, deliveryTimeoutMs: 70_000 };
+    expect(siblingGroupSize(chaining, 8)).toBe(4);
+    expect(siblingGroupSize(chaining, 3)).toBe(3);
+    expect(siblingGroupSize(chaining, 1)).toBe(1);
+    // a run without chains keeps a message ahead (prefetch): a group could run more nodes than its slots
+    expect(siblingGroupSize({ advance: "inline", deliveryTimeoutMs: null }, 8)).toBe(1);
+    // a success callback reports one node's attempt
+    expect(siblingGroupSize({ advance: "callback", deliveryTimeoutMs: 70_000 }, 8)).toBe(1);
+    const ids = ["m[0]", "m[1]", "m[2]", "m[3]", "m[4]"];
+    expect(
+      groupSiblings(
+        ids.map((id) => node(id)),
+        2,
+      ).map((n) => n.siblings ?? []),
+    ).toEqual([["m[1]"], ["m[3]"], []]);
+    expect(
+      groupSiblings(
+        ids.map((id) => node(id)),
+        1,
+      ).every((n) => n.siblings === undefined),
+    ).toBe(true);
   });
 
   it("names each child's lease and message after the group's message, the first keeping the delivery's own", () => {
