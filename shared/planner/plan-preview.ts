@@ -51,15 +51,8 @@ export interface PlanPreview {
   levels: string[][];
   /** The longest chain of nodes, root to sink. */
   criticalPath: string[];
-  /** Sums of the nodes' worst cases (one attempt each); `usd` null when a node's is. */
-  worstCase: {
-    calls: number;
-    inputTokens: number;
-    outputTokens: number;
-    tokens: number;
-    usd: number | null;
-    bounded: boolean;
-  };
+  /** Sums of the nodes' worst cases (one attempt each); `usd` null when a node's is, `bounded` false when one's is. */
+  worstCase: NodeWorstCase;
   /** The run budget the worst case is compared with (the request's, else the workflow's), or null. */
   budget: RunBudget | null;
   /** Whether the worst case stays within every limit of `budget` (true without a budget; false when a USD limit
