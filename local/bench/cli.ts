@@ -182,7 +182,7 @@ export async function runBench(
         timeoutMs: FANOUT_CRITICAL_CALLS * FANOUT_LATENCY_MS * 10 + TIMEOUT_SLACK_MS,
       });
       say(
-        `  ${mapFanout.completed}/${mapFanout.runs} completed, ${mapFanout.childrenPerRun} children per run · makespan p50 ${fmt(mapFanout.makespanMs.p50 ?? 0)} · overhead p50 ${Math.round(mapFanout.overheadMs.p50 ?? 0)} ms max ${Math.round(mapFanout.overheadMs.max ?? 0)} ms`,
+        `  ${mapFanout.completed}/${mapFanout.runs} completed, ${mapFanout.childrenPerRun} children per run · makespan p50 ${fmt(mapFanout.makespanMs.p50 ?? 0)} · overhead p50 ${Math.round(mapFanout.overheadMs.p50 ?? 0)} ms max ${Math.round(mapFanout.overheadMs.max ?? 0)} ms${(mapFanout.costPerRun ?? []).map((c) => ` · ${c.deliveries} deliveries, ${c.redisRequests} Redis requests, workerd ${c.workerdCpuMs ?? "n/a"} ms CPU`).join("")}`,
       );
     }
     say();

@@ -8,7 +8,7 @@
 import type { RunRequest } from "../../shared/client/run-api.js";
 import type { EngineHarness } from "./engine-harness.js";
 import { summarize } from "./percentiles.js";
-import type { MapFanoutResult } from "./results.js";
+import type { FanoutRunCost, MapFanoutResult } from "./results.js";
 
 /** Calls on the critical path of the fan-out DAG: root, one child, join. */
 export const FANOUT_CRITICAL_CALLS = 3;
@@ -71,7 +71,8 @@ export const FANOUT_WARM_UP_RUNS = 2;
  * @param opts.width map children per run (N); `latencyMs` simulated ms per call; `timeoutMs` per run; `warmUpRuns`
  *   (default {@link FANOUT_WARM_UP_RUNS}).
  * @returns makespan and overhead (makespan − 3 × latencyMs) summaries in ms, children counted in the views, how
- *   many runs completed, and each warm-up run's overhead in ms (null when it did not complete).
+ *   many runs completed, each warm-up run's overhead in ms (null when it did not complete), and what each measured
+ *   run cost the stack and the worker (none for the first when there is no warm-up run to count from).
  * @throws the run API's error when a run cannot be started.
  */
 export async function measureMapFanout(
@@ -81,21 +82,28 @@ export async function measureMapFanout(
   const criticalPathMs = FANOUT_CRITICAL_CALLS * opts.latencyMs;
   const warmUpRuns = opts.warmUpRuns ?? FANOUT_WARM_UP_RUNS;
   const warmUpOverheadMs: (number | null)[] = [];
+  // the stack's counters and the worker's CPU are cumulative: each run's cost is the difference to the run before
+  let before: Awaited<ReturnType<EngineHarness["waitForRuns"]>> | null = null;
   for (let r = 0; r < warmUpRuns; r++) {
     const runId = await engine.startRun({
       workflow: fanoutWorkflow(opts.width, opts.latencyMs) as RunRequest["workflow"],
     });
-    const view = (await engine.waitForRuns([runId], opts.timeoutMs)).views[0];
+    before = await engine.waitForRuns([runId], opts.timeoutMs);
+    const view = before.views[0];
     warmUpOverheadMs.push(view?.status === "completed" ? view.makespanMs - criticalPathMs : null);
   }
   const makespans: number[] = [];
+  const costs: FanoutRunCost[] = [];
   let completed = 0;
   let children = 0;
   for (let r = 0; r < opts.runs; r++) {
     const runId = await engine.startRun({
       workflow: fanoutWorkflow(opts.width, opts.latencyMs) as RunRequest["workflow"],
     });
-    const { views } = await engine.waitForRuns([runId], opts.timeoutMs);
+    const after = await engine.waitForRuns([runId], opts.timeoutMs);
+    if (before) costs.push(runCost(before, after));
+    before = after;
+    const { views } = after;
     const view = views[0];
     if (!view || view.status !== "completed" || view.finishedAt === null) continue;
     completed += 1;
@@ -107,11 +115,25 @@ export async function measureMapFanout(
     latencyMs: opts.latencyMs,
     warmUpRuns,
     warmUpOverheadMs,
+    costPerRun: costs,
     runs: opts.runs,
     completed,
     childrenPerRun: completed > 0 ? children / completed : 0,
     criticalPathMs,
     makespanMs: summarize(makespans),
     overheadMs: summarize(makespans.map((m) => m - criticalPathMs)),
+  };
+}
+
+/** What one fan-out run cost, from the cumulative readings after the run before it and after it. */
+function runCost(
+  before: Awaited<ReturnType<EngineHarness["waitForRuns"]>>,
+  after: Awaited<ReturnType<EngineHarness["waitForRuns"]>>,
+): FanoutRunCost {
+  const cpu = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.round(b - a));
+  return {
+    deliveries: after.idleStats.qstashDeliveries - before.idleStats.qstashDeliveries,
+    redisRequests: after.idleStats.redisRequests - before.idleStats.redisRequests,
+    workerdCpuMs: cpu(before.idleCpu.workerd, after.idleCpu.workerd),
   };
 }

@@ -182,6 +182,20 @@ export const eventLogResultSchema = z.strictObject({
   connections: z.number().int(),
 });
 
+/**
+ * What one measured fan-out run cost, counted between the stack going idle after the run before it and after it
+ * (so it includes the reads of the run before's view): QStash deliveries, Redis REST requests, and the CPU of the
+ * worker's workerd processes in ms (null when unreadable).
+ */
+export const fanoutRunCostSchema = z.strictObject({
+  deliveries: z.number().int(),
+  redisRequests: z.number().int(),
+  workerdCpuMs: z.number().nullable(),
+});
+
+/** One {@link fanoutRunCostSchema}. */
+export type FanoutRunCost = z.output<typeof fanoutRunCostSchema>;
+
 /** What local/bench/map-fanout.ts measured: `root → map(width) → join` with simulated calls. */
 export const mapFanoutResultSchema = z.strictObject({
   width: z.number().int(),
@@ -191,6 +205,8 @@ export const mapFanoutResultSchema = z.strictObject({
   warmUpRuns: z.number().int().optional(),
   /** Each warm-up run's overhead, ms (null: it did not complete). */
   warmUpOverheadMs: z.array(z.number().nullable()).optional(),
+  /** What each measured run cost (absent in results from before it was counted). */
+  costPerRun: z.array(fanoutRunCostSchema).optional(),
   runs: z.number().int(),
   completed: z.number().int(),
   /** Map children listed in the run views, per completed run (should equal `width`). */
