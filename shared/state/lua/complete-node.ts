@@ -123,8 +123,7 @@ for _, d in ipairs(csv(redis.call('HGET', K.dependents, node))) do
   end
 end
 open_levels()
-local taken = take(now)
-if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
+local taken = take_for(node, now)
 
 -- the delivery goes on with the highest-priority node taken, if it still holds the node it completed
 local chain_lease = ARGV[16]

@@ -74,8 +74,7 @@ redis.call('HSET', K.meta, 'map:' .. map, n .. '|' .. ARGV[6] .. '|' .. (redis.c
 local cap = tonumber(redis.call('HGET', K.meta, 'eventCap') or '${DEFAULT_EVENT_CAP}')
 redis.call('HSET', K.meta, 'eventCap', math.min(${MAX_EVENT_CAP}, cap + 32 * n))
 emit('expanded', map, 'items', n)
-local taken = take(now)
-if #taken > 0 then redis.call('HSET', K.took, map, table.concat(taken, ',')) end
+local taken = take_for(map, now)
 keep_ttl()
 local result = {1, run_status}
 for _, id in ipairs(taken) do result[#result + 1] = id end

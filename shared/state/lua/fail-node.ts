@@ -137,8 +137,7 @@ while head <= #queue do
   end
 end
 open_levels()
-local taken = take(now)
-if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
+local taken = take_for(node, now)
 
 keep_ttl()
 local result = {1, finish_if_done(now), #taken}

@@ -48,8 +48,7 @@ redis.call('HDEL', K.lease, node)
 redis.call('HINCRBY', K.meta, 'inflight', -1)
 redis.call('HSET', K.meta, 'parked:' .. node, gen .. '|' .. ARGV[4], 'parkNote:' .. node, ARGV[5])
 emit('waiting', node, 'deadline', ARGV[4], 'question', ARGV[5])
-local taken = take(now)
-if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
+local taken = take_for(node, now)
 keep_ttl()
 local result = {1, gen}
 for _, id in ipairs(taken) do result[#result + 1] = id end

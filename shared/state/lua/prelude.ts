@@ -21,6 +21,8 @@ import { LUA_COMPENSATE_BEGIN, LUA_COMPENSATE_END } from "./compensate.js";
  *   run started before it was stored; QStash flow control keeps the running ones at `concurrency`), and returns
  *   them for dispatch: longest remaining path first; `now` (ms) is recorded as each one's `offered` time, which the
  *   sweeper reads to tell a message that was lost from one still on its way (shared/engine/sweeper.ts);
+ * - `take_for(node, now)`: `take(now)` for the transition of `node`, recording what it took (`took`) for
+ *   `still_queued`;
  * - `still_queued(node)`: the nodes the transition of `node` took for dispatch that are still `queued`, which a
  *   repeat (a duplicate callback, a retried delivery of a node already done or failed) offers again: the first
  *   may have died before publishing them;
@@ -119,6 +121,13 @@ local function take(now)
     taken[#taken + 1] = id
   end
   if #taken > 0 then redis.call('HINCRBY', K.meta, 'inflight', #taken) end
+  return taken
+end
+
+-- take(now) for \`node\`'s transition, recording what it took (K.took) so that a repeat offers them again
+local function take_for(node, now)
+  local taken = take(now)
+  if #taken > 0 then redis.call('HSET', K.took, node, table.concat(taken, ',')) end
   return taken
 end
 
