@@ -5,6 +5,7 @@ import { DEFAULT_PROMPT_LIMIT, type PromptLimit } from "../shared/dag/prompt-siz
 import { mergePriceOverrides, parsePriceOverrides } from "../shared/pricing/overrides.js";
 import { DEFAULT_PRICES, type PriceTable } from "../shared/pricing/prices.js";
 import { type ProvidersConfig, parseProvidersConfig } from "../shared/providers/providers-config.js";
+import { parseUsageLogConfig, type UsageLogConfig } from "../shared/providers/usage-log-config.js";
 import { parseTenantQuotas, type TenantQuotas } from "../shared/quota/quota-spec.js";
 import { type ModelFallbacks, parseModelFallbacksJson } from "../shared/routing/model-fallbacks.js";
 import { DEFAULT_TIER_MAP, PROVIDER_NAME_RE, parseTierMapJson, type TierMap } from "../shared/routing/tier-map.js";
@@ -53,6 +54,10 @@ export interface Env {
   PROVIDERS?: string;
   /** Provider of agents that name none, default `simulated`. */
   DEFAULT_PROVIDER?: string;
+  /** JSON usage log (shared/providers/usage-log-config.ts), e.g. `{"type":"ai-gateway","accountId":"…","gatewayId":
+   * "…"}`: where a call whose answer was lost is read back and booked exactly; unset = such calls stay booked at their
+   * reserved worst case. */
+  USAGE_LOG?: string;
   /** JSON tier map `{provider: {fast, balanced, deep}}`, merged over the built-in `simulated` entry. */
   TIERS?: string;
   /** JSON price overrides `{model: {input, output, cacheRead, cacheWrite, source, asOf}}` (USD per million tokens). */
@@ -159,6 +164,8 @@ export interface Config {
   promptLimit: PromptLimit;
   /** Trace export (`OTEL_EXPORTER_OTLP_*`, functions/otel-config.ts), or null when tracing is off. */
   otel: OtlpExportConfig | null;
+  /** The provider usage log (`USAGE_LOG`), or null when unset. */
+  usageLog: UsageLogConfig | null;
 }
 
 const configSchema = z.object({
@@ -284,6 +291,7 @@ export function parseConfig(env: Env): Config {
     problems.push(`DEFAULT_PROVIDER: "${e.DEFAULT_PROVIDER}" is not in PROVIDERS`);
   const httpNodes = parseHttpNodeSettings(env, problems);
   const otel = parseOtelConfig(env, problems);
+  const usageLog = parseJsonVar("USAGE_LOG", env.USAGE_LOG, parseUsageLogConfig, null, problems);
   if (problems.length > 0) throw new Error(`agent-dag is misconfigured: ${problems.join("; ")}`);
   const [classifierProvider, ...classifierModel] = e.ROUTING_CLASSIFIER?.split(":") ?? [];
   return {
@@ -322,5 +330,6 @@ export function parseConfig(env: Env): Config {
     },
     promptLimit: { maxChars: e.MAX_RENDERED_PROMPT_CHARS, maxTokens: e.MAX_RENDERED_PROMPT_TOKENS },
     otel,
+    usageLog,
   };
 }

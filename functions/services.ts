@@ -5,11 +5,13 @@ import { BudgetStore } from "../shared/budget/budget-store.js";
 import { CacheStore } from "../shared/cache/cache-store.js";
 import { QStashDispatcher } from "../shared/dispatch/dispatcher.js";
 import { liveBlobTtlSeconds } from "../shared/engine/blob-retention.js";
-import type { Engine } from "../shared/engine/engine.js";
+import type { Engine, UsageLogSettings } from "../shared/engine/engine.js";
 import { QStashHttpPublisher } from "../shared/http/qstash-http-publisher.js";
 import { PlanStore } from "../shared/planner/plan-store.js";
+import { AiGatewayUsageLog } from "../shared/providers/ai-gateway-usage-log.js";
 import { CircuitBreaker } from "../shared/providers/circuit/circuit-breaker.js";
 import { createProviders } from "../shared/providers/factory.js";
+import type { UsageLogConfig } from "../shared/providers/usage-log-config.js";
 import { QuotaStore } from "../shared/quota/quota-store.js";
 import { RegistryStore } from "../shared/registry/registry-store.js";
 import { CLASSIFIER_CACHE_TTL_SECONDS, llmClassifier, type TierCache } from "../shared/routing/classifier.js";
@@ -93,6 +95,7 @@ export function services(env: Env): Services {
   const providers = createProviders(config.providers, env as Record<string, unknown>, {
     simulatedLatencyMs: config.simulatedLatencyMs,
     simulated: config.allowSimulatedProvider,
+    tagCalls: config.usageLog !== null,
   });
   const classifierProvider = config.classifier ? providers.get(config.classifier.provider) : undefined;
   // tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT): no tracer at all
@@ -121,6 +124,7 @@ export function services(env: Env): Services {
           )
         : undefined,
     providers,
+    usageLog: config.usageLog ? usageLogSettings(config.usageLog, env as Record<string, unknown>) : undefined,
     circuits: new CircuitBreaker(redis, config.keyPrefix, config.circuit),
     routing: {
       tierMap: config.tierMap,
@@ -173,4 +177,23 @@ export function services(env: Env): Services {
   const built = { config, engine, receiver, deliveryTokens, redis, registry, hooks, schedules, plans };
   byEnv.set(env, built);
   return built;
+}
+
+/**
+ * The usage log of `USAGE_LOG`: AI Gateway's logs read with the token in the secret `apiTokenSecret` (a missing
+ * secret fails each look-up, naming it, and the estimates stay booked).
+ */
+function usageLogSettings(c: UsageLogConfig, env: Readonly<Record<string, unknown>>): UsageLogSettings {
+  const token = env[c.apiTokenSecret];
+  return {
+    log: new AiGatewayUsageLog({
+      accountId: c.accountId,
+      gatewayId: c.gatewayId,
+      apiToken: typeof token === "string" && token.length > 0 ? token : undefined,
+      apiTokenSecret: c.apiTokenSecret,
+      apiBaseUrl: c.apiBaseUrl,
+    }),
+    settleMs: c.settleSeconds * 1000,
+    horizonMs: c.horizonSeconds * 1000,
+  };
 }

@@ -10,6 +10,7 @@
  * matches one billed call's tokens exactly; a call booked `estimated` (its answer never reached the books, so it is
  * booked at its reserved worst case) matches a billed call it bounds (estimated ≥ issued), or none: its attempt
  * died after writing its intent and before the provider billed a request (a bound on a call that may not exist).
+ * A call reconciled from the provider's usage log is exact; one the log showed unbilled is not in the books.
  */
 
 import { costUsd } from "../../shared/pricing/cost.js";
@@ -83,6 +84,9 @@ export interface RunAudit {
   /** Calls booked at their reserved worst case, those of them that stand for no billed call, and their tokens over
    * what the provider billed for them. */
   estimated: { calls: number; unbilled: number; overTokens: number };
+  /** Estimated calls since booked from the provider's usage log: exactly (`reconciled`, in the books as exact calls)
+   * or as no call (`voided`: the log showed none billed). */
+  reconciled: { calls: number; voided: number };
   /** Recorded, node-summed and issued tokens (all four counts) and USD. */
   tokens: { totals: number; nodeSum: number; issued: number };
   usd: { totals: number; nodeSum: number; issued: number };
@@ -131,6 +135,7 @@ export function auditRun(spec: ChaosRunSpec, seen: ObservedRun, issued: Readonly
     totalsMismatch: [],
     tokenMismatches: [],
     estimated: { calls: 0, unbilled: 0, overTokens: 0 },
+    reconciled: { calls: 0, voided: 0 },
     tokens: { totals: 0, nodeSum: 0, issued: 0 },
     usd: { totals: 0, nodeSum: 0, issued: 0 },
     budgetOverrun: null,
@@ -159,6 +164,7 @@ export function auditRun(spec: ChaosRunSpec, seen: ObservedRun, issued: Readonly
     return audit;
   }
   const viewNodes = view.levels.flatMap((l) => l.nodes);
+  audit.reconciled = { calls: view.totals.reconciledCalls ?? 0, voided: view.totals.voidedCalls ?? 0 };
   const byId = new Map(viewNodes.map((n) => [n.id, n]));
   const c = view.compensation;
   audit.compensation = c ? { status: c.status, byStatus: {} } : null;

@@ -15,6 +15,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis as IORedis } from "ioredis";
 import { activeRunsKey } from "../../shared/state/run-index.js";
+import { startFakeAiGatewayLog } from "../fake-providers/ai-gateway-log.js";
 import { deleteKeysWithPrefix } from "../redis-cleanup.js";
 import { type LocalStack, startLocalStack } from "../stack.js";
 import { workerBindings } from "../worker-bindings.js";
@@ -86,6 +87,13 @@ export const SWEEPER_GRACE_SECONDS = 10;
  * (a run is looked at once a minute) and a margin. */
 const SWEEP_OUT_MS = 75_000;
 
+/** How long after a call's intent the worker reads it in the usage log, s (`USAGE_LOG.settleSeconds`; 900 by
+ * default): the fake provider answers within a few seconds and writes its log at once. */
+export const USAGE_LOG_SETTLE_SECONDS = 5;
+
+/** The fake AI Gateway the suite's provider calls are logged by. */
+const CHAOS_GATEWAY = { accountId: "chaos-account", gatewayId: "chaos-gateway", apiToken: "chaos-token" };
+
 /** Things to stop at the end, latest first. */
 type Closer = () => Promise<unknown>;
 
@@ -133,6 +141,9 @@ async function suite(opts: SuiteOptions, closers: Closer[]): Promise<SuiteResult
   closers.push(() => stack.close());
   const provider: LedgerProvider = await startLedgerProvider(opts.providerLatencyMs);
   closers.push(() => provider.close());
+  // the provider's calls as if through AI Gateway: its log is where the worker reads back a call whose answer was lost
+  const gatewayLog = await startFakeAiGatewayLog({ calls: () => provider.fake.calls(), ...CHAOS_GATEWAY });
+  closers.push(() => gatewayLog.close());
   const proxy = (
     hop: "redis" | "qstash" | "delivery",
     upstream: string | null,
@@ -168,6 +179,14 @@ async function suite(opts: SuiteOptions, closers: Closer[]): Promise<SuiteResult
       TIERS: JSON.stringify({ anthropic: { fast: CHAOS_MODEL, balanced: CHAOS_MODEL, deep: CHAOS_MODEL } }),
       SWEEPER_GRACE_SECONDS: String(SWEEPER_GRACE_SECONDS),
       SWEEPER_BATCH: "50",
+      USAGE_LOG: JSON.stringify({
+        type: "ai-gateway",
+        accountId: CHAOS_GATEWAY.accountId,
+        gatewayId: CHAOS_GATEWAY.gatewayId,
+        apiBaseUrl: gatewayLog.apiBaseUrl,
+        settleSeconds: USAGE_LOG_SETTLE_SECONDS,
+      }),
+      CLOUDFLARE_API_TOKEN: CHAOS_GATEWAY.apiToken,
     },
   );
   const worker: RestartableWorker = await startRestartableWorker(bindings, deliveryProxy, opts.verbose);

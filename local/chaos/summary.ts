@@ -34,6 +34,9 @@ export interface SuiteFigures {
   estimatedCalls: number;
   estimatedUnbilled: number;
   estimatedOverTokens: number;
+  /** Estimated calls the provider's usage log settled: booked exactly, and booked as no call. */
+  reconciledCalls: number;
+  voidedCalls: number;
   budgetRuns: number;
   budgetOverruns: number;
 }
@@ -59,6 +62,8 @@ export function suiteFigures(audits: readonly RunAudit[], budgetRuns: number): S
     estimatedCalls: 0,
     estimatedUnbilled: 0,
     estimatedOverTokens: 0,
+    reconciledCalls: 0,
+    voidedCalls: 0,
     budgetRuns,
     budgetOverruns: 0,
   };
@@ -88,6 +93,8 @@ export function suiteFigures(audits: readonly RunAudit[], budgetRuns: number): S
     f.estimatedCalls += a.estimated.calls;
     f.estimatedUnbilled += a.estimated.unbilled;
     f.estimatedOverTokens += a.estimated.overTokens;
+    f.reconciledCalls += a.reconciled.calls;
+    f.voidedCalls += a.reconciled.voided;
     if (a.totalsMismatch.length > 0) f.totalsMismatchRuns += 1;
     if (a.budgetOverrun) f.budgetOverruns += 1;
   }
@@ -116,6 +123,7 @@ export function summaryLine(
     `double-counted=${f.doubleCountedRuns} runs (+${f.doubleCountedTokens} tok)`,
     `totals≠nodes=${f.totalsMismatchRuns}`,
     `estimated=${f.estimatedCalls} calls (${f.estimatedUnbilled} with no billed call; +${f.estimatedOverTokens} tok over billed)`,
+    `reconciled=${f.reconciledCalls} calls from the provider's log (+${f.voidedCalls} shown unbilled)`,
     `| budget overruns=${f.budgetOverruns}/${f.budgetRuns}`,
     `| faults ${formatFaultCounts(ctx.faults)} restarts=${ctx.restarts}`,
     `| ${(ctx.elapsedMs / 1000).toFixed(0)} s`,

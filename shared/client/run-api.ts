@@ -138,7 +138,14 @@ const runViewSchema: z.ZodType<RunView> = z.looseObject({
             .looseObject({ inputTokens: count, outputTokens: count, cacheReadTokens: count, cacheWriteTokens: count })
             .nullable(),
           costUsd: z.number().nullable(),
-          paidCalls: z.array(z.looseObject({ attempt: count, tokens: count, estimated: z.boolean() })),
+          paidCalls: z.array(
+            z.looseObject({
+              attempt: count,
+              tokens: count,
+              estimated: z.boolean(),
+              reconciled: z.boolean().optional(),
+            }),
+          ),
         }),
       ),
     })

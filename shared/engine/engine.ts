@@ -8,6 +8,7 @@ import type { HttpNodeConfig } from "../http/http-call.js";
 import type { PriceTable } from "../pricing/prices.js";
 import type { CircuitBreaker } from "../providers/circuit/circuit-breaker.js";
 import type { LlmProvider } from "../providers/provider.js";
+import type { UsageLog } from "../providers/usage-log.js";
 import type { QuotaConfig } from "../quota/quota-gate.js";
 import type { TierClassifier } from "../routing/classifier.js";
 import type { ModelFallbacks } from "../routing/model-fallbacks.js";
@@ -66,6 +67,15 @@ export interface BudgetConfig {
   tenantDaily: TenantBudgets;
 }
 
+/** The provider usage log and when to read it (config `USAGE_LOG`, shared/providers/usage-log-config.ts). */
+export interface UsageLogSettings {
+  log: UsageLog;
+  /** How long after a call's intent its log entries are read, ms. */
+  settleMs: number;
+  /** How long after a run's finish the sweeper keeps reconciling its estimated calls, ms. */
+  horizonMs: number;
+}
+
 /** Everything the engine's steps need: state, blobs, queue, providers, routing, prices, budgets, settings, clock. */
 export interface Engine {
   store: RunStore;
@@ -77,6 +87,9 @@ export interface Engine {
   dispatcher: Dispatcher;
   /** Providers by name; `simulated` is present unless `ALLOW_SIMULATED_PROVIDER` turned it off. */
   providers: ReadonlyMap<string, LlmProvider>;
+  /** Where a call whose answer was lost is read back and booked exactly (reconcile-estimates.ts); absent = such
+   * calls stay booked at their reserved worst case. */
+  usageLog?: UsageLogSettings | undefined;
   /** Circuit breakers per provider and model, shared through Redis (shared/providers/circuit/); off when undefined. */
   circuits?: CircuitBreaker | undefined;
   routing: RoutingConfig;

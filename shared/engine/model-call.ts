@@ -215,11 +215,17 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   // the call's intent goes with the reservation (one auto-pipelined request): a call whose answer never reaches the
   // books is then booked at this worst case (call-intent.ts); no intent, no call
   const intent = withRetries(() =>
-    engine.store.recordIntent(input.runId, node.id, input.attempt, {
-      inputTokens,
-      outputTokens: maxOutputTokens,
-      costMicroUsd: usdToMicroUsd(worstCase(inputTokens, maxOutputTokens, (u) => price(model, u)).usd, "up"),
-    }),
+    engine.store.recordIntent(
+      input.runId,
+      node.id,
+      input.attempt,
+      {
+        inputTokens,
+        outputTokens: maxOutputTokens,
+        costMicroUsd: usdToMicroUsd(worstCase(inputTokens, maxOutputTokens, (u) => price(model, u)).usd, "up"),
+      },
+      engine.now(),
+    ),
   ).then(
     () => null,
     (err: unknown) => err ?? new Error("call intent not written"),
@@ -401,7 +407,8 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
 
 /**
  * Books an aborted call of attempt `input.attempt` at its reserved worst case (RunStore `bookUnrecorded`) and settles
- * its budget hold at that worst case (released when there was nothing to book).
+ * its budget hold at that worst case (released when there was nothing to book; left to the usage log's reconciliation
+ * when there is one: reconcile-estimates.ts).
  * @throws UpstashError when Redis fails (the intent stays: a later attempt, the run's finish or the sweeper books it).
  */
 async function bookAborted(engine: Engine, input: ModelCallInput, hold: BudgetHold | null): Promise<void> {
@@ -413,6 +420,8 @@ async function bookAborted(engine: Engine, input: ModelCallInput, hold: BudgetHo
     await releaseHold(engine.budgets.store, hold);
     return;
   }
+  // with a usage log the hold waits for what the log says the call cost (reconcile-estimates.ts)
+  if (engine.usageLog) return;
   await settleHold(engine.budgets.store, hold, { tokens: booked.tokens, usd: microUsdToUsd(booked.costMicroUsd) });
 }
 

@@ -10,6 +10,9 @@
  *   attempt that died in that window (milliseconds), never under-counts;
  * - a classifier hold (`<id>:classify`, which has no record in the run's books): charged at its whole hold, since
  *   the call may have been answered.
+ * - with a usage log (`USAGE_LOG`), a call booked at its worst case keeps its hold until the log settles it
+ *   (reconcile-estimates.ts closes it at the billed usage, or at nothing) or the sweeper's last look at the run
+ *   (`final`) charges it at that worst case: the budget then ends at what was billed, not at the bound.
  * Each budget operation is idempotent per reservation id, so a hold is closed exactly once whichever path (the next
  * attempt, the run's finish, the sweeper, or the attempt itself) gets there first. A tenant's day is taken from the
  * clock, so the recovery tries today and the {@link RECOVERY_DAYS} − 1 days before; a scope that holds nothing under
@@ -89,12 +92,21 @@ export async function recoverAttemptHolds(
   await Promise.all(
     attempts.flatMap((a) => {
       const id = `${runId}:${nodeId}:${a}`;
+      const call = paid.get(a);
       return [
-        closeHold(engine.budgets.store, scopes, id, paid.get(a)),
+        ...(awaitsUsageLog(engine, call) ? [] : [closeHold(engine.budgets.store, scopes, id, call)]),
         closeHold(engine.budgets.store, scopes, `${id}${CLASSIFY_SUFFIX}`, undefined),
       ];
     }),
   );
+}
+
+/**
+ * Whether the hold of a call booked as `paid` waits for the usage log instead of closing now: an estimated call of a
+ * deployment with a usage log, unless this is the `final` look.
+ */
+function awaitsUsageLog(engine: Engine, paid: PaidUsage | undefined, final = false): boolean {
+  return !final && engine.usageLog !== undefined && paid?.estimated === true;
 }
 
 /**
@@ -120,10 +132,16 @@ export function heldScopes(engine: Engine, runId: string, frozen: HeldScopesOf):
 /**
  * Closes every hold still open for run `runId` (a finished run: every attempt is over), from its paid records. Call
  * it after `bookUnrecorded(runId)`. Reads the run's tenant and budget when `frozen` is not given; nothing when the
- * run is gone or has no budget scope ({@link heldScopes}).
+ * run is gone or has no budget scope ({@link heldScopes}). An estimated call's hold waits for the usage log unless
+ * `opts.final` (the sweeper's last look at the run).
  * @throws UpstashError when Redis fails.
  */
-export async function recoverRunHolds(engine: Engine, runId: string, frozen?: HeldScopesOf): Promise<void> {
+export async function recoverRunHolds(
+  engine: Engine,
+  runId: string,
+  frozen?: HeldScopesOf,
+  opts: { final?: boolean } = {},
+): Promise<void> {
   const f = frozen ?? (await engine.store.readFrozen(runId));
   if (!f) return;
   const scopes = heldScopes(engine, runId, f);
@@ -138,6 +156,7 @@ export async function recoverRunHolds(engine: Engine, runId: string, frozen?: He
       const paid = classify
         ? undefined
         : (await engine.store.readPaid(runId, nodeId, [Number(attempt)])).get(Number(attempt));
+      if (awaitsUsageLog(engine, paid, opts.final)) return;
       await closeHold(engine.budgets.store, scopes, id, paid);
     }),
   );

@@ -18,10 +18,12 @@
  * A failed publish leaves the repair recorded and the node `queued`: the next look after the grace period tries
  * again. Each repair is also logged as one line.
  */
+
 import { liveBlobTtlSeconds, retainRunBlobs } from "./blob-retention.js";
 import { deliveryDeadlineMs, dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import { mapItemsRefs } from "./map-node.js";
+import { keepReconciling, reconcileEstimates } from "./reconcile-estimates.js";
 import { recoverRunHolds } from "./recover-holds.js";
 import { loadRun } from "./run-cache.js";
 import { findStuckNodes } from "./stuck-nodes.js";
@@ -77,7 +79,9 @@ export async function sweep(engine: Engine): Promise<SweepReport> {
 }
 
 /**
- * Looks at one run: `gone` when it is finished or expired, else the repairs made (possibly none).
+ * Looks at one run: `gone` when it is finished or expired, else the repairs made (possibly none). A finished run
+ * whose estimated calls the usage log has not settled yet stays (no repairs) until its horizon
+ * (reconcile-estimates.ts).
  * @param now ms since epoch.
  * @throws UpstashError or QstashError when Redis or QStash fail.
  */
@@ -90,9 +94,15 @@ export async function sweepRun(engine: Engine, runId: string, now: number): Prom
       // what it wrote lives the retention from its end, even an output written just before (blob-retention.ts)
       await retainRunBlobs(engine, runId, [state.frozen.inputRef, ...Object.values(state.output)]);
       await engine.store.bookUnrecorded(runId);
-      await recoverRunHolds(engine, runId, state.frozen);
+      // the provider's usage log turns estimates into what was billed, once settled (reconcile-estimates.ts)
+      const reconciled = await reconcileEstimates(engine, runId);
+      // estimates still open: the run stays in the index, looked at again next period, until the horizon; their
+      // holds wait for them until the last look, which charges them at their worst case
+      const keep = keepReconciling(engine, reconciled, Number(state.meta.finishedAt));
+      await recoverRunHolds(engine, runId, state.frozen, { final: !keep });
       // a child run decides its parent's workflow node, if the request that finished it did not (sub-workflow-node.ts)
       await notifyParent(engine, runId, state.frozen);
+      if (keep) return [];
     }
     return "gone";
   }

@@ -1,5 +1,6 @@
 import { compensationId } from "../dag/compensation.js";
 import type { RunSnapshot } from "../state/run-types.js";
+import { type PaidCallView, paidCallOf } from "./paid-call.js";
 
 /** One compensation in the run view: the node it compensates, its status, attempts, times (ISO 8601), error,
  * output excerpt, usage (tokens, as a node's), cost (USD) and paid calls by attempt (as a node's `paidCalls`). */
@@ -16,7 +17,7 @@ export interface CompensationNodeView {
   excerpt: string | null;
   usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number } | null;
   costUsd: number | null;
-  paidCalls: { attempt: number; tokens: number; estimated: boolean }[];
+  paidCalls: PaidCallView[];
 }
 
 /**
@@ -73,7 +74,7 @@ export function buildCompensationView(s: RunSnapshot): CompensationView | null {
   };
 }
 
-/** The paid calls booked for node `id` (run-types.ts `paid`: `<id>:<attempt>` -> `<in>,<out>,<cr>,<cw>,<µUSD>[,e]`). */
+/** The paid calls booked for node `id` (run-types.ts `paid`: `<id>:<attempt>` -> `<in>,<out>,<cr>,<cw>,<µUSD>[,e|r|v]`, paid-call.ts). */
 function paidCallsOf(
   paid: Readonly<Record<string, string>> | undefined,
   id: string,
@@ -82,9 +83,8 @@ function paidCallsOf(
   for (const [field, value] of Object.entries(paid ?? {})) {
     const m = /^(.*):(\d+)$/.exec(field);
     if (!m || m[1] !== id) continue;
-    const parts = value.split(",");
-    const tokens = parts.slice(0, 4).reduce((a, x) => a + (Number(x) || 0), 0);
-    calls.push({ attempt: Number(m[2]), tokens, estimated: parts[5] === "e" });
+    const call = paidCallOf(Number(m[2]), value);
+    if (call) calls.push(call);
   }
   return calls.sort((a, b) => a.attempt - b.attempt);
 }

@@ -3,6 +3,7 @@ import { isSimulatedText } from "../providers/simulated.js";
 import type { NodeStatus, ParentRef, RunSnapshot } from "../state/run-types.js";
 import { buildCompensationView, type CompensationView, shownRunStatus } from "./compensation-view.js";
 import { type MapChildRef, mapChildRef, mapChildrenByMap } from "./map-view.js";
+import { type PaidCallView, paidCallOf } from "./paid-call.js";
 import { buildWaitView, type WaitView } from "./wait-view.js";
 
 /** One node in the todo-list view. Times are ISO 8601; durations in ms; tokens as counted by the provider. */
@@ -31,8 +32,9 @@ export interface NodeView {
   /** How the node ended each earlier try of the run (retry, rerun), oldest first; empty for a run on its first. */
   history?: { try: number; status: string; attempts: number; error: string | null }[];
   /** The node's paid calls as booked, by attempt: all four token counts added; `estimated` when the call's answer
-   * never reached the books and it is booked at its reserved worst case (an upper bound). */
-  paidCalls?: { attempt: number; tokens: number; estimated: boolean }[];
+   * never reached the books and it is booked at its reserved worst case (an upper bound); `reconciled` when such a
+   * call was then booked from the provider's usage log (exact). A call the log showed unbilled is not listed. */
+  paidCalls?: PaidCallView[];
   /** A map node's child (`<map>[i]`, listed right after its map node, in the map's level): its map and index. */
   map?: MapChildRef;
   /** A wait node only (`kind: "wait"`): its question, deadline and the signal that decided it (wait-view.ts). */
@@ -76,6 +78,10 @@ export interface RunView {
     /** Paid calls booked at their reserved worst case (answer never recorded), and their tokens (included above). */
     estimatedCalls?: number;
     estimatedTokens?: number;
+    /** Estimated calls since booked exactly from the provider's usage log, and those it showed unbilled (booked as
+     * no call): engine/reconcile-estimates.ts. */
+    reconciledCalls?: number;
+    voidedCalls?: number;
   };
   /** Result cache of this run: counts, hit rate = (hits + shared) / (hits + shared + misses) (null before any
    * lookup), and the tokens and USD the hits saved (what the producing calls cost). */
@@ -135,16 +141,16 @@ function parseRoute(raw: string | undefined): NodeView["route"] {
 }
 
 /** Parses a node's stored history: one line per earlier try, `<try>|<status>|<attempts>|<error>`. */
-/** The `paid` hash (run-types.ts) as each node's booked calls, by attempt; intents are skipped. */
+/** The `paid` hash (run-types.ts) as each node's booked calls, by attempt; intents and voided calls are skipped. */
 function parsePaidCalls(raw: Record<string, string> | undefined): Map<string, NonNullable<NodeView["paidCalls"]>> {
   const byNode = new Map<string, NonNullable<NodeView["paidCalls"]>>();
   for (const [field, value] of Object.entries(raw ?? {})) {
     const m = /^(.*):(\d+)$/.exec(field);
     if (!m) continue;
-    const parts = value.split(",");
-    const tokens = parts.slice(0, 4).reduce((a, x) => a + (Number(x) || 0), 0);
+    const call = paidCallOf(Number(m[2]), value);
+    if (!call) continue;
     const list = byNode.get(m[1] as string) ?? [];
-    list.push({ attempt: Number(m[2]), tokens, estimated: parts[5] === "e" });
+    list.push(call);
     byNode.set(m[1] as string, list);
   }
   for (const list of byNode.values()) list.sort((a, b) => a.attempt - b.attempt);
@@ -200,6 +206,8 @@ export function buildRunView(s: RunSnapshot, dag: CompiledDag, now: number): Run
     attempts: 0,
     estimatedCalls: Number(s.meta.estimatedCalls ?? 0),
     estimatedTokens: Number(s.meta.estimatedTokens ?? 0),
+    reconciledCalls: Number(s.meta.reconciledCalls ?? 0),
+    voidedCalls: Number(s.meta.voidedCalls ?? 0),
   };
   const paidCalls = parsePaidCalls(s.paid);
   const durations: Record<string, number> = {};

@@ -11,6 +11,7 @@ import {
 import { classifyProviderError } from "./classify-error.js";
 import { type GenerateRequest, type GenerateResult, ProviderError, type TokenUsage } from "./provider.js";
 import { estimateTokens } from "./simulated.js";
+import { callKeyHeaders } from "./usage-log.js";
 
 /**
  * How a provider sends `GenerateRequest.sharedContext`:
@@ -88,12 +89,19 @@ export function mapUsage(usage: LanguageModelUsage | undefined, sentText: string
  * `{ parseError }` with its usage, since it was paid for.
  * @param model the AI SDK language model to call.
  * @param provider our provider name, reported on the result and in error messages.
+ * With `opts.tagCall`, the request carries the call's key as AI Gateway metadata (usage-log.ts `callKeyHeaders`).
  * @throws ProviderError for every failure, classified by {@link classifyProviderError}.
  */
 export async function generateWithAiSdk(
   model: LanguageModel,
   req: GenerateRequest,
-  opts: { provider: string; sharedContext: SharedContextMode; now?: () => number },
+  opts: {
+    provider: string;
+    sharedContext: SharedContextMode;
+    now?: () => number;
+    /** Tag the call with its call key for the usage log (`cf-aig-metadata`, usage-log.ts). */
+    tagCall?: boolean | undefined;
+  },
 ): Promise<GenerateResult> {
   const instructions = buildInstructions(req, opts.sharedContext);
   const sent = `${req.sharedContext ?? ""}${req.system}${req.prompt}`;
@@ -106,6 +114,7 @@ export async function generateWithAiSdk(
       maxOutputTokens: req.maxOutputTokens,
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       maxRetries: 0,
+      ...(opts.tagCall ? { headers: callKeyHeaders(req) } : {}),
       ...(req.signal ? { abortSignal: req.signal } : {}),
       ...(req.outputSchema ? { output: Output.object({ schema: jsonSchema(req.outputSchema as JSONSchema7) }) } : {}),
     });

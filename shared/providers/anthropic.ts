@@ -19,6 +19,8 @@ export interface AnthropicProviderOptions {
   headers?: Record<string, string> | undefined;
   /** fetch implementation (tests). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined;
+  /** Tag each call with its call key for the usage log (header `cf-aig-metadata`, usage-log.ts). @default false */
+  tagCalls?: boolean | undefined;
 }
 
 /**
@@ -32,9 +34,11 @@ export class AnthropicProvider implements LlmProvider {
   readonly name: string;
   readonly #sdk: AiSdkAnthropic | undefined;
   readonly #missingKey: string;
+  readonly #tagCalls: boolean;
 
   constructor(opts: AnthropicProviderOptions) {
     this.name = opts.name ?? "anthropic";
+    this.#tagCalls = opts.tagCalls ?? false;
     this.#missingKey = opts.apiKeySecret ?? "ANTHROPIC_API_KEY";
     this.#sdk = opts.apiKey
       ? createAnthropic({
@@ -62,6 +66,7 @@ export class AnthropicProvider implements LlmProvider {
     return generateWithAiSdk(this.#sdk.messages(req.model), req, {
       provider: this.name,
       sharedContext: "cached-block",
+      tagCall: this.#tagCalls,
     });
   }
 }

@@ -14,6 +14,9 @@ export interface CreateProvidersOptions {
   simulated?: boolean | undefined;
   /** fetch used by the HTTP providers (tests). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined;
+  /** Whether the HTTP providers tag each call with its call key for the usage log (config `USAGE_LOG`,
+   * usage-log.ts). @default false */
+  tagCalls?: boolean | undefined;
 }
 
 /**
@@ -57,6 +60,7 @@ export function createProviders(
             baseUrl: entry.baseUrl,
             headers: entry.headers,
             fetch: opts.fetch,
+            tagCalls: opts.tagCalls,
           }),
         );
         break;
@@ -70,6 +74,7 @@ export function createProviders(
             apiKeySecret: entry.apiKeySecret,
             headers: entry.headers,
             fetch: opts.fetch,
+            tagCalls: opts.tagCalls,
           }),
         );
         break;

@@ -23,6 +23,8 @@ export interface OpenAICompatibleProviderOptions {
   headers?: Record<string, string> | undefined;
   /** fetch implementation (tests). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined;
+  /** Tag each call with its call key for the usage log (header `cf-aig-metadata`, usage-log.ts). @default false */
+  tagCalls?: boolean | undefined;
 }
 
 /**
@@ -36,9 +38,11 @@ export class OpenAICompatibleProvider implements LlmProvider {
   readonly name: string;
   readonly #sdk: AiSdkOpenAICompatible | undefined;
   readonly #missingKey: string | undefined;
+  readonly #tagCalls: boolean;
 
   constructor(opts: OpenAICompatibleProviderOptions) {
     this.name = opts.name;
+    this.#tagCalls = opts.tagCalls ?? false;
     const keyMissing = opts.apiKeySecret !== undefined && !opts.apiKey;
     this.#missingKey = keyMissing ? opts.apiKeySecret : undefined;
     this.#sdk = keyMissing
@@ -65,6 +69,10 @@ export class OpenAICompatibleProvider implements LlmProvider {
         { provider: this.name },
       );
     }
-    return generateWithAiSdk(this.#sdk.chatModel(req.model), req, { provider: this.name, sharedContext: "block" });
+    return generateWithAiSdk(this.#sdk.chatModel(req.model), req, {
+      provider: this.name,
+      sharedContext: "block",
+      tagCall: this.#tagCalls,
+    });
   }
 }

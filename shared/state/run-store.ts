@@ -16,6 +16,7 @@ import { FAIL_NODE_LUA } from "./lua/fail-node.js";
 import { GIVE_UP_LEASE_LUA } from "./lua/give-up-lease.js";
 import { OFFER_AGAIN_LUA } from "./lua/offer-again.js";
 import { READ_EVENTS_LUA } from "./lua/read-events.js";
+import { RECONCILE_ESTIMATE_LUA } from "./lua/reconcile-estimate.js";
 import { RECORD_PAID_LUA } from "./lua/record-paid.js";
 import { RERUN_FROM_LUA } from "./lua/rerun-from.js";
 import { RETRY_NODE_LUA } from "./lua/retry-node.js";
@@ -109,6 +110,17 @@ export interface PaidUsage {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   costMicroUsd: number;
+  /** Read back only ({@link RunStore.readPaid}): booked at its worst case, its answer never recorded. */
+  estimated?: boolean;
+}
+
+/** A call booked at its worst case and not reconciled yet ({@link RunStore.readEstimates}). */
+export interface EstimatedCall {
+  nodeId: string;
+  /** 1-based attempt that made the call. */
+  attempt: number;
+  /** When the attempt wrote the call's intent, right before the call: ms since epoch, 0 when unknown. */
+  intentAtMs: number;
 }
 
 /** Outcome of {@link RunStore.completeNode} and {@link RunStore.failNode}. */
@@ -147,6 +159,7 @@ const SCRIPTS = {
   readEvents: READ_EVENTS_LUA,
   recordIntent: RECORD_INTENT_LUA,
   bookUnrecorded: BOOK_UNRECORDED_LUA,
+  reconcileEstimate: RECONCILE_ESTIMATE_LUA,
   giveUpLease: GIVE_UP_LEASE_LUA,
   expandMap: EXPAND_MAP_LUA,
 } as const;
@@ -383,6 +396,7 @@ export class RunStore {
     nodeId: string,
     attempt: number,
     worst: { inputTokens: number; outputTokens: number; costMicroUsd: number },
+    atMs: number = Date.now(),
   ): Promise<boolean> {
     const [ok] = await this.exec("recordIntent", runId, [
       nodeId,
@@ -390,6 +404,7 @@ export class RunStore {
       count(worst.inputTokens),
       count(worst.outputTokens),
       count(worst.costMicroUsd),
+      count(atMs),
     ]);
     return Number(ok) === 1;
   }
@@ -429,6 +444,53 @@ export class RunStore {
   }
 
   /**
+   * The calls of run `runId` booked at their worst case and not reconciled yet (record-paid.ts `book_estimate`), with
+   * when each one's intent was written (ms since epoch; 0 for an intent written before that was stored). One HGETALL
+   * of the run's `paid` hash. Empty when the run is gone.
+   * @throws UpstashError when Redis fails.
+   */
+  async readEstimates(runId: string): Promise<EstimatedCall[]> {
+    const p = this.redis.pipeline();
+    p.hgetall(this.keys(runId).paid);
+    const [raw] = (await p.exec()) as [unknown];
+    const paid = hashReply(raw);
+    const found: EstimatedCall[] = [];
+    for (const [field, value] of Object.entries(paid)) {
+      const m = /^(.*):(\d+)$/.exec(field);
+      if (!m || !String(value).endsWith(",e")) continue;
+      const intent = String(paid[`${field}:intent`] ?? "").split(",");
+      found.push({ nodeId: m[1] as string, attempt: Number(m[2]), intentAtMs: Number(intent[3] ?? 0) || 0 });
+    }
+    return found;
+  }
+
+  /**
+   * Replaces the estimate booked for attempt `attempt`'s call by what the provider's usage log says of it (see
+   * reconcile_estimate): its exact usage (`billed`), or no call (`void`).
+   * @returns true when it replaced the estimate; false when there was none (a repeat, or an exact record arrived).
+   * @throws UpstashError when Redis fails.
+   */
+  async reconcileEstimate(
+    runId: string,
+    nodeId: string,
+    attempt: number,
+    outcome: { billed: PaidUsage } | "void",
+  ): Promise<boolean> {
+    const u = outcome === "void" ? null : outcome.billed;
+    const [ok] = await this.exec("reconcileEstimate", runId, [
+      nodeId,
+      attempt,
+      u ? "billed" : "void",
+      count(u?.inputTokens ?? 0),
+      count(u?.outputTokens ?? 0),
+      count(u?.cacheReadTokens ?? 0),
+      count(u?.cacheWriteTokens ?? 0),
+      count(u?.costMicroUsd ?? 0),
+    ]);
+    return Number(ok) === 1;
+  }
+
+  /**
    * Gives up every node still `running` under `lease` (see give_up_lease): `retrying`, the lease kept.
    * @returns the nodes given up.
    * @throws UpstashError when Redis fails.
@@ -450,12 +512,12 @@ export class RunStore {
     attempts.forEach((a, i) => {
       const raw = list[i];
       if (raw == null || raw === "") return;
-      const [inputTokens = 0, outputTokens = 0, cacheReadTokens = 0, cacheWriteTokens = 0, costMicroUsd = 0] = String(
-        raw,
-      )
-        .split(",")
+      const parts = String(raw).split(",");
+      const [inputTokens = 0, outputTokens = 0, cacheReadTokens = 0, cacheWriteTokens = 0, costMicroUsd = 0] = parts
+        .slice(0, 5)
         .map(Number);
-      found.set(a, { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costMicroUsd });
+      const usage: PaidUsage = { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costMicroUsd };
+      found.set(a, parts[5] === "e" ? { ...usage, estimated: true } : usage);
     });
     return found;
   }

@@ -2,6 +2,7 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../shared/engine/engine.js";
 import { sweep } from "../../shared/engine/sweeper.js";
+import type { LoggedRequest, UsageLog } from "../../shared/providers/usage-log.js";
 import { blobKey, runKeys } from "../../shared/state/keys.js";
 import {
   startWithoutPublishing as startWithoutPublishingIn,
@@ -57,6 +58,45 @@ describe("sweeper: stuck runs are healed", () => {
     const after = await sweep({ ...engine, now: () => Date.now() + 120_000 });
     expect(after.dropped).toContain(runId);
     expect(await redis.zscore(`${h.prefix}:active`, runId)).toBeNull();
+  });
+
+  it("a finished run's call whose answer was lost stays in the index until the usage log settles it", async () => {
+    const runId = await startWithoutPublishing([node("a")]);
+    // the attempt wrote its intent, then its delivery died; the run was cancelled meanwhile
+    const intentAt = Date.now();
+    await engine.store.recordIntent(
+      runId,
+      "a",
+      1,
+      { inputTokens: 100, outputTokens: 1024, costMicroUsd: 5000 },
+      intentAt,
+    );
+    expect((await engine.store.cancelRun(runId, Date.now())).outcome).toBe("cancelled");
+    const billed: LoggedRequest[] = [];
+    const log: UsageLog = {
+      name: "scripted",
+      requestsOf: async (key) => (key === `${runId}/a/1` ? billed : []),
+      hasEntriesAfter: async () => false,
+    };
+    const withLog = (now: number): Engine => ({
+      ...engine,
+      usageLog: { log, settleMs: 1_000, horizonMs: 600_000 },
+      now: () => now,
+    });
+    // settled, but the log has nothing yet: booked at its worst case, and the run stays in the index
+    let report = await sweep(withLog(Date.now() + 120_000));
+    expect(report.dropped).not.toContain(runId);
+    expect(await redis.zscore(`${h.prefix}:active`, runId)).not.toBeNull();
+    expect((await h.client.get(runId)).totals).toMatchObject({ estimatedCalls: 1, estimatedTokens: 1124 });
+    // the log now has the billed call: the next look books it exactly and drops the run
+    billed.push({ createdAtMs: intentAt + 5, billed: true, inputTokens: 90, outputTokens: 30, costUsd: 0.0002 });
+    report = await sweep(withLog(Date.now() + 240_000));
+    expect(report.dropped).toContain(runId);
+    const view = await h.client.get(runId);
+    expect(view.totals).toMatchObject({ inputTokens: 90, outputTokens: 30, estimatedCalls: 0, reconciledCalls: 1 });
+    expect(view.levels[0]?.nodes[0]?.paidCalls).toEqual([
+      { attempt: 1, tokens: 120, estimated: false, reconciled: true },
+    ]);
   });
 
   it("a running node whose delivery died (past its deadline, no retry): re-offered, taken over, completed", async () => {

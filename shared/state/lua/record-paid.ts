@@ -8,8 +8,10 @@ import { LUA_PRELUDE } from "./prelude.js";
  * Lua helpers (prepended to the scripts that record usage: record_paid, complete_node and book_unrecorded):
  * - `record_paid(node, attempt, input, output, cacheRead, cacheWrite, microUsd)`: records the call of attempt
  *   `attempt` of `node` unless that attempt's call is recorded already (a repeat changes nothing); an estimate
- *   booked for it (call-intent.ts) is replaced by the exact usage; `attempt` '' or '0' records nothing. Returns 1
- *   when it recorded, else 0.
+ *   booked for it (call-intent.ts) is replaced by the exact usage, and so is a call the provider's usage log had not
+ *   billed (`v`, reconcile-estimate.ts); an exact record, the answer's or the log's (`r`), is final; `attempt` '' or
+ *   '0' records nothing. Returns 1 when it recorded, else 0.
+ * - `unbook_estimate(node, prev)`: takes an estimate (`prev`, a record ending in `,e`) back out of the totals.
  * - `book_estimate(node, attempt)`: books the call of an attempt that wrote a call intent (`<node>:<attempt>:intent`
  *   = `<input>,<output>,<microUsd>`, its reserved worst case) but no paid record, at that worst case, marked
  *   estimated (a 6th field `e`; meta `estimatedCalls`, `estimatedTokens`). Returns `{field, tokens, microUsd}`, or
@@ -28,20 +30,29 @@ local function add_paid(node, i, o, cr, cw, m)
   redis.call('HINCRBY', K.meta, 'costMicroUsd', m)
 end
 
+-- takes back an estimate booked for a call (prev, its record ending in ',e') from the node's and the
+-- run's totals and the estimate counters
+local function unbook_estimate(node, prev)
+  local e = csv(prev)
+  local ei, eo, ecr, ecw, em = tonumber(e[1]) or 0, tonumber(e[2]) or 0, tonumber(e[3]) or 0, tonumber(e[4]) or 0,
+    tonumber(e[5]) or 0
+  -- 0 - x, not -x: Lua 5.1 prints -0 for a zero, which HINCRBY refuses
+  add_paid(node, 0 - ei, 0 - eo, 0 - ecr, 0 - ecw, 0 - em)
+  redis.call('HINCRBY', K.meta, 'estimatedCalls', -1)
+  redis.call('HINCRBY', K.meta, 'estimatedTokens', 0 - (ei + eo + ecr + ecw))
+end
+
 local function record_paid(node, attempt, input, output, cache_read, cache_write, micro)
   if attempt == nil or attempt == '' or attempt == '0' then return 0 end
   local field = node .. ':' .. attempt
   local prev = redis.call('HGET', K.paid, field)
   if prev then
-    if string.sub(prev, -2) ~= ',e' then return 0 end
-    -- an estimate booked while this call's answer seemed lost: the exact usage replaces it
-    local e = csv(prev)
-    local ei, eo, ecr, ecw, em = tonumber(e[1]) or 0, tonumber(e[2]) or 0, tonumber(e[3]) or 0, tonumber(e[4]) or 0,
-      tonumber(e[5]) or 0
-    -- 0 - x, not -x: Lua 5.1 prints -0 for a zero, which HINCRBY refuses
-    add_paid(node, 0 - ei, 0 - eo, 0 - ecr, 0 - ecw, 0 - em)
-    redis.call('HINCRBY', K.meta, 'estimatedCalls', -1)
-    redis.call('HINCRBY', K.meta, 'estimatedTokens', 0 - (ei + eo + ecr + ecw))
+    local flag = string.sub(prev, -2)
+    -- an exact record (the answer's, or the provider's log's) is final
+    if flag ~= ',e' and flag ~= ',v' then return 0 end
+    -- an estimate booked while this call's answer seemed lost: the exact usage replaces it; a call the provider's
+    -- log had not billed ('v') whose answer arrives after all is booked now
+    if flag == ',e' then unbook_estimate(node, prev) else redis.call('HINCRBY', K.meta, 'voidedCalls', -1) end
   end
   local i, o, cr, cw, m = tonumber(input) or 0, tonumber(output) or 0, tonumber(cache_read) or 0,
     tonumber(cache_write) or 0, tonumber(micro) or 0

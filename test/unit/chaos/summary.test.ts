@@ -16,6 +16,7 @@ function audit(over: Partial<RunAudit>): RunAudit {
     totalsMismatch: [],
     tokenMismatches: [],
     estimated: { calls: 0, unbilled: 0, overTokens: 0 },
+    reconciled: { calls: 0, voided: 0 },
     tokens: { totals: 180, nodeSum: 180, issued: 180 },
     usd: { totals: 0, nodeSum: 0, issued: 0 },
     budgetOverrun: null,

@@ -113,6 +113,60 @@ describe.each(STORE_BACKENDS)("call books and holders on $name", ({ memory }) =>
     });
   });
 
+  describe("reconcile_estimate (an estimate settled from the provider's usage log)", () => {
+    it("lists the estimates with their intent times, and replaces one by the usage the log billed", async () => {
+      const { runId, dag } = await start({ a: [], b: [] });
+      await store.recordIntent(runId, "a", 1, worst, 5_000);
+      await store.recordIntent(runId, "b", 1, worst, 6_000);
+      await store.recordPaid(runId, "b", 1, exact);
+      await store.bookUnrecorded(runId);
+      // only a's call is estimated: b's answer reached the books
+      expect(await store.readEstimates(runId)).toEqual([{ nodeId: "a", attempt: 1, intentAtMs: 5_000 }]);
+      const billed = { inputTokens: 70, outputTokens: 30, cacheReadTokens: 0, cacheWriteTokens: 0, costMicroUsd: 400 };
+      expect(await store.reconcileEstimate(runId, "a", 1, { billed })).toBe(true);
+      expect(await store.reconcileEstimate(runId, "a", 1, { billed })).toBe(false); // a repeat changes nothing
+      expect(await store.reconcileEstimate(runId, "b", 1, "void")).toBe(false); // an exact record stays
+      expect(await store.readEstimates(runId)).toEqual([]);
+      const snap = await store.readSnapshot(runId);
+      expect([snap?.usage["a"], snap?.cost["a"]]).toEqual(["70,30,0,0", "400"]);
+      expect(snap?.meta).toMatchObject({
+        inputTokens: "160",
+        outputTokens: "70",
+        costMicroUsd: "1100",
+        estimatedCalls: "0",
+        estimatedTokens: "0",
+        reconciledCalls: "1",
+      });
+      const view = buildRunView(snap as NonNullable<typeof snap>, dag, 300_000);
+      expect(view.levels[0]?.nodes.find((n) => n.id === "a")?.paidCalls).toEqual([
+        { attempt: 1, tokens: 100, estimated: false, reconciled: true },
+      ]);
+      // a late answer of the same call changes nothing: the log's record is exact already
+      expect(await store.recordPaid(runId, "a", 1, exact)).toBe(false);
+    });
+
+    it("a call the log showed unbilled leaves the books, and a late answer still books it once", async () => {
+      const { runId, dag } = await start({ a: [] });
+      await store.recordIntent(runId, "a", 1, worst, 5_000);
+      await store.bookUnrecorded(runId);
+      expect(await store.reconcileEstimate(runId, "a", 1, "void")).toBe(true);
+      let snap = await store.readSnapshot(runId);
+      expect([snap?.usage["a"], snap?.cost["a"]]).toEqual(["0,0,0,0", "0"]);
+      expect(snap?.meta).toMatchObject({ inputTokens: "0", estimatedCalls: "0", voidedCalls: "1" });
+      expect(
+        buildRunView(snap as NonNullable<typeof snap>, dag, 300_000).levels[0]?.nodes[0]?.paidCalls,
+      ).toBeUndefined();
+      // not booked again as an estimate
+      expect(await store.bookUnrecorded(runId)).toEqual([]);
+      // the answer arrives after all: booked exactly, once
+      expect(await store.recordPaid(runId, "a", 1, exact)).toBe(true);
+      expect(await store.recordPaid(runId, "a", 1, exact)).toBe(false);
+      snap = await store.readSnapshot(runId);
+      expect(snap?.usage["a"]).toBe("90,40,0,2");
+      expect(snap?.meta).toMatchObject({ inputTokens: "90", voidedCalls: "0" });
+    });
+  });
+
   describe("give_up_lease", () => {
     it("gives up the chain link a completion handed to a delivery whose answer was lost: its retry takes it at once", async () => {
       const { runId } = await start({ a: [], b: ["a"], c: ["a"] }, { weights: { a: 1, b: 10, c: 1 } });

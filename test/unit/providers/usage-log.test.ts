@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../../functions/env.js";
+import { services } from "../../../functions/services.js";
+import { callKey, callKeyHeaders, judgeEstimate, type LoggedRequest } from "../../../shared/providers/usage-log.js";
+import { parseUsageLogConfig } from "../../../shared/providers/usage-log-config.js";
+import { MINIMAL_ENV } from "../../support/env-fixture.js";
+
+const entry = (over: Partial<LoggedRequest> = {}): LoggedRequest => ({
+  createdAtMs: 10_000,
+  billed: true,
+  inputTokens: 100,
+  outputTokens: 20,
+  costUsd: 0.001,
+  model: "claude-haiku-4-5",
+  ...over,
+});
+const at = { nowMs: 20_000, intentAtMs: 9_000, settleMs: 5_000, logCaughtUp: false };
+
+describe("call keys", () => {
+  it("name run, node and attempt, and travel as AI Gateway metadata", () => {
+    const call = { runId: "run_01", nodeId: "map[3]", attempt: 2 };
+    expect(callKey(call)).toBe("run_01/map[3]/2");
+    expect(callKeyHeaders(call)).toEqual({ "cf-aig-metadata": '{"agentDagCall":"run_01/map[3]/2"}' });
+  });
+});
+
+describe("judgeEstimate", () => {
+  it("decides nothing before the call has settled, whatever the log holds", () => {
+    expect(judgeEstimate([entry()], { ...at, nowMs: 13_999 })).toEqual({ kind: "pending", why: "settling" });
+  });
+
+  it("adds up the billed entries of the key (an attempt asked twice for a structured answer)", () => {
+    const v = judgeEstimate([entry(), entry({ billed: false, inputTokens: 0 }), entry({ inputTokens: 50 })], at);
+    expect(v).toEqual({
+      kind: "billed",
+      inputTokens: 150,
+      outputTokens: 40,
+      costUsd: 0.002,
+      model: "claude-haiku-4-5",
+    });
+  });
+
+  it("leaves the price to the caller when an entry is unpriced", () => {
+    const v = judgeEstimate([entry(), entry({ costUsd: undefined })], at);
+    expect(v).toMatchObject({ kind: "billed", costUsd: undefined });
+  });
+
+  it("takes a call answered with an error, or absent from a log written past it, as unbilled", () => {
+    expect(judgeEstimate([entry({ billed: false })], at)).toEqual({ kind: "void" });
+    expect(judgeEstimate([], { ...at, logCaughtUp: true })).toEqual({ kind: "void" });
+  });
+
+  it("keeps a call absent from a log not written past it estimated (logging off, or behind)", () => {
+    expect(judgeEstimate([], at)).toEqual({ kind: "pending", why: "log-behind" });
+  });
+});
+
+describe("USAGE_LOG", () => {
+  it("applies the defaults", () => {
+    expect(parseUsageLogConfig('{"type":"ai-gateway","accountId":"acc","gatewayId":"gw"}')).toEqual({
+      type: "ai-gateway",
+      accountId: "acc",
+      gatewayId: "gw",
+      apiTokenSecret: "CLOUDFLARE_API_TOKEN",
+      settleSeconds: 900,
+      horizonSeconds: 3600,
+    });
+    expect(parseUsageLogConfig(undefined)).toBeNull();
+    expect(parseUsageLogConfig("  ")).toBeNull();
+  });
+
+  it("names the field at fault", () => {
+    expect(() => parseUsageLogConfig('{"type":"ai-gateway","accountId":"acc"}')).toThrow(/gatewayId/);
+    expect(() => parseUsageLogConfig('{"type":"ai-gateway","accountId":"a","gatewayId":"g","settle":1}')).toThrow(
+      /settle/,
+    );
+    expect(() => parseUsageLogConfig('{"type":"langfuse"}')).toThrow(/type/);
+    expect(() =>
+      parseUsageLogConfig('{"type":"ai-gateway","accountId":"a","gatewayId":"g","settleSeconds":0}'),
+    ).toThrow(/settleSeconds/);
+    expect(() => parseUsageLogConfig("{")).toThrow(/not JSON/);
+  });
+});
+
+describe("USAGE_LOG in the worker's config", () => {
+  const gateway = '{"type":"ai-gateway","accountId":"acc","gatewayId":"gw","settleSeconds":60}';
+
+  it("is validated at startup, naming the variable and the field", () => {
+    expect(() => parseConfig({ ...MINIMAL_ENV, USAGE_LOG: '{"type":"ai-gateway","accountId":"acc"}' })).toThrow(
+      /USAGE_LOG: gatewayId/,
+    );
+    expect(parseConfig(MINIMAL_ENV).usageLog).toBeNull();
+  });
+
+  it("gives the engine the log and its times, and no usage log when unset", () => {
+    expect(services(MINIMAL_ENV).engine.usageLog).toBeUndefined();
+    const settings = services({ ...MINIMAL_ENV, USAGE_LOG: gateway }).engine.usageLog;
+    expect(settings?.log.name).toBe("ai-gateway");
+    expect([settings?.settleMs, settings?.horizonMs]).toEqual([60_000, 3_600_000]);
+  });
+});
