@@ -292,6 +292,11 @@ export function parseConfig(env: Env): Config {
   const httpNodes = parseHttpNodeSettings(env, problems);
   const otel = parseOtelConfig(env, problems);
   const usageLog = parseJsonVar("USAGE_LOG", env.USAGE_LOG, parseUsageLogConfig, null, problems);
+  for (const name of usageLog?.providers ?? []) {
+    const type = providers[name]?.type;
+    if (type !== "anthropic" && type !== "openai-compatible")
+      problems.push(`USAGE_LOG: providers: "${name}" is not an anthropic or openai-compatible provider in PROVIDERS`);
+  }
   if (problems.length > 0) throw new Error(`agent-dag is misconfigured: ${problems.join("; ")}`);
   const [classifierProvider, ...classifierModel] = e.ROUTING_CLASSIFIER?.split(":") ?? [];
   return {

@@ -95,7 +95,7 @@ export function services(env: Env): Services {
   const providers = createProviders(config.providers, env as Record<string, unknown>, {
     simulatedLatencyMs: config.simulatedLatencyMs,
     simulated: config.allowSimulatedProvider,
-    tagCalls: config.usageLog !== null,
+    tagCalls: new Set(config.usageLog?.providers ?? []),
   });
   const classifierProvider = config.classifier ? providers.get(config.classifier.provider) : undefined;
   // tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT): no tracer at all
@@ -193,6 +193,7 @@ function usageLogSettings(c: UsageLogConfig, env: Readonly<Record<string, unknow
       apiTokenSecret: c.apiTokenSecret,
       apiBaseUrl: c.apiBaseUrl,
     }),
+    providers: new Set(c.providers),
     settleMs: c.settleSeconds * 1000,
     horizonMs: c.horizonSeconds * 1000,
   };

@@ -185,6 +185,7 @@ async function suite(opts: SuiteOptions, closers: Closer[]): Promise<SuiteResult
         gatewayId: CHAOS_GATEWAY.gatewayId,
         apiBaseUrl: gatewayLog.apiBaseUrl,
         settleSeconds: USAGE_LOG_SETTLE_SECONDS,
+        providers: ["anthropic"],
       }),
       CLOUDFLARE_API_TOKEN: CHAOS_GATEWAY.apiToken,
     },

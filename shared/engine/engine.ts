@@ -70,6 +70,9 @@ export interface BudgetConfig {
 /** The provider usage log and when to read it (config `USAGE_LOG`, shared/providers/usage-log-config.ts). */
 export interface UsageLogSettings {
   log: UsageLog;
+  /** Providers whose calls go through the logged gateway (tagged with their call key); other calls are not looked
+   * up. */
+  providers: ReadonlySet<string>;
   /** How long after a call's intent its log entries are read, ms. */
   settleMs: number;
   /** How long after a run's finish the sweeper keeps reconciling its estimated calls, ms. */

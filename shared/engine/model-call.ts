@@ -10,6 +10,7 @@
  *    attempt, before anything else that can fail: record-paid.ts), then settle the actual usage (an error answer
  *    releases it and removes the intent; an aborted call is booked and settled at its worst case).
  */
+
 import { SpanKind } from "@opentelemetry/api";
 import { type RunBudget, tenantDailyLimits } from "../budget/budget-spec.js";
 import { inputTokenBound } from "../budget/input-bound.js";
@@ -35,6 +36,7 @@ import {
   STRUCTURED_CALLS_PER_ATTEMPT,
   StructuredOutputError,
 } from "../providers/structured-output.js";
+import { callKey } from "../providers/usage-log.js";
 import { clampTier } from "../quota/model-allowance.js";
 import { tenantQuota } from "../quota/quota-spec.js";
 import type { ClassifierBudget } from "../routing/classifier.js";
@@ -225,6 +227,8 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
         costMicroUsd: usdToMicroUsd(worstCase(inputTokens, maxOutputTokens, (u) => price(model, u)).usd, "up"),
       },
       engine.now(),
+      // a call through the logged gateway can be read back if its answer is lost (reconcile-estimates.ts)
+      engine.usageLog?.providers.has(provider) ?? false,
     ),
   ).then(
     () => null,
@@ -335,6 +339,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
       maxOutputTokens: input.maxOutputTokens,
       temperature: agent.temperature,
       attempt: input.attempt,
+      usageKey: callKey({ runId: input.runId, nodeId: node.id, attempt: input.attempt }),
       simulate: input.simulate,
       signal: input.signal,
     };
@@ -378,7 +383,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     if (input.signal.aborted) {
       // aborted mid-call (cancel, timeout): the answer may have been billed already, so the call is booked at its
       // worst case (a paid record arriving later replaces it) and its hold settled at that worst case
-      await bookAborted(engine, input, hold).catch((e: unknown) => {
+      await bookAborted(engine, input, hold, engine.usageLog?.providers.has(provider) ?? false).catch((e: unknown) => {
         console.error(`aborted call ${input.runId}/${node.id}#${input.attempt}: not booked yet (${String(e)})`);
       });
       await reporting;
@@ -408,10 +413,15 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
 /**
  * Books an aborted call of attempt `input.attempt` at its reserved worst case (RunStore `bookUnrecorded`) and settles
  * its budget hold at that worst case (released when there was nothing to book; left to the usage log's reconciliation
- * when there is one: reconcile-estimates.ts).
+ * when the call went through its gateway, `logged`: reconcile-estimates.ts).
  * @throws UpstashError when Redis fails (the intent stays: a later attempt, the run's finish or the sweeper books it).
  */
-async function bookAborted(engine: Engine, input: ModelCallInput, hold: BudgetHold | null): Promise<void> {
+async function bookAborted(
+  engine: Engine,
+  input: ModelCallInput,
+  hold: BudgetHold | null,
+  logged: boolean,
+): Promise<void> {
   const [booked] = await withRetries(() =>
     engine.store.bookUnrecorded(input.runId, { nodeId: input.node.id, only: input.attempt }),
   );
@@ -420,8 +430,8 @@ async function bookAborted(engine: Engine, input: ModelCallInput, hold: BudgetHo
     await releaseHold(engine.budgets.store, hold);
     return;
   }
-  // with a usage log the hold waits for what the log says the call cost (reconcile-estimates.ts)
-  if (engine.usageLog) return;
+  // a call through the usage log's gateway: the hold waits for what the log says it cost (reconcile-estimates.ts)
+  if (logged) return;
   await settleHold(engine.budgets.store, hold, { tokens: booked.tokens, usd: microUsdToUsd(booked.costMicroUsd) });
 }
 

@@ -12,22 +12,27 @@ import { costUsd } from "../pricing/cost.js";
 import { callKey, judgeEstimate } from "../providers/usage-log.js";
 import type { Engine } from "./engine.js";
 
+/** Estimated calls one pass looks up at most (each costs one or two requests to the log). */
+export const MAX_LOOKUPS_PER_PASS = 8;
+
 /** What one reconciliation did with a run's estimated calls. */
 export interface ReconcileReport {
   /** Replaced by the usage the log billed. */
   billed: number;
   /** Replaced by no call: the log holds none billed. */
   voided: number;
-  /** Left estimated for now: not settled, the log not written past the call, or the log unreadable. */
+  /** Left estimated for now: not settled, the log not written past the call or unclear, or not looked up. */
   pending: number;
-  /** Look-ups that failed (counted in `pending` too), with their first error. */
+  /** Look-ups that failed (1 at most: the pass stops at the first, and its estimates count in `pending`), with the
+   * error. */
   failed: number;
   firstError: string | null;
 }
 
 /**
- * Reconciles the estimated calls of run `runId` ({@link ReconcileReport}); nothing without a usage log or without
- * estimates (one HGETALL then). A failing look-up leaves its call estimated and is reported, not thrown.
+ * Reconciles the estimated calls of run `runId` that went through the usage log's gateway ({@link ReconcileReport});
+ * nothing without a usage log or without such estimates (one HGETALL then). A failing look-up ends the pass: it and
+ * the calls after it stay estimated; it is logged and reported, not thrown.
  * @throws UpstashError when Redis fails.
  */
 export async function reconcileEstimates(engine: Engine, runId: string): Promise<ReconcileReport> {
@@ -45,11 +50,18 @@ export async function reconcileEstimates(engine: Engine, runId: string): Promise
     caughtUpTo = t;
     return true;
   };
+  let lookups = 0;
   for (const e of estimates) {
+    // a look's subrequests stay bounded (Workers Free: 50 per invocation); the rest waits for the next look
+    if (lookups >= MAX_LOOKUPS_PER_PASS) {
+      report.pending += 1;
+      continue;
+    }
     if (now < e.intentAtMs + settings.settleMs) {
       report.pending += 1;
       continue;
     }
+    lookups += 1;
     try {
       const entries = await settings.log.requestsOf(callKey({ runId, nodeId: e.nodeId, attempt: e.attempt }));
       const logCaughtUp = entries.length > 0 || (await caughtUp(e.intentAtMs));
@@ -73,11 +85,14 @@ export async function reconcileEstimates(engine: Engine, runId: string): Promise
       const billed = { ...usage, cacheReadTokens: 0, cacheWriteTokens: 0, costMicroUsd: usdToMicroUsd(usd, "nearest") };
       if (await engine.store.reconcileEstimate(runId, e.nodeId, e.attempt, { billed })) report.billed += 1;
     } catch (err) {
-      report.pending += 1;
+      // the log is down or refuses us: the rest waits for the next look rather than each paying a timeout
       report.failed += 1;
-      report.firstError ??= err instanceof Error ? err.message : String(err);
+      report.firstError = err instanceof Error ? err.message : String(err);
+      report.pending += estimates.length - estimates.indexOf(e);
+      break;
     }
   }
+  if (report.failed > 0) console.error(`run ${runId}: usage log not read (${report.firstError}); estimates kept`);
   return report;
 }
 

@@ -10,7 +10,7 @@
  *   attempt that died in that window (milliseconds), never under-counts;
  * - a classifier hold (`<id>:classify`, which has no record in the run's books): charged at its whole hold, since
  *   the call may have been answered.
- * - with a usage log (`USAGE_LOG`), a call booked at its worst case keeps its hold until the log settles it
+ * - with a usage log (`USAGE_LOG`), a call through its gateway booked at its worst case keeps its hold until the log settles it
  *   (reconcile-estimates.ts closes it at the billed usage, or at nothing) or the sweeper's last look at the run
  *   (`final`) charges it at that worst case: the budget then ends at what was billed, not at the bound.
  * Each budget operation is idempotent per reservation id, so a hold is closed exactly once whichever path (the next
@@ -102,11 +102,11 @@ export async function recoverAttemptHolds(
 }
 
 /**
- * Whether the hold of a call booked as `paid` waits for the usage log instead of closing now: an estimated call of a
- * deployment with a usage log, unless this is the `final` look.
+ * Whether the hold of a call booked as `paid` waits for the usage log instead of closing now: an estimated call made
+ * through the usage log's gateway, unless this is the `final` look.
  */
 function awaitsUsageLog(engine: Engine, paid: PaidUsage | undefined, final = false): boolean {
-  return !final && engine.usageLog !== undefined && paid?.estimated === true;
+  return !final && engine.usageLog !== undefined && paid?.estimated === true && paid.logged === true;
 }
 
 /**

@@ -35,7 +35,7 @@ const MAX_ENTRIES_PER_KEY = 20;
  * tree-shakable client with the logs resource only; `aiGateway.logs.list`, `GET /accounts/{account_id}/ai-gateway/gateways/{gateway_id}/logs`). Calls routed through
  * the gateway carry their call key as custom metadata (header `cf-aig-metadata`); a look-up filters the logs on
  * `metadata.value eq <key>`. An entry is billed when `success` is true and `cached` false (a gateway cache hit calls
- * no provider); `tokens_in` (the whole prompt), `tokens_out` and `cost` (USD) are taken as logged.
+ * no provider); `tokens_in` (the whole prompt), `tokens_out`, `cost` (USD) and `status_code` are taken as logged.
  */
 export class AiGatewayUsageLog implements UsageLog {
   readonly name = "ai-gateway";
@@ -87,6 +87,7 @@ export class AiGatewayUsageLog implements UsageLog {
       .map((e) => ({
         createdAtMs: Date.parse(e.created_at),
         billed: e.success && !e.cached,
+        status: e.status_code,
         inputTokens: e.tokens_in ?? 0,
         outputTokens: e.tokens_out ?? 0,
         costUsd: e.cost,

@@ -89,7 +89,7 @@ export function mapUsage(usage: LanguageModelUsage | undefined, sentText: string
  * `{ parseError }` with its usage, since it was paid for.
  * @param model the AI SDK language model to call.
  * @param provider our provider name, reported on the result and in error messages.
- * With `opts.tagCall`, the request carries the call's key as AI Gateway metadata (usage-log.ts `callKeyHeaders`).
+ * With `opts.tagCall`, a request with a `usageKey` carries it as AI Gateway metadata (usage-log.ts `callKeyHeaders`).
  * @throws ProviderError for every failure, classified by {@link classifyProviderError}.
  */
 export async function generateWithAiSdk(
@@ -99,8 +99,10 @@ export async function generateWithAiSdk(
     provider: string;
     sharedContext: SharedContextMode;
     now?: () => number;
-    /** Tag the call with its call key for the usage log (`cf-aig-metadata`, usage-log.ts). */
+    /** Tag the call with its `usageKey`, when it has one, for the usage log (`cf-aig-metadata`, usage-log.ts). */
     tagCall?: boolean | undefined;
+    /** The provider's own `cf-aig-metadata` header, merged into the tag. */
+    baseMetadata?: string | undefined;
   },
 ): Promise<GenerateResult> {
   const instructions = buildInstructions(req, opts.sharedContext);
@@ -114,7 +116,7 @@ export async function generateWithAiSdk(
       maxOutputTokens: req.maxOutputTokens,
       ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       maxRetries: 0,
-      ...(opts.tagCall ? { headers: callKeyHeaders(req) } : {}),
+      ...(opts.tagCall && req.usageKey ? { headers: callKeyHeaders(req.usageKey, opts.baseMetadata) } : {}),
       ...(req.signal ? { abortSignal: req.signal } : {}),
       ...(req.outputSchema ? { output: Output.object({ schema: jsonSchema(req.outputSchema as JSONSchema7) }) } : {}),
     });

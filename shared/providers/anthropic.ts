@@ -1,6 +1,7 @@
 import { type AnthropicProvider as AiSdkAnthropic, createAnthropic } from "@ai-sdk/anthropic";
 import { generateWithAiSdk } from "./ai-sdk-generate.js";
 import { type GenerateRequest, type GenerateResult, type LlmProvider, ProviderError } from "./provider.js";
+import { gatewayMetadataOf } from "./usage-log.js";
 
 /** Anthropic's API root (the AI SDK's default); the Messages API is `POST {base}/messages`. */
 export const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com/v1";
@@ -19,7 +20,7 @@ export interface AnthropicProviderOptions {
   headers?: Record<string, string> | undefined;
   /** fetch implementation (tests). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined;
-  /** Tag each call with its call key for the usage log (header `cf-aig-metadata`, usage-log.ts). @default false */
+  /** Tag each node call with its call key for the usage log (header `cf-aig-metadata`, usage-log.ts). @default false */
   tagCalls?: boolean | undefined;
 }
 
@@ -35,10 +36,12 @@ export class AnthropicProvider implements LlmProvider {
   readonly #sdk: AiSdkAnthropic | undefined;
   readonly #missingKey: string;
   readonly #tagCalls: boolean;
+  readonly #baseMetadata: string | undefined;
 
   constructor(opts: AnthropicProviderOptions) {
     this.name = opts.name ?? "anthropic";
     this.#tagCalls = opts.tagCalls ?? false;
+    this.#baseMetadata = gatewayMetadataOf(opts.headers);
     this.#missingKey = opts.apiKeySecret ?? "ANTHROPIC_API_KEY";
     this.#sdk = opts.apiKey
       ? createAnthropic({
@@ -67,6 +70,7 @@ export class AnthropicProvider implements LlmProvider {
       provider: this.name,
       sharedContext: "cached-block",
       tagCall: this.#tagCalls,
+      baseMetadata: this.#baseMetadata,
     });
   }
 }

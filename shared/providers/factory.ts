@@ -14,9 +14,9 @@ export interface CreateProvidersOptions {
   simulated?: boolean | undefined;
   /** fetch used by the HTTP providers (tests). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined;
-  /** Whether the HTTP providers tag each call with its call key for the usage log (config `USAGE_LOG`,
-   * usage-log.ts). @default false */
-  tagCalls?: boolean | undefined;
+  /** The HTTP providers that tag each node call with its call key for the usage log (config `USAGE_LOG`
+   * `providers`, usage-log.ts). @default none */
+  tagCalls?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -60,7 +60,7 @@ export function createProviders(
             baseUrl: entry.baseUrl,
             headers: entry.headers,
             fetch: opts.fetch,
-            tagCalls: opts.tagCalls,
+            tagCalls: opts.tagCalls?.has(name) ?? false,
           }),
         );
         break;
@@ -74,7 +74,7 @@ export function createProviders(
             apiKeySecret: entry.apiKeySecret,
             headers: entry.headers,
             fetch: opts.fetch,
-            tagCalls: opts.tagCalls,
+            tagCalls: opts.tagCalls?.has(name) ?? false,
           }),
         );
         break;

@@ -4,6 +4,7 @@ import {
 } from "@ai-sdk/openai-compatible";
 import { generateWithAiSdk } from "./ai-sdk-generate.js";
 import { type GenerateRequest, type GenerateResult, type LlmProvider, ProviderError } from "./provider.js";
+import { gatewayMetadataOf } from "./usage-log.js";
 
 /** Settings of an {@link OpenAICompatibleProvider}. */
 export interface OpenAICompatibleProviderOptions {
@@ -23,7 +24,7 @@ export interface OpenAICompatibleProviderOptions {
   headers?: Record<string, string> | undefined;
   /** fetch implementation (tests). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch | undefined;
-  /** Tag each call with its call key for the usage log (header `cf-aig-metadata`, usage-log.ts). @default false */
+  /** Tag each node call with its call key for the usage log (header `cf-aig-metadata`, usage-log.ts). @default false */
   tagCalls?: boolean | undefined;
 }
 
@@ -39,10 +40,12 @@ export class OpenAICompatibleProvider implements LlmProvider {
   readonly #sdk: AiSdkOpenAICompatible | undefined;
   readonly #missingKey: string | undefined;
   readonly #tagCalls: boolean;
+  readonly #baseMetadata: string | undefined;
 
   constructor(opts: OpenAICompatibleProviderOptions) {
     this.name = opts.name;
     this.#tagCalls = opts.tagCalls ?? false;
+    this.#baseMetadata = gatewayMetadataOf(opts.headers);
     const keyMissing = opts.apiKeySecret !== undefined && !opts.apiKey;
     this.#missingKey = keyMissing ? opts.apiKeySecret : undefined;
     this.#sdk = keyMissing
@@ -73,6 +76,7 @@ export class OpenAICompatibleProvider implements LlmProvider {
       provider: this.name,
       sharedContext: "block",
       tagCall: this.#tagCalls,
+      baseMetadata: this.#baseMetadata,
     });
   }
 }

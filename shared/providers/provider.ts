@@ -38,6 +38,12 @@ export interface GenerateRequest {
   temperature?: number | undefined;
   /** 1-based attempt number of the node. */
   attempt: number;
+  /**
+   * The key the usage log files this call under (usage-log.ts `callKey`, `<runId>/<nodeId>/<attempt>`): set by the
+   * engine for a node attempt's call; a provider that tags calls sends it (AI Gateway metadata). Absent (the routing
+   * classifier's call): the call is not tagged.
+   */
+  usageKey?: string | undefined;
   /** Simulation knobs (ignored by real providers): latency in ms, how many first attempts fail, and the output size
    * in bytes (padding; not cut by maxOutputTokens). */
   simulate?:

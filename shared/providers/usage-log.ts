@@ -14,6 +14,9 @@ export interface LoggedRequest {
   /** True when the provider answered it with success and billed it (an error answer or a gateway cache hit is not
    * billed). */
   billed: boolean;
+  /** The status the provider answered, when logged (an unbilled entry counts as an error answer only with a 4xx or
+   * 5xx other than 499, nginx's "client closed the request"). */
+  status?: number | undefined;
   /** Prompt tokens billed (the log's single input count: plain input, cache reads and cache writes together). */
   inputTokens: number;
   /** Generated tokens billed. */
@@ -50,7 +53,7 @@ export const CALL_KEY_METADATA = "agentDagCall";
 export const AI_GATEWAY_METADATA_HEADER = "cf-aig-metadata";
 
 /**
- * The key a call is logged under: `<runId>/<nodeId>/<attempt>`, one per node attempt (the same key the run's books
+ * The key a node attempt's call is logged under: `<runId>/<nodeId>/<attempt>`, one per node attempt (the same key the run's books
  * use for the call, `paid` field `<nodeId>:<attempt>`).
  */
 export function callKey(call: { runId: string; nodeId: string; attempt: number }): string {
@@ -58,11 +61,28 @@ export function callKey(call: { runId: string; nodeId: string; attempt: number }
 }
 
 /**
- * The header that tags a call with its {@link callKey} for AI Gateway: `{"agentDagCall": "<key>"}` (a gateway keeps
- * up to five metadata entries per request).
+ * The header that tags a call with its {@link callKey} for AI Gateway: `{"agentDagCall": "<key>", …}`, the key first
+ * (a gateway keeps the first five metadata entries of a request), then the entries of `baseMetadata` (the
+ * provider's own `cf-aig-metadata` header, a JSON object; anything else is dropped).
  */
-export function callKeyHeaders(call: { runId: string; nodeId: string; attempt: number }): Record<string, string> {
-  return { [AI_GATEWAY_METADATA_HEADER]: JSON.stringify({ [CALL_KEY_METADATA]: callKey(call) }) };
+export function callKeyHeaders(key: string, baseMetadata?: string | undefined): Record<string, string> {
+  let base: Record<string, unknown> = {};
+  try {
+    const parsed = baseMetadata ? (JSON.parse(baseMetadata) as unknown) : {};
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
+      base = parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: the gateway would not have kept it either
+  }
+  const { [CALL_KEY_METADATA]: _ours, ...rest } = base;
+  return { [AI_GATEWAY_METADATA_HEADER]: JSON.stringify({ [CALL_KEY_METADATA]: key, ...rest }) };
+}
+
+/** The `cf-aig-metadata` value among a provider's configured headers (names compared without case), if any. */
+export function gatewayMetadataOf(headers: Readonly<Record<string, string>> | undefined): string | undefined {
+  for (const [name, value] of Object.entries(headers ?? {}))
+    if (name.toLowerCase() === AI_GATEWAY_METADATA_HEADER) return value;
+  return undefined;
 }
 
 /** What the log tells of an estimated call ({@link judgeEstimate}). */
@@ -78,16 +98,19 @@ export type EstimateVerdict =
   /** The provider billed no call under the key: book none. */
   | { kind: "void" }
   /** Not yet known: ask again later. */
-  | { kind: "pending"; why: "settling" | "log-behind" };
+  | { kind: "pending"; why: "settling" | "log-behind" | "unclear" };
 
 /**
  * Decides an estimated call from its log entries (pure).
  * - Before `intentAtMs + settleMs` nothing is decided (`settling`): the call, or a second one of its attempt, may
- *   still be under way or not yet logged.
+ *   still be under way or not yet logged (`settleMs` covers the longest call and the log's delay).
  * - Billed entries: their tokens and costs added (`billed`).
- * - Entries, none billed (answered with an error), or none at all while the log holds entries from after the intent
- *   (`logCaughtUp`): no call was billed (`void`).
- * - Otherwise `log-behind`: the log may not have it yet, or may not be keeping entries at all.
+ * - Entries, none billed, each the provider's error answer (4xx or 5xx other than 499): no call was billed (`void`).
+ *   An unbilled entry without such a status (a request its client abandoned: the provider may still have billed
+ *   it) decides nothing (`unclear`).
+ * - No entry, while the log holds entries made after the intent (`logCaughtUp`: logging was on and stored past
+ *   the call): the request never reached the gateway (`void`). Otherwise `log-behind`: the log may not be keeping
+ *   entries at all.
  * @param entries the log's entries for the call's key. @param nowMs, intentAtMs ms since epoch. @param settleMs ms.
  */
 export function judgeEstimate(
@@ -106,5 +129,11 @@ export function judgeEstimate(
       model: billed[billed.length - 1]?.model,
     };
   }
-  return entries.length > 0 || opts.logCaughtUp ? { kind: "void" } : { kind: "pending", why: "log-behind" };
+  if (entries.length > 0) return entries.every(isErrorAnswer) ? { kind: "void" } : { kind: "pending", why: "unclear" };
+  return opts.logCaughtUp ? { kind: "void" } : { kind: "pending", why: "log-behind" };
+}
+
+/** An entry the provider answered with an error, which it does not bill. */
+function isErrorAnswer(e: LoggedRequest): boolean {
+  return e.status !== undefined && e.status >= 400 && e.status <= 599 && e.status !== 499;
 }

@@ -35,7 +35,8 @@ export const RUN_KEY_NAMES = [
   "repairs", // list: the sweeper's repairs of the run, "<ms>|<nodeId>|<reason>", oldest first
   "history", // hash nodeId -> earlier tries (retry, rerun), one line each: "<try>|<status>|<attempts>|<error>"
   // hash "<nodeId>:<attempt>" -> usage of that attempt's paid call "<in>,<out>,<cacheRead>,<cacheWrite>,<microUsd>"
-  // (",e" appended: booked at its worst case); "<nodeId>:<attempt>:intent" -> "<in>,<out>,<microUsd>" (call-intent.ts)
+  // (",e" appended: booked at its worst case; ",r": then booked from the usage log; ",v": the log showed it unbilled);
+  // "<nodeId>:<attempt>:intent" -> "<in>,<out>,<microUsd>,<atMs>,<logged>" (call-intent.ts)
   "paid",
   "events", // stream: the run's event log, one entry per transition (shared/state/run-events.ts), capped
 ] as const;

@@ -112,6 +112,8 @@ export interface PaidUsage {
   costMicroUsd: number;
   /** Read back only ({@link RunStore.readPaid}): booked at its worst case, its answer never recorded. */
   estimated?: boolean;
+  /** Read back only, with `estimated`: the call went through the usage log's gateway, which can still settle it. */
+  logged?: boolean;
 }
 
 /** A call booked at its worst case and not reconciled yet ({@link RunStore.readEstimates}). */
@@ -397,6 +399,7 @@ export class RunStore {
     attempt: number,
     worst: { inputTokens: number; outputTokens: number; costMicroUsd: number },
     atMs: number = Date.now(),
+    logged = false,
   ): Promise<boolean> {
     const [ok] = await this.exec("recordIntent", runId, [
       nodeId,
@@ -405,6 +408,7 @@ export class RunStore {
       count(worst.outputTokens),
       count(worst.costMicroUsd),
       count(atMs),
+      logged ? 1 : 0,
     ]);
     return Number(ok) === 1;
   }
@@ -444,9 +448,9 @@ export class RunStore {
   }
 
   /**
-   * The calls of run `runId` booked at their worst case and not reconciled yet (record-paid.ts `book_estimate`), with
-   * when each one's intent was written (ms since epoch; 0 for an intent written before that was stored). One HGETALL
-   * of the run's `paid` hash. Empty when the run is gone.
+   * The calls of run `runId` booked at their worst case, not reconciled yet, that the usage log can settle: made
+   * through its gateway (the intent says so: call-intent.ts), with when each one's intent was written (ms since
+   * epoch). One HGETALL of the run's `paid` hash. Empty when the run is gone.
    * @throws UpstashError when Redis fails.
    */
   async readEstimates(runId: string): Promise<EstimatedCall[]> {
@@ -459,6 +463,8 @@ export class RunStore {
       const m = /^(.*):(\d+)$/.exec(field);
       if (!m || !String(value).endsWith(",e")) continue;
       const intent = String(paid[`${field}:intent`] ?? "").split(",");
+      // a call not made through the usage log's gateway (or from before calls were tagged) cannot be read back
+      if (intent[4] !== "1") continue;
       found.push({ nodeId: m[1] as string, attempt: Number(m[2]), intentAtMs: Number(intent[3] ?? 0) || 0 });
     }
     return found;
@@ -500,24 +506,27 @@ export class RunStore {
   }
 
   /**
-   * The paid calls recorded for attempts `attempts` of a node (one HMGET): attempt -> usage; attempts without a paid
-   * call are absent.
+   * The paid calls recorded for attempts `attempts` of a node (one HMGET of the records and their intents): attempt
+   * -> usage (an estimate flagged, with whether the usage log can settle it); attempts without a paid call are
+   * absent.
    * @throws UpstashError when Redis fails.
    */
   async readPaid(runId: string, nodeId: string, attempts: readonly number[]): Promise<Map<number, PaidUsage>> {
     const found = new Map<number, PaidUsage>();
     if (attempts.length === 0) return found;
-    const fields = attempts.map((a) => `${nodeId}:${a}`);
+    // each attempt's paid record, then its intent (whether an estimate can still be settled by the usage log)
+    const fields = attempts.flatMap((a) => [`${nodeId}:${a}`, `${nodeId}:${a}:intent`]);
     const list = hmgetValues(await this.redis.hmget(this.keys(runId).paid, ...fields), fields);
     attempts.forEach((a, i) => {
-      const raw = list[i];
+      const raw = list[2 * i];
+      const logged = String(list[2 * i + 1] ?? "").split(",")[4] === "1";
       if (raw == null || raw === "") return;
       const parts = String(raw).split(",");
       const [inputTokens = 0, outputTokens = 0, cacheReadTokens = 0, cacheWriteTokens = 0, costMicroUsd = 0] = parts
         .slice(0, 5)
         .map(Number);
       const usage: PaidUsage = { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, costMicroUsd };
-      found.set(a, parts[5] === "e" ? { ...usage, estimated: true } : usage);
+      found.set(a, parts[5] === "e" ? { ...usage, estimated: true, logged } : usage);
     });
     return found;
   }

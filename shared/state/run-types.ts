@@ -108,7 +108,8 @@ export interface RunSnapshot {
   cache: Record<string, string>;
   /** Per node: how its earlier tries ended, one line per try: `<try>|<status>|<attempts>|<error>`. */
   history?: Record<string, string> | undefined;
-  /** The books of paid calls: `<node>:<attempt>` -> `<in>,<out>,<cacheRead>,<cacheWrite>,<microUsd>[,e]` (`e`: booked
-   * at its reserved worst case), and `<node>:<attempt>:intent` -> the worst case written before the call. */
+  /** The books of paid calls: `<node>:<attempt>` -> `<in>,<out>,<cacheRead>,<cacheWrite>,<microUsd>[,e|r|v]` (`e`:
+   * booked at its reserved worst case; `r`: then booked from the usage log; `v`: the log showed it unbilled, no call),
+   * and `<node>:<attempt>:intent` -> the worst case written before the call, its time and whether it is logged. */
   paid?: Record<string, string> | undefined;
 }

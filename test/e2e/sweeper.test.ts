@@ -70,6 +70,7 @@ describe("sweeper: stuck runs are healed", () => {
       1,
       { inputTokens: 100, outputTokens: 1024, costMicroUsd: 5000 },
       intentAt,
+      true,
     );
     expect((await engine.store.cancelRun(runId, Date.now())).outcome).toBe("cancelled");
     const billed: LoggedRequest[] = [];
@@ -80,7 +81,7 @@ describe("sweeper: stuck runs are healed", () => {
     };
     const withLog = (now: number): Engine => ({
       ...engine,
-      usageLog: { log, settleMs: 1_000, horizonMs: 600_000 },
+      usageLog: { log, providers: new Set(["anthropic"]), settleMs: 1_000, horizonMs: 600_000 },
       now: () => now,
     });
     // settled, but the log has nothing yet: booked at its worst case, and the run stays in the index
@@ -97,6 +98,36 @@ describe("sweeper: stuck runs are healed", () => {
     expect(view.levels[0]?.nodes[0]?.paidCalls).toEqual([
       { attempt: 1, tokens: 120, estimated: false, reconciled: true },
     ]);
+  });
+
+  it("a lost call absent from a log written past it is booked as none; one not made through the gateway stays", async () => {
+    const runId = await startWithoutPublishing([node("a"), node("b")]);
+    const worst = { inputTokens: 100, outputTokens: 1024, costMicroUsd: 5000 };
+    const intentAt = Date.now();
+    await engine.store.recordIntent(runId, "a", 1, worst, intentAt, true);
+    // b's provider is not reached through the gateway: its call is not tagged and cannot be read back
+    await engine.store.recordIntent(runId, "b", 1, worst, intentAt, false);
+    expect((await engine.store.cancelRun(runId, Date.now())).outcome).toBe("cancelled");
+    const asked: string[] = [];
+    const log: UsageLog = {
+      name: "scripted",
+      requestsOf: async (key) => {
+        asked.push(key);
+        return [];
+      },
+      hasEntriesAfter: async (t) => t <= intentAt,
+    };
+    const report = await sweep({
+      ...engine,
+      usageLog: { log, providers: new Set(["anthropic"]), settleMs: 1_000, horizonMs: 600_000 },
+      now: () => Date.now() + 120_000,
+    });
+    expect(report.dropped).toContain(runId);
+    expect(asked).toEqual([`${runId}/a/1`]);
+    const view = await h.client.get(runId);
+    expect(view.totals).toMatchObject({ estimatedCalls: 1, estimatedTokens: 1124, voidedCalls: 1, inputTokens: 100 });
+    const calls = Object.fromEntries(view.levels.flatMap((l) => l.nodes.map((n) => [n.id, n.paidCalls])));
+    expect(calls).toEqual({ b: [{ attempt: 1, tokens: 1124, estimated: true }] });
   });
 
   it("a running node whose delivery died (past its deadline, no retry): re-offered, taken over, completed", async () => {

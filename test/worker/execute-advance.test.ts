@@ -449,7 +449,7 @@ describe("/internal/execute advances the DAG in the same request (no success cal
     expect(a?.paidCalls?.[0]?.tokens).toBe(1124);
     expect(v.totals).toMatchObject({ estimatedCalls: 1, estimatedTokens: 1124 });
     // attempt 2 wrote its own intent before its call
-    expect(await testRedis().hget(paidKey, "a:2:intent")).toMatch(/^\d+,\d+,\d+$/);
+    expect(await testRedis().hget(paidKey, "a:2:intent")).toMatch(/^\d+,\d+,\d+,\d+,0$/);
   });
 
   it("overspend: a call killed before its settle is charged to the run's budget at the run's finish, its hold closed once", async () => {

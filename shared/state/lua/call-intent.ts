@@ -3,25 +3,23 @@ import { LUA_RECORD_PAID } from "./record-paid.js";
 
 /**
  * record_intent: written right before a node attempt's provider call, so a call whose answer never reaches the
- * run's books (a delivery killed between the answer and the paid record) is still known: `paid` gets
- * `<nodeId>:<attempt>:intent` = `<inputTokens>,<outputTokens>,<microUsd>,<atMs>`, the call's reserved worst case
- * (input estimate + output allowance, priced for the model asked for) and when it was written (which the
- * reconciliation against the provider's usage log needs: reconcile-estimate.ts). Does nothing once written, or without the run.
+ * run's books (a delivery killed between answer and paid record) is still known: `paid` gets `<nodeId>:<attempt>:
+ * intent` = `<in>,<out>,<microUsd>,<atMs>,<logged>`: the reserved worst case (input estimate + output allowance,
+ * priced for the model asked for), when, and whether the usage log's gateway sees the call (reconcile-estimate.ts).
+ * Does nothing once written, or without the run.
  *
  * KEYS: the run's keys in RUN_KEY_NAMES order.
- * ARGV[1] nodeId
- * ARGV[2] attempt      1-based
- * ARGV[3] inputTokens  integer, the input estimate
- * ARGV[4] outputTokens integer, the output allowance (`maxOutputTokens`)
- * ARGV[5] microUsd     integer micro-USD (1e-6 USD), the worst case's price
+ * ARGV[1] nodeId, ARGV[2] attempt (1-based)
+ * ARGV[3] inputTokens, ARGV[4] outputTokens (`maxOutputTokens`), ARGV[5] microUsd: integers, the worst case
  * ARGV[6] atMs         ms since epoch, now
+ * ARGV[7] logged       `1` when the call is tagged for the usage log, else `0`
  *
  * Returns `{1}` when written, `{0}` for a repeat or a run that no longer exists.
  */
 export const RECORD_INTENT_LUA = `${LUA_PRELUDE}
 if not redis.call('HGET', K.meta, 'status') then return {0} end
 local field = ARGV[1] .. ':' .. ARGV[2] .. ':intent'
-if redis.call('HSETNX', K.paid, field, ARGV[3] .. ',' .. ARGV[4] .. ',' .. ARGV[5] .. ',' .. ARGV[6]) == 0 then return {0} end
+if redis.call('HSETNX', K.paid, field, ARGV[3] .. ',' .. ARGV[4] .. ',' .. ARGV[5] .. ',' .. ARGV[6] .. ',' .. ARGV[7]) == 0 then return {0} end
 keep_ttl()
 return {1}
 `;

@@ -2,21 +2,14 @@ import { LUA_PRELUDE } from "./prelude.js";
 import { LUA_RECORD_PAID } from "./record-paid.js";
 
 /**
- * reconcile_estimate: replaces a call booked at its reserved worst case (marked estimated: its answer never reached
- * the books, record-paid.ts `book_estimate`) by what the provider's usage log says of it
- * (shared/engine/reconcile-estimates.ts):
- * - `billed`: the call's exact usage from the log, marked `r` (`<in>,<out>,<cacheRead>,<cacheWrite>,<microUsd>,r`);
- *   meta `reconciledCalls` + 1;
- * - `void`: the provider billed no such call (the attempt died before its request, or the request was answered with
- *   an error): `0,0,0,0,0,v`, counted in meta `voidedCalls`. The run view lists no call for it; should its answer
- *   still arrive, record_paid books it.
- * Either way the estimate leaves the node's and the run's totals and the estimate counters. Only an estimate is
- * replaced: an exact record, or a call reconciled already, is left as it is (a repeat changes nothing).
+ * reconcile_estimate: replaces a call booked at its worst case (estimated, record-paid.ts `book_estimate`) by what
+ * the provider's usage log says of it (shared/engine/reconcile-estimates.ts): `billed`, its exact usage marked `r`
+ * (meta `reconciledCalls` + 1); or `void`, no call billed: `0,0,0,0,0,v` (meta `voidedCalls` + 1), which the run
+ * view lists as no call and record_paid still books should the answer arrive. The estimate leaves the node's and
+ * the run's totals. Only an estimate is replaced: a repeat, or an exact record, changes nothing.
  *
  * KEYS: the run's keys in RUN_KEY_NAMES order.
- * ARGV[1] nodeId
- * ARGV[2] attempt            1-based
- * ARGV[3] outcome            `billed` or `void`
+ * ARGV[1] nodeId, ARGV[2] attempt (1-based), ARGV[3] outcome `billed` or `void`
  * ARGV[4..8] inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, microUsd: integers (for `billed`)
  *
  * Returns `{1}` when it replaced the estimate, `{0}` otherwise (no estimate there, or the run is gone).

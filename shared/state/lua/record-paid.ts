@@ -5,17 +5,14 @@ import { LUA_PRELUDE } from "./prelude.js";
  * `paid` hash and added to the node's and the run's totals then, so those are sums over the paid calls whatever
  * happens to the attempt after its call (a lost answer, a failed completion, a retry hitting its cache entry).
  *
- * Lua helpers (prepended to the scripts that record usage: record_paid, complete_node and book_unrecorded):
+ * Lua helpers (prepended to the scripts that record usage: record_paid, complete_node, book_unrecorded, …):
  * - `record_paid(node, attempt, input, output, cacheRead, cacheWrite, microUsd)`: records the call of attempt
- *   `attempt` of `node` unless that attempt's call is recorded already (a repeat changes nothing); an estimate
- *   booked for it (call-intent.ts) is replaced by the exact usage, and so is a call the provider's usage log had not
- *   billed (`v`, reconcile-estimate.ts); an exact record, the answer's or the log's (`r`), is final; `attempt` '' or
- *   '0' records nothing. Returns 1 when it recorded, else 0.
+ *   `attempt` of `node` once (a repeat changes nothing); it replaces an estimate (call-intent.ts) or a call the usage
+ *   log showed unbilled (`v`); an exact record, the answer's or the log's (`r`), is final. Returns 1 when it recorded.
  * - `unbook_estimate(node, prev)`: takes an estimate (`prev`, a record ending in `,e`) back out of the totals.
- * - `book_estimate(node, attempt)`: books the call of an attempt that wrote a call intent (`<node>:<attempt>:intent`
- *   = `<input>,<output>,<microUsd>`, its reserved worst case) but no paid record, at that worst case, marked
- *   estimated (a 6th field `e`; meta `estimatedCalls`, `estimatedTokens`). Returns `{field, tokens, microUsd}`, or
- *   nil when there is nothing to book.
+ * - `book_estimate(node, attempt)`: books, at its worst case and marked estimated (6th field `e`; meta
+ *   `estimatedCalls`, `estimatedTokens`), an attempt's call with an intent but no paid record. Returns `{field,
+ *   tokens, microUsd}`, or nil when there is nothing to book.
  */
 export const LUA_RECORD_PAID = `
 local function add_paid(node, i, o, cr, cw, m)

@@ -4,7 +4,11 @@ import { BudgetStore } from "../../../shared/budget/budget-store.js";
 import { runScope } from "../../../shared/budget/scopes.js";
 import { compileDag } from "../../../shared/dag/compile.js";
 import type { Engine } from "../../../shared/engine/engine.js";
-import { keepReconciling, reconcileEstimates } from "../../../shared/engine/reconcile-estimates.js";
+import {
+  keepReconciling,
+  MAX_LOOKUPS_PER_PASS,
+  reconcileEstimates,
+} from "../../../shared/engine/reconcile-estimates.js";
 import { recoverRunHolds } from "../../../shared/engine/recover-holds.js";
 import { DEFAULT_PRICES } from "../../../shared/pricing/prices.js";
 import type { LoggedRequest, UsageLog } from "../../../shared/providers/usage-log.js";
@@ -54,7 +58,7 @@ describe("reconcileEstimates", () => {
     engine = {
       store,
       budgets: { store: budgets, tenantDaily: {} },
-      usageLog: { log, settleMs: 5_000, horizonMs: 60_000 },
+      usageLog: { log, providers: new Set(["anthropic"]), settleMs: 5_000, horizonMs: 60_000 },
       prices: DEFAULT_PRICES,
       now: () => clock,
     } as unknown as Engine;
@@ -80,7 +84,7 @@ describe("reconcileEstimates", () => {
     for (const id of ids) {
       const r = await budgets.reserve(runScope(runId), `${runId}:${id}:1`, 1124, 0.005, { tokens: 100_000 });
       expect(r.status).toBe("reserved");
-      await store.recordIntent(runId, id, 1, worst, clock);
+      await store.recordIntent(runId, id, 1, worst, clock, true);
     }
     await store.bookUnrecorded(runId);
     return { runId, frozen: { tenant: "t", budget: frozen.budget } };
@@ -136,6 +140,55 @@ describe("reconcileEstimates", () => {
     await recoverRunHolds(engine, runId, frozen, { final: true });
     expect(await budgets.usage(runScope(runId))).toMatchObject({ usedTokens: 1124, reservedTokens: 0 });
     expect((await store.readSnapshot(runId))?.meta).toMatchObject({ estimatedCalls: "1", estimatedTokens: "1124" });
+  });
+
+  it("prices a call the log left unpriced from the table; decides nothing from an abandoned request's entry", async () => {
+    const { runId, frozen } = await runWithLostAnswers(["a", "b"]);
+    log.entries.set(`${runId}/a/1`, [
+      { createdAtMs: clock, billed: true, inputTokens: 800, outputTokens: 0, model: "claude-haiku-4-5" },
+    ]);
+    // the gateway logged b's request as not billed, but not as the provider's error answer (its client went away)
+    log.entries.set(`${runId}/b/1`, [
+      { createdAtMs: clock, billed: false, status: 499, inputTokens: 0, outputTokens: 0 },
+    ]);
+    log.caughtUpTo = clock + 1_000;
+    clock += 5_000;
+    expect(await reconcileEstimates(engine, runId)).toMatchObject({ billed: 1, voided: 0, pending: 1 });
+    const snap = await store.readSnapshot(runId);
+    // 800 tokens at claude-haiku-4-5's input price (USD per million tokens, shared/pricing/prices.ts), in µUSD
+    expect(Number(snap?.cost["a"])).toBe(800 * (DEFAULT_PRICES["claude-haiku-4-5"]?.input ?? Number.NaN));
+    expect(snap?.meta).toMatchObject({ estimatedCalls: "1", reconciledCalls: "1" });
+    await recoverRunHolds(engine, runId, frozen);
+    // a's hold closed at its billed tokens, b's still waits
+    expect(await budgets.usage(runScope(runId))).toMatchObject({ usedTokens: 800, reservedTokens: 1124 });
+  });
+
+  it("stops a pass at the first failing look-up, and reads back only calls made through the gateway", async () => {
+    const { runId } = await runWithLostAnswers(["a", "b"]);
+    await store.recordIntent(runId, "c", 1, worst, clock, false);
+    await store.bookUnrecorded(runId);
+    clock += 5_000;
+    log.failing = true;
+    const before = log.lookups;
+    expect(await reconcileEstimates(engine, runId)).toMatchObject({ pending: 2, failed: 1 });
+    expect(log.lookups - before).toBe(1);
+    log.failing = false;
+    log.caughtUpTo = clock;
+    // c's call is estimated like the others, but not through the gateway: it is neither looked up nor voided
+    expect(await reconcileEstimates(engine, runId)).toMatchObject({ voided: 2, pending: 0 });
+    expect(await store.readEstimates(runId)).toEqual([]);
+    expect((await store.readSnapshot(runId))?.meta).toMatchObject({ estimatedCalls: "1", voidedCalls: "2" });
+  });
+
+  it("looks up at most MAX_LOOKUPS_PER_PASS calls per pass; the next pass takes the rest", async () => {
+    const ids = Array.from({ length: MAX_LOOKUPS_PER_PASS + 2 }, (_, i) => `n${i}`);
+    const { runId } = await runWithLostAnswers(ids);
+    log.caughtUpTo = clock + 1_000;
+    clock += 5_000;
+    const before = log.lookups;
+    expect(await reconcileEstimates(engine, runId)).toMatchObject({ voided: MAX_LOOKUPS_PER_PASS, pending: 2 });
+    expect(log.lookups - before).toBe(MAX_LOOKUPS_PER_PASS);
+    expect(await reconcileEstimates(engine, runId)).toMatchObject({ voided: 2, pending: 0 });
   });
 
   it("does nothing without a usage log: estimates stay, and their holds close at once", async () => {

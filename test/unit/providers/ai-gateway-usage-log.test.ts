@@ -18,17 +18,21 @@ let tagged: AnthropicProvider;
 let untagged: AnthropicProvider;
 let log: AiGatewayUsageLog;
 
-const req = (over: Partial<GenerateRequest> = {}): GenerateRequest => ({
-  runId: "run_1",
-  nodeId: "review",
-  agent: "a",
-  system: "You review code.",
-  prompt: "Review it.",
-  model: "claude-haiku-4-5",
-  maxOutputTokens: 64,
-  attempt: 1,
-  ...over,
-});
+/** A node attempt's call, tagged with its usage key as the engine does (model-call.ts). */
+const req = (over: Partial<GenerateRequest> = {}): GenerateRequest => {
+  const r: GenerateRequest = {
+    runId: "run_1",
+    nodeId: "review",
+    agent: "a",
+    system: "You review code.",
+    prompt: "Review it.",
+    model: "claude-haiku-4-5",
+    maxOutputTokens: 64,
+    attempt: 1,
+    ...over,
+  };
+  return { usageKey: callKey(r), ...r };
+};
 
 beforeAll(async () => {
   fake = await startFakeAnthropic({ apiKey: "k" });
@@ -49,6 +53,8 @@ describe("AiGatewayUsageLog against the fake AI Gateway log", () => {
     const r = await tagged.generate(req());
     await tagged.generate(req({ nodeId: "other" }));
     await untagged.generate(req({ attempt: 2 }));
+    // a call without a usage key (the routing classifier's) is not tagged even by a tagging provider
+    await tagged.generate({ ...req({ attempt: 3 }), usageKey: undefined });
     const found = await log.requestsOf(callKey({ runId: "run_1", nodeId: "review", attempt: 1 }));
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({
@@ -59,15 +65,23 @@ describe("AiGatewayUsageLog against the fake AI Gateway log", () => {
     });
     expect(found[0]?.costUsd).toBeGreaterThan(0);
     expect(found[0]?.createdAtMs).toBeGreaterThanOrEqual(t0 - 1000);
-    // an untagged call is not in the log under any key
+    expect(found[0]?.status).toBe(200);
+    // untagged calls are not in the log under any key
     expect(await log.requestsOf(callKey({ runId: "run_1", nodeId: "review", attempt: 2 }))).toEqual([]);
+    expect(await log.requestsOf(callKey({ runId: "run_1", nodeId: "review", attempt: 3 }))).toEqual([]);
+    expect(fake.calls().map((c) => c.headers["cf-aig-metadata"] ?? null)).toEqual([
+      '{"agentDagCall":"run_1/review/1"}',
+      '{"agentDagCall":"run_1/other/1"}',
+      null,
+      null,
+    ]);
   });
 
   it("lists an error answer as not billed", async () => {
     fake.setBehaviour({ faults: [{ status: 400 }] });
     await expect(tagged.generate(req({ nodeId: "bad" }))).rejects.toThrow();
     const found = await log.requestsOf(callKey({ runId: "run_1", nodeId: "bad", attempt: 1 }));
-    expect(found.map((e) => [e.billed, e.inputTokens])).toEqual([[false, 0]]);
+    expect(found.map((e) => [e.billed, e.status, e.inputTokens])).toEqual([[false, 400, 0]]);
   });
 
   it("tells whether the log holds entries after a time", async () => {

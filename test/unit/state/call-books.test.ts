@@ -116,8 +116,8 @@ describe.each(STORE_BACKENDS)("call books and holders on $name", ({ memory }) =>
   describe("reconcile_estimate (an estimate settled from the provider's usage log)", () => {
     it("lists the estimates with their intent times, and replaces one by the usage the log billed", async () => {
       const { runId, dag } = await start({ a: [], b: [] });
-      await store.recordIntent(runId, "a", 1, worst, 5_000);
-      await store.recordIntent(runId, "b", 1, worst, 6_000);
+      await store.recordIntent(runId, "a", 1, worst, 5_000, true);
+      await store.recordIntent(runId, "b", 1, worst, 6_000, true);
       await store.recordPaid(runId, "b", 1, exact);
       await store.bookUnrecorded(runId);
       // only a's call is estimated: b's answer reached the books
@@ -147,7 +147,7 @@ describe.each(STORE_BACKENDS)("call books and holders on $name", ({ memory }) =>
 
     it("a call the log showed unbilled leaves the books, and a late answer still books it once", async () => {
       const { runId, dag } = await start({ a: [] });
-      await store.recordIntent(runId, "a", 1, worst, 5_000);
+      await store.recordIntent(runId, "a", 1, worst, 5_000, true);
       await store.bookUnrecorded(runId);
       expect(await store.reconcileEstimate(runId, "a", 1, "void")).toBe(true);
       let snap = await store.readSnapshot(runId);
