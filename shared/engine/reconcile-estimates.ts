@@ -42,7 +42,8 @@ export async function reconcileEstimates(engine: Engine, runId: string): Promise
   const estimates = await engine.store.readEstimates(runId);
   if (estimates.length === 0) return report;
   const now = engine.now();
-  // "the log holds an entry after t" holds for every earlier t too: one answer covers the earlier intents
+  // an entry made after the intent shows the log was on and storing then; its delay in writing is what settleMs
+  // already waits for. "The log holds an entry after t" holds for every earlier t too: one answer covers them
   let caughtUpTo = Number.NEGATIVE_INFINITY;
   const caughtUp = async (t: number): Promise<boolean> => {
     if (t <= caughtUpTo) return true;
