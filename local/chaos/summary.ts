@@ -21,6 +21,10 @@ export interface SuiteFigures {
   callsPerNode: { zero: number; one: number; twoPlus: number };
   /** Token sums over every run: run totals, sums of node usage, what the provider issued. */
   tokens: { totals: number; nodeSum: number; issued: number };
+  /** USD sums over every run, in integer micro-USD: run totals, sums of node costs, what the provider's usage
+   * issued at the price table; and the largest difference of one run's totals from its issued cost (each booked
+   * call is rounded to a whole µUSD, the issued cost is priced on the run's summed tokens). */
+  usdMicro: { totals: number; nodeSum: number; issued: number; maxRunDiff: number };
   /** Runs with a node that recorded fewer tokens than the provider issued, and the tokens missing. */
   underCountedRuns: number;
   underCountedTokens: number;
@@ -54,6 +58,7 @@ export function suiteFigures(audits: readonly RunAudit[], budgetRuns: number): S
     lostOutputs: 0,
     callsPerNode: { zero: 0, one: 0, twoPlus: 0 },
     tokens: { totals: 0, nodeSum: 0, issued: 0 },
+    usdMicro: { totals: 0, nodeSum: 0, issued: 0, maxRunDiff: 0 },
     underCountedRuns: 0,
     underCountedTokens: 0,
     doubleCountedRuns: 0,
@@ -84,6 +89,11 @@ export function suiteFigures(audits: readonly RunAudit[], budgetRuns: number): S
     f.tokens.totals += a.tokens.totals;
     f.tokens.nodeSum += a.tokens.nodeSum;
     f.tokens.issued += a.tokens.issued;
+    const micro = (usd: number) => Math.round(usd * 1e6);
+    f.usdMicro.totals += micro(a.usd.totals);
+    f.usdMicro.nodeSum += micro(a.usd.nodeSum);
+    f.usdMicro.issued += micro(a.usd.issued);
+    f.usdMicro.maxRunDiff = Math.max(f.usdMicro.maxRunDiff, Math.abs(micro(a.usd.totals) - micro(a.usd.issued)));
     const under = a.tokenMismatches.filter((m) => m.kind === "under");
     const over = a.tokenMismatches.filter((m) => m.kind === "double");
     if (under.length > 0) f.underCountedRuns += 1;
@@ -122,6 +132,7 @@ export function summaryLine(
     `under-counted=${f.underCountedRuns} runs (-${f.underCountedTokens} tok)`,
     `double-counted=${f.doubleCountedRuns} runs (+${f.doubleCountedTokens} tok)`,
     `totals≠nodes=${f.totalsMismatchRuns}`,
+    `| usd totals=${f.usdMicro.totals / 1e6} nodes=${f.usdMicro.nodeSum / 1e6} issued=${f.usdMicro.issued / 1e6} (largest run difference ${f.usdMicro.maxRunDiff} µUSD)`,
     `estimated=${f.estimatedCalls} calls (${f.estimatedUnbilled} with no billed call; +${f.estimatedOverTokens} tok over billed)`,
     `reconciled=${f.reconciledCalls} calls from the provider's log (+${f.voidedCalls} shown unbilled)`,
     `| budget overruns=${f.budgetOverruns}/${f.budgetRuns}`,

@@ -30,7 +30,12 @@ describe("suite report", () => {
   const audits = [
     audit({}),
     audit({ tag: "s1-r1", outcome: "stuck", stuckNodes: ["n2:queued"], faults: { duplicate: 2, redisDelay: 1 } }),
-    audit({ tag: "s1-r2", outcome: "failed", reason: "run budget exceeded" }),
+    audit({
+      tag: "s1-r2",
+      outcome: "failed",
+      reason: "run budget exceeded",
+      usd: { totals: 0.5, nodeSum: 0.5, issued: 0.499998 },
+    }),
     audit({ tag: "s1-r3", outcome: "failed", reason: "run budget exceeded" }),
     audit({
       tag: "s1-r4",
@@ -74,6 +79,7 @@ describe("suite report", () => {
       budgetOverruns: 1,
     });
     expect(f.tokens).toEqual({ totals: 1020, nodeSum: 1020, issued: 1080 });
+    expect(f.usdMicro).toEqual({ totals: 500_000, nodeSum: 500_000, issued: 499_998, maxRunDiff: 2 });
   });
 
   it("prints one summary line with every figure, and one detail line per run with a problem", () => {
@@ -88,6 +94,7 @@ describe("suite report", () => {
       "calls/node 0:1 1:16 2+:1",
       "tokens totals=1020 nodes=1020 issued=1080",
       "under-counted=1 runs (-60 tok)",
+      "usd totals=0.5 nodes=0.5 issued=0.499998 (largest run difference 2 µUSD)",
       "budget overruns=1/2",
       "faults duplicate=4 workerKill=1",
     ]) {
