@@ -32,7 +32,7 @@ import { LUA_COMPENSATE_BEGIN, LUA_COMPENSATE_END } from "./compensate.js";
  * - `lease_message(lease)`, `lease_attempt(lease)`: a lease's message id and its `Upstash-Retried`;
  * - `follow_chain(node, msg)`: from a finished node along the chain of message `msg`: what the node and each
  *   finished link took that is still `queued`, and the first link not finished with its status (claim_node resumes
- *   it, fail_node releases it, offer_again only reads);
+ *   it, fail_node releases it, offer_again only reads); a link met twice ends it;
  * - `hold(node, lease, now)`: the node becomes `running` under the lease (attempts + 1, returned);
  * - `keep_ttl()`: gives keys created after the start the run's remaining TTL (a run that never finishes still
  *   expires whole);
@@ -167,10 +167,14 @@ end
 local function follow_chain(node, msg)
   local queued = {}
   local cur = node
+  -- a link already followed ends the chain: a node's took list may name a node of the chain again (one taken anew
+  -- after a retry, or itself), and a script that loops blocks the whole database
+  local seen = {}
   while cur do
+    seen[cur] = true
     for _, id in ipairs(still_queued(cur)) do queued[#queued + 1] = id end
     local nxt = msg and msg ~= '' and chained_after(cur, msg)
-    if not nxt then return queued, nil, nil end
+    if not nxt or seen[nxt] then return queued, nil, nil end
     local ns = redis.call('HGET', K.status, nxt)
     if not is_terminal(ns) then return queued, nxt, ns end
     cur = nxt
