@@ -7,12 +7,6 @@
 import { type LocalWorker, type PlainTextBindings, startLocalWorker } from "../local-worker.js";
 import type { FaultProxy } from "./fault-proxy.js";
 
-/** How long one start of the worker may take before it is abandoned, ms (a start takes 5-10 s here). */
-export const START_TIMEOUT_MS = 60_000;
-
-/** Starts tried before a restart gives up. */
-export const START_TRIES = 3;
-
 /** A worker that can be killed and restarted. */
 export interface RestartableWorker {
   /** Disposes the running worker (in-flight requests are cut), starts a new one, points the proxy at it. */
@@ -33,26 +27,7 @@ export async function startRestartableWorker(
   verbose: boolean,
 ): Promise<RestartableWorker> {
   // the suite fires the sweeper's cron through wrangler's `/__scheduled` route: workerd runs no cron by itself
-  const once = () => startLocalWorker({ bindings, logLevel: verbose ? "log" : "none", testScheduled: true });
-  // wrangler's dev environment has been seen never to finish a start (no `reloadComplete`): a start that takes
-  // longer than START_TIMEOUT_MS is abandoned (disposed if it ever ends) and tried again, up to START_TRIES times
-  const start = async (): Promise<LocalWorker> => {
-    for (let i = 1; ; i++) {
-      const attempt = once();
-      const timedOut = Symbol("timed out");
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const first = await Promise.race([
-        attempt,
-        new Promise<typeof timedOut>((resolve) => {
-          timer = setTimeout(() => resolve(timedOut), START_TIMEOUT_MS);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      if (first !== timedOut) return first;
-      void attempt.then((late) => late.dispose()).catch(() => undefined);
-      if (i >= START_TRIES)
-        throw new Error(`the worker did not start in ${START_TRIES} tries of ${START_TIMEOUT_MS} ms`);
-    }
-  };
+  const start = () => startLocalWorker({ bindings, logLevel: verbose ? "log" : "none", testScheduled: true });
   let worker: LocalWorker | null = await start();
   proxy.setUpstream(worker.url);
   let restarts = 0;
@@ -61,10 +36,8 @@ export async function startRestartableWorker(
     restart: () =>
       (busy ??= (async () => {
         proxy.setUpstream(null);
-        // a dispose that never ends must not keep the worker down: the next start uses other ports
-        const old = worker;
+        await worker?.dispose();
         worker = null;
-        await Promise.race([old?.dispose(), new Promise((resolve) => setTimeout(resolve, START_TIMEOUT_MS).unref())]);
         worker = await start();
         proxy.setUpstream(worker.url);
         restarts += 1;
