@@ -94,7 +94,8 @@ describe("quotas (DoS, overspend): per-tenant limits on run starts", () => {
     expect(await snapshot(e)).toEqual(before);
     // another tenant has its own window (no "*" entry: no quota)
     expect((await start(e, [node("a")], "k2")).status).toBe(202);
-  });
+    // awayFromMinuteEdge may wait up to 8.2 s: more than the default 5 s test timeout
+  }, 20_000);
 
   it("overspend: nodesPerDay refuses a whole run that would pass the UTC day's node count, counting nothing", async () => {
     const e = quotaEnv({ "*": { nodesPerDay: 3 } });
