@@ -9,7 +9,6 @@ import { liveBlobTtlSeconds, retainRunBlobs } from "./blob-retention.js";
 import { dispatchNodes } from "./dispatch-nodes.js";
 import type { Engine } from "./engine.js";
 import type { ExecuteResult } from "./execute-node.js";
-import { reconcileEstimates } from "./reconcile-estimates.js";
 import { recoverRunHolds } from "./recover-holds.js";
 import { cancelRun } from "./run-actions.js";
 import { type LoadedRun, loadRun } from "./run-cache.js";
@@ -190,8 +189,7 @@ async function keepFinishedRunBlobs(engine: Engine, runId: string, run: LoadedRu
 
 /**
  * When transition `t` finished the run, extends its blobs to the retention (keepFinishedRunBlobs), books the calls
- * whose answer never reached the run's books at their reserved worst case (RunStore `bookUnrecorded`), reconciles
- * those the provider's usage log can settle already (reconcile-estimates.ts), and closes the
+ * whose answer never reached the run's books at their reserved worst case (RunStore `bookUnrecorded`) and closes the
  * run's budget holds from its books (recover-holds.ts `recoverRunHolds`; nothing for a run without budgets): every
  * attempt is over; a child run then decides its parent's workflow node (sub-workflow-node.ts `notifyParent`). Best effort: the sweeper's last look at the run books them otherwise.
  * @returns `t`.
@@ -206,8 +204,6 @@ export async function bookIfFinished<T extends { applied: boolean; runStatus: st
   if (run) await keepFinishedRunBlobs(engine, runId, run);
   await engine.store
     .bookUnrecorded(runId)
-    // estimates the provider's usage log can already settle (reconcile-estimates.ts; the sweeper does the rest)
-    .then(() => reconcileEstimates(engine, runId))
     // then the budgets: every hold still open is settled at its booking, or released (recover-holds.ts)
     .then(() => recoverRunHolds(engine, runId, run?.frozen))
     .catch((err: unknown) => {

@@ -4,8 +4,8 @@
  * case, marked estimated (shared/state/lua/call-intent.ts). With a usage log configured (`USAGE_LOG`,
  * shared/providers/usage-log.ts), each such call is read back by its call key once it has settled, and its estimate
  * replaced (shared/state/lua/reconcile-estimate.ts): by the usage the log billed, or by no call when the log, written
- * past the call, holds none billed. The run's finish tries it (engine/advance.ts `bookIfFinished`); the sweeper tries
- * again each period until nothing is left open or the horizon has passed (engine/sweeper.ts).
+ * past the call, holds none billed. The sweeper does it at each look at a finished run, until nothing is left open or
+ * the horizon has passed (engine/sweeper.ts): a call settles `settleMs` after its intent, long after the run's finish.
  */
 import { usdToMicroUsd } from "../budget/units.js";
 import { costUsd } from "../pricing/cost.js";
@@ -65,13 +65,8 @@ export async function reconcileEstimates(engine: Engine, runId: string): Promise
     lookups += 1;
     try {
       const entries = await settings.log.requestsOf(callKey({ runId, nodeId: e.nodeId, attempt: e.attempt }));
-      const logCaughtUp = entries.length > 0 || (await caughtUp(e.intentAtMs));
-      const verdict = judgeEstimate(entries, {
-        nowMs: now,
-        intentAtMs: e.intentAtMs,
-        settleMs: settings.settleMs,
-        logCaughtUp,
-      });
+      // the log's catching up matters only for a call it has no entry of
+      const verdict = judgeEstimate(entries, entries.length === 0 && (await caughtUp(e.intentAtMs)));
       if (verdict.kind === "pending") {
         report.pending += 1;
         continue;
