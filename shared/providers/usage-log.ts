@@ -98,12 +98,11 @@ export type EstimateVerdict =
   /** The provider billed no call under the key: book none. */
   | { kind: "void" }
   /** Not yet known: ask again later. */
-  | { kind: "pending"; why: "settling" | "log-behind" | "unclear" };
+  | { kind: "pending"; why: "log-behind" | "unclear" };
 
 /**
- * Decides an estimated call from its log entries (pure).
- * - Before `intentAtMs + settleMs` nothing is decided (`settling`): the call, or a second one of its attempt, may
- *   still be under way or not yet logged (`settleMs` covers the longest call and the log's delay).
+ * Decides a settled estimated call from its log entries (pure); the caller asks only once `settleMs` have passed
+ * since the call's intent (reconcile-estimates.ts), so the call and any second one of its attempt are over and logged.
  * - Billed entries: their tokens and costs added (`billed`).
  * - Entries, none billed, each the provider's error answer (4xx or 5xx other than 499): no call was billed (`void`).
  *   An unbilled entry without such a status (a request its client abandoned: the provider may still have billed
@@ -111,13 +110,10 @@ export type EstimateVerdict =
  * - No entry, while the log holds entries made after the intent (`logCaughtUp`: logging was on and stored past
  *   the call): the request never reached the gateway (`void`). Otherwise `log-behind`: the log may not be keeping
  *   entries at all.
- * @param entries the log's entries for the call's key. @param nowMs, intentAtMs ms since epoch. @param settleMs ms.
+ * @param entries the log's entries for the call's key.
+ * @param logCaughtUp whether the log holds entries made after the call's intent.
  */
-export function judgeEstimate(
-  entries: readonly LoggedRequest[],
-  opts: { nowMs: number; intentAtMs: number; settleMs: number; logCaughtUp: boolean },
-): EstimateVerdict {
-  if (opts.nowMs < opts.intentAtMs + opts.settleMs) return { kind: "pending", why: "settling" };
+export function judgeEstimate(entries: readonly LoggedRequest[], logCaughtUp: boolean): EstimateVerdict {
   const billed = entries.filter((e) => e.billed);
   if (billed.length > 0) {
     const priced = billed.every((e) => e.costUsd !== undefined);
@@ -130,7 +126,7 @@ export function judgeEstimate(
     };
   }
   if (entries.length > 0) return entries.every(isErrorAnswer) ? { kind: "void" } : { kind: "pending", why: "unclear" };
-  return opts.logCaughtUp ? { kind: "void" } : { kind: "pending", why: "log-behind" };
+  return logCaughtUp ? { kind: "void" } : { kind: "pending", why: "log-behind" };
 }
 
 /** An entry the provider answered with an error, which it does not bill. */

@@ -20,7 +20,6 @@ const entry = (over: Partial<LoggedRequest> = {}): LoggedRequest => ({
   model: "claude-haiku-4-5",
   ...over,
 });
-const at = { nowMs: 20_000, intentAtMs: 9_000, settleMs: 5_000, logCaughtUp: false };
 
 describe("call keys", () => {
   it("name run, node and attempt, and travel as AI Gateway metadata", () => {
@@ -40,12 +39,8 @@ describe("call keys", () => {
 });
 
 describe("judgeEstimate", () => {
-  it("decides nothing before the call has settled, whatever the log holds", () => {
-    expect(judgeEstimate([entry()], { ...at, nowMs: 13_999 })).toEqual({ kind: "pending", why: "settling" });
-  });
-
   it("adds up the billed entries of the key (an attempt asked twice for a structured answer)", () => {
-    const v = judgeEstimate([entry(), entry({ billed: false, inputTokens: 0 }), entry({ inputTokens: 50 })], at);
+    const v = judgeEstimate([entry(), entry({ billed: false, inputTokens: 0 }), entry({ inputTokens: 50 })], false);
     expect(v).toEqual({
       kind: "billed",
       inputTokens: 150,
@@ -56,27 +51,29 @@ describe("judgeEstimate", () => {
   });
 
   it("leaves the price to the caller when an entry is unpriced", () => {
-    const v = judgeEstimate([entry(), entry({ costUsd: undefined })], at);
+    const v = judgeEstimate([entry(), entry({ costUsd: undefined })], false);
     expect(v).toMatchObject({ kind: "billed", costUsd: undefined });
   });
 
   it("takes a call the provider answered with an error, or absent from a log written past it, as unbilled", () => {
-    expect(judgeEstimate([entry({ billed: false, status: 400 }), entry({ billed: false, status: 529 })], at)).toEqual({
+    expect(
+      judgeEstimate([entry({ billed: false, status: 400 }), entry({ billed: false, status: 529 })], false),
+    ).toEqual({
       kind: "void",
     });
-    expect(judgeEstimate([], { ...at, logCaughtUp: true })).toEqual({ kind: "void" });
+    expect(judgeEstimate([], true)).toEqual({ kind: "void" });
   });
 
   it("decides nothing from an unbilled entry that is not the provider's error answer (its client went away)", () => {
     for (const status of [499, 200, undefined])
-      expect(judgeEstimate([entry({ billed: false, status })], { ...at, logCaughtUp: true })).toEqual({
+      expect(judgeEstimate([entry({ billed: false, status })], true)).toEqual({
         kind: "pending",
         why: "unclear",
       });
   });
 
   it("keeps a call absent from a log not written past it estimated (logging off, or behind)", () => {
-    expect(judgeEstimate([], at)).toEqual({ kind: "pending", why: "log-behind" });
+    expect(judgeEstimate([], false)).toEqual({ kind: "pending", why: "log-behind" });
   });
 });
 
