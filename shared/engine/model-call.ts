@@ -216,6 +216,8 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
   let llm = engine.providers.get(provider) as LlmProvider;
   // the call's intent goes with the reservation (one auto-pipelined request): a call whose answer never reaches the
   // books is then booked at this worst case (call-intent.ts); no intent, no call
+  // a call through the usage log's gateway can be read back if its answer is lost (reconcile-estimates.ts)
+  const logged = engine.usageLog?.providers.has(provider) ?? false;
   const intent = withRetries(() =>
     engine.store.recordIntent(
       input.runId,
@@ -227,8 +229,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
         costMicroUsd: usdToMicroUsd(worstCase(inputTokens, maxOutputTokens, (u) => price(model, u)).usd, "up"),
       },
       engine.now(),
-      // a call through the logged gateway can be read back if its answer is lost (reconcile-estimates.ts)
-      engine.usageLog?.providers.has(provider) ?? false,
+      logged,
     ),
   ).then(
     () => null,
@@ -383,7 +384,7 @@ export async function callRouted(engine: Engine, input: ModelCallInput, routed: 
     if (input.signal.aborted) {
       // aborted mid-call (cancel, timeout): the answer may have been billed already, so the call is booked at its
       // worst case (a paid record arriving later replaces it) and its hold settled at that worst case
-      await bookAborted(engine, input, hold, engine.usageLog?.providers.has(provider) ?? false).catch((e: unknown) => {
+      await bookAborted(engine, input, hold, logged).catch((e: unknown) => {
         console.error(`aborted call ${input.runId}/${node.id}#${input.attempt}: not booked yet (${String(e)})`);
       });
       await reporting;
