@@ -43,8 +43,9 @@ interface LogEntry {
   duration: number;
 }
 
-/** Filter keys and operators the fake answers; anything else is refused (400), never ignored. */
-const SUPPORTED = new Set(["metadata.value:eq", "created_at:gt", "created_at:lt", "success:eq"]);
+/** Filter keys and operators the fake answers (those ai-gateway-usage-log.ts sends); anything else is refused (400),
+ * never ignored. */
+const SUPPORTED = new Set(["metadata.value:eq", "created_at:gt"]);
 
 /**
  * A local fake of Cloudflare AI Gateway's "List Gateway Logs" (`GET /client/v4/accounts/{account_id}/ai-gateway/
@@ -55,8 +56,8 @@ const SUPPORTED = new Set(["metadata.value:eq", "created_at:gt", "created_at:lt"
  * - an entry per answered call that carried `cf-aig-metadata` (a call still pending, or abandoned by its client
  *   before the answer, is not logged: the fake provider bills it not either); `tokens_in` is the whole prompt
  *   (input + cache reads + cache writes), `cost` priced with the repository's price table;
- * - filters: `metadata.value eq` (any metadata value equal), `created_at gt|lt` (ISO time), `success eq`; other keys
- *   or operators are refused with 400, so a client cannot believe a filter was applied;
+ * - filters: `metadata.value eq` (any metadata value equal) and `created_at gt` (ISO time); other keys or operators
+ *   are refused with 400, so a client cannot believe a filter was applied;
  * - a wrong token is 401; another account or gateway is 404.
  * @throws the listen error.
  */
@@ -84,13 +85,7 @@ export async function startFakeAiGatewayLog(opts: FakeAiGatewayLogOptions): Prom
       const value = values[i] as string;
       if (key === "metadata.value")
         entries = entries.filter((e) => Object.values(parseMetadata(e.metadata)).some((v) => String(v) === value));
-      else if (key === "success") entries = entries.filter((e) => String(e.success) === value);
-      else {
-        const t = Date.parse(value);
-        entries = entries.filter((e) =>
-          ops[i] === "gt" ? Date.parse(e.created_at) > t : Date.parse(e.created_at) < t,
-        );
-      }
+      else entries = entries.filter((e) => Date.parse(e.created_at) > Date.parse(value));
     });
     const desc = q.get("order_by_direction") !== "asc";
     entries.sort((a, b) => (desc ? -1 : 1) * (Date.parse(a.created_at) - Date.parse(b.created_at)));
